@@ -1,0 +1,68 @@
+/**
+ * socket.io client with forceNew, so every client is its own connection. Reconnection is the
+ * library's; missed quotes come back through the server's connection state recovery.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { decodeBinary, now, type Quote } from '../servers/contract.ts';
+import { ClientBase, PING_TIMEOUT_MS, type ClientOptions, type LabClient, type Pong } from './types.ts';
+
+export class SocketIoClient extends ClientBase implements LabClient {
+  readonly transport = 'socketio';
+  #socket?: Socket;
+
+  constructor(options: ClientOptions) {
+    super(options);
+  }
+
+  /** Whether socket.io restored the session (rooms and missed packets) on the last connect. */
+  get recovered(): boolean {
+    return this.#socket?.recovered ?? false;
+  }
+
+  connect(): Promise<void> {
+    const delay = this.options.reconnectMs ?? 1000;
+    const socket = io(this.options.url, {
+      forceNew: true,
+      reconnection: this.options.reconnect !== false,
+      reconnectionDelay: delay,
+      reconnectionDelayMax: delay,
+      auth: { format: this.options.format ?? 'json' },
+      ca: this.options.ca,
+      extraHeaders: this.options.headers,
+      ...(this.options.transports ? { transports: this.options.transports } : {}),
+    });
+    this.#socket = socket;
+    socket.on('quote', (payload: Quote | ArrayBuffer | Buffer) => {
+      if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)) {
+        const bytes = payload instanceof ArrayBuffer ? new Uint8Array(payload) : (payload as Uint8Array);
+        this.received(decodeBinary(bytes), bytes);
+      } else {
+        this.received(payload, JSON.stringify(payload));
+      }
+    });
+    socket.on('disconnect', (reason) => this.emit('close', { reason }));
+    return new Promise((resolve, reject) => {
+      let open = false;
+      socket.on('connect', () => {
+        open = true;
+        this.opened();
+        resolve();
+      });
+      socket.on('connect_error', (error) => {
+        if (open) return this.failed(error);
+        socket.disconnect();
+        reject(new Error(`lab: socket.io connect failed: ${error.message}`));
+      });
+    });
+  }
+
+  async ping(): Promise<Pong> {
+    const t = now();
+    const answer = (await this.#socket!.timeout(PING_TIMEOUT_MS).emitWithAck('ping', { t })) as { serverTs: number };
+    return { rttMs: now() - t, serverTs: answer.serverTs };
+  }
+
+  async close(): Promise<void> {
+    this.#socket?.disconnect();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls]
+ *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
+ *   [--heartbeat MS|off] [--retry MS|off]
+ *
+ * Starts one transport alone in this process and prints exactly one JSON line on stdout once
+ * listening: {"transport","url","stats","pid"} (plus "spki" with --tls). SIGTERM/SIGINT close
+ * it gracefully, exit code 0. Bad arguments: a `lab:` line on stderr, exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { TRANSPORTS, type Transport } from './contract.ts';
+import { LabError } from './errors.ts';
+import { startServer } from './index.ts';
+import { SERVER_DEFAULTS, type ServerOptions } from './options.ts';
+
+const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off]';
+
+/** A number flag: digits (and a dot for rates) only, so "10abc" is an error, not 10. */
+function numberFlag(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new LabError('LAB_BAD_OPTION', `--${name} is ${JSON.stringify(raw)}`, 'expected a number');
+  return Number(raw);
+}
+
+/** --heartbeat / --retry take milliseconds or `off` (null: no heartbeat, no retry line). */
+function msOrOff(name: string, raw: string | undefined): number | null | undefined {
+  return raw === 'off' ? null : numberFlag(name, raw);
+}
+
+export function parseServerArgs(argv: string[]): { transport: Transport; options: Partial<ServerOptions> } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      tls: { type: 'boolean' },
+      seed: { type: 'string' },
+      rate: { type: 'string' },
+      padding: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'max-connections': { type: 'string' },
+      heartbeat: { type: 'string' },
+      retry: { type: 'string' },
+    },
+  });
+  const transport = positionals[0] as Transport;
+  if (positionals.length !== 1 || !TRANSPORTS.includes(transport)) {
+    throw new LabError('LAB_BAD_OPTION', `transport is ${JSON.stringify(positionals.join(' '))}`, `one of ${TRANSPORTS.join(', ')}`);
+  }
+  const options: Partial<ServerOptions> = {
+    port: numberFlag('port', values.port),
+    host: values.host,
+    tls: values.tls,
+    seed: numberFlag('seed', values.seed),
+    rate: numberFlag('rate', values.rate),
+    padding: numberFlag('padding', values.padding),
+    maxConnections: numberFlag('max-connections', values['max-connections']),
+    heartbeatMs: msOrOff('heartbeat', values.heartbeat),
+    retryMs: msOrOff('retry', values.retry),
+  };
+  // --allow-origin adds to the defaults (the demo page's origin) rather than replacing them.
+  if (values['allow-origin']) options.allowOrigins = [...SERVER_DEFAULTS.allowOrigins, ...values['allow-origin']];
+  for (const key of Object.keys(options) as (keyof ServerOptions)[]) if (options[key] === undefined) delete options[key];
+  return { transport, options };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseServerArgs>;
+  try {
+    parsed = parseServerArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${(error as Error).message}`}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const server = await startServer(parsed.transport, parsed.options);
+  const ready: Record<string, unknown> = { transport: server.transport, url: server.url, stats: server.statsUrl, pid: process.pid };
+  if (server.spki) ready.spki = server.spki;
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    // The contract promises exit within 2 s; close() destroys leftovers after 1 s.
+    server.close().then(
+      () => (process.exitCode = 0),
+      (error: Error) => {
+        process.stderr.write(`lab: close failed: ${error.message}\n`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+await main();

@@ -1,0 +1,28 @@
+/**
+ * Errors with stable codes and a greppable `lab:` prefix. Bad options fail eagerly with a
+ * hint; during a run, failures are counted in /stats instead of thrown.
+ */
+export type LabErrorCode =
+  | 'LAB_BAD_OPTION'
+  | 'LAB_BAD_MESSAGE'
+  | 'LAB_BAD_FORMAT'
+  | 'LAB_ORIGIN_REFUSED'
+  | 'LAB_CONNECTION_CAP'
+  | 'LAB_PAYLOAD_TOO_LARGE'
+  | 'LAB_NOT_FOUND';
+
+export class LabError extends Error {
+  constructor(
+    readonly code: LabErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(`lab: ${code}: ${message}${hint ? ` (${hint})` : ''}`);
+    this.name = 'LabError';
+  }
+}
+
+/** The JSON body every server uses for an error answer. */
+export function errorBody(code: LabErrorCode, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}

@@ -1,0 +1,105 @@
+/**
+ * What the four servers share below the protocol: an http or https server bound to the
+ * configured host and port (0 = any free port), and a close that gives connections a short
+ * grace period and then destroys whatever is left.
+ */
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Transport } from './contract.ts';
+import type { Frame, QuoteFeed } from './feed.ts';
+import type { ServerOptions } from './options.ts';
+import type { ServerStats } from './stats.ts';
+import { labCertificate } from './tls.ts';
+
+/** How `drop()` ends client connections: tear the TCP socket down, or close the transport's clean way. */
+export type DropMode = 'destroy' | 'end';
+
+/** What every transport's `start()` resolves to. */
+export interface RunningServer {
+  transport: Transport;
+  /** Where clients connect: http(s)://host:port/sse, ws(s)://host:port/ws, http(s)://host:port, tcp://host:port. */
+  url: string;
+  /** GET this for the StatsSnapshot JSON. */
+  statsUrl: string;
+  /** scheme://host:port of the server's HTTP side. */
+  origin: string;
+  /** SPKI sha256 of the certificate when serving TLS. */
+  spki?: string;
+  feed: QuoteFeed;
+  stats: ServerStats;
+  /** Ends every client connection now (scenarios: a network drop or a clean server-side end). */
+  drop(mode: DropMode): void;
+  /** Graceful shutdown: SSE streams ended, ws closed with 1001, socket.io disconnected; resolves when closed. */
+  close(): Promise<void>;
+}
+
+export interface Listening {
+  server: HttpServer;
+  origin: string;
+  port: number;
+  spki?: string;
+}
+
+/** URL host part: IPv6 literals go in brackets. */
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function listen(handler: RequestListener, options: ServerOptions, stats: ServerStats): Promise<Listening> {
+  let server: HttpServer;
+  let spki: string | undefined;
+  if (options.tls) {
+    const cert = await labCertificate();
+    spki = cert.spki;
+    server = createHttpsServer({ cert: cert.cert, key: cert.key }, handler) as unknown as HttpServer;
+  } else {
+    server = createHttpServer(handler);
+  }
+  stats.watch(server);
+  const port = await listenOn(server, options);
+  const origin = `${options.tls ? 'https' : 'http'}://${hostForUrl(options.host)}:${port}`;
+  return { server, origin, port, spki };
+}
+
+/** Binds and resolves the port the OS gave. */
+export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' | 'port'>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, waits up to `graceMs` for connections to finish, then destroys the rest. */
+export function closeServer(server: NetServer, stats: ServerStats, graceMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => stats.destroySockets(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    (server as HttpServer).closeIdleConnections?.();
+  });
+}
+
+/**
+ * The feed wiring every transport shares: subscribe `broadcast`, start the feed if this server
+ * owns it, and undo both on close. A shared feed (the demo) is left running for its owner.
+ */
+export function attachFeed(feed: QuoteFeed, owned: boolean, broadcast: (frame: Frame) => void): () => void {
+  const unsubscribe = feed.subscribe(broadcast);
+  if (owned) feed.start();
+  return () => {
+    unsubscribe();
+    if (owned) feed.stop();
+  };
+}
+
+/** Resolves once `done()` is true, or after `limitMs` regardless: shutdown waits, but never forever. */
+export async function settle(done: () => boolean, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}

@@ -1,0 +1,124 @@
+/**
+ * Counters every server keeps, served as JSON at GET /stats. Bytes are read from the TCP sockets
+ * themselves (socket.bytesWritten), so they include HTTP headers, framing and TLS: bytes on the wire.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { Transport } from './contract.ts';
+
+export interface StatsSnapshot {
+  transport: Transport;
+  pid: number;
+  /** Clients connected now (logical: SSE streams, WebSockets, socket.io sockets, TCP clients). */
+  connections: number;
+  peakConnections: number;
+  /** TCP connections open now, including ones not (yet) a client. */
+  sockets: number;
+  /** Quote messages written to clients (one per client per quote). */
+  messagesSent: number;
+  bytesWritten: number;
+  bytesRead: number;
+  /** Clients dropped because their unsent buffer passed maxBufferedBytes. */
+  dropped: number;
+  /** Connections refused: disallowed Origin or the connection cap. */
+  refused: number;
+  /** Resumes that were served from the replay buffer / that hit a gap. */
+  resumed: number;
+  resets: number;
+  latestSeq: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** Process CPU time so far, microseconds. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** Whether a GC ran before this snapshot (`?gc=1` on a process started with --expose-gc). */
+  gc: boolean;
+}
+
+export class ServerStats {
+  connections = 0;
+  peakConnections = 0;
+  messagesSent = 0;
+  dropped = 0;
+  refused = 0;
+  resumed = 0;
+  resets = 0;
+  readonly sockets = new Set<Socket>();
+  #closedWritten = 0;
+  #closedRead = 0;
+
+  constructor(
+    readonly transport: Transport,
+    readonly latestSeq: () => number,
+  ) {}
+
+  /** Counts the bytes of every TCP connection this server accepts. */
+  watch(server: NetServer): void {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        this.#closedWritten += socket.bytesWritten;
+        this.#closedRead += socket.bytesRead;
+      });
+    });
+  }
+
+  opened(): void {
+    this.connections++;
+    if (this.connections > this.peakConnections) this.peakConnections = this.connections;
+  }
+
+  closed(): void {
+    this.connections--;
+  }
+
+  /** Destroys every TCP connection: a network drop as the client sees it. */
+  destroySockets(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  snapshot(runGc = false): StatsSnapshot {
+    const gc = runGc && typeof globalThis.gc === 'function';
+    if (gc) globalThis.gc!();
+    let bytesWritten = this.#closedWritten;
+    let bytesRead = this.#closedRead;
+    for (const socket of this.sockets) {
+      bytesWritten += socket.bytesWritten;
+      bytesRead += socket.bytesRead;
+    }
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      transport: this.transport,
+      pid: process.pid,
+      connections: this.connections,
+      peakConnections: this.peakConnections,
+      sockets: this.sockets.size,
+      messagesSent: this.messagesSent,
+      bytesWritten,
+      bytesRead,
+      dropped: this.dropped,
+      refused: this.refused,
+      resumed: this.resumed,
+      resets: this.resets,
+      latestSeq: this.latestSeq(),
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+      cpuUserMicros: cpu.user,
+      cpuSystemMicros: cpu.system,
+      gc,
+    };
+  }
+
+  /** GET /stats[?gc=1] */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const runGc = new URL(req.url ?? '/', 'http://x').searchParams.get('gc') === '1';
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(this.snapshot(runGc)));
+  }
+}

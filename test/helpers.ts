@@ -1,0 +1,36 @@
+/** Small waits and collectors the tests share. No sleeps-as-assertions: waits end on a condition. */
+import type { LabClient, Received } from '../clients/index.ts';
+import type { Quote } from '../servers/contract.ts';
+import { QuoteFeed } from '../servers/feed.ts';
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Every message a client receives, in arrival order. */
+export function collect(client: LabClient): Received[] {
+  const received: Received[] = [];
+  client.on('quote', (message) => received.push(message));
+  return received;
+}
+
+/** The (seq, symbol, price) a fresh feed with this seed makes first. */
+export function reference(seed: number, count: number): [number, string, number][] {
+  const feed = new QuoteFeed({ seed, rate: 0 });
+  return Array.from({ length: count }, () => key(feed.publish().quote));
+}
+
+export function key(quote: Quote): [number, string, number] {
+  return [quote.seq, quote.symbol, quote.price];
+}
+
+export function publish(feed: QuoteFeed, count: number): void {
+  for (let i = 0; i < count; i++) feed.publish();
+}
+
+/** Lets the event loop turn so writes, closes and reconnect timers can run. */
+export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
