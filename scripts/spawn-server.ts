@@ -1,0 +1,55 @@
+/**
+ * Starts one transport's server in its own process through the command-line contract
+ * (servers/cli.ts) and reads its ready line. Used wherever a server must own its memory and CPU
+ * (the load runner), be killed and restarted (scenarios), or be tested exactly as documented.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Transport } from '../servers/contract.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** How the npm `server` script runs the CLI, without npm in between. */
+export const SERVER_COMMAND = [process.execPath, '--expose-gc', '--import', 'tsx', 'servers/cli.ts'];
+
+export interface ReadyLine {
+  transport: Transport;
+  url: string;
+  stats: string;
+  pid: number;
+  spki?: string;
+}
+
+export interface SpawnedServer {
+  ready: ReadyLine;
+  child: ChildProcess;
+  /** Sends a signal (default SIGTERM) and resolves the exit code (null if killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnServer(transport: Transport, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<SpawnedServer> {
+  const [command, ...base] = SERVER_COMMAND;
+  const child = spawn(command!, [...base, transport, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<ReadyLine>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      try {
+        resolve(JSON.parse(line) as ReadyLine);
+      } catch {
+        reject(new Error(`lab: ${transport} server printed ${JSON.stringify(line)} instead of its ready line`));
+      }
+    });
+    exited.then((code) => reject(new Error(`lab: ${transport} server exited (${code}) before it was ready: ${stderr.trim()}`)));
+  });
+  return {
+    ready,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
