@@ -51,7 +51,9 @@ export class SocketIoClient extends ClientBase implements LabClient {
       socket.on('connect_error', (error) => {
         if (open) return this.failed(error);
         socket.disconnect();
-        reject(new Error(`lab: socket.io connect failed: ${error.message}`));
+        // engine.io keeps the underlying cause (e.g. "self-signed certificate") in `description`.
+        const cause = (error as { description?: { message?: string } }).description?.message;
+        reject(new Error(`lab: socket.io connect failed: ${error.message}${cause ? ` (${cause})` : ''}`));
       });
     });
   }

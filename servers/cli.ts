@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { TRANSPORTS, type Transport } from './contract.ts';
 import { LabError } from './errors.ts';
-import { startServer } from './index.ts';
+import { startServer, type RunningServer } from './index.ts';
 import { SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
 const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off]';
@@ -66,15 +66,18 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseServerArgs>;
+  let server: RunningServer;
   try {
-    parsed = parseServerArgs(process.argv.slice(2));
+    const parsed = parseServerArgs(process.argv.slice(2));
+    server = await startServer(parsed.transport, parsed.options);
   } catch (error) {
+    // Bad input (ours or node:util's parser): a lab: line and exit 2. Anything else (port in use...) is a crash.
+    const bad = error instanceof LabError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (!bad) throw error;
     process.stderr.write(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${(error as Error).message}`}\n${USAGE}\n`);
     process.exitCode = 2;
     return;
   }
-  const server = await startServer(parsed.transport, parsed.options);
   const ready: Record<string, unknown> = { transport: server.transport, url: server.url, stats: server.statsUrl, pid: process.pid };
   if (server.spki) ready.spki = server.spki;
   process.stdout.write(`${JSON.stringify(ready)}\n`);

@@ -26,6 +26,16 @@ function pendingBytes(socket: Socket): number {
   return bytes;
 }
 
+/**
+ * Ends a connection at once. socket.disconnect(true) would wait for the buffered packets to
+ * drain first, which a stalled reader never lets happen; so the WebSocket is terminated.
+ */
+function dropNow(socket: Socket): void {
+  const conn = socket.conn as unknown as { transport: { socket?: { terminate?: () => void } }; close(discard: boolean): void };
+  conn.transport.socket?.terminate?.();
+  conn.close(true);
+}
+
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveOptions(input);
   const feed = options.feed ?? new QuoteFeed(options);
@@ -58,7 +68,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   io.use((socket, next) => {
     const format = String(socket.handshake.auth.format ?? socket.handshake.query.format ?? 'json');
     if (!FORMATS.includes(format)) return next(new Error('LAB_BAD_FORMAT: format is json or binary'));
-    if (io.of('/').sockets.size > options.maxConnections) {
+    if (io.of('/').sockets.size >= options.maxConnections) {
       stats.refused++;
       return next(new Error('LAB_CONNECTION_CAP'));
     }
@@ -80,6 +90,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     socket.on('disconnect', () => stats.closed());
   });
 
+  const dropped = new WeakSet<Socket>();
   const detach = attachFeed(feed, !options.feed, (frame) => {
     // One broadcast per format: socket.io encodes each packet once for all sockets in the room.
     // Both rooms always get it, empty or not: recovery replays from these broadcasts.
@@ -88,9 +99,10 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     const rooms = io.of('/').adapter.rooms;
     stats.messagesSent += (rooms.get('json')?.size ?? 0) + (rooms.get('binary')?.size ?? 0);
     for (const socket of io.of('/').sockets.values()) {
-      if (pendingBytes(socket) > options.maxBufferedBytes) {
+      if (!dropped.has(socket) && pendingBytes(socket) > options.maxBufferedBytes) {
+        dropped.add(socket);
         stats.dropped++;
-        socket.disconnect(true);
+        dropNow(socket);
       }
     }
   });

@@ -73,7 +73,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   /** Writes to one client; a client that lets too much pile up is dropped, not waited for. */
   function send(client: SseClient, text: string): void {
     client.res.write(text);
-    if (client.res.writableLength > options.maxBufferedBytes) {
+    if (client.res.writableLength > options.maxBufferedBytes && clients.delete(client)) {
       stats.dropped++;
       client.res.destroy();
     }

@@ -42,7 +42,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   function send(client: WsClient, frame: Frame): void {
     if (client.symbols && !client.symbols.has(frame.quote.symbol)) return;
     if (client.ws.bufferedAmount > options.maxBufferedBytes) {
-      stats.dropped++;
+      if (clients.delete(client)) stats.dropped++;
       client.ws.terminate();
       return;
     }

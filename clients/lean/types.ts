@@ -1,0 +1,72 @@
+/**
+ * Lean load-generator readers: one file per transport (sse.ts, ws.ts, socketio.ts, tcp.ts) of
+ * the same shape, `connect(options): Promise<LeanReader>`. They exist because the full clients
+ * (clients/*.ts, the `eventsource` package, socket.io-client) cost several times the CPU and
+ * memory per connection of a minimal reader (FACTS.md, "Client weight"); a load generator built
+ * on them measures itself, not the server. A lean reader does only what a load step needs:
+ * open one connection (optionally from a chosen 127.0.0.x source address), hand every quote's
+ * `seq` and `ts` with its receive time to a callback, answer the protocol's keep-alive, time a
+ * round trip (ws, socket.io) and close. No reconnection, no resume, JSON encoding only: a load
+ * step counts a dropped connection as lost quotes instead of hiding it.
+ */
+import type { Quote } from '../../servers/contract.ts';
+
+export interface LeanOptions {
+  /** The server's url as its ready line prints it (http://.../sse, ws://.../ws, http://host:port, tcp://host:port). */
+  url: string;
+  /** Source address to connect from (e.g. 127.0.0.7), to spread clients over several addresses. Default: the OS's choice. */
+  localAddress?: string;
+  /** Give up on opening after this many ms (counted as error code ETIMEDOUT). Default `10000`. */
+  connectTimeoutMs?: number;
+  /** Every quote: its seq, its send time `ts` and `receivedAt` = now() when the bytes arrived. */
+  onQuote(seq: number, ts: number, receivedAt: number): void;
+  /** The connection ended after it had opened (server closed it, network error). Called at most once. */
+  onClose?(reason: string): void;
+}
+
+export interface LeanReader {
+  /** ms from the start of connect() to open (SSE: 200 headers; ws: 101; socket.io: CONNECT ack; tcp: TCP connect). */
+  readonly connectMs: number;
+  /** One client-to-server round trip, resolving its round-trip time in ms (ws ping message, socket.io ack). */
+  ping?(): Promise<number>;
+  /** Closes now, without a closing handshake; no onClose call follows. */
+  close(): void;
+}
+
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const PING_TIMEOUT_MS = 5000;
+
+/**
+ * A failed connect with a short stable code, so a load step can say what stopped it: a system
+ * error code (EMFILE, EADDRNOTAVAIL, ECONNREFUSED, ECONNRESET, ETIMEDOUT ...), `HTTP_<status>`,
+ * `WS_<close code>` or the server's `LAB_*` code.
+ */
+export class ConnectError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`lab: connect failed (${code}): ${message}`);
+    this.name = 'ConnectError';
+  }
+}
+
+/** The code to count a connect failure under. */
+export function errorCode(error: unknown): string {
+  if (error instanceof ConnectError) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length > 0 ? code : 'UNKNOWN';
+}
+
+/** The two fields a load step needs from a JSON quote. */
+export function quoteFields(json: string): { seq: number; ts: number } {
+  const quote = JSON.parse(json) as Quote;
+  return { seq: quote.seq, ts: quote.ts };
+}
+
+/** Runs `onTimeout` unless disarmed within `ms`; the timer never holds the process open. */
+export function deadline(ms: number, onTimeout: () => void): () => void {
+  const timer = setTimeout(onTimeout, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
