@@ -11,16 +11,9 @@ import { parseArgs } from 'node:util';
 import { TRANSPORTS, type Transport } from './contract.ts';
 import { LabError } from './errors.ts';
 import { startServer, type RunningServer } from './index.ts';
-import { SERVER_DEFAULTS, type ServerOptions } from './options.ts';
+import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
 const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off]';
-
-/** A number flag: digits (and a dot for rates) only, so "10abc" is an error, not 10. */
-function numberFlag(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(raw)) throw new LabError('LAB_BAD_OPTION', `--${name} is ${JSON.stringify(raw)}`, 'expected a number');
-  return Number(raw);
-}
 
 /** --heartbeat / --retry take milliseconds or `off` (null: no heartbeat, no retry line). */
 function msOrOff(name: string, raw: string | undefined): number | null | undefined {

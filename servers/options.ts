@@ -81,3 +81,10 @@ export function resolveOptions(input: Partial<ServerOptions> = {}): ServerOption
 export function originAllowed(origin: string | undefined, allowOrigins: readonly string[]): boolean {
   return origin === undefined || allowOrigins.includes(origin);
 }
+
+/** A number given on a command line: digits (and a dot) only, so "10abc" is an error, not 10. */
+export function numberFlag(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new LabError('LAB_BAD_OPTION', `--${name} is ${JSON.stringify(raw)}`, 'expected a number');
+  return Number(raw);
+}

@@ -1,0 +1,16 @@
+// Prints vitest's JSON report as the one line CI reads: "N passed, N failed[, N skipped]".
+// Exits non-zero when a test failed, when none ran, or when the report is missing.
+import { readFileSync } from 'node:fs';
+
+let report;
+try {
+  report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+} catch (error) {
+  console.log(`ci: no test report (${error.message})`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) + report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
+console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exitCode = failed > 0 || report.numPassedTests === 0 ? 1 : 0;

@@ -1,0 +1,108 @@
+/**
+ * npm run serve [-- --port 8080] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 5] [--allow-origin URL ...]
+ *
+ * Starts the SSE, ws and socket.io servers over ONE shared feed, each on its own port, plus the
+ * demo page at / on --port: three live panels side by side. The page's origin is on every
+ * server's allowlist; everything else is refused as usual.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { LabError } from './errors.ts';
+import { QuoteFeed } from './feed.ts';
+import { startServer, type RunningServer } from './index.ts';
+import { hostForUrl, listen } from './listen.ts';
+import { DEMO_PORT, numberFlag, resolveOptions, type ServerOptions } from './options.ts';
+import { ServerStats } from './stats.ts';
+
+const PAGE = new URL('./demo/index.html', import.meta.url);
+const USAGE = 'usage: npm run serve [-- --port 8080] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 5] [--allow-origin URL ...]';
+
+export interface Demo {
+  /** The page: open this. */
+  url: string;
+  servers: RunningServer[];
+  spki?: string;
+  close(): Promise<void>;
+}
+
+export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?: string[] } = {}): Promise<Demo> {
+  const options = resolveOptions({ port: DEMO_PORT, rate: 5, ...input, extraOrigins: undefined } as Partial<ServerOptions>);
+  const feed = new QuoteFeed(options);
+  const page = await readFile(PAGE, 'utf8');
+  let config = '{}';
+  const servers: RunningServer[] = [];
+  const demo = await listen(
+    (req, res) => {
+      const path = req.url?.split('?')[0];
+      if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+      if (path === '/config.json') return res.writeHead(200, { 'Content-Type': 'application/json' }).end(config);
+      if (path === '/drop' && req.method === 'POST') {
+        for (const server of servers) server.drop('destroy');
+        return res.writeHead(204).end();
+      }
+      res.writeHead(404).end();
+    },
+    options,
+    new ServerStats('sse', () => feed.latestSeq),
+  );
+  // The page may be opened by IP or by name: allow both spellings of its origin.
+  const scheme = options.tls ? 'https' : 'http';
+  const pageOrigins = [demo.origin, `${scheme}://localhost:${demo.port}`, `${scheme}://${hostForUrl(options.host)}:${demo.port}`];
+  const allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
+  for (const transport of ['sse', 'ws', 'socketio'] as const) {
+    servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
+  }
+  config = JSON.stringify(Object.fromEntries(servers.map((s) => [s.transport, s.url])));
+  feed.start();
+  return {
+    url: `${demo.origin}/`,
+    servers,
+    spki: demo.spki,
+    async close() {
+      feed.stop();
+      await Promise.all(servers.map((s) => s.close()));
+      demo.server.closeAllConnections();
+      await new Promise((resolve) => demo.server.close(resolve));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: String(DEMO_PORT) },
+      host: { type: 'string', default: '127.0.0.1' },
+      tls: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '42' },
+      rate: { type: 'string', default: '5' },
+      'allow-origin': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const demo = await startDemo({
+    host: values.host,
+    port: numberFlag('port', values.port),
+    tls: values.tls,
+    seed: numberFlag('seed', values.seed),
+    rate: numberFlag('rate', values.rate),
+    extraOrigins: values['allow-origin'],
+  });
+  console.log(`demo page:  ${demo.url}`);
+  for (const s of demo.servers) console.log(`${s.transport.padEnd(10)}  ${s.url}   (stats: ${s.statsUrl})`);
+  if (demo.spki) {
+    console.log(`certificate SPKI sha256: ${demo.spki}`);
+    console.log(`trust it in Chromium: chromium --ignore-certificate-errors-spki-list=${demo.spki} --user-data-dir=$(mktemp -d) ${demo.url}`);
+  }
+  console.log('Ctrl-C stops everything.');
+  process.once('SIGINT', () => void demo.close());
+  process.once('SIGTERM', () => void demo.close());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: Error & { code?: string }) => {
+    const badArgs = error instanceof LabError || error.code?.startsWith('ERR_PARSE_ARGS');
+    if (error.code === 'EADDRINUSE') console.error(`lab: port in use (${error.message}); try --port 0 or another port`);
+    else if (badArgs) console.error(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${error.message}`}\n${USAGE}`);
+    else console.error(error);
+    process.exitCode = badArgs || error.code === 'EADDRINUSE' ? 2 : 1;
+  });
+}
