@@ -46,7 +46,9 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       client.ws.terminate();
       return;
     }
-    client.ws.send(client.format === 'binary' ? frame.binary : frame.json);
+    // Bytes made once per quote: ws.send(string) would re-encode the UTF-8 for every client.
+    if (client.format === 'binary') client.ws.send(frame.binary);
+    else client.ws.send(frame.memo('ws-text', (f) => Buffer.from(f.json)), { binary: false });
     stats.messagesSent++;
   }
 
