@@ -1,0 +1,60 @@
+/**
+ * npm run lab [-- --full] [--reference]
+ *
+ * The whole lab in one go: browser scenarios, the load sweep (quick by default, --full for
+ * 100 .. 10k clients), the wire capture, then the report. Each stage runs as its own process with
+ * its own progress output; a failed stage is reported and the rest still run, so the report shows
+ * whatever was measured. --reference also copies the results into results/reference/ and writes
+ * the verdict table and charts into the README.
+ */
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { ROOT } from './spawn-server.ts';
+import { publishReference } from './reference.ts';
+
+interface Stage {
+  name: string;
+  args: string[];
+}
+
+const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, reference: { type: 'boolean', default: false } } });
+
+const stages: Stage[] = [
+  { name: 'scenarios', args: ['scenarios/cli.ts'] },
+  { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...(values.full ? [] : ['--quick'])] },
+  { name: 'wire', args: ['scripts/wire/cli.ts'] },
+  { name: 'report', args: ['scripts/report/cli.ts', '--png'] },
+];
+
+function run(stage: Stage): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...stage.args], { cwd: ROOT, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(signal ? null : code);
+    });
+  });
+}
+
+const started = Date.now();
+const failed: string[] = [];
+for (const [i, stage] of stages.entries()) {
+  console.log(`\n=== lab ${i + 1}/${stages.length}: ${stage.name} ===`);
+  const stageStart = Date.now();
+  const code = await run(stage);
+  const took = ((Date.now() - stageStart) / 1000).toFixed(0);
+  if (code === 0) console.log(`=== ${stage.name} done in ${took} s ===`);
+  else {
+    failed.push(stage.name);
+    console.log(`=== ${stage.name} FAILED (exit ${code ?? 'signal'}) after ${took} s; going on ===`);
+  }
+}
+if (values.reference && failed.length === 0) await publishReference();
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+console.log(`\nlab finished in ${minutes} min${failed.length ? `; failed stages: ${failed.join(', ')}` : ''}`);
+console.log(`report: ${ROOT}results/report.html`);
+process.exitCode = failed.length ? 1 : 0;

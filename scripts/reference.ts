@@ -1,0 +1,46 @@
+/**
+ * Publishes a run as the committed reference: copies results/*.json, report.html, report.md
+ * and the chart PNGs into results/reference/, and writes the verdict table and the key charts
+ * into the README between its `verdicts` markers.
+ */
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT } from './spawn-server.ts';
+import { buildReport } from './report/build.ts';
+import { verdictTable } from './report/markdown.ts';
+
+const RESULTS = join(ROOT, 'results');
+const REFERENCE = join(RESULTS, 'reference');
+/** The charts the README shows, when the run has them. */
+const README_CHARTS = ['memory-per-connection', 'cpu-per-1k-deliveries', 'latency-vs-clients', 'binary-bytes-per-message', 'reconnect-timeline', 'ramp-ratio-to-tcp'];
+
+export async function publishReference(): Promise<void> {
+  await mkdir(REFERENCE, { recursive: true });
+  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'wire.json']) {
+    await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
+  }
+  const out = await buildReport({ resultsDir: REFERENCE, outDir: REFERENCE, png: true });
+  const meta = JSON.parse(await readFile(join(REFERENCE, 'load.json'), 'utf8').catch(() => '{}')) as { meta?: { machine: { cpus: number; cpuModel: string; memoryGiB: number }; node: string; commit: string; date: string } };
+  const pngs = new Set(await readdir(join(REFERENCE, 'charts')).catch(() => [] as string[]));
+  const charts = README_CHARTS.filter((id) => pngs.has(`${id}.png`)).map((id) => {
+    const spec = out.model.charts.find((c) => c.id === id)!;
+    return `**${spec.title}** — ${spec.caption}\n\n![${spec.title}](results/reference/charts/${id}.png)`;
+  });
+  const m = meta.meta;
+  const block = [
+    '<!-- verdicts:start -->',
+    '## Verdicts (reference run)',
+    '',
+    m ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). Regenerate with \`npm run lab -- --full --reference\`.` : '',
+    '',
+    verdictTable(out.model, 'results/reference/report.html'),
+    '',
+    ...charts.flatMap((c) => [c, '']),
+    '<!-- verdicts:end -->',
+  ].join('\n');
+  const readmePath = join(ROOT, 'README.md');
+  const readme = await readFile(readmePath, 'utf8');
+  const updated = readme.replace(/<!-- verdicts:start -->[\s\S]*<!-- verdicts:end -->/, block);
+  await writeFile(readmePath, updated);
+  console.log(`reference: ${REFERENCE} and the README's verdict table updated`);
+}

@@ -1,0 +1,173 @@
+/**
+ * Chart specs: plain chart.js configurations (JSON only, no callbacks, animation off so a
+ * screenshot shows the final drawing) built from the results. Each chart has axis titles with units
+ * and a caption that says what to notice.
+ */
+import type { ClaimId } from '../claims.ts';
+import type { LoadResults, StepResult } from '../load/types.ts';
+
+export interface ChartSpec {
+  /** Stable id: the canvas id in the HTML and the PNG file name. */
+  id: string;
+  title: string;
+  /** What to notice, in one or two sentences; figures quoted come from the data. */
+  caption: string;
+  /** The claims whose sections show this chart. */
+  claims: ClaimId[];
+  config: ChartConfig;
+}
+
+export interface ChartConfig {
+  type: 'line' | 'bar';
+  data: { labels: (string | number)[]; datasets: Dataset[] };
+  options: Record<string, unknown>;
+}
+
+export interface Dataset {
+  label: string;
+  data: (number | null)[];
+  borderColor?: string;
+  backgroundColor?: string;
+  borderDash?: number[];
+  borderWidth?: number;
+  pointRadius?: number;
+  spanGaps?: boolean;
+}
+
+export const COLORS: Record<string, string> = { sse: '#1f77b4', ws: '#d62728', socketio: '#2ca02c', tcp: '#7f7f7f' };
+export const LABELS: Record<string, string> = { sse: 'SSE', ws: 'WebSocket (ws)', socketio: 'socket.io', tcp: 'raw TCP floor' };
+
+/** Axis titles with units; everything else chart.js defaults. */
+export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: boolean } = {}): Record<string, unknown> {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    plugins: { legend: { position: 'bottom' } },
+    scales: {
+      x: { title: { display: true, text: x }, stacked: extra.stacked ?? false },
+      y: { title: { display: true, text: y }, beginAtZero: !extra.logY, stacked: extra.stacked ?? false, ...(extra.logY ? { type: 'logarithmic' } : {}) },
+    },
+  };
+}
+
+export function series(transport: string, data: (number | null)[], extra: Partial<Dataset> = {}): Dataset {
+  const color = COLORS[transport] ?? '#444';
+  return { label: LABELS[transport] ?? transport, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
+}
+
+const round = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : round(bytes / 1024));
+
+function sweep(load: LoadResults, phase: StepResult['phase']) {
+  const steps = load.steps.filter((s) => s.phase === phase && s.status !== 'failed');
+  const transports = load.options.transports.filter((t) => steps.some((s) => s.transport === t));
+  return { steps, transports };
+}
+
+/** The load runner's charts: latency, memory, CPU, bytes, ramp, upstream. */
+export function loadCharts(load: LoadResults): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  const clients = sweep(load, 'clients');
+  const ns = [...new Set(clients.steps.map((s) => s.clients))].sort((a, b) => a - b);
+  const at = (transport: string, n: number) => clients.steps.find((s) => s.transport === transport && s.clients === n);
+
+  if (ns.length > 0) {
+    const datasets: Dataset[] = [];
+    for (const t of clients.transports) {
+      const p50 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p50));
+      const p99 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p99));
+      if (t === 'tcp') {
+        datasets.push(series(t, p99, { label: 'raw TCP floor p99', borderDash: [6, 4], borderWidth: 2 }));
+      } else {
+        datasets.push(series(t, p99, { label: `${LABELS[t]} p99` }));
+        datasets.push(series(t, p50, { label: `${LABELS[t]} p50`, borderDash: [2, 3], pointRadius: 2 }));
+      }
+    }
+    charts.push({
+      id: 'latency-vs-clients',
+      title: 'Delivery latency vs concurrent clients',
+      caption: `Receive time minus the quote's send stamp, at ${load.options.rate} quote/s, over a ${load.options.duration} s window per step. The dashed grey line is the raw-TCP floor: the gap above it is what each protocol and library adds as the fan-out grows.`,
+      claims: ['ws-heavier-than-sse'],
+      config: { type: 'line', data: { labels: ns, datasets }, options: axes('concurrent clients', 'latency (ms, log scale)', { logY: true }) },
+    });
+
+    charts.push({
+      id: 'memory-per-connection',
+      title: 'Server heap per connection',
+      caption: "Heap after a forced GC, loaded server minus its idle twin, divided by the connections. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
+      claims: ['ws-heavier-than-sse'],
+      config: {
+        type: 'bar',
+        data: { labels: ns, datasets: clients.transports.map((t) => series(t, ns.map((n) => kb(at(t, n)?.server.perConnection.heapBytes)))) },
+        options: axes('concurrent clients', 'heap per connection (KiB)'),
+      },
+    });
+
+    charts.push({
+      id: 'cpu-per-1k-deliveries',
+      title: 'Server CPU per 1,000 deliveries',
+      caption: 'Server CPU time over the window minus its idle twin, per 1,000 quotes delivered. Steadier than a breaking point on a shared 2-core machine; lower is cheaper.',
+      claims: ['ws-heavier-than-sse'],
+      config: {
+        type: 'bar',
+        data: { labels: ns, datasets: clients.transports.map((t) => series(t, ns.map((n) => round(at(t, n)?.server.netCpuMsPer1kDeliveries, 3)))) },
+        options: axes('concurrent clients', 'CPU ms per 1,000 deliveries'),
+      },
+    });
+  }
+
+  const payload = sweep(load, 'payload');
+  const pads = [...new Set(payload.steps.map((s) => s.padding))].sort((a, b) => a - b);
+  if (pads.length > 0) {
+    const byPad = (t: string, p: number) => payload.steps.find((s) => s.transport === t && s.padding === p);
+    charts.push({
+      id: 'bytes-per-delivery',
+      title: 'Bytes on the wire per delivered quote (JSON)',
+      caption: 'Server socket bytes written per quote delivered, by padding added to the ~70-byte JSON quote. The gap between transports is their framing per message; it stays the same number of bytes as the payload grows.',
+      claims: ['ws-heavier-than-sse', 'sse-base64-costs-bandwidth'],
+      config: {
+        type: 'line',
+        data: { labels: pads, datasets: payload.transports.map((t) => series(t, pads.map((p) => round(byPad(t, p)?.server.bytesPerDelivery, 1)))) },
+        options: axes('padding added to each quote (bytes)', 'bytes written per delivery (log scale)', { logY: true }),
+      },
+    });
+  }
+
+  const ramps = load.ramp.filter((r) => r.transport !== 'tcp');
+  if (ramps.length > 0) {
+    charts.push({
+      id: 'ramp-ratio-to-tcp',
+      title: 'Highest sustained deliveries/s, as a share of the raw-TCP floor',
+      caption: `The rate ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ms or a quote is lost. 1.0 would match raw TCP measured in the same run.`,
+      claims: ['ws-heavier-than-sse'],
+      config: {
+        type: 'bar',
+        data: { labels: ramps.map((r) => LABELS[r.transport]!), datasets: [{ label: 'ratio to TCP floor', data: ramps.map((r) => round(r.ratioToTcp)), backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string }] },
+        options: axes('transport', 'highest deliveries/s ÷ TCP floor'),
+      },
+    });
+  }
+
+  if (load.upstream.length > 0) {
+    const up = load.upstream;
+    charts.push({
+      id: 'upstream-round-trip',
+      title: 'Client-to-server round trips at fixed concurrency',
+      caption: `${up[0]!.connections} connections, each waiting for its answer (closed loop). SSE has no upstream channel: its round trip is a separate HTTP POST (autocannon, whole-millisecond timing).`,
+      claims: ['sse-one-way'],
+      config: {
+        type: 'bar',
+        data: {
+          labels: up.map((u) => `${LABELS[u.transport]} (${u.method})`),
+          datasets: [
+            { label: 'p50', data: up.map((u) => round(u.latencyMs.p50, 3)), backgroundColor: '#9ecae1' },
+            { label: 'p99', data: up.map((u) => round(u.latencyMs.p99, 3)), backgroundColor: '#3182bd' },
+          ],
+        },
+        options: axes('transport and method', 'round trip (ms)'),
+      },
+    });
+  }
+  return charts;
+}

@@ -1,0 +1,117 @@
+/**
+ * The report as ONE self-contained HTML file: chart.js from node_modules inlined, no CDN, no
+ * external fonts, no requests. Everything shown is escaped text from the model.
+ */
+import { readFileSync } from 'node:fs';
+import type { ChartSpec } from './charts.ts';
+import type { Block, ReportModel } from './model.ts';
+import { ROOT } from '../spawn-server.ts';
+
+const CHART_JS = () => readFileSync(`${ROOT}node_modules/chart.js/dist/chart.umd.min.js`, 'utf8');
+
+export function esc(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Inline `code` and **bold** in otherwise escaped prose. */
+function prose(text: string): string {
+  return esc(text)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/\[([^\]]+)\]\(((?:#|\.\/|https:\/\/)[^)\s]*)\)/g, '<a href="$2">$1</a>');
+}
+
+const badge = (verdict: string) => `<span class="verdict ${esc(verdict)}">${esc(verdict)}</span>`;
+
+function table(head: string[], rows: (string | number | null)[][]): string {
+  // A cell written as {verdict} renders as a badge; everything else is escaped prose.
+  const cell = (v: string | number | null) => {
+    if (v === null) return '–';
+    const match = /^\{(confirmed|refuted|depends|not-run)\}$/.exec(String(v));
+    return match ? badge(match[1]!) : prose(String(v));
+  };
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function chart(spec: ChartSpec): string {
+  return `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4><div class="canvas"><canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div><figcaption>${prose(spec.caption)}</figcaption></figure>`;
+}
+
+export function renderBlock(block: Block, charts: Map<string, ChartSpec>): string {
+  switch (block.kind) {
+    case 'p':
+      return `<p>${prose(block.text)}</p>`;
+    case 'verdict':
+      return `<p class="verdict-line">${badge(block.verdict)} ${prose(block.text)}</p>`;
+    case 'list':
+      return `<ul>${block.items.map((i) => `<li>${prose(i)}</li>`).join('')}</ul>`;
+    case 'table':
+      return `${block.caption ? `<p class="caption">${prose(block.caption)}</p>` : ''}${table(block.head, block.rows)}`;
+    case 'chart': {
+      const spec = charts.get(block.id);
+      return spec ? chart(spec) : `<p class="missing">Chart ${esc(block.id)}: no data in this run.</p>`;
+    }
+    case 'code':
+      return `<figure class="code"><figcaption>${esc(block.file)}:${block.line}</figcaption><pre><code>${esc(block.code)}</code></pre></figure>`;
+    case 'details':
+      return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts)).join('')}</details>`;
+    case 'bytes':
+      return `${block.caption ? `<p class="caption">${prose(block.caption)}</p>` : ''}<table class="bytes"><thead><tr><th>offset</th><th>hex</th><th>text</th><th>meaning</th></tr></thead><tbody>${block.rows
+        .map((r) => `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td><td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`)
+        .join('')}</tbody></table>`;
+  }
+}
+
+const STYLE = `
+body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;background:#fafbfc;margin:0}
+main{max-width:62rem;margin:0 auto;padding:1.5rem 1.2rem 4rem}
+h1{font-size:1.8rem;margin:.2rem 0 .3rem}h2{margin-top:2.6rem;border-bottom:1px solid #dde1e7;padding-bottom:.2rem}
+h3{margin-top:1.6rem}h4{margin:.2rem 0 .4rem;font-size:1rem}
+table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem;width:100%}
+th,td{border:1px solid #dde1e7;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#eef1f5}td{font-variant-numeric:tabular-nums}
+code{font:.85em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:0 .2em;border-radius:3px}
+pre{background:#1d2330;color:#e8ebf0;padding:.8rem;border-radius:6px;overflow:auto;font-size:.82rem}
+pre code{background:none;color:inherit;padding:0}
+.verdict{display:inline-block;padding:0 .5em;border-radius:99px;font-size:.85em;font-weight:600}
+.confirmed{background:#c9f2d3;color:#0b5d23}.refuted{background:#f8c9c9;color:#8a1c14}
+.depends{background:#fff1b8;color:#6b5300}.not-run{background:#e3e6ea;color:#4a5263}
+.source{color:#5b6475;font-size:.9rem}.original{color:#5b6475;font-style:italic}
+figure{margin:1rem 0}.chart .canvas{position:relative;height:320px;background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.4rem}
+figcaption{font-size:.88rem;color:#4a5263;margin-top:.3rem}.caption{font-size:.9rem;color:#4a5263;margin-bottom:.2rem}
+.code figcaption{font-family:ui-monospace,monospace;margin:0 0 .2rem}
+details{margin:.4rem 0}summary{cursor:pointer;color:#234}table.bytes td:nth-child(2){white-space:nowrap}
+.decoded{color:#5b6475;font-size:.85em}.missing{color:#8a1c14}.meta td:first-child{width:14rem;color:#4a5263}
+nav ol{columns:2;font-size:.92rem}
+`;
+
+export function renderHtml(model: ReportModel): string {
+  const charts = new Map(model.charts.map((c) => [c.id, c]));
+  const sections = model.sections
+    .map((s) => `<section id="${esc(s.id)}"><h2>${prose(s.title)}</h2>${s.blocks.map((b) => renderBlock(b, charts)).join('\n')}</section>`)
+    .join('\n');
+  const toc = model.sections.map((s) => `<li><a href="#${esc(s.id)}">${prose(s.title)}</a></li>`).join('');
+  const configs = JSON.stringify(Object.fromEntries(model.charts.map((c) => [c.id, c.config]))).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(model.title)}</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
+<body><main>
+<h1>${esc(model.title)}</h1>
+<p>${prose(model.subtitle)}</p>
+<nav><ol>${toc}</ol></nav>
+${sections}
+</main>
+<script>${CHART_JS()}</script>
+<script>
+const configs = ${configs};
+for (const [id, config] of Object.entries(configs)) {
+  const canvas = document.getElementById(id);
+  if (canvas) new Chart(canvas, config);
+}
+document.documentElement.dataset.chartsDrawn = String(Object.keys(configs).length);
+</script>
+</body></html>
+`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Reads the results the report is built from: results/claims.json (required) and, when present,
+ * scenarios.json, load.json and wire.json. A missing optional file is not an error; the report
+ * says which command makes it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ScenariosFile } from '../../scenarios/types.ts';
+import type { ClaimsFile } from '../claims.ts';
+import type { LoadResults } from '../load/types.ts';
+import type { WireResults } from '../wire/types.ts';
+
+export interface ReportInputs {
+  /** The folder the JSON came from. */
+  dir: string;
+  claims: ClaimsFile;
+  scenarios: ScenariosFile | null;
+  load: LoadResults | null;
+  wire: WireResults | null;
+  /** One line per missing input, with the command that makes it. */
+  missing: string[];
+}
+
+const MAKERS = {
+  'scenarios.json': 'npm run scenarios',
+  'load.json': 'npm run load -- --quick',
+  'wire.json': 'npm run wire',
+  'claims.json': 'npm run scenarios (and npm run load)',
+} as const;
+
+async function readJson<T>(dir: string, name: keyof typeof MAKERS, missing: string[]): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `unreadable (${(error as Error).message})`;
+    missing.push(`${join(dir, name)} ${why}: run \`${MAKERS[name]}\``);
+    return null;
+  }
+}
+
+export async function readInputs(dir: string): Promise<ReportInputs> {
+  const missing: string[] = [];
+  const [claims, scenarios, load, wire] = await Promise.all([
+    readJson<ClaimsFile>(dir, 'claims.json', missing),
+    readJson<ScenariosFile>(dir, 'scenarios.json', missing),
+    readJson<LoadResults>(dir, 'load.json', missing),
+    readJson<WireResults>(dir, 'wire.json', missing),
+  ]);
+  if (!claims) throw new Error(`lab: no verdicts to report: ${missing.find((m) => m.includes('claims.json'))}`);
+  return { dir, claims, scenarios, load, wire, missing };
+}

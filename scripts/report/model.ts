@@ -1,0 +1,178 @@
+/**
+ * The report's content, independent of its format: sections of blocks built from the results.
+ * html.ts and markdown.ts render it. Verdicts and explanations come from claims.json (computed by
+ * the scenarios, the load runner); the "why" text and code excerpts come from teaching.ts.
+ */
+import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { CLAIMS, type ClaimResult } from '../claims.ts';
+
+type Claim = (typeof CLAIMS)[number];
+import type { StepResult } from '../load/types.ts';
+import type { ByteRow } from '../wire/types.ts';
+import { loadCharts, type ChartSpec } from './charts.ts';
+import type { ReportInputs } from './inputs.ts';
+import { scenarioCharts } from './scenario-charts.ts';
+import { claimTeaching, extraSections } from './teaching.ts';
+import { wireSections } from './wire-sections.ts';
+
+type Cell = string | number | null;
+export type Block =
+  | { kind: 'p'; text: string }
+  | { kind: 'verdict'; verdict: string; text: string }
+  | { kind: 'list'; items: string[] }
+  | { kind: 'table'; head: string[]; rows: Cell[][]; caption?: string }
+  | { kind: 'chart'; id: string }
+  | { kind: 'code'; file: string; line: number; code: string }
+  | { kind: 'details'; summary: string; blocks: Block[] }
+  | { kind: 'bytes'; rows: ByteRow[]; caption?: string };
+
+export interface Section {
+  id: string;
+  title: string;
+  blocks: Block[];
+}
+
+export interface ReportModel {
+  title: string;
+  subtitle: string;
+  charts: ChartSpec[];
+  sections: Section[];
+  /** Verdict rows in claim order, for the Markdown and the README. */
+  verdicts: { claim: Claim; result: ClaimResult | null; evidence: string }[];
+}
+
+/** The first sentence of an explanation: the verdict table's one-line evidence. */
+export function firstSentence(text: string): string {
+  const match = /^(.+?[.!?])(\s|$)/.exec(text.trim());
+  return match ? match[1]! : text.trim();
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) < 10 ? 3 : 1);
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
+  const meta = inputs.scenarios?.meta ?? inputs.load?.meta ?? inputs.wire?.meta;
+  const rows: Cell[][] = [];
+  if (meta) {
+    const m = meta.machine;
+    rows.push(['machine', `${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.release} ${m.arch}`]);
+    rows.push(['Node', meta.node]);
+    rows.push(['Chromium', inputs.scenarios?.browser.version ?? inputs.wire?.meta.chromium ?? 'not used']);
+    rows.push(['libraries', Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')]);
+  }
+  const sources: [string, { date: string; commit: string } | undefined, string][] = [
+    ['scenarios', inputs.scenarios?.meta, inputs.scenarios ? `${inputs.scenarios.records.length} records in ${(inputs.scenarios.scenarios.reduce((a, s) => a + s.durationMs, 0) / 1000).toFixed(0)} s` : ''],
+    ['load', inputs.load?.meta, inputs.load ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s${inputs.load.aborted ? ' (aborted early)' : ''}` : ''],
+    ['wire', inputs.wire?.meta, inputs.wire ? `${Object.keys(inputs.wire.transports).length} transports` : ''],
+  ];
+  for (const [name, m, what] of sources) rows.push([`${name} run`, m ? `${m.date}, commit ${m.commit}: ${what}` : 'not run']);
+  const blocks: Block[] = [{ kind: 'table', head: ['', ''], rows }];
+  if (inputs.missing.length > 0) blocks.push({ kind: 'p', text: 'Missing from this report:' }, { kind: 'list', items: inputs.missing });
+  blocks.push({ kind: 'p', text: `${charts.length} charts. Every figure below was measured by the runs above on this machine; nothing is typed in.` });
+  return { id: 'run', title: 'What was run', blocks };
+}
+
+/** A compact view of a scenario record: its key counts and facts. */
+function recordSummary(record: ScenarioRecord): string {
+  const o = record.observed;
+  const pairs = [...Object.entries(o.counts ?? {}), ...Object.entries(o.bytes ?? {}), ...Object.entries(o.facts ?? {}).filter(([, v]) => typeof v !== 'object' || v === null)];
+  if (o.readyState !== undefined) pairs.push(['readyState', o.readyState]);
+  return pairs
+    .slice(0, 8)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(', ');
+}
+
+function recordDetails(record: ScenarioRecord): Block {
+  const o = record.observed;
+  const blocks: Block[] = [{ kind: 'p', text: `Setup: ${Object.entries(record.setup).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ') || 'defaults'}` }];
+  const facts = [...Object.entries(o.counts ?? {}), ...Object.entries(o.bytes ?? {}), ...Object.entries(o.facts ?? {})];
+  if (facts.length) blocks.push({ kind: 'table', head: ['observed', 'value'], rows: facts.map(([k, v]) => [k, formatValue(v)]) });
+  if (o.server?.requests?.length) {
+    blocks.push({
+      kind: 'table',
+      caption: 'Requests as the server side received them',
+      head: ['t (ms)', 'conn', 'request', 'headers'],
+      rows: o.server.requests.slice(0, 12).map((r) => [r.t.toFixed(0), r.connection, `${r.method} ${r.path}`, Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('; ')]),
+    });
+  }
+  if (o.events?.length) {
+    blocks.push({
+      kind: 'table',
+      caption: 'Events',
+      head: ['t (ms)', 'source', 'event', 'detail'],
+      rows: o.events.slice(0, 24).map((e) => [e.t.toFixed(0), e.source, e.type, e.detail ? formatValue(e.detail) : null]),
+    });
+  }
+  return { kind: 'details', summary: `\`${record.id}\` — ${record.title}`, blocks };
+}
+
+function stepSummary(step: StepResult): string {
+  return `${step.transport}, ${step.clients} clients at ${step.rate}/s${step.padding ? ` +${step.padding} B` : ''}: status ${step.status}, p99 ${formatValue(step.delivery.latencyMs.p99)} ms, heap/conn ${formatValue(step.server.perConnection.heapBytes)} B, CPU/1k ${formatValue(step.server.netCpuMsPer1kDeliveries)} ms, lost ${step.delivery.lost}`;
+}
+
+function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportInputs, charts: ChartSpec[]): Section {
+  const blocks: Block[] = [];
+  blocks.push({ kind: 'p', text: `Source: ${claim.source}.${'original' in claim && claim.original ? ` Original: “${claim.original}”` : ''}` });
+  if (!result) {
+    blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });
+  } else {
+    blocks.push({ kind: 'verdict', verdict: result.verdict, text: result.explanation });
+    const figures = Object.entries(result.figures ?? {});
+    if (figures.length) blocks.push({ kind: 'table', caption: `The figures the verdict was computed from (${result.decidedBy}):`, head: ['figure', 'value'], rows: figures.map(([k, v]) => [k, formatValue(v)]) });
+  }
+  for (const chart of charts.filter((c) => c.claims.includes(claim.id))) blocks.push({ kind: 'chart', id: chart.id });
+  const teaching = claimTeaching(claim.id, inputs);
+  blocks.push(...teaching.why);
+  const records = (result?.records ?? []).map((id) => ({ id, record: inputs.scenarios?.records.find((r) => r.id === id), step: inputs.load?.steps.find((s) => s.id === id) }));
+  if (records.length) {
+    blocks.push({
+      kind: 'table',
+      caption: 'Evidence: the records this verdict rests on',
+      head: ['record', 'status', 'what was observed'],
+      rows: records.map(({ id, record, step }) => [`\`${id}\``, record?.status ?? (step ? step.status : 'not in these results'), record ? recordSummary(record) : step ? stepSummary(step) : null]),
+    });
+    const details = records.flatMap(({ record }) => (record ? [recordDetails(record)] : []));
+    if (details.length) blocks.push({ kind: 'details', summary: 'Each record in full', blocks: details });
+  }
+  blocks.push(...teaching.code);
+  return { id: `claim-${claim.id}`, title: claim.statement, blocks };
+}
+
+export function buildModel(inputs: ReportInputs): ReportModel {
+  const charts = [...(inputs.load ? loadCharts(inputs.load) : []), ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : [])];
+  const verdicts = CLAIMS.map((claim) => {
+    const result = inputs.claims.claims[claim.id] ?? null;
+    return { claim, result, evidence: result ? firstSentence(result.explanation) : 'not run' };
+  });
+  const verdictSection: Section = {
+    id: 'verdicts',
+    title: 'Verdicts',
+    blocks: [
+      {
+        kind: 'table',
+        head: ['claim', 'source', 'verdict', 'evidence'],
+        rows: verdicts.map((v) => [`[${v.claim.statement}](#claim-${v.claim.id})`, v.claim.source, `{${v.result?.verdict ?? 'not-run'}}`, v.evidence]),
+      },
+    ],
+  };
+  const sections: Section[] = [
+    runSection(inputs, charts),
+    verdictSection,
+    ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
+    ...(inputs.wire ? wireSections(inputs.wire) : []),
+    ...extraSections(inputs),
+  ];
+  return {
+    title: 'SSE vs WebSocket: the claims, tested',
+    subtitle:
+      'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested in real Chromium and with Node clients, and measured side by side with a raw-TCP floor. Each claim below states where it comes from, the verdict the measurements support (confirmed, refuted, or it depends), the evidence, and why.',
+    charts,
+    sections,
+    verdicts,
+  };
+}
