@@ -1,0 +1,173 @@
+/**
+ * Scenario `cross-origin`: a page on http://localhost:<page port> talks to servers on
+ * http://localhost:<other port>: a different origin on the same site, as an app and its API on
+ * different ports or subdomains usually are (so a SameSite=Lax cookie may go along).
+ *
+ * Method. SSE: the fixture server's /cors/<none|star|exact> routes send a stream (`retry: 300`,
+ * one `hello` message) with no Access-Control-Allow-Origin, with `*`, or with the exact origin
+ * plus Access-Control-Allow-Credentials; the page opens it with withCredentials false and true,
+ * including the seed article's combination (`*` with credentials), also through
+ * event-source-polyfill as article A's client did. WebSocket: the fixture's /ws-open (no Origin
+ * check) and the lab ws server with the page origin on its allowlist and off it. socket.io: a
+ * default server with no `cors` option (fixture) and the lab server, polling-first and
+ * websocket-only. A cookie for `localhost` (SameSite=Lax) is set in the context first, so the
+ * records show whether credentials went along. Each case watches for 1.5 s and records
+ * what the browser allowed (open / message / error events, readyState), what the server saw
+ * (Origin, Cookie, number of requests: did the browser retry?) and the console's CORS message.
+ *
+ * Samples: one connection per case. Invalidated by: nothing timing-related; a retry count is
+ * the number of requests in the 1.5 s window (at retry 300 ms, up to ~5).
+ */
+import { startOpenSocketIo } from './fixtures/open-socketio.ts';
+import { portOf, sleep, type CaseContext, type CaseSpec, type LabPage, type ScenarioSpec } from './harness.ts';
+import type { CorsMode } from './fixtures/http-fixtures.ts';
+import type { Json, Observed, TimedEvent } from './types.ts';
+
+const WATCH_MS = 1500;
+
+/** A context whose cookie jar holds lab=1 for localhost, so "were credentials sent?" has an answer. */
+async function pageWithCookie(c: CaseContext): Promise<LabPage> {
+  const page = await c.page({ origin: 'same-site' });
+  await page.context.addCookies([{ name: 'lab', value: 'cookie-for-localhost', domain: 'localhost', path: '/', sameSite: 'Lax' }]);
+  return page;
+}
+
+function summarize(events: TimedEvent[]): Record<string, number> {
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  return { opens: count('open'), messages: count('message'), errors: count('error'), closes: count('close') };
+}
+
+async function sseCors(c: CaseContext, mode: CorsMode, withCredentials: boolean, polyfill = false): Promise<Observed> {
+  const fixture = await c.fixture();
+  const page = await pageWithCookie(c);
+  await page.call('eventSource', 'es', fixture.url('http', `/cors/${mode}`), { polyfill, init: { withCredentials } });
+  await sleep(WATCH_MS);
+  const events = await page.events('es');
+  const requests = fixture.requestsTo('/cors/');
+  const counts = summarize(events);
+  return {
+    events,
+    readyState: await page.readyState('es'),
+    counts: { ...counts, requests: requests.length },
+    server: { requests },
+    facts: {
+      delivered: counts.messages > 0,
+      originSent: requests[0]?.headers.origin ?? null,
+      cookieSent: requests.some((r) => r.headers.cookie !== undefined),
+      retried: requests.length > 1,
+      console: page.console.map((e) => e.detail!.text!) as Json,
+    },
+  };
+}
+
+async function wsOrigin(c: CaseContext, server: 'open' | 'allowed' | 'refused'): Promise<Observed> {
+  const page = await pageWithCookie(c);
+  let url: string;
+  let seen: () => { requests: Observed['server']; originSeen: string | null; cookieSeen: boolean };
+  if (server === 'open') {
+    const fixture = await c.fixture();
+    url = fixture.url('ws', '/ws-open');
+    seen = () => {
+      const requests = fixture.requestsTo('/ws-open');
+      return { requests: { requests }, originSeen: requests[0]?.headers.origin ?? null, cookieSeen: requests.some((r) => r.headers.cookie !== undefined) };
+    };
+  } else {
+    const lab = await c.lab('ws', server === 'allowed' ? {} : { allowOrigins: ['http://example.test'] });
+    const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(lab.url) } });
+    url = tap.url('ws', '/ws');
+    seen = () => ({ requests: { requests: tap.requests, counters: { refused: lab.stats.refused }, connections: tap.connections.length }, originSeen: tap.requests[0]?.headers.origin ?? null, cookieSeen: tap.requests.some((r) => r.headers.cookie !== undefined) });
+  }
+  await page.call('webSocket', 'ws', url);
+  await sleep(WATCH_MS);
+  const events = await page.events('ws');
+  const close = events.find((e) => e.type === 'close');
+  const s = seen();
+  return {
+    events,
+    readyState: await page.readyState('ws'),
+    counts: summarize(events),
+    server: s.requests,
+    facts: { opened: events.some((e) => e.type === 'open'), originSeen: s.originSeen, cookieSeen: s.cookieSeen, closeCode: (close?.detail?.code as number) ?? null, serverChecksOrigin: server !== 'open', console: page.console.map((e) => e.detail!.text!) as Json },
+  };
+}
+
+async function socketIoOrigin(c: CaseContext, server: 'default' | 'lab-allowed' | 'lab-refused', transports: ('polling' | 'websocket')[]): Promise<Observed> {
+  let port: number;
+  let handshakes: () => number;
+  if (server === 'default') {
+    const open = await startOpenSocketIo();
+    c.defer(() => open.close());
+    port = open.port;
+    handshakes = open.connections;
+  } else {
+    const lab = await c.lab('socketio', server === 'lab-allowed' ? {} : { allowOrigins: ['http://example.test'] });
+    port = portOf(lab.url);
+    handshakes = () => lab.stats.peakConnections;
+  }
+  const tap = await c.tap({ target: { host: '127.0.0.1', port } });
+  const page = await pageWithCookie(c);
+  const options = { transports, reconnectionDelay: 300, reconnectionDelayMax: 300 };
+  await page.call('socketIo', 'io', tap.url('http', ''), options);
+  await sleep(WATCH_MS);
+  const events = await page.events('io');
+  const opens = events.filter((e) => e.type === 'open');
+  return {
+    events,
+    counts: { ...summarize(events), reconnectAttempts: events.filter((e) => e.type === 'reconnect_attempt').length, requests: tap.requests.length, serverHandshakes: handshakes() },
+    server: { connections: tap.connections.length, requests: tap.requests.slice(0, 20) },
+    facts: {
+      connected: opens.length > 0,
+      firstTransport: (opens[0]?.detail?.transport as string | undefined) ?? null,
+      upgradedTo: (events.find((e) => e.type === 'upgrade')?.detail?.transport as string | undefined) ?? null,
+      firstError: (events.find((e) => e.type === 'error')?.detail?.message as string | undefined) ?? null,
+      pollingRequests: tap.requests.filter((r) => r.path.includes('transport=polling')).length,
+      websocketUpgrades: tap.requests.filter((r) => r.headers.upgrade === 'websocket').length,
+      originSeen: tap.requests[0]?.headers.origin ?? null,
+      clientOptions: options as unknown as Json,
+      console: page.console.slice(0, 5).map((e) => e.detail!.text!) as Json,
+    },
+  };
+}
+
+const MODES: { mode: CorsMode; id: string; what: string }[] = [
+  { mode: 'none', id: 'no-cors-header', what: 'no Access-Control-Allow-Origin' },
+  { mode: 'star', id: 'acao-star', what: 'Access-Control-Allow-Origin: *' },
+  { mode: 'exact', id: 'acao-exact', what: 'the exact origin + Allow-Credentials' },
+];
+
+function sseCase(mode: CorsMode, id: string, what: string, withCredentials: boolean): CaseSpec {
+  const seed = mode === 'star' && withCredentials;
+  return {
+    transport: 'sse',
+    case: withCredentials ? `${id}-credentials` : id,
+    client: 'chromium',
+    title: `EventSource cross-origin, ${what}, withCredentials ${withCredentials}${seed ? " (article A's setup)" : ''}`,
+    claims: seed ? ['sse-needs-cors-headers', 'seed-credentials-with-wildcard-cors'] : ['sse-needs-cors-headers'],
+    setup: { cors: mode, withCredentials, retryMs: 300, watchMs: WATCH_MS, pageOrigin: 'http://localhost:<page port>', serverOrigin: 'http://localhost:<server port>', cookie: 'lab=...; SameSite=Lax' },
+    run: (c) => sseCors(c, mode, withCredentials),
+  };
+}
+
+export const crossOrigin: ScenarioSpec = {
+  name: 'cross-origin',
+  title: 'Page on one origin, servers on another: CORS for SSE, Origin for WebSocket, both socket.io transports',
+  cases: [
+    ...MODES.flatMap(({ mode, id, what }) => [sseCase(mode, id, what, false), sseCase(mode, id, what, true)]),
+    {
+      transport: 'sse',
+      case: 'seed-article-a-polyfill',
+      client: 'chromium',
+      title: "Article A's client: event-source-polyfill with withCredentials true against Access-Control-Allow-Origin: *",
+      claims: ['seed-credentials-with-wildcard-cors', 'sse-needs-cors-headers'],
+      setup: { cors: 'star', withCredentials: true, client: 'event-source-polyfill', watchMs: WATCH_MS },
+      run: (c) => sseCors(c, 'star', true, true),
+    },
+    { transport: 'ws', case: 'origin-unchecked', client: 'chromium', title: 'WebSocket to a server that checks no Origin and sends no CORS header', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture /ws-open', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'open') },
+    { transport: 'ws', case: 'origin-allowed', client: 'chromium', title: 'WebSocket to the lab server with the page origin on its allowlist', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', allowOrigins: 'page origin', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'allowed') },
+    { transport: 'ws', case: 'origin-refused', client: 'chromium', title: 'WebSocket to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', allowOrigins: ['http://example.test'], watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'refused') },
+    { transport: 'socketio', case: 'polling-first-no-cors', client: 'chromium', title: 'socket.io polling-first to a default server (no cors option)', claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'], setup: { server: 'fixture, socket.io defaults', transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['polling', 'websocket']) },
+    { transport: 'socketio', case: 'websocket-only-no-cors', client: 'chromium', title: 'socket.io websocket-only to the same default server', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture, socket.io defaults', transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['websocket']) },
+    { transport: 'socketio', case: 'polling-first-allowed', client: 'chromium', title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-allowed', ['polling', 'websocket']) },
+    { transport: 'socketio', case: 'websocket-only-refused', client: 'chromium', title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', allowOrigins: ['http://example.test'], transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-refused', ['websocket']) },
+  ],
+};

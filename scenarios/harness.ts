@@ -1,0 +1,308 @@
+/**
+ * The shared harness: one Chromium per run, a page server on its own origin, servers on port 0,
+ * and a runner that turns each case into a ScenarioRecord.
+ *
+ * Origins: test pages come from http://127.0.0.1:<page port> (and https:// on a second port for
+ * the self-signed scenario); every server is addressed as http://localhost:<port>, so a page
+ * and a server are always different origins, the way a site and its API usually are. Lab
+ * servers get the page origins on their allowlist.
+ *
+ * Chromium is launched once, with --ignore-certificate-errors-spki-list naming the lab's
+ * self-signed certificate (the documented way to trust one certificate): servers started with
+ * `tls: true` are trusted, and the self-signed scenario uses a second, per-run certificate that
+ * nothing trusts. Each case gets a fresh browser context (its own cookies, cache and connection
+ * pool), closed when the case ends.
+ *
+ * Events are collected in the page (scenarios/page/lab-page.js pushes into `lab.log` with epoch-ms
+ * times from performance.timeOrigin + performance.now()) and read with page.evaluate; the Node side
+ * converts every time to ms since the case started. Both clocks are this host's wall clock.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { now, type Transport } from '../servers/contract.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
+import { labCertificate } from '../servers/tls.ts';
+import { ROOT } from '../scripts/spawn-server.ts';
+import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from './browser.ts';
+import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
+import { startTap, type Tap, type TapOptions } from './fixtures/tap.ts';
+import type { ClaimId } from '../scripts/claims.ts';
+import { round } from './measure.ts';
+import type { ClientKind, Json, Observed, ScenarioName, ScenarioRecord, ScenarioTransport, TimedEvent } from './types.ts';
+
+/** Files the page server serves: the page helpers and the two client libraries, from node_modules as installed. */
+const STATIC: Record<string, string> = {
+  '/lab-page.js': `${ROOT}scenarios/page/lab-page.js`,
+  '/vendor/eventsource.js': `${ROOT}node_modules/event-source-polyfill/src/eventsource.js`,
+  '/vendor/socket.io.min.js': `${ROOT}node_modules/socket.io-client/dist/socket.io.min.js`,
+};
+const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>lab scenario</title><script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
+
+/** Records keep at most this many events, so one noisy case cannot bloat the results file. */
+const MAX_EVENTS = 200;
+
+export interface CaseSpec {
+  transport: ScenarioTransport;
+  /** Stable kebab-case id. */
+  case: string;
+  client: ClientKind;
+  /** One line: what the case does. */
+  title: string;
+  claims: ClaimId[];
+  /** The knobs, recorded as given (also on not-run records). */
+  setup: { [name: string]: Json };
+  run(c: CaseContext): Promise<Observed>;
+}
+
+export interface ScenarioSpec {
+  name: ScenarioName;
+  title: string;
+  cases: CaseSpec[];
+}
+
+/** Resolves true once `condition` holds, false after `timeoutMs`: observations wait, they never throw on a timeout. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The same server as the browser should address it: `localhost`, a different origin from the 127.0.0.1 page. */
+export function viaLocalhost(url: string): string {
+  return url.replace('//127.0.0.1:', '//localhost:');
+}
+
+/** A page in a fresh context, with the helpers of lab-page.js loaded. */
+export class LabPage {
+  /** Console errors and warnings (CORS refusals, mixed content, the polyfill's messages), with times. */
+  readonly console: TimedEvent[] = [];
+
+  constructor(
+    readonly page: Page,
+    readonly context: BrowserContext,
+    readonly t0: number,
+  ) {
+    page.on('console', (message) => {
+      if ((message.type() === 'error' || message.type() === 'warning') && this.console.length < 50) {
+        this.console.push({ t: now() - t0, source: 'console', type: message.type(), detail: { text: message.text().slice(0, 300) } });
+      }
+    });
+  }
+
+  /** Calls lab.<method>(...args) in the page and returns its (awaited) result. */
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    return this.page.evaluate(([m, a]) => (window as unknown as { lab: Record<string, (...x: unknown[]) => unknown> }).lab[m as string]!(...(a as unknown[])), [method, args] as const) as Promise<T>;
+  }
+
+  /** The page's log, times converted to ms since the case start; optionally one source only. */
+  async events(source?: string): Promise<TimedEvent[]> {
+    const log = (await this.page.evaluate(() => (window as unknown as { lab: { log: TimedEvent[] } }).lab.log)) as TimedEvent[];
+    return log.filter((e) => source === undefined || e.source === source).map((e) => ({ ...e, t: round(e.t - this.t0) }));
+  }
+
+  /** Waits until `source` has logged `n` events of `type`; returns whether it did. */
+  async waitForEvents(source: string, type: string, n: number, timeoutMs: number): Promise<boolean> {
+    return until(async () => (await this.events(source)).filter((e) => e.type === type).length >= n, timeoutMs);
+  }
+
+  readyState(name: string): Promise<number | null> {
+    return this.call<number | null>('readyState', name);
+  }
+}
+
+/** What a case runs with: its start time, cleanups, and constructors that clean up after themselves. */
+export class CaseContext {
+  readonly t0 = now();
+  readonly #cleanups: (() => unknown)[] = [];
+
+  constructor(readonly h: Harness) {}
+
+  /** ms since the case started. */
+  elapsed(): number {
+    return round(now() - this.t0);
+  }
+
+  defer(cleanup: () => unknown): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const fn of this.#cleanups.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // best effort: one failed cleanup must not leave the others undone
+      }
+    }
+  }
+
+  /**
+   * A fresh browser context and page. Default origin http://127.0.0.1:<page port> (cross-site to
+   * the servers on localhost); `https` for the page server's TLS origin; `same-site` for
+   * http://localhost:<page port> (cross-origin but same-site, so SameSite=Lax cookies go along).
+   */
+  async page(options: { contextOptions?: BrowserContextOptions; origin?: 'http' | 'https' | 'same-site'; url?: string } = {}): Promise<LabPage> {
+    const browser = this.h.browser;
+    if (!browser) throw new Error('lab: this case needs Chromium');
+    const context = await browser.newContext(options.contextOptions);
+    this.defer(() => context.close());
+    const page = await context.newPage();
+    const labPage = new LabPage(page, context, this.t0);
+    const origin = options.origin === 'https' ? this.h.httpsPageOrigin : options.origin === 'same-site' ? this.h.sameSitePageOrigin : this.h.pageOrigin;
+    await page.goto(options.url ?? `${origin}/`);
+    return labPage;
+  }
+
+  /** A lab server in this process: feed paused (publish by hand), no heartbeat, page origins allowed, unless overridden. */
+  async lab(transport: Transport, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+    const server = await startServer(transport, { rate: 0, heartbeatMs: null, allowOrigins: this.h.pageOrigins, ...options });
+    this.defer(() => server.close());
+    return server;
+  }
+
+  async tap(options: Omit<TapOptions, 't0'>): Promise<Tap> {
+    const tap = await startTap({ ...options, t0: this.t0 });
+    this.defer(() => tap.close());
+    return tap;
+  }
+
+  async fixture(): Promise<FixtureServer> {
+    const fixture = await startFixtureServer();
+    fixture.setT0(this.t0);
+    this.defer(() => fixture.close());
+    return fixture;
+  }
+}
+
+export interface HarnessOptions {
+  /** Launch Chromium (default true); false runs Node cases only. */
+  browser?: boolean;
+}
+
+export class Harness {
+  browser?: Browser;
+  chromiumPath?: string;
+  /** Extra flags Chromium was launched with. */
+  chromiumArgs: string[] = [];
+  /** Why there is no browser, when there is none. */
+  browserNote?: string;
+  pageOrigin = '';
+  httpsPageOrigin = '';
+  sameSitePageOrigin = '';
+  #pageServers: Server[] = [];
+
+  /** Every origin a test page can have: the lab servers' allowlist in the scenarios. */
+  get pageOrigins(): string[] {
+    return [this.pageOrigin, this.httpsPageOrigin, this.sameSitePageOrigin];
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness();
+    try {
+      await h.#startPageServers();
+      if (options.browser !== false) await h.#launch();
+      else h.browserNote = 'browser cases skipped on request';
+    } catch (error) {
+      await h.close();
+      throw error;
+    }
+    return h;
+  }
+
+  async #launch(): Promise<void> {
+    this.chromiumPath = findChromium();
+    if (!this.chromiumPath) {
+      this.browserNote = `no Chromium found; install it with: ${CHROMIUM_INSTALL_HINT}`;
+      return;
+    }
+    const cert = await labCertificate();
+    this.chromiumArgs = [`--ignore-certificate-errors-spki-list=${cert.spki}`];
+    this.browser = await launchChromium(this.chromiumArgs);
+  }
+
+  async #startPageServers(): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void servePage(req, res);
+    const cert = await labCertificate();
+    const http = createHttpServer(handler);
+    const https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);
+    for (const server of [http, https]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      this.#pageServers.push(server);
+    }
+    this.pageOrigin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    this.sameSitePageOrigin = `http://localhost:${(http.address() as AddressInfo).port}`;
+    this.httpsPageOrigin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+  }
+
+  /** Runs the cases (all, or those `keep` selects) of one scenario; browser cases become not-run records without a browser. */
+  async runScenario(spec: ScenarioSpec, keep: (c: CaseSpec) => boolean = () => true): Promise<ScenarioRecord[]> {
+    const records: ScenarioRecord[] = [];
+    for (const caseSpec of spec.cases.filter(keep)) records.push(await this.runCase(spec.name, caseSpec));
+    return records;
+  }
+
+  async runCase(scenario: ScenarioName, spec: CaseSpec): Promise<ScenarioRecord> {
+    const base = {
+      id: `${scenario}/${spec.transport}/${spec.case}`,
+      scenario,
+      transport: spec.transport,
+      case: spec.case,
+      client: spec.client,
+      title: spec.title,
+      setup: spec.setup,
+      claims: spec.claims,
+    };
+    if (spec.client === 'chromium' && !this.browser) {
+      return { ...base, status: 'not-run', reason: this.browserNote ?? 'no browser', observed: {}, durationMs: 0 };
+    }
+    const c = new CaseContext(this);
+    try {
+      const observed = await spec.run(c);
+      if (observed.events && observed.events.length > MAX_EVENTS) observed.events = observed.events.slice(0, MAX_EVENTS);
+      return { ...base, status: 'observed', observed, durationMs: c.elapsed() };
+    } catch (error) {
+      return { ...base, status: 'not-run', reason: `lab: case failed: ${(error as Error).message.split('\n')[0]}`, observed: {}, durationMs: c.elapsed() };
+    } finally {
+      await c.cleanup();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser?.close().catch(() => undefined);
+    this.browser = undefined;
+    for (const server of this.#pageServers) {
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    this.#pageServers = [];
+  }
+}
+
+async function servePage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const file = STATIC[path];
+  if (file) {
+    res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(await readFile(file));
+  } else if (path === '/favicon.ico') {
+    res.writeHead(204).end(); // keeps "404 favicon" out of the console records
+  } else if (path === '/' || path === '/index.html') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(PAGE_HTML);
+  } else {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  }
+}
+
+/** The TCP port of a server URL. */
+export function portOf(url: string): number {
+  return Number(new URL(url).port);
+}

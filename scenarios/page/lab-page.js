@@ -1,0 +1,345 @@
+/*
+ * The browser side of the scenarios, loaded by the test page as a plain script (never bundled, so
+ * what runs in Chromium is exactly this text). It opens EventSources, WebSockets and socket.io
+ * clients by name and logs what they report into `lab.log` with epoch-ms times; the Node side reads
+ * that log with page.evaluate. It decides nothing: it only records.
+ */
+(function () {
+  'use strict';
+  var log = [];
+  var handles = new Map();
+  var now = function () {
+    return performance.timeOrigin + performance.now();
+  };
+  function mark(source, type, detail) {
+    log.push({ t: now(), source: source, type: type, detail: detail || {} });
+  }
+  function seqOf(text) {
+    try {
+      var value = JSON.parse(text);
+      return typeof value.seq === 'number' ? value.seq : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /** Native EventSource (or the polyfill with options.polyfill); logs open/error/message and each named event in options.listen. */
+  function eventSource(name, url, options) {
+    options = options || {};
+    var Ctor = options.polyfill ? window.EventSourcePolyfill : window.EventSource;
+    var es = new Ctor(url, options.init || {});
+    handles.set(name, es);
+    es.onopen = function () {
+      mark(name, 'open', { readyState: es.readyState });
+    };
+    es.onerror = function (event) {
+      mark(name, 'error', { readyState: es.readyState, status: event && event.status !== undefined ? event.status : null });
+    };
+    es.onmessage = function (event) {
+      mark(name, 'message', { data: String(event.data).slice(0, 120), lastEventId: event.lastEventId });
+    };
+    (options.listen || ['quote', 'reset']).forEach(function (type) {
+      es.addEventListener(type, function (event) {
+        mark(name, type, { seq: seqOf(event.data), lastEventId: event.lastEventId, data: String(event.data).slice(0, 120) });
+      });
+    });
+    return es.readyState;
+  }
+
+  /** A raw browser WebSocket; logs open, close (code, wasClean), error and each quote's seq. */
+  function webSocket(name, url) {
+    var socket = new WebSocket(url);
+    handles.set(name, socket);
+    socket.onopen = function () {
+      mark(name, 'open', { readyState: socket.readyState });
+    };
+    socket.onerror = function () {
+      mark(name, 'error', { readyState: socket.readyState });
+    };
+    socket.onclose = function (event) {
+      mark(name, 'close', { code: event.code, wasClean: event.wasClean, reason: event.reason, readyState: socket.readyState });
+    };
+    socket.onmessage = function (event) {
+      mark(name, 'message', { seq: typeof event.data === 'string' ? seqOf(event.data) : null, data: typeof event.data === 'string' ? event.data.slice(0, 120) : '(binary)' });
+    };
+    return socket.readyState;
+  }
+
+  // BEGIN raw-ws-reconnect: the code a raw WebSocket client must write to reconnect and resume
+  // (EventSource does both by itself). Counted by scenarios/reconnect.ts.
+  function reconnectingWebSocket(url, handlers, delayMs) {
+    var lastSeq = 0;
+    var stopped = false;
+    var socket;
+    var timer;
+    function open() {
+      var target = new URL(url);
+      if (lastSeq > 0) target.searchParams.set('since', String(lastSeq));
+      socket = new WebSocket(target);
+      socket.onopen = handlers.onOpen;
+      socket.onmessage = function (event) {
+        var message = JSON.parse(event.data);
+        if (typeof message.seq === 'number') {
+          lastSeq = message.seq;
+          handlers.onQuote(message);
+        }
+      };
+      socket.onclose = function (event) {
+        handlers.onClose(event);
+        if (!stopped) timer = setTimeout(open, delayMs);
+      };
+    }
+    open();
+    return {
+      close: function () {
+        stopped = true;
+        clearTimeout(timer);
+        socket.close();
+      },
+    };
+  }
+  // END raw-ws-reconnect
+
+  function resumingWebSocket(name, url, delayMs) {
+    var client = reconnectingWebSocket(
+      url,
+      {
+        onOpen: function () {
+          mark(name, 'open', {});
+        },
+        onQuote: function (quote) {
+          mark(name, 'message', { seq: quote.seq });
+        },
+        onClose: function (event) {
+          mark(name, 'close', { code: event.code, wasClean: event.wasClean });
+        },
+      },
+      delayMs,
+    );
+    handles.set(name, client);
+  }
+
+  /** The socket.io browser client (served from socket.io-client/dist); logs connect (recovered, transport), disconnect, connect_error, quotes. */
+  function socketIo(name, url, options) {
+    var socket = window.io(url, Object.assign({ forceNew: true }, options || {}));
+    handles.set(name, socket);
+    socket.on('connect', function () {
+      mark(name, 'open', { recovered: socket.recovered, transport: socket.io.engine.transport.name });
+      socket.io.engine.once('upgrade', function (transport) {
+        mark(name, 'upgrade', { transport: transport.name });
+      });
+    });
+    socket.on('disconnect', function (reason) {
+      mark(name, 'close', { reason: reason });
+    });
+    socket.on('connect_error', function (error) {
+      mark(name, 'error', { message: String(error && error.message) });
+    });
+    socket.io.on('reconnect_attempt', function (attempt) {
+      mark(name, 'reconnect_attempt', { attempt: attempt });
+    });
+    socket.on('quote', function (quote) {
+      mark(name, 'message', { seq: quote && typeof quote.seq === 'number' ? quote.seq : null });
+    });
+    socket.on('hello', function (data) {
+      mark(name, 'message', { data: String(data).slice(0, 120) });
+    });
+  }
+
+  function readyState(name) {
+    var handle = handles.get(name);
+    return handle && typeof handle.readyState === 'number' ? handle.readyState : null;
+  }
+
+  function close(name) {
+    var handle = handles.get(name);
+    if (!handle) return;
+    if (typeof handle.close === 'function') handle.close();
+    else if (typeof handle.disconnect === 'function') handle.disconnect();
+    handles.delete(name);
+  }
+
+  function closeAll() {
+    Array.from(handles.keys()).forEach(close);
+  }
+
+  /** A fetch that gives up after timeoutMs: resolves {status} or {error}, never rejects. */
+  function probeFetch(url, timeoutMs, init) {
+    var started = now();
+    return fetch(url, Object.assign({ signal: AbortSignal.timeout(timeoutMs) }, init || {})).then(
+      function (response) {
+        return response.text().then(function (body) {
+          return { status: response.status, ms: now() - started, body: body.slice(0, 200) };
+        });
+      },
+      function (error) {
+        return { error: String(error && error.name) + ': ' + String(error && error.message), ms: now() - started };
+      },
+    );
+  }
+
+  // ---- binary ----
+
+  function hex(buffer) {
+    return Array.from(new Uint8Array(buffer), function (b) {
+      return b.toString(16).padStart(2, '0');
+    }).join('');
+  }
+  function concat(chunks) {
+    var total = chunks.reduce(function (sum, c) {
+      return sum + c.byteLength;
+    }, 0);
+    var out = new Uint8Array(total);
+    var offset = 0;
+    chunks.forEach(function (c) {
+      out.set(c, offset);
+      offset += c.byteLength;
+    });
+    return out;
+  }
+  function fromBase64(text) {
+    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  /**
+   * Receives `count` binary payloads over one transport and resolves the bytes, their SHA-256 and
+   * each message's decode time (base64 text -> bytes, ArrayBuffer -> view, or UTF-8 text -> bytes
+   * for raw bytes sent as SSE text). kind: sse-base64 | sse-raw | ws | socketio. SSE streams end
+   * with an `event: done`; the others end at `count` messages.
+   */
+  function receiveBinary(kind, url, count, waitMs, auth) {
+    return new Promise(function (resolve) {
+      var chunks = [];
+      var decodeMs = [];
+      var replacementChars = 0;
+      var handle;
+      var settled = false;
+      function finish(extra) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (handle) handle.close ? handle.close() : handle.disconnect();
+        var all = concat(chunks);
+        crypto.subtle.digest('SHA-256', all).then(function (digest) {
+          resolve(Object.assign({ messages: chunks.length, bytes: all.byteLength, sha256: hex(digest), decodeMs: decodeMs, replacementChars: replacementChars, base64Decoder: typeof Uint8Array.fromBase64 === 'function' ? 'Uint8Array.fromBase64' : 'atob' }, extra || {}));
+        });
+      }
+      var timer = setTimeout(function () {
+        finish({ timedOut: true });
+      }, waitMs);
+      function got(bytes, started) {
+        decodeMs.push(performance.now() - started);
+        chunks.push(bytes);
+        // Raw text can split or merge events, so SSE waits for the server's `done` event instead of counting.
+        if (kind !== 'sse-raw' && kind !== 'sse-base64' && chunks.length >= count) finish({});
+      }
+      if (kind === 'sse-base64' || kind === 'sse-raw') {
+        handle = new EventSource(url);
+        handle.onmessage = function (event) {
+          var started = performance.now();
+          if (kind === 'sse-base64') return got(fromBase64(event.data), started);
+          replacementChars += (event.data.match(/\uFFFD/g) || []).length;
+          got(new TextEncoder().encode(event.data), started);
+        };
+        handle.addEventListener('done', function () {
+          finish({});
+        });
+      } else if (kind === 'ws') {
+        handle = new WebSocket(url);
+        handle.binaryType = 'arraybuffer';
+        handle.onmessage = function (event) {
+          var started = performance.now();
+          got(new Uint8Array(event.data), started);
+        };
+      } else {
+        handle = window.io(url, { forceNew: true, transports: ['websocket'], reconnection: false, auth: auth || {} });
+        handle.on('payload', function (data) {
+          var started = performance.now();
+          got(new Uint8Array(data), started);
+        });
+      }
+    });
+  }
+
+  // ---- direction: client-to-server round trips ----
+
+  /** `samples` sequential round trips after `warmup` unmeasured ones; resolves the RTTs in ms. kind: ws | socketio | sse-fetch. */
+  function roundTrips(kind, url, samples, warmup) {
+    var rtts = [];
+    var total = samples + warmup;
+    function done(resolve, socket) {
+      if (socket) socket.close ? socket.close() : socket.disconnect();
+      resolve({ rtts: rtts, hasSend: kind === 'sse-fetch' ? typeof EventSource.prototype.send === 'function' : true });
+    }
+    return new Promise(function (resolve, reject) {
+      var i = 0;
+      if (kind === 'ws') {
+        var socket = new WebSocket(url);
+        var sentAt = 0;
+        var next = function () {
+          if (i === total) return done(resolve, socket);
+          sentAt = performance.now();
+          socket.send(JSON.stringify({ type: 'ping', t: now() }));
+        };
+        socket.onopen = next;
+        socket.onerror = function () {
+          reject(new Error('WebSocket failed'));
+        };
+        socket.onmessage = function (event) {
+          var message = JSON.parse(event.data);
+          if (message.type !== 'pong') return;
+          if (i++ >= warmup) rtts.push(performance.now() - sentAt);
+          next();
+        };
+      } else if (kind === 'socketio') {
+        var io = window.io(url, { forceNew: true, transports: ['websocket'], reconnection: false });
+        var emit = function () {
+          if (i === total) return done(resolve, io);
+          var started = performance.now();
+          io.timeout(5000).emit('ping', { t: now() }, function (error) {
+            if (error) return reject(new Error('no ack'));
+            if (i++ >= warmup) rtts.push(performance.now() - started);
+            emit();
+          });
+        };
+        io.on('connect', emit);
+        io.on('connect_error', function (error) {
+          reject(error);
+        });
+      } else {
+        var post = function () {
+          if (i === total) return done(resolve, null);
+          var started = performance.now();
+          fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }) })
+            .then(function (response) {
+              return response.json();
+            })
+            .then(function () {
+              if (i++ >= warmup) rtts.push(performance.now() - started);
+              post();
+            }, reject);
+        };
+        post();
+      }
+    });
+  }
+
+  window.lab = {
+    log: log,
+    now: now,
+    eventSource: eventSource,
+    webSocket: webSocket,
+    resumingWebSocket: resumingWebSocket,
+    socketIo: socketIo,
+    readyState: readyState,
+    close: close,
+    closeAll: closeAll,
+    probeFetch: probeFetch,
+    receiveBinary: receiveBinary,
+    roundTrips: roundTrips,
+  };
+})();

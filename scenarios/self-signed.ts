@@ -1,0 +1,193 @@
+/**
+ * Scenario `self-signed`: https/wss with self-signed certificates, in Chromium and in Node.
+ *
+ * Method. Two certificates: the lab's (servers/tls.ts), which Chromium is told to trust at launch
+ * by its SPKI hash (--ignore-certificate-errors-spki-list), and a fresh per-run certificate that
+ * nothing trusts (fixtures/untrusted-cert.ts), served by a TLS-terminating wire tap in front of a
+ * plain lab server, so the SSE and WebSocket servers behind it are the lab's own. For each setting
+ * the page opens an EventSource and a WebSocket to the same kind of endpoint and the record says
+ * what happened: open or error events, readyState, TLS handshakes the server side saw fail, and
+ * the console message. Settings: a default context; a context with ignoreHTTPSErrors; the
+ * SPKI-trusted lab certificate; a user who clicked through the certificate warning for
+ * https://localhost:<port> (emulated by typing `thisisunsafe` on Chromium's interstitial, which
+ * is what its "Proceed" does) and then connects to another port on the same host name, or to the
+ * same server by 127.0.0.1; a connection refused first and accepted afterwards in another tab;
+ * and a page on https connecting to plain http/ws (mixed content).
+ * Node cases: each Node client against the lab's TLS server with no CA (default), with the `ca`
+ * option, and in a child process with NODE_EXTRA_CA_CERTS.
+ *
+ * Samples: one connection per setting, watched for 1.5 s. Invalidated by: a Chromium whose
+ * interstitial ignores `thisisunsafe` (the record then says proceeded: false).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createClient } from '../clients/index.ts';
+import { labCertificate } from '../servers/tls.ts';
+import { ROOT } from '../scripts/spawn-server.ts';
+import type { ClaimId } from '../scripts/claims.ts';
+import { untrustedCertificate } from './fixtures/untrusted-cert.ts';
+import type { Tap } from './fixtures/tap.ts';
+import { LabPage, portOf, sleep, until, viaLocalhost, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import type { Json, Observed, ScenarioTransport } from './types.ts';
+
+const WATCH_MS = 1500;
+const CLAIMS: ClaimId[] = ['ws-rejects-self-signed-sse-accepts'];
+type BrowserTransport = Extract<ScenarioTransport, 'sse' | 'ws'>;
+
+/** Opens an EventSource or a WebSocket, watches for WATCH_MS, and reports what the page saw. */
+async function tryOpen(page: LabPage, transport: BrowserTransport, url: string): Promise<Observed> {
+  await page.call(transport === 'sse' ? 'eventSource' : 'webSocket', 'x', url);
+  await sleep(WATCH_MS);
+  const events = await page.events('x');
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  return {
+    events,
+    readyState: await page.readyState('x'),
+    counts: { opens: count('open'), errors: count('error'), closes: count('close') },
+    facts: { url, opened: count('open') > 0, console: page.console.map((e) => e.detail!.text!) as Json },
+  };
+}
+
+/** A plain lab server behind a TLS tap that presents the untrusted certificate. */
+async function behindUntrusted(c: CaseContext, transport: BrowserTransport, extraOrigins: string[] = []): Promise<Tap> {
+  const cert = await untrustedCertificate();
+  const server = await c.lab(transport, { allowOrigins: [...c.h.pageOrigins, ...extraOrigins] });
+  return c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) }, tls: { cert: cert.cert, key: cert.key } });
+}
+
+const pathOf = (transport: BrowserTransport) => (transport === 'sse' ? '/sse' : '/ws');
+const schemeOf = (transport: BrowserTransport) => (transport === 'sse' ? 'https' : 'wss');
+
+function withTls(observed: Observed, tap: Tap, setting: Record<string, Json>): Observed {
+  return { ...observed, server: { connections: tap.connections.length, counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length } }, facts: { ...observed.facts, ...setting } };
+}
+
+async function untrusted(c: CaseContext, transport: BrowserTransport, ignoreHTTPSErrors: boolean): Promise<Observed> {
+  const tap = await behindUntrusted(c, transport);
+  const page = await c.page({ contextOptions: { ignoreHTTPSErrors } });
+  const observed = await tryOpen(page, transport, tap.url(schemeOf(transport), pathOf(transport)));
+  return withTls(observed, tap, { certificate: 'untrusted (per run)', ignoreHTTPSErrors, pageOrigin: c.h.pageOrigin });
+}
+
+async function spkiTrusted(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+  const server = await c.lab(transport, { tls: true });
+  const page = await c.page();
+  const observed = await tryOpen(page, transport, viaLocalhost(server.url));
+  return { ...observed, facts: { ...observed.facts, certificate: 'lab (SPKI on the launch flag)', spki: server.spki ?? null } };
+}
+
+/**
+ * What Chromium's "Proceed" on its certificate warning does: the interstitial takes the typed
+ * phrase `thisisunsafe` as the click. Tries up to three times (the interstitial may not have focus yet).
+ */
+async function clickThrough(page: LabPage, url: string): Promise<{ warning: string | null; proceeded: boolean }> {
+  const warning = await page.page.goto(url).then(
+    () => null,
+    (error: Error) => error.message.match(/net::ERR_[A-Z_]+/)?.[0] ?? error.message.split('\n')[0]!,
+  );
+  if (warning === null) return { warning, proceeded: true };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await sleep(200);
+    await page.page.keyboard.type('thisisunsafe');
+    if (await until(() => page.page.url() === url, 2000)) {
+      await page.page.waitForLoadState('load');
+      return { warning, proceeded: true };
+    }
+  }
+  return { warning, proceeded: false };
+}
+
+/**
+ * Clicks through the certificate warning for the page's own https origin, then connects to a
+ * server presenting the same certificate on another port, by the same host name or by 127.0.0.1.
+ */
+async function clickedThrough(c: CaseContext, transport: BrowserTransport, host: 'localhost' | '127.0.0.1'): Promise<Observed> {
+  const cert = await untrustedCertificate();
+  const pageTap = await c.tap({ target: { host: '127.0.0.1', port: portOf(c.h.pageOrigin) }, tls: { cert: cert.cert, key: cert.key } });
+  const pageUrl = pageTap.url('https', '/');
+  const acceptedOrigin = new URL(pageUrl).origin;
+  const tap = await behindUntrusted(c, transport, [acceptedOrigin]);
+  const page = await c.page({ url: 'about:blank' });
+  const { warning, proceeded } = await clickThrough(page, pageUrl);
+  if (!proceeded) throw new Error(`could not click through the certificate warning (${warning})`);
+  const observed = await tryOpen(page, transport, tap.url(schemeOf(transport), pathOf(transport), host));
+  return withTls(observed, tap, { certificate: 'untrusted (per run)', warning, proceeded, acceptedOrigin, connectedHost: host });
+}
+
+/**
+ * The order a developer meets it in: the page opens the stream, the certificate is refused; then
+ * the user opens the server's URL in another tab and clicks "Proceed". Does the connection that
+ * was already refused come back by itself? (EventSource retries; a WebSocket is CLOSED for good.)
+ */
+async function acceptedLater(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+  const tap = await behindUntrusted(c, transport);
+  const page = await c.page();
+  await page.call(transport === 'sse' ? 'eventSource' : 'webSocket', 'x', tap.url(schemeOf(transport), pathOf(transport)));
+  await sleep(500);
+  const stateBefore = await page.readyState('x');
+  const tab = await page.context.newPage();
+  const acceptedAt = c.elapsed();
+  const { warning, proceeded } = await clickThrough(new LabPage(tab, page.context, c.t0), tap.url('https', '/'));
+  if (!proceeded) throw new Error(`could not click through the certificate warning (${warning})`);
+  await page.waitForEvents('x', 'open', 1, 4500);
+  const events = await page.events('x');
+  const open = events.find((e) => e.type === 'open');
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  return {
+    events,
+    readyState: await page.readyState('x'),
+    counts: { opens: count('open'), errors: count('error'), closes: count('close') },
+    server: { connections: tap.connections.length, counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length } },
+    facts: { certificate: 'untrusted (per run)', readyStateBeforeAccepting: stateBefore, acceptedAtMs: acceptedAt, proceeded, openedWithoutNewCode: !!open, openedAfterAcceptMs: open ? Math.round(open.t - acceptedAt) : null, console: page.console.map((e) => e.detail!.text!) as Json },
+  };
+}
+
+async function httpsPageToPlain(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+  const server = await c.lab(transport);
+  const page = await c.page({ origin: 'https' });
+  const observed = await tryOpen(page, transport, viaLocalhost(server.url));
+  return { ...observed, facts: { ...observed.facts, pageOrigin: c.h.httpsPageOrigin, connections: server.stats.peakConnections } };
+}
+
+/** Node clients against the lab's TLS server: no CA, the `ca` option, NODE_EXTRA_CA_CERTS in a child. */
+async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'none' | 'ca-option' | 'extra-ca-certs'): Promise<Observed> {
+  const server = await c.lab(transport, { tls: true });
+  const cert = await labCertificate();
+  if (trust === 'extra-ca-certs') {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/fixtures/node-tls-probe.ts', transport, server.url], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath }, timeout: 20_000 });
+    const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { opened: boolean; error: string | null };
+    return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: probe.opened, error: probe.error, childProcess: true } };
+  }
+  const client = createClient(transport, { url: server.url, reconnect: false, ...(trust === 'ca-option' ? { ca: cert.cert } : {}) });
+  c.defer(() => client.close());
+  const error = await client.connect().then(
+    () => null,
+    (e: Error) => e.message,
+  );
+  return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: error === null, error } };
+}
+
+function browserCases(transport: BrowserTransport): CaseSpec[] {
+  const spec = (id: string, title: string, setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({ transport, case: id, client: 'chromium', title, claims: CLAIMS, setup, run });
+  const name = transport === 'sse' ? 'EventSource' : 'WebSocket';
+  return [
+    spec('untrusted-default', `${name} to ${schemeOf(transport)}:// with an untrusted self-signed certificate, default context`, { certificate: 'untrusted', context: 'default' }, (c) => untrusted(c, transport, false)),
+    spec('untrusted-ignore-https-errors', `${name}, untrusted certificate, context with ignoreHTTPSErrors`, { certificate: 'untrusted', context: 'ignoreHTTPSErrors: true' }, (c) => untrusted(c, transport, true)),
+    spec('spki-trusted', `${name} to the lab's certificate, trusted by --ignore-certificate-errors-spki-list`, { certificate: 'lab', chromiumFlag: '--ignore-certificate-errors-spki-list' }, (c) => spkiTrusted(c, transport)),
+    spec('clicked-through-same-host', `${name} after "Proceed" on the warning for https://localhost:<page port>, to localhost:<other port>`, { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: 'localhost:<server port>' }, (c) => clickedThrough(c, transport, 'localhost')),
+    spec('clicked-through-other-host', `${name} after "Proceed" for localhost, to the same server by 127.0.0.1`, { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: '127.0.0.1:<server port>' }, (c) => clickedThrough(c, transport, '127.0.0.1')),
+    spec('accepted-later', `${name} refused, then the user clicks "Proceed" for that server in another tab: does it come back by itself?`, { certificate: 'untrusted', waitAfterAcceptMs: 4500 }, (c) => acceptedLater(c, transport)),
+    spec('https-page-to-plain', `${name} from a page on https to plain ${transport === 'sse' ? 'http' : 'ws'}:// (mixed content)`, { page: 'https (lab certificate)', server: 'plain' }, (c) => httpsPageToPlain(c, transport)),
+  ];
+}
+
+function nodeCases(transport: ScenarioTransport): CaseSpec[] {
+  const spec = (trust: 'none' | 'ca-option' | 'extra-ca-certs', title: string): CaseSpec => ({ transport, case: trust === 'none' ? 'node-default' : `node-${trust}`, client: 'node', title: `Node client (clients/${transport}.ts) to the lab's TLS server: ${title}`, claims: CLAIMS, setup: { certificate: 'lab', trust }, run: (c) => nodeTls(c, transport, trust) });
+  return [spec('none', 'no CA given'), spec('ca-option', 'certificate passed as the `ca` option'), spec('extra-ca-certs', 'NODE_EXTRA_CA_CERTS in a child process')];
+}
+
+export const selfSigned: ScenarioSpec = {
+  name: 'self-signed',
+  title: 'Self-signed certificates: which settings let EventSource and WebSocket connect',
+  cases: [...browserCases('sse'), ...browserCases('ws'), ...nodeCases('sse'), ...nodeCases('ws'), ...nodeCases('socketio')],
+};

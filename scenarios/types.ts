@@ -1,0 +1,119 @@
+/**
+ * The scenarios' results schema: results/scenarios.json is one ScenariosFile. The report
+ * generator reads these types; every field says what it holds and its unit.
+ *
+ * A record is one case of one scenario for one transport: what was set up, and what was
+ * observed. Nothing in `observed` is an expected answer: it is what the browser, the Node client
+ * and the server (or a wire tap in front of it) reported while the case ran. Verdicts on the
+ * claims are computed from these records by scenarios/verdicts.ts.
+ */
+import type { ClaimId } from '../scripts/claims.ts';
+import type { RunMetadata } from '../scripts/metadata.ts';
+
+export const SCENARIO_NAMES = ['reconnect', 'binary', 'cross-origin', 'self-signed', 'direction', 'polyfill', 'connection-limit', 'idle-heartbeat'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export const SCENARIO_TRANSPORTS = ['sse', 'ws', 'socketio'] as const;
+export type ScenarioTransport = (typeof SCENARIO_TRANSPORTS)[number];
+
+/** Who played the client: real Chromium (a page), or a Node client from clients/. */
+export type ClientKind = 'chromium' | 'node';
+
+/** Plain JSON values, so every record survives a round trip through the file. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** One thing that happened, with its time. */
+export interface TimedEvent {
+  /** ms since the case started (Node's now() at the start; page times are epoch ms on the same host, converted). */
+  t: number;
+  /** Which client or server object it came from (a page handle name such as `es`, or `server`, `tap`). */
+  source: string;
+  /** open, error, close, message, quote, reconnect, request, drop, ... */
+  type: string;
+  /** Event-specific fields: readyState, seq, lastEventId, code, wasClean, reason, ... */
+  detail?: { [key: string]: Json };
+}
+
+/** One HTTP request (or WebSocket upgrade) as the server side received it. */
+export interface RequestSeen {
+  /** ms since the case started. */
+  t: number;
+  /** Which TCP connection carried it (numbered per server or tap from 1), so keep-alive reuse is visible. */
+  connection: number;
+  method: string;
+  /** Path and query, exactly as sent. */
+  path: string;
+  /** The headers the scenario cares about (lower-case names): origin, cookie, last-event-id, authorization, upgrade, accept, ... */
+  headers: { [name: string]: string };
+}
+
+/** What the server side saw during the case. */
+export interface ServerSaw {
+  /** TCP (or TLS) connections accepted. */
+  connections?: number;
+  /** Requests in arrival order (bounded: the first 50). */
+  requests?: RequestSeen[];
+  /** Server counters read at the end (e.g. the lab server's StatsSnapshot fields, or a fixture's own). */
+  counters?: { [name: string]: number };
+}
+
+/** The observed facts of one case. Which keys appear depends on the case; the scenario file documents its `facts`. */
+export interface Observed {
+  /** Page or client events with times (bounded: the first 200). */
+  events?: TimedEvent[];
+  /** EventSource/WebSocket readyState at the end of the case (0 CONNECTING, 1 OPEN, 2 CLOSED, 3 CLOSED for WebSocket). */
+  readyState?: number | null;
+  /** Counted things: opens, errors, quotes received, lost, duplicated, requests, reconnects, ... */
+  counts?: { [name: string]: number };
+  /** Byte counts: on the wire (from server socket counters), payload, per message, ... */
+  bytes?: { [name: string]: number };
+  /** What the server (or the wire tap in front of it) saw. */
+  server?: ServerSaw;
+  /** Named case-specific facts (numbers, strings, booleans, small lists). */
+  facts?: { [name: string]: Json };
+}
+
+export type RecordStatus = 'observed' | 'not-run';
+
+export interface ScenarioRecord {
+  /** `${scenario}/${transport}/${case}`: stable, used by claims.json to cite its evidence. */
+  id: string;
+  scenario: ScenarioName;
+  transport: ScenarioTransport;
+  /** Stable kebab-case case id, e.g. `retry-500-destroy`. */
+  case: string;
+  client: ClientKind;
+  /** One line: what this case does. */
+  title: string;
+  /** `not-run`: no browser, or the case failed before observing anything (see `reason`). Never a pass. */
+  status: RecordStatus;
+  reason?: string;
+  /** The knobs this case used (retry ms, sizes, timeouts, context options ...), so a reader can rerun it. */
+  setup: { [name: string]: Json };
+  /** Empty for not-run records. */
+  observed: Observed;
+  /** The claims (scripts/claims.ts ids) this record bears on. */
+  claims: ClaimId[];
+  /** Wall time the case took, ms. */
+  durationMs: number;
+}
+
+export interface ScenarioSummary {
+  name: ScenarioName;
+  /** When this scenario last ran (ISO); scenarios not run this time keep their earlier records and date. */
+  date: string;
+  /** Wall time of the whole scenario, ms. */
+  durationMs: number;
+  /** Records by status. */
+  observed: number;
+  notRun: number;
+}
+
+export interface ScenariosFile {
+  /** Metadata of the latest run (date, machine, Node, Chromium and library versions, commit). */
+  meta: RunMetadata;
+  /** How the browser was run: the binary and the extra Chromium flags, or why it did not run. */
+  browser: { found: boolean; path?: string; version?: string; args: string[]; note?: string };
+  scenarios: ScenarioSummary[];
+  records: ScenarioRecord[];
+}
