@@ -1,0 +1,20 @@
+/** Lean readers by transport name: the load runner's only way to open a connection. */
+import type { Transport } from '../../servers/contract.ts';
+import * as socketio from './socketio.ts';
+import * as sse from './sse.ts';
+import * as tcp from './tcp.ts';
+import type { LeanOptions, LeanReader } from './types.ts';
+import * as ws from './ws.ts';
+
+export { ConnectError, errorCode, type LeanOptions, type LeanReader } from './types.ts';
+
+const connectors: Record<Transport, (options: LeanOptions) => Promise<LeanReader>> = {
+  sse: sse.connect,
+  ws: ws.connect,
+  socketio: socketio.connect,
+  tcp: tcp.connect,
+};
+
+export function connectLean(transport: Transport, options: LeanOptions): Promise<LeanReader> {
+  return connectors[transport](options);
+}

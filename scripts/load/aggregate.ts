@@ -1,0 +1,286 @@
+/**
+ * Turns what a step observed (worker reports, /stats snapshots, CPU marks) into a StepResult,
+ * and steps into ramp summaries. Pure functions, so the arithmetic is unit-tested on its own:
+ * per-connection memory against the idle twin, CPU and bytes per delivery from /stats deltas,
+ * client-bound detection from the workers' CPU, and what stopped a step from its error codes.
+ */
+import type { Transport } from '../../servers/contract.ts';
+import type { StatsSnapshot } from '../../servers/stats.ts';
+import { encode, merge, percentiles } from './histogram.ts';
+import type { LoadOptions } from './options.ts';
+import type { ConnectedMessage, ReportMessage } from './protocol.ts';
+import type { MemorySample, Phase, RampSummary, StepResult, StepStatus } from './types.ts';
+
+export interface StepPlan {
+  phase: Phase;
+  transport: Transport;
+  clients: number;
+  rate: number;
+  padding: number;
+}
+
+/** A CPU reading of one process: total CPU microseconds at a wall-clock ms. */
+export interface CpuMark {
+  cpuMicros: number;
+  wallMs: number;
+}
+
+/** Everything a step observed; fields stay undefined when the step failed before reaching them. */
+export interface StepObservation {
+  plan: StepPlan;
+  warmupS: number;
+  durationS: number;
+  sourceAddresses: number;
+  workers: number;
+  error?: string;
+  connected?: ConnectedMessage[];
+  serverCounted?: number;
+  window?: { from: number; to: number };
+  /** /stats of the loaded server and its idle twin at the window's start and end, with the runner's wall ms. */
+  start?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
+  end?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
+  /** Bytes of the runner's own /stats answers the loaded server wrote between start and end. */
+  probeBytes?: number;
+  workerMarks?: { start: CpuMark; end: CpuMark }[];
+  reports?: ReportMessage[];
+  /** After forced GC, clients still connected. */
+  memory?: { loaded: StatsSnapshot; twin: StatsSnapshot };
+}
+
+export function stepId(plan: StepPlan): string {
+  return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}`;
+}
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+const cpuOf = (s: StatsSnapshot) => s.cpuUserMicros + s.cpuSystemMicros;
+
+export function memorySample(s: StatsSnapshot): MemorySample {
+  return { connections: s.connections, rss: s.rss, heapUsed: s.heapUsed, heapTotal: s.heapTotal, external: s.external, gc: s.gc };
+}
+
+/** (loaded - idle) / connections for heap, RSS and external memory, in whole bytes; null without connections. */
+export function perConnection(loaded: MemorySample, idle: MemorySample): StepResult['server']['perConnection'] {
+  const n = loaded.connections;
+  if (n <= 0) return { heapBytes: null, rssBytes: null, externalBytes: null };
+  return {
+    heapBytes: Math.round((loaded.heapUsed - idle.heapUsed) / n),
+    rssBytes: Math.round((loaded.rss - idle.rss) / n),
+    externalBytes: Math.round((loaded.external - idle.external) / n),
+  };
+}
+
+/** CPU used between two marks, in cores (1 = one core busy the whole time). */
+export function coresBetween(start: CpuMark, end: CpuMark): number {
+  const wallMicros = (end.wallMs - start.wallMs) * 1000;
+  return wallMicros > 0 ? (end.cpuMicros - start.cpuMicros) / wallMicros : 0;
+}
+
+/** The generator was the bottleneck when any worker process used about a full core. */
+export function isClientBound(workerCores: readonly number[], threshold: number): boolean {
+  return workerCores.some((cores) => cores >= threshold);
+}
+
+/** What each connect error code means for a load step, so a report can say which limit stopped it. */
+const LIMITS: Record<string, string> = {
+  EMFILE: 'the per-process file-descriptor limit (RLIMIT_NOFILE, `ulimit -n`)',
+  ENFILE: 'the system-wide file limit (fs.file-max)',
+  EADDRNOTAVAIL: 'the ephemeral ports of a source address (net.ipv4.ip_local_port_range); spread clients over more 127.0.0.x addresses',
+  EADDRINUSE: 'the ephemeral ports of a source address (net.ipv4.ip_local_port_range); spread clients over more 127.0.0.x addresses',
+  ECONNREFUSED: 'the server refusing connections (listen backlog full, or the server gone)',
+  ECONNRESET: 'connections reset during the handshake (accept backlog overflow or an overloaded server)',
+  ETIMEDOUT: 'connects not finishing within the connect timeout (server or generator saturated, or SYN backlog)',
+  HTTP_503: "the server's connection cap (--max-connections)",
+  WS_1013: "the server's connection cap (--max-connections)",
+  LAB_CONNECTION_CAP: "the server's connection cap (--max-connections)",
+};
+
+/** "N of M clients failed to connect: CODE xK (meaning); ..." or null when all connected. */
+export function limitedBy(attempted: number, errors: Record<string, number>): string | null {
+  const codes = Object.entries(errors).sort((a, b) => b[1] - a[1]);
+  const failed = codes.reduce((sum, [, n]) => sum + n, 0);
+  if (failed === 0) return null;
+  const parts = codes.map(([code, n]) => `${code} x${n}${LIMITS[code] ? ` (${LIMITS[code]})` : ''}`);
+  return `${failed} of ${attempted} clients failed to connect: ${parts.join('; ')}`;
+}
+
+function sumErrors(connected: readonly ConnectedMessage[]): Record<string, number> {
+  const errors: Record<string, number> = {};
+  for (const c of connected) for (const [code, n] of Object.entries(c.errors)) errors[code] = (errors[code] ?? 0) + n;
+  return errors;
+}
+
+export function stepStatus(step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery'>, latencyLimitMs: number): StepStatus {
+  if (step.error) return 'failed';
+  if (step.connect.failed > 0) return 'incomplete';
+  if (step.generator.clientBound) return 'client-bound';
+  const d = step.delivery;
+  if (d.lost > 0 || d.duplicated > 0 || d.outOfOrder > 0 || d.expected === 0) return 'loss';
+  if (d.latencyMs.p99 === null || d.latencyMs.p99 > latencyLimitMs) return 'slow';
+  return 'ok';
+}
+
+/** One StepResult from a StepObservation; whatever was not observed is null. */
+export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'clientBoundCores' | 'latencyLimitMs'>): StepResult {
+  const connected = o.connected ?? [];
+  const connectHistogram = merge(connected.map((c) => c.histogram));
+  const errors = sumErrors(connected);
+  const attempted = o.plan.clients;
+  const connectedCount = connected.reduce((sum, c) => sum + c.connected, 0);
+  const failed = o.connected ? connected.reduce((sum, c) => sum + c.failed, 0) : 0;
+
+  const quotes = o.window ? o.window.to - o.window.from + 1 : 0;
+  const reports = o.reports ?? [];
+  const latency = merge(reports.map((r) => r.histogram));
+  const windowClients = reports.reduce((sum, r) => sum + r.clients, 0);
+  const received = reports.reduce((sum, r) => sum + r.received, 0);
+  const expected = windowClients * quotes;
+  const seconds = o.start && o.end ? (o.end.wallMs - o.start.wallMs) / 1000 : null;
+
+  let cpuMs: number | null = null;
+  let idleCpuMs: number | null = null;
+  let messagesSent: number | null = null;
+  let bytesWritten: number | null = null;
+  if (o.start && o.end) {
+    cpuMs = (cpuOf(o.end.loaded) - cpuOf(o.start.loaded)) / 1000;
+    idleCpuMs = (cpuOf(o.end.twin) - cpuOf(o.start.twin)) / 1000;
+    messagesSent = o.end.loaded.messagesSent - o.start.loaded.messagesSent;
+    bytesWritten = o.end.loaded.bytesWritten - o.start.loaded.bytesWritten - (o.probeBytes ?? 0);
+  }
+  const per1k = (ms: number | null) => (ms !== null && messagesSent ? round((ms / messagesSent) * 1000, 4) : null);
+
+  const workerCores = (o.workerMarks ?? []).map((m) => round(coresBetween(m.start, m.end)));
+  const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
+  const hostCores =
+    seconds && cpuMs !== null && idleCpuMs !== null && o.workerMarks
+      ? round((cpuMs + idleCpuMs) / 1000 / seconds + workerCores.reduce((sum, c) => sum + c, 0))
+      : null;
+
+  const loaded = o.memory ? memorySample(o.memory.loaded) : null;
+  const idle = o.memory ? memorySample(o.memory.twin) : null;
+  const end = o.end?.loaded;
+
+  const step: StepResult = {
+    id: stepId(o.plan),
+    phase: o.plan.phase,
+    transport: o.plan.transport,
+    clients: o.plan.clients,
+    rate: o.plan.rate,
+    padding: o.plan.padding,
+    warmupS: o.warmupS,
+    durationS: o.durationS,
+    status: 'ok',
+    limitedBy: limitedBy(attempted, errors),
+    error: o.error ?? null,
+    window: { fromSeq: o.window?.from ?? null, toSeq: o.window?.to ?? null, quotes, seconds: seconds === null ? null : round(seconds) },
+    connect: {
+      attempted,
+      connected: connectedCount,
+      failed,
+      errors,
+      ms: percentiles(connectHistogram),
+      histogram: encode(connectHistogram),
+      sourceAddresses: o.sourceAddresses,
+      serverCounted: o.serverCounted ?? null,
+    },
+    delivery: {
+      expected,
+      received,
+      lost: expected - received,
+      duplicated: reports.reduce((sum, r) => sum + r.duplicated, 0),
+      outOfOrder: reports.reduce((sum, r) => sum + r.outOfOrder, 0),
+      disconnected: reports.reduce((sum, r) => sum + r.disconnected, 0),
+      negativeLatencies: reports.reduce((sum, r) => sum + r.negativeLatencies, 0),
+      latencyMs: percentiles(latency),
+      histogram: encode(latency),
+      deliveriesPerSecond: seconds ? Math.round(received / seconds) : null,
+    },
+    server: {
+      pid: o.memory?.loaded.pid ?? o.start?.loaded.pid ?? null,
+      loaded,
+      idle,
+      perConnection: loaded && idle ? perConnection(loaded, idle) : { heapBytes: null, rssBytes: null, externalBytes: null },
+      cpuMs: cpuMs === null ? null : round(cpuMs),
+      idleCpuMs: idleCpuMs === null ? null : round(idleCpuMs),
+      cpuMsPer1kDeliveries: per1k(cpuMs),
+      netCpuMsPer1kDeliveries: per1k(cpuMs !== null && idleCpuMs !== null ? cpuMs - idleCpuMs : null),
+      cores: seconds && cpuMs !== null ? round(cpuMs / 1000 / seconds) : null,
+      messagesSent,
+      bytesWritten,
+      bytesPerDelivery: bytesWritten !== null && messagesSent ? round(bytesWritten / messagesSent, 2) : null,
+      dropped: end?.dropped ?? null,
+      refused: end?.refused ?? null,
+    },
+    generator: {
+      workers: o.workers,
+      cores: workerCores,
+      maxCores,
+      clientBound: isClientBound(workerCores, options.clientBoundCores),
+      hostCores,
+    },
+  };
+  step.status = stepStatus(step, options.latencyLimitMs);
+  return step;
+}
+
+/** Why a step does not pass, in words; null when it passes. */
+export function failReason(step: StepResult, latencyLimitMs: number): string | null {
+  const at = step.phase === 'ramp' ? `${step.rate} quotes/s` : `${step.clients} clients`;
+  switch (step.status) {
+    case 'ok':
+      return null;
+    case 'failed':
+      return `failed at ${at}: ${step.error}`;
+    case 'incomplete':
+      return `connections at ${at}: ${step.limitedBy}`;
+    case 'client-bound':
+      return `client-bound at ${at} (generator at ${step.generator.maxCores} cores): a lower bound`;
+    case 'loss': {
+      const d = step.delivery;
+      return `loss at ${at}: ${d.lost} lost, ${d.duplicated} duplicated, ${d.outOfOrder} out of order of ${d.expected}`;
+    }
+    case 'slow':
+      return `p99 ${step.delivery.latencyMs.p99} ms > ${latencyLimitMs} ms at ${at}`;
+  }
+}
+
+/**
+ * The ramp method of public WebSocket benchmarks: the highest passing step before the first
+ * failing one, per transport, for the rate ramp and for the client sweep, each also as a ratio
+ * to the TCP floor's figure from the same run.
+ */
+export function summarizeRamps(steps: readonly StepResult[], transports: readonly Transport[], options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients'>): RampSummary[] {
+  const highest = (phase: Phase, transport: Transport) => {
+    const ordered = steps.filter((s) => s.phase === phase && s.transport === transport);
+    let best: StepResult | null = null;
+    let stoppedBy = ordered.length === 0 ? 'not run' : 'the last step passed: the figure is a lower bound';
+    for (const step of ordered) {
+      const reason = failReason(step, options.latencyLimitMs);
+      if (reason) {
+        stoppedBy = reason;
+        break;
+      }
+      best = step;
+    }
+    return { best, stoppedBy, ids: ordered.map((s) => s.id) };
+  };
+  const floorRamp = highest('ramp', 'tcp').best;
+  const floorClients = highest('clients', 'tcp').best;
+  return transports.map((transport) => {
+    const ramp = highest('ramp', transport);
+    const sweep = highest('clients', transport);
+    const dps = ramp.best?.delivery.deliveriesPerSecond ?? null;
+    const floorDps = floorRamp?.delivery.deliveriesPerSecond ?? null;
+    return {
+      transport,
+      clients: options.rampClients,
+      steps: ramp.ids,
+      highestRate: ramp.best?.rate ?? null,
+      highestDeliveriesPerSecond: dps,
+      ratioToTcp: dps !== null && floorDps ? round(dps / floorDps) : null,
+      stoppedBy: ramp.stoppedBy,
+      highestClients: sweep.best?.clients ?? null,
+      highestClientsRatioToTcp: sweep.best && floorClients ? round(sweep.best.clients / floorClients.clients) : null,
+      clientsStoppedBy: sweep.stoppedBy,
+    };
+  });
+}

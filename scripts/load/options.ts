@@ -1,0 +1,174 @@
+/**
+ * One options type, one defaults object, three profiles (full, quick, tiny) and eager
+ * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts.
+ */
+import { LabError } from '../../servers/errors.ts';
+import { TRANSPORTS, type Transport } from '../../servers/contract.ts';
+import { CLAIMS_PATH } from '../claims.ts';
+import { ROOT } from '../spawn-server.ts';
+
+export interface LoadOptions {
+  /** Transports to measure, in this order; `tcp` is the raw floor. Default all four: sse, ws, socketio, tcp. */
+  transports: Transport[];
+  /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
+  clients: number[];
+  /** Feed rate of the client sweep and the payload sweep, quotes/s. Default `1` (article A's server sends once a second). */
+  rate: number;
+  /** Length of each step's measured window, seconds. Default `10`. */
+  duration: number;
+  /** Time between the last client connecting and the window, seconds. Default `2`. */
+  warmup: number;
+  /** Pad bytes added to each quote in the payload sweep (the quote itself is ~70 bytes of JSON); `[]` skips it. Default `[64, 1024, 16384]`. */
+  payload: number[];
+  /** Clients during the payload sweep. Default `1000`. */
+  payloadClients: number;
+  /** Clients during the rate ramp; `null` skips the ramp. Default `1000`. */
+  rampClients: number | null;
+  /** First rate of the ramp, quotes/s; each next step doubles it. Default `10`. */
+  rampStart: number;
+  /** Most ramp steps per transport. Default `8` (10 .. 1280 quotes/s). */
+  rampSteps: number;
+  /** A step passes while delivery p99 stays at or under this, ms (the public WebSocket benchmarks' limit). Default `500`. */
+  latencyLimitMs: number;
+  /** Concurrent connections of the upstream round-trip test; `null` skips it. Default `100`. */
+  upstreamConnections: number | null;
+  /** Length of each upstream test, seconds. Default `10`. */
+  upstreamDuration: number;
+  /** Load-generator worker processes per step. Default `1`: on a 2-core machine the server gets the other core. */
+  workers: number;
+  /** Clients per 127.0.0.x source address; more clients use more addresses. Default `1000`. */
+  clientsPerAddress: number;
+  /** Connections each worker opens at once. Default `200`. */
+  connectConcurrency: number;
+  /** One connection's open time limit, ms. Default `10000`. */
+  connectTimeoutMs: number;
+  /** After the window's last quote is published, how long clients have to receive it; what is missing then is lost, ms. Default `5000`. */
+  drainMs: number;
+  /** A worker process at or above this many cores during the window marks the step client-bound. Default `0.9`. */
+  clientBoundCores: number;
+  /** Server heartbeat (SSE comment, ws ping, socket.io ping) interval, ms. Default `3600000`: liveness traffic stays out of the windows, for every transport alike. */
+  heartbeatMs: number;
+  /** Feed seed. Default `42`. */
+  seed: number;
+  /** Ratios ws/SSE within 1 +- this are called "similar" in the claim's verdict. Default `0.1`. */
+  verdictMargin: number;
+  /** Where to write the results JSON; `null` writes nothing. Default `results/load.json`. */
+  out: string | null;
+  /** claims.json to fill with `ws-heavier-than-sse`; `null` leaves claims alone. Default `results/claims.json`. */
+  claims: string | null;
+}
+
+export const LOAD_DEFAULTS: LoadOptions = {
+  transports: [...TRANSPORTS],
+  clients: [100, 1000, 5000, 10000],
+  rate: 1,
+  duration: 10,
+  warmup: 2,
+  payload: [64, 1024, 16384],
+  payloadClients: 1000,
+  rampClients: 1000,
+  rampStart: 10,
+  rampSteps: 8,
+  latencyLimitMs: 500,
+  upstreamConnections: 100,
+  upstreamDuration: 10,
+  workers: 1,
+  clientsPerAddress: 1000,
+  connectConcurrency: 200,
+  connectTimeoutMs: 10_000,
+  drainMs: 5000,
+  clientBoundCores: 0.9,
+  heartbeatMs: 3_600_000,
+  seed: 42,
+  verdictMargin: 0.1,
+  out: `${ROOT}results/load.json`,
+  claims: CLAIMS_PATH,
+};
+
+export type Profile = 'full' | 'quick' | 'tiny';
+
+/** What each profile changes from the defaults. `quick` is for CI and first runs; `tiny` for the test suite. */
+export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
+  full: {},
+  quick: {
+    clients: [100, 1000],
+    rate: 5,
+    duration: 4,
+    warmup: 1,
+    payloadClients: 100,
+    rampClients: 100,
+    rampStart: 50,
+    rampSteps: 6,
+    upstreamConnections: 50,
+    upstreamDuration: 3,
+  },
+  tiny: {
+    clients: [20],
+    rate: 10,
+    duration: 2,
+    warmup: 0.5,
+    payload: [1024],
+    payloadClients: 20,
+    rampClients: 20,
+    rampStart: 50,
+    rampSteps: 1,
+    upstreamConnections: 10,
+    upstreamDuration: 1,
+    drainMs: 3000,
+  },
+};
+
+/** 127.0.0.1 .. 127.0.0.254: the source addresses loopback offers without setup. */
+export const MAX_SOURCE_ADDRESSES = 254;
+
+function check(ok: boolean, name: string, value: unknown, hint: string): void {
+  if (!ok) throw new LabError('LAB_BAD_OPTION', `${name} is ${JSON.stringify(value)}`, hint);
+}
+
+const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+
+/** Profile, then the caller's values, over the defaults; every field checked. */
+export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Profile = 'full'): LoadOptions {
+  const o: LoadOptions = { ...LOAD_DEFAULTS, ...PROFILES[profile], ...input };
+  check(Array.isArray(o.transports) && o.transports.length > 0 && o.transports.every((t) => TRANSPORTS.includes(t)) && new Set(o.transports).size === o.transports.length, 'transports', o.transports, `a list of distinct names from ${TRANSPORTS.join(', ')}`);
+  check(Array.isArray(o.clients) && o.clients.every((n) => isInt(n, 1, 100_000)), 'clients', o.clients, 'a list of client counts, each 1..100000 (e.g. 100,1000); [] skips the sweep');
+  check(isNum(o.rate, 0.01, 100_000), 'rate', o.rate, 'quotes per second, 0.01..100000');
+  check(isNum(o.duration, 0.5, 3600), 'duration', o.duration, 'seconds, 0.5..3600');
+  check(isNum(o.warmup, 0, 600), 'warmup', o.warmup, 'seconds, 0..600');
+  check(Array.isArray(o.payload) && o.payload.every((p) => isInt(p, 0, 16 * 1024 * 1024)), 'payload', o.payload, 'a list of pad sizes in bytes, each 0..16777216 (e.g. 64,1024,16384), or none');
+  check(isInt(o.payloadClients, 1, 100_000), 'payloadClients', o.payloadClients, 'a client count 1..100000');
+  check(o.rampClients === null || isInt(o.rampClients, 1, 100_000), 'rampClients', o.rampClients, 'a client count 1..100000, or none to skip the ramp');
+  check(isNum(o.rampStart, 0.01, 100_000), 'rampStart', o.rampStart, 'quotes per second, 0.01..100000');
+  check(isInt(o.rampSteps, 1, 20), 'rampSteps', o.rampSteps, 'a whole number 1..20');
+  check(isNum(o.latencyLimitMs, 1, 600_000), 'latencyLimitMs', o.latencyLimitMs, 'milliseconds, 1..600000');
+  check(o.upstreamConnections === null || isInt(o.upstreamConnections, 1, 10_000), 'upstreamConnections', o.upstreamConnections, 'a connection count 1..10000, or none to skip');
+  check(isNum(o.upstreamDuration, 0.5, 3600), 'upstreamDuration', o.upstreamDuration, 'seconds, 0.5..3600');
+  check(isInt(o.workers, 1, 64), 'workers', o.workers, 'a whole number 1..64');
+  check(isInt(o.clientsPerAddress, 1, 28_000), 'clientsPerAddress', o.clientsPerAddress, 'a whole number 1..28000 (one address has ~28k ephemeral ports)');
+  check(isInt(o.connectConcurrency, 1, 10_000), 'connectConcurrency', o.connectConcurrency, 'a whole number 1..10000');
+  check(isInt(o.connectTimeoutMs, 100, 600_000), 'connectTimeoutMs', o.connectTimeoutMs, 'milliseconds, 100..600000');
+  check(isInt(o.drainMs, 0, 600_000), 'drainMs', o.drainMs, 'milliseconds, 0..600000');
+  check(isNum(o.clientBoundCores, 0.05, 64), 'clientBoundCores', o.clientBoundCores, 'cores, e.g. 0.9');
+  check(isInt(o.heartbeatMs, 10, 3_600_000), 'heartbeatMs', o.heartbeatMs, 'milliseconds, 10..3600000 (the server CLI range)');
+  check(isInt(o.seed, 0, 2 ** 32 - 1), 'seed', o.seed, 'a whole number 0..4294967295');
+  check(isNum(o.verdictMargin, 0, 1), 'verdictMargin', o.verdictMargin, 'a fraction 0..1, e.g. 0.1');
+  check(o.out === null || (typeof o.out === 'string' && o.out.length > 0), 'out', o.out, 'a file path, or null to write nothing');
+  check(o.claims === null || (typeof o.claims === 'string' && o.claims.length > 0), 'claims', o.claims, 'a file path, or null to leave claims alone');
+
+  const steps = [...o.clients, o.payloadClients, ...(o.rampClients === null ? [] : [o.rampClients])];
+  const most = Math.max(...steps);
+  check(Math.ceil(most / o.clientsPerAddress) <= MAX_SOURCE_ADDRESSES, 'clientsPerAddress', o.clientsPerAddress, `${most} clients need more than ${MAX_SOURCE_ADDRESSES} source addresses; raise it`);
+  const rates = [o.rate, ...(o.rampClients === null ? [] : [o.rampStart * 2 ** (o.rampSteps - 1)])];
+  for (const rate of rates) {
+    check(rate <= 100_000, 'highest ramp rate', rate, 'the server takes at most 100000 quotes/s; lower rampStart or rampSteps');
+    const quotes = Math.round(o.duration * rate);
+    check(quotes >= 1 && quotes <= 1_000_000, 'duration x rate', `${o.duration} s x ${rate}/s`, 'the window must hold 1..1000000 quotes');
+  }
+  return o;
+}
+
+/** Ramp rates: rampStart doubled rampSteps - 1 times. */
+export function rampRates(o: Pick<LoadOptions, 'rampStart' | 'rampSteps'>): number[] {
+  return Array.from({ length: o.rampSteps }, (_, i) => o.rampStart * 2 ** i);
+}

@@ -1,0 +1,94 @@
+/**
+ * What a person watching sees: a progress bar per step on stderr (redrawn in place on a
+ * terminal, one line per phase change otherwise) and summary tables of the results on stdout.
+ */
+import type { StepProgress } from './step.ts';
+import type { LoadResults, StepResult } from './types.ts';
+
+const BAR_WIDTH = 24;
+
+export class ProgressBar {
+  #lastPhase = '';
+  #drawn = false;
+
+  constructor(readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  update(label: string, progress: StepProgress): void {
+    const filled = Math.round(progress.fraction * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+    const line = `${label.padEnd(34)} ${bar} ${String(Math.round(progress.fraction * 100)).padStart(3)}%  ${progress.phase}: ${progress.detail}`;
+    if (this.stream.isTTY) {
+      this.stream.write(`\r\x1b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
+      this.#drawn = true;
+    } else if (progress.phase !== this.#lastPhase) {
+      this.stream.write(`${line}\n`);
+    }
+    this.#lastPhase = progress.phase;
+  }
+
+  /** Ends the step's line with its outcome. */
+  done(label: string, outcome: string): void {
+    if (this.stream.isTTY && this.#drawn) this.stream.write('\r\x1b[2K');
+    this.stream.write(`${label.padEnd(34)} ${outcome}\n`);
+    this.#drawn = false;
+    this.#lastPhase = '';
+  }
+}
+
+const num = (value: number | null | undefined, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
+const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFixed(2));
+
+/** A one-line outcome of a step for the progress output. */
+export function stepOutcome(step: StepResult): string {
+  const d = step.delivery;
+  return `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores${step.limitedBy ? ` | ${step.limitedBy}` : ''}${step.error ? ` | ${step.error}` : ''}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function summaryTable(results: LoadResults): string {
+  const steps = table(
+    ['step', 'transport', 'N', 'rate', 'pad', 'conn', 'conn p99', 'lat p50', 'lat p99', 'lat max', 'lost', 'dup', 'ooo', 'heap/conn KB', 'rss/conn KB', 'cpu ms/1k', 'net ms/1k', 'B/msg', 'deliv/s', 'gen cores', 'status'],
+    results.steps.map((s) => [
+      s.phase,
+      s.transport,
+      String(s.clients),
+      String(s.rate),
+      String(s.padding),
+      String(s.connect.connected),
+      num(s.connect.ms.p99, 1),
+      num(s.delivery.latencyMs.p50, 2),
+      num(s.delivery.latencyMs.p99, 2),
+      num(s.delivery.latencyMs.max, 1),
+      String(s.delivery.lost),
+      String(s.delivery.duplicated),
+      String(s.delivery.outOfOrder),
+      kb(s.server.perConnection.heapBytes),
+      kb(s.server.perConnection.rssBytes),
+      num(s.server.cpuMsPer1kDeliveries, 2),
+      num(s.server.netCpuMsPer1kDeliveries, 2),
+      num(s.server.bytesPerDelivery, 1),
+      num(s.delivery.deliveriesPerSecond),
+      num(s.generator.maxCores, 2),
+      s.status,
+    ]),
+  );
+  const ramp = table(
+    ['transport', 'ramp N', 'max rate', 'max deliv/s', 'x TCP', 'max N', 'stopped by (ramp)'],
+    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), num(r.highestDeliveriesPerSecond), num(r.ratioToTcp, 2), num(r.highestClients), r.stoppedBy]),
+  );
+  const upstream = table(
+    ['transport', 'method', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cpu ms/1k', 'gen cores', 'status'],
+    results.upstream.map((u) => [u.transport, u.method, String(u.connections), num(u.requestsPerSecond), num(u.latencyMs.p50, 2), num(u.latencyMs.p99, 2), num(u.latencyMs.max, 1), String(u.errors), num(u.serverCpuMsPer1kRequests, 2), num(u.generator.cores, 2), u.status]),
+  );
+  const parts = [`Steps (latency = receive time - quote.ts; memory per connection vs an idle twin after forced GC)\n${steps}`];
+  if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound)\n${ramp}`);
+  if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
+  if (results.skipped.length) parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);
+  parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);
+  return parts.join('\n\n');
+}

@@ -1,0 +1,70 @@
+/**
+ * The messages between the runner and its generator workers (child_process IPC, JSON). One
+ * step's conversation: connect -> connected, window -> armed, mark -> mark (at the window's
+ * start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
+ */
+import type { Transport } from '../../servers/contract.ts';
+import type { TallySnapshot } from './tally.ts';
+import type { Percentiles } from './types.ts';
+
+export type ToWorker =
+  | {
+      type: 'connect';
+      transport: Transport;
+      url: string;
+      /** Clients this worker opens. */
+      count: number;
+      /** Global index of its first client: client i connects from addresses[(offset + i) % addresses.length]. */
+      offset: number;
+      addresses: string[];
+      concurrency: number;
+      timeoutMs: number;
+    }
+  | { type: 'window'; from: number; to: number }
+  | { type: 'mark' }
+  | { type: 'collect' }
+    /** Round trips: `warmupS` unmeasured, then `armed`, then `durationS` measured. */
+  | { type: 'upstream'; transport: Exclude<Transport, 'tcp'>; url: string; connections: number; warmupS: number; durationS: number; timeoutMs: number }
+  | { type: 'close' };
+
+export interface ConnectedMessage {
+  type: 'connected';
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  /** Encoded connect-time histogram, microseconds. */
+  histogram: string;
+  nofile: { soft: number | null; hard: number | null };
+}
+
+export interface ReportMessage extends TallySnapshot {
+  type: 'report';
+  /** Encoded latency histogram, microseconds. */
+  histogram: string;
+}
+
+export interface UpstreamMessage {
+  type: 'upstream';
+  requests: number;
+  errors: number;
+  /** Seconds the round trips ran. */
+  seconds: number;
+  latencyMs: Percentiles;
+  histogram: string | null;
+  /** Worker CPU over the test, in cores. */
+  cores: number;
+  /** Connections that failed to open (ws, socket.io). */
+  connectErrors: Record<string, number>;
+}
+
+export type FromWorker =
+  | { type: 'progress'; connected: number; failed: number }
+  | ConnectedMessage
+  /** The window is set (step), or the measured part of the round trips starts now (upstream). */
+  | { type: 'armed' }
+  | { type: 'complete' }
+  /** process.cpuUsage() total in microseconds and performance.now() at the mark. */
+  | { type: 'mark'; cpuMicros: number; wallMs: number }
+  | ReportMessage
+  | UpstreamMessage
+  | { type: 'error'; message: string };

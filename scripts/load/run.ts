@@ -1,0 +1,158 @@
+/**
+ * The load runner's programmatic API: runLoad(options) -> LoadResults (results/load.json).
+ *
+ * METHOD
+ * - Processes: every step starts the transport's server in its own process through the CLI
+ *   contract (scripts/spawn-server.ts, node --expose-gc), plus an idle twin with the same
+ *   arguments; the load comes from separate generator worker processes (worker.ts) using lean
+ *   readers (clients/lean/). The raw-TCP floor is measured the same way in the same run.
+ * - Steps: the client sweep (N = 100, 1k, 5k, 10k at `rate` quotes/s; --quick: 100, 1k), then a
+ *   payload sweep (pad 64 B, 1 KiB, 16 KiB at fixed N), then a rate ramp at fixed N (rate doubling
+ *   until a step fails), then upstream round trips. Transports are interleaved at each N.
+ * - Window: after connecting, a warm-up, then a window fixed as a range of sequence numbers;
+ *   every client counts that range: received, lost, duplicated, out of order (must all be clean).
+ *   Latency = receive time - quote.ts (one host clock), first receipt only, in HDR histograms.
+ * - Server figures: memory per connection = (loaded - idle twin) / connections, both read after
+ *   a forced GC at the same moment with the clients connected; CPU per 1,000 deliveries and bytes
+ *   on the wire per delivery from /stats deltas over the window (the runner's own /stats answers
+ *   taken out of the bytes; the idle twin's CPU gives the delivery cost alone).
+ * - Generator: each worker's CPU over the window; a worker at about a full core marks the step
+ *   client-bound, and such steps are kept but excluded from the ramps and the verdict.
+ * - Fairness: the feed publishes one quote per macrotask, so no transport coalesces quotes into
+ *   one write (no batching anywhere); heartbeats are set to 1 h so liveness traffic stays out of
+ *   every window alike.
+ * - Limits: clients spread over 127.0.0.x source addresses (1,000 per address by default); Node
+ *   raises its soft RLIMIT_NOFILE to the hard limit, which is then the ceiling; a step that cannot
+ *   connect every client says which error codes stopped it, and larger N of that transport are
+ *   skipped.
+ * - Invalidates a step: any client not connected, loss, client-bound, p99 over the limit.
+ * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
+ *   abort (Ctrl-C), and SIGKILLed if the runner exits with any alive.
+ */
+import { writeClaims, writeJson } from '../claims.ts';
+import { runMetadata } from '../metadata.ts';
+import { failReason, summarizeRamps, type StepPlan } from './aggregate.ts';
+import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
+import { rampRates, type LoadOptions, type Profile } from './options.ts';
+import { AbortedError, Children } from './processes.ts';
+import { runStep, type StepProgress } from './step.ts';
+import type { LoadResults, SkippedStep, StepResult, UpstreamResult } from './types.ts';
+import { runUpstream, type UpstreamTransport } from './upstream.ts';
+import { wsHeavierThanSse } from './verdict.ts';
+
+export const METHOD = [
+  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with an idle twin started with the same arguments; load comes from separate worker processes using lean readers; the raw-TCP floor is measured the same way in the same run.',
+  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up, then count a window fixed as a range of sequence numbers on every client: expected, received, lost, duplicated, out of order.',
+  'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms (microseconds, encoded so runs can be merged).',
+  'Server memory per connection = (loaded server - idle twin) / connections, both read from /stats?gc=1 at the same moment after a forced GC with the clients connected.',
+  "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's own /stats answers are taken out of the bytes; net CPU subtracts the idle twin's CPU over the same window.",
+  'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict.',
+  'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
+  'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, client-bound, connection errors); the highest passing deliveries/s is reported with its ratio to the TCP floor. The client sweep reports its highest passing N the same way.',
+  'Upstream: autocannon drives POST /sse/ping; ws ping/pong messages and socket.io acks run as closed loops at the same concurrency and duration.',
+];
+
+export interface RunHooks {
+  /** Aborting ends the run after stopping every child; the steps so far are kept (results.aborted). */
+  signal?: AbortSignal;
+  profile?: Profile;
+  onProgress?(label: string, progress: StepProgress): void;
+  onResult?(label: string, result: StepResult | UpstreamResult): void;
+}
+
+export function stepLabel(plan: StepPlan): string {
+  const what = plan.phase === 'clients' ? `n=${plan.clients}` : plan.phase === 'payload' ? `n=${plan.clients} pad=${plan.padding}` : `n=${plan.clients} rate=${plan.rate}`;
+  return `${plan.phase} ${plan.transport} ${what}`;
+}
+
+const UPSTREAM: readonly UpstreamTransport[] = ['sse', 'ws', 'socketio'];
+
+export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promise<LoadResults> {
+  const started = performance.now();
+  const signal = hooks.signal ?? new AbortController().signal;
+  const meta = runMetadata();
+  const children = new Children();
+  const steps: StepResult[] = [];
+  const skipped: SkippedStep[] = [];
+  const upstream: UpstreamResult[] = [];
+  let aborted = false;
+
+  const step = async (plan: StepPlan): Promise<StepResult> => {
+    const label = stepLabel(plan);
+    const result = await runStep(plan, { options, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
+    steps.push(result);
+    hooks.onResult?.(label, result);
+    return result;
+  };
+
+  try {
+    // Client sweep, transports interleaved at each N; a transport that could not connect every
+    // client at some N skips the larger ones (they would meet the same limit).
+    const stopped = new Map<string, string>();
+    for (const clients of options.clients) {
+      for (const transport of options.transports) {
+        const reason = stopped.get(transport);
+        if (reason) {
+          skipped.push({ phase: 'clients', transport, clients, rate: options.rate, reason });
+          continue;
+        }
+        const result = await step({ phase: 'clients', transport, clients, rate: options.rate, padding: 0 });
+        if (result.status === 'incomplete' || result.status === 'failed') stopped.set(transport, `skipped after ${result.id}: ${failReason(result, options.latencyLimitMs)}`);
+      }
+    }
+    for (const padding of options.payload) {
+      for (const transport of options.transports) await step({ phase: 'payload', transport, clients: options.payloadClients, rate: options.rate, padding });
+    }
+    if (options.rampClients !== null) {
+      for (const transport of options.transports) {
+        for (const rate of rampRates(options)) {
+          const result = await step({ phase: 'ramp', transport, clients: options.rampClients, rate, padding: 0 });
+          if (failReason(result, options.latencyLimitMs)) break;
+        }
+      }
+    }
+    if (options.upstreamConnections !== null) {
+      for (const transport of UPSTREAM.filter((t) => options.transports.includes(t))) {
+        const label = `upstream ${transport} c=${options.upstreamConnections}`;
+        hooks.onProgress?.(label, { phase: 'measuring', fraction: 0.5, detail: `${options.upstreamDuration} s of round trips` });
+        const result = await runUpstream(transport, { options, children, signal });
+        upstream.push(result);
+        hooks.onResult?.(label, result);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof AbortedError)) throw error;
+    aborted = true;
+  } finally {
+    await children.stopAll();
+    children.dispose();
+  }
+
+  const claim = wsHeavierThanSse(steps, options.verdictMargin);
+  const results: LoadResults = {
+    kind: 'load',
+    schema: 1,
+    meta,
+    method: METHOD,
+    profile: hooks.profile ?? 'custom',
+    options,
+    environment: {
+      nofile: nofile(),
+      ephemeralPorts: ephemeralPorts(),
+      somaxconn: somaxconn(),
+      batching: 'none',
+      batchingNote: 'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
+      readers: 'clients/lean/: node:http SSE reader, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
+    },
+    steps,
+    skipped,
+    ramp: summarizeRamps(steps, options.transports, options),
+    upstream,
+    claim,
+    aborted,
+    elapsedS: Math.round((performance.now() - started) / 100) / 10,
+  };
+  if (options.out) await writeJson(options.out, results);
+  if (options.claims && !aborted) await writeClaims([claim], options.claims);
+  return results;
+}

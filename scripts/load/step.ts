@@ -1,0 +1,185 @@
+/**
+ * One measured step: N clients of one transport at one rate and payload.
+ *
+ *  1. Start the server and its idle twin (same arguments, same moment) through the CLI contract.
+ *  2. Fork the generator workers; they open the clients from ceil(N / clientsPerAddress)
+ *     127.0.0.x source addresses, `connectConcurrency` at a time, and report connect times/errors.
+ *  3. Wait until the server counts the clients, then fix the window as a range of sequence
+ *     numbers that starts `warmup` seconds of quotes ahead, and arm the workers (re-armed further
+ *     ahead if a quote of the window was published before every worker was armed).
+ *  4. At the window's start and end read /stats of both servers and the workers' CPU.
+ *  5. Give clients `drainMs` to receive the last quote, collect the tallies, then read memory
+ *     after a forced GC on both servers while the clients are still connected.
+ *  6. Stop workers and servers, also on error or abort.
+ */
+import type { SpawnedServer } from '../spawn-server.ts';
+import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
+import type { LoadOptions } from './options.ts';
+import { AbortedError, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
+import type { StepResult } from './types.ts';
+
+export type StepPhase = 'starting' | 'connecting' | 'warm-up' | 'measuring' | 'draining' | 'collecting';
+
+export interface StepProgress {
+  phase: StepPhase;
+  /** 0..1 through the whole step. */
+  fraction: number;
+  detail: string;
+}
+
+export interface StepContext {
+  options: LoadOptions;
+  children: Children;
+  signal: AbortSignal;
+  progress(update: StepProgress): void;
+}
+
+/** The server CLI arguments of a step: the same for the loaded server and its idle twin. */
+export function serverArgs(plan: Pick<StepPlan, 'rate' | 'padding' | 'clients'>, options: Pick<LoadOptions, 'seed' | 'heartbeatMs'>): string[] {
+  return ['--rate', String(plan.rate), '--padding', String(plan.padding), '--seed', String(options.seed), '--heartbeat', String(options.heartbeatMs), '--max-connections', String(Math.max(20_000, plan.clients))];
+}
+
+/** 127.0.0.1, 127.0.0.2, ... one per `perAddress` clients. */
+export function sourceAddresses(clients: number, perAddress: number): string[] {
+  return Array.from({ length: Math.max(1, Math.ceil(clients / perAddress)) }, (_, i) => `127.0.0.${i + 1}`);
+}
+
+/** Clients per worker: as even as possible, never an empty worker. */
+export function splitClients(clients: number, workers: number): number[] {
+  const n = Math.max(1, Math.min(workers, clients));
+  return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
+}
+
+/** Polls /stats until the feed has published `seq`, sleeping until it is about due. */
+async function waitForSeq(probe: StatsProbe, seq: number, rate: number, timeoutMs: number, signal: AbortSignal, onPoll: (latest: number) => void): Promise<ProbeReading> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const reading = await probe.read();
+    const latest = reading.snapshot.latestSeq;
+    onPoll(latest);
+    if (latest >= seq) return reading;
+    if (performance.now() > deadline) throw new Error(`lab: the server's feed did not reach seq ${seq} within ${Math.round(timeoutMs / 1000)} s (it is at ${latest})`);
+    const dueMs = ((seq - latest) / rate) * 1000;
+    await sleep(Math.min(Math.max(dueMs - 30, 10), 1000), signal);
+  }
+}
+
+async function marks(workers: readonly WorkerHandle[], signal: AbortSignal): Promise<CpuMark[]> {
+  for (const worker of workers) worker.send({ type: 'mark' });
+  return Promise.all(workers.map((w) => w.next('mark', 10_000, signal)));
+}
+
+export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepResult> {
+  const { options, children, signal } = ctx;
+  const addresses = sourceAddresses(plan.clients, options.clientsPerAddress);
+  const shares = splitClients(plan.clients, options.workers);
+  const o: StepObservation = { plan, warmupS: options.warmup, durationS: options.duration, sourceAddresses: addresses.length, workers: shares.length };
+  const servers: SpawnedServer[] = [];
+  const workers: WorkerHandle[] = [];
+  const probes: StatsProbe[] = [];
+  const say = (phase: StepPhase, fraction: number, detail: string) => ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
+
+  try {
+    say('starting', 0, 'starting the server and its idle twin');
+    const args = serverArgs(plan, options);
+    const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    if (signal.aborted) throw new AbortedError();
+    const [loaded, twin] = servers as [SpawnedServer, SpawnedServer];
+    const probe = new StatsProbe(loaded.ready.stats);
+    const twinProbe = new StatsProbe(twin.ready.stats);
+    probes.push(probe, twinProbe);
+    // TCP serves /stats on a side port whose bytes the server does not count; the others share the port.
+    const probeSharesPort = plan.transport !== 'tcp';
+
+    // Connect.
+    const progress = shares.map(() => ({ connected: 0, failed: 0 }));
+    const showConnect = () => {
+      const connected = progress.reduce((sum, p) => sum + p.connected, 0);
+      const failed = progress.reduce((sum, p) => sum + p.failed, 0);
+      say('connecting', (0.3 * (connected + failed)) / plan.clients, `${connected}/${plan.clients} connected${failed ? `, ${failed} failed` : ''}`);
+    };
+    let offset = 0;
+    for (const [i, count] of shares.entries()) {
+      const worker = children.worker();
+      workers.push(worker);
+      worker.onProgress = (connected, failed) => {
+        progress[i] = { connected, failed };
+        showConnect();
+      };
+      worker.send({ type: 'connect', transport: plan.transport, url: loaded.ready.url, count, offset, addresses, concurrency: options.connectConcurrency, timeoutMs: options.connectTimeoutMs });
+      offset += count;
+    }
+    const connectBudget = options.connectTimeoutMs * Math.ceil(Math.max(...shares) / options.connectConcurrency) + 30_000;
+    o.connected = await Promise.all(workers.map((w) => w.next('connected', connectBudget, signal)));
+    const connected = o.connected.reduce((sum, c) => sum + c.connected, 0);
+    o.connected.forEach((c, i) => (progress[i] = { connected: c.connected, failed: c.failed }));
+    showConnect();
+    if (connected === 0) throw new Error(`lab: no client connected (${JSON.stringify(o.connected.map((c) => c.errors))})`);
+
+    // The server should count every client before the window; wait a bounded while for stragglers.
+    const countedBy = performance.now() + 5000;
+    let counted = (await probe.read()).snapshot.connections;
+    while (counted < connected && performance.now() < countedBy) {
+      await sleep(100, signal);
+      counted = (await probe.read()).snapshot.connections;
+    }
+    o.serverCounted = counted;
+
+    // Arm the window ahead of the feed; re-arm further ahead if a worker was armed too late.
+    const quotes = Math.max(1, Math.round(options.duration * plan.rate));
+    let armedAt = 0;
+    for (let attempt = 0; ; attempt++) {
+      const latest = (await probe.read()).snapshot.latestSeq;
+      const lead = Math.max(1, Math.ceil(options.warmup * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
+      const from = latest + lead + 1;
+      o.window = { from, to: from + quotes - 1 };
+      for (const worker of workers) worker.send({ type: 'window', ...o.window });
+      await Promise.all(workers.map((w) => w.next('armed', 10_000, signal)));
+      armedAt = (await probe.read()).snapshot.latestSeq;
+      if (armedAt < from) break;
+      if (attempt === 3) throw new Error('lab: could not arm the workers before the window opened');
+    }
+    const { from, to } = o.window;
+
+    const warmupStart = armedAt;
+    const startReading = await waitForSeq(probe, from - 1, plan.rate, ((from - armedAt) / plan.rate) * 2000 + 10_000, signal, (latest) =>
+      say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
+    );
+    const twinStart = await twinProbe.read();
+    const startMarks = await marks(workers, signal);
+    o.start = { loaded: startReading.snapshot, twin: twinStart.snapshot, wallMs: startReading.wallMs };
+
+    const endReading = await waitForSeq(probe, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
+      say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
+    );
+    const twinEnd = await twinProbe.read();
+    const endMarks = await marks(workers, signal);
+    o.end = { loaded: endReading.snapshot, twin: twinEnd.snapshot, wallMs: endReading.wallMs };
+    o.probeBytes = probeSharesPort ? endReading.bytesBefore - startReading.bytesBefore : 0;
+    o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
+
+    // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
+    say('draining', 0.92, `up to ${options.drainMs} ms for the last quote`);
+    await Promise.all(workers.map((w) => w.next('complete', options.drainMs, signal).catch((error: Error) => {
+      if (error instanceof AbortedError) throw error;
+    })));
+
+    say('collecting', 0.95, 'tallies and memory after forced GC');
+    for (const worker of workers) worker.send({ type: 'collect' });
+    o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
+    // Two forced GCs each, the second reading kept: the first can leave weak/finalizer work for the next.
+    await probe.read(true);
+    await twinProbe.read(true);
+    o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
+  } catch (error) {
+    if (error instanceof AbortedError) throw error;
+    o.error = (error as Error).message;
+  } finally {
+    for (const probe of probes) probe.close();
+    await Promise.all([...workers.map((w) => children.stopWorker(w)), ...servers.map((s) => children.stopServer(s))]);
+  }
+  say('collecting', 1, 'done');
+  return buildStep(o, options);
+}

@@ -1,0 +1,254 @@
+/**
+ * The schema of results/load.json, field by field. The report generator reads these types and
+ * the test asserts a run's result has the shape of test/fixtures/example-load.json. Every field
+ * is always present; `null` means "not applicable" or "could not be measured", never zero.
+ *
+ * Units: times in ms unless a name says otherwise, memory and bytes in bytes, CPU in ms of CPU
+ * time (user + system), rates per second of wall time. Histograms are HDR histograms
+ * (hdr-histogram-js, 32-bit buckets, 3 significant digits) of MICROseconds, encoded with
+ * encodeIntoCompressedBase64, so runs can be merged: decode, add, read percentiles.
+ */
+import type { Transport } from '../../servers/contract.ts';
+import type { ClaimResult } from '../claims.ts';
+import type { RunMetadata } from '../metadata.ts';
+import type { LoadOptions } from './options.ts';
+
+/** Summary of one HDR histogram, in ms (3 decimals); all `null` when it holds no samples. */
+export interface Percentiles {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** clients: the sweep over N; payload: the pad-size sweep at fixed N; ramp: rising rate at fixed N. */
+export type Phase = 'clients' | 'payload' | 'ramp';
+
+/**
+ * One word per step, first match wins:
+ * - `failed`: the step could not run (a server did not start, a deadline passed); see `error`.
+ * - `incomplete`: some clients never connected; `limitedBy` says what stopped them.
+ * - `client-bound`: the generator was the bottleneck; figures kept, excluded from verdicts and ramps.
+ * - `loss`: quotes lost, duplicated or out of order.
+ * - `slow`: delivery p99 above `latencyLimitMs`.
+ * - `ok`: every client connected, every quote arrived once and in order, p99 within the limit.
+ */
+export type StepStatus = 'failed' | 'incomplete' | 'client-bound' | 'loss' | 'slow' | 'ok';
+
+/** A server's memory after a forced GC (GET /stats?gc=1; the CLI runs node with --expose-gc). */
+export interface MemorySample {
+  /** Clients the server counted as connected at that moment. */
+  connections: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** Whether the GC actually ran (false would mean the server lacked --expose-gc). */
+  gc: boolean;
+}
+
+export interface StepResult {
+  /** Record id, cited by claims: `load/<phase>/<transport>/n<clients>-r<rate>-p<padding>`. */
+  id: string;
+  phase: Phase;
+  transport: Transport;
+  /** Clients asked for. */
+  clients: number;
+  /** Feed rate, quotes/s (the server's --rate). */
+  rate: number;
+  /** Pad bytes per quote (the server's --padding). */
+  padding: number;
+  /** Planned warm-up and window, seconds. */
+  warmupS: number;
+  durationS: number;
+  status: StepStatus;
+  /** What stopped or limited the step, in words with the error codes seen; `null` when nothing did. */
+  limitedBy: string | null;
+  /** The failure of a `failed` step; `null` otherwise. */
+  error: string | null;
+
+  /** The measured window, defined by sequence numbers so every client counts the same quotes. */
+  window: {
+    /** First and last seq counted. */
+    fromSeq: number | null;
+    toSeq: number | null;
+    /** toSeq - fromSeq + 1. */
+    quotes: number;
+    /** Wall time from the server publishing seq fromSeq - 1 to publishing toSeq (as /stats saw it). */
+    seconds: number | null;
+  };
+
+  connect: {
+    attempted: number;
+    connected: number;
+    failed: number;
+    /** Failed connects by code: system codes (EMFILE, EADDRNOTAVAIL, ETIMEDOUT ...), HTTP_<status>, WS_<close code>, LAB_*. */
+    errors: Record<string, number>;
+    /** Connect time: start of connect() to open (SSE 200 headers, ws 101, socket.io CONNECT ack, TCP connect). */
+    ms: Percentiles;
+    /** Encoded histogram of connect times, microseconds. */
+    histogram: string;
+    /** How many 127.0.0.x source addresses the clients were spread over. */
+    sourceAddresses: number;
+    /** Clients the server itself counted as connected before the window. */
+    serverCounted: number | null;
+  };
+
+  delivery: {
+    /** Connected clients at the window's start x window quotes. */
+    expected: number;
+    /** Distinct (client, seq) pairs received within the window. */
+    received: number;
+    /** expected - received (counted after drainMs). */
+    lost: number;
+    /** A (client, seq) pair received again. */
+    duplicated: number;
+    /** A seq received after a higher one on the same connection. */
+    outOfOrder: number;
+    /** Clients whose connection closed during the window. */
+    disconnected: number;
+    /** Samples where receive time < quote.ts (clock skew between processes), recorded as 0. */
+    negativeLatencies: number;
+    /** Delivery latency = receive time - quote.ts, first receipt of each (client, seq). */
+    latencyMs: Percentiles;
+    /** Encoded histogram of latencies, microseconds. */
+    histogram: string;
+    /** received / window.seconds. */
+    deliveriesPerSecond: number | null;
+  };
+
+  server: {
+    pid: number | null;
+    /** The loaded server after forced GC, with the clients still connected, after the window. */
+    loaded: MemorySample | null;
+    /**
+     * Its idle twin after forced GC at the same moment: a second server process started with the
+     * same arguments at the same time and never connected to, so the feed's replay ring,
+     * socket.io's recovery buffer and code warm-up are in both and cancel out.
+     */
+    idle: MemorySample | null;
+    /** (loaded - idle) / loaded.connections. */
+    perConnection: { heapBytes: number | null; rssBytes: number | null; externalBytes: number | null };
+    /** Server CPU time over the window (from /stats cpu fields). */
+    cpuMs: number | null;
+    /** The idle twin's CPU time over the same window: the feed and timers with no clients. */
+    idleCpuMs: number | null;
+    /** cpuMs / messagesSent x 1000. */
+    cpuMsPer1kDeliveries: number | null;
+    /** (cpuMs - idleCpuMs) / messagesSent x 1000: the delivery cost alone. */
+    netCpuMsPer1kDeliveries: number | null;
+    /** Server CPU time / window wall time, in cores. */
+    cores: number | null;
+    /** Quote messages the server wrote over the window (its messagesSent delta). */
+    messagesSent: number | null;
+    /** Bytes the server's sockets wrote over the window, the runner's own /stats answers taken out. */
+    bytesWritten: number | null;
+    /** bytesWritten / messagesSent: headers, framing and payload per delivered quote. */
+    bytesPerDelivery: number | null;
+    /** Slow consumers the server dropped / connections it refused, whole step. */
+    dropped: number | null;
+    refused: number | null;
+  };
+
+  generator: {
+    /** Worker processes (child_process.fork, never the server's process). */
+    workers: number;
+    /** CPU used by each worker over the window, in cores. */
+    cores: number[];
+    /** The busiest worker's cores. */
+    maxCores: number | null;
+    /** maxCores >= clientBoundCores. */
+    clientBound: boolean;
+    /** Server + idle twin + workers, in cores, over the window: near the machine's CPU count means everything competed. */
+    hostCores: number | null;
+  };
+}
+
+/** Round trips client -> server -> client at fixed concurrency, closed loop (each connection waits for its answer). */
+export interface UpstreamResult {
+  /** `load/upstream/<transport>/c<connections>`. */
+  id: string;
+  transport: Exclude<Transport, 'tcp'>;
+  /** `POST /sse/ping (autocannon)`, `ws ping message`, `socket.io ack`. */
+  method: string;
+  connections: number;
+  durationS: number;
+  status: 'ok' | 'errors' | 'client-bound' | 'failed';
+  error: string | null;
+  /** Completed round trips. */
+  requests: number;
+  requestsPerSecond: number | null;
+  /** Failed round trips and non-2xx answers. */
+  errors: number;
+  /** Round-trip time. autocannon reports whole milliseconds; ws and socket.io are timed to the microsecond. */
+  latencyMs: Percentiles;
+  /** Encoded histogram of round trips in microseconds; `null` for autocannon (its own histogram is in ms). */
+  histogram: string | null;
+  serverCpuMsPer1kRequests: number | null;
+  generator: { cores: number | null; clientBound: boolean };
+}
+
+/** The highest load each transport sustained, from the ramp (rate) and the client sweep (N). */
+export interface RampSummary {
+  transport: Transport;
+  /** The ramp's fixed N; `null` when the ramp was skipped. */
+  clients: number | null;
+  /** Step ids of the ramp, in order. */
+  steps: string[];
+  /** Rate of the last passing step (status ok), quotes/s. */
+  highestRate: number | null;
+  /** Measured deliveries/s of that step. */
+  highestDeliveriesPerSecond: number | null;
+  /** highestDeliveriesPerSecond / the TCP floor's; `null` without a floor or when either was not reached cleanly. */
+  ratioToTcp: number | null;
+  /** Why the ramp ended: the first failing step's reason, or "max rate reached" (then the figure is a lower bound). */
+  stoppedBy: string;
+  /** Largest N of the client sweep with status ok. */
+  highestClients: number | null;
+  highestClientsRatioToTcp: number | null;
+  /** Why the client sweep ended, the same way. */
+  clientsStoppedBy: string;
+}
+
+export interface SkippedStep {
+  phase: Phase;
+  transport: Transport;
+  clients: number;
+  rate: number;
+  reason: string;
+}
+
+export interface LoadResults {
+  kind: 'load';
+  schema: 1;
+  meta: RunMetadata;
+  /** The method in sentences, as the runner's header states it. */
+  method: string[];
+  /** Profile name and the resolved options of this run. */
+  profile: string;
+  options: LoadOptions;
+  environment: {
+    /** RLIMIT_NOFILE of a generator worker (Node raises the soft limit to the hard one at start). */
+    nofile: { soft: number | null; hard: number | null };
+    /** net.ipv4.ip_local_port_range: ephemeral ports per source address. */
+    ephemeralPorts: [number, number] | null;
+    somaxconn: number | null;
+    /** `none`: every transport writes each quote on its own (see batchingNote). */
+    batching: 'none';
+    batchingNote: string;
+    /** Which client code generated the load. */
+    readers: string;
+  };
+  steps: StepResult[];
+  skipped: SkippedStep[];
+  ramp: RampSummary[];
+  upstream: UpstreamResult[];
+  /** The `ws-heavier-than-sse` verdict as written to claims.json (also when `claims` is null). */
+  claim: ClaimResult;
+  /** True when Ctrl-C (or an abort signal) ended the run early; the steps so far are kept. */
+  aborted: boolean;
+  /** Wall time of the whole run, seconds. */
+  elapsedS: number;
+}

@@ -1,0 +1,75 @@
+/**
+ * Upstream round trips (SSE is one-way, so its upstream is a separate HTTP request): at the same
+ * concurrency C and for the same time, autocannon drives POST /sse/ping over C keep-alive
+ * connections, and C lean ws / socket.io connections each run a closed loop of ping -> pong
+ * (ws message) or emit -> ack (socket.io). Each starts with `warmup` seconds of the same, not
+ * measured. Recorded: completed round trips per second, their latency, errors, the server's CPU
+ * per 1,000 round trips and the generator's own CPU. The TCP floor has no upstream path.
+ */
+import { NO_SAMPLES } from './histogram.ts';
+import type { LoadOptions } from './options.ts';
+import { AbortedError, StatsProbe, type Children } from './processes.ts';
+import { serverArgs } from './step.ts';
+import type { UpstreamResult } from './types.ts';
+
+export type UpstreamTransport = UpstreamResult['transport'];
+
+const METHODS: Record<UpstreamTransport, string> = {
+  sse: 'POST /sse/ping (autocannon)',
+  ws: 'ws ping message -> pong message',
+  socketio: 'socket.io emit ping -> ack',
+};
+
+export async function runUpstream(transport: UpstreamTransport, ctx: { options: LoadOptions; children: Children; signal: AbortSignal }): Promise<UpstreamResult> {
+  const { options, children, signal } = ctx;
+  const connections = options.upstreamConnections!;
+  const result: UpstreamResult = {
+    id: `load/upstream/${transport}/c${connections}`,
+    transport,
+    method: METHODS[transport],
+    connections,
+    durationS: options.upstreamDuration,
+    status: 'failed',
+    error: null,
+    requests: 0,
+    requestsPerSecond: null,
+    errors: 0,
+    latencyMs: { ...NO_SAMPLES },
+    histogram: null,
+    serverCpuMsPer1kRequests: null,
+    generator: { cores: null, clientBound: false },
+  };
+  const server = await children.server(transport, serverArgs({ rate: options.rate, padding: 0, clients: connections }, options));
+  const worker = children.worker();
+  const probe = new StatsProbe(server.ready.stats);
+  try {
+    worker.send({ type: 'upstream', transport, url: server.ready.url, connections, warmupS: options.warmup, durationS: options.upstreamDuration, timeoutMs: options.connectTimeoutMs });
+    const budget = (options.warmup + options.upstreamDuration) * 1000 + options.connectTimeoutMs * Math.ceil(connections / 100) + 30_000;
+    await worker.next('armed', budget, signal);
+    const before = (await probe.read()).snapshot;
+    const answer = await worker.next('upstream', budget, signal);
+    const after = (await probe.read()).snapshot;
+    const cpuMs = (after.cpuUserMicros + after.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros) / 1000;
+    const connectErrors = Object.values(answer.connectErrors).reduce((sum, n) => sum + n, 0);
+    const clientBound = answer.cores >= options.clientBoundCores;
+    Object.assign(result, {
+      status: clientBound ? 'client-bound' : answer.errors + connectErrors > 0 ? 'errors' : 'ok',
+      error: connectErrors > 0 ? `connect errors: ${JSON.stringify(answer.connectErrors)}` : null,
+      requests: answer.requests,
+      requestsPerSecond: answer.seconds > 0 ? Math.round(answer.requests / answer.seconds) : null,
+      errors: answer.errors + connectErrors,
+      latencyMs: answer.latencyMs,
+      histogram: answer.histogram,
+      serverCpuMsPer1kRequests: answer.requests > 0 ? Math.round((cpuMs / answer.requests) * 1000 * 1e4) / 1e4 : null,
+      generator: { cores: Math.round(answer.cores * 1000) / 1000, clientBound },
+    } satisfies Partial<UpstreamResult>);
+  } catch (error) {
+    if (error instanceof AbortedError) throw error;
+    result.error = (error as Error).message;
+  } finally {
+    probe.close();
+    await children.stopWorker(worker);
+    await children.stopServer(server);
+  }
+  return result;
+}

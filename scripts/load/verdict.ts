@@ -1,0 +1,108 @@
+/**
+ * The `ws-heavier-than-sse` verdict (article A: "websocket的资源占用过大EventSource更轻量"),
+ * computed from the client sweep: at the largest N where both the ws and the SSE step are
+ * `ok` (all connected, zero loss, not client-bound), compare the server's heap per connection
+ * and its CPU per 1,000 deliveries, ws over SSE. A ratio above 1 + margin is "heavier", below
+ * 1 - margin "lighter", else "similar". Confirmed when ws is heavier on both, refuted when it
+ * is heavier on neither, depends when the two disagree. socket.io and the TCP floor at the same
+ * N are reported beside them, since "WebSocket" in practice often means socket.io.
+ */
+import type { ClaimResult } from '../claims.ts';
+import type { StepResult } from './types.ts';
+
+type Comparison = 'heavier' | 'lighter' | 'similar';
+
+export function compare(ratio: number, margin: number): Comparison {
+  if (ratio > 1 + margin) return 'heavier';
+  if (ratio < 1 - margin) return 'lighter';
+  return 'similar';
+}
+
+const fmt = (value: number | null, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
+const ratioOf = (a: number | null, b: number | null) => (a !== null && b !== null && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+
+/** Net CPU (the idle twin's taken out) when both are positive, else the raw figure for both. */
+function cpuFigures(ws: StepResult, sse: StepResult): { basis: 'net' | 'raw'; ws: number | null; sse: number | null } {
+  const net = { ws: ws.server.netCpuMsPer1kDeliveries, sse: sse.server.netCpuMsPer1kDeliveries };
+  if (net.ws !== null && net.sse !== null && net.ws > 0 && net.sse > 0) return { basis: 'net', ...net };
+  return { basis: 'raw', ws: ws.server.cpuMsPer1kDeliveries, sse: sse.server.cpuMsPer1kDeliveries };
+}
+
+export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, date = new Date().toISOString()): ClaimResult {
+  const ok = (transport: string, clients: number) => steps.find((s) => s.phase === 'clients' && s.transport === transport && s.clients === clients && s.status === 'ok');
+  const candidates = steps.filter((s) => s.phase === 'clients' && s.transport === 'ws' && s.status === 'ok' && ok('sse', s.clients)).map((s) => s.clients);
+  const base = { id: 'ws-heavier-than-sse' as const, decidedBy: 'load' as const, date };
+  if (candidates.length === 0) {
+    const seen = steps.filter((s) => s.phase === 'clients' && (s.transport === 'ws' || s.transport === 'sse')).map((s) => `${s.id}: ${s.status}`);
+    return {
+      ...base,
+      verdict: 'not-run',
+      explanation: `No client-sweep step where both ws and SSE were ok (all connected, zero loss, not client-bound), so nothing to compare.${seen.length ? ` Steps: ${seen.join('; ')}.` : ' ws and SSE were not both measured.'}`,
+      records: steps.filter((s) => s.phase === 'clients').map((s) => s.id),
+    };
+  }
+  const n = Math.max(...candidates);
+  const ws = ok('ws', n)!;
+  const sse = ok('sse', n)!;
+  const socketio = ok('socketio', n);
+  const tcp = ok('tcp', n);
+  const heap = { ws: ws.server.perConnection.heapBytes, sse: sse.server.perConnection.heapBytes };
+  const cpu = cpuFigures(ws, sse);
+  const heapRatio = ratioOf(heap.ws, heap.sse);
+  const cpuRatio = ratioOf(cpu.ws, cpu.sse);
+  const heapSays = heapRatio === null ? null : compare(heapRatio, margin);
+  const cpuSays = cpuRatio === null ? null : compare(cpuRatio, margin);
+
+  let verdict: ClaimResult['verdict'];
+  if (heapSays === null || cpuSays === null) verdict = 'depends';
+  else if (heapSays === 'heavier' && cpuSays === 'heavier') verdict = 'confirmed';
+  else if (heapSays !== 'heavier' && cpuSays !== 'heavier') verdict = 'refuted';
+  else verdict = 'depends';
+
+  const pct = `±${Math.round(margin * 100)}%`;
+  const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (idle twin subtracted)' : 'server CPU per 1,000 deliveries';
+  const sentences = [
+    `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
+    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ?? 'not comparable'} within ${pct});`,
+    `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ?? 'not comparable'});`,
+    `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
+  ];
+  if (socketio) sentences.push(`socket.io at the same N: ${fmt(socketio.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(socketio.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ${fmt(socketio.server.bytesPerDelivery)} B per quote.`);
+  if (tcp) sentences.push(`The raw TCP floor: ${fmt(tcp.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(tcp.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries.`);
+  sentences.push(
+    verdict === 'confirmed'
+      ? 'ws is heavier than SSE on both memory and CPU.'
+      : verdict === 'refuted'
+        ? 'Plain WebSocket is not heavier than SSE on either memory or CPU per delivery.'
+        : 'Memory and CPU disagree (or one could not be compared), so the answer depends on which resource matters.',
+  );
+
+  return {
+    ...base,
+    verdict,
+    explanation: sentences.join(' '),
+    records: [ws.id, sse.id, ...(socketio ? [socketio.id] : []), ...(tcp ? [tcp.id] : [])],
+    figures: {
+      clients: n,
+      rate: ws.rate,
+      margin,
+      wsHeapPerConnectionBytes: heap.ws,
+      sseHeapPerConnectionBytes: heap.sse,
+      heapRatioWsOverSse: heapRatio,
+      heapComparison: heapSays,
+      cpuBasis: cpu.basis,
+      wsCpuMsPer1kDeliveries: cpu.ws,
+      sseCpuMsPer1kDeliveries: cpu.sse,
+      cpuRatioWsOverSse: cpuRatio,
+      cpuComparison: cpuSays,
+      wsBytesPerDelivery: ws.server.bytesPerDelivery,
+      sseBytesPerDelivery: sse.server.bytesPerDelivery,
+      wsRssPerConnectionBytes: ws.server.perConnection.rssBytes,
+      sseRssPerConnectionBytes: sse.server.perConnection.rssBytes,
+      socketioHeapPerConnectionBytes: socketio?.server.perConnection.heapBytes ?? null,
+      socketioNetCpuMsPer1kDeliveries: socketio?.server.netCpuMsPer1kDeliveries ?? null,
+      tcpHeapPerConnectionBytes: tcp?.server.perConnection.heapBytes ?? null,
+      tcpNetCpuMsPer1kDeliveries: tcp?.server.netCpuMsPer1kDeliveries ?? null,
+    },
+  };
+}

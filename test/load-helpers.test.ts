@@ -1,0 +1,283 @@
+/**
+ * The load runner's pure helpers, without processes or sockets: histogram merge and encoding,
+ * delivery accounting, per-connection and per-delivery arithmetic, client-bound detection,
+ * ramp summaries, the claim's verdict and option validation.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StatsSnapshot } from '../servers/stats.ts';
+import { buildStep, coresBetween, isClientBound, limitedBy, perConnection, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
+import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
+import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
+import type { ReportMessage } from '../scripts/load/protocol.ts';
+import { serverArgs, sourceAddresses, splitClients } from '../scripts/load/step.ts';
+import { DeliveryTally } from '../scripts/load/tally.ts';
+import type { StepResult } from '../scripts/load/types.ts';
+import { compare, wsHeavierThanSse } from '../scripts/load/verdict.ts';
+
+const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500 };
+
+function snapshot(over: Partial<StatsSnapshot> = {}): StatsSnapshot {
+  return {
+    transport: 'ws', pid: 1, connections: 0, peakConnections: 0, sockets: 0, messagesSent: 0, bytesWritten: 0, bytesRead: 0,
+    dropped: 0, refused: 0, resumed: 0, resets: 0, latestSeq: 0, rss: 0, heapUsed: 0, heapTotal: 0, external: 0,
+    cpuUserMicros: 0, cpuSystemMicros: 0, gc: true, ...over,
+  };
+}
+
+/** A report of `clients` clients that each got every one of `quotes` quotes, latency 1 ms. */
+function report(clients: number, quotes: number, over: Partial<ReportMessage> = {}): ReportMessage {
+  const h = createHistogram();
+  for (let i = 0; i < clients * quotes; i++) recordMs(h, 1);
+  return { type: 'report', clients, received: clients * quotes, duplicated: 0, outOfOrder: 0, disconnected: 0, negativeLatencies: 0, histogram: encode(h), ...over };
+}
+
+/** A complete observation of 100 ws clients over 10 quotes, with round numbers. */
+function observation(over: Partial<StepObservation> = {}): StepObservation {
+  const connectHistogram = createHistogram();
+  for (let i = 0; i < 100; i++) recordMs(connectHistogram, 2);
+  return {
+    plan: { phase: 'clients', transport: 'ws', clients: 100, rate: 10, padding: 0 },
+    warmupS: 1,
+    durationS: 1,
+    sourceAddresses: 1,
+    workers: 1,
+    connected: [{ type: 'connected', connected: 100, failed: 0, errors: {}, histogram: encode(connectHistogram), nofile: { soft: 20000, hard: 20000 } }],
+    serverCounted: 100,
+    window: { from: 11, to: 20 },
+    start: { loaded: snapshot({ messagesSent: 1000, bytesWritten: 50_000, cpuUserMicros: 100_000 }), twin: snapshot({ cpuUserMicros: 80_000 }), wallMs: 1000 },
+    end: { loaded: snapshot({ messagesSent: 2000, bytesWritten: 121_000, cpuUserMicros: 150_000, cpuSystemMicros: 10_000 }), twin: snapshot({ cpuUserMicros: 90_000 }), wallMs: 2000 },
+    probeBytes: 1000,
+    workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 300_000, wallMs: 1000 } }],
+    reports: [report(100, 10)],
+    memory: { loaded: snapshot({ connections: 100, heapUsed: 12_000_000, rss: 60_000_000 }), twin: snapshot({ heapUsed: 11_600_000, rss: 59_000_000 }) },
+    ...over,
+  };
+}
+
+describe('histograms', () => {
+  it('merges encoded histograms into one with every sample', () => {
+    const a = createHistogram();
+    const b = createHistogram();
+    for (let ms = 1; ms <= 100; ms++) recordMs(a, ms);
+    for (let ms = 101; ms <= 200; ms++) recordMs(b, ms);
+    const merged = percentiles(merge([encode(a), encode(b)]));
+    expect(merged.count).toBe(200);
+    expect(merged.p50).toBeCloseTo(100, 0);
+    expect(merged.max).toBeCloseTo(200, 0);
+    expect(merged.p50! <= merged.p90! && merged.p90! <= merged.p99! && merged.p99! <= merged.max!).toBe(true);
+  });
+
+  it('survives encode/decode and reports no samples as nulls', () => {
+    const h = createHistogram();
+    recordMs(h, 12.345);
+    // 3 significant digits: within 0.1% of the recorded value.
+    expect(Math.abs(percentiles(decode(encode(h))).max! - 12.345) / 12.345).toBeLessThan(0.001);
+    expect(percentiles(merge([]))).toEqual({ count: 0, mean: null, p50: null, p90: null, p99: null, max: null });
+  });
+
+  it('records a negative latency (clock skew) as 0 and says so', () => {
+    const h = createHistogram();
+    expect(recordMs(h, -0.2)).toBe(false);
+    expect(recordMs(h, 0.2)).toBe(true);
+    expect(h.totalCount).toBe(2);
+  });
+});
+
+describe('DeliveryTally', () => {
+  it('counts received, duplicated and out-of-order quotes of the window only', () => {
+    const tally = new DeliveryTally();
+    const a = tally.add();
+    const b = tally.add();
+    tally.record(a, 4, 0, 1); // before the window is set: ignored
+    tally.window(5, 8);
+    tally.record(a, 4, 0, 1); // before the window's range: ignored
+    for (const seq of [5, 6, 7, 8]) tally.record(a, seq, 100, 101);
+    tally.record(b, 5, 100, 101);
+    tally.record(b, 7, 100, 101);
+    tally.record(b, 6, 100, 101); // after 7: out of order
+    tally.record(b, 6, 100, 101); // again: duplicate
+    expect(tally.snapshot()).toMatchObject({ clients: 2, received: 7, duplicated: 1, outOfOrder: 1, disconnected: 0 });
+    expect(tally.latency.totalCount).toBe(7);
+    expect(tally.allDone).toBe(false); // b never saw seq 8
+    tally.record(b, 9, 100, 101); // past the window: not counted, but b is done
+    expect(tally.allDone).toBe(true);
+    expect(tally.snapshot().received).toBe(7);
+  });
+
+  it('counts a client that closed mid-window as disconnected and done, and skips one closed before', () => {
+    const tally = new DeliveryTally();
+    const early = tally.add();
+    const late = tally.add();
+    tally.closed(early);
+    tally.window(1, 3);
+    tally.record(late, 1, 0, 1);
+    tally.closed(late);
+    expect(tally.snapshot()).toMatchObject({ clients: 1, received: 1, disconnected: 1 });
+    expect(tally.allDone).toBe(true);
+  });
+
+  it('grows past its initial capacity', () => {
+    const tally = new DeliveryTally();
+    const ids = Array.from({ length: 1000 }, () => tally.add());
+    tally.window(1, 1);
+    for (const id of ids) tally.record(id, 1, 0, 1);
+    expect(tally.snapshot()).toMatchObject({ clients: 1000, received: 1000 });
+    expect(tally.allDone).toBe(true);
+  });
+});
+
+describe('per-connection and per-delivery arithmetic', () => {
+  it('divides the loaded server minus its idle twin by the connections', () => {
+    const loaded = { connections: 100, heapUsed: 12_000_000, rss: 60_000_000, external: 500, heapTotal: 0, gc: true };
+    const idle = { connections: 0, heapUsed: 11_600_000, rss: 59_000_000, external: 300, heapTotal: 0, gc: true };
+    expect(perConnection(loaded, idle)).toEqual({ heapBytes: 4000, rssBytes: 10_000, externalBytes: 2 });
+    expect(perConnection({ ...loaded, connections: 0 }, idle)).toEqual({ heapBytes: null, rssBytes: null, externalBytes: null });
+  });
+
+  it('builds CPU per 1,000 deliveries and bytes per delivery from /stats deltas, without the probe bytes', () => {
+    const step = buildStep(observation(), OPTIONS);
+    expect(step.status).toBe('ok');
+    expect(step.delivery).toMatchObject({ expected: 1000, received: 1000, lost: 0, deliveriesPerSecond: 1000 });
+    expect(step.server.messagesSent).toBe(1000);
+    expect(step.server.cpuMs).toBe(60); // (150 + 10 - 100) ms
+    expect(step.server.idleCpuMs).toBe(10);
+    expect(step.server.cpuMsPer1kDeliveries).toBe(60);
+    expect(step.server.netCpuMsPer1kDeliveries).toBe(50);
+    expect(step.server.bytesWritten).toBe(70_000); // 71,000 - 1,000 of /stats answers
+    expect(step.server.bytesPerDelivery).toBe(70);
+    expect(step.server.perConnection.heapBytes).toBe(4000);
+    expect(step.server.cores).toBe(0.06);
+    expect(step.generator).toMatchObject({ cores: [0.3], maxCores: 0.3, clientBound: false, hostCores: 0.37 });
+    expect(step.id).toBe('load/clients/ws/n100-r10-p0');
+  });
+
+  it('reports loss, incompleteness and failure in that order of precedence', () => {
+    expect(buildStep(observation({ reports: [report(100, 10, { received: 999 })] }), OPTIONS)).toMatchObject({ status: 'loss', delivery: { lost: 1 } });
+    const incomplete = buildStep(observation({ connected: [{ ...observation().connected![0]!, connected: 98, failed: 2, errors: { EMFILE: 2 } }] }), OPTIONS);
+    expect(incomplete.status).toBe('incomplete');
+    expect(incomplete.limitedBy).toMatch(/^2 of 100 clients failed to connect: EMFILE x2 \(the per-process file-descriptor limit/);
+    const failed = buildStep({ ...observation(), error: 'lab: boom', reports: undefined, memory: undefined }, OPTIONS);
+    expect(failed.status).toBe('failed');
+    expect(failed.server.perConnection.heapBytes).toBeNull();
+  });
+});
+
+describe('client-bound detection', () => {
+  it('measures cores between two CPU marks', () => {
+    expect(coresBetween({ cpuMicros: 1_000_000, wallMs: 0 }, { cpuMicros: 1_950_000, wallMs: 1000 })).toBeCloseTo(0.95);
+    expect(coresBetween({ cpuMicros: 0, wallMs: 5 }, { cpuMicros: 10, wallMs: 5 })).toBe(0);
+  });
+
+  it('flags a step when any worker reaches the threshold', () => {
+    expect(isClientBound([0.2, 0.95], 0.9)).toBe(true);
+    expect(isClientBound([0.5, 0.89], 0.9)).toBe(false);
+    expect(isClientBound([], 0.9)).toBe(false);
+    const step = buildStep(observation({ workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 920_000, wallMs: 1000 } }] }), OPTIONS);
+    expect(step.status).toBe('client-bound');
+  });
+});
+
+describe('what stopped a step', () => {
+  it('names each error code and the limit behind it', () => {
+    expect(limitedBy(10, {})).toBeNull();
+    const text = limitedBy(5000, { EADDRNOTAVAIL: 3, ETIMEDOUT: 1 })!;
+    expect(text).toMatch(/^4 of 5000 clients failed to connect: EADDRNOTAVAIL x3 \(the ephemeral ports/);
+    expect(text).toContain('ETIMEDOUT x1 (connects not finishing');
+    expect(limitedBy(1, { SOMETHING: 1 })).toBe('1 of 1 clients failed to connect: SOMETHING x1');
+  });
+});
+
+/** A passing or failing step for summaries and verdicts. */
+function step(over: { phase?: StepResult['phase']; transport: StepResult['transport']; clients?: number; rate?: number; status?: StepResult['status']; heap?: number; cpu?: number; dps?: number }): StepResult {
+  const base = buildStep(observation({ plan: { phase: over.phase ?? 'clients', transport: over.transport, clients: over.clients ?? 100, rate: over.rate ?? 10, padding: 0 } }), OPTIONS);
+  base.status = over.status ?? 'ok';
+  base.server.perConnection.heapBytes = over.heap ?? 4000;
+  base.server.netCpuMsPer1kDeliveries = over.cpu ?? 50;
+  base.delivery.deliveriesPerSecond = over.dps ?? 1000;
+  if (base.status === 'slow') base.delivery.latencyMs.p99 = 900;
+  return base;
+}
+
+describe('ramp summaries', () => {
+  it('keeps the last passing step before the first failure and compares it with the TCP floor', () => {
+    const steps = [
+      step({ phase: 'ramp', transport: 'tcp', rate: 10, dps: 1000 }),
+      step({ phase: 'ramp', transport: 'tcp', rate: 20, dps: 2000 }),
+      step({ phase: 'ramp', transport: 'ws', rate: 10, dps: 1000 }),
+      step({ phase: 'ramp', transport: 'ws', rate: 20, dps: 2000, status: 'slow' }),
+      step({ phase: 'clients', transport: 'ws', clients: 100 }),
+      step({ phase: 'clients', transport: 'ws', clients: 1000, status: 'loss' }),
+      step({ phase: 'clients', transport: 'tcp', clients: 100 }),
+      step({ phase: 'clients', transport: 'tcp', clients: 1000 }),
+    ];
+    const [ws, tcp] = summarizeRamps(steps, ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    expect(ws).toMatchObject({ highestRate: 10, highestDeliveriesPerSecond: 1000, ratioToTcp: 0.5, highestClients: 100, highestClientsRatioToTcp: 0.1 });
+    expect(ws!.stoppedBy).toBe('p99 900 ms > 500 ms at 20 quotes/s');
+    expect(ws!.clientsStoppedBy).toMatch(/^loss at 1000 clients/);
+    expect(tcp).toMatchObject({ highestRate: 20, ratioToTcp: 1, stoppedBy: 'the last step passed: the figure is a lower bound' });
+  });
+});
+
+describe('the ws-heavier-than-sse verdict', () => {
+  it('compares with a margin', () => {
+    expect(compare(1.2, 0.1)).toBe('heavier');
+    expect(compare(0.85, 0.1)).toBe('lighter');
+    expect(compare(1.05, 0.1)).toBe('similar');
+  });
+
+  it('uses the largest N where both are ok and decides from memory and CPU together', () => {
+    const refuted = wsHeavierThanSse([step({ transport: 'ws', heap: 3000, cpu: 40 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
+    expect(refuted).toMatchObject({ verdict: 'refuted', decidedBy: 'load', records: ['load/clients/ws/n100-r10-p0', 'load/clients/sse/n100-r10-p0'] });
+    expect(refuted.figures).toMatchObject({ clients: 100, heapRatioWsOverSse: 0.6, cpuRatioWsOverSse: 0.667, cpuBasis: 'net' });
+
+    const confirmed = wsHeavierThanSse([step({ transport: 'ws', heap: 9000, cpu: 90 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
+    expect(confirmed.verdict).toBe('confirmed');
+    const depends = wsHeavierThanSse([step({ transport: 'ws', heap: 9000, cpu: 30 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
+    expect(depends.verdict).toBe('depends');
+
+    const larger = wsHeavierThanSse(
+      [
+        step({ transport: 'ws', heap: 9000 }),
+        step({ transport: 'sse', heap: 5000 }),
+        step({ transport: 'ws', clients: 1000, heap: 3000, cpu: 40 }),
+        step({ transport: 'sse', clients: 1000, heap: 5000, cpu: 60 }),
+        step({ transport: 'ws', clients: 5000, status: 'client-bound' }),
+        step({ transport: 'sse', clients: 5000 }),
+      ],
+      0.1,
+    );
+    expect(larger.figures?.clients).toBe(1000);
+  });
+
+  it('says not-run when no pair of ok steps exists', () => {
+    const verdict = wsHeavierThanSse([step({ transport: 'ws', status: 'client-bound' }), step({ transport: 'sse' })], 0.1);
+    expect(verdict.verdict).toBe('not-run');
+    expect(verdict.explanation).toContain('load/clients/ws/n100-r10-p0: client-bound');
+  });
+});
+
+describe('options and planning', () => {
+  it('resolves profiles over the defaults', () => {
+    expect(resolveLoadOptions({}, 'quick').clients).toEqual([100, 1000]);
+    expect(resolveLoadOptions({ clients: [5] }, 'tiny').clients).toEqual([5]);
+    expect(resolveLoadOptions().clients).toEqual([100, 1000, 5000, 10000]);
+    expect(rampRates({ rampStart: 10, rampSteps: 4 })).toEqual([10, 20, 40, 80]);
+  });
+
+  it('rejects bad input eagerly with a lab: error and a hint', () => {
+    expect(() => resolveLoadOptions({ transports: ['sse', 'carrier-pigeon' as never] })).toThrow(/^lab: LAB_BAD_OPTION: transports is .*\(a list of distinct names/);
+    expect(() => resolveLoadOptions({ clients: [0] })).toThrow(/clients is \[0\]/);
+    expect(() => resolveLoadOptions({ rate: 0 })).toThrow(/rate is 0/);
+    expect(() => resolveLoadOptions({ duration: 0.5, rate: 0.5 })).toThrow(/the window must hold 1\.\.1000000 quotes/);
+    expect(() => resolveLoadOptions({ clients: [100_000], clientsPerAddress: 100 })).toThrow(/need more than 254 source addresses/);
+  });
+
+  it('spreads clients over source addresses and workers', () => {
+    expect(sourceAddresses(10_000, 1000)).toHaveLength(10);
+    expect(sourceAddresses(10_000, 1000).at(-1)).toBe('127.0.0.10');
+    expect(sourceAddresses(20, 1000)).toEqual(['127.0.0.1']);
+    expect(splitClients(10, 3)).toEqual([4, 3, 3]);
+    expect(splitClients(2, 8)).toEqual([1, 1]);
+    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual(['--rate', '5', '--padding', '64', '--seed', '7', '--heartbeat', '3600000', '--max-connections', '30000']);
+  });
+});
