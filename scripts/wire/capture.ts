@@ -1,0 +1,75 @@
+/**
+ * An optional real packet capture of a session, for a reader to open in Wireshark: when `tshark`
+ * (Debian package `tshark`) is on PATH, it records the loopback interface, filtered to the relay's
+ * port — the browser's leg, where the browser's own TCP segments go — into a pcapng file. Never
+ * required: without tshark (or without the right to capture) the run goes on and says why there is
+ * no file; the relay's transcripts hold the same TCP payload either way.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { ROOT } from '../spawn-server.ts';
+import type { PcapInfo } from './types.ts';
+
+export interface Capture {
+  /** Stops the capture (SIGINT, so tshark finishes the file) and says what was made. */
+  stop(): Promise<PcapInfo>;
+}
+
+const STARTUP_LIMIT_MS = 10_000;
+const STOP_LIMIT_MS = 5_000;
+
+export function tsharkPath(): string | null {
+  try {
+    return execFileSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+const none = (note: string): Capture => ({ stop: async () => ({ path: null, tool: null, note }) });
+
+/** Starts capturing `tcp port <port>` on loopback into `path`, when tshark exists and `mode` is 'auto'. */
+export async function startCapture(path: string, port: number, mode: 'auto' | 'off'): Promise<Capture> {
+  if (mode === 'off') return none('pcap capture turned off (--pcap off)');
+  const tshark = tsharkPath();
+  if (!tshark) return none('tshark is not installed (apt-get install tshark), so no pcapng; the relay transcript holds the same TCP payload');
+  await mkdir(dirname(path), { recursive: true });
+  await rm(path, { force: true });
+  const filter = `tcp port ${port}`;
+  const child = spawn(tshark, ['-i', 'lo', '-f', filter, '-w', path, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.once('error', (error) => (stderr += error.message));
+  const started = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), STARTUP_LIMIT_MS);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('Capturing on')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  if (!started) {
+    child.kill('SIGKILL');
+    await exited;
+    return none(`tshark did not start capturing: ${stderr.trim().split('\n').at(-1) ?? 'no message'}`);
+  }
+  return {
+    async stop() {
+      child.kill('SIGINT');
+      const cut = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
+      await exited;
+      clearTimeout(cut);
+      if (!existsSync(path) || statSync(path).size === 0) return { path: null, tool: null, note: `tshark wrote no file: ${stderr.trim().split('\n').at(-1) ?? ''}` };
+      await chmod(path, 0o644); // dumpcap creates it 0600; a reader opening it in Wireshark is usually someone else
+      return { path: relative(ROOT, path), tool: 'tshark', note: `tshark -i lo -f '${filter}': the browser <-> relay leg` };
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The per-transport overhead table and transcript counts, summed from the annotated messages:
+ * what the handshake costs, what one quote costs on the wire against its payload, a ping round
+ * trip, a heartbeat. Each row names the messages it counted and how their bytes are made up.
+ *
+ * Bytes are TCP payload as the relay saw it; TCP/IP headers (about 52-66 bytes per segment on
+ * loopback with timestamps) are not in them — the pcapng shows those.
+ */
+import type { Carries, ConnectionWire, Direction, OverheadRow, TranscriptStats, WireMessage } from './types.ts';
+
+const QUOTE: Carries[] = ['quote-json', 'quote-binary', 'quote-base64'];
+
+const ref = (m: WireMessage) => ({ conn: m.conn, dir: m.dir, offset: m.offset });
+const arrow = (dir: Direction) => (dir === 'c2s' ? '→' : '←');
+const short = (text: string, n = 48) => (text.length > n ? `${text.slice(0, n)}…` : text);
+
+/** The parts of one message by label, e.g. 'chunk size line 4 + data line 74 + chunk CRLF 2'. */
+function parts(m: WireMessage): string {
+  return m.rows.map((r) => `${r.label} ${r.length}`).join(' + ');
+}
+
+function build(item: string, messages: WireMessage[], payloadBytes: number | null, note: string): OverheadRow {
+  const c2sBytes = messages.filter((m) => m.dir === 'c2s').reduce((s, m) => s + m.length, 0);
+  const s2cBytes = messages.filter((m) => m.dir === 's2c').reduce((s, m) => s + m.length, 0);
+  const overheadBytes = payloadBytes === null ? null : c2sBytes + s2cBytes - payloadBytes;
+  const overheadShare = payloadBytes ? Math.round((overheadBytes! / payloadBytes) * 1000) / 1000 : null;
+  return { item, c2sBytes, s2cBytes, payloadBytes, overheadBytes, overheadShare, note, refs: messages.map(ref) };
+}
+
+function listNote(messages: WireMessage[], limit = 10): string {
+  const listed = messages.slice(0, limit).map((m) => `${arrow(m.dir)} #${m.conn} ${short(m.summary)} ${m.length}`);
+  if (messages.length > limit) listed.push(`… ${messages.length - limit} more`);
+  return listed.join('; ');
+}
+
+export function overheadTable(messages: WireMessage[], connections: ConnectionWire[]): OverheadRow[] {
+  const rows: OverheadRow[] = [];
+  const firstQuote = messages.find((m) => m.dir === 's2c' && QUOTE.includes(m.carries) && m.seqs.length > 0);
+
+  if (firstQuote) {
+    // Everything that set the stream up before the first quote, on the connections open by then.
+    const early = new Set(connections.filter((c) => c.openedAt <= firstQuote.t).map((c) => c.conn));
+    const setup = messages.filter((m) => m !== firstQuote && m.t <= firstQuote.t && early.has(m.conn) && (m.carries === 'handshake' || m.carries === 'control'));
+    rows.push(build('handshake', setup, null, `${setup.length} messages before the first quote: ${listNote(setup)}`));
+  }
+
+  const json = messages.find((m) => m.dir === 's2c' && m.carries === 'quote-json' && m.seqs.length === 1);
+  if (json) rows.push(build('quote (JSON)', [json], json.payloadBytes, parts(json)));
+
+  const binary = messages.find((m) => m.dir === 's2c' && (m.carries === 'quote-binary' || m.carries === 'quote-base64') && m.seqs.length === 1);
+  if (binary) {
+    // socket.io: the placeholder packet just before the attachment belongs to the same quote.
+    const same = messages.filter((m) => m.conn === binary.conn && m.dir === binary.dir && m.offset < binary.offset);
+    const before = same.at(-1);
+    const counted = before && before.carries === 'quote-binary' && before.seqs.length === 0 ? [before, binary] : [binary];
+    rows.push(build('quote (binary)', counted, binary.payloadBytes, counted.map((m) => `[${parts(m)}]`).join(' then ')));
+  }
+
+  const ping = messages.filter((m) => m.carries === 'ping' || m.carries === 'pong' || m.carries === 'preflight');
+  if (ping.length) {
+    const payload = ping.reduce((s, m) => s + (m.payloadBytes ?? 0), 0);
+    rows.push(build('ping round trip', ping, payload, listNote(ping)));
+  }
+
+  // A heartbeat on the WebSocket when there is one: engine.io's first pings may still go over long-polling,
+  // where the answer travels in a POST on another connection and cannot be paired.
+  const beats = messages.filter((m) => m.dir === 's2c' && m.carries === 'heartbeat');
+  const beat = beats.find((m) => m.layer === 'ws-frame') ?? beats[0];
+  if (beat) {
+    const answer = messages.find((m) => m.conn === beat.conn && m.dir === 'c2s' && m.carries === 'heartbeat' && m.layer === beat.layer && m.t >= beat.t);
+    const counted = answer ? [beat, answer] : [beat];
+    rows.push(build('heartbeat', counted, null, counted.map((m) => `${arrow(m.dir)} ${short(m.summary, 60)} [${parts(m)}]`).join('; ')));
+  }
+  return rows;
+}
+
+export function transcriptStats(connections: ConnectionWire[], messages: WireMessage[]): TranscriptStats {
+  const sum = (pick: (c: ConnectionWire) => number) => connections.reduce((s, c) => s + pick(c), 0);
+  const byCarries: Partial<Record<Carries, number>> = {};
+  for (const m of messages) byCarries[m.carries] = (byCarries[m.carries] ?? 0) + 1;
+  const seqs = messages.flatMap((m) => m.seqs);
+  return {
+    connections: connections.length,
+    bytes: { c2s: sum((c) => c.bytes.c2s), s2c: sum((c) => c.bytes.s2c) },
+    reads: { c2s: sum((c) => c.reads.c2s), s2c: sum((c) => c.reads.s2c) },
+    messages: messages.length,
+    messagesByCarries: byCarries,
+    quoteSeqs: [...new Set(seqs)].sort((a, b) => a - b),
+    decodedQuotes: seqs.length,
+    undecodedBytes: sum((c) => c.undecodedBytes.c2s + c.undecodedBytes.s2c),
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * The wire step's programmatic API: one short session per transport in real Chromium, every
+ * realtime connection going browser -> recording relay -> lab server on loopback, then the
+ * transcripts decoded into results/wire.json.
+ *
+ * Method. The feed is paused (rate 0) and the lab publishes each quote by hand once the page is
+ * ready for it, then waits until the page's handler saw it: every run carries the same quotes on
+ * the same connections, no wait is a guess, and every wait ends on a condition or a time limit.
+ * Session, per transport:
+ *   1. the page opens its main connection (JSON); 3 quotes, one at a time
+ *   2. the page sends one ping (ws message / socket.io emit with ack / SSE POST /sse/ping)
+ *   3. the page opens a second connection in binary format (ws ?format=binary, socket.io
+ *      auth format binary, SSE ?format=base64); 1 quote (the main connection gets it too); closes it
+ *   4. the lab waits until a heartbeat and its answer are on the wire (heartbeatMs is small)
+ *   5. the server drops the connections; 1 quote is published while the page is away
+ *   6. transports that reconnect by themselves (SSE, socket.io) come back and get the missed quote
+ *      (Last-Event-ID / connection state recovery), then 1 more; for ws the lab watches
+ *      reconnectWatchMs for a connection that does not come
+ * What would invalidate it: another process on the relay's port (the relay binds port 0 on
+ * 127.0.0.1), or a page that loads resources through the relay (only the realtime connections do).
+ */
+import { relative } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { now } from '../../servers/contract.ts';
+import { startServer, type DropMode, type RunningServer } from '../../servers/index.ts';
+import { launchChromium } from '../../scenarios/browser.ts';
+import { writeJson } from '../claims.ts';
+import { runMetadata } from '../metadata.ts';
+import { ROOT } from '../spawn-server.ts';
+import { annotateConnection, decodeTranscript, type DecodedSession } from './annotate.ts';
+import { startCapture } from './capture.ts';
+import { ssePreambleNote, wireEvidence } from './evidence.ts';
+import { startPageServer, type PageServer } from './page.ts';
+import { startRelay, type Relay } from './relay.ts';
+import { WIRE_TRANSPORTS, type SessionStep, type TranscriptFile, type TransportWire, type WireOptions, type WireResults, type WireTransport } from './types.ts';
+
+export interface WireRunOptions extends WireOptions {
+  /** Where results go. Default `results/wire.json`. */
+  out: string;
+  /** Where the transcripts and pcapng files go. Default `results/wire/`. */
+  dir: string;
+  /** Progress lines (the CLI prints them to stderr). Default: none. */
+  onProgress?: (line: string) => void;
+  /** Aborts the run between steps (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export const WIRE_DEFAULTS: WireRunOptions = {
+  transports: [...WIRE_TRANSPORTS],
+  seed: 42,
+  padding: 0,
+  heartbeatMs: 250,
+  retryMs: 200,
+  reconnectWatchMs: 1000,
+  pcap: 'auto',
+  out: `${ROOT}results/wire.json`,
+  dir: `${ROOT}results/wire/`,
+};
+
+/** Each wait in a session ends on its condition or after this long. */
+const STEP_LIMIT_MS = 10_000;
+
+const DROP: Record<WireTransport, { mode: DropMode; why: string }> = {
+  sse: {
+    mode: 'end',
+    why: 'the server ends the response (the last chunk): a normal end of the body, after which EventSource reconnects by itself after the retry time and sends Last-Event-ID',
+  },
+  ws: {
+    mode: 'end',
+    why: "the server closes with code 1001, so the close frames and their codes are on the wire; the browser's WebSocket does not reconnect by itself",
+  },
+  socketio: {
+    mode: 'destroy',
+    why: 'the server cuts the TCP connections (a network drop): a clean server-side disconnect tells socket.io not to reconnect, a drop makes it reconnect and recover the missed quote',
+  },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Node-side wait on a condition, bounded. */
+async function waitUntil(condition: () => boolean, what: string, limitMs = STEP_LIMIT_MS): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`lab: timed out after ${limitMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Whether a heartbeat (and, for ws/socket.io, the browser's answer) is on the wire yet. */
+function heartbeatSeen(relay: Relay, transport: WireTransport): boolean {
+  const messages = relay.transcripts().flatMap((t) => annotateConnection(t).messages);
+  const beat = messages.some((m) => m.dir === 's2c' && m.carries === 'heartbeat');
+  return transport === 'sse' ? beat : beat && messages.some((m) => m.dir === 'c2s' && m.carries === 'heartbeat');
+}
+
+interface SessionResult {
+  wire: Omit<TransportWire, 'transcript'>;
+  decoded: DecodedSession;
+  transcript: TranscriptFile;
+}
+
+async function session(transport: WireTransport, browser: Browser, pages: PageServer, options: WireRunOptions): Promise<SessionResult> {
+  const progress = (line: string) => options.onProgress?.(`${transport}: ${line}`);
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new Error('lab: wire run interrupted');
+  };
+  const sessionStart = now();
+  const steps: SessionStep[] = [];
+  const lab = (what: string) => {
+    steps.push({ t: now() - sessionStart, by: 'lab', what });
+    progress(what);
+    checkAbort();
+  };
+  const closers: (() => Promise<unknown>)[] = [];
+  let server: RunningServer | undefined;
+  let relay: Relay | undefined;
+  let context: BrowserContext | undefined;
+  let pcap: TransportWire['pcap'] = { path: null, tool: null, note: 'not started' };
+  try {
+    server = await startServer(transport, {
+      seed: options.seed,
+      rate: 0,
+      padding: options.padding,
+      heartbeatMs: options.heartbeatMs,
+      retryMs: options.retryMs,
+      allowOrigins: [pages.origin],
+    });
+    closers.push(() => server!.close());
+    const serverPort = Number(new URL(server.origin).port);
+    relay = await startRelay(serverPort, sessionStart);
+    closers.push(() => relay!.close());
+    const capture = await startCapture(`${options.dir}${transport}.pcapng`, relay.port, options.pcap);
+    closers.push(async () => (pcap = await capture.stop()));
+    context = await browser.newContext();
+    closers.push(async () => {
+      await context!.close();
+      // Give Chromium a moment to close its sockets itself, so their ends are in the transcript.
+      await waitUntil(() => relay!.open === 0, 'the browser to close its connections', 2000).catch(() => undefined);
+    });
+    const page: Page = await context.newPage();
+    const relayOrigin = `http://127.0.0.1:${relay.port}`;
+    const socketIoScript = `${server.origin}/socket.io/socket.io.min.js`;
+    const pageUrl = pages.set({ transport, relay: relayOrigin, socketIoScript, start: sessionStart, reconnectMs: options.retryMs });
+    await page.goto(pageUrl);
+
+    const until = async (expression: string, what: string) => {
+      try {
+        await page.waitForFunction(expression, undefined, { timeout: STEP_LIMIT_MS, polling: 20 });
+      } catch {
+        throw new Error(`lab: ${transport}: timed out after ${STEP_LIMIT_MS} ms waiting for ${what} (${expression})`);
+      }
+    };
+    const publish = async (connection: 'main' | 'binary', note = '') => {
+      const seq = server!.feed.publish().quote.seq;
+      lab(`publish quote ${seq}${note}`);
+      await until(`wire.quotes.some((q) => q.seq === ${seq} && q.connection === '${connection}')`, `quote ${seq} on the ${connection} connection`);
+      return seq;
+    };
+
+    lab('page opens its main connection');
+    await page.evaluate('wire.open()');
+    await until('wire.ready()', 'the main connection');
+    for (let i = 0; i < 3; i++) await publish('main');
+
+    lab('page sends one ping');
+    await page.evaluate('wire.ping()');
+
+    lab('page opens a second connection in binary format');
+    await page.evaluate('wire.openBinary()');
+    await until('wire.binaryReady()', 'the binary connection');
+    await publish('binary', ' (the main connection gets it too)');
+    await page.evaluate('wire.closeBinary()');
+    await waitUntil(() => server!.stats.connections === 1, 'the server to see the binary connection close');
+
+    lab('wait for a heartbeat on the wire');
+    await waitUntil(() => heartbeatSeen(relay!, transport), `a heartbeat within ${STEP_LIMIT_MS} ms`);
+
+    const drop = DROP[transport];
+    lab(`server drops the connections (${drop.mode})`);
+    const acceptedAtDrop = relay.accepted;
+    server.drop(drop.mode);
+    await waitUntil(() => server!.stats.connections === 0, 'the server to see the drop');
+    const missed = server.feed.publish().quote.seq;
+    lab(`publish quote ${missed} while the page is away`);
+    if (transport === 'ws') {
+      await until('wire.close !== null', 'the close event');
+      lab(`watch ${options.reconnectWatchMs} ms for a reconnect`);
+      await sleep(options.reconnectWatchMs);
+    } else {
+      await until('wire.opens >= 2', 'the reconnect');
+      await until(`wire.quotes.some((q) => q.seq === ${missed} && q.connection === 'main')`, `missed quote ${missed} after the reconnect`);
+      lab(`page got missed quote ${missed} after reconnecting`);
+      await until('wire.ready()', 'the main connection ready again');
+      await publish('main', ' after the reconnect');
+    }
+    const connectionsAfterDrop = relay.accepted - acceptedAtDrop;
+
+    const view = (await page.evaluate('({ quotes: wire.quotes, opens: wire.opens, recovered: wire.recovered, pong: wire.pong, close: wire.close, events: wire.events })')) as {
+      quotes: TransportWire['page']['quotes'];
+      opens: number;
+      recovered: boolean | null;
+      pong: unknown;
+      close: { code: number; reason: string } | null;
+      events: { t: number; what: string }[];
+    };
+    lab('session over: the browser context closes');
+    // Close in order: the browser first (so its FINs are in the transcript), then relay, server, capture.
+    for (const close of closers.splice(0).reverse()) await close();
+
+    const transcript: TranscriptFile = { transport, sessionStart, upstream: server.origin, connections: relay.transcripts() };
+    const decoded = decodeTranscript(transcript);
+    const { connections, messages, overhead, stats, facts } = decoded;
+    const notes = [
+      'Every realtime connection went through the relay; bytes are TCP payload as each side sent it.',
+      ...(transport === 'socketio' ? [`The socket.io client script was loaded directly from the lab server (${socketIoScript}), not through the relay, so its ~50 KB are not in the transcript.`] : []),
+      ...(transport === 'sse' ? [ssePreambleNote(facts)].filter((n): n is string => n !== null) : []),
+    ];
+    const wire: SessionResult['wire'] = {
+      transport,
+      serverUrl: server.url,
+      relayUrl: relayOrigin,
+      pageUrl,
+      drop,
+      steps: [...steps, ...view.events.map((e) => ({ t: e.t, by: 'page' as const, what: e.what }))].sort((a, b) => a.t - b.t),
+      page: {
+        quotes: view.quotes,
+        opens: view.opens,
+        reconnected: view.opens >= 2,
+        recovered: view.recovered,
+        pong: view.pong,
+        close: view.close,
+        connectionsAfterDrop,
+      },
+      connections,
+      messages,
+      overhead,
+      stats,
+      pcap,
+      notes,
+    };
+    return { wire, decoded, transcript };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+/** Runs the wire step and writes results/wire.json (and the transcripts beside the pcapng files). */
+export async function runWire(input: Partial<WireRunOptions> = {}): Promise<WireResults> {
+  const options: WireRunOptions = { ...WIRE_DEFAULTS, ...input };
+  for (const t of options.transports) if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: unknown transport ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+  const pages = await startPageServer();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const runs: Partial<Record<WireTransport, DecodedSession>> = {};
+    const wires: Partial<Record<WireTransport, TransportWire>> = {};
+    for (const transport of options.transports) {
+      const { wire, decoded, transcript } = await session(transport, browser, pages, options);
+      const path = `${options.dir}${transport}.transcript.json`;
+      await writeJson(path, transcript);
+      runs[transport] = decoded;
+      wires[transport] = { ...wire, transcript: relative(ROOT, path) };
+    }
+    const { transports, seed, padding, heartbeatMs, retryMs, reconnectWatchMs, pcap } = options;
+    const recorded: WireOptions = { transports, seed, padding, heartbeatMs, retryMs, reconnectWatchMs, pcap };
+    const results: WireResults = {
+      meta: runMetadata(browser.version()),
+      options: recorded,
+      method:
+        'Feed paused (rate 0); the lab publishes each quote by hand once the page is ready and waits until the page saw it. Per transport: main connection (JSON), 3 quotes, one ping, a second connection in binary format with 1 quote, a heartbeat, a server-side drop with 1 quote published while away, then the reconnect where the transport makes one by itself.',
+      transports: wires,
+      evidence: wireEvidence(runs),
+    };
+    await writeJson(options.out, results);
+    return results;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await pages.close();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The annotation of whole recorded Chromium sessions (test/fixtures/wire/chromium-*.transcript.json):
+ * every byte in exactly one row, rows showing the bytes as recorded (masked payloads stay masked),
+ * the protocol facts the report relies on, the overhead table and the claims evidence. Also the
+ * committed example result against the results schema.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeTranscript, type DecodedSession } from '../scripts/wire/annotate.ts';
+import { ssePreambleNote, wireEvidence } from '../scripts/wire/evidence.ts';
+import { WIRE_TRANSPORTS, type TranscriptFile, type WireTransport } from '../scripts/wire/types.ts';
+import { wireResultsProblems } from '../scripts/wire/validate.ts';
+
+const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const transcripts = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, read(`fixtures/wire/chromium-${t}.transcript.json`) as TranscriptFile])) as Record<WireTransport, TranscriptFile>;
+const decoded = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, decodeTranscript(transcripts[t])])) as Record<WireTransport, DecodedSession>;
+const item = (t: WireTransport, name: string) => decoded[t].overhead.find((r) => r.item === name);
+
+describe.each(WIRE_TRANSPORTS)('%s session: byte accounting', (transport) => {
+  it('puts every recorded byte in exactly one row, showing the bytes as recorded', () => {
+    const { messages, connections } = decoded[transport];
+    for (const conn of transcripts[transport].connections) {
+      for (const dir of ['c2s', 's2c'] as const) {
+        const bytes = Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
+        const rows = messages.filter((m) => m.conn === conn.conn && m.dir === dir).flatMap((m) => m.rows).sort((a, b) => a.offset - b.offset);
+        let at = 0;
+        for (const row of rows) {
+          expect(row.offset).toBe(at);
+          const shown = bytes.subarray(row.offset, row.offset + Math.min(row.length, 16));
+          expect(row.hex.replace(' …', '')).toBe(Array.from(shown, (b) => b.toString(16).padStart(2, '0')).join(' '));
+          at += row.length;
+        }
+        expect(at).toBe(bytes.length);
+      }
+    }
+    expect(decoded[transport].stats.undecodedBytes).toBe(0);
+    expect(connections.every((c) => c.protocols[0] === 'HTTP/1.1' || c.bytes.c2s + c.bytes.s2c === 0)).toBe(true);
+  });
+
+  it('decodes at least three quotes from the bytes', () => {
+    expect(decoded[transport].stats.quoteSeqs.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('SSE session', () => {
+  const { messages } = decoded.sse;
+  it('shows the request headers EventSource sends, and Last-Event-ID only on the reconnect', () => {
+    const streams = messages.filter((m) => m.layer === 'http-head' && m.dir === 'c2s' && /^GET \/sse/.test(m.summary));
+    const labels = (i: number) => streams[i]!.rows.map((r) => r.label);
+    expect(labels(0)).toEqual(expect.arrayContaining(['Accept header', 'Origin header']));
+    expect(labels(0)).not.toContain('Last-Event-ID header');
+    const reconnect = streams.find((m) => m.rows.some((r) => r.label === 'Last-Event-ID header'));
+    expect(reconnect).toBeDefined();
+  });
+
+  it('explains the retry preamble the browser does not dispatch', () => {
+    const first = messages.find((m) => m.layer === 'http-chunk')!;
+    expect(first.carries).toBe('control');
+    expect(first.rows.map((r) => r.label)).toEqual(['chunk size line', 'retry line', 'blank line', 'chunk CRLF']);
+    expect(first.rows[2]!.meaning).toMatch(/data buffer is empty/);
+    expect(ssePreambleNote(decoded.sse.facts)).toMatch(/^The event stream's first body bytes.*"retry: \d+"/);
+  });
+
+  it('counts one JSON quote and one base64 quote against their payloads', () => {
+    const json = item('sse', 'quote (JSON)')!;
+    expect(json.c2sBytes).toBe(0);
+    expect(json.s2cBytes).toBeGreaterThan(json.payloadBytes!);
+    const base64 = item('sse', 'quote (binary)')!;
+    expect(base64.payloadBytes).toBe(32);
+  });
+});
+
+describe('WebSocket session', () => {
+  const { messages } = decoded.ws;
+  it('verifies Sec-WebSocket-Accept and shows masking keys only on client frames', () => {
+    const accept = messages.flatMap((m) => m.rows).find((r) => r.label === 'Sec-WebSocket-Accept header')!;
+    expect(accept.meaning).toMatch(/: matches$/);
+    const frames = messages.filter((m) => m.layer === 'ws-frame');
+    expect(frames.filter((m) => m.dir === 'c2s').every((m) => m.rows.some((r) => r.label === 'masking key'))).toBe(true);
+    expect(frames.filter((m) => m.dir === 's2c').some((m) => m.rows.some((r) => r.label === 'masking key'))).toBe(false);
+    expect(frames.some((m) => m.rows.some((r) => r.label === 'close code'))).toBe(true);
+  });
+
+  it('a JSON quote costs a 2-byte frame header; a binary one too', () => {
+    expect(item('ws', 'quote (JSON)')).toMatchObject({ c2sBytes: 0, overheadBytes: 2 });
+    expect(item('ws', 'quote (binary)')).toMatchObject({ payloadBytes: 32, overheadBytes: 2 });
+  });
+});
+
+describe('socket.io session', () => {
+  it('counts the placeholder packet and its attachment frame as one binary quote', () => {
+    const binary = item('socketio', 'quote (binary)')!;
+    expect(binary.refs).toHaveLength(2);
+    expect(binary.payloadBytes).toBe(32);
+    expect(binary.note).toMatch(/socket\.io attachments/);
+  });
+
+  it('shows the recovery: a CONNECT carrying pid and offset after the drop', () => {
+    expect(decoded.socketio.messages.some((m) => m.dir === 'c2s' && /with recovery/.test(m.summary))).toBe(true);
+  });
+});
+
+describe('evidence from the recorded sessions', () => {
+  const evidence = wireEvidence(decoded);
+  it('ws-tcp-sse-http: both start as HTTP requests; only WebSocket leaves HTTP, after a 101', () => {
+    expect(evidence['ws-tcp-sse-http']).toMatchObject({
+      sseRequestLine: 'GET /sse HTTP/1.1',
+      sseResponseStatus: 200,
+      sseAllBytesHttp: true,
+      sseTransferEncoding: 'chunked',
+      wsRequestLine: 'GET /ws HTTP/1.1',
+      wsResponseStatus: 101,
+      wsAcceptVerified: true,
+      wsOnlyFramesAfter101: true,
+      socketioUpgraded: true,
+    });
+    expect(evidence['ws-tcp-sse-http'].socketioFirstRequestLine).toMatch(/^GET \/socket\.io\/\?EIO=4&transport=polling/);
+  });
+
+  it('sse-text-only and sse-base64-costs-bandwidth: base64 is 4/3 of the bytes, rounded up to whole groups', () => {
+    expect(evidence['sse-text-only']).toMatchObject({ sseBodyValidUtf8: true, sseBodyControlBytes: 0, wsBinaryFrames: 1, socketioBinaryAttachments: 1 });
+    const b = evidence['sse-base64-costs-bandwidth'];
+    expect(b.base64Bytes).toBe(Math.ceil(b.binaryQuoteBytes! / 3) * 4);
+    expect(b.quoteWireBytes.wsBinary).toBe(b.binaryQuoteBytes! + 2);
+  });
+});
+
+describe('the committed example result', () => {
+  it('matches the results schema, byte accounting included', () => {
+    expect(wireResultsProblems(read('fixtures/example-wire.json'))).toEqual([]);
+  });
+
+  it('the schema check finds a broken file', () => {
+    const broken = read('fixtures/example-wire.json');
+    broken.transports.ws.messages[0].rows[0].length += 1;
+    delete broken.evidence['sse-text-only'];
+    expect(wireResultsProblems(broken).length).toBeGreaterThanOrEqual(2);
+  });
+});
