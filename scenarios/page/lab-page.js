@@ -267,65 +267,86 @@
 
   // ---- direction: client-to-server round trips ----
 
-  /** `samples` sequential round trips after `warmup` unmeasured ones; resolves the RTTs in ms. kind: ws | socketio | sse-fetch. */
-  function roundTrips(kind, url, samples, warmup) {
-    var rtts = [];
-    var total = samples + warmup;
-    function done(resolve, socket) {
-      if (socket) socket.close ? socket.close() : socket.disconnect();
-      resolve({ rtts: rtts, hasSend: kind === 'sse-fetch' ? typeof EventSource.prototype.send === 'function' : true });
-    }
+  /**
+   * Opens a round-trip channel: a WebSocket (ping message -> pong), a socket.io socket (emit with
+   * ack; websocket transport), or plain fetch POSTs to /sse/ping (SSE has no upstream). Resolves when ready.
+   */
+  function pinger(name, kind, url) {
     return new Promise(function (resolve, reject) {
-      var i = 0;
       if (kind === 'ws') {
         var socket = new WebSocket(url);
-        var sentAt = 0;
-        var next = function () {
-          if (i === total) return done(resolve, socket);
-          sentAt = performance.now();
-          socket.send(JSON.stringify({ type: 'ping', t: now() }));
+        var pending = null;
+        socket.onmessage = function (event) {
+          var message = JSON.parse(event.data);
+          if (message.type === 'pong' && pending) pending();
         };
-        socket.onopen = next;
         socket.onerror = function () {
           reject(new Error('WebSocket failed'));
         };
-        socket.onmessage = function (event) {
-          var message = JSON.parse(event.data);
-          if (message.type !== 'pong') return;
-          if (i++ >= warmup) rtts.push(performance.now() - sentAt);
-          next();
+        socket.onopen = function () {
+          resolve(true);
         };
+        handles.set(name, {
+          close: function () {
+            socket.close();
+          },
+          once: function (done) {
+            pending = done;
+            socket.send(JSON.stringify({ type: 'ping', t: now() }));
+          },
+        });
       } else if (kind === 'socketio') {
         var io = window.io(url, { forceNew: true, transports: ['websocket'], reconnection: false });
-        var emit = function () {
-          if (i === total) return done(resolve, io);
-          var started = performance.now();
-          io.timeout(5000).emit('ping', { t: now() }, function (error) {
-            if (error) return reject(new Error('no ack'));
-            if (i++ >= warmup) rtts.push(performance.now() - started);
-            emit();
-          });
-        };
-        io.on('connect', emit);
-        io.on('connect_error', function (error) {
-          reject(error);
+        io.on('connect', function () {
+          resolve(true);
+        });
+        io.on('connect_error', reject);
+        handles.set(name, {
+          close: function () {
+            io.disconnect();
+          },
+          once: function (done) {
+            io.timeout(5000).emit('ping', { t: now() }, done);
+          },
         });
       } else {
-        var post = function () {
-          if (i === total) return done(resolve, null);
-          var started = performance.now();
-          fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }) })
-            .then(function (response) {
-              return response.json();
-            })
-            .then(function () {
-              if (i++ >= warmup) rtts.push(performance.now() - started);
-              post();
-            }, reject);
-        };
-        post();
+        handles.set(name, {
+          close: function () {},
+          once: function (done) {
+            fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }) })
+              .then(function (response) {
+                return response.json();
+              })
+              .then(function () {
+                done();
+              }, done);
+          },
+        });
+        resolve(true);
       }
     });
+  }
+
+  /** `n` sequential round trips on a pinger; resolves their times in ms. */
+  function ping(name, n) {
+    var handle = handles.get(name);
+    var rtts = [];
+    return new Promise(function (resolve) {
+      var next = function () {
+        if (rtts.length === n) return resolve(rtts);
+        var started = performance.now();
+        handle.once(function () {
+          rtts.push(performance.now() - started);
+          next();
+        });
+      };
+      next();
+    });
+  }
+
+  /** Whether the page's EventSource and WebSocket objects have a send method at all. */
+  function apiShape() {
+    return { eventSourceSend: typeof EventSource.prototype.send, webSocketSend: typeof WebSocket.prototype.send };
   }
 
   window.lab = {
@@ -340,6 +361,8 @@
     closeAll: closeAll,
     probeFetch: probeFetch,
     receiveBinary: receiveBinary,
-    roundTrips: roundTrips,
+    pinger: pinger,
+    ping: ping,
+    apiShape: apiShape,
   };
 })();

@@ -1,0 +1,58 @@
+/**
+ * npm run scenarios [-- <name> ...]
+ *
+ * Runs the browser scenarios (all, or the named ones) with one Chromium, prints a line per
+ * scenario with its duration, writes results/scenarios.json (merged: scenarios not run keep their
+ * earlier records) and the verdicts it can decide into results/claims.json. Without Chromium it
+ * says how to install it, runs the Node-only cases and records the browser cases as not-run.
+ * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
+ * current scenario and still cleans up.
+ */
+import { relative } from 'node:path';
+import { CLAIMS_PATH } from '../scripts/claims.ts';
+import { ROOT } from '../scripts/spawn-server.ts';
+import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS } from './index.ts';
+import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
+
+const USAGE = `usage: npm run scenarios [-- <name> ...]\n  names: ${SCENARIO_NAMES.join(', ')}`;
+
+function parseNames(argv: string[]): ScenarioName[] | string {
+  if (argv.includes('--help') || argv.includes('-h')) return USAGE;
+  const unknown = argv.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
+  // Run in the registry's order, each once.
+  return argv.length === 0 ? [...SCENARIO_NAMES] : SCENARIO_NAMES.filter((name) => argv.includes(name));
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  const names = parseNames(process.argv.slice(2));
+  if (typeof names === 'string') {
+    const help = names === USAGE;
+    (help ? process.stdout : process.stderr).write(`${names}\n`);
+    if (!help) process.exitCode = 2;
+    return;
+  }
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+    process.stderr.write('\nlab: stopping after the current scenario (Ctrl-C)\n');
+  });
+  const started = Date.now();
+  const cases = names.reduce((sum, name) => sum + SCENARIOS[name].cases.length, 0);
+  process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases)\n`);
+  const run = await runScenarios(names, {
+    stopped: () => stopping,
+    onStart: (browser) => process.stdout.write(browser.found ? `chromium ${browser.version} (${browser.path})\n` : `lab: ${browser.note}; running the Node-only cases, browser cases are recorded as not-run\n`),
+    onScenario: (s) => process.stdout.write(`  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`),
+  });
+  const file = await writeScenarios(run);
+  const verdicts = await writeVerdicts(file);
+  const failed = run.records.filter((r) => r.reason?.startsWith('lab: case failed'));
+  for (const record of failed) process.stderr.write(`lab: ${record.id}: ${record.reason}\n`);
+  process.stdout.write(`wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`);
+  if (failed.length > 0 || stopping) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,111 @@
+/**
+ * The programmatic API of the scenarios: the registry of the eight scenarios, a run over some of
+ * them with one harness, and the writing of results/scenarios.json (merged by scenario, so a
+ * partial run keeps the other scenarios' earlier records) and of the claims it decides.
+ */
+import { readFile } from 'node:fs/promises';
+import { writeClaims, writeJson } from '../scripts/claims.ts';
+import { runMetadata } from '../scripts/metadata.ts';
+import { ROOT } from '../scripts/spawn-server.ts';
+import { binary } from './binary.ts';
+import { connectionLimit } from './connection-limit.ts';
+import { crossOrigin } from './cross-origin.ts';
+import { direction } from './direction.ts';
+import { Harness, type ScenarioSpec } from './harness.ts';
+import { idleHeartbeat } from './idle-heartbeat.ts';
+import { polyfill } from './polyfill.ts';
+import { reconnect } from './reconnect.ts';
+import { selfSigned } from './self-signed.ts';
+import { SCENARIO_NAMES, type ScenarioName, type ScenarioRecord, type ScenariosFile, type ScenarioSummary } from './types.ts';
+import { computeVerdicts } from './verdicts.ts';
+
+export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
+  reconnect,
+  binary,
+  'cross-origin': crossOrigin,
+  'self-signed': selfSigned,
+  direction,
+  polyfill,
+  'connection-limit': connectionLimit,
+  'idle-heartbeat': idleHeartbeat,
+};
+
+export const SCENARIOS_PATH = `${ROOT}results/scenarios.json`;
+
+export interface RunOptions {
+  /** Launch Chromium (default true). */
+  browser?: boolean;
+  /** Called once the harness is up, with what became of the browser. */
+  onStart?: (browser: ScenariosFile['browser']) => void;
+  /** Called after each scenario with its summary. */
+  onScenario?: (summary: ScenarioSummary) => void;
+  /** Stops before the next scenario when it returns true (Ctrl-C). */
+  stopped?: () => boolean;
+}
+
+export interface RunResult {
+  records: ScenarioRecord[];
+  summaries: ScenarioSummary[];
+  browser: ScenariosFile['browser'];
+}
+
+/** Runs the named scenarios in order with one harness (one Chromium), always closing it. */
+export async function runScenarios(names: readonly ScenarioName[], options: RunOptions = {}, harness?: Harness): Promise<RunResult> {
+  const h = harness ?? (await Harness.start({ browser: options.browser }));
+  const records: ScenarioRecord[] = [];
+  const summaries: ScenarioSummary[] = [];
+  const browser: ScenariosFile['browser'] = { found: !!h.browser, path: h.chromiumPath, version: h.browser?.version(), args: h.chromiumArgs, ...(h.browserNote ? { note: h.browserNote } : {}) };
+  try {
+    options.onStart?.(browser);
+    for (const name of names) {
+      if (options.stopped?.()) break;
+      const started = Date.now();
+      const scenarioRecords = await h.runScenario(SCENARIOS[name]);
+      records.push(...scenarioRecords);
+      const summary: ScenarioSummary = {
+        name,
+        date: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        observed: scenarioRecords.filter((r) => r.status === 'observed').length,
+        notRun: scenarioRecords.filter((r) => r.status === 'not-run').length,
+      };
+      summaries.push(summary);
+      options.onScenario?.(summary);
+    }
+    return { records, summaries, browser };
+  } finally {
+    if (!harness) await h.close();
+  }
+}
+
+async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ScenariosFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Merges this run into the results file (scenarios run now replace their earlier records) and returns the file written. */
+export async function writeScenarios(run: RunResult, path = SCENARIOS_PATH): Promise<ScenariosFile> {
+  const previous = await readPrevious(path);
+  const ran = new Set(run.summaries.map((s) => s.name));
+  const keptRecords = (previous?.records ?? []).filter((r) => !ran.has(r.scenario));
+  const keptSummaries = (previous?.scenarios ?? []).filter((s) => !ran.has(s.name));
+  const order = (name: ScenarioName) => SCENARIO_NAMES.indexOf(name);
+  const file: ScenariosFile = {
+    meta: runMetadata(run.browser.version),
+    browser: run.browser,
+    scenarios: [...keptSummaries, ...run.summaries].sort((a, b) => order(a.name) - order(b.name)),
+    records: [...keptRecords, ...run.records].sort((a, b) => order(a.scenario) - order(b.scenario)),
+  };
+  await writeJson(path, file);
+  return file;
+}
+
+/** Computes the verdicts from every record in the file and merges them into results/claims.json. */
+export async function writeVerdicts(file: ScenariosFile, claimsPath?: string): Promise<number> {
+  const verdicts = computeVerdicts(file.records, file.meta.date);
+  await writeClaims(verdicts, claimsPath);
+  return verdicts.length;
+}

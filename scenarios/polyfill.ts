@@ -1,0 +1,134 @@
+/**
+ * Scenario `polyfill`: event-source-polyfill (Yaffle, as installed, served from node_modules) in
+ * the page beside native EventSource, and the seed articles' server style.
+ *
+ * Method. Reconnect: the same drop as scenario `reconnect` (5 quotes, socket destroyed, 5 while
+ * away, 5 after) against the lab SSE server with `retry: 300`, once with native EventSource and
+ * once with the polyfill; the wire tap records the reconnect request's path and headers, so
+ * "Last-Event-ID header or ?lastEventId= query" is read off what the server received. Headers:
+ * both are asked to send `Authorization: Bearer lab-token` (native EventSource's constructor has
+ * no such option; the extra argument is ignored) and the fixture server logs what arrived.
+ * Heartbeat timeout: the polyfill aborts and reopens a stream that stays silent longer than
+ * `heartbeatTimeout` (45 000 ms by default; set here to HEARTBEAT_TIMEOUT_MS, the polyfill's own
+ * minimum is 1000 ms, to keep the run short), watched for WATCH_MS on a silent stream and on one
+ * with a `:` comment every 500 ms; native EventSource on the silent stream for comparison.
+ * Seed server: the fixture's /seed-b route writes what article B's `ssestream` code writes
+ * (`:ok`, then `id`, `event: server-time`, `retry: 20000`, `data: {ts,count}`, here every 200 ms
+ * instead of every second); the page listens with onmessage and with
+ * addEventListener('server-time') and counts each; then the server drops the connection and the
+ * case watches 2 s for a reconnect (at `retry: 20000` there should be none yet).
+ *
+ * Samples: one connection per case. Invalidated by: a loaded machine delaying the heartbeat
+ * timer by more than the 500 ms comment interval.
+ */
+import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import { lossAndDuplicates, round, seqsOf } from './measure.ts';
+import type { Observed } from './types.ts';
+
+export const HEARTBEAT_TIMEOUT_MS = 1500;
+const WATCH_MS = 4500;
+const WAIT_MS = 6000;
+
+async function reconnectWith(c: CaseContext, polyfill: boolean): Promise<Observed> {
+  const server = await c.lab('sse', { retryMs: 300 });
+  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
+  const page = await c.page();
+  await page.call('eventSource', 'es', tap.url('http', '/sse'), { polyfill });
+  await page.waitForEvents('es', 'open', 1, WAIT_MS);
+  for (let i = 0; i < 5; i++) server.feed.publish();
+  await page.waitForEvents('es', 'quote', 5, WAIT_MS);
+  const dropAt = c.elapsed();
+  server.drop('destroy');
+  await until(() => server.stats.connections === 0, 2000);
+  for (let i = 0; i < 5; i++) server.feed.publish();
+  await until(() => tap.requests.length >= 2, WAIT_MS);
+  await page.waitForEvents('es', 'open', 2, WAIT_MS);
+  for (let i = 0; i < 5; i++) server.feed.publish();
+  await page.waitForEvents('es', 'quote', 15, WAIT_MS);
+  const events = await page.events('es');
+  const seqs = seqsOf(events, 'quote');
+  const reconnect = tap.requests[1];
+  return {
+    events,
+    counts: { quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), requests: tap.requests.length },
+    server: { requests: tap.requests, counters: { resumed: server.stats.resumed } },
+    facts: {
+      client: polyfill ? 'event-source-polyfill' : 'native EventSource',
+      firstRequestPath: tap.requests[0]?.path ?? null,
+      reconnectPath: reconnect?.path ?? null,
+      lastEventIdQuery: reconnect ? new URL(reconnect.path, 'http://x').searchParams.get('lastEventId') : null,
+      lastEventIdHeader: reconnect?.headers['last-event-id'] ?? null,
+      serverRetryMs: 300,
+      reconnectDelayMs: reconnect ? round(reconnect.t - dropAt) : null,
+    },
+  };
+}
+
+async function authorizationHeader(c: CaseContext, polyfill: boolean): Promise<Observed> {
+  const fixture = await c.fixture();
+  const page = await c.page();
+  const init = { headers: { Authorization: 'Bearer lab-token' } };
+  await page.call('eventSource', 'es', fixture.url('http', '/stream?events=1'), { polyfill, init });
+  await page.waitForEvents('es', 'message', 1, WAIT_MS);
+  const requests = fixture.requestsTo('/stream');
+  const get = requests.find((r) => r.method === 'GET');
+  return {
+    events: await page.events('es'),
+    counts: { requests: requests.length, preflights: requests.filter((r) => r.method === 'OPTIONS').length },
+    server: { requests },
+    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', asked: 'Authorization: Bearer lab-token', authorizationReceived: get?.headers.authorization ?? null, accept: get?.headers.accept ?? null },
+  };
+}
+
+async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number): Promise<Observed> {
+  const fixture = await c.fixture();
+  const page = await c.page();
+  const path = `/stream?events=1&retry=1000${commentsMs ? `&comments=${commentsMs}` : ''}`;
+  await page.call('eventSource', 'es', fixture.url('http', path), { polyfill, init: polyfill ? { heartbeatTimeout: HEARTBEAT_TIMEOUT_MS } : {} });
+  await sleep(WATCH_MS);
+  const events = await page.events('es');
+  const requests = fixture.requestsTo('/stream');
+  return {
+    events,
+    readyState: await page.readyState('es'),
+    counts: { requests: requests.length, reopened: requests.length - 1, errors: events.filter((e) => e.type === 'error').length },
+    server: { requests },
+    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null, polyfillDefaultHeartbeatTimeoutMs: 45000, commentEveryMs: commentsMs || null, watchedMs: WATCH_MS, console: page.console.map((e) => e.detail!.text!) },
+  };
+}
+
+async function seedServer(c: CaseContext, polyfill: boolean): Promise<Observed> {
+  const fixture = await c.fixture();
+  const page = await c.page();
+  await page.call('eventSource', 'es', fixture.url('http', '/seed-b?every=200'), { polyfill, listen: ['server-time'] });
+  await page.waitForEvents('es', 'server-time', 5, WAIT_MS);
+  const dropAt = c.elapsed();
+  fixture.dropAll();
+  await sleep(2000);
+  const events = await page.events('es');
+  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const requests = fixture.requestsTo('/seed-b');
+  return {
+    events,
+    readyState: await page.readyState('es'),
+    counts: { onmessage: count('message'), serverTimeListener: count('server-time'), opens: count('open'), requests: requests.length, requestsAfterDrop: requests.filter((r) => r.t > dropAt).length },
+    server: { requests },
+    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchedAfterDropMs: 2000, lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null },
+  };
+}
+
+const both = (make: (polyfill: boolean) => CaseSpec): CaseSpec[] => [make(false), make(true)];
+const who = (polyfill: boolean) => (polyfill ? 'polyfill' : 'native');
+
+export const polyfill: ScenarioSpec = {
+  name: 'polyfill',
+  title: 'event-source-polyfill beside native EventSource; the seed articles\u2019 server style',
+  cases: [
+    ...both((p) => ({ transport: 'sse', case: `${who(p)}-reconnect`, client: 'chromium', title: `${p ? 'event-source-polyfill' : 'Native EventSource'}: what the reconnect request carries`, claims: ['polyfill-sends-last-id-as-query', 'sse-event-ids-resume'], setup: { retryMs: 300, dropMode: 'destroy' }, run: (c) => reconnectWith(c, p) })),
+    ...both((p) => ({ transport: 'sse', case: `${who(p)}-authorization-header`, client: 'chromium', title: `${p ? 'event-source-polyfill' : 'Native EventSource'} asked to send Authorization`, claims: ['polyfill-sends-last-id-as-query'], setup: { headers: { Authorization: 'Bearer lab-token' } }, run: (c) => authorizationHeader(c, p) })),
+    { transport: 'sse', case: 'polyfill-heartbeat-silent', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, silent stream`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 0) },
+    { transport: 'sse', case: 'polyfill-heartbeat-comments', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, \`:\` comment every 500 ms`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, commentsMs: 500, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 500) },
+    { transport: 'sse', case: 'native-silent', client: 'chromium', title: 'Native EventSource on the same silent stream', claims: ['sse-heartbeat-comments-needed'], setup: { comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, false, 0) },
+    ...both((p) => ({ transport: 'sse', case: `seed-b-${who(p)}`, client: 'chromium', title: `Article B's ssestream server (event: server-time, retry: 20000) read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`, claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'], setup: { everyMs: 200, retryMs: 20000, watchAfterDropMs: 2000 }, run: (c) => seedServer(c, p) })),
+  ],
+};
