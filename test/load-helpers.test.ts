@@ -162,6 +162,16 @@ describe('per-connection and per-delivery arithmetic', () => {
   });
 });
 
+describe('saturation', () => {
+  it('flags a step whose feed fell behind its schedule', () => {
+    const o = observation();
+    const late = buildStep({ ...o, end: { ...o.end!, wallMs: 2300 } }, OPTIONS);
+    expect(late.window).toMatchObject({ quotes: 10, seconds: 1.3, plannedSeconds: 1 });
+    expect(late.status).toBe('saturated');
+    expect(buildStep({ ...o, end: { ...o.end!, wallMs: 2150 } }, OPTIONS).status).toBe('ok');
+  });
+});
+
 describe('client-bound detection', () => {
   it('measures cores between two CPU marks', () => {
     expect(coresBetween({ cpuMicros: 1_000_000, wallMs: 0 }, { cpuMicros: 1_950_000, wallMs: 1000 })).toBeCloseTo(0.95);

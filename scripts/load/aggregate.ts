@@ -9,7 +9,7 @@ import type { StatsSnapshot } from '../../servers/stats.ts';
 import { encode, merge, percentiles } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
 import type { ConnectedMessage, ReportMessage } from './protocol.ts';
-import type { MemorySample, Phase, RampSummary, StepResult, StepStatus } from './types.ts';
+import type { MemorySample, MemorySummary, Phase, RampSummary, StepResult, StepStatus } from './types.ts';
 
 export interface StepPlan {
   phase: Phase;
@@ -109,12 +109,18 @@ function sumErrors(connected: readonly ConnectedMessage[]): Record<string, numbe
   return errors;
 }
 
-export function stepStatus(step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery'>, latencyLimitMs: number): StepStatus {
+/** The feed fell behind its schedule: the window took more than 10% (+0.1 s of polling slack) longer than planned. */
+export function isSaturated(window: Pick<StepResult['window'], 'seconds' | 'plannedSeconds'>): boolean {
+  return window.seconds !== null && window.seconds > window.plannedSeconds * 1.1 + 0.1;
+}
+
+export function stepStatus(step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery' | 'window'>, latencyLimitMs: number): StepStatus {
   if (step.error) return 'failed';
   if (step.connect.failed > 0) return 'incomplete';
   if (step.generator.clientBound) return 'client-bound';
   const d = step.delivery;
   if (d.lost > 0 || d.duplicated > 0 || d.outOfOrder > 0 || d.expected === 0) return 'loss';
+  if (isSaturated(step.window)) return 'saturated';
   if (d.latencyMs.p99 === null || d.latencyMs.p99 > latencyLimitMs) return 'slow';
   return 'ok';
 }
@@ -171,7 +177,7 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
     status: 'ok',
     limitedBy: limitedBy(attempted, errors),
     error: o.error ?? null,
-    window: { fromSeq: o.window?.from ?? null, toSeq: o.window?.to ?? null, quotes, seconds: seconds === null ? null : round(seconds) },
+    window: { fromSeq: o.window?.from ?? null, toSeq: o.window?.to ?? null, quotes, seconds: seconds === null ? null : round(seconds), plannedSeconds: round(quotes / o.plan.rate) },
     connect: {
       attempted,
       connected: connectedCount,
@@ -238,6 +244,8 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
       const d = step.delivery;
       return `loss at ${at}: ${d.lost} lost, ${d.duplicated} duplicated, ${d.outOfOrder} out of order of ${d.expected}`;
     }
+    case 'saturated':
+      return `saturated at ${at}: the server published the window in ${step.window.seconds} s instead of ${step.window.plannedSeconds} s (${step.delivery.deliveriesPerSecond} deliveries/s of ${Math.round(step.rate * step.connect.connected)} asked)`;
     case 'slow':
       return `p99 ${step.delivery.latencyMs.p99} ms > ${latencyLimitMs} ms at ${at}`;
   }
@@ -281,6 +289,36 @@ export function summarizeRamps(steps: readonly StepResult[], transports: readonl
       highestClients: sweep.best?.clients ?? null,
       highestClientsRatioToTcp: sweep.best && floorClients ? round(sweep.best.clients / floorClients.clients) : null,
       clientsStoppedBy: sweep.stoppedBy,
+    };
+  });
+}
+
+/** Least-squares slope and intercept of y over x; null with fewer than two distinct x. */
+export function fitLine(points: readonly [number, number][]): { slope: number; intercept: number } | null {
+  const n = points.length;
+  if (n < 2) return null;
+  const mx = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const my = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const sxx = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  if (sxx === 0) return null;
+  const slope = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0) / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+/** Per transport, the memory line through its ok client-sweep steps. */
+export function summarizeMemory(steps: readonly StepResult[], transports: readonly Transport[]): MemorySummary[] {
+  return transports.map((transport) => {
+    const ok = steps.filter((s) => s.phase === 'clients' && s.transport === transport && s.status === 'ok' && s.server.loaded && s.server.idle);
+    const heap = fitLine(ok.map((s) => [s.server.loaded!.connections, s.server.loaded!.heapUsed - s.server.idle!.heapUsed]));
+    const rss = fitLine(ok.map((s) => [s.server.loaded!.connections, s.server.loaded!.rss - s.server.idle!.rss]));
+    const per = ok.map((s) => s.server.perConnection.heapBytes!).filter((v) => v !== null);
+    return {
+      transport,
+      clients: ok.map((s) => s.clients),
+      heapBytesPerConnection: heap ? Math.round(heap.slope) : null,
+      rssBytesPerConnection: rss ? Math.round(rss.slope) : null,
+      heapFixedBytes: heap ? Math.round(heap.intercept) : null,
+      heapPerConnectionRange: per.length ? [Math.min(...per), Math.max(...per)] : null,
     };
   });
 }

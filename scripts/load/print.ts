@@ -81,12 +81,17 @@ export function summaryTable(results: LoadResults): string {
     ['transport', 'ramp N', 'max rate', 'max deliv/s', 'x TCP', 'max N', 'stopped by (ramp)'],
     results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), num(r.highestDeliveriesPerSecond), num(r.ratioToTcp, 2), num(r.highestClients), r.stoppedBy]),
   );
+  const memory = table(
+    ['transport', 'steps (N)', 'heap B/conn (slope)', 'rss B/conn (slope)', 'fixed heap KB', 'heap B/conn per step (min..max)'],
+    results.memory.map((m) => [m.transport, m.clients.join(',') || '-', num(m.heapBytesPerConnection), num(m.rssBytesPerConnection), kb(m.heapFixedBytes), m.heapPerConnectionRange ? `${m.heapPerConnectionRange[0]}..${m.heapPerConnectionRange[1]}` : '-']),
+  );
   const upstream = table(
     ['transport', 'method', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cpu ms/1k', 'gen cores', 'status'],
     results.upstream.map((u) => [u.transport, u.method, String(u.connections), num(u.requestsPerSecond), num(u.latencyMs.p50, 2), num(u.latencyMs.p99, 2), num(u.latencyMs.max, 1), String(u.errors), num(u.serverCpuMsPer1kRequests, 2), num(u.generator.cores, 2), u.status]),
   );
   const parts = [`Steps (latency = receive time - quote.ts; memory per connection vs an idle twin after forced GC)\n${steps}`];
   if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound)\n${ramp}`);
+  parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
   if (results.skipped.length) parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);

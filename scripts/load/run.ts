@@ -31,7 +31,7 @@
  */
 import { writeClaims, writeJson } from '../claims.ts';
 import { runMetadata } from '../metadata.ts';
-import { failReason, summarizeRamps, type StepPlan } from './aggregate.ts';
+import { failReason, summarizeMemory, summarizeRamps, type StepPlan } from './aggregate.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
 import { rampRates, type LoadOptions, type Profile } from './options.ts';
 import { AbortedError, Children } from './processes.ts';
@@ -147,6 +147,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     steps,
     skipped,
     ramp: summarizeRamps(steps, options.transports, options),
+    memory: summarizeMemory(steps, options.transports),
     upstream,
     claim,
     aborted,

@@ -32,10 +32,12 @@ export type Phase = 'clients' | 'payload' | 'ramp';
  * - `incomplete`: some clients never connected; `limitedBy` says what stopped them.
  * - `client-bound`: the generator was the bottleneck; figures kept, excluded from verdicts and ramps.
  * - `loss`: quotes lost, duplicated or out of order.
+ * - `saturated`: the server took more than 10% (+0.1 s) longer than planned to publish the
+ *   window's quotes: it could not keep up with the rate asked.
  * - `slow`: delivery p99 above `latencyLimitMs`.
  * - `ok`: every client connected, every quote arrived once and in order, p99 within the limit.
  */
-export type StepStatus = 'failed' | 'incomplete' | 'client-bound' | 'loss' | 'slow' | 'ok';
+export type StepStatus = 'failed' | 'incomplete' | 'client-bound' | 'loss' | 'saturated' | 'slow' | 'ok';
 
 /** A server's memory after a forced GC (GET /stats?gc=1; the CLI runs node with --expose-gc). */
 export interface MemorySample {
@@ -78,6 +80,8 @@ export interface StepResult {
     quotes: number;
     /** Wall time from the server publishing seq fromSeq - 1 to publishing toSeq (as /stats saw it). */
     seconds: number | null;
+    /** quotes / rate: what `seconds` would be if the feed kept to its schedule. */
+    plannedSeconds: number;
   };
 
   connect: {
@@ -212,6 +216,25 @@ export interface RampSummary {
   clientsStoppedBy: string;
 }
 
+/**
+ * Server memory per connection across the client sweep, per transport: a least-squares line
+ * through (connections, loaded - idle twin) of its ok steps. The slope is the cost of one more
+ * connection without the fixed costs (code warm-up, first-use allocations) that inflate the
+ * per-step figure at small N; the spread is the range of the per-step figures.
+ */
+export interface MemorySummary {
+  transport: Transport;
+  /** N of the ok client-sweep steps used. */
+  clients: number[];
+  /** Slope, bytes per connection; `null` with fewer than two steps. */
+  heapBytesPerConnection: number | null;
+  rssBytesPerConnection: number | null;
+  /** Intercept: what the loaded server holds beyond its idle twin at zero connections. */
+  heapFixedBytes: number | null;
+  /** Smallest and largest per-step heap per connection. */
+  heapPerConnectionRange: [number, number] | null;
+}
+
 export interface SkippedStep {
   phase: Phase;
   transport: Transport;
@@ -244,6 +267,7 @@ export interface LoadResults {
   steps: StepResult[];
   skipped: SkippedStep[];
   ramp: RampSummary[];
+  memory: MemorySummary[];
   upstream: UpstreamResult[];
   /** The `ws-heavier-than-sse` verdict as written to claims.json (also when `claims` is null). */
   claim: ClaimResult;

@@ -8,6 +8,7 @@
  * N are reported beside them, since "WebSocket" in practice often means socket.io.
  */
 import type { ClaimResult } from '../claims.ts';
+import { summarizeMemory } from './aggregate.ts';
 import type { StepResult } from './types.ts';
 
 type Comparison = 'heavier' | 'lighter' | 'similar';
@@ -51,6 +52,8 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   const heapRatio = ratioOf(heap.ws, heap.sse);
   const cpuRatio = ratioOf(cpu.ws, cpu.sse);
   const heapSays = heapRatio === null ? null : compare(heapRatio, margin);
+  // The marginal cost from the sweep's line (two or more ok steps), reported beside the decision.
+  const [wsLine, sseLine] = summarizeMemory(steps, ['ws', 'sse']);
   const cpuSays = cpuRatio === null ? null : compare(cpuRatio, margin);
 
   let verdict: ClaimResult['verdict'];
@@ -63,7 +66,7 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (idle twin subtracted)' : 'server CPU per 1,000 deliveries';
   const sentences = [
     `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
-    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ?? 'not comparable'} within ${pct});`,
+    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ?? 'not comparable'} within ${pct}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
     `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ?? 'not comparable'});`,
     `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
   ];
@@ -97,6 +100,8 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
       cpuComparison: cpuSays,
       wsBytesPerDelivery: ws.server.bytesPerDelivery,
       sseBytesPerDelivery: sse.server.bytesPerDelivery,
+      wsHeapSlopeBytes: wsLine!.heapBytesPerConnection,
+      sseHeapSlopeBytes: sseLine!.heapBytesPerConnection,
       wsRssPerConnectionBytes: ws.server.perConnection.rssBytes,
       sseRssPerConnectionBytes: sse.server.perConnection.rssBytes,
       socketioHeapPerConnectionBytes: socketio?.server.perConnection.heapBytes ?? null,
