@@ -55,6 +55,7 @@ class Evidence {
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : `${Math.round(value)} ms`);
 const yes = (b: boolean | undefined) => (b ? 'yes' : 'no');
+const times = (n: number) => (n === 1 ? '1 time' : `${n} times`);
 
 const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
   'ws-tcp-sse-http'(e) {
@@ -253,9 +254,9 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     return {
       verdict: needed && commentsHelp ? (nativeKeptOpen ? 'depends' : 'confirmed') : 'refuted',
       explanation:
-        `Chromium's own EventSource kept a silent stream open for the whole ${e.fact(native, 'watchedMs')} ms with no intermediary (reopened ${e.count(native, 'reopened')} times): the browser itself needs no comments. ` +
-        `Something in between does: a relay with a ${e.fact(relaySilent, 'idleTimeoutMs')} ms idle timeout cut the silent stream ${e.count(relaySilent, 'idleCuts')} times in ${e.fact(relaySilent, 'watchedMs')} ms (EventSource reconnected each time, so the cost is churn and a gap) and never cut it with a \`:\` comment every 300 ms (${e.count(relayBeat, 'idleCuts')} cuts); ` +
-        `event-source-polyfill, with heartbeatTimeout set to ${e.fact(polySilent, 'heartbeatTimeoutMs')} ms (default ${e.fact(polySilent, 'polyfillDefaultHeartbeatTimeoutMs')} ms), aborted and reopened the silent stream ${e.count(polySilent, 'reopened')} times and not once with comments. ` +
+        `Chromium's own EventSource kept a silent stream open for the whole ${e.fact(native, 'watchedMs')} ms with no intermediary (reopened ${times(e.count(native, 'reopened'))}): the browser itself needs no comments. ` +
+        `Something in between does: a relay with a ${e.fact(relaySilent, 'idleTimeoutMs')} ms idle timeout cut the silent stream ${times(e.count(relaySilent, 'idleCuts'))} in ${e.fact(relaySilent, 'watchedMs')} ms (EventSource reconnected each time, so the cost is churn and a gap) and never cut it with a \`:\` comment every 300 ms (${e.count(relayBeat, 'idleCuts')} cuts); ` +
+        `event-source-polyfill, with heartbeatTimeout set to ${e.fact(polySilent, 'heartbeatTimeoutMs')} ms (default ${e.fact(polySilent, 'polyfillDefaultHeartbeatTimeoutMs')} ms), aborted and reopened the silent stream ${times(e.count(polySilent, 'reopened'))} and ${times(e.count(polyBeat, 'reopened'))} with comments. ` +
         `A raw WebSocket through the same relay was cut too (${e.count('idle-heartbeat/ws/relay-silent', 'idleCuts')}) and did not come back; ping frames kept it (${e.count('idle-heartbeat/ws/relay-heartbeat', 'idleCuts')} cuts). Comments are needed when a proxy or the polyfill times out silence, which is common in production.`,
       figures: { nativeReopened: e.count(native, 'reopened'), relaySilentCuts: e.count(relaySilent, 'idleCuts'), relayCommentCuts: e.count(relayBeat, 'idleCuts'), polyfillSilentReopened: e.count(polySilent, 'reopened'), polyfillCommentsReopened: e.count(polyBeat, 'reopened') },
     };
@@ -317,7 +318,7 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     return {
       verdict: confirmed ? 'confirmed' : 'refuted',
       explanation:
-        `Against article B's ssestream-style server (every event has \`event: server-time\`), onmessage fired ${rows[0]!.onmessage} times while addEventListener('server-time') fired ${rows[0]!.listener} times in native EventSource, and ${rows[1]!.onmessage} vs ${rows[1]!.listener} with event-source-polyfill. ` +
+        `Against article B's ssestream-style server (every event has \`event: server-time\`), onmessage fired ${times(rows[0]!.onmessage)} while addEventListener('server-time') fired ${times(rows[0]!.listener)} in native EventSource, and ${rows[1]!.onmessage} vs ${rows[1]!.listener} with event-source-polyfill. ` +
         `onmessage only receives events with no event field (type "message"). The server's first write, \`:ok\`, is a comment and fired nothing (the "packet the client ignores" in article B's capture). ` +
         `Its \`retry: 20000\` also means a dropped client waits 20 s: no reconnect was seen within ${e.fact(ids[0]!, 'watchedAfterDropMs')} ms of the drop (${e.count(ids[0]!, 'requestsAfterDrop')} requests).`,
       figures: Object.fromEntries(rows.flatMap((r) => [[`${r.id} onmessage`, r.onmessage], [`${r.id} listener`, r.listener]])),

@@ -1,0 +1,174 @@
+/**
+ * A fast subset of every scenario in real Chromium, through the same harness and case code as
+ * `npm run scenarios`. Assertions are on protocol facts, counts and bytes the records carry,
+ * never on how long something took.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness, type ScenarioSpec } from '../../scenarios/harness.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { ScenarioName, ScenarioRecord } from '../../scenarios/types.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await Harness.start();
+  if (!h.browser) throw new Error(`these tests need Chromium: ${h.browserNote}`);
+});
+afterAll(() => h?.close());
+
+/** Runs one case by its record id, e.g. `reconnect/sse/retry-100-destroy`, and returns its record. */
+async function run(id: string): Promise<ScenarioRecord> {
+  const [scenario, transport, name] = id.split('/') as [ScenarioName, string, string];
+  const spec: ScenarioSpec = SCENARIOS[scenario];
+  const caseSpec = spec.cases.find((c) => c.transport === transport && c.case === name);
+  if (!caseSpec) throw new Error(`no case ${id}`);
+  const record = await h.runCase(scenario, caseSpec);
+  expect(record.id).toBe(id);
+  expect(record.reason, record.reason).toBeUndefined();
+  expect(record.status).toBe('observed');
+  return record;
+}
+
+const facts = (r: ScenarioRecord) => r.observed.facts!;
+const counts = (r: ScenarioRecord) => r.observed.counts!;
+
+describe('reconnect', () => {
+  it('EventSource sends the last id it saw as Last-Event-ID and resumes with nothing lost or duplicated', async () => {
+    const r = await run('reconnect/sse/retry-100-destroy');
+    expect(facts(r).lastEventIdSent).toBe('5');
+    expect(facts(r).lastEventIdSent).toBe(facts(r).lastEventIdBeforeDrop);
+    expect(counts(r)).toMatchObject({ opens: 2, quotes: 15, published: 15, lost: 0, duplicated: 0 });
+    expect(r.observed.server!.requests![0]!.headers['last-event-id']).toBeUndefined();
+  });
+
+  it('EventSource is CLOSED for good after a 204', async () => {
+    const r = await run('reconnect/sse/ends-204');
+    expect(r.observed.readyState).toBe(2);
+    expect(counts(r).requests).toBe(2);
+    expect(counts(r).requestsAfterAnswer).toBe(0);
+  });
+
+  it('a raw WebSocket closed by the server stays closed', async () => {
+    const r = await run('reconnect/ws/end');
+    expect(facts(r).closeCode).toBe(1001);
+    expect(r.observed.readyState).toBe(3);
+    expect(counts(r).connectionsAfterDrop).toBe(0);
+  });
+
+  it('socket.io reconnects and recovers the quotes sent while it was away', async () => {
+    const r = await run('reconnect/socketio/destroy');
+    expect(facts(r).recovered).toBe(true);
+    expect(counts(r)).toMatchObject({ opens: 2, lost: 0, duplicated: 0 });
+  });
+});
+
+describe('binary', () => {
+  it('WebSocket frames carry 4096 random bytes intact with a 4-byte frame header each', async () => {
+    const r = await run('binary/ws/binary-4096');
+    expect(facts(r).intact).toBe(true);
+    expect(r.observed.bytes!.receivedTotal).toBe(r.observed.bytes!.payloadTotal);
+    expect(r.observed.bytes!.overheadPerMessage).toBe(4); // 2 bytes of header + 2 of extended length, unmasked
+  });
+
+  it('SSE base64 arrives intact and costs about 4/3 of the payload on the wire', async () => {
+    const r = await run('binary/sse/base64-4096');
+    const b = r.observed.bytes!;
+    expect(facts(r).intact).toBe(true);
+    const base64Length = 4 * Math.ceil(4096 / 3);
+    const framing = b.wirePerMessage! - base64Length;
+    expect(framing).toBeGreaterThanOrEqual('data: \n\n'.length);
+    expect(framing).toBeLessThan(32); // `data: ` + blank line + chunk header
+    expect(b.wirePerMessage! / b.payloadPerMessage!).toBeCloseTo(4 / 3, 1);
+  });
+
+  it('raw bytes written as SSE text do not survive', async () => {
+    const r = await run('binary/sse/raw-text-4096');
+    expect(facts(r).intact).toBe(false);
+    expect(facts(r).replacementChars).toBeGreaterThan(0);
+  });
+});
+
+describe('cross-origin', () => {
+  it("article A's `*` with withCredentials delivers nothing; the exact origin with credentials does and sends the cookie", async () => {
+    const star = await run('cross-origin/sse/acao-star-credentials');
+    expect(facts(star).delivered).toBe(false);
+    expect(star.observed.readyState).toBe(2);
+    const exact = await run('cross-origin/sse/acao-exact-credentials');
+    expect(facts(exact).delivered).toBe(true);
+    expect(facts(exact).cookieSent).toBe(true);
+  });
+
+  it('a cross-origin WebSocket opens with no CORS header; the server sees Origin and the cookie', async () => {
+    const r = await run('cross-origin/ws/origin-unchecked');
+    expect(facts(r).opened).toBe(true);
+    expect(facts(r).originSeen).toBe(h.sameSitePageOrigin);
+    expect(facts(r).cookieSeen).toBe(true);
+  });
+});
+
+describe('self-signed', () => {
+  it('an untrusted certificate stops both APIs in a default context; ignoreHTTPSErrors lets both through', async () => {
+    for (const transport of ['sse', 'ws']) {
+      expect(facts(await run(`self-signed/${transport}/untrusted-default`)).opened).toBe(false);
+      expect(facts(await run(`self-signed/${transport}/untrusted-ignore-https-errors`)).opened).toBe(true);
+    }
+  });
+
+  it('Node clients refuse the lab certificate by default and accept it with the ca option', async () => {
+    expect(facts(await run('self-signed/ws/node-default')).opened).toBe(false);
+    expect(facts(await run('self-signed/sse/node-ca-option')).opened).toBe(true);
+  });
+});
+
+describe('direction', () => {
+  it('the SSE stream carries nothing upstream; round trips go through fetch', async () => {
+    const r = await run('direction/sse/round-trips');
+    expect(facts(r).eventSourceSend).toBe('undefined');
+    expect(facts(r).streamBytesFromClientAfterRequest).toBe(0);
+    expect(facts(r).responseContentType).toMatch(/^text\/event-stream/);
+    expect(counts(r).samples).toBe(200);
+    expect(r.observed.bytes!.perRoundTrip).toBeGreaterThan(0);
+  });
+
+  it('a WebSocket starts with an HTTP/1.1 upgrade answered 101 and then carries only frames', async () => {
+    const r = await run('direction/ws/round-trips');
+    expect(facts(r).responseStatusLine).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(facts(r).httpRequestsOnConnection).toBe(1);
+    expect(facts(r).clientBytesAfterRequestHead).toBeGreaterThan(0);
+  });
+});
+
+describe('polyfill', () => {
+  it('event-source-polyfill resumes with ?lastEventId= and no Last-Event-ID header', async () => {
+    const r = await run('polyfill/sse/polyfill-reconnect');
+    expect(facts(r).lastEventIdQuery).toBe('5');
+    expect(facts(r).lastEventIdHeader).toBeNull();
+    expect(counts(r)).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+
+  it('onmessage misses the seed server\u2019s named server-time events; addEventListener gets them', async () => {
+    const r = await run('polyfill/sse/seed-b-native');
+    expect(counts(r).onmessage).toBe(0);
+    expect(counts(r).serverTimeListener).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('connection-limit', () => {
+  it('HTTP/2 carries every EventSource to one origin as streams', async () => {
+    const r = await run('connection-limit/sse/http2-eventsources');
+    expect(counts(r).opened).toBe(counts(r).asked);
+    expect(counts(r).sessionsCarryingStreams).toBe(1);
+    expect(facts(r).sameOriginFetchCompleted).toBe(true);
+  });
+});
+
+describe('idle-heartbeat', () => {
+  it('an idle timeout cuts a silent SSE stream and EventSource reconnects; comments keep it', async () => {
+    const silent = await run('idle-heartbeat/sse/relay-silent');
+    expect(counts(silent).idleCuts).toBeGreaterThanOrEqual(1);
+    expect(counts(silent).opens).toBeGreaterThanOrEqual(2);
+    const beating = await run('idle-heartbeat/sse/relay-heartbeat');
+    expect(counts(beating).idleCuts).toBe(0);
+    expect(counts(beating).opens).toBe(1);
+  });
+});
