@@ -6,7 +6,8 @@
  * earlier records) and the verdicts it can decide into results/claims.json. Without Chromium it
  * says how to install it, runs the Node-only cases and records the browser cases as not-run.
  * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
- * current scenario and still cleans up.
+ * current case, cleans up (servers, children, Chromium) and writes nothing: a partial run must
+ * not replace complete results.
  */
 import { relative } from 'node:path';
 import { CLAIMS_PATH } from '../scripts/claims.ts';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   let stopping = false;
   process.once('SIGINT', () => {
     stopping = true;
-    process.stderr.write('\nlab: stopping after the current scenario (Ctrl-C)\n');
+    process.stderr.write('\nlab: stopping after the current case (Ctrl-C); results will not be written\n');
   });
   const started = Date.now();
   const cases = names.reduce((sum, name) => sum + SCENARIOS[name].cases.length, 0);
@@ -47,12 +48,16 @@ async function main(): Promise<void> {
     onStart: (browser) => process.stdout.write(browser.found ? `chromium ${browser.version} (${browser.path})\n` : `lab: ${browser.note}; running the Node-only cases, browser cases are recorded as not-run\n`),
     onScenario: (s) => process.stdout.write(`  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`),
   });
+  if (stopping) {
+    process.exitCode = 130;
+    return;
+  }
   const file = await writeScenarios(run);
   const verdicts = await writeVerdicts(file);
   const failed = run.records.filter((r) => r.reason?.startsWith('lab: case failed'));
   for (const record of failed) process.stderr.write(`lab: ${record.id}: ${record.reason}\n`);
   process.stdout.write(`wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`);
-  if (failed.length > 0 || stopping) process.exitCode = 1;
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 await main();

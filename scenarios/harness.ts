@@ -41,8 +41,9 @@ const STATIC: Record<string, string> = {
 };
 const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>lab scenario</title><script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
 
-/** Records keep at most this many events, so one noisy case cannot bloat the results file. */
+/** Records keep at most this many events and requests, so one noisy case cannot bloat the results file. */
 const MAX_EVENTS = 200;
+const MAX_REQUESTS = 50;
 
 export interface CaseSpec {
   transport: ScenarioTransport;
@@ -225,7 +226,12 @@ export class Harness {
     }
     const cert = await labCertificate();
     this.chromiumArgs = [`--ignore-certificate-errors-spki-list=${cert.spki}`];
-    this.browser = await launchChromium(this.chromiumArgs);
+    try {
+      // The CLI handles Ctrl-C itself: finish the case, clean up, then close the browser.
+      this.browser = await launchChromium(this.chromiumArgs, { handleSIGINT: false });
+    } catch (error) {
+      this.browserNote = `Chromium at ${this.chromiumPath} did not start (${(error as Error).message.split('\n')[0]}); reinstall it with: ${CHROMIUM_INSTALL_HINT}`;
+    }
   }
 
   async #startPageServers(): Promise<void> {
@@ -242,10 +248,16 @@ export class Harness {
     this.httpsPageOrigin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
   }
 
-  /** Runs the cases (all, or those `keep` selects) of one scenario; browser cases become not-run records without a browser. */
-  async runScenario(spec: ScenarioSpec, keep: (c: CaseSpec) => boolean = () => true): Promise<ScenarioRecord[]> {
+  /**
+   * Runs the cases (all, or those `keep` selects) of one scenario; browser cases become not-run
+   * records without a browser. Stops between cases once `stopped()` is true (Ctrl-C).
+   */
+  async runScenario(spec: ScenarioSpec, keep: (c: CaseSpec) => boolean = () => true, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
     const records: ScenarioRecord[] = [];
-    for (const caseSpec of spec.cases.filter(keep)) records.push(await this.runCase(spec.name, caseSpec));
+    for (const caseSpec of spec.cases.filter(keep)) {
+      if (stopped()) break;
+      records.push(await this.runCase(spec.name, caseSpec));
+    }
     return records;
   }
 
@@ -267,6 +279,7 @@ export class Harness {
     try {
       const observed = await spec.run(c);
       if (observed.events && observed.events.length > MAX_EVENTS) observed.events = observed.events.slice(0, MAX_EVENTS);
+      if (observed.server?.requests && observed.server.requests.length > MAX_REQUESTS) observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
       return { ...base, status: 'observed', observed, durationMs: c.elapsed() };
     } catch (error) {
       return { ...base, status: 'not-run', reason: `lab: case failed: ${(error as Error).message.split('\n')[0]}`, observed: {}, durationMs: c.elapsed() };

@@ -39,7 +39,7 @@ export interface RunOptions {
   onStart?: (browser: ScenariosFile['browser']) => void;
   /** Called after each scenario with its summary. */
   onScenario?: (summary: ScenarioSummary) => void;
-  /** Stops before the next scenario when it returns true (Ctrl-C). */
+  /** Stops before the next case when it returns true (Ctrl-C). */
   stopped?: () => boolean;
 }
 
@@ -60,7 +60,7 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
     for (const name of names) {
       if (options.stopped?.()) break;
       const started = Date.now();
-      const scenarioRecords = await h.runScenario(SCENARIOS[name]);
+      const scenarioRecords = await h.runScenario(SCENARIOS[name], undefined, options.stopped);
       records.push(...scenarioRecords);
       const summary: ScenarioSummary = {
         name,
