@@ -75,7 +75,7 @@ th{background:#eef1f5}td{font-variant-numeric:tabular-nums}
 code{font:.85em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:0 .2em;border-radius:3px}
 pre{background:#1d2330;color:#e8ebf0;padding:.8rem;border-radius:6px;overflow:auto;font-size:.82rem}
 pre code{background:none;color:inherit;padding:0}
-.verdict{display:inline-block;padding:0 .5em;border-radius:99px;font-size:.85em;font-weight:600}
+.verdict{display:inline-block;white-space:nowrap;padding:0 .5em;border-radius:99px;font-size:.85em;font-weight:600}
 .confirmed{background:#c9f2d3;color:#0b5d23}.refuted{background:#f8c9c9;color:#8a1c14}
 .depends{background:#fff1b8;color:#6b5300}.not-run{background:#e3e6ea;color:#4a5263}
 .source{color:#5b6475;font-size:.9rem}.original{color:#5b6475;font-style:italic}

@@ -48,18 +48,14 @@ function transportBlocks(wire: TransportWire): Block[] {
 }
 
 export function wireSections(results: WireResults): Section[] {
-  const e = results.evidence;
-  const evidence: Block = {
+  // What the decoded bytes say, one small table per claim (the verdicts themselves come from the scenarios).
+  const evidence: Block[] = Object.entries(results.evidence).map(([claim, facts]) => ({
     kind: 'table',
-    caption: 'What the decoded bytes say about three claims',
-    head: ['claim', 'fact', 'value'],
-    rows: [
-      ...Object.entries(e['ws-tcp-sse-http']).map(([k, v]) => ['ws-tcp-sse-http', k, formatValue(v)]),
-      ...Object.entries(e['sse-text-only']).map(([k, v]) => ['sse-text-only', k, formatValue(v)]),
-      ...Object.entries(e['sse-base64-costs-bandwidth']).map(([k, v]) => ['sse-base64-costs-bandwidth', k, formatValue(v)]),
-    ],
-  };
-  const blocks: Block[] = [{ kind: 'p', text: results.method }, evidence];
+    caption: `Decoded facts bearing on [${claim}](#claim-${claim})`,
+    head: ['fact', 'value'],
+    rows: Object.entries(facts as Record<string, unknown>).map(([k, v]) => [k, formatValue(v)]),
+  }));
+  const blocks: Block[] = [{ kind: 'p', text: results.method }, ...evidence];
   for (const wire of Object.values(results.transports)) if (wire) blocks.push(...transportBlocks(wire));
   return [{ id: 'wire', title: 'What is on the wire', blocks }];
 }
