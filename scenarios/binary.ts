@@ -21,7 +21,7 @@ import type { CaseContext, CaseSpec, ScenarioSpec } from './harness.ts';
 import { distribution, round } from './measure.ts';
 import type { Observed, ScenarioTransport } from './types.ts';
 
-export const BINARY_SIZES = [16, 256, 4096, 65536] as const;
+const BINARY_SIZES = [16, 256, 4096, 65536] as const;
 const COUNT = 20;
 const WAIT_MS = 15_000;
 

@@ -19,7 +19,7 @@
 import { portOf, sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import type { Observed, ScenarioTransport } from './types.ts';
 
-export const IDLE_MS = 1000;
+const IDLE_MS = 1000;
 const HEARTBEAT_MS = 300;
 const WATCH_MS = 3500;
 

@@ -25,7 +25,7 @@ import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpe
 import { lossAndDuplicates, round, seqsOf } from './measure.ts';
 import type { Observed } from './types.ts';
 
-export const HEARTBEAT_TIMEOUT_MS = 1500;
+const HEARTBEAT_TIMEOUT_MS = 1500;
 const WATCH_MS = 4500;
 const WAIT_MS = 6000;
 

@@ -159,10 +159,6 @@
     handles.delete(name);
   }
 
-  function closeAll() {
-    Array.from(handles.keys()).forEach(close);
-  }
-
   /** A fetch that gives up after timeoutMs: resolves {status} or {error}, never rejects. */
   function probeFetch(url, timeoutMs, init) {
     var started = now();
@@ -358,7 +354,6 @@
     socketIo: socketIo,
     readyState: readyState,
     close: close,
-    closeAll: closeAll,
     probeFetch: probeFetch,
     receiveBinary: receiveBinary,
     pinger: pinger,
