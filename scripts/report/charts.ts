@@ -25,7 +25,8 @@ export interface ChartConfig {
 
 export interface Dataset {
   label: string;
-  data: (number | null)[];
+  /** Values by label, or {x, y} points on a linear x axis. */
+  data: (number | null)[] | { x: number; y: number }[];
   borderColor?: string;
   backgroundColor?: string;
   borderDash?: number[];
@@ -51,7 +52,7 @@ export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: bo
   };
 }
 
-export function series(transport: string, data: (number | null)[], extra: Partial<Dataset> = {}): Dataset {
+export function series(transport: string, data: Dataset['data'], extra: Partial<Dataset> = {}): Dataset {
   const color = COLORS[transport] ?? '#444';
   return { label: LABELS[transport] ?? transport, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
 }

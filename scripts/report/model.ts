@@ -11,7 +11,7 @@ import type { StepResult } from '../load/types.ts';
 import type { ByteRow } from '../wire/types.ts';
 import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
-import { scenarioCharts } from './scenario-charts.ts';
+import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { wireSections } from './wire-sections.ts';
 
@@ -125,7 +125,12 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
     const figures = Object.entries(result.figures ?? {});
     if (figures.length) blocks.push({ kind: 'table', caption: `The figures the verdict was computed from (${result.decidedBy}):`, head: ['figure', 'value'], rows: figures.map(([k, v]) => [k, formatValue(v)]) });
   }
-  for (const chart of charts.filter((c) => c.claims.includes(claim.id))) blocks.push({ kind: 'chart', id: chart.id });
+  // A chart is drawn in the first section that uses it; later sections link back to it.
+  for (const chart of charts.filter((c) => c.claims.includes(claim.id))) {
+    const first = chart.claims[0] === claim.id;
+    blocks.push(first ? { kind: 'chart', id: chart.id } : { kind: 'p', text: `Chart: [${chart.title}](#fig-${chart.id}).` });
+  }
+  for (const table of inputs.scenarios ? scenarioTables(inputs.scenarios) : []) if (table.claims[0] === claim.id) blocks.push(table.block);
   const teaching = claimTeaching(claim.id, inputs);
   blocks.push(...teaching.why);
   const records = (result?.records ?? []).map((id) => ({ id, record: inputs.scenarios?.records.find((r) => r.id === id), step: inputs.load?.steps.find((s) => s.id === id) }));

@@ -1,7 +1,163 @@
-/** Charts built from the scenario records (filled in once the scenario schema settles). */
-import type { ScenariosFile } from '../../scenarios/types.ts';
-import type { ChartSpec } from './charts.ts';
+/**
+ * Charts and matrices built from the scenario records: binary bytes per payload byte, the
+ * reconnection timeline, retry vs measured delay, client-to-server round trips, and the
+ * cross-origin and certificate matrices. Each reads the named records' observed facts only.
+ */
+import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
+import type { ClaimId } from '../claims.ts';
+import { axes, COLORS, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
+import type { Block } from './model.ts';
 
-export function scenarioCharts(_scenarios: ScenariosFile): ChartSpec[] {
-  return [];
+type Facts = { [key: string]: Json };
+const facts = (r: ScenarioRecord | undefined): Facts => r?.observed.facts ?? {};
+const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
+
+function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {
+  return scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
+}
+
+function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
+  const records = observed(scenarios, 'binary').filter((r) => /^(binary|base64)-\d+$/.test(r.case));
+  const sizes = [...new Set(records.map((r) => r.observed.bytes?.payloadPerMessage ?? 0))].sort((a, b) => a - b);
+  if (sizes.length === 0) return null;
+  const ratio = (t: string) => sizes.map((size) => num(facts(records.find((r) => r.transport === t && r.observed.bytes?.payloadPerMessage === size)).wireToPayloadRatio));
+  const datasets: Dataset[] = [
+    series('ws', ratio('ws'), { label: 'WebSocket binary frames' }),
+    series('socketio', ratio('socketio'), { label: 'socket.io binary' }),
+    series('sse', ratio('sse'), { label: 'SSE, base64 in data: lines' }),
+  ];
+  const big = records.find((r) => r.transport === 'sse' && r.observed.bytes?.payloadPerMessage === sizes.at(-1));
+  return {
+    id: 'binary-bytes-per-message',
+    title: 'Bytes on the wire per byte of binary payload',
+    caption: `Random payloads sent 20 times each, bytes counted on the server's socket. base64 settles at 4/3 plus the SSE field and chunk framing (${num(facts(big).wireToPayloadRatio) ?? '?'} at ${sizes.at(-1)} B); WebSocket frames approach 1.0; socket.io pays a placeholder packet per message, which dominates small payloads.`,
+    claims: ['sse-base64-costs-bandwidth', 'sse-text-only'],
+    config: { type: 'line', data: { labels: sizes.map((s) => (s >= 1024 ? `${s / 1024} KiB` : `${s} B`)), datasets }, options: axes('payload per message', 'wire bytes ÷ payload bytes (log scale)', { logY: true }) },
+  };
+}
+
+/** Cumulative quotes received against time since the drop, from the page's quote events. */
+function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[] {
+  const drop = num(facts(record).dropAtMs);
+  if (!record || drop === null) return [];
+  const quotes = (record.observed.events ?? []).filter((e) => e.type === 'quote' || e.type === 'message');
+  return quotes.map((e, i) => ({ x: Number((e.t - drop).toFixed(1)), y: i + 1 }));
+}
+
+function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
+  const records = observed(scenarios, 'reconnect');
+  const find = (id: string) => records.find((r) => r.id === id);
+  const lines: [string, string, ScenarioRecord | undefined, Partial<Dataset>][] = [
+    ['sse', 'SSE (retry: 500), native EventSource', find('reconnect/sse/retry-500-destroy'), {}],
+    ['ws', 'raw WebSocket, no reconnect code', find('reconnect/ws/destroy'), { borderDash: [2, 3] }],
+    ['ws', 'raw WebSocket + hand-written resume', find('reconnect/ws/hand-written-resume'), {}],
+    ['socketio', 'socket.io with state recovery', find('reconnect/socketio/destroy'), {}],
+  ];
+  const datasets = lines.filter(([, , r]) => timeline(r).length > 0).map(([t, label, r, extra]) => series(t, timeline(r), { label, pointRadius: 2, ...extra }));
+  const charts: ChartSpec[] = [];
+  if (datasets.length > 0) {
+    charts.push({
+      id: 'reconnect-timeline',
+      title: 'Quotes received around a dropped connection',
+      caption: 'The server destroys the socket at 0 ms while quotes keep coming. Native EventSource and socket.io come back by themselves and catch up on what they missed; a raw WebSocket stays closed unless the page carries its own reconnect-and-resume code.',
+      claims: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect', 'sse-event-ids-resume'],
+      config: { type: 'line', data: { labels: [], datasets }, options: { ...axes('ms since the drop', 'quotes received (cumulative)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms since the drop' } }, y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } } } } },
+    });
+  }
+  const retries = records.filter((r) => r.transport === 'sse' && /^retry-.*-destroy$/.test(r.case));
+  if (retries.length > 0) {
+    charts.push({
+      id: 'sse-retry-vs-delay',
+      title: 'SSE: the retry: value vs the measured reconnection delay',
+      caption: "Chromium waits the stream's last `retry:` value before reconnecting; with none sent it uses its own default. Measured from the drop to the server seeing the new request.",
+      claims: ['sse-auto-reconnect'],
+      config: {
+        type: 'bar',
+        data: {
+          labels: retries.map((r) => (facts(r).retryMs === null ? 'none sent' : `retry: ${facts(r).retryMs}`)),
+          datasets: [
+            { label: 'retry: sent (ms)', data: retries.map((r) => num(facts(r).retryMs)), backgroundColor: '#9ecae1' },
+            { label: 'measured delay (ms)', data: retries.map((r) => num(facts(r).reconnectDelayMs)), backgroundColor: COLORS.sse },
+          ],
+        },
+        options: axes('retry setting', 'ms'),
+      },
+    });
+  }
+  return charts;
+}
+
+function directionChart(scenarios: ScenariosFile): ChartSpec | null {
+  const records = observed(scenarios, 'direction').filter((r) => r.case === 'round-trips');
+  if (records.length === 0) return null;
+  const rtt = (r: ScenarioRecord, k: string) => num((facts(r).rttMs as Facts | undefined)?.[k]);
+  const labels = records.map((r) => `${LABELS[r.transport]} (${String(facts(r).upstream ?? '')})`);
+  return {
+    id: 'direction-round-trip',
+    title: 'Client-to-server round trips from the page',
+    caption: `Sequential round trips in Chromium (${records[0]!.observed.counts?.samples ?? '?'} samples each after a warm-up). SSE has no upstream: each ping is a fetch POST on another connection, with ${records.map((r) => `${LABELS[r.transport]} ${r.observed.bytes?.perRoundTrip ?? '?'} B`).join(', ')} on the wire per round trip.`,
+    claims: ['sse-one-way'],
+    config: {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          { label: 'p50', data: records.map((r) => rtt(r, 'p50')), backgroundColor: '#c6dbef' },
+          { label: 'p90', data: records.map((r) => rtt(r, 'p90')), backgroundColor: '#6baed6' },
+          { label: 'p99', data: records.map((r) => rtt(r, 'p99')), backgroundColor: '#2171b5' },
+        ],
+      },
+      options: axes('transport (upstream method)', 'round trip (ms)'),
+    },
+  };
+}
+
+export function scenarioCharts(scenarios: ScenariosFile): ChartSpec[] {
+  return [binaryChart(scenarios), ...reconnectCharts(scenarios), directionChart(scenarios)].filter((c): c is ChartSpec => c !== null);
+}
+
+const yesNo = (v: Json | undefined) => (v === true ? 'yes' : v === false ? 'no' : v === null || v === undefined ? null : String(v));
+const caseName = (r: ScenarioRecord) => r.case.replace(/-/g, ' ');
+
+/** The cross-origin and certificate matrices, placed in the sections of the claims they bear on. */
+export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; block: Block }[] {
+  const tables: { claims: ClaimId[]; block: Block }[] = [];
+  const cross = observed(scenarios, 'cross-origin');
+  if (cross.length > 0) {
+    tables.push({
+      claims: ['sse-needs-cors-headers', 'ws-ignores-cross-origin', 'seed-credentials-with-wildcard-cors'],
+      block: {
+        kind: 'table',
+        caption: 'Cross-origin matrix: page and server on different origins, in Chromium',
+        head: ['transport', 'case', 'server', 'client', 'delivered / opened', 'readyState', 'cookie sent', 'retried'],
+        rows: cross.map((r) => {
+          const f = facts(r);
+          const server = r.setup.cors !== undefined ? `CORS: ${String(r.setup.cors)}` : String(r.setup.server ?? '');
+          const client = r.setup.withCredentials !== undefined ? `withCredentials: ${String(r.setup.withCredentials)}${r.setup.client ? ` (${String(r.setup.client)})` : ''}` : r.setup.transports ? `transports: ${JSON.stringify(r.setup.transports)}` : '';
+          return [LABELS[r.transport]!, caseName(r), server, client, yesNo(f.delivered ?? f.opened ?? f.connected), r.observed.readyState ?? null, yesNo(f.cookieSent ?? f.cookieSeen), yesNo(f.retried ?? (num(r.observed.counts?.reconnectAttempts) ? true : undefined))];
+        }),
+      },
+    });
+  }
+  const certs = observed(scenarios, 'self-signed');
+  if (certs.length > 0) {
+    const settings = [...new Set(certs.map((r) => r.case))];
+    const cell = (t: string, kase: string) => {
+      const r = certs.find((c) => c.transport === t && c.case === kase);
+      if (!r) return null;
+      const f = facts(r);
+      const opened = f.opened ?? f.openedWithoutNewCode;
+      return `${opened === true ? 'open' : 'refused'}${r.observed.readyState !== undefined && r.observed.readyState !== null ? ` (readyState ${r.observed.readyState})` : ''}`;
+    };
+    tables.push({
+      claims: ['ws-rejects-self-signed-sse-accepts'],
+      block: {
+        kind: 'table',
+        caption: 'Certificate matrix: the same certificate and setting for each transport (Chromium rows first, then Node clients)',
+        head: ['setting', 'SSE', 'WebSocket', 'socket.io'],
+        rows: settings.map((s) => [s.replace(/-/g, ' '), cell('sse', s), cell('ws', s), cell('socketio', s)]),
+      },
+    });
+  }
+  return tables;
 }

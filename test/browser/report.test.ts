@@ -1,0 +1,81 @@
+/**
+ * The report generator on the committed example results: the HTML holds every claim id and its
+ * verdict; Chromium opens it from disk with no console errors, no network request, and every
+ * chart canvas drawn (non-blank pixels); report.md carries the same verdicts as claims.json.
+ */
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, launchChromium } from '../../scenarios/browser.ts';
+import { CLAIMS, writeClaims, type ClaimsFile } from '../../scripts/claims.ts';
+import type { LoadResults } from '../../scripts/load/types.ts';
+import { buildReport, type ReportOutput } from '../../scripts/report/build.ts';
+import { ROOT } from '../../scripts/spawn-server.ts';
+
+const FIXTURES = { 'claims.json': 'example-claims.json', 'scenarios.json': 'example-scenarios.json', 'load.json': 'example-load.json', 'wire.json': 'example-wire.json' };
+
+describe('report', () => {
+  let dir: string;
+  let out: ReportOutput;
+  let claims: ClaimsFile;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lab-report-'));
+    for (const [name, fixture] of Object.entries(FIXTURES)) await copyFile(join(ROOT, 'test/fixtures', fixture), join(dir, name));
+    // As in a real run: the scenarios write their verdicts, then the load runner adds its own.
+    const load = JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) as LoadResults;
+    await writeClaims([load.claim], join(dir, 'claims.json'));
+    claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as ClaimsFile;
+    out = await buildReport({ resultsDir: dir, outDir: dir, png: false });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names every claim and its verdict, and the Markdown agrees with claims.json', async () => {
+    const html = await readFile(out.html, 'utf8');
+    const markdown = await readFile(out.markdown, 'utf8');
+    expect(out.missing).toEqual([]);
+    for (const claim of CLAIMS) {
+      const verdict = claims.claims[claim.id]?.verdict;
+      expect(verdict, claim.id).toBeDefined();
+      expect(html).toContain(`id="claim-${claim.id}"`);
+      const section = html.slice(html.indexOf(`id="claim-${claim.id}"`));
+      expect(section).toMatch(new RegExp(`^[^]*?<span class="verdict ${verdict}">`));
+      const row = markdown.split('\n').find((line) => line.includes(`#claim-${claim.id})`));
+      expect(row, claim.id).toContain(`| **${verdict}** |`);
+    }
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/cdn/);
+  });
+
+  it.skipIf(!findChromium())('opens offline in Chromium with no errors, no requests, and every chart drawn', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('pageerror', (e) => problems.push(String(e)));
+      page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
+      await page.route((url) => url.protocol !== 'file:', (route) => route.abort());
+      await page.goto(pathToFileURL(out.html).href);
+      await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
+      const canvases = await page.$$eval('canvas', (list) =>
+        list.map((canvas) => {
+          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          let painted = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+          return { id: canvas.id, painted };
+        }),
+      );
+      expect(canvases.length).toBe(out.model.charts.length);
+      expect(canvases.length).toBeGreaterThan(0);
+      for (const c of canvases) expect(c.painted, c.id).toBeGreaterThan(100);
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
