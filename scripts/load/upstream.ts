@@ -8,7 +8,8 @@
  */
 import { NO_SAMPLES } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
-import { AbortedError, StatsProbe, type Children } from './processes.ts';
+import type { SpawnedServer } from '../spawn-server.ts';
+import { AbortedError, StatsProbe, type Children, type WorkerHandle } from './processes.ts';
 import { serverArgs } from './step.ts';
 import type { UpstreamResult } from './types.ts';
 
@@ -39,10 +40,13 @@ export async function runUpstream(transport: UpstreamTransport, ctx: { options: 
     serverCpuMsPer1kRequests: null,
     generator: { cores: null, clientBound: false },
   };
-  const server = await children.server(transport, serverArgs({ rate: options.rate, padding: 0, clients: connections }, options));
-  const worker = children.worker();
-  const probe = new StatsProbe(server.ready.stats);
+  let server: SpawnedServer | undefined;
+  let worker: WorkerHandle | undefined;
+  let probe: StatsProbe | undefined;
   try {
+    server = await children.server(transport, serverArgs({ rate: options.rate, padding: 0, clients: connections }, options));
+    worker = children.worker();
+    probe = new StatsProbe(server.ready.stats);
     worker.send({ type: 'upstream', transport, url: server.ready.url, connections, warmupS: options.warmup, durationS: options.upstreamDuration, timeoutMs: options.connectTimeoutMs });
     const budget = (options.warmup + options.upstreamDuration) * 1000 + options.connectTimeoutMs * Math.ceil(connections / 100) + 30_000;
     await worker.next('armed', budget, signal);
@@ -67,9 +71,8 @@ export async function runUpstream(transport: UpstreamTransport, ctx: { options: 
     if (error instanceof AbortedError) throw error;
     result.error = (error as Error).message;
   } finally {
-    probe.close();
-    await children.stopWorker(worker);
-    await children.stopServer(server);
+    probe?.close();
+    await Promise.all([worker && children.stopWorker(worker), server && children.stopServer(server)]);
   }
   return result;
 }
