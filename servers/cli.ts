@@ -1,7 +1,7 @@
 /**
  * npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls]
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
- *   [--heartbeat MS|off] [--retry MS|off]
+ *   [--heartbeat MS|off] [--retry MS|off] [--express-stream]
  *
  * Starts one transport alone in this process and prints exactly one JSON line on stdout once
  * listening: {"transport","url","stats","pid"} (plus "spki" with --tls). SIGTERM/SIGINT close
@@ -13,7 +13,7 @@ import { LabError } from './errors.ts';
 import { startServer, type RunningServer } from './index.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off]';
+const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream]';
 
 /** --heartbeat / --retry take milliseconds or `off` (null: no heartbeat, no retry line). */
 function msOrOff(name: string, raw: string | undefined): number | null | undefined {
@@ -35,6 +35,7 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
       'max-connections': { type: 'string' },
       heartbeat: { type: 'string' },
       retry: { type: 'string' },
+      'express-stream': { type: 'boolean' },
     },
   });
   const transport = positionals[0] as Transport;
@@ -51,6 +52,7 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
     maxConnections: numberFlag('max-connections', values['max-connections']),
     heartbeatMs: msOrOff('heartbeat', values.heartbeat),
     retryMs: msOrOff('retry', values.retry),
+    expressStream: values['express-stream'],
   };
   // --allow-origin adds to the defaults (the demo page's origin) rather than replacing them.
   if (values['allow-origin']) options.allowOrigins = [...SERVER_DEFAULTS.allowOrigins, ...values['allow-origin']];

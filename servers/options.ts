@@ -28,6 +28,8 @@ export interface ServerOptions extends FeedOptions {
   heartbeatMs: number | null;
   /** SSE `retry:` sent on connect, ms; `null` sends none (the browser's default applies). Default `3000`. */
   retryMs: number | null;
+  /** SSE only: serve GET /sse through express like article A, instead of node:http in front of it. Default `false`. */
+  expressStream: boolean;
   /** Share one feed between servers (the demo does); by default each server makes its own and starts it. */
   feed?: QuoteFeed;
 }
@@ -43,6 +45,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   maxPayloadBytes: 64 * 1024,
   heartbeatMs: 15000,
   retryMs: 3000,
+  expressStream: false,
 };
 
 function check(ok: boolean, name: string, value: unknown, hint: string): void {

@@ -58,8 +58,8 @@ describe('SSE CORS allowlist', () => {
     await res.body?.cancel();
   });
 
-  it('refuses a disallowed Origin with 403 and counts it', async () => {
-    await open('sse');
+  it.each([false, true])('refuses a disallowed Origin with 403 and counts it (expressStream %s)', async (expressStream) => {
+    await open('sse', { expressStream });
     const res = await fetch(server.url, { headers: { Origin: EVIL } });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

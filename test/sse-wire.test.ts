@@ -73,8 +73,11 @@ describe('SSE on the wire', () => {
     expect(req.header('access-control-allow-origin')).toBeUndefined(); // no Origin sent: not a CORS request
   });
 
-  it('writes retry first, then id / event / data lines ended by a blank line', async () => {
-    await open();
+  it.each([
+    ['on node:http (default)', false],
+    ['through express (--express-stream)', true],
+  ])('writes retry first, then id / event / data lines ended by a blank line, %s', async (_how, expressStream) => {
+    await open({ expressStream });
     const req = request();
     await waitFor(() => server.stats.connections === 1, 'the stream to open');
     const frames = [server.feed.publish(), server.feed.publish()];
