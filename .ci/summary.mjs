@@ -10,7 +10,10 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) + report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+// A file can fail outside any test (an import error, a failing beforeAll): its tests then show as
+// skipped or not at all, so such a file counts as one failure of its own.
+const failedFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')).length;
+const failed = report.numFailedTests + failedFiles;
 const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || report.numPassedTests === 0 ? 1 : 0;

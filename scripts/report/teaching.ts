@@ -78,7 +78,7 @@ function codeFor(id: ClaimId): Block[] {
     case 'sse-base64-costs-bandwidth':
       return [code('servers/sse.ts', /function sseEvent/, /^\}/), code('servers/ws.ts', /Bytes made once per quote/, /else client\.ws\.send/)];
     case 'sse-simpler':
-      return [code('servers/sse.ts', /app\.get\('\/sse'/, /^\s{2}\}\);/, 40)];
+      return [code('servers/sse.ts', /function stream\(req/, /^\s{2}\}$/, 40)];
     case 'sse-auto-reconnect':
     case 'ws-needs-library-to-reconnect':
       return [code('clients/ws.ts', /#scheduleReconnect\(\): void/, /^\s{2}\}$/), code('servers/demo/index.html', /Raw WebSocket: no reconnection/, /open\(\);/)];
@@ -89,7 +89,7 @@ function codeFor(id: ClaimId): Block[] {
       return [code('servers/sse.ts', /const detach = attachFeed/, /\}\);/), code('servers/ws.ts', /const detach = attachFeed/, /\}\);/)];
     case 'sse-needs-cors-headers':
     case 'seed-credentials-with-wildcard-cors':
-      return [code('servers/sse.ts', /function corsAllowlist/, /^\}/)];
+      return [code('servers/sse.ts', /function checkCors/, /^\}/)];
     case 'ws-rejects-self-signed-sse-accepts':
       return [code('clients/sse.ts', /const dispatcher = options\.ca/, /this\.#fetch =/)];
     case 'sse-heartbeat-comments-needed':
