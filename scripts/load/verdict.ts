@@ -66,8 +66,8 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (idle twin subtracted)' : 'server CPU per 1,000 deliveries';
   const sentences = [
     `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
-    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ?? 'not comparable'} within ${pct}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
-    `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ?? 'not comparable'});`,
+    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ? `ws ${heapSays}; a ratio within ${pct} of 1 counts as similar` : 'not comparable'}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
+    `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : 'not comparable'});`,
     `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
   ];
   if (socketio) sentences.push(`socket.io at the same N: ${fmt(socketio.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(socketio.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ${fmt(socketio.server.bytesPerDelivery)} B per quote.`);
