@@ -35,21 +35,30 @@ async function readCached(dir: string): Promise<{ cert: string; key: string } | 
   }
 }
 
-async function makeCertificate(dir: string): Promise<void> {
+/**
+ * A fresh self-signed certificate for localhost and 127.0.0.1 (and ::1). `ca: true` marks it as its
+ * own CA, so it can be trusted as one (Node's `ca` option, NODE_EXTRA_CA_CERTS).
+ */
+export async function generateSelfSigned(options: { days: number; ca: boolean }): Promise<{ cert: string; key: string }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 365 * 86400_000),
+    notAfterDate: new Date(Date.now() + options.days * 86400_000),
     extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+      { name: 'basicConstraints', cA: options.ca },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: options.ca },
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
     ],
   });
-  await writeFile(`${dir}key.pem`, pems.private, { mode: 0o600 });
-  await writeFile(`${dir}cert.pem`, pems.cert);
+  return { cert: pems.cert, key: pems.private };
+}
+
+async function makeCertificate(dir: string): Promise<void> {
+  const { cert, key } = await generateSelfSigned({ days: 365, ca: true });
+  await writeFile(`${dir}key.pem`, key, { mode: 0o600 });
+  await writeFile(`${dir}cert.pem`, cert);
 }
 
 /**

@@ -25,23 +25,3 @@ export function excerpt(file: string, start: RegExp, end: RegExp, max = 30): Exc
   while (to < lines.length - 1 && to - from < max - 1 && !end.test(lines[to]!)) to++;
   return { file, line: from + 1, code: lines.slice(from, to + 1).join('\n') };
 }
-
-/** Non-blank, non-comment lines of a file: a rough, reproducible size of an implementation. */
-export function codeLines(file: string): number {
-  let inBlock = false;
-  let count = 0;
-  for (const raw of readFileSync(`${ROOT}${file}`, 'utf8').split('\n')) {
-    const line = raw.trim();
-    if (inBlock) {
-      if (line.includes('*/')) inBlock = false;
-      continue;
-    }
-    if (line.startsWith('/*')) {
-      inBlock = !line.includes('*/');
-      continue;
-    }
-    if (line === '' || line.startsWith('//')) continue;
-    count++;
-  }
-  return count;
-}
