@@ -261,15 +261,17 @@ export function summarizeRamps(steps: readonly StepResult[], transports: readonl
     const ordered = steps.filter((s) => s.phase === phase && s.transport === transport);
     let best: StepResult | null = null;
     let stoppedBy = ordered.length === 0 ? 'not run' : 'the last step passed: the figure is a lower bound';
+    let limitFound = false;
     for (const step of ordered) {
       const reason = failReason(step, options.latencyLimitMs);
       if (reason) {
         stoppedBy = reason;
+        limitFound = step.status === 'loss' || step.status === 'slow' || step.status === 'saturated';
         break;
       }
       best = step;
     }
-    return { best, stoppedBy, ids: ordered.map((s) => s.id) };
+    return { best, stoppedBy, limitFound, ids: ordered.map((s) => s.id) };
   };
   const floorRamp = highest('ramp', 'tcp').best;
   const floorClients = highest('clients', 'tcp').best;
@@ -285,6 +287,8 @@ export function summarizeRamps(steps: readonly StepResult[], transports: readonl
       highestRate: ramp.best?.rate ?? null,
       highestDeliveriesPerSecond: dps,
       ratioToTcp: dps !== null && floorDps ? round(dps / floorDps) : null,
+      limitFound: ramp.limitFound,
+      serverCoresAtHighest: ramp.best?.server.cores ?? null,
       stoppedBy: ramp.stoppedBy,
       highestClients: sweep.best?.clients ?? null,
       highestClientsRatioToTcp: sweep.best && floorClients ? round(sweep.best.clients / floorClients.clients) : null,
@@ -321,4 +325,14 @@ export function summarizeMemory(steps: readonly StepResult[], transports: readon
       heapPerConnectionRange: per.length ? [Math.min(...per), Math.max(...per)] : null,
     };
   });
+}
+
+/**
+ * The ramp's ratio to the TCP floor, only where it compares transports: both ramps ended at a limit
+ * of their server. Where either ended at the generator (or the top of the ramp), both figures are
+ * lower bounds and their ratio says nothing; null then.
+ */
+export function comparableRatio(ramp: RampSummary, ramps: readonly RampSummary[]): number | null {
+  const floor = ramps.find((r) => r.transport === 'tcp');
+  return ramp.limitFound && floor?.limitFound ? ramp.ratioToTcp : null;
 }

@@ -2,6 +2,7 @@
  * What a person watching sees: a progress bar per step on stderr (redrawn in place on a
  * terminal, one line per phase change otherwise) and summary tables of the results on stdout.
  */
+import { comparableRatio } from './aggregate.ts';
 import type { StepProgress } from './step.ts';
 import type { LoadResults, StepResult } from './types.ts';
 
@@ -78,8 +79,8 @@ export function summaryTable(results: LoadResults): string {
     ]),
   );
   const ramp = table(
-    ['transport', 'ramp N', 'max rate', 'max deliv/s', 'x TCP', 'max N', 'stopped by (ramp)'],
-    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), num(r.highestDeliveriesPerSecond), num(r.ratioToTcp, 2), num(r.highestClients), r.stoppedBy]),
+    ['transport', 'ramp N', 'max rate', 'max deliv/s', 'server cores', 'x TCP', 'max N', 'stopped by (ramp)'],
+    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`, num(r.serverCoresAtHighest, 2), num(comparableRatio(r, results.ramp), 2), num(r.highestClients), r.stoppedBy]),
   );
   const memory = table(
     ['transport', 'steps (N)', 'heap B/conn (slope)', 'rss B/conn (slope)', 'fixed heap KB', 'heap B/conn per step (min..max)'],
@@ -90,7 +91,7 @@ export function summaryTable(results: LoadResults): string {
     results.upstream.map((u) => [u.transport, u.method, String(u.connections), num(u.requestsPerSecond), num(u.latencyMs.p50, 2), num(u.latencyMs.p99, 2), num(u.latencyMs.max, 1), String(u.errors), num(u.serverCpuMsPer1kRequests, 2), num(u.generator.cores, 2), u.status]),
   );
   const parts = [`Steps (latency = receive time - quote.ts; memory per connection vs an idle twin after forced GC)\n${steps}`];
-  if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound)\n${ramp}`);
+  if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, the server limit was not reached; x TCP only where both limits were found)\n${ramp}`);
   parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
   if (results.skipped.length) parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);

@@ -207,6 +207,14 @@ export interface RampSummary {
   highestDeliveriesPerSecond: number | null;
   /** highestDeliveriesPerSecond / the TCP floor's; `null` without a floor or when either was not reached cleanly. */
   ratioToTcp: number | null;
+  /**
+   * The ramp ended at a limit of the server (loss, slow, saturated, failed); false when the generator
+   * gave out first (client-bound) or the last step passed: then highestDeliveriesPerSecond is only a
+   * lower bound, and ratioToTcp compares bounds, not transports.
+   */
+  limitFound: boolean;
+  /** Server CPU, in cores, during the highest passing ramp step: its headroom there. */
+  serverCoresAtHighest: number | null;
   /** Why the ramp ended: the first failing step's reason, or "max rate reached" (then the figure is a lower bound). */
   stoppedBy: string;
   /** Largest N of the client sweep with status ok. */
