@@ -3,7 +3,7 @@
  * and the chart PNGs into results/reference/, and writes the verdict table and the key charts
  * into the README between its `verdicts` markers.
  */
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from './spawn-server.ts';
 import { buildReport } from './report/build.ts';
@@ -12,13 +12,14 @@ import { verdictTable } from './report/markdown.ts';
 const RESULTS = join(ROOT, 'results');
 const REFERENCE = join(RESULTS, 'reference');
 /** The charts the README shows, when the run has them. */
-const README_CHARTS = ['memory-per-connection', 'cpu-per-1k-deliveries', 'latency-vs-clients', 'binary-bytes-per-message', 'reconnect-timeline', 'ramp-ratio-to-tcp'];
+const README_CHARTS = ['memory-per-connection', 'cpu-per-1k-deliveries', 'latency-vs-clients', 'binary-bytes-per-message', 'reconnect-timeline', 'ramp-highest-deliveries'];
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
   for (const name of ['claims.json', 'scenarios.json', 'load.json', 'wire.json']) {
     await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
   }
+  await rm(join(REFERENCE, 'charts'), { recursive: true, force: true }); // no PNG of a chart that no longer exists
   const out = await buildReport({ resultsDir: REFERENCE, outDir: REFERENCE, png: true });
   const meta = JSON.parse(await readFile(join(REFERENCE, 'load.json'), 'utf8').catch(() => '{}')) as { meta?: { machine: { cpus: number; cpuModel: string; memoryGiB: number }; node: string; commit: string; date: string } };
   const pngs = new Set(await readdir(join(REFERENCE, 'charts')).catch(() => [] as string[]));

@@ -4,6 +4,7 @@
  * and a caption that says what to notice.
  */
 import type { ClaimId } from '../claims.ts';
+import { comparableRatio } from '../load/aggregate.ts';
 import type { LoadResults, StepResult } from '../load/types.ts';
 
 export interface ChartSpec {
@@ -108,7 +109,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     charts.push({
       id: 'cpu-per-1k-deliveries',
       title: 'Server CPU per 1,000 deliveries',
-      caption: 'Server CPU time over the window minus its idle twin, per 1,000 quotes delivered. Steadier than a breaking point on a shared 2-core machine; lower is cheaper.',
+      caption: `Server CPU time over the window minus its idle twin, per 1,000 quotes delivered; lower is cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per transport. The smallest step is dominated by fixed costs and noise; read the larger ones.`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -122,30 +123,43 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
   const pads = [...new Set(payload.steps.map((s) => s.padding))].sort((a, b) => a - b);
   if (pads.length > 0) {
     const byPad = (t: string, p: number) => payload.steps.find((s) => s.transport === t && s.padding === p);
+    const floor = (p: number) => byPad('tcp', p)?.server.bytesPerDelivery ?? null;
+    const beyond = (t: string, p: number) => {
+      const bytes = byPad(t, p)?.server.bytesPerDelivery ?? null;
+      return bytes === null || floor(p) === null ? null : round(bytes - floor(p)!, 1);
+    };
+    const transports = payload.transports.filter((t) => t !== 'tcp');
     charts.push({
       id: 'bytes-per-delivery',
-      title: 'Bytes on the wire per delivered quote (JSON)',
-      caption: 'Server socket bytes written per quote delivered, by padding added to the ~70-byte JSON quote. The gap between transports is their framing per message; it stays the same number of bytes as the payload grows.',
+      title: 'Framing bytes per delivered quote, beyond the raw-TCP floor',
+      caption: `Server socket bytes written per quote delivered, minus the TCP floor's (the JSON quote plus one newline: ${pads.map((p) => `${floor(p) ?? '?'} B at +${p} B`).join(', ')}). What is left is each protocol's framing per message; compare the groups to see whether it grows with the payload.`,
       claims: ['ws-heavier-than-sse', 'sse-base64-costs-bandwidth'],
       config: {
-        type: 'line',
-        data: { labels: pads, datasets: payload.transports.map((t) => series(t, pads.map((p) => round(byPad(t, p)?.server.bytesPerDelivery, 1)))) },
-        options: axes('padding added to each quote (bytes)', 'bytes written per delivery (log scale)', { logY: true }),
+        type: 'bar',
+        data: { labels: pads.map((p) => `+${p} B padding`), datasets: transports.map((t) => series(t, pads.map((p) => beyond(t, p)))) },
+        options: axes('padding added to each ~70-byte JSON quote', 'bytes per delivery beyond raw TCP'),
       },
     });
   }
 
-  const ramps = load.ramp.filter((r) => r.transport !== 'tcp');
-  if (ramps.length > 0) {
+  if (load.ramp.some((r) => r.highestDeliveriesPerSecond !== null)) {
+    const ramps = load.ramp;
+    const bounds = ramps.filter((r) => !r.limitFound).map((r) => LABELS[r.transport]);
+    const cores = ramps.map((r) => `${LABELS[r.transport]} ${r.serverCoresAtHighest ?? '?'}`).join(', ');
+    const found = ramps.filter((r) => comparableRatio(r, ramps) !== null);
     charts.push({
-      id: 'ramp-ratio-to-tcp',
-      title: 'Highest sustained deliveries/s, as a share of the raw-TCP floor',
-      caption: `The rate ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ms or a quote is lost. 1.0 would match raw TCP measured in the same run.`,
+      id: 'ramp-highest-deliveries',
+      title: 'Highest sustained deliveries/s in the rate ramp',
+      caption: `The ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ${
+        bounds.length === ramps.length
+          ? `Every ramp here ended at the generator or the top of the ramp, not at a server limit, so every bar is a lower bound and the bars compare the generator's cost per transport more than the servers. Server CPU at the highest passing step (cores): ${cores}.`
+          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor where both limits were found: ${found.map((r) => `${LABELS[r.transport]} ${comparableRatio(r, ramps)}`).join(', ') || 'none'}. Server CPU at the highest passing step (cores): ${cores}.`
+      }`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
-        data: { labels: ramps.map((r) => LABELS[r.transport]!), datasets: [{ label: 'ratio to TCP floor', data: ramps.map((r) => round(r.ratioToTcp)), backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string }] },
-        options: axes('transport', 'highest deliveries/s ÷ TCP floor'),
+        data: { labels: ramps.map((r) => `${LABELS[r.transport]}${r.limitFound ? '' : ' (lower bound)'}`), datasets: [{ label: 'deliveries/s at the highest passing step', data: ramps.map((r) => r.highestDeliveriesPerSecond), backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string }] },
+        options: axes('transport', 'deliveries per second'),
       },
     });
   }

@@ -36,12 +36,20 @@ function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
   };
 }
 
-/** Cumulative quotes received against time since the drop, from the page's quote events. */
+/**
+ * Cumulative quotes received against time since the page saw the connection go (its first close
+ * or error event): the same anchor for every transport, read from the page's own events.
+ */
 function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[] {
-  const drop = num(facts(record).dropAtMs);
-  if (!record || drop === null) return [];
-  const quotes = (record.observed.events ?? []).filter((e) => e.type === 'quote' || e.type === 'message');
-  return quotes.map((e, i) => ({ x: Number((e.t - drop).toFixed(1)), y: i + 1 }));
+  const events = record?.observed.events ?? [];
+  const lost = events.find((e) => e.type === 'close' || e.type === 'error');
+  if (!lost) return [];
+  const quotes = events.filter((e) => e.type === 'quote' || e.type === 'message');
+  const points = quotes.map((e, i) => ({ x: Number((e.t - lost.t).toFixed(1)), y: i + 1 }));
+  // A case that watched for a reconnect that never came: the count stays flat to the end of the watch.
+  const watched = num(facts(record).watchedMs);
+  if (watched !== null && (points.at(-1)?.x ?? 0) < watched) points.push({ x: watched, y: quotes.length });
+  return points;
 }
 
 function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
@@ -59,9 +67,9 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
     charts.push({
       id: 'reconnect-timeline',
       title: 'Quotes received around a dropped connection',
-      caption: 'The server destroys the socket at 0 ms while quotes keep coming. Native EventSource and socket.io come back by themselves and catch up on what they missed; a raw WebSocket stays closed unless the page carries its own reconnect-and-resume code.',
+      caption: 'The server destroys the socket while quotes keep being published; 0 ms is when the page saw the connection go (its close or error event). Read each line for a second rise: a transport that came back and caught up on what it missed climbs again, one that stayed closed stays flat.',
       claims: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect', 'sse-event-ids-resume'],
-      config: { type: 'line', data: { labels: [], datasets }, options: { ...axes('ms since the drop', 'quotes received (cumulative)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms since the drop' } }, y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } } } } },
+      config: { type: 'line', data: { labels: [], datasets }, options: { ...axes('ms since the page saw the drop', 'quotes received (cumulative)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } }, y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } } } } },
     });
   }
   const retries = records.filter((r) => r.transport === 'sse' && /^retry-.*-destroy$/.test(r.case));
