@@ -30,7 +30,8 @@ function table(head: string[], rows: (string | number | null)[][]): string {
     const match = /^\{(confirmed|refuted|depends|not-run)\}$/.exec(String(v));
     return match ? badge(match[1]!) : prose(String(v));
   };
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  const thead = head.some((h) => h !== '') ? `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : '';
+  return `<table>${thead}<tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }

@@ -5,6 +5,7 @@
  */
 import type { ClaimId } from '../claims.ts';
 import { excerpt } from './code.ts';
+import type { LoadResults } from '../load/types.ts';
 import type { ReportInputs } from './inputs.ts';
 import type { Block, Section } from './model.ts';
 
@@ -112,6 +113,16 @@ function scenarioEvidence(inputs: ReportInputs, match: (scenario: string, kase: 
   return [{ kind: 'table', caption, head: ['record', 'status', 'title'], rows: records.map((r) => [`\`${r.id}\``, r.status, r.title]) }];
 }
 
+/** How many samples the load figures rest on, and their spread across the sweep's larger steps. */
+function loadSpread(load: LoadResults): string {
+  const big = load.steps.filter((s) => s.phase === 'clients' && s.status === 'ok' && s.clients >= 1000);
+  const ranges = load.options.transports.map((t) => {
+    const heaps = big.filter((s) => s.transport === t).map((s) => s.server.perConnection.heapBytes).filter((h): h is number => h !== null);
+    return heaps.length ? `${t} ${Math.min(...heaps)}–${Math.max(...heaps)} B over ${heaps.length} steps` : `${t} no step`;
+  });
+  return `Each load step ran once in this run (${load.steps.length} steps in ${load.elapsedS.toFixed(0)} s, profile ${load.profile}); latency percentiles come from every delivery of the step's window. Spread of heap per connection across the client sweep's steps at 1,000 clients and more: ${ranges.join('; ')}.`;
+}
+
 /** What users hit that the claims do not cover (FACTS.md, "What users hit most"). */
 export function extraSections(inputs: ReportInputs): Section[] {
   const load = inputs.load;
@@ -153,7 +164,7 @@ export function extraSections(inputs: ReportInputs): Section[] {
       id: 'method',
       title: 'Method and limitations',
       blocks: [
-        ...(load ? [p('Load runner method:'), { kind: 'list' as const, items: load.method }] : []),
+        ...(load ? [p('Load runner method:'), { kind: 'list' as const, items: load.method }, p(loadSpread(load))] : []),
         {
           kind: 'list',
           items: [
