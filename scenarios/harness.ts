@@ -44,6 +44,8 @@ const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>lab scenario</tit
 /** Records keep at most this many events and requests, so one noisy case cannot bloat the results file. */
 const MAX_EVENTS = 200;
 const MAX_REQUESTS = 50;
+/** A case that runs longer than this becomes a not-run record (the longest cases take about 15 s). */
+export const CASE_TIMEOUT_MS = 60_000;
 
 export interface CaseSpec {
   transport: ScenarioTransport;
@@ -249,19 +251,20 @@ export class Harness {
   }
 
   /**
-   * Runs the cases (all, or those `keep` selects) of one scenario; browser cases become not-run
-   * records without a browser. Stops between cases once `stopped()` is true (Ctrl-C).
+   * Runs the cases of one scenario; browser cases become not-run records without a browser.
+   * Stops between cases once `stopped()` is true (Ctrl-C).
    */
-  async runScenario(spec: ScenarioSpec, keep: (c: CaseSpec) => boolean = () => true, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
+  async runScenario(spec: ScenarioSpec, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
     const records: ScenarioRecord[] = [];
-    for (const caseSpec of spec.cases.filter(keep)) {
+    for (const caseSpec of spec.cases) {
       if (stopped()) break;
       records.push(await this.runCase(spec.name, caseSpec));
     }
     return records;
   }
 
-  async runCase(scenario: ScenarioName, spec: CaseSpec): Promise<ScenarioRecord> {
+  /** Runs one case within `timeoutMs`; a failure or a timeout becomes a not-run record, and its cleanups run either way. */
+  async runCase(scenario: ScenarioName, spec: CaseSpec, timeoutMs = CASE_TIMEOUT_MS): Promise<ScenarioRecord> {
     const base = {
       id: `${scenario}/${spec.transport}/${spec.case}`,
       scenario,
@@ -276,14 +279,22 @@ export class Harness {
       return { ...base, status: 'not-run', reason: this.browserNote ?? 'no browser', observed: {}, durationMs: 0 };
     }
     const c = new CaseContext(this);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`lab: case timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    const running = spec.run(c);
+    running.catch(() => undefined); // after a timeout it fails on its own once cleanup closes what it uses
     try {
-      const observed = await spec.run(c);
+      const observed = await Promise.race([running, deadline]);
       if (observed.events && observed.events.length > MAX_EVENTS) observed.events = observed.events.slice(0, MAX_EVENTS);
       if (observed.server?.requests && observed.server.requests.length > MAX_REQUESTS) observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
       return { ...base, status: 'observed', observed, durationMs: c.elapsed() };
     } catch (error) {
-      return { ...base, status: 'not-run', reason: `lab: case failed: ${(error as Error).message.split('\n')[0]}`, observed: {}, durationMs: c.elapsed() };
+      const message = (error as Error).message.split('\n')[0]!;
+      return { ...base, status: 'not-run', reason: message.startsWith('lab: ') ? message : `lab: case failed: ${message}`, observed: {}, durationMs: c.elapsed() };
     } finally {
+      clearTimeout(timer);
       await c.cleanup();
     }
   }

@@ -60,7 +60,7 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
     for (const name of names) {
       if (options.stopped?.()) break;
       const started = Date.now();
-      const scenarioRecords = await h.runScenario(SCENARIOS[name], undefined, options.stopped);
+      const scenarioRecords = await h.runScenario(SCENARIOS[name], options.stopped);
       records.push(...scenarioRecords);
       const summary: ScenarioSummary = {
         name,

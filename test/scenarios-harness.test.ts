@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/spawn-server.ts';
 import { startTap, type Tap } from '../scenarios/fixtures/tap.ts';
 import { startFixtureServer, type FixtureServer } from '../scenarios/fixtures/http-fixtures.ts';
-import { Harness } from '../scenarios/harness.ts';
+import { Harness, type CaseSpec } from '../scenarios/harness.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { between, codeLines, distribution, lossAndDuplicates, packagesImported } from '../scenarios/measure.ts';
 import { SCENARIO_NAMES } from '../scenarios/types.ts';
@@ -95,6 +95,23 @@ describe('harness without a browser', () => {
     }
   });
 
+  it('a case that outlives its time limit becomes a not-run record, and its cleanups run', async () => {
+    const h = await Harness.start({ browser: false });
+    try {
+      let cleaned = false;
+      const stuck = { transport: 'sse', case: 'stuck', client: 'node', title: 'a case that never finishes', claims: ['sse-auto-reconnect'], setup: {}, run: (c) => {
+        c.defer(() => (cleaned = true));
+        return new Promise(() => undefined);
+      } } satisfies CaseSpec;
+      const record = await h.runCase('reconnect', stuck, 200);
+      expect(record.status).toBe('not-run');
+      expect(record.reason).toBe('lab: case timed out after 0.2 s');
+      expect(cleaned).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('every scenario has cases with unique ids', () => {
     for (const name of SCENARIO_NAMES) {
       const ids = SCENARIOS[name].cases.map((c) => `${c.transport}/${c.case}`);
@@ -106,7 +123,7 @@ describe('harness without a browser', () => {
 
 describe('npm run scenarios', () => {
   it('rejects an unknown scenario name with the valid names and exit code 2', async () => {
-    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', 'reconect'], { cwd: ROOT }).then(
+    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', 'reconect'], { cwd: ROOT, timeout: 30_000 }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );
