@@ -116,6 +116,21 @@ describe('DeliveryTally', () => {
     expect(tally.allDone).toBe(true);
   });
 
+  it('starts every count again when re-armed, so receipts of the first window cannot fill the second', () => {
+    const tally = new DeliveryTally();
+    const a = tally.add();
+    tally.window(10, 14);
+    tally.record(a, 10, 100, 101);
+    tally.record(a, 11, 100, 101);
+    tally.record(a, 11, 100, 101); // duplicate in the first window
+    tally.record(a, 12, 102, 101); // negative latency in the first window
+    tally.window(20, 24);
+    for (const seq of [20, 21, 22]) tally.record(a, seq, 100, 101);
+    expect(tally.snapshot()).toMatchObject({ clients: 1, received: 3, duplicated: 0, outOfOrder: 0, disconnected: 0, negativeLatencies: 0 });
+    expect(tally.latency.totalCount).toBe(3);
+    expect(tally.allDone).toBe(false); // 23 and 24 are still missing
+  });
+
   it('grows past its initial capacity', () => {
     const tally = new DeliveryTally();
     const ids = Array.from({ length: 1000 }, () => tally.add());

@@ -56,8 +56,17 @@ export class DeliveryTally {
     return this.#to >= this.#from && this.#bytesPerClient > 0;
   }
 
-  /** Counts seqs from..to (inclusive) from now on, for the clients open now. */
+  /**
+   * Counts seqs from..to (inclusive) from now on, for the clients open now. Every count and the
+   * latency histogram start again: a re-armed window must not carry receipts of the previous one.
+   */
   window(from: number, to: number): void {
+    this.received = 0;
+    this.duplicated = 0;
+    this.outOfOrder = 0;
+    this.disconnected = 0;
+    this.negativeLatencies = 0;
+    this.latency.reset();
     this.#from = from;
     this.#to = to;
     this.#bytesPerClient = Math.ceil((to - from + 1) / 8);
