@@ -27,12 +27,16 @@ export interface SpawnedServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How long a server may take to print its ready line (tsx compiles on first start). */
+export const READY_TIMEOUT_MS = 20_000;
+
 export async function spawnServer(transport: Transport, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<SpawnedServer> {
   const [command, ...base] = SERVER_COMMAND;
   const child = spawn(command!, [...base, transport, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
@@ -43,7 +47,11 @@ export async function spawnServer(transport: Transport, args: string[] = [], env
       }
     });
     exited.then((code) => reject(new Error(`lab: ${transport} server exited (${code}) before it was ready: ${stderr.trim()}`)));
-  });
+    timer = setTimeout(() => reject(new Error(`lab: ${transport} server printed no ready line within ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`)), READY_TIMEOUT_MS);
+  }).catch((error: Error) => {
+    child.kill('SIGKILL'); // never leave a server behind that we could not use
+    throw error;
+  }).finally(() => clearTimeout(timer));
   return {
     ready,
     child,
