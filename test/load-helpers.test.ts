@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StatsSnapshot } from '../servers/stats.ts';
-import { buildStep, coresBetween, isClientBound, limitedBy, perConnection, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
+import { buildStep, comparableRatio, coresBetween, isClientBound, limitedBy, perConnection, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
@@ -45,11 +45,12 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
     serverCounted: 100,
     window: { from: 11, to: 20 },
     start: { loaded: snapshot({ messagesSent: 1000, bytesWritten: 50_000, cpuUserMicros: 100_000 }), twin: snapshot({ cpuUserMicros: 80_000 }), wallMs: 1000 },
-    end: { loaded: snapshot({ messagesSent: 2000, bytesWritten: 121_000, cpuUserMicros: 150_000, cpuSystemMicros: 10_000 }), twin: snapshot({ cpuUserMicros: 90_000 }), wallMs: 2000 },
+    end: { loaded: snapshot({ messagesSent: 2000, bytesWritten: 121_000, cpuUserMicros: 150_000, cpuSystemMicros: 10_000 }), twin: snapshot({ messagesSent: 10, cpuUserMicros: 90_000 }), wallMs: 2000 },
     probeBytes: 1000,
     workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 300_000, wallMs: 1000 } }],
     reports: [report(100, 10)],
-    memory: { loaded: snapshot({ connections: 100, heapUsed: 12_000_000, rss: 60_000_000 }), twin: snapshot({ heapUsed: 11_600_000, rss: 59_000_000 }) },
+    // The twin holds one client: 99 connections of difference.
+    memory: { loaded: snapshot({ connections: 100, heapUsed: 12_000_000, rss: 60_000_000 }), twin: snapshot({ connections: 1, heapUsed: 11_604_000, rss: 59_010_000 }) },
     ...over,
   };
 }
@@ -142,11 +143,11 @@ describe('DeliveryTally', () => {
 });
 
 describe('per-connection and per-delivery arithmetic', () => {
-  it('divides the loaded server minus its idle twin by the connections', () => {
+  it('divides the loaded server minus its one-client twin by the difference in connections', () => {
     const loaded = { connections: 100, heapUsed: 12_000_000, rss: 60_000_000, external: 500, heapTotal: 0, gc: true };
-    const idle = { connections: 0, heapUsed: 11_600_000, rss: 59_000_000, external: 300, heapTotal: 0, gc: true };
+    const idle = { connections: 1, heapUsed: 11_604_000, rss: 59_010_000, external: 302, heapTotal: 0, gc: true };
     expect(perConnection(loaded, idle)).toEqual({ heapBytes: 4000, rssBytes: 10_000, externalBytes: 2 });
-    expect(perConnection({ ...loaded, connections: 0 }, idle)).toEqual({ heapBytes: null, rssBytes: null, externalBytes: null });
+    expect(perConnection({ ...loaded, connections: 1 }, idle)).toEqual({ heapBytes: null, rssBytes: null, externalBytes: null });
   });
 
   it('builds CPU per 1,000 deliveries and bytes per delivery from /stats deltas, without the probe bytes', () => {
@@ -157,12 +158,12 @@ describe('per-connection and per-delivery arithmetic', () => {
     expect(step.server.cpuMs).toBe(60); // (150 + 10 - 100) ms
     expect(step.server.idleCpuMs).toBe(10);
     expect(step.server.cpuMsPer1kDeliveries).toBe(60);
-    expect(step.server.netCpuMsPer1kDeliveries).toBe(50);
+    expect(step.server.netCpuMsPer1kDeliveries).toBe(50.5051); // (60 - 10) ms over 1000 - 10 twin deliveries
     expect(step.server.bytesWritten).toBe(70_000); // 71,000 - 1,000 of /stats answers
     expect(step.server.bytesPerDelivery).toBe(70);
     expect(step.server.perConnection.heapBytes).toBe(4000);
     expect(step.server.cores).toBe(0.06);
-    expect(step.generator).toMatchObject({ cores: [0.3], maxCores: 0.3, clientBound: false, hostCores: 0.37 });
+    expect(step.generator).toMatchObject({ cores: [0.3], maxCores: 0.3, clientBound: false, hostCores: 0.37, usPerDelivery: 300 });
     expect(step.id).toBe('load/clients/ws/n100-r10-p0');
   });
 
@@ -171,6 +172,10 @@ describe('per-connection and per-delivery arithmetic', () => {
     const incomplete = buildStep(observation({ connected: [{ ...observation().connected![0]!, connected: 98, failed: 2, errors: { EMFILE: 2 } }] }), OPTIONS);
     expect(incomplete.status).toBe('incomplete');
     expect(incomplete.limitedBy).toMatch(/^2 of 100 clients failed to connect: EMFILE x2 \(the per-process file-descriptor limit/);
+    const closedEarly = buildStep(observation({ reports: [report(97, 10)] }), OPTIONS);
+    expect(closedEarly).toMatchObject({ status: 'incomplete', limitedBy: '3 of 100 connected clients closed before the window opened', delivery: { windowClients: 97, expected: 970, lost: 0 } });
+    const uncounted = buildStep(observation({ serverCounted: 99 }), OPTIONS);
+    expect(uncounted).toMatchObject({ status: 'incomplete', limitedBy: 'the server counted 99 of 100 connected clients before the window' });
     const failed = buildStep({ ...observation(), error: 'lab: boom', reports: undefined, memory: undefined }, OPTIONS);
     expect(failed.status).toBe('failed');
     expect(failed.server.perConnection.heapBytes).toBeNull();
@@ -224,22 +229,40 @@ function step(over: { phase?: StepResult['phase']; transport: StepResult['transp
 }
 
 describe('ramp summaries', () => {
-  it('keeps the last passing step before the first failure and compares it with the TCP floor', () => {
-    const steps = [
-      step({ phase: 'ramp', transport: 'tcp', rate: 10, dps: 1000 }),
-      step({ phase: 'ramp', transport: 'tcp', rate: 20, dps: 2000 }),
-      step({ phase: 'ramp', transport: 'ws', rate: 10, dps: 1000 }),
-      step({ phase: 'ramp', transport: 'ws', rate: 20, dps: 2000, status: 'slow' }),
-      step({ phase: 'clients', transport: 'ws', clients: 100 }),
-      step({ phase: 'clients', transport: 'ws', clients: 1000, status: 'loss' }),
-      step({ phase: 'clients', transport: 'tcp', clients: 100 }),
-      step({ phase: 'clients', transport: 'tcp', clients: 1000 }),
-    ];
-    const [ws, tcp] = summarizeRamps(steps, ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
-    expect(ws).toMatchObject({ highestRate: 10, highestDeliveriesPerSecond: 1000, ratioToTcp: 0.5, highestClients: 100, highestClientsRatioToTcp: 0.1 });
+  const ramps = (tcpEnd: StepResult['status'] | null) => [
+    step({ phase: 'ramp', transport: 'tcp', rate: 10, dps: 1000 }),
+    step({ phase: 'ramp', transport: 'tcp', rate: 20, dps: 2000 }),
+    ...(tcpEnd ? [step({ phase: 'ramp', transport: 'tcp', rate: 40, dps: 3000, status: tcpEnd })] : []),
+    step({ phase: 'ramp', transport: 'ws', rate: 10, dps: 1000 }),
+    step({ phase: 'ramp', transport: 'ws', rate: 20, dps: 2000, status: 'slow' }),
+    step({ phase: 'clients', transport: 'ws', clients: 100 }),
+    step({ phase: 'clients', transport: 'ws', clients: 1000, status: 'loss' }),
+    step({ phase: 'clients', transport: 'tcp', clients: 100 }),
+    step({ phase: 'clients', transport: 'tcp', clients: 1000 }),
+  ];
+
+  it('keeps the last passing step before the first failure and gives a ratio to the TCP floor when both found a server limit', () => {
+    const summary = summarizeRamps(ramps('saturated'), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    const [ws, tcp] = summary;
+    expect(ws).toMatchObject({ highestRate: 10, highestDeliveriesPerSecond: 1000, limitFound: true, ratioToTcp: 0.5, highestClients: 100 });
+    expect(ws).not.toHaveProperty('highestClientsRatioToTcp');
     expect(ws!.stoppedBy).toBe('p99 900 ms > 500 ms at 20 quotes/s');
     expect(ws!.clientsStoppedBy).toMatch(/^loss at 1000 clients/);
-    expect(tcp).toMatchObject({ highestRate: 20, ratioToTcp: 1, stoppedBy: 'the last step passed: the figure is a lower bound' });
+    expect(tcp).toMatchObject({ highestRate: 20, limitFound: true, ratioToTcp: 1 });
+    expect(summary.map((r) => comparableRatio(r, summary))).toEqual([0.5, 1]);
+  });
+
+  it('writes no ratio when the floor only reached a lower bound (last step passed, client-bound or failed)', () => {
+    for (const tcpEnd of [null, 'client-bound', 'failed'] as const) {
+      const summary = summarizeRamps(ramps(tcpEnd), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+      const [ws, tcp] = summary;
+      expect(tcp!.limitFound).toBe(false);
+      expect(ws!.limitFound).toBe(true);
+      expect([ws!.ratioToTcp, tcp!.ratioToTcp]).toEqual([null, null]);
+      expect(summary.map((r) => comparableRatio(r, summary))).toEqual([null, null]);
+    }
+    const [, tcp] = summarizeRamps(ramps(null), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    expect(tcp!.stoppedBy).toBe('the last step passed: the figure is a lower bound');
   });
 });
 

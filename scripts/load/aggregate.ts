@@ -58,9 +58,12 @@ export function memorySample(s: StatsSnapshot): MemorySample {
   return { connections: s.connections, rss: s.rss, heapUsed: s.heapUsed, heapTotal: s.heapTotal, external: s.external, gc: s.gc };
 }
 
-/** (loaded - idle) / connections for heap, RSS and external memory, in whole bytes; null without connections. */
+/**
+ * (loaded - twin) / (loaded.connections - twin.connections) for heap, RSS and external memory, in
+ * whole bytes: the twin holds one client, so the difference is N - 1 connections; null without any.
+ */
 export function perConnection(loaded: MemorySample, idle: MemorySample): StepResult['server']['perConnection'] {
-  const n = loaded.connections;
+  const n = loaded.connections - idle.connections;
   if (n <= 0) return { heapBytes: null, rssBytes: null, externalBytes: null };
   return {
     heapBytes: Math.round((loaded.heapUsed - idle.heapUsed) / n),
@@ -114,9 +117,21 @@ export function isSaturated(window: Pick<StepResult['window'], 'seconds' | 'plan
   return window.seconds !== null && window.seconds > window.plannedSeconds * 1.1 + 0.1;
 }
 
+/**
+ * Clients that connected but were gone before the window (closed early, or never counted by the
+ * server): `expected` counts only the clients open at the window, so they would vanish from it.
+ */
+export function missingBeforeWindow(step: Pick<StepResult, 'connect' | 'delivery'>): string | null {
+  const { connected, serverCounted } = step.connect;
+  const parts: string[] = [];
+  if (step.delivery.windowClients < connected) parts.push(`${connected - step.delivery.windowClients} of ${connected} connected clients closed before the window opened`);
+  if (serverCounted !== null && serverCounted < connected) parts.push(`the server counted ${serverCounted} of ${connected} connected clients before the window`);
+  return parts.length ? parts.join('; ') : null;
+}
+
 export function stepStatus(step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery' | 'window'>, latencyLimitMs: number): StepStatus {
   if (step.error) return 'failed';
-  if (step.connect.failed > 0) return 'incomplete';
+  if (step.connect.failed > 0 || missingBeforeWindow(step)) return 'incomplete';
   if (step.generator.clientBound) return 'client-bound';
   const d = step.delivery;
   if (d.lost > 0 || d.duplicated > 0 || d.outOfOrder > 0 || d.expected === 0) return 'loss';
@@ -145,16 +160,20 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
   let cpuMs: number | null = null;
   let idleCpuMs: number | null = null;
   let messagesSent: number | null = null;
+  let twinMessagesSent: number | null = null;
   let bytesWritten: number | null = null;
   if (o.start && o.end) {
     cpuMs = (cpuOf(o.end.loaded) - cpuOf(o.start.loaded)) / 1000;
     idleCpuMs = (cpuOf(o.end.twin) - cpuOf(o.start.twin)) / 1000;
     messagesSent = o.end.loaded.messagesSent - o.start.loaded.messagesSent;
+    twinMessagesSent = o.end.twin.messagesSent - o.start.twin.messagesSent;
     bytesWritten = o.end.loaded.bytesWritten - o.start.loaded.bytesWritten - (o.probeBytes ?? 0);
   }
-  const per1k = (ms: number | null) => (ms !== null && messagesSent ? round((ms / messagesSent) * 1000, 4) : null);
+  const per1k = (ms: number | null, deliveries: number | null) => (ms !== null && deliveries ? round((ms / deliveries) * 1000, 4) : null);
+  const netDeliveries = messagesSent !== null && twinMessagesSent !== null ? messagesSent - twinMessagesSent : null;
 
   const workerCores = (o.workerMarks ?? []).map((m) => round(coresBetween(m.start, m.end)));
+  const workerCpuMicros = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
   const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
   const hostCores =
     seconds && cpuMs !== null && idleCpuMs !== null && o.workerMarks
@@ -189,6 +208,7 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       serverCounted: o.serverCounted ?? null,
     },
     delivery: {
+      windowClients,
       expected,
       received,
       lost: expected - received,
@@ -207,8 +227,8 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       perConnection: loaded && idle ? perConnection(loaded, idle) : { heapBytes: null, rssBytes: null, externalBytes: null },
       cpuMs: cpuMs === null ? null : round(cpuMs),
       idleCpuMs: idleCpuMs === null ? null : round(idleCpuMs),
-      cpuMsPer1kDeliveries: per1k(cpuMs),
-      netCpuMsPer1kDeliveries: per1k(cpuMs !== null && idleCpuMs !== null ? cpuMs - idleCpuMs : null),
+      cpuMsPer1kDeliveries: per1k(cpuMs, messagesSent),
+      netCpuMsPer1kDeliveries: per1k(cpuMs !== null && idleCpuMs !== null ? cpuMs - idleCpuMs : null, netDeliveries),
       cores: seconds && cpuMs !== null ? round(cpuMs / 1000 / seconds) : null,
       messagesSent,
       bytesWritten,
@@ -222,9 +242,12 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       maxCores,
       clientBound: isClientBound(workerCores, options.clientBoundCores),
       hostCores,
+      usPerDelivery: workerCpuMicros !== null && received > 0 ? round(workerCpuMicros / received, 2) : null,
     },
   };
   step.status = stepStatus(step, options.latencyLimitMs);
+  const missing = step.error ? null : missingBeforeWindow(step);
+  if (missing) step.limitedBy = step.limitedBy ? `${step.limitedBy}; ${missing}` : missing;
   return step;
 }
 
@@ -253,8 +276,10 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
 
 /**
  * The ramp method of public WebSocket benchmarks: the highest passing step before the first
- * failing one, per transport, for the rate ramp and for the client sweep, each also as a ratio
- * to the TCP floor's figure from the same run.
+ * failing one, per transport, for the rate ramp and for the client sweep. The ramp's figure is
+ * also given as a ratio to the TCP floor's, but only where it compares transports: both ramps
+ * ended at a limit of their server; otherwise both are lower bounds and the
+ * ratio is null.
  */
 export function summarizeRamps(steps: readonly StepResult[], transports: readonly Transport[], options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients'>): RampSummary[] {
   const highest = (phase: Phase, transport: Transport) => {
@@ -273,25 +298,23 @@ export function summarizeRamps(steps: readonly StepResult[], transports: readonl
     }
     return { best, stoppedBy, limitFound, ids: ordered.map((s) => s.id) };
   };
-  const floorRamp = highest('ramp', 'tcp').best;
-  const floorClients = highest('clients', 'tcp').best;
+  const floor = highest('ramp', 'tcp');
+  const floorDps = floor.best?.delivery.deliveriesPerSecond ?? null;
   return transports.map((transport) => {
     const ramp = highest('ramp', transport);
     const sweep = highest('clients', transport);
     const dps = ramp.best?.delivery.deliveriesPerSecond ?? null;
-    const floorDps = floorRamp?.delivery.deliveriesPerSecond ?? null;
     return {
       transport,
       clients: options.rampClients,
       steps: ramp.ids,
       highestRate: ramp.best?.rate ?? null,
       highestDeliveriesPerSecond: dps,
-      ratioToTcp: dps !== null && floorDps ? round(dps / floorDps) : null,
+      ratioToTcp: dps !== null && floorDps && ramp.limitFound && floor.limitFound ? round(dps / floorDps) : null,
       limitFound: ramp.limitFound,
       serverCoresAtHighest: ramp.best?.server.cores ?? null,
       stoppedBy: ramp.stoppedBy,
       highestClients: sweep.best?.clients ?? null,
-      highestClientsRatioToTcp: sweep.best && floorClients ? round(sweep.best.clients / floorClients.clients) : null,
       clientsStoppedBy: sweep.stoppedBy,
     };
   });
@@ -313,9 +336,10 @@ export function fitLine(points: readonly [number, number][]): { slope: number; i
 export function summarizeMemory(steps: readonly StepResult[], transports: readonly Transport[]): MemorySummary[] {
   return transports.map((transport) => {
     const ok = steps.filter((s) => s.phase === 'clients' && s.transport === transport && s.status === 'ok' && s.server.loaded && s.server.idle);
-    const heap = fitLine(ok.map((s) => [s.server.loaded!.connections, s.server.loaded!.heapUsed - s.server.idle!.heapUsed]));
-    const rss = fitLine(ok.map((s) => [s.server.loaded!.connections, s.server.loaded!.rss - s.server.idle!.rss]));
-    const per = ok.map((s) => s.server.perConnection.heapBytes!).filter((v) => v !== null);
+    // x = connections beyond the twin's one client, y = heap (RSS) beyond the twin's.
+    const heap = fitLine(ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.heapUsed - s.server.idle!.heapUsed]));
+    const rss = fitLine(ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.rss - s.server.idle!.rss]));
+    const per = ok.map((s) => s.server.perConnection.heapBytes).filter((v): v is number => v !== null);
     return {
       transport,
       clients: ok.map((s) => s.clients),
@@ -328,9 +352,9 @@ export function summarizeMemory(steps: readonly StepResult[], transports: readon
 }
 
 /**
- * The ramp's ratio to the TCP floor, only where it compares transports: both ramps ended at a limit
- * of their server. Where either ended at the generator (or the top of the ramp), both figures are
- * lower bounds and their ratio says nothing; null then.
+ * The ramp's ratio to the TCP floor where it compares transports. summarizeRamps already writes
+ * ratioToTcp only when both ramps found a server limit; this re-checks the rule on a ramp read
+ * back from a results file.
  */
 export function comparableRatio(ramp: RampSummary, ramps: readonly RampSummary[]): number | null {
   const floor = ramps.find((r) => r.transport === 'tcp');

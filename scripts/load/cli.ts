@@ -1,6 +1,6 @@
 /**
  * npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000]
- *   [--rate 1] [--duration 10] [--warmup 2] [--payload 64,1024,16384|none] [--payload-clients N]
+ *   [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]
  *   [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS]
  *   [--upstream-connections C|none] [--upstream-duration S] [--workers W]
  *   [--clients-per-address K] [--out PATH|none] [--claims PATH|none]
@@ -16,7 +16,7 @@ import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts
 import { ProgressBar, stepOutcome, summaryTable } from './print.ts';
 import { runLoad } from './run.ts';
 
-const USAGE = 'usage: npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W] [--clients-per-address K] [--out PATH|none] [--claims PATH|none]';
+const USAGE = 'usage: npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W] [--clients-per-address K] [--out PATH|none] [--claims PATH|none]';
 
 function number(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -47,6 +47,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
       rate: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      settle: { type: 'string' },
       payload: { type: 'string' },
       'payload-clients': { type: 'string' },
       'ramp-clients': { type: 'string' },
@@ -70,6 +71,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
     rate: number('rate', values.rate),
     duration: number('duration', values.duration),
     warmup: number('warmup', values.warmup),
+    settleS: number('settle', values.settle),
     payload: list('payload', values.payload),
     payloadClients: number('payload-clients', values['payload-clients']),
     rampClients: orNone(values['ramp-clients'], (raw) => number('ramp-clients', raw)!),
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
     if (!controller.signal.aborted) process.stderr.write('\nlab: stopping: closing clients, workers and servers ...\n');
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM and SIGHUP (a CI runner or a closed terminal) stop the run the same way: servers and workers are closed.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of signals) process.on(name, onSigint);
   const bar = new ProgressBar();
   try {
     const results = await runLoad(parsed.options, {
@@ -115,7 +119,7 @@ async function main(): Promise<void> {
     if (parsed.options.claims && !results.aborted) process.stdout.write(`filled ws-heavier-than-sse in ${parsed.options.claims}\n`);
     process.exitCode = results.aborted ? 130 : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const name of signals) process.off(name, onSigint);
   }
 }
 

@@ -18,6 +18,13 @@ export interface LoadOptions {
   duration: number;
   /** Time between the last client connecting and the window, seconds. Default `2`. */
   warmup: number;
+  /**
+   * The window opens no earlier than this many seconds after the step's two servers started: a fresh
+   * Node server spends a one-off 40-130 ms of CPU some 6-13 s after start, which would land in one
+   * server's window and not the other's. Default `15`; `0` in the quick and tiny profiles (their
+   * CPU figures then may carry that burst).
+   */
+  settleS: number;
   /** Pad bytes added to each quote in the payload sweep (the quote itself is ~70 bytes of JSON); `[]` skips it. Default `[64, 1024, 16384]`. */
   payload: number[];
   /** Clients during the payload sweep. Default `1000`. */
@@ -64,6 +71,7 @@ export const LOAD_DEFAULTS: LoadOptions = {
   rate: 1,
   duration: 10,
   warmup: 2,
+  settleS: 15,
   payload: [64, 1024, 16384],
   payloadClients: 1000,
   rampClients: 1000,
@@ -95,6 +103,7 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
     rate: 5,
     duration: 4,
     warmup: 1,
+    settleS: 0,
     payloadClients: 100,
     rampClients: 100,
     rampStart: 50,
@@ -107,6 +116,7 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
     rate: 10,
     duration: 2,
     warmup: 0.5,
+    settleS: 0,
     payload: [1024],
     payloadClients: 20,
     rampClients: 20,
@@ -136,6 +146,7 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   check(isNum(o.rate, 0.01, 100_000), 'rate', o.rate, 'quotes per second, 0.01..100000');
   check(isNum(o.duration, 0.5, 3600), 'duration', o.duration, 'seconds, 0.5..3600');
   check(isNum(o.warmup, 0, 600), 'warmup', o.warmup, 'seconds, 0..600');
+  check(isNum(o.settleS, 0, 600), 'settleS', o.settleS, 'seconds, 0..600');
   check(Array.isArray(o.payload) && o.payload.every((p) => isInt(p, 0, 16 * 1024 * 1024)), 'payload', o.payload, 'a list of pad sizes in bytes, each 0..16777216 (e.g. 64,1024,16384), or none');
   check(isInt(o.payloadClients, 1, 100_000), 'payloadClients', o.payloadClients, 'a client count 1..100000');
   check(o.rampClients === null || isInt(o.rampClients, 1, 100_000), 'rampClients', o.rampClients, 'a client count 1..100000, or none to skip the ramp');

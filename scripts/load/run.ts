@@ -3,21 +3,27 @@
  *
  * METHOD
  * - Processes: every step starts the transport's server in its own process through the CLI
- *   contract (scripts/spawn-server.ts, node --expose-gc), plus an idle twin with the same
- *   arguments; the load comes from separate generator worker processes (worker.ts) using lean
- *   readers (clients/lean/). The raw-TCP floor is measured the same way in the same run.
+ *   contract (scripts/spawn-server.ts, node --expose-gc), plus a twin with the same arguments
+ *   holding one lean client; the load comes from separate generator worker processes (worker.ts)
+ *   using lean readers (clients/lean/). The raw-TCP floor is measured the same way in the same
+ *   run. Each step is ONE run: no repeats, no best-of; the spread shows across steps.
  * - Steps: the client sweep (N = 100, 1k, 5k, 10k at `rate` quotes/s; --quick: 100, 1k), then a
  *   payload sweep (pad 64 B, 1 KiB, 16 KiB at fixed N), then a rate ramp at fixed N (rate doubling
  *   until a step fails), then upstream round trips. Transports are interleaved at each N.
- * - Window: after connecting, a warm-up, then a window fixed as a range of sequence numbers;
- *   every client counts that range: received, lost, duplicated, out of order (must all be clean).
+ * - Window: after connecting, a warm-up (and at least `settleS` after the servers started, past a
+ *   fresh server's one-off start-up CPU), then a window fixed as a range of sequence numbers;
+ *   every client open at the window counts that range: received, lost, duplicated, out of order
+ *   (must all be clean); a client gone before the window makes the step incomplete.
  *   Latency = receive time - quote.ts (one host clock), first receipt only, in HDR histograms.
- * - Server figures: memory per connection = (loaded - idle twin) / connections, both read after
- *   a forced GC at the same moment with the clients connected; CPU per 1,000 deliveries and bytes
- *   on the wire per delivery from /stats deltas over the window (the runner's own /stats answers
- *   taken out of the bytes; the idle twin's CPU gives the delivery cost alone).
- * - Generator: each worker's CPU over the window; a worker at about a full core marks the step
- *   client-bound, and such steps are kept but excluded from the ramps and the verdict.
+ * - Server figures: memory per connection = (loaded - twin) / (N - 1), both read after a forced
+ *   GC at the same moment with the clients connected (the twin's one client makes it build and
+ *   keep the same per-quote encodings in its replay ring); CPU per 1,000 deliveries and bytes on
+ *   the wire per delivery from /stats deltas over the window (the runner's own /stats answers
+ *   taken out of the bytes; both servers are polled together, the same number of times, and the
+ *   twin's CPU over the window, kept in the result, gives the delivery cost alone).
+ * - Generator: each worker's CPU over the window, also per delivery (the lean readers are not of
+ *   equal weight); a worker at about a full core marks the step client-bound, and such steps are
+ *   kept but excluded from the ramps and the verdict.
  * - Fairness: the feed publishes one quote per macrotask, so no transport coalesces quotes into
  *   one write (no batching anywhere); heartbeats are set to 1 h so liveness traffic stays out of
  *   every window alike.
@@ -25,9 +31,10 @@
  *   raises its soft RLIMIT_NOFILE to the hard limit, which is then the ceiling; a step that cannot
  *   connect every client says which error codes stopped it, and larger N of that transport are
  *   skipped.
- * - Invalidates a step: any client not connected, loss, client-bound, p99 over the limit.
+ * - Invalidates a step: any client not connected or gone before the window, loss, client-bound,
+ *   saturated (the feed fell behind its schedule), p99 over the limit.
  * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
- *   abort (Ctrl-C), and SIGKILLed if the runner exits with any alive.
+ *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
 import { writeClaims, writeJson } from '../claims.ts';
 import { runMetadata } from '../metadata.ts';
@@ -41,15 +48,15 @@ import { runUpstream, type UpstreamTransport } from './upstream.ts';
 import { wsHeavierThanSse } from './verdict.ts';
 
 export const METHOD = [
-  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with an idle twin started with the same arguments; load comes from separate worker processes using lean readers; the raw-TCP floor is measured the same way in the same run.',
-  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up, then count a window fixed as a range of sequence numbers on every client: expected, received, lost, duplicated, out of order.',
+  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with a twin started with the same arguments and holding one lean client; load comes from separate worker processes using lean readers; the raw-TCP floor is measured the same way in the same run. Each step is one run: no repeats, no best-of.',
+  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS after the servers started), then count a window fixed as a range of sequence numbers on every client open at the window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
   'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms (microseconds, encoded so runs can be merged).',
-  'Server memory per connection = (loaded server - idle twin) / connections, both read from /stats?gc=1 at the same moment after a forced GC with the clients connected.',
-  "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's own /stats answers are taken out of the bytes; net CPU subtracts the idle twin's CPU over the same window.",
-  'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict.',
+  'Server memory per connection = (loaded server - twin) / (N - 1), both read from /stats?gc=1 at the same moment after a forced GC with the clients connected; the twin\'s one client makes it keep the same per-quote encodings in its replay ring.',
+  "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's own /stats answers are taken out of the bytes; both servers are polled together the same number of times, and net CPU subtracts the twin's CPU (recorded per step as idleCpuMs) over the same window, per delivery beyond the twin's.",
+  'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict. The generator\'s CPU per delivery is recorded per step, since the lean readers differ in weight.',
   'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
-  'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, client-bound, connection errors); the highest passing deliveries/s is reported with its ratio to the TCP floor. The client sweep reports its highest passing N the same way.',
-  'Upstream: autocannon drives POST /sse/ping; ws ping/pong messages and socket.io acks run as closed loops at the same concurrency and duration.',
+  'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection errors); the highest passing deliveries/s is reported, with its ratio to the TCP floor only when both ramps ended at a server limit (loss, slow or saturated). The client sweep reports its highest passing N the same way.',
+  'Upstream: autocannon drives POST /sse/ping; ws ping/pong messages and socket.io acks run as closed loops at the same concurrency and duration, against servers with the feed stopped (rate 0).',
 ];
 
 export interface RunHooks {

@@ -12,6 +12,7 @@
  *     after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
  */
+import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
 import type { SpawnedServer } from '../spawn-server.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
 import type { LoadOptions } from './options.ts';
@@ -50,14 +51,18 @@ export function splitClients(clients: number, workers: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
 }
 
-/** Polls /stats until the feed has published `seq`, sleeping until it is about due. */
-async function waitForSeq(probe: StatsProbe, seq: number, rate: number, timeoutMs: number, signal: AbortSignal, onPoll: (latest: number) => void): Promise<ProbeReading> {
+/**
+ * Polls /stats of the loaded server and its twin together until the loaded feed has published
+ * `seq`, sleeping until it is about due: both servers answer the same number of /stats reads, so
+ * the probe's own cost cancels in the twin subtraction.
+ */
+async function waitForSeq(probes: readonly [StatsProbe, StatsProbe], seq: number, rate: number, timeoutMs: number, signal: AbortSignal, onPoll: (latest: number) => void): Promise<[ProbeReading, ProbeReading]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const reading = await probe.read();
-    const latest = reading.snapshot.latestSeq;
+    const readings = await Promise.all([probes[0].read(), probes[1].read()]);
+    const latest = readings[0].snapshot.latestSeq;
     onPoll(latest);
-    if (latest >= seq) return reading;
+    if (latest >= seq) return readings;
     if (performance.now() > deadline) throw new Error(`lab: the server's feed did not reach seq ${seq} within ${Math.round(timeoutMs / 1000)} s (it is at ${latest})`);
     const dueMs = ((seq - latest) / rate) * 1000;
     await sleep(Math.min(Math.max(dueMs - 30, 10), 1000), signal);
@@ -77,16 +82,21 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
   const servers: SpawnedServer[] = [];
   const workers: WorkerHandle[] = [];
   const probes: StatsProbe[] = [];
+  let twinReader: LeanReader | null = null;
   const say = (phase: StepPhase, fraction: number, detail: string) => ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
 
   try {
     say('starting', 0, 'starting the server and its idle twin');
     const args = serverArgs(plan, options);
     const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
+    const startedAt = performance.now();
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     if (signal.aborted) throw new AbortedError();
     const [loaded, twin] = servers as [SpawnedServer, SpawnedServer];
+    // One client on the twin too: a connected client makes a server build and keep each quote's
+    // encodings in its replay ring, which a twin without clients would not; (loaded - twin) / (N - 1).
+    twinReader = await connectLean(plan.transport, { url: twin.ready.url, connectTimeoutMs: options.connectTimeoutMs, onQuote: () => {} });
     const probe = new StatsProbe(loaded.ready.stats);
     const twinProbe = new StatsProbe(twin.ready.stats);
     probes.push(probe, twinProbe);
@@ -132,7 +142,9 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     let armedAt = 0;
     for (let attempt = 0; ; attempt++) {
       const latest = (await probe.read()).snapshot.latestSeq;
-      const lead = Math.max(1, Math.ceil(options.warmup * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
+      // The window opens no earlier than settleS after the servers started: a fresh server spends a one-off burst of CPU in its first seconds.
+      const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
+      const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
       const from = latest + lead + 1;
       o.window = { from, to: from + quotes - 1 };
       for (const worker of workers) worker.send({ type: 'window', ...o.window });
@@ -144,17 +156,15 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     const { from, to } = o.window;
 
     const warmupStart = armedAt;
-    const startReading = await waitForSeq(probe, from - 1, plan.rate, ((from - armedAt) / plan.rate) * 2000 + 10_000, signal, (latest) =>
+    const [startReading, twinStart] = await waitForSeq([probe, twinProbe], from - 1, plan.rate, ((from - armedAt) / plan.rate) * 2000 + 10_000, signal, (latest) =>
       say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
     );
-    const twinStart = await twinProbe.read();
     const startMarks = await marks(workers, signal);
     o.start = { loaded: startReading.snapshot, twin: twinStart.snapshot, wallMs: startReading.wallMs };
 
-    const endReading = await waitForSeq(probe, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
+    const [endReading, twinEnd] = await waitForSeq([probe, twinProbe], to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
       say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
     );
-    const twinEnd = await twinProbe.read();
     const endMarks = await marks(workers, signal);
     o.end = { loaded: endReading.snapshot, twin: twinEnd.snapshot, wallMs: endReading.wallMs };
     o.probeBytes = probeSharesPort ? endReading.bytesBefore - startReading.bytesBefore : 0;
@@ -174,9 +184,10 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     await twinProbe.read(true);
     o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
   } catch (error) {
-    if (error instanceof AbortedError) throw error;
+    if (signal.aborted || error instanceof AbortedError) throw new AbortedError();
     o.error = (error as Error).message;
   } finally {
+    twinReader?.close();
     for (const probe of probes) probe.close();
     await Promise.all([...workers.map((w) => children.stopWorker(w)), ...servers.map((s) => children.stopServer(s))]);
   }

@@ -101,7 +101,12 @@ export interface StepResult {
   };
 
   delivery: {
-    /** Connected clients at the window's start x window quotes. */
+    /**
+     * Clients open when the window was set. Fewer than connect.connected (or a serverCounted below
+     * it) marks the step `incomplete`: clients gone before the window are not in `expected`.
+     */
+    windowClients: number;
+    /** windowClients x window quotes. */
     expected: number;
     /** Distinct (client, seq) pairs received within the window. */
     received: number;
@@ -128,20 +133,24 @@ export interface StepResult {
     /** The loaded server after forced GC, with the clients still connected, after the window. */
     loaded: MemorySample | null;
     /**
-     * Its idle twin after forced GC at the same moment: a second server process started with the
-     * same arguments at the same time and never connected to, so the feed's replay ring,
-     * socket.io's recovery buffer and code warm-up are in both and cancel out.
+     * Its twin after forced GC at the same moment: a second server process started with the same
+     * arguments at the same time, holding ONE lean client, so the feed's replay ring with the
+     * encodings a connected client makes the server build and keep, socket.io's recovery buffer
+     * and code warm-up are in both and cancel out.
      */
     idle: MemorySample | null;
-    /** (loaded - idle) / loaded.connections. */
+    /** (loaded - idle) / (loaded.connections - idle.connections): per connection of the N - 1 more. */
     perConnection: { heapBytes: number | null; rssBytes: number | null; externalBytes: number | null };
     /** Server CPU time over the window (from /stats cpu fields). */
     cpuMs: number | null;
-    /** The idle twin's CPU time over the same window: the feed and timers with no clients. */
+    /**
+     * The twin's CPU time over the same window: the feed, timers, the same number of /stats reads
+     * and its one client. Its spread across steps shows how much noise the subtraction carries.
+     */
     idleCpuMs: number | null;
     /** cpuMs / messagesSent x 1000. */
     cpuMsPer1kDeliveries: number | null;
-    /** (cpuMs - idleCpuMs) / messagesSent x 1000: the delivery cost alone. */
+    /** (cpuMs - idleCpuMs) / (messagesSent - the twin's messagesSent) x 1000: the delivery cost alone. */
     netCpuMsPer1kDeliveries: number | null;
     /** Server CPU time / window wall time, in cores. */
     cores: number | null;
@@ -167,6 +176,12 @@ export interface StepResult {
     clientBound: boolean;
     /** Server + idle twin + workers, in cores, over the window: near the machine's CPU count means everything competed. */
     hostCores: number | null;
+    /**
+     * The workers' CPU microseconds over the window / deliveries received: what a lean reader of this
+     * transport costs per quote. The readers differ (a WebSocket frame parser vs a line splitter), so
+     * this is how a reader's weight is compared, not assumed equal.
+     */
+    usPerDelivery: number | null;
   };
 }
 
@@ -205,12 +220,15 @@ export interface RampSummary {
   highestRate: number | null;
   /** Measured deliveries/s of that step. */
   highestDeliveriesPerSecond: number | null;
-  /** highestDeliveriesPerSecond / the TCP floor's; `null` without a floor or when either was not reached cleanly. */
+  /**
+   * highestDeliveriesPerSecond / the TCP floor's, only when both this ramp and the floor's found a
+   * server limit (limitFound); `null` otherwise, since a ratio of lower bounds compares nothing.
+   */
   ratioToTcp: number | null;
   /**
-   * The ramp ended at a limit of the server (loss, slow, saturated, failed); false when the generator
-   * gave out first (client-bound) or the last step passed: then highestDeliveriesPerSecond is only a
-   * lower bound, and ratioToTcp compares bounds, not transports.
+   * The ramp ended at a limit of the server (a loss, slow or saturated step); false when it ended at
+   * a failed or incomplete step, the generator gave out first (client-bound) or the last step
+   * passed: then highestDeliveriesPerSecond is only a lower bound.
    */
   limitFound: boolean;
   /** Server CPU, in cores, during the highest passing ramp step: its headroom there. */
@@ -219,14 +237,13 @@ export interface RampSummary {
   stoppedBy: string;
   /** Largest N of the client sweep with status ok. */
   highestClients: number | null;
-  highestClientsRatioToTcp: number | null;
   /** Why the client sweep ended, the same way. */
   clientsStoppedBy: string;
 }
 
 /**
  * Server memory per connection across the client sweep, per transport: a least-squares line
- * through (connections, loaded - idle twin) of its ok steps. The slope is the cost of one more
+ * through (connections beyond the twin's one, loaded - twin) of its ok steps. The slope is the cost of one more
  * connection without the fixed costs (code warm-up, first-use allocations) that inflate the
  * per-step figure at small N; the spread is the range of the per-step figures.
  */

@@ -4,7 +4,9 @@
  * connections, and C lean ws / socket.io connections each run a closed loop of ping -> pong
  * (ws message) or emit -> ack (socket.io). Each starts with `warmup` seconds of the same, not
  * measured. Recorded: completed round trips per second, their latency, errors, the server's CPU
- * per 1,000 round trips and the generator's own CPU. The TCP floor has no upstream path.
+ * per 1,000 round trips and the generator's own CPU. The servers run with the feed stopped (rate 0):
+ * autocannon's POSTs receive no quotes, so the ws and socket.io connections must not either. The
+ * TCP floor has no upstream path.
  */
 import { NO_SAMPLES } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
@@ -44,7 +46,7 @@ export async function runUpstream(transport: UpstreamTransport, ctx: { options: 
   let worker: WorkerHandle | undefined;
   let probe: StatsProbe | undefined;
   try {
-    server = await children.server(transport, serverArgs({ rate: options.rate, padding: 0, clients: connections }, options));
+    server = await children.server(transport, serverArgs({ rate: 0, padding: 0, clients: connections }, options));
     worker = children.worker();
     probe = new StatsProbe(server.ready.stats);
     worker.send({ type: 'upstream', transport, url: server.ready.url, connections, warmupS: options.warmup, durationS: options.upstreamDuration, timeoutMs: options.connectTimeoutMs });
@@ -68,7 +70,7 @@ export async function runUpstream(transport: UpstreamTransport, ctx: { options: 
       generator: { cores: Math.round(answer.cores * 1000) / 1000, clientBound },
     } satisfies Partial<UpstreamResult>);
   } catch (error) {
-    if (error instanceof AbortedError) throw error;
+    if (signal.aborted || error instanceof AbortedError) throw new AbortedError();
     result.error = (error as Error).message;
   } finally {
     probe?.close();

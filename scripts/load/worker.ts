@@ -128,7 +128,8 @@ async function upstream(message: Extract<ToWorker, { type: 'upstream' }>): Promi
     const count = result.latency.totalCount;
     return finish({
       requests: result.requests.total,
-      errors: result.errors + result.non2xx + result.timeouts,
+      // autocannon's `errors` already counts its timeouts.
+      errors: result.errors + result.non2xx,
       seconds: result.duration,
       latencyMs:
         count === 0
