@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeTranscript, type DecodedSession } from '../scripts/wire/annotate.ts';
+import { describeEnginePacket } from '../scripts/wire/describe.ts';
 import { ssePreambleNote, wireEvidence } from '../scripts/wire/evidence.ts';
 import { WIRE_TRANSPORTS, type TranscriptFile, type WireTransport } from '../scripts/wire/types.ts';
 import { wireResultsProblems } from '../scripts/wire/validate.ts';
@@ -135,5 +136,49 @@ describe('the committed example result', () => {
     broken.transports.ws.messages[0].rows[0].length += 1;
     delete broken.evidence['sse-text-only'];
     expect(wireResultsProblems(broken).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('bytes a decoder cannot describe become rows, never exceptions', () => {
+  /** The recorded ws session with its first quote frame (connection 1, third chunk) replaced by `frames`. */
+  const withFrames = (frames: Buffer): TranscriptFile => {
+    const copy = structuredClone(transcripts.ws);
+    const conn = copy.connections[0]!;
+    const first = Buffer.from(conn.chunks[2]!.data, 'base64');
+    expect(first[0]).toBe(0x81); // a final text frame: the quote this test replaces
+    conn.chunks[2] = { ...conn.chunks[2]!, data: frames.toString('base64') };
+    return copy;
+  };
+  const quoteText = () => Buffer.from(transcripts.ws.connections[0]!.chunks[2]!.data, 'base64').subarray(2);
+  const unmasked = (b0: number, payload: Buffer) => Buffer.concat([Buffer.from([b0, payload.length]), payload]);
+
+  it('reassembles a fragmented message (FIN=0, a ping in between, continuations) and describes it on its final fragment', () => {
+    const text = quoteText();
+    const parts = [text.subarray(0, 10), text.subarray(10, 30), text.subarray(30)];
+    const frames = Buffer.concat([unmasked(0x01, parts[0]!), unmasked(0x00, parts[1]!), unmasked(0x89, Buffer.alloc(0)), unmasked(0x80, parts[2]!)]);
+    const session = decodeTranscript(withFrames(frames));
+    const onConn = session.messages.filter((m) => m.conn === 1 && m.dir === 's2c' && m.layer === 'ws-frame');
+    const [f1, f2, ping, last] = onConn;
+    expect([f1!.carries, f2!.carries, ping!.carries]).toEqual(['other', 'other', 'heartbeat']);
+    expect(f2!.summary).toMatch(/fragment 2 of a fragmented message/);
+    expect(last!.carries).toBe('quote-json');
+    expect(last!.seqs).toEqual([JSON.parse(text.toString()).seq]);
+    expect(last!.summary).toMatch(/reassembled from 3 fragments/);
+    expect(session.stats.undecodedBytes).toBe(0);
+    expect(session.stats.decodedQuotes).toBe(decoded.ws.stats.decodedQuotes);
+  });
+
+  it('leaves a frame claiming more than 2^53 payload bytes undecoded', () => {
+    const huge = Buffer.from([0x82, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+    const session = decodeTranscript(withFrames(huge));
+    const rest = session.messages.find((m) => m.conn === 1 && m.dir === 's2c' && m.layer === 'undecoded');
+    expect(rest?.rows[0]?.offset).toBe(Buffer.from(transcripts.ws.connections[0]!.chunks[1]!.data, 'base64').length);
+    expect(session.stats.undecodedBytes).toBeGreaterThanOrEqual(huge.length);
+  });
+
+  it('describes an engine.io open packet with bad JSON as undecoded, not a crash', () => {
+    const content = describeEnginePacket(Buffer.from('0{"sid":'), 's2c', { pending: 0 });
+    expect(content.carries).toBe('other');
+    expect(content.items.map((i) => i.label)).toEqual(['engine.io type', 'undecoded']);
   });
 });

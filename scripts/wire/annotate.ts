@@ -429,17 +429,47 @@ function frameContent(f: WsFrame, dir: Direction, path: string, state: Attachmen
   }
 }
 
+/**
+ * A data frame that is part of a fragmented message (FIN=0, then continuation frames up to one
+ * with FIN=1; control frames may come in between, RFC 6455 §5.4). The message is described once,
+ * reassembled, on its final fragment; earlier fragments say which fragment they are.
+ */
+function fragmentContent(f: WsFrame, dir: Direction, path: string, state: AttachmentState, pending: { opcode: number; parts: Uint8Array[] } | null): { content: Content; pending: { opcode: number; parts: Uint8Array[] } | null } {
+  const whole = (label: string, meaning: string): Item[] => (f.payload.length ? [{ start: 0, end: f.payload.length, label, meaning }] : []);
+  if (f.opcode !== 0x0) pending = { opcode: f.opcode, parts: [] };
+  if (!pending) return { content: { items: whole('payload', 'a continuation with no message started'), carries: 'other', seqs: [], payloadBytes: null, summary: 'continuation without a first fragment' }, pending: null };
+  pending.parts.push(f.payload);
+  const n = pending.parts.length;
+  if (!f.fin) {
+    return { content: { items: whole(`fragment ${n}`, `fragment ${n} of a fragmented message; described, reassembled, with its final fragment`), carries: 'other', seqs: [], payloadBytes: null, summary: `fragment ${n} of a fragmented message` }, pending };
+  }
+  const payload = new Uint8Array(pending.parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of pending.parts) {
+    payload.set(part, at);
+    at += part.length;
+  }
+  const message = frameContent({ ...f, opcode: pending.opcode, payload }, dir, path, state);
+  return {
+    content: { ...message, items: whole(`final fragment ${n}`, `final fragment of ${n}; the reassembled ${payload.length}-byte message: ${message.summary}`), summary: `reassembled from ${n} fragments: ${message.summary}` },
+    pending: null,
+  };
+}
+
 function frames(ctx: Context, dir: Direction, from: number, path: string): void {
   const wire = ctx.streams[dir].bytes;
   const { frames: list, end } = decodeFrames(wire, from);
   ctx.facts.frames += list.length;
+  let pending: { opcode: number; parts: Uint8Array[] } | null = null;
   for (const f of list) {
     if (f.opcode === 0x2) {
       ctx.facts.binaryFrames++;
       // An attachment is a binary frame that a placeholder packet announced.
       if (path.startsWith('/socket.io/') && ctx.attachments[dir].pending > 0) ctx.facts.attachments++;
     }
-    const content = frameContent(f, dir, path, ctx.attachments[dir]);
+    let content: Content;
+    if (f.opcode === 0x0 || (f.opcode < 0x8 && !f.fin)) ({ content, pending } = fragmentContent(f, dir, path, ctx.attachments[dir], pending));
+    else content = frameContent(f, dir, path, ctx.attachments[dir]);
     const payloadRows = itemRows(wire, f.payloadOffset, f.payload.length, content.items, f.masked ? f.payload : undefined);
     const rows = [...frameHeaderRows(wire, f), ...payloadRows];
     const summary = `${f.opcodeName} frame${f.masked ? ' (masked)' : ''}${f.fin ? '' : ' (not final)'}, ${f.payloadLength}-byte payload${f.complete ? '' : ' (cut off)'}: ${content.summary}`;

@@ -76,7 +76,7 @@ function cell(row: OverheadRow | undefined): string {
 }
 
 function summary(results: WireResults): string {
-  const items = ['handshake', 'quote (JSON)', 'quote (binary)', 'ping round trip', 'heartbeat'];
+  const items = ['handshake', 'quote (JSON)', 'quote (binary)', 'CORS preflight (once, then cached)', 'ping round trip', 'heartbeat'];
   const lines = ['bytes on the wire (→ browser to server, ← server to browser; "N B for P": N wire bytes carrying P payload bytes)', ['transport', ...items].join(' | ')];
   for (const [transport, wire] of Object.entries(results.transports)) {
     lines.push([transport, ...items.map((item) => cell(wire!.overhead.find((r) => r.item === item)))].join(' | '));

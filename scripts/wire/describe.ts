@@ -152,7 +152,13 @@ export function describeEnginePacket(bytes: Uint8Array, dir: Direction, state: A
   const rest = (label: string, meaning: string): Item[] => (bytes.length > 1 ? [{ start: 1, end: bytes.length, label, meaning }] : []);
   switch (packet.name) {
     case 'open': {
-      const open = JSON.parse(data) as { sid: string; upgrades: string[]; pingInterval: number; pingTimeout: number; maxPayload: number };
+      let open: { sid: string; upgrades: string[]; pingInterval: number; pingTimeout: number; maxPayload: number };
+      try {
+        open = JSON.parse(data) as typeof open;
+        if (!Array.isArray(open.upgrades)) throw new TypeError('no upgrades list');
+      } catch (error) {
+        return { items: [typeItem, ...rest('undecoded', `not the handshake JSON an open packet carries (${(error as Error).message})`)], carries: 'other', seqs: [], payloadBytes: null, summary: 'engine.io open with undecodable JSON' };
+      }
       const meaning = `handshake JSON: sid ${open.sid} (session id, sent back as ?sid=), upgrades ${JSON.stringify(open.upgrades)}, pingInterval ${open.pingInterval} ms, pingTimeout ${open.pingTimeout} ms, maxPayload ${open.maxPayload} bytes`;
       return { items: [typeItem, ...rest('open JSON', meaning)], carries: 'handshake', seqs: [], payloadBytes: null, summary: `engine.io open, sid ${open.sid}, upgrades ${open.upgrades.join(',')}, pingInterval ${open.pingInterval}` };
     }

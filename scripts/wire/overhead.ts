@@ -56,7 +56,11 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
     rows.push(build('quote (binary)', counted, binary.payloadBytes, counted.map((m) => `[${parts(m)}]`).join(' then ')));
   }
 
-  const ping = messages.filter((m) => m.carries === 'ping' || m.carries === 'pong' || m.carries === 'preflight');
+  // The CORS preflight of a cross-origin POST is paid once and then cached (Access-Control-Max-Age),
+  // so it gets its own row instead of inflating every ping round trip.
+  const preflight = messages.filter((m) => m.carries === 'preflight');
+  if (preflight.length) rows.push(build('CORS preflight (once, then cached)', preflight, null, listNote(preflight)));
+  const ping = messages.filter((m) => m.carries === 'ping' || m.carries === 'pong');
   if (ping.length) {
     const payload = ping.reduce((s, m) => s + (m.payloadBytes ?? 0), 0);
     rows.push(build('ping round trip', ping, payload, listNote(ping)));

@@ -38,10 +38,14 @@ describe('npm run wire in Chromium', () => {
     const wire = results.transports[transport]!;
     expect(decoded.stats.undecodedBytes).toBe(0);
     expect(decoded.stats.quoteSeqs.length).toBeGreaterThanOrEqual(3);
-    // What the page's handlers got is what the bytes carried.
-    const fromBytes = new Set(decoded.stats.quoteSeqs);
+    // What the page's handlers got is exactly what the bytes carried: the same (seq, format) pairs,
+    // each as many times (a multiset: a replayed quote counts twice on both sides).
+    const FORMATS = { 'quote-json': 'json', 'quote-binary': 'binary', 'quote-base64': 'base64' } as Record<string, string>;
+    const fromBytes = decoded.messages.filter((m) => FORMATS[m.carries]).flatMap((m) => m.seqs.map((seq) => `${seq} ${FORMATS[m.carries]}`));
+    const fromPage = wire.page.quotes.map((q) => `${q.seq} ${q.format}`);
     expect(wire.page.quotes.length).toBeGreaterThanOrEqual(3);
-    for (const q of wire.page.quotes) expect(fromBytes.has(q.seq)).toBe(true);
+    expect(decoded.stats.decodedQuotes).toBe(wire.page.quotes.length);
+    expect(fromBytes.sort()).toEqual(fromPage.sort());
     expect(wire.page.quotes.some((q) => q.format !== 'json')).toBe(true);
 
     const heads = decoded.messages.filter((m) => m.layer === 'http-head');

@@ -70,7 +70,7 @@ export interface WsFrame {
   close?: { code: number | null; reason: string };
 }
 
-/** Reads one frame header at `offset`; null when fewer header bytes than it needs are present. */
+/** Reads one frame header at `offset`; null when fewer header bytes than it needs are present, or its 64-bit length is past 2^53. */
 function readHeader(bytes: Uint8Array, offset: number) {
   if (offset + 2 > bytes.length) return null;
   const b0 = bytes[offset]!;
@@ -89,7 +89,8 @@ function readHeader(bytes: Uint8Array, offset: number) {
     if (pos + 8 > bytes.length) return null;
     const view = new DataView(bytes.buffer, bytes.byteOffset + pos, 8);
     const big = view.getBigUint64(0);
-    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`lab: frame at ${offset} claims ${big} payload bytes`);
+    // A length past 2^53 is no frame anyone sent: stop here and leave the rest undecoded.
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) return null;
     payloadLength = Number(big);
     lengthForm = '64-bit';
     pos += 8;
