@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StatsSnapshot } from '../servers/stats.ts';
-import { buildStep, comparableRatio, coresBetween, isClientBound, limitedBy, perConnection, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
+import { buildStep, comparableRatio, coresBetween, fitLine, isClientBound, limitedBy, perConnection, summarizeMemory, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
@@ -41,7 +41,7 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
     durationS: 1,
     sourceAddresses: 1,
     workers: 1,
-    connected: [{ type: 'connected', connected: 100, failed: 0, errors: {}, histogram: encode(connectHistogram), nofile: { soft: 20000, hard: 20000 } }],
+    connected: [{ type: 'connected', connected: 100, failed: 0, errors: {}, histogram: encode(connectHistogram) }],
     serverCounted: 100,
     window: { from: 11, to: 20 },
     start: { loaded: snapshot({ messagesSent: 1000, bytesWritten: 50_000, cpuUserMicros: 100_000 }), twin: snapshot({ cpuUserMicros: 80_000 }), wallMs: 1000 },
@@ -263,6 +263,27 @@ describe('ramp summaries', () => {
     }
     const [, tcp] = summarizeRamps(ramps(null), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
     expect(tcp!.stoppedBy).toBe('the last step passed: the figure is a lower bound');
+  });
+});
+
+describe('memory line across the client sweep', () => {
+  it('fits slope and intercept by least squares, and needs two distinct x', () => {
+    expect(fitLine([[0, 10], [10, 30], [20, 50]])).toEqual({ slope: 2, intercept: 10 });
+    expect(fitLine([[5, 1]])).toBeNull();
+    expect(fitLine([[5, 1], [5, 2]])).toBeNull();
+  });
+
+  it('uses the ok client-sweep steps only, with x = connections beyond the twin\'s one', () => {
+    const sized = (clients: number, heapPerConn: number, status: StepResult['status'] = 'ok') => {
+      const s = step({ transport: 'ws', clients, status });
+      s.server.loaded = { connections: clients, heapUsed: 1_000_000 + 50_000 + (clients - 1) * heapPerConn, rss: 0, heapTotal: 0, external: 0, gc: true };
+      s.server.idle = { connections: 1, heapUsed: 1_000_000, rss: 0, heapTotal: 0, external: 0, gc: true };
+      s.server.perConnection = perConnection(s.server.loaded, s.server.idle);
+      return s;
+    };
+    const [ws, sse] = summarizeMemory([sized(101, 3000), sized(1001, 3000), sized(5001, 9999, 'loss'), step({ phase: 'ramp', transport: 'ws' })], ['ws', 'sse']);
+    expect(ws).toMatchObject({ clients: [101, 1001], heapBytesPerConnection: 3000, heapFixedBytes: 50_000, heapPerConnectionRange: [3050, 3500] });
+    expect(sse).toMatchObject({ clients: [], heapBytesPerConnection: null, heapPerConnectionRange: null });
   });
 });
 

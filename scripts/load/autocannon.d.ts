@@ -8,8 +8,6 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
-    /** Seconds before a request counts as a timeout. */
-    timeout?: number;
   }
   interface Stats {
     mean: number;
@@ -23,16 +21,13 @@ declare module 'autocannon' {
   interface Result {
     /** Seconds the run lasted. */
     duration: number;
+    /** Failed requests, timeouts included. */
     errors: number;
-    timeouts: number;
     non2xx: number;
     /** Latency in ms. */
     latency: Stats;
-    requests: Stats & { sent: number };
+    requests: Stats;
   }
-  interface Instance extends PromiseLike<Result> {
-    stop(): void;
-  }
-  function autocannon(options: Options): Instance;
+  function autocannon(options: Options): PromiseLike<Result>;
   export default autocannon;
 }

@@ -34,7 +34,6 @@ export interface ConnectedMessage {
   errors: Record<string, number>;
   /** Encoded connect-time histogram, microseconds. */
   histogram: string;
-  nofile: { soft: number | null; hard: number | null };
 }
 
 export interface ReportMessage extends TallySnapshot {

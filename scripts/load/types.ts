@@ -278,7 +278,10 @@ export interface LoadResults {
   profile: string;
   options: LoadOptions;
   environment: {
-    /** RLIMIT_NOFILE of a generator worker (Node raises the soft limit to the hard one at start). */
+    /**
+     * RLIMIT_NOFILE of the runner process. Its servers and workers inherit the hard limit, and Node
+     * raises each process's soft limit to the hard one at start, so this is their ceiling too.
+     */
     nofile: { soft: number | null; hard: number | null };
     /** net.ipv4.ip_local_port_range: ephemeral ports per source address. */
     ephemeralPorts: [number, number] | null;

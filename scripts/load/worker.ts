@@ -12,7 +12,6 @@ import autocannon from 'autocannon';
 import { connectLean, errorCode, type LeanReader } from '../../clients/lean/index.ts';
 import { createHistogram, encode, NO_SAMPLES, percentiles, recordMs } from './histogram.ts';
 import type { ConnectedMessage, FromWorker, ToWorker, UpstreamMessage } from './protocol.ts';
-import { nofile } from './limits.ts';
 import { DeliveryTally } from './tally.ts';
 
 const readers = new Set<LeanReader>();
@@ -76,7 +75,7 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
     }
   });
   clearInterval(progress);
-  const done: ConnectedMessage = { type: 'connected', connected, failed, errors, histogram: encode(histogram), nofile: nofile() };
+  const done: ConnectedMessage = { type: 'connected', connected, failed, errors, histogram: encode(histogram) };
   send(done);
 }
 
