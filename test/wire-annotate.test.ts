@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeTranscript, type DecodedSession } from '../scripts/wire/annotate.ts';
 import { describeEnginePacket } from '../scripts/wire/describe.ts';
 import { ssePreambleNote, wireEvidence } from '../scripts/wire/evidence.ts';
+import { overheadTable } from '../scripts/wire/overhead.ts';
 import { WIRE_TRANSPORTS, type TranscriptFile, type WireTransport } from '../scripts/wire/types.ts';
 import { wireResultsProblems } from '../scripts/wire/validate.ts';
 
@@ -180,5 +181,27 @@ describe('bytes a decoder cannot describe become rows, never exceptions', () => 
     const content = describeEnginePacket(Buffer.from('0{"sid":'), 's2c', { pending: 0 });
     expect(content.carries).toBe('other');
     expect(content.items.map((i) => i.label)).toEqual(['engine.io type', 'undecoded']);
+  });
+});
+
+describe('an SSE event split across HTTP chunks', () => {
+  it('counts the quote with the chunk that started it, so its overhead is never negative', () => {
+    const copy = structuredClone(transcripts.sse);
+    const chunks = copy.connections[0]!.chunks;
+    const original = Buffer.from(chunks[2]!.data, 'base64');
+    const data = original.subarray(original.indexOf('\r\n') + 2, original.length - 2);
+    expect(data.toString()).toMatch(/^id: 1\nevent: quote\ndata: /);
+    const httpChunk = (part: Buffer) => Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]);
+    chunks[2] = { ...chunks[2]!, data: Buffer.concat([httpChunk(data.subarray(0, data.length - 20)), httpChunk(data.subarray(data.length - 20))]).toString('base64') };
+    const session = decodeTranscript(copy);
+    const onConn = session.messages.filter((m) => m.conn === 1 && m.dir === 's2c' && m.layer === 'http-chunk');
+    const quote = onConn.find((m) => m.seqs[0] === 1)!;
+    expect(quote.payloadBytes).toBeGreaterThan(quote.length); // the event's bytes are not all in its last chunk
+    // Only this quote, so the table has to use it.
+    const messages = session.messages.filter((m) => m.carries !== 'quote-json' || m === quote);
+    const row = overheadTable(messages, session.connections).find((r) => r.item === 'quote (JSON)')!;
+    expect(row.refs).toHaveLength(2);
+    expect(row.s2cBytes).toBe(original.length + 6); // one more chunk size line and chunk CRLF
+    expect(row.overheadBytes).toBeGreaterThan(0);
   });
 });

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from './helpers.ts';
 import { decodeHttpConnection, header, parseChunked, parseHead } from '../scripts/wire/decode/http.ts';
 
 describe('HTTP heads', () => {
@@ -71,17 +72,16 @@ describe("a connection recorded from Node's http server", () => {
       sent.push(text);
       socket.write(text);
     };
-    const seen = (needle: string) => new Promise<void>((resolve) => {
-      const check = () => (Buffer.concat(received).includes(needle) ? resolve() : setTimeout(check, 5));
-      check();
-    });
+    let ended = false;
+    socket.once('end', () => (ended = true));
+    const seen = (needle: string) => waitFor(() => Buffer.concat(received).includes(needle), `${JSON.stringify(needle)} from the server`);
     try {
       send('GET /len HTTP/1.1\r\nHost: x\r\n\r\n');
       await seen('hello');
       send('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
       await seen('0\r\n\r\n');
       send('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
-      await once(socket, 'end');
+      await waitFor(() => ended, 'the server to end the connection after the 101');
     } finally {
       socket.destroy();
       server.close();

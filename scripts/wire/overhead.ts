@@ -27,6 +27,27 @@ function build(item: string, messages: WireMessage[], payloadBytes: number | nul
   return { item, c2sBytes, s2cBytes, payloadBytes, overheadBytes, overheadShare, note, refs: messages.map(ref) };
 }
 
+/** No line of the message continues from an earlier chunk or is left unfinished for a later one. */
+function whole(m: WireMessage): boolean {
+  return !m.rows.some((r) => r.label === 'unfinished line' || r.meaning.startsWith('(continued from the chunk before)'));
+}
+
+/**
+ * An SSE event split across HTTP chunks is attributed to the chunk that dispatched it; its bytes
+ * also lie in the chunks before it since the previous dispatched event (those carrying nothing
+ * else), so they are counted with it.
+ */
+function withEarlierChunks(m: WireMessage, messages: WireMessage[]): WireMessage[] {
+  if (m.layer !== 'http-chunk' || whole(m)) return [m];
+  const earlier = messages.filter((x) => x.conn === m.conn && x.dir === m.dir && x.layer === 'http-chunk' && x.offset < m.offset).sort((a, b) => a.offset - b.offset);
+  const parts: WireMessage[] = [];
+  for (const x of earlier.reverse()) {
+    if (x.seqs.length > 0 || x.carries !== 'other') break;
+    parts.unshift(x);
+  }
+  return [...parts, m];
+}
+
 function listNote(messages: WireMessage[], limit = 10): string {
   const listed = messages.slice(0, limit).map((m) => `${arrow(m.dir)} #${m.conn} ${short(m.summary)} ${m.length}`);
   if (messages.length > limit) listed.push(`… ${messages.length - limit} more`);
@@ -44,15 +65,23 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
     rows.push(build('handshake', setup, null, `${setup.length} messages before the first quote: ${listNote(setup)}`));
   }
 
-  const json = messages.find((m) => m.dir === 's2c' && m.carries === 'quote-json' && m.seqs.length === 1);
-  if (json) rows.push(build('quote (JSON)', [json], json.payloadBytes, parts(json)));
+  // A quote that arrived whole is preferred; an SSE event split over chunks is counted with its earlier chunks.
+  const firstOf = (carries: Carries[]) => {
+    const candidates = messages.filter((m) => m.dir === 's2c' && carries.includes(m.carries) && m.seqs.length === 1);
+    return candidates.find(whole) ?? candidates[0];
+  };
+  const json = firstOf(['quote-json']);
+  if (json) {
+    const counted = withEarlierChunks(json, messages);
+    rows.push(build('quote (JSON)', counted, json.payloadBytes, counted.length === 1 ? parts(json) : counted.map((m) => `[${parts(m)}]`).join(' then ')));
+  }
 
-  const binary = messages.find((m) => m.dir === 's2c' && (m.carries === 'quote-binary' || m.carries === 'quote-base64') && m.seqs.length === 1);
+  const binary = firstOf(['quote-binary', 'quote-base64']);
   if (binary) {
     // socket.io: the placeholder packet just before the attachment belongs to the same quote.
     const same = messages.filter((m) => m.conn === binary.conn && m.dir === binary.dir && m.offset < binary.offset);
     const before = same.at(-1);
-    const counted = before && before.carries === 'quote-binary' && before.seqs.length === 0 ? [before, binary] : [binary];
+    const counted = before && before.carries === 'quote-binary' && before.seqs.length === 0 ? [before, binary] : withEarlierChunks(binary, messages);
     rows.push(build('quote (binary)', counted, binary.payloadBytes, counted.map((m) => `[${parts(m)}]`).join(' then ')));
   }
 

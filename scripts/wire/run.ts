@@ -204,7 +204,7 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
       events: { t: number; what: string }[];
     };
     lab('session over: the browser context closes');
-    // Close in order: the browser first (so its FINs are in the transcript), then relay, server, capture.
+    // Close in the reverse of the start: the browser first (so its FINs are in the transcript), then the capture, the relay, the server.
     for (const close of closers.splice(0).reverse()) await close();
 
     const transcript: TranscriptFile = { transport, sessionStart, upstream: server.origin, connections: relay.transcripts() };
