@@ -1,7 +1,7 @@
 /**
  * Turns what a step observed (worker reports, /stats snapshots, CPU marks) into a StepResult,
  * and steps into ramp summaries. Pure functions, so the arithmetic is unit-tested on its own:
- * per-connection memory against the idle twin, CPU and bytes per delivery from /stats deltas,
+ * per-connection memory against the one-client twin, CPU and bytes per delivery from /stats deltas,
  * client-bound detection from the workers' CPU, and what stopped a step from its error codes.
  */
 import type { Transport } from '../../servers/contract.ts';
@@ -36,7 +36,7 @@ export interface StepObservation {
   connected?: ConnectedMessage[];
   serverCounted?: number;
   window?: { from: number; to: number };
-  /** /stats of the loaded server and its idle twin at the window's start and end, with the runner's wall ms. */
+  /** /stats of the loaded server and its twin at the window's start and end, with the runner's wall ms. */
   start?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
   end?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
   /** Bytes of the runner's own /stats answers the loaded server wrote between start and end. */

@@ -90,7 +90,7 @@ export function summaryTable(results: LoadResults): string {
     ['transport', 'method', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cpu ms/1k', 'gen cores', 'status'],
     results.upstream.map((u) => [u.transport, u.method, String(u.connections), num(u.requestsPerSecond), num(u.latencyMs.p50, 2), num(u.latencyMs.p99, 2), num(u.latencyMs.max, 1), String(u.errors), num(u.serverCpuMsPer1kRequests, 2), num(u.generator.cores, 2), u.status]),
   );
-  const parts = [`Steps (latency = receive time - quote.ts; memory per connection vs an idle twin after forced GC)\n${steps}`];
+  const parts = [`Steps (latency = receive time - quote.ts; memory per connection = (loaded - one-client twin) / (N - 1) after forced GC)\n${steps}`];
   if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, the server limit was not reached; x TCP only where both limits were found)\n${ramp}`);
   parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);

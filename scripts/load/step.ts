@@ -1,13 +1,16 @@
 /**
  * One measured step: N clients of one transport at one rate and payload.
  *
- *  1. Start the server and its idle twin (same arguments, same moment) through the CLI contract.
+ *  1. Start the server and its twin (same arguments, same moment) through the CLI contract, and
+ *     connect one lean client to the twin (so it keeps the same per-quote encodings).
  *  2. Fork the generator workers; they open the clients from ceil(N / clientsPerAddress)
  *     127.0.0.x source addresses, `connectConcurrency` at a time, and report connect times/errors.
  *  3. Wait until the server counts the clients, then fix the window as a range of sequence
- *     numbers that starts `warmup` seconds of quotes ahead, and arm the workers (re-armed further
- *     ahead if a quote of the window was published before every worker was armed).
- *  4. At the window's start and end read /stats of both servers and the workers' CPU.
+ *     numbers that starts `warmup` seconds of quotes ahead (and no earlier than `settleS` after the
+ *     servers started), and arm the workers (re-armed further ahead if a quote of the window was
+ *     published before every worker was armed).
+ *  4. Poll /stats of both servers together until the window's start and end (the same number of
+ *     reads each); read the workers' CPU there.
  *  5. Give clients `drainMs` to receive the last quote, collect the tallies, then read memory
  *     after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
@@ -86,7 +89,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
   const say = (phase: StepPhase, fraction: number, detail: string) => ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
 
   try {
-    say('starting', 0, 'starting the server and its idle twin');
+    say('starting', 0, 'starting the server and its twin');
     const args = serverArgs(plan, options);
     const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
     const startedAt = performance.now();

@@ -22,7 +22,7 @@ export function compare(ratio: number, margin: number): Comparison {
 const fmt = (value: number | null, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
 const ratioOf = (a: number | null, b: number | null) => (a !== null && b !== null && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 
-/** Net CPU (the idle twin's taken out) when both are positive, else the raw figure for both. */
+/** Net CPU (the one-client twin's taken out) when both are positive, else the raw figure for both. */
 function cpuFigures(ws: StepResult, sse: StepResult): { basis: 'net' | 'raw'; ws: number | null; sse: number | null } {
   const net = { ws: ws.server.netCpuMsPer1kDeliveries, sse: sse.server.netCpuMsPer1kDeliveries };
   if (net.ws !== null && net.sse !== null && net.ws > 0 && net.sse > 0) return { basis: 'net', ...net };
@@ -63,7 +63,7 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   else verdict = 'depends';
 
   const pct = `±${Math.round(margin * 100)}%`;
-  const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (idle twin subtracted)' : 'server CPU per 1,000 deliveries';
+  const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (the one-client twin subtracted)' : 'server CPU per 1,000 deliveries';
   const sentences = [
     `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
     `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ? `ws ${heapSays}; a ratio within ${pct} of 1 counts as similar` : 'not comparable'}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
