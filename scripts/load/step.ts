@@ -91,8 +91,9 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
   try {
     say('starting', 0, 'starting the server and its twin');
     const args = serverArgs(plan, options);
-    const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
+    // The servers' age counts from their spawn.
     const startedAt = performance.now();
+    const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     if (signal.aborted) throw new AbortedError();
