@@ -6,7 +6,9 @@
  * (binaryType arraybuffer), socket.io binary emits (websocket transport only, so no polling
  * requests mix into the byte count), or SSE `data:` lines in base64, and hashes what it got with
  * crypto.subtle. Bytes on the wire come from the server socket's counters (bytesWritten after
- * the payloads minus before), so they include every header, frame and chunk the transport adds;
+ * the payloads minus before; socket.io counts from the page's `ready`, once socket.io's own CONNECT
+ * packet has arrived), so they include every header, frame and chunk the transport adds; `sent`
+ * is the server's count of payloads it handed to the transport;
  * the ratio is wire bytes / payload bytes. Decode time is measured in the page per message
  * (base64 text -> Uint8Array; ArrayBuffer -> Uint8Array view). A last case writes the raw bytes
  * as SSE text, to show what an event stream does with bytes that are not UTF-8 text.
@@ -48,7 +50,7 @@ async function receive(c: CaseContext, kind: Kind, size: number, count: number):
   const payload = size * count;
   const decode = distribution(result.decodeMs);
   return {
-    counts: { sent: count, received: result.messages },
+    counts: { sent: server.runs.get(run)!.sent, received: result.messages },
     bytes: { payloadPerMessage: size, payloadTotal: payload, receivedTotal: result.bytes, ...(wire === null ? {} : { wireTotal: wire, wirePerMessage: round(wire / count, 1), overheadPerMessage: round((wire - payload) / count, 1) }) },
     facts: {
       wireToPayloadRatio: wire === null ? null : round(wire / payload, 4),

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   }
   const file = await writeScenarios(run);
   const verdicts = await writeVerdicts(file);
-  const failed = run.records.filter((r) => r.reason?.startsWith('lab: case failed'));
+  const failed = run.records.filter((r) => r.reason?.startsWith('lab: case ')); // failed or timed out
   for (const record of failed) process.stderr.write(`lab: ${record.id}: ${record.reason}\n`);
   process.stdout.write(`wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`);
   if (failed.length > 0) process.exitCode = 1;

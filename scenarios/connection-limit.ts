@@ -9,7 +9,7 @@
  * port, another origin), a WebSocket to the same host and port, an EventSource from a second tab
  * in the same context, and finally one EventSource closed to see whether a queued one opens.
  * HTTP/2: the same count against the node:http2 fixture (TLS, the lab certificate) with the
- * number of TCP connections (sessions) and streams the server saw. Eight WebSockets on their own
+ * number of TCP connections (sessions), the protocol ALPN chose on each, and the streams the server saw. Eight WebSockets on their own
  * show the WebSocket side.
  *
  * Samples: one browser context per case. Invalidated by: nothing timing-related as long as
@@ -62,18 +62,15 @@ async function http1(c: CaseContext): Promise<Observed> {
   if (tabOpenedAfterClose > tabOpened) openedAfterClose.push('tab2');
   return {
     events: events.filter((e) => e.type !== 'message'),
-    counts: { asked: ASKED, opened: openedFirst, serverStreams: streamsFirst, serverConnections: fixture.connections, secondTabOpened: tabOpened, openedAfterClosingOne: openedAfterClose.length },
+    counts: { opened: openedFirst, serverStreams: streamsFirst, serverConnections: fixture.connections, secondTabOpened: tabOpened, openedAfterClosingOne: openedAfterClose.length },
     server: { connections: fixture.connections, requests: fixture.requests.slice(0, 20) },
     facts: {
-      protocol: 'HTTP/1.1',
       sameOriginFetch: probe(sameOrigin),
       sameOriginFetchCompleted: sameOrigin.status !== undefined,
       otherOriginFetch: probe(otherOrigin),
       whatOpenedAfterClosingOne: openedAfterClose,
       websocketSameHostPortOpened: wsOpened,
       secondTabEventSourceOpened: tabOpened > 0,
-      fetchTimeoutMs: FETCH_TIMEOUT_MS,
-      settleMs: SETTLE_MS,
     },
   };
 }
@@ -88,8 +85,8 @@ async function http2(c: CaseContext): Promise<Observed> {
   const fetched = await page.call<FetchProbe>('probeFetch', server.url('/ping'), FETCH_TIMEOUT_MS);
   return {
     events: events.filter((e) => e.type !== 'message'),
-    counts: { asked: ASKED, opened: opened(events, 'es'), serverStreams: server.peakOpenStreams, serverSessions: server.sessions, sessionsCarryingStreams: server.streamsPerSession.filter((n) => n > 0).length },
-    facts: { protocol: 'HTTP/2 (TLS, ALPN h2)', streamsPerSession: server.streamsPerSession, sameOriginFetch: probe(fetched), sameOriginFetchCompleted: fetched.status !== undefined, settleMs: SETTLE_MS },
+    counts: { opened: opened(events, 'es'), serverStreams: server.peakOpenStreams, serverSessions: server.sessions, sessionsCarryingStreams: server.streamsPerSession.filter((n) => n > 0).length },
+    facts: { alpnProtocols: server.alpnProtocols, streamsPerSession: server.streamsPerSession, sameOriginFetch: probe(fetched), sameOriginFetchCompleted: fetched.status !== undefined },
   };
 }
 
@@ -102,8 +99,8 @@ async function websockets(c: CaseContext): Promise<Observed> {
   const fetched = await page.call<FetchProbe>('probeFetch', fixture.url('http', '/ping'), FETCH_TIMEOUT_MS);
   return {
     events: events.filter((e) => e.type !== 'message'),
-    counts: { asked: ASKED, opened: opened(events, 'ws'), serverConnections: fixture.connections },
-    facts: { protocol: 'WebSocket over HTTP/1.1', sameOriginFetch: probe(fetched), sameOriginFetchCompleted: fetched.status !== undefined, settleMs: SETTLE_MS },
+    counts: { opened: opened(events, 'ws'), serverConnections: fixture.connections },
+    facts: { sameOriginFetch: probe(fetched), sameOriginFetchCompleted: fetched.status !== undefined },
   };
 }
 
@@ -114,7 +111,7 @@ export const connectionLimit: ScenarioSpec = {
   title: 'EventSources per HTTP/1.1 origin, the request after them, WebSockets, HTTP/2',
   cases: [
     { transport: 'sse', case: 'http1-eventsources', client: 'chromium', title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: http1 },
-    { transport: 'sse', case: 'http2-eventsources', client: 'chromium', title: `${ASKED} EventSources to one HTTP/2 origin`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'HTTP/2', settleMs: SETTLE_MS }, run: http2 },
-    { transport: 'ws', case: 'websockets', client: 'chromium', title: `${ASKED} WebSockets to one host and port, then a fetch`, claims: CLAIMS, setup: { asked: ASKED, settleMs: SETTLE_MS }, run: websockets },
+    { transport: 'sse', case: 'http2-eventsources', client: 'chromium', title: `${ASKED} EventSources to one HTTP/2 origin`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'HTTP/2 (TLS; the record shows what ALPN chose)', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: http2 },
+    { transport: 'ws', case: 'websockets', client: 'chromium', title: `${ASKED} WebSockets to one host and port, then a fetch`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: websockets },
   ],
 };

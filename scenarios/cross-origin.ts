@@ -13,13 +13,16 @@
  * websocket-only. A cookie for `localhost` (SameSite=Lax) is set in the context first, so the
  * records show whether credentials went along. Each case watches for 1.5 s and records
  * what the browser allowed (open / message / error events, readyState), what the server saw
- * (Origin, Cookie, number of requests: did the browser retry?) and the console's CORS message.
+ * (Origin, Cookie, number of requests: did the browser retry?; for socket.io the most clients
+ * connected at once) and the console's CORS message. socket.io clients reconnect every 300 ms
+ * with randomizationFactor 0, so the retry count is not jittered.
  *
  * Samples: one connection per case. Invalidated by: nothing timing-related; a retry count is
  * the number of requests in the 1.5 s window (at retry 300 ms, up to ~5).
  */
 import { startOpenSocketIo } from './fixtures/open-socketio.ts';
 import { portOf, sleep, type CaseContext, type CaseSpec, type LabPage, type ScenarioSpec } from './harness.ts';
+import { countOf } from './measure.ts';
 import type { CorsMode } from './fixtures/http-fixtures.ts';
 import type { Json, Observed, TimedEvent } from './types.ts';
 
@@ -33,7 +36,7 @@ async function pageWithCookie(c: CaseContext): Promise<LabPage> {
 }
 
 function summarize(events: TimedEvent[]): Record<string, number> {
-  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const count = (type: string) => countOf(events, type);
   return { opens: count('open'), messages: count('message'), errors: count('error'), closes: count('close') };
 }
 
@@ -87,33 +90,34 @@ async function wsOrigin(c: CaseContext, server: 'open' | 'allowed' | 'refused'):
     readyState: await page.readyState('ws'),
     counts: summarize(events),
     server: s.requests,
-    facts: { opened: events.some((e) => e.type === 'open'), originSeen: s.originSeen, cookieSeen: s.cookieSeen, closeCode: (close?.detail?.code as number) ?? null, serverChecksOrigin: server !== 'open', console: page.console.map((e) => e.detail!.text!) as Json },
+    facts: { opened: events.some((e) => e.type === 'open'), originSeen: s.originSeen, cookieSeen: s.cookieSeen, closeCode: (close?.detail?.code as number) ?? null, console: page.console.map((e) => e.detail!.text!) as Json },
   };
 }
 
 async function socketIoOrigin(c: CaseContext, server: 'default' | 'lab-allowed' | 'lab-refused', transports: ('polling' | 'websocket')[]): Promise<Observed> {
   let port: number;
-  let handshakes: () => number;
+  // The same figure from either server: the most socket.io clients connected at once.
+  let peakClients: () => number;
   if (server === 'default') {
     const open = await startOpenSocketIo();
     c.defer(() => open.close());
     port = open.port;
-    handshakes = open.connections;
+    peakClients = open.peakConnections;
   } else {
     const lab = await c.lab('socketio', server === 'lab-allowed' ? {} : { allowOrigins: ['http://example.test'] });
     port = portOf(lab.url);
-    handshakes = () => lab.stats.peakConnections;
+    peakClients = () => lab.stats.peakConnections;
   }
   const tap = await c.tap({ target: { host: '127.0.0.1', port } });
   const page = await pageWithCookie(c);
-  const options = { transports, reconnectionDelay: 300, reconnectionDelayMax: 300 };
+  const options = { transports, reconnectionDelay: 300, reconnectionDelayMax: 300, randomizationFactor: 0 };
   await page.call('socketIo', 'io', tap.url('http', ''), options);
   await sleep(WATCH_MS);
   const events = await page.events('io');
   const opens = events.filter((e) => e.type === 'open');
   return {
     events,
-    counts: { ...summarize(events), reconnectAttempts: events.filter((e) => e.type === 'reconnect_attempt').length, requests: tap.requests.length, serverHandshakes: handshakes() },
+    counts: { ...summarize(events), reconnectAttempts: events.filter((e) => e.type === 'reconnect_attempt').length, requests: tap.requests.length, serverPeakClients: peakClients() },
     server: { connections: tap.connections.length, requests: tap.requests.slice(0, 20) },
     facts: {
       connected: opens.length > 0,
@@ -162,12 +166,12 @@ export const crossOrigin: ScenarioSpec = {
       setup: { cors: 'star', withCredentials: true, client: 'event-source-polyfill', watchMs: WATCH_MS },
       run: (c) => sseCors(c, 'star', true, true),
     },
-    { transport: 'ws', case: 'origin-unchecked', client: 'chromium', title: 'WebSocket to a server that checks no Origin and sends no CORS header', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture /ws-open', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'open') },
-    { transport: 'ws', case: 'origin-allowed', client: 'chromium', title: 'WebSocket to the lab server with the page origin on its allowlist', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', allowOrigins: 'page origin', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'allowed') },
-    { transport: 'ws', case: 'origin-refused', client: 'chromium', title: 'WebSocket to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', allowOrigins: ['http://example.test'], watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'refused') },
-    { transport: 'socketio', case: 'polling-first-no-cors', client: 'chromium', title: 'socket.io polling-first to a default server (no cors option)', claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'], setup: { server: 'fixture, socket.io defaults', transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['polling', 'websocket']) },
-    { transport: 'socketio', case: 'websocket-only-no-cors', client: 'chromium', title: 'socket.io websocket-only to the same default server', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture, socket.io defaults', transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['websocket']) },
-    { transport: 'socketio', case: 'polling-first-allowed', client: 'chromium', title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-allowed', ['polling', 'websocket']) },
-    { transport: 'socketio', case: 'websocket-only-refused', client: 'chromium', title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', allowOrigins: ['http://example.test'], transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-refused', ['websocket']) },
+    { transport: 'ws', case: 'origin-unchecked', client: 'chromium', title: 'WebSocket to a server that checks no Origin and sends no CORS header', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture /ws-open', serverChecksOrigin: false, watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'open') },
+    { transport: 'ws', case: 'origin-allowed', client: 'chromium', title: 'WebSocket to the lab server with the page origin on its allowlist', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: 'page origin', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'allowed') },
+    { transport: 'ws', case: 'origin-refused', client: 'chromium', title: 'WebSocket to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: ['http://example.test'], watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'refused') },
+    { transport: 'socketio', case: 'polling-first-no-cors', client: 'chromium', title: 'socket.io polling-first to a default server (no cors option)', claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'], setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['polling', 'websocket']) },
+    { transport: 'socketio', case: 'websocket-only-no-cors', client: 'chromium', title: 'socket.io websocket-only to the same default server', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['websocket']) },
+    { transport: 'socketio', case: 'polling-first-allowed', client: 'chromium', title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-allowed', ['polling', 'websocket']) },
+    { transport: 'socketio', case: 'websocket-only-refused', client: 'chromium', title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', allowOrigins: ['http://example.test'], randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-refused', ['websocket']) },
   ],
 };

@@ -6,7 +6,8 @@
  * (websocket transport), and for SSE a fetch POST to /sse/ping (an EventSource has no way to send,
  * so the upstream is a separate HTTP request, with CORS: its preflight is answered once and cached
  * during warm-up). WARMUP round trips run first, then SAMPLES sequential ones are timed in the page
- * with performance.now(). Bytes per round trip = the tap's byte counters (both directions, every
+ * with performance.now(); a round trip with no answer within TRIP_TIMEOUT_MS (or a failed fetch) is
+ * counted in `failed`, not timed. Bytes per round trip = the tap's byte counters (both directions, every
  * connection the page opened to that server) over the timed round trips, divided by SAMPLES: HTTP
  * headers, WebSocket frames and socket.io packets included. The SSE case also opens an
  * EventSource and records the bytes the client sent on the stream connection after its request
@@ -25,6 +26,8 @@ import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const WARMUP = 20;
 const SAMPLES = 200;
+/** A round trip not answered within this is counted as failed, not timed. */
+const TRIP_TIMEOUT_MS = 5000;
 
 const tapBytes = (tap: Tap) => tap.connections.reduce((sum, c) => sum + c.bytesUp + c.bytesDown, 0);
 
@@ -53,10 +56,10 @@ async function browserRoundTrips(c: CaseContext, transport: ScenarioTransport): 
     Object.assign(facts, handshake(tap));
   }
   const url = transport === 'ws' ? tap.url('ws', '/ws') : transport === 'socketio' ? tap.url('http', '') : tap.url('http', '/sse/ping');
-  await page.call('pinger', 'p', transport === 'sse' ? 'sse-fetch' : transport, url);
-  await page.call('ping', 'p', WARMUP);
+  await page.call('pinger', 'p', transport === 'sse' ? 'sse-fetch' : transport, url, TRIP_TIMEOUT_MS);
+  const warmup = await page.call<{ rtts: number[]; failed: number }>('ping', 'p', WARMUP);
   const before = tapBytes(tap);
-  const rtts = await page.call<number[]>('ping', 'p', SAMPLES);
+  const { rtts, failed } = await page.call<{ rtts: number[]; failed: number }>('ping', 'p', SAMPLES);
   const wire = tapBytes(tap) - before;
   if (transport !== 'sse') Object.assign(facts, handshake(tap));
   else {
@@ -69,8 +72,8 @@ async function browserRoundTrips(c: CaseContext, transport: ScenarioTransport): 
   }
   const api = await page.call<{ eventSourceSend: string; webSocketSend: string }>('apiShape');
   return {
-    counts: { warmup: WARMUP, samples: rtts.length, tcpConnections: tap.connections.length },
-    bytes: { perRoundTrip: round(wire / rtts.length, 1), timedTotal: wire },
+    counts: { samples: rtts.length, failed, warmupFailed: warmup.failed, tcpConnections: tap.connections.length },
+    bytes: { perRoundTrip: round(wire / SAMPLES, 1), timedTotal: wire },
     facts: { rttMs: distribution(rtts) as unknown as Json, ...facts, eventSourceSend: api.eventSourceSend, webSocketSend: api.webSocketSend, upstream: transport === 'sse' ? 'fetch POST /sse/ping' : transport === 'ws' ? 'ws message' : 'socket.io emit with ack' },
   };
 }
@@ -87,7 +90,7 @@ async function nodeRoundTrips(c: CaseContext, transport: ScenarioTransport): Pro
   const after = server.stats.snapshot();
   const wire = after.bytesRead + after.bytesWritten - before.bytesRead - before.bytesWritten;
   return {
-    counts: { warmup: WARMUP, samples: rtts.length },
+    counts: { samples: rtts.length },
     bytes: { perRoundTrip: round(wire / rtts.length, 1), timedTotal: wire },
     facts: { rttMs: distribution(rtts) as unknown as Json, client: `clients/${transport}.ts`, bytesFrom: 'server socket counters (read + written)' },
   };
@@ -104,7 +107,7 @@ export const direction: ScenarioSpec = {
         client: 'chromium',
         title: `Chromium: ${SAMPLES} sequential round trips, ${transport === 'sse' ? 'fetch POST /sse/ping beside an open EventSource' : transport === 'ws' ? 'WebSocket ping message and pong' : 'socket.io emit with ack'}`,
         claims: ['sse-one-way', 'ws-tcp-sse-http'],
-        setup: { warmup: WARMUP, samples: SAMPLES, sequential: true },
+        setup: { warmup: WARMUP, samples: SAMPLES, sequential: true, tripTimeoutMs: TRIP_TIMEOUT_MS },
         run: (c) => browserRoundTrips(c, transport),
       }),
     ),

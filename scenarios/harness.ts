@@ -11,7 +11,8 @@
  * self-signed certificate (the documented way to trust one certificate): servers started with
  * `tls: true` are trusted, and the self-signed scenario uses a second, per-run certificate that
  * nothing trusts. Each case gets a fresh browser context (its own cookies, cache and connection
- * pool), closed when the case ends.
+ * pool), closed when the case ends. Each case runs under a time limit (CASE_TIMEOUT_MS): a case
+ * that outlives it, or throws, becomes a not-run record with the reason, and its cleanups run.
  *
  * Events are collected in the page (scenarios/page/lab-page.js pushes into `lab.log` with epoch-ms
  * times from performance.timeOrigin + performance.now()) and read with page.evaluate; the Node side
@@ -237,7 +238,12 @@ export class Harness {
   }
 
   async #startPageServers(): Promise<void> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => void servePage(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse) =>
+      void servePage(req, res).catch((error: Error) => {
+        console.error(`lab: page asset missing ${new URL(req.url ?? '/', 'http://x').pathname} (${error.message.split('\n')[0]}); run npm ci`);
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('lab: page asset missing\n');
+      });
     const cert = await labCertificate();
     const http = createHttpServer(handler);
     const https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);

@@ -7,8 +7,9 @@
  * would, but short enough for a test). Behind it, a lab server with its feed paused (so the only
  * traffic is the heartbeat): SSE with no heartbeat and with a `:` comment every HEARTBEAT_MS
  * (`retry: 200`); raw ws with no heartbeat and with protocol ping frames every HEARTBEAT_MS (the
- * browser answers pong by itself); socket.io (websocket transport) with its default 25 s
- * pingInterval and with pingInterval HEARTBEAT_MS. Each case watches WATCH_MS and records the
+ * browser answers pong by itself); socket.io (websocket transport, client reconnecting after
+ * 200 ms with randomizationFactor 0) with the server's default pingInterval (25 s in socket.io's
+ * documentation, longer than the watch) and with pingInterval HEARTBEAT_MS. Each case watches WATCH_MS and records the
  * relay's idle cuts, the connections it relayed (reconnects), and the page's events. The
  * polyfill's own heartbeat timeout is in scenario `polyfill` (cases polyfill-heartbeat-*), and
  * native EventSource on a silent stream with no intermediary in `polyfill/sse/native-silent`.
@@ -17,6 +18,7 @@
  * fires later than IDLE_MS - HEARTBEAT_MS (700 ms) behind schedule.
  */
 import { portOf, sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import { countOf } from './measure.ts';
 import type { Observed, ScenarioTransport } from './types.ts';
 
 const IDLE_MS = 1000;
@@ -29,10 +31,10 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
   const page = await c.page();
   if (transport === 'sse') await page.call('eventSource', 'x', relay.url('http', '/sse'));
   else if (transport === 'ws') await page.call('webSocket', 'x', relay.url('ws', '/ws'));
-  else await page.call('socketIo', 'x', relay.url('http', ''), { transports: ['websocket'], reconnectionDelay: 200, reconnectionDelayMax: 200 });
+  else await page.call('socketIo', 'x', relay.url('http', ''), { transports: ['websocket'], reconnectionDelay: 200, reconnectionDelayMax: 200, randomizationFactor: 0 });
   await sleep(WATCH_MS);
   const events = await page.events('x');
-  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const count = (type: string) => countOf(events, type);
   return {
     events,
     readyState: transport === 'socketio' ? null : await page.readyState('x'),
@@ -40,7 +42,6 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
     server: { connections: relay.connections.length, requests: relay.requests.slice(0, 20), counters: { peakConnections: server.stats.peakConnections } },
     facts: {
       idleTimeoutMs: IDLE_MS,
-      heartbeat: heartbeat ? (transport === 'sse' ? `: comment every ${HEARTBEAT_MS} ms` : transport === 'ws' ? `ping frame every ${HEARTBEAT_MS} ms` : `pingInterval ${HEARTBEAT_MS} ms`) : transport === 'socketio' ? 'socket.io default pingInterval (25000 ms)' : 'none',
       watchedMs: WATCH_MS,
       reconnectedByItself: count('open') > 1,
       firstCutAtMs: relay.connections.find((x) => x.endedBy === 'idle')?.closedAt ?? null,
@@ -57,7 +58,14 @@ function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
     client: 'chromium',
     title: `${transport} through a relay with a ${IDLE_MS} ms idle timeout, ${what}`,
     claims: ['sse-heartbeat-comments-needed'],
-    setup: { idleTimeoutMs: IDLE_MS, heartbeatMs: heartbeat ? HEARTBEAT_MS : null, watchMs: WATCH_MS, feed: 'paused' },
+    setup: {
+      idleTimeoutMs: IDLE_MS,
+      heartbeatMs: heartbeat ? HEARTBEAT_MS : null,
+      heartbeat: heartbeat ? (transport === 'sse' ? `: comment every ${HEARTBEAT_MS} ms` : transport === 'ws' ? `ping frame every ${HEARTBEAT_MS} ms` : `pingInterval ${HEARTBEAT_MS} ms`) : transport === 'socketio' ? "the socket.io server's default pingInterval" : 'none',
+      watchMs: WATCH_MS,
+      feed: 'paused',
+      ...(transport === 'socketio' ? { reconnectionDelay: 200, randomizationFactor: 0 } : {}),
+    },
     run: (c) => throughRelay(c, transport, heartbeat),
   };
 }

@@ -78,10 +78,18 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
   }
 }
 
+/** The earlier results to merge into: none if the file is absent; a file that is not JSON is replaced, with a warning. */
 async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as ScenariosFile;
+    text = await readFile(path, 'utf8');
   } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as ScenariosFile;
+  } catch (error) {
+    process.stderr.write(`lab: ${path} is not valid JSON (${(error as Error).message}); its earlier records are dropped and the file is rewritten from this run\n`);
     return undefined;
   }
 }

@@ -84,3 +84,13 @@ export function packagesImported(text: string): string[] {
   }
   return [...names].sort();
 }
+
+/** Publishes `n` quotes by hand on a lab server whose feed is paused. */
+export function publish(server: { feed: { publish(): unknown } }, n: number): void {
+  for (let i = 0; i < n; i++) server.feed.publish();
+}
+
+/** How many events of one type a page or client logged. */
+export function countOf(events: readonly { type: string }[], type: string): number {
+  return events.filter((e) => e.type === type).length;
+}

@@ -9,7 +9,7 @@
  * both are asked to send `Authorization: Bearer lab-token` (native EventSource's constructor has
  * no such option; the extra argument is ignored) and the fixture server logs what arrived.
  * Heartbeat timeout: the polyfill aborts and reopens a stream that stays silent longer than
- * `heartbeatTimeout` (45 000 ms by default; set here to HEARTBEAT_TIMEOUT_MS, the polyfill's own
+ * `heartbeatTimeout` (default read from its source: 45 000 ms; set here to HEARTBEAT_TIMEOUT_MS, its own
  * minimum is 1000 ms, to keep the run short), watched for WATCH_MS on a silent stream and on one
  * with a `:` comment every 500 ms; native EventSource on the silent stream for comparison.
  * Seed server: the fixture's /seed-b route writes what article B's `ssestream` code writes
@@ -22,12 +22,19 @@
  * timer by more than the 500 ms comment interval.
  */
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
-import { lossAndDuplicates, round, seqsOf } from './measure.ts';
+import { countOf, lossAndDuplicates, publish, readSource, round, seqsOf } from './measure.ts';
 import type { Observed } from './types.ts';
 
 const HEARTBEAT_TIMEOUT_MS = 1500;
 const WATCH_MS = 4500;
 const WAIT_MS = 6000;
+
+/** The polyfill's own default heartbeatTimeout, read from the source the page loads (`parseDuration(options.heartbeatTimeout, <ms>)`). */
+async function polyfillDefaultHeartbeatTimeout(): Promise<number | null> {
+  const source = await readSource('node_modules/event-source-polyfill/src/eventsource.js');
+  const match = /parseDuration\(options\.heartbeatTimeout,\s*(\d+)\)/.exec(source);
+  return match ? Number(match[1]) : null;
+}
 
 async function reconnectWith(c: CaseContext, polyfill: boolean): Promise<Observed> {
   const server = await c.lab('sse', { retryMs: 300 });
@@ -35,15 +42,15 @@ async function reconnectWith(c: CaseContext, polyfill: boolean): Promise<Observe
   const page = await c.page();
   await page.call('eventSource', 'es', tap.url('http', '/sse'), { polyfill });
   await page.waitForEvents('es', 'open', 1, WAIT_MS);
-  for (let i = 0; i < 5; i++) server.feed.publish();
+  publish(server, 5);
   await page.waitForEvents('es', 'quote', 5, WAIT_MS);
   const dropAt = c.elapsed();
   server.drop('destroy');
   await until(() => server.stats.connections === 0, 2000);
-  for (let i = 0; i < 5; i++) server.feed.publish();
+  publish(server, 5);
   await until(() => tap.requests.length >= 2, WAIT_MS);
   await page.waitForEvents('es', 'open', 2, WAIT_MS);
-  for (let i = 0; i < 5; i++) server.feed.publish();
+  publish(server, 5);
   await page.waitForEvents('es', 'quote', 15, WAIT_MS);
   const events = await page.events('es');
   const seqs = seqsOf(events, 'quote');
@@ -58,7 +65,6 @@ async function reconnectWith(c: CaseContext, polyfill: boolean): Promise<Observe
       reconnectPath: reconnect?.path ?? null,
       lastEventIdQuery: reconnect ? new URL(reconnect.path, 'http://x').searchParams.get('lastEventId') : null,
       lastEventIdHeader: reconnect?.headers['last-event-id'] ?? null,
-      serverRetryMs: 300,
       reconnectDelayMs: reconnect ? round(reconnect.t - dropAt) : null,
     },
   };
@@ -93,7 +99,7 @@ async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number):
     readyState: await page.readyState('es'),
     counts: { requests: requests.length, reopened: requests.length - 1, errors: events.filter((e) => e.type === 'error').length },
     server: { requests },
-    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null, polyfillDefaultHeartbeatTimeoutMs: 45000, commentEveryMs: commentsMs || null, watchedMs: WATCH_MS, console: page.console.map((e) => e.detail!.text!) },
+    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null, polyfillDefaultHeartbeatTimeoutMs: await polyfillDefaultHeartbeatTimeout(), commentEveryMs: commentsMs || null, watchedMs: WATCH_MS, console: page.console.map((e) => e.detail!.text!) },
   };
 }
 
@@ -106,14 +112,14 @@ async function seedServer(c: CaseContext, polyfill: boolean): Promise<Observed> 
   fixture.dropAll();
   await sleep(2000);
   const events = await page.events('es');
-  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const count = (type: string) => countOf(events, type);
   const requests = fixture.requestsTo('/seed-b');
   return {
     events,
     readyState: await page.readyState('es'),
     counts: { onmessage: count('message'), serverTimeListener: count('server-time'), opens: count('open'), requests: requests.length, requestsAfterDrop: requests.filter((r) => r.t > dropAt).length },
     server: { requests },
-    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchedAfterDropMs: 2000, lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null },
+    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null },
   };
 }
 
@@ -129,6 +135,6 @@ export const polyfill: ScenarioSpec = {
     { transport: 'sse', case: 'polyfill-heartbeat-silent', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, silent stream`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 0) },
     { transport: 'sse', case: 'polyfill-heartbeat-comments', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, \`:\` comment every 500 ms`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, commentsMs: 500, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 500) },
     { transport: 'sse', case: 'native-silent', client: 'chromium', title: 'Native EventSource on the same silent stream', claims: ['sse-heartbeat-comments-needed'], setup: { comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, false, 0) },
-    ...both((p) => ({ transport: 'sse', case: `seed-b-${who(p)}`, client: 'chromium', title: `Article B's ssestream server (event: server-time, retry: 20000) read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`, claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'], setup: { everyMs: 200, retryMs: 20000, watchAfterDropMs: 2000 }, run: (c) => seedServer(c, p) })),
+    ...both((p) => ({ transport: 'sse', case: `seed-b-${who(p)}`, client: 'chromium', title: `Article B's ssestream server (event: server-time, retry: 20000) read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`, claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'], setup: { everyMs: 200, firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchAfterDropMs: 2000 }, run: (c) => seedServer(c, p) })),
   ],
 };

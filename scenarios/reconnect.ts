@@ -13,7 +13,9 @@
  * server: a first stream (retry 200 ms) that ends, then a 204 / 500 / text/plain answer; the
  * number of requests in the following 1.5 s (7 retry periods) shows whether EventSource gave up.
  * Node-client cases repeat the drop with clients/ (eventsource package, hand-written ws loop,
- * socket.io-client). `code-size` counts non-comment lines of the lab's parallel files.
+ * socket.io-client). `code-size` counts non-comment lines of the lab's parallel files and of the
+ * page's two reconnect blocks (scenarios/page/lab-page.js: `sse-reconnect`, the plain EventSource
+ * the SSE drop cases run; `raw-ws-reconnect`, the loop the hand-written-resume case runs).
  *
  * Samples: one drop per case. Invalidated by: a loaded machine stretching delays (the delay
  * figures are single samples; the retry comparison holds only while delay >> scheduling noise).
@@ -24,16 +26,12 @@ import { spawnServer, type SpawnedServer } from '../scripts/spawn-server.ts';
 import type { ClaimId } from '../scripts/claims.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import type { ThenAnswer } from './fixtures/http-fixtures.ts';
-import { between, codeLines, lossAndDuplicates, packagesImported, readSource, round, seqsOf } from './measure.ts';
+import { between, codeLines, lossAndDuplicates, packagesImported, publish, readSource, round, seqsOf } from './measure.ts';
 import type { Json, Observed, ScenarioTransport, TimedEvent } from './types.ts';
 
 const WAIT_MS = 6000;
 /** How long a case watches for a reconnect that should not come. */
 const QUIET_MS = 2000;
-
-function publish(server: { feed: { publish(): unknown } }, n: number): void {
-  for (let i = 0; i < n; i++) server.feed.publish();
-}
 
 function timesOf(events: TimedEvent[], type: string): number[] {
   return events.filter((e) => e.type === type).map((e) => e.t);
@@ -44,7 +42,7 @@ async function sseDrop(c: CaseContext, retryMs: number | null, mode: 'destroy' |
   const server = await c.lab('sse', { retryMs });
   const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
   const page = await c.page();
-  await page.call('eventSource', 'es', tap.url('http', '/sse'));
+  await page.call('resumingEventSource', 'es', tap.url('http', '/sse'));
   await page.waitForEvents('es', 'open', 1, WAIT_MS);
   publish(server, 5);
   await page.waitForEvents('es', 'quote', 5, WAIT_MS);
@@ -87,7 +85,7 @@ async function restartable(c: CaseContext, transport: Transport) {
   let current: SpawnedServer = await spawnServer(transport, ['--port', '0', ...args]);
   const port = portOf(current.ready.url);
   c.defer(() => current.stop('SIGKILL'));
-  const stats = async () => (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { latestSeq: number; resumed: number; connections: number };
+  const stats = async () => (await (await fetch(`http://127.0.0.1:${port}/stats`, { signal: AbortSignal.timeout(WAIT_MS) })).json()) as { latestSeq: number; resumed: number; connections: number };
   return {
     port,
     stats,
@@ -108,7 +106,7 @@ async function restartCase(c: CaseContext, transport: 'sse' | 'socketio'): Promi
   const page = await c.page();
   const quoteType = transport === 'sse' ? 'quote' : 'message';
   if (transport === 'sse') await page.call('eventSource', 'c', tap.url('http', '/sse'));
-  else await page.call('socketIo', 'c', tap.url('http', ''), { reconnectionDelay: 500, reconnectionDelayMax: 1000 });
+  else await page.call('socketIo', 'c', tap.url('http', ''), { reconnectionDelay: 500, reconnectionDelayMax: 1000, randomizationFactor: 0 });
   await page.waitForEvents('c', quoteType, 10, WAIT_MS);
   const killAt = c.elapsed();
   const latestAtKill = await server.kill();
@@ -134,7 +132,8 @@ async function restartCase(c: CaseContext, transport: 'sse' | 'socketio'): Promi
       restartedAtMs: restartedAt,
       reconnected: reopened,
       lastSeqBeforeKill: lastBefore,
-      lostInFlight: Math.max(0, latestAtKill - lastBefore),
+      // A lower bound: the feed (20/s) keeps publishing between the stats read and the SIGKILL.
+      lostInFlightAtLeast: Math.max(0, latestAtKill - lastBefore),
       firstSeqAfterRestart: seqsAfter[0] ?? null,
       seqWentBack: seqsAfter[0] !== undefined && seqsAfter[0] <= lastBefore,
       lastEventIdSent: transport === 'sse' ? (firstAfterKill?.headers['last-event-id'] ?? null) : null,
@@ -222,7 +221,7 @@ async function socketIoDrop(c: CaseContext, mode: 'destroy' | 'end'): Promise<Ob
   const server = await c.lab('socketio');
   const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
   const page = await c.page();
-  const options = { reconnectionDelay: 500, reconnectionDelayMax: 500, transports: ['websocket'] };
+  const options = { reconnectionDelay: 500, reconnectionDelayMax: 500, randomizationFactor: 0, transports: ['websocket'] };
   await page.call('socketIo', 'io', tap.url('http', ''), options);
   await page.waitForEvents('io', 'open', 1, WAIT_MS);
   publish(server, 5);
@@ -293,7 +292,8 @@ async function codeSize(transport: ScenarioTransport): Promise<Observed> {
     clientPackages: packagesImported(clientText),
   };
   const counts: Record<string, number> = { serverLines: codeLines(serverText), clientLines: codeLines(clientText) };
-  if (transport === 'ws') counts.browserReconnectLines = codeLines(between(await readSource('scenarios/page/lab-page.js'), 'raw-ws-reconnect'));
+  const block = { sse: 'sse-reconnect', ws: 'raw-ws-reconnect' } as const;
+  if (transport !== 'socketio') counts.browserReconnectLines = codeLines(between(await readSource('scenarios/page/lab-page.js'), block[transport]));
   return { counts, facts };
 }
 
@@ -316,9 +316,9 @@ export const reconnect: ScenarioSpec = {
     browser('ws', 'destroy', 'Raw WebSocket: socket destroyed; does it reconnect by itself?', ['ws-needs-library-to-reconnect'], { dropMode: 'destroy', watchMs: QUIET_MS }, (c) => wsDrop(c, 'destroy')),
     browser('ws', 'end', 'Raw WebSocket: the server closes it (1001)', ['ws-needs-library-to-reconnect'], { dropMode: 'end', watchMs: QUIET_MS }, (c) => wsDrop(c, 'end')),
     browser('ws', 'hand-written-resume', 'Raw WebSocket with the hand-written reconnect + ?since= resume of lab-page.js', ['ws-needs-library-to-reconnect', 'sse-simpler'], { reconnectDelayMs: 500, dropMode: 'destroy' }, wsHandWritten),
-    browser('socketio', 'destroy', 'socket.io: socket destroyed; reconnection and connection state recovery', ['ws-needs-library-to-reconnect'], { dropMode: 'destroy', reconnectionDelay: 500, transports: ['websocket'] }, (c) => socketIoDrop(c, 'destroy')),
-    browser('socketio', 'server-disconnect', 'socket.io: the server disconnects the socket (io server disconnect)', ['ws-needs-library-to-reconnect'], { dropMode: 'end', watchMs: QUIET_MS }, (c) => socketIoDrop(c, 'end')),
-    browser('socketio', 'restart', 'socket.io: server process killed (SIGKILL) and restarted on the same port', ['ws-needs-library-to-reconnect'], { rate: 20, kill: 'SIGKILL', downMs: 300, reconnectionDelay: 500 }, (c) => restartCase(c, 'socketio')),
+    browser('socketio', 'destroy', 'socket.io: socket destroyed; reconnection and connection state recovery', ['ws-needs-library-to-reconnect'], { dropMode: 'destroy', reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] }, (c) => socketIoDrop(c, 'destroy')),
+    browser('socketio', 'server-disconnect', 'socket.io: the server disconnects the socket (io server disconnect)', ['ws-needs-library-to-reconnect'], { dropMode: 'end', watchMs: QUIET_MS, reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] }, (c) => socketIoDrop(c, 'end')),
+    browser('socketio', 'restart', 'socket.io: server process killed (SIGKILL) and restarted on the same port', ['ws-needs-library-to-reconnect'], { rate: 20, kill: 'SIGKILL', downMs: 300, reconnectionDelay: 500, randomizationFactor: 0 }, (c) => restartCase(c, 'socketio')),
     ...(['sse', 'ws', 'socketio'] as const).map(
       (transport): CaseSpec => ({ transport, case: 'node-destroy', client: 'node', title: `Node client (clients/${transport}.ts): socket destroyed, resume`, claims: transport === 'sse' ? ['sse-auto-reconnect', 'sse-event-ids-resume'] : ['ws-needs-library-to-reconnect'], setup: { retryMs: 200, reconnectMs: 200, dropMode: 'destroy' }, run: (c) => nodeDrop(c, transport) }),
     ),

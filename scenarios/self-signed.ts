@@ -11,13 +11,14 @@
  * SPKI-trusted lab certificate; a user who clicked through the certificate warning for
  * https://localhost:<port> (emulated by typing `thisisunsafe` on Chromium's interstitial, which
  * is what its "Proceed" does) and then connects to another port on the same host name, or to the
- * same server by 127.0.0.1; a connection refused first and accepted afterwards in another tab;
+ * same server by 127.0.0.1; a connection refused first and accepted afterwards in another tab
+ * (its open is timed from the moment the click-through in that tab finished);
  * and a page on https connecting to plain http/ws (mixed content).
  * Node cases: each Node client against the lab's TLS server with no CA (default), with the `ca`
  * option, and in a child process with NODE_EXTRA_CA_CERTS.
  *
  * Samples: one connection per setting, watched for 1.5 s. Invalidated by: a Chromium whose
- * interstitial ignores `thisisunsafe` (the record then says proceeded: false).
+ * interstitial ignores `thisisunsafe` (the case then fails: a not-run record naming the warning).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -28,6 +29,7 @@ import type { ClaimId } from '../scripts/claims.ts';
 import { untrustedCertificate } from './fixtures/untrusted-cert.ts';
 import type { Tap } from './fixtures/tap.ts';
 import { LabPage, portOf, sleep, until, viaLocalhost, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import { countOf } from './measure.ts';
 import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const WATCH_MS = 1500;
@@ -39,7 +41,7 @@ async function tryOpen(page: LabPage, transport: BrowserTransport, url: string):
   await page.call(transport === 'sse' ? 'eventSource' : 'webSocket', 'x', url);
   await sleep(WATCH_MS);
   const events = await page.events('x');
-  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const count = (type: string) => countOf(events, type);
   return {
     events,
     readyState: await page.readyState('x'),
@@ -126,13 +128,13 @@ async function acceptedLater(c: CaseContext, transport: BrowserTransport): Promi
   await sleep(500);
   const stateBefore = await page.readyState('x');
   const tab = await page.context.newPage();
-  const acceptedAt = c.elapsed();
   const { warning, proceeded } = await clickThrough(new LabPage(tab, page.context, c.t0), tap.url('https', '/'));
   if (!proceeded) throw new Error(`could not click through the certificate warning (${warning})`);
+  const acceptedAt = c.elapsed(); // the certificate counts as accepted once the interstitial let the tab through
   await page.waitForEvents('x', 'open', 1, 4500);
   const events = await page.events('x');
   const open = events.find((e) => e.type === 'open');
-  const count = (type: string) => events.filter((e) => e.type === type).length;
+  const count = (type: string) => countOf(events, type);
   return {
     events,
     readyState: await page.readyState('x'),
@@ -155,8 +157,8 @@ async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'non
   const cert = await labCertificate();
   if (trust === 'extra-ca-certs') {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/fixtures/node-tls-probe.ts', transport, server.url], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath }, timeout: 20_000 });
-    const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { opened: boolean; error: string | null };
-    return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: probe.opened, error: probe.error, childProcess: true } };
+    const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { opened: boolean; error: string | null; extraCaCerts: 'set' | 'unset' };
+    return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: probe.opened, error: probe.error, childProcess: true, childSawExtraCaCerts: probe.extraCaCerts === 'set' } };
   }
   const client = createClient(transport, { url: server.url, reconnect: false, ...(trust === 'ca-option' ? { ca: cert.cert } : {}) });
   c.defer(() => client.close());

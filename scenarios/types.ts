@@ -61,7 +61,7 @@ export interface ServerSaw {
 export interface Observed {
   /** Page or client events with times (bounded: the first 200). */
   events?: TimedEvent[];
-  /** EventSource/WebSocket readyState at the end of the case (0 CONNECTING, 1 OPEN, 2 CLOSED, 3 CLOSED for WebSocket). */
+  /** readyState at the end of the case. EventSource: 0 CONNECTING, 1 OPEN, 2 CLOSED; WebSocket: 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
   readyState?: number | null;
   /** Counted things: opens, errors, quotes received, lost, duplicated, requests, reconnects, ... */
   counts?: { [name: string]: number };

@@ -65,6 +65,35 @@
     return socket.readyState;
   }
 
+  // BEGIN sse-reconnect: the same job with EventSource, which reconnects and resumes (Last-Event-ID)
+  // by itself. Counted by scenarios/reconnect.ts beside raw-ws-reconnect; the SSE drop cases run it.
+  function reconnectingEventSource(url, handlers) {
+    var source = new EventSource(url);
+    source.onopen = handlers.onOpen;
+    source.onerror = handlers.onError;
+    source.addEventListener('quote', function (event) {
+      handlers.onQuote(JSON.parse(event.data), event.lastEventId);
+    });
+    return source;
+  }
+  // END sse-reconnect
+
+  function resumingEventSource(name, url) {
+    var source = reconnectingEventSource(url, {
+      onOpen: function () {
+        mark(name, 'open', { readyState: source.readyState });
+      },
+      onError: function () {
+        mark(name, 'error', { readyState: source.readyState });
+      },
+      onQuote: function (quote, lastEventId) {
+        mark(name, 'quote', { seq: quote.seq, lastEventId: lastEventId });
+      },
+    });
+    handles.set(name, source);
+    return source.readyState;
+  }
+
   // BEGIN raw-ws-reconnect: the code a raw WebSocket client must write to reconnect and resume
   // (EventSource does both by itself). Counted by scenarios/reconnect.ts.
   function reconnectingWebSocket(url, handlers, delayMs) {
@@ -257,6 +286,9 @@
           var started = performance.now();
           got(new Uint8Array(data), started);
         });
+        handle.on('connect', function () {
+          handle.emit('ready'); // the server counts bytes from here: its CONNECT packet has arrived
+        });
       }
     });
   }
@@ -266,15 +298,16 @@
   /**
    * Opens a round-trip channel: a WebSocket (ping message -> pong), a socket.io socket (emit with
    * ack; websocket transport), or plain fetch POSTs to /sse/ping (SSE has no upstream). Resolves when ready.
+   * Each round trip calls done(null) on its answer, or done(error) on a failure or after tripMs.
    */
-  function pinger(name, kind, url) {
+  function pinger(name, kind, url, tripMs) {
     return new Promise(function (resolve, reject) {
       if (kind === 'ws') {
         var socket = new WebSocket(url);
         var pending = null;
         socket.onmessage = function (event) {
           var message = JSON.parse(event.data);
-          if (message.type === 'pong' && pending) pending();
+          if (message.type === 'pong' && pending) pending(null);
         };
         socket.onerror = function () {
           reject(new Error('WebSocket failed'));
@@ -287,7 +320,15 @@
             socket.close();
           },
           once: function (done) {
-            pending = done;
+            var timer = setTimeout(function () {
+              pending = null;
+              done(new Error('no pong within ' + tripMs + ' ms'));
+            }, tripMs);
+            pending = function (error) {
+              clearTimeout(timer);
+              pending = null;
+              done(error);
+            };
             socket.send(JSON.stringify({ type: 'ping', t: now() }));
           },
         });
@@ -302,20 +343,28 @@
             io.disconnect();
           },
           once: function (done) {
-            io.timeout(5000).emit('ping', { t: now() }, done);
+            io.timeout(tripMs).emit('ping', { t: now() }, function (error) {
+              done(error || null);
+            });
           },
         });
       } else {
         handles.set(name, {
           close: function () {},
           once: function (done) {
-            fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }) })
+            fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }), signal: AbortSignal.timeout(tripMs) })
               .then(function (response) {
+                if (!response.ok) throw new Error('HTTP ' + response.status);
                 return response.json();
               })
-              .then(function () {
-                done();
-              }, done);
+              .then(
+                function () {
+                  done(null);
+                },
+                function (error) {
+                  done(error || new Error('fetch failed'));
+                },
+              );
           },
         });
         resolve(true);
@@ -323,16 +372,18 @@
     });
   }
 
-  /** `n` sequential round trips on a pinger; resolves their times in ms. */
+  /** `n` sequential round trips on a pinger; resolves { rtts: times in ms of those answered, failed: those not }. */
   function ping(name, n) {
     var handle = handles.get(name);
     var rtts = [];
+    var failed = 0;
     return new Promise(function (resolve) {
       var next = function () {
-        if (rtts.length === n) return resolve(rtts);
+        if (rtts.length + failed === n) return resolve({ rtts: rtts, failed: failed });
         var started = performance.now();
-        handle.once(function () {
-          rtts.push(performance.now() - started);
+        handle.once(function (error) {
+          if (error) failed++;
+          else rtts.push(performance.now() - started);
           next();
         });
       };
@@ -351,6 +402,7 @@
     eventSource: eventSource,
     webSocket: webSocket,
     resumingWebSocket: resumingWebSocket,
+    resumingEventSource: resumingEventSource,
     socketIo: socketIo,
     readyState: readyState,
     close: close,

@@ -126,7 +126,8 @@ describe('direction', () => {
     expect(facts(r).eventSourceSend).toBe('undefined');
     expect(facts(r).streamBytesFromClientAfterRequest).toBe(0);
     expect(facts(r).responseContentType).toMatch(/^text\/event-stream/);
-    expect(counts(r).samples).toBe(200);
+    expect(counts(r)).toMatchObject({ samples: r.setup.samples, failed: 0, warmupFailed: 0 });
+    expect(facts(r).pingRequests).toBe((r.setup.warmup as number) + (r.setup.samples as number));
     expect(r.observed.bytes!.perRoundTrip).toBeGreaterThan(0);
   });
 
@@ -156,8 +157,10 @@ describe('polyfill', () => {
 describe('connection-limit', () => {
   it('HTTP/2 carries every EventSource to one origin as streams', async () => {
     const r = await run('connection-limit/sse/http2-eventsources');
-    expect(counts(r).opened).toBe(counts(r).asked);
+    expect(counts(r).opened).toBe(r.setup.asked);
+    expect(counts(r).serverStreams).toBe(r.setup.asked);
     expect(counts(r).sessionsCarryingStreams).toBe(1);
+    expect(facts(r).alpnProtocols).toContain('h2');
     expect(facts(r).sameOriginFetchCompleted).toBe(true);
   });
 });
@@ -169,6 +172,7 @@ describe('idle-heartbeat', () => {
     expect(counts(silent).opens).toBeGreaterThanOrEqual(2);
     const beating = await run('idle-heartbeat/sse/relay-heartbeat');
     expect(counts(beating).idleCuts).toBe(0);
-    expect(counts(beating).opens).toBe(1);
+    // One open, plus one reopen per cut: a structural count that holds even if a stall let the relay cut it.
+    expect(counts(beating).opens).toBe(counts(beating).idleCuts + 1);
   });
 });
