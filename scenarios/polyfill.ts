@@ -97,7 +97,7 @@ async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number):
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { requests: requests.length, reopened: requests.length - 1, errors: events.filter((e) => e.type === 'error').length },
+    counts: { requests: requests.length, reopened: requests.length - 1, errors: countOf(events, 'error') },
     server: { requests },
     facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null, polyfillDefaultHeartbeatTimeoutMs: await polyfillDefaultHeartbeatTimeout(), commentEveryMs: commentsMs || null, watchedMs: WATCH_MS, console: page.console.map((e) => e.detail!.text!) },
   };

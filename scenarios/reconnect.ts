@@ -26,7 +26,7 @@ import { spawnServer, type SpawnedServer } from '../scripts/spawn-server.ts';
 import type { ClaimId } from '../scripts/claims.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import type { ThenAnswer } from './fixtures/http-fixtures.ts';
-import { between, codeLines, lossAndDuplicates, packagesImported, publish, readSource, round, seqsOf } from './measure.ts';
+import { between, codeLines, countOf, lossAndDuplicates, packagesImported, publish, readSource, round, seqsOf } from './measure.ts';
 import type { Json, Observed, ScenarioTransport, TimedEvent } from './types.ts';
 
 const WAIT_MS = 6000;
@@ -64,7 +64,7 @@ async function sseDrop(c: CaseContext, retryMs: number | null, mode: 'destroy' |
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { opens: timesOf(events, 'open').length, errors: timesOf(events, 'error').length, quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), requests: requests.length, tcpConnections: tap.connections.length },
+    counts: { opens: countOf(events, 'open'), errors: countOf(events, 'error'), quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), requests: requests.length, tcpConnections: tap.connections.length },
     server: { connections: tap.connections.length, requests, counters: { resumed: server.stats.resumed, resets: server.stats.resets } },
     facts: {
       retryMs,
@@ -155,7 +155,7 @@ async function endsFor(c: CaseContext, answer: ThenAnswer): Promise<Observed> {
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { requests: requests.length, requestsAfterAnswer: requests.filter((r) => r.t > secondAt).length, opens: timesOf(events, 'open').length, errors: timesOf(events, 'error').length, messages: timesOf(events, 'message').length },
+    counts: { requests: requests.length, requestsAfterAnswer: requests.filter((r) => r.t > secondAt).length, opens: countOf(events, 'open'), errors: countOf(events, 'error'), messages: countOf(events, 'message') },
     server: { requests },
     facts: { answer, retryMs: 200, watchedMs: 1500, lastEventIdSent: requests[1]?.headers['last-event-id'] ?? null },
   };
@@ -180,7 +180,7 @@ async function wsDrop(c: CaseContext, mode: 'destroy' | 'end'): Promise<Observed
   return {
     events,
     readyState: await page.readyState('ws'),
-    counts: { opens: timesOf(events, 'open').length, messages: seqsOf(events, 'message').length, published: server.feed.latestSeq, connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length },
+    counts: { opens: countOf(events, 'open'), messages: seqsOf(events, 'message').length, published: server.feed.latestSeq, connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length },
     server: { connections: tap.connections.length, requests: tap.requests },
     facts: { dropMode: mode, watchedMs: QUIET_MS, closeCode: (close?.detail?.code as number) ?? null, wasClean: (close?.detail?.wasClean as boolean) ?? null },
   };
@@ -210,7 +210,7 @@ async function wsHandWritten(c: CaseContext): Promise<Observed> {
   const source = between(await readSource('scenarios/page/lab-page.js'), 'raw-ws-reconnect');
   return {
     events,
-    counts: { opens: timesOf(events, 'open').length, quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq) },
+    counts: { opens: countOf(events, 'open'), quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq) },
     server: { connections: tap.connections.length, requests: tap.requests, counters: { resumed: server.stats.resumed } },
     facts: { reconnectDelaySettingMs: delayMs, reconnectDelayMs: reconnect ? round(reconnect.t - dropAt) : null, resumeQuery: reconnect?.path ?? null, handWrittenReconnectLines: codeLines(source) },
   };
