@@ -184,7 +184,9 @@ async function handle(message: ToWorker): Promise<void> {
     case 'connect':
       return connectAll(message);
     case 'window':
+      // A re-armed window starts over: its `complete` has not been sent yet.
       tally.window(message.from, message.to);
+      reportedComplete = false;
       return send({ type: 'armed' });
     case 'mark':
       return send({ type: 'mark', cpuMicros: cpuMicros(), wallMs: performance.now() });
