@@ -47,7 +47,7 @@ function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[
   const quotes = events.filter((e) => e.type === 'quote' || e.type === 'message');
   const points = quotes.map((e, i) => ({ x: Number((e.t - lost.t).toFixed(1)), y: i + 1 }));
   // A case that watched for a reconnect that never came: the count stays flat to the end of the watch.
-  const watched = num(facts(record).watchedMs);
+  const watched = num(record?.setup.watchMs);
   if (watched !== null && (points.at(-1)?.x ?? 0) < watched) points.push({ x: watched, y: quotes.length });
   return points;
 }
@@ -82,9 +82,9 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
       config: {
         type: 'bar',
         data: {
-          labels: retries.map((r) => (facts(r).retryMs === null ? 'none sent' : `retry: ${facts(r).retryMs}`)),
+          labels: retries.map((r) => (r.setup.retryMs === null ? 'none sent' : `retry: ${r.setup.retryMs}`)),
           datasets: [
-            { label: 'retry: sent (ms)', data: retries.map((r) => num(facts(r).retryMs)), backgroundColor: '#9ecae1' },
+            { label: 'retry: sent (ms)', data: retries.map((r) => num(r.setup.retryMs)), backgroundColor: '#9ecae1' },
             { label: 'measured delay (ms)', data: retries.map((r) => num(facts(r).reconnectDelayMs)), backgroundColor: COLORS.sse },
           ],
         },
