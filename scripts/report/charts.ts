@@ -97,7 +97,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     charts.push({
       id: 'memory-per-connection',
       title: 'Server heap per connection',
-      caption: "Heap after a forced GC, loaded server minus its idle twin, divided by the connections. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
+      caption: "Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -109,7 +109,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     charts.push({
       id: 'cpu-per-1k-deliveries',
       title: 'Server CPU per 1,000 deliveries',
-      caption: `Server CPU time over the window minus its idle twin, per 1,000 quotes delivered; lower is cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per transport. The smallest step is dominated by fixed costs and noise; read the larger ones.`,
+      caption: `Server CPU time over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's; lower is cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per transport. The smallest step is dominated by fixed costs and noise; read the larger ones.`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
