@@ -350,13 +350,3 @@ export function summarizeMemory(steps: readonly StepResult[], transports: readon
     };
   });
 }
-
-/**
- * The ramp's ratio to the TCP floor where it compares transports. summarizeRamps already writes
- * ratioToTcp only when both ramps found a server limit; this re-checks the rule on a ramp read
- * back from a results file.
- */
-export function comparableRatio(ramp: RampSummary, ramps: readonly RampSummary[]): number | null {
-  const floor = ramps.find((r) => r.transport === 'tcp');
-  return ramp.limitFound && floor?.limitFound ? ramp.ratioToTcp : null;
-}

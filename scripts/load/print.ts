@@ -2,7 +2,6 @@
  * What a person watching sees: a progress bar per step on stderr (redrawn in place on a
  * terminal, one line per phase change otherwise) and summary tables of the results on stdout.
  */
-import { comparableRatio } from './aggregate.ts';
 import type { StepProgress } from './step.ts';
 import type { LoadResults, StepResult } from './types.ts';
 
@@ -80,7 +79,7 @@ export function summaryTable(results: LoadResults): string {
   );
   const ramp = table(
     ['transport', 'ramp N', 'max rate', 'max deliv/s', 'server cores', 'x TCP', 'max N', 'stopped by (ramp)'],
-    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`, num(r.serverCoresAtHighest, 2), num(comparableRatio(r, results.ramp), 2), num(r.highestClients), r.stoppedBy]),
+    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`, num(r.serverCoresAtHighest, 2), num(r.ratioToTcp, 2), num(r.highestClients), r.stoppedBy]),
   );
   const memory = table(
     ['transport', 'steps (N)', 'heap B/conn (slope)', 'rss B/conn (slope)', 'fixed heap KB', 'heap B/conn per step (min..max)'],

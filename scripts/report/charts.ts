@@ -4,7 +4,6 @@
  * and a caption that says what to notice.
  */
 import type { ClaimId } from '../claims.ts';
-import { comparableRatio } from '../load/aggregate.ts';
 import type { LoadResults, StepResult } from '../load/types.ts';
 
 export interface ChartSpec {
@@ -146,14 +145,14 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     const ramps = load.ramp;
     const bounds = ramps.filter((r) => !r.limitFound).map((r) => LABELS[r.transport]);
     const cores = ramps.map((r) => `${LABELS[r.transport]} ${r.serverCoresAtHighest ?? '?'}`).join(', ');
-    const found = ramps.filter((r) => comparableRatio(r, ramps) !== null);
+    const found = ramps.filter((r) => r.ratioToTcp !== null);
     charts.push({
       id: 'ramp-highest-deliveries',
       title: 'Highest sustained deliveries/s in the rate ramp',
       caption: `The ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ${
         bounds.length === ramps.length
           ? `Every ramp here ended at the generator or the top of the ramp, not at a server limit, so every bar is a lower bound and the bars compare the generator's cost per transport more than the servers. Server CPU at the highest passing step (cores): ${cores}.`
-          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor where both limits were found: ${found.map((r) => `${LABELS[r.transport]} ${comparableRatio(r, ramps)}`).join(', ') || 'none'}. Server CPU at the highest passing step (cores): ${cores}.`
+          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor where both limits were found: ${found.map((r) => `${LABELS[r.transport]} ${r.ratioToTcp}`).join(', ') || 'none'}. Server CPU at the highest passing step (cores): ${cores}.`
       }`,
       claims: ['ws-heavier-than-sse'],
       config: {

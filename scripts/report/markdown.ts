@@ -1,5 +1,4 @@
 /** results/report.md: the verdict table and the key figures, in Markdown (the README embeds the table). */
-import { comparableRatio } from '../load/aggregate.ts';
 import type { LoadResults } from '../load/types.ts';
 import { LABELS } from './charts.ts';
 import { formatValue, type ReportModel } from './model.ts';
@@ -16,7 +15,7 @@ function keyFigures(load: LoadResults): string {
   const rows = load.steps
     .filter((s) => s.phase === 'clients' && s.clients === largest)
     .map((s) => `| ${LABELS[s.transport]} | ${s.clients} | ${s.status} | ${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)} | ${formatValue(s.server.perConnection.heapBytes)} | ${formatValue(s.server.netCpuMsPer1kDeliveries)} | ${formatValue(s.server.bytesPerDelivery)} | ${s.delivery.lost} |`);
-  const ramp = load.ramp.map((r) => `| ${LABELS[r.transport]} | ${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'} | ${formatValue(r.serverCoresAtHighest)} | ${formatValue(comparableRatio(r, load.ramp))} | ${cell(r.stoppedBy)} |`);
+  const ramp = load.ramp.map((r) => `| ${LABELS[r.transport]} | ${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'} | ${formatValue(r.serverCoresAtHighest)} | ${formatValue(r.ratioToTcp)} | ${cell(r.stoppedBy)} |`);
   return [
     `Largest step of the client sweep (${largest} clients, ${load.options.rate} quote/s, ${load.options.duration} s window):`,
     '',
