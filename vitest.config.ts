@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast protocol tests; real-Chromium tests; load tests run one file at a time.
+// Five projects: fast protocol tests; real-Chromium tests; load tests run one file at a time;
+// attacks on real server processes (one file at a time: each measures a server's memory);
+// property-based fuzzing of every input surface against live servers.
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -9,6 +11,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/*.test.ts'] } },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 } },
       { extends: true, test: { name: 'load', include: ['test/load/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000 } },
+      { extends: true, test: { name: 'adversarial', include: ['test/adversarial/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 } },
+      { extends: true, test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000 } },
     ],
   },
 });

@@ -51,8 +51,10 @@ export class SocketIoClient extends ClientBase implements LabClient {
       socket.on('connect_error', (error) => {
         if (open) return this.failed(error);
         socket.disconnect();
-        // engine.io keeps the underlying cause (e.g. "self-signed certificate") in `description`.
-        const cause = (error as { description?: { message?: string } }).description?.message;
+        // engine.io keeps the underlying cause in `description` (e.g. "self-signed certificate"), and a refused
+        // polling handshake's answer in `context` (e.g. {"code":4,"message":"LAB_CONNECTION_CAP"}).
+        const { description, context } = error as { description?: { message?: string }; context?: { responseText?: unknown } };
+        const cause = description?.message ?? (typeof context?.responseText === 'string' ? context.responseText : undefined);
         reject(new Error(`lab: socket.io connect failed: ${error.message}${cause ? ` (${cause})` : ''}`));
       });
     });

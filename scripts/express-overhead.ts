@@ -22,7 +22,7 @@ async function heap(statsUrl: string): Promise<number> {
 }
 
 async function perStream(args: string[]): Promise<number> {
-  const server = await spawnServer('sse', ['--rate', '0', '--heartbeat', 'off', ...args]);
+  const server = await spawnServer('sse', ['--rate', '0', '--heartbeat', 'off', '--stats-gc', ...args]);
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = await heap(server.ready.stats);

@@ -1,7 +1,7 @@
 /**
  * npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls]
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
- *   [--heartbeat MS|off] [--retry MS|off] [--express-stream]
+ *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]
  *
  * Starts one transport alone in this process and prints exactly one JSON line on stdout once
  * listening: {"transport","url","stats","pid"} (plus "spki" with --tls). SIGTERM/SIGINT close
@@ -13,7 +13,10 @@ import { LabError } from './errors.ts';
 import { startServer, type RunningServer } from './index.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream]';
+const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]';
+
+/** The contract's promise: exit within 2 s of SIGTERM. close() takes about 1 s; past this, something hung. */
+const EXIT_DEADLINE_MS = 1900;
 
 /** --heartbeat / --retry take milliseconds or `off` (null: no heartbeat, no retry line). */
 function msOrOff(name: string, raw: string | undefined): number | null | undefined {
@@ -36,6 +39,7 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
       heartbeat: { type: 'string' },
       retry: { type: 'string' },
       'express-stream': { type: 'boolean' },
+      'stats-gc': { type: 'boolean' },
     },
   });
   const transport = positionals[0] as Transport;
@@ -53,6 +57,7 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
     heartbeatMs: msOrOff('heartbeat', values.heartbeat),
     retryMs: msOrOff('retry', values.retry),
     expressStream: values['express-stream'],
+    statsGc: values['stats-gc'],
   };
   // --allow-origin adds to the defaults (the demo page's origin) rather than replacing them.
   if (values['allow-origin']) options.allowOrigins = [...SERVER_DEFAULTS.allowOrigins, ...values['allow-origin']];
@@ -81,7 +86,11 @@ async function main(): Promise<void> {
   const shutdown = () => {
     if (closing) return;
     closing = true;
-    // The contract promises exit within 2 s; close() destroys leftovers after 1 s.
+    // close() destroys leftovers after 1 s. Should anything still hold the process, the deadline ends it, and says so.
+    setTimeout(() => {
+      process.stderr.write(`lab: ${server.transport} server still open ${EXIT_DEADLINE_MS} ms after the signal; exiting\n`);
+      process.exit(1);
+    }, EXIT_DEADLINE_MS).unref();
     server.close().then(
       () => (process.exitCode = 0),
       (error: Error) => {

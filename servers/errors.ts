@@ -4,11 +4,14 @@
  */
 export type LabErrorCode =
   | 'LAB_BAD_OPTION'
+  | 'LAB_BAD_REQUEST'
   | 'LAB_BAD_MESSAGE'
+  | 'LAB_TOO_MANY_BAD_MESSAGES'
   | 'LAB_BAD_FORMAT'
   | 'LAB_ORIGIN_REFUSED'
   | 'LAB_CONNECTION_CAP'
   | 'LAB_PAYLOAD_TOO_LARGE'
+  | 'LAB_UNSUPPORTED_ENCODING'
   | 'LAB_NOT_FOUND';
 
 export class LabError extends Error {

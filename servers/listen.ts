@@ -34,6 +34,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * TCP connections a server accepts beyond maxConnections: room to answer an over-cap client with
+ * its 503 / 1013, /stats probes and preflights. Past it the kernel connection is closed at once.
+ */
+export const SOCKET_SLACK = 64;
+/** A client gets this long to send its request headers, and this long for the whole request (not the stream after it). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface Listening {
   server: HttpServer;
   origin: string;
@@ -52,9 +61,9 @@ export async function listen(handler: RequestListener, options: ServerOptions, s
   if (options.tls) {
     const cert = await labCertificate();
     spki = cert.spki;
-    server = createHttpsServer({ cert: cert.cert, key: cert.key }, handler) as unknown as HttpServer;
+    server = createHttpsServer({ cert: cert.cert, key: cert.key, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler) as unknown as HttpServer;
   } else {
-    server = createHttpServer(handler);
+    server = createHttpServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler);
   }
   stats.watch(server);
   const port = await listenOn(server, options);
@@ -62,8 +71,9 @@ export async function listen(handler: RequestListener, options: ServerOptions, s
   return { server, origin, port, spki };
 }
 
-/** Binds and resolves the port the OS gave. */
-export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' | 'port'>): Promise<number> {
+/** Caps the server's TCP connections, binds, and resolves the port the OS gave. */
+export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' | 'port' | 'maxConnections'>): Promise<number> {
+  server.maxConnections = options.maxConnections + SOCKET_SLACK;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -18,7 +18,10 @@ export interface ServerOptions extends FeedOptions {
   tls: boolean;
   /** Browser origins allowed (exact match); requests without Origin are always allowed. Default: the demo page's. */
   allowOrigins: string[];
-  /** Most concurrent clients; more get 503 (SSE), close 1013 (ws) or a connect error (socket.io). Default `20000`. */
+  /**
+   * Most concurrent clients; more get 503 (SSE), close 1013 (ws) or a refused handshake (socket.io). TCP connections
+   * of any kind are capped at this plus SOCKET_SLACK. Default `20000`.
+   */
   maxConnections: number;
   /** A client whose unsent bytes pass this is dropped and counted as `dropped`. Default `1048576` (1 MiB). */
   maxBufferedBytes: number;
@@ -30,6 +33,8 @@ export interface ServerOptions extends FeedOptions {
   retryMs: number | null;
   /** SSE only: serve GET /sse through express like article A, instead of node:http in front of it. Default `false`. */
   expressStream: boolean;
+  /** Let `GET /stats?gc=1` force a full GC, once a second at most (the load runner's memory readings). Default `false`. */
+  statsGc: boolean;
   /** Share one feed between servers (the demo does); by default each server makes its own and starts it. */
   feed?: QuoteFeed;
 }
@@ -46,6 +51,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   heartbeatMs: 15000,
   retryMs: 3000,
   expressStream: false,
+  statsGc: false,
 };
 
 function check(ok: boolean, name: string, value: unknown, hint: string): void {

@@ -6,14 +6,28 @@
  */
 import { Server, type Socket } from 'socket.io';
 import { now } from './contract.ts';
+import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, listen, settle, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
+import { refuseBadTarget, requestTarget } from './request.ts';
 import { ServerStats } from './stats.ts';
 
 type SocketIoFormat = 'json' | 'binary';
-const FORMATS: readonly string[] = ['json', 'binary'];
+const FORMATS: readonly unknown[] = ['json', 'binary'];
+/**
+ * engine.io waits up to 30 s for a polling client's next request to hand it a close packet; a client
+ * that stopped polling (or whose session ended on a parse error) would hold the process that long.
+ */
+const POLLING_CLOSE_TIMEOUT_MS = 500;
+/** An engine.io connection must join a namespace this soon, or it is closed (socket.io's default is 45 s). */
+const CONNECT_TIMEOUT_MS = 5000;
+/** Engine-level close reasons that mean the client broke the protocol (not a network drop such as "closed prematurely"). */
+function isViolation(reason: string, description: unknown): boolean {
+  if (reason === 'parse error') return true;
+  return reason === 'transport error' && !/prematurely/.test(String((description as { message?: unknown } | undefined)?.message ?? ''));
+}
 
 /** Bytes a socket has not sent yet: engine.io's packet buffer plus the WebSocket's own. */
 function pendingBytes(socket: Socket): number {
@@ -39,11 +53,13 @@ function dropNow(socket: Socket): void {
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveOptions(input);
   const feed = options.feed ?? new QuoteFeed(options);
-  const stats = new ServerStats('socketio', () => feed.latestSeq);
+  const stats = new ServerStats('socketio', () => feed.latestSeq, options.statsGc);
 
   const { server, origin, spki } = await listen(
     (req, res) => {
-      if (req.url?.split('?')[0] === '/stats') return stats.handle(req, res);
+      const target = requestTarget(req);
+      if (!target) return refuseBadTarget(res);
+      if (target.pathname === '/stats') return stats.handle(req, res);
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'socket.io at /socket.io/; GET /stats'));
     },
     options,
@@ -52,12 +68,19 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
 
   const io = new Server(server, {
     cors: { origin: options.allowOrigins, credentials: true },
-    // CORS does not cover WebSocket upgrades, so every request is checked against the same list.
+    // Called for each new engine.io connection (polling or WebSocket). CORS does not cover WebSocket upgrades, so
+    // every handshake is checked against the same list; and the cap counts engine.io connections, which is what a
+    // client holds open (one without a namespace too), not only socket.io sockets.
     allowRequest: (req, callback) => {
-      const ok = originAllowed(req.headers.origin, options.allowOrigins);
-      if (!ok) stats.refused++;
-      callback(ok ? null : 'LAB_ORIGIN_REFUSED', ok);
+      const refusal = !originAllowed(req.headers.origin, options.allowOrigins)
+        ? 'LAB_ORIGIN_REFUSED'
+        : io.engine.clientsCount >= options.maxConnections
+          ? 'LAB_CONNECTION_CAP'
+          : null;
+      if (refusal) stats.refused++;
+      callback(refusal, refusal === null);
     },
+    connectTimeout: CONNECT_TIMEOUT_MS,
     maxHttpBufferSize: options.maxPayloadBytes,
     httpCompression: false,
     perMessageDeflate: false,
@@ -65,8 +88,16 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
   });
 
+  io.engine.on('connection', (conn: { transport: { name: string; closeTimeout?: number }; on(event: 'close', listener: (reason: string, description: unknown) => void): void }) => {
+    if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
+    conn.on('close', (reason, description) => {
+      if (isViolation(reason, description)) stats.violations++;
+    });
+  });
+
   io.use((socket, next) => {
-    const format = String(socket.handshake.auth.format ?? socket.handshake.query.format ?? 'json');
+    // Any JSON may arrive as auth or query: only the two strings pass, and nothing else is converted or printed.
+    const format: unknown = socket.handshake.auth.format ?? socket.handshake.query.format ?? 'json';
     if (!FORMATS.includes(format)) return next(new Error('LAB_BAD_FORMAT: format is json or binary'));
     if (io.of('/').sockets.size >= options.maxConnections) {
       stats.refused++;
@@ -81,11 +112,23 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     if (socket.recovered) stats.resumed++;
     else socket.join(socket.data.format as SocketIoFormat);
     stats.opened();
+    const budget = new BadInputBudget();
+    /** Bad input costs a token: answered while the budget lasts, then the client is cut off. */
+    const bad = (answer: () => void) => {
+      if (budget.spend()) return answer();
+      stats.violations++;
+      // volatile: with connection state recovery on, a plain emit is kept for two minutes; an error reply must not be.
+      socket.volatile.emit('lab-error', { code: 'LAB_TOO_MANY_BAD_MESSAGES', message: 'too many bad messages' });
+      dropNow(socket);
+    };
     socket.on('ping', (payload: unknown, ack?: unknown) => {
       const t = (payload as { t?: unknown } | null)?.t;
-      if (typeof ack !== 'function') return socket.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'emit ping with an ack callback' });
-      if (typeof t !== 'number') return ack({ type: 'error', code: 'LAB_BAD_MESSAGE', message: 'send {t: <number>}' });
+      if (typeof ack !== 'function') return bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'emit ping with an ack callback' }));
+      if (typeof t !== 'number') return bad(() => ack({ type: 'error', code: 'LAB_BAD_MESSAGE', message: 'send {t: <number>}' }));
       ack({ type: 'pong', t, serverTs: now() });
+    });
+    socket.onAny((event: unknown) => {
+      if (event !== 'ping') bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'the only event is ping' }));
     });
     socket.on('disconnect', () => stats.closed());
   });
@@ -123,11 +166,12 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     drop,
     async close() {
       detach();
-      // A DISCONNECT packet first: the client learns it was the server ("io server disconnect") and does not retry.
-      io.disconnectSockets();
-      await settle(() => io.engine.clientsCount === 0, 1000);
+      // One deadline for everything: the server stops accepting and destroys what is left after its grace period,
+      // while a DISCONNECT packet tells each client it was the server ("io server disconnect"), so it does not retry.
       const closing = closeServer(server, stats);
-      await io.close(); // engine and adapter timers; its own second close of the http server is a no-op
+      io.disconnectSockets();
+      await settle(() => io.engine.clientsCount === 0, 900);
+      await io.close(); // engine (remaining clients discarded at once) and adapter timers; its second close of the http server is a no-op
       await closing;
     },
   };

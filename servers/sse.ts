@@ -17,10 +17,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { now } from './contract.ts';
-import { errorBody } from './errors.ts';
+import { errorBody, type LabErrorCode } from './errors.ts';
 import { type Frame, parseSeq, QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
+import { refuseBadTarget, requestTarget } from './request.ts';
 import { ServerStats } from './stats.ts';
 
 type SseFormat = 'json' | 'base64';
@@ -68,13 +69,31 @@ function checkCors(req: IncomingMessage, res: ServerResponse, allowOrigins: read
   return true;
 }
 
-const sendError = (res: ServerResponse, status: number, code: Parameters<typeof errorBody>[0], message: string, headers: Record<string, string> = {}) =>
+/** What a body-parser error means for the client: status, code and message. */
+function bodyError(err: { status?: number; type?: string }, maxPayloadBytes: number): [number, LabErrorCode, string] {
+  switch (err.type) {
+    case 'entity.too.large':
+      return [413, 'LAB_PAYLOAD_TOO_LARGE', `body over ${maxPayloadBytes} bytes`];
+    case 'entity.parse.failed':
+      return [400, 'LAB_BAD_MESSAGE', 'body is not valid JSON'];
+    case 'encoding.unsupported':
+      return [415, 'LAB_UNSUPPORTED_ENCODING', 'send the body without Content-Encoding, or gzip, deflate or br'];
+    case 'charset.unsupported':
+      return [415, 'LAB_UNSUPPORTED_ENCODING', 'send the body as UTF-8 JSON'];
+    default: {
+      const status = err.status !== undefined && err.status >= 400 && err.status < 500 ? err.status : 400;
+      return [status, 'LAB_BAD_REQUEST', 'the request body could not be read'];
+    }
+  }
+}
+
+const sendError = (res: ServerResponse, status: number, code: LabErrorCode, message: string, headers: Record<string, string> = {}) =>
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(errorBody(code, message));
 
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveOptions(input);
   const feed = options.feed ?? new QuoteFeed(options);
-  const stats = new ServerStats('sse', () => feed.latestSeq);
+  const stats = new ServerStats('sse', () => feed.latestSeq, options.statsGc);
   const clients = new Set<SseClient>();
 
   /** Writes to one client; a client that lets too much pile up is dropped, not waited for. */
@@ -93,7 +112,9 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
 
   /** GET /sse: the stream, on node:http's own request and response. */
   function stream(req: IncomingMessage, res: ServerResponse): void {
-    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const target = requestTarget(req);
+    if (!target) return refuseBadTarget(res);
+    const query = target.searchParams;
     const format = query.get('format') ?? 'json';
     if (format !== 'json' && format !== 'base64') return void sendError(res, 400, 'LAB_BAD_FORMAT', 'format is json or base64');
     if (clients.size >= options.maxConnections) {
@@ -105,7 +126,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     res.flushHeaders();
     if (options.retryMs !== null) res.write(`retry: ${options.retryMs}\n\n`);
 
-    const lastSeen = parseSeq(req.headers['last-event-id'] ?? query.get('lastEventId') ?? undefined);
+    // An empty Last-Event-ID header says nothing (browsers send none before the first id), so the query can still count.
+    const lastSeen = parseSeq(req.headers['last-event-id'] || query.get('lastEventId') || undefined);
     const resume = feed.resumeAfter(lastSeen);
     if (resume.kind !== 'fresh') stats.resumed++;
     if (resume.kind === 'gap') {
@@ -142,17 +164,16 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   app.use((_req: Request, res: Response) => {
     res.status(404).type('application/json').send(errorBody('LAB_NOT_FOUND', 'try GET /sse, POST /sse/ping or GET /stats'));
   });
-  // Body-parser errors (bad JSON, too large) become JSON answers, not HTML stack traces.
+  // Body-parser errors become JSON answers with their own code, not HTML stack traces or a blanket "not valid JSON".
   app.use((err: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const tooLarge = err.type === 'entity.too.large';
-    res
-      .status(tooLarge ? 413 : (err.status ?? 400))
-      .type('application/json')
-      .send(errorBody(tooLarge ? 'LAB_PAYLOAD_TOO_LARGE' : 'LAB_BAD_MESSAGE', tooLarge ? `body over ${options.maxPayloadBytes} bytes` : 'body is not valid JSON'));
+    const [status, code, message] = bodyError(err, options.maxPayloadBytes);
+    res.status(status).type('application/json').send(errorBody(code, message));
   });
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const isStream = !options.expressStream && req.method === 'GET' && req.url?.split('?')[0] === '/sse';
+    const target = requestTarget(req);
+    if (!target) return refuseBadTarget(res);
+    const isStream = !options.expressStream && req.method === 'GET' && target.pathname === '/sse';
     if (!isStream) return app(req, res);
     if (checkCors(req, res, options.allowOrigins, stats)) stream(req, res);
   };

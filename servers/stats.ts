@@ -5,6 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Transport } from './contract.ts';
+import { refuseBadTarget, requestTarget } from './request.ts';
+
+/** A forced GC stops the world for every client, so even a server that allows it runs one at most this often. */
+export const GC_MIN_INTERVAL_MS = 1000;
 
 export interface StatsSnapshot {
   transport: Transport;
@@ -22,6 +26,8 @@ export interface StatsSnapshot {
   dropped: number;
   /** Connections refused: disallowed Origin or the connection cap. */
   refused: number;
+  /** Clients cut off for breaking the protocol or a limit: bad frames, oversize or too many bad messages. */
+  violations: number;
   /** Resumes that were served from the replay buffer / that hit a gap. */
   resumed: number;
   resets: number;
@@ -33,7 +39,7 @@ export interface StatsSnapshot {
   /** Process CPU time so far, microseconds. */
   cpuUserMicros: number;
   cpuSystemMicros: number;
-  /** Whether a GC ran before this snapshot (`?gc=1` on a process started with --expose-gc). */
+  /** Whether a GC ran before this snapshot: `?gc=1` on a server started with --stats-gc (and node --expose-gc), once a second at most. */
   gc: boolean;
 }
 
@@ -43,15 +49,19 @@ export class ServerStats {
   messagesSent = 0;
   dropped = 0;
   refused = 0;
+  violations = 0;
   resumed = 0;
   resets = 0;
   readonly sockets = new Set<Socket>();
   #closedWritten = 0;
   #closedRead = 0;
+  #lastGc = -Infinity;
 
+  /** `allowGc`: whether `?gc=1` may force a GC (the load runner's --stats-gc); never for just anyone. */
   constructor(
     readonly transport: Transport,
     readonly latestSeq: () => number,
+    readonly allowGc = false,
   ) {}
 
   /** Counts the bytes of every TCP connection this server accepts. */
@@ -81,8 +91,11 @@ export class ServerStats {
   }
 
   snapshot(runGc = false): StatsSnapshot {
-    const gc = runGc && typeof globalThis.gc === 'function';
-    if (gc) globalThis.gc!();
+    const gc = runGc && this.allowGc && typeof globalThis.gc === 'function' && performance.now() - this.#lastGc >= GC_MIN_INTERVAL_MS;
+    if (gc) {
+      globalThis.gc!();
+      this.#lastGc = performance.now();
+    }
     let bytesWritten = this.#closedWritten;
     let bytesRead = this.#closedRead;
     for (const socket of this.sockets) {
@@ -102,6 +115,7 @@ export class ServerStats {
       bytesRead,
       dropped: this.dropped,
       refused: this.refused,
+      violations: this.violations,
       resumed: this.resumed,
       resets: this.resets,
       latestSeq: this.latestSeq(),
@@ -117,7 +131,9 @@ export class ServerStats {
 
   /** GET /stats[?gc=1] */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const runGc = new URL(req.url ?? '/', 'http://x').searchParams.get('gc') === '1';
+    const target = requestTarget(req);
+    if (!target) return refuseBadTarget(res);
+    const runGc = target.searchParams.get('gc') === '1';
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(this.snapshot(runGc)));
   }

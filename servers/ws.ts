@@ -8,10 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { now, SYMBOLS, type ClientMessage, type ControlMessage } from './contract.ts';
+import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
 import { type Frame, parseSeq, QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
+import { BAD_TARGET_BODY, refuseBadTarget, requestTarget } from './request.ts';
 import { ServerStats } from './stats.ts';
 
 type WsFormat = 'json' | 'binary';
@@ -20,36 +22,73 @@ interface WsClient {
   format: WsFormat;
   /** Only these symbols, after a subscribe; null = all. */
   symbols: Set<string> | null;
-  alive: boolean;
+  /** A liveness ping is out and its pong has not come back yet. */
+  awaitingPong: boolean;
+  budget: BadInputBudget;
 }
+
+/** How long a client cut off with a close frame gets to finish the close handshake before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
 
 /** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function control(ws: WebSocket, message: ControlMessage): void {
-  ws.send(JSON.stringify(message));
+/** Closes with a code and destroys the socket if the peer does not answer the close (it may not be reading at all). */
+function closeWithin(ws: WebSocket, code: number, reason: string): void {
+  const cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+  ws.once('close', () => clearTimeout(cut));
+  ws.close(code, reason);
 }
 
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveOptions(input);
   const feed = options.feed ?? new QuoteFeed(options);
-  const stats = new ServerStats('ws', () => feed.latestSeq);
+  const stats = new ServerStats('ws', () => feed.latestSeq, options.statsGc);
   const clients = new Set<WsClient>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
 
+  /**
+   * Every write to a client goes through here, quotes and replies alike, so no client can make the
+   * server hold more than maxBufferedBytes for it, whatever it subscribed to or keeps sending.
+   */
+  function write(client: WsClient, data: Buffer | string, binary: boolean): boolean {
+    client.ws.send(data, { binary });
+    return checkBuffered(client);
+  }
+
+  /** Drops a client whose unsent bytes passed the bound; false when it was dropped. */
+  function checkBuffered(client: WsClient): boolean {
+    if (client.ws.bufferedAmount <= options.maxBufferedBytes) return true;
+    if (clients.delete(client)) stats.dropped++;
+    client.ws.terminate();
+    return false;
+  }
+
   function send(client: WsClient, frame: Frame): void {
     if (client.symbols && !client.symbols.has(frame.quote.symbol)) return;
-    if (client.ws.bufferedAmount > options.maxBufferedBytes) {
-      if (clients.delete(client)) stats.dropped++;
-      client.ws.terminate();
-      return;
-    }
     // Bytes made once per quote: ws.send(string) would re-encode the UTF-8 for every client.
-    if (client.format === 'binary') client.ws.send(frame.binary);
-    else client.ws.send(frame.memo('ws-text', (f) => Buffer.from(f.json)), { binary: false });
+    if (client.format === 'binary') write(client, frame.binary, true);
+    else write(client, frame.memo('ws-text', (f) => Buffer.from(f.json)), false);
     stats.messagesSent++;
+  }
+
+  function control(client: WsClient, message: ControlMessage): void {
+    write(client, JSON.stringify(message), false);
+  }
+
+  /** Cuts a client off for breaking the protocol or a limit, once. */
+  function violation(client: WsClient, code: number, reason: string): void {
+    if (!clients.delete(client)) return;
+    stats.violations++;
+    closeWithin(client.ws, code, reason);
+  }
+
+  /** Bad input costs a token of the client's budget: answered while it lasts, then the client is cut off. */
+  function badInput(client: WsClient, message: string | null): void {
+    if (!client.budget.spend()) return violation(client, 1008, 'LAB_TOO_MANY_BAD_MESSAGES');
+    if (message !== null) control(client, { type: 'error', code: 'LAB_BAD_MESSAGE', message });
   }
 
   function onMessage(client: WsClient, data: Buffer, isBinary: boolean): void {
@@ -58,47 +97,59 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       if (isBinary) throw new Error('binary');
       message = JSON.parse(data.toString('utf8')) as ClientMessage;
     } catch {
-      control(client.ws, { type: 'error', code: 'LAB_BAD_MESSAGE', message: 'send JSON text: {"type":"ping","t":<number>} or {"type":"subscribe","symbols":[...]}' });
-      return;
+      return badInput(client, 'send JSON text: {"type":"ping","t":<number>} or {"type":"subscribe","symbols":[...]}');
     }
     if (message?.type === 'ping' && typeof message.t === 'number') {
-      control(client.ws, { type: 'pong', t: message.t, serverTs: now() });
+      control(client, { type: 'pong', t: message.t, serverTs: now() });
     } else if (message?.type === 'subscribe' && Array.isArray(message.symbols) && message.symbols.every((s) => (SYMBOLS as readonly unknown[]).includes(s))) {
       client.symbols = new Set(message.symbols);
-      control(client.ws, { type: 'subscribed', symbols: [...client.symbols] });
+      control(client, { type: 'subscribed', symbols: [...client.symbols] });
     } else {
-      control(client.ws, { type: 'error', code: 'LAB_BAD_MESSAGE', message: `unknown message; symbols are ${SYMBOLS.join(', ')}` });
+      badInput(client, `unknown message; symbols are ${SYMBOLS.join(', ')}`);
     }
   }
 
   function onConnection(ws: WebSocket, format: WsFormat, since: number): void {
+    // Before anything else: a frame ws cannot accept (bad UTF-8, over maxPayload, bad opcode) is an 'error' event,
+    // and ws has already sent its close frame. Unhandled, it would take the whole process down.
+    const client: WsClient = { ws, format, symbols: null, awaitingPong: false, budget: new BadInputBudget() };
+    ws.on('error', () => {
+      stats.violations++;
+      clients.delete(client);
+      ws.terminate();
+    });
     if (clients.size >= options.maxConnections) {
       stats.refused++;
-      ws.close(1013, 'LAB_CONNECTION_CAP');
+      closeWithin(ws, 1013, 'LAB_CONNECTION_CAP');
       return;
     }
-    const client: WsClient = { ws, format, symbols: null, alive: true };
-    const resume = feed.resumeAfter(since);
-    if (resume.kind !== 'fresh') stats.resumed++;
-    if (resume.kind === 'gap') {
-      stats.resets++;
-      control(ws, { type: 'reset', lastSeen: resume.lastSeen, firstAvailable: resume.firstAvailable, missed: resume.missed });
-    }
-    if (resume.kind !== 'fresh') for (const frame of resume.frames) send(client, frame);
     clients.add(client);
     stats.opened();
-    ws.on('pong', () => (client.alive = true));
-    ws.on('message', (data: Buffer, isBinary) => onMessage(client, data, isBinary));
-    ws.on('error', () => ws.terminate()); // e.g. 1009 oversize: ws has already sent the close frame
     ws.on('close', () => {
       clients.delete(client);
       stats.closed();
     });
+    const resume = feed.resumeAfter(since);
+    if (resume.kind !== 'fresh') stats.resumed++;
+    if (resume.kind === 'gap') {
+      stats.resets++;
+      control(client, { type: 'reset', lastSeen: resume.lastSeen, firstAvailable: resume.firstAvailable, missed: resume.missed });
+    }
+    if (resume.kind !== 'fresh') for (const frame of resume.frames) if (clients.has(client)) send(client, frame);
+    // ws answers a peer's ping by itself; a flood of them, or of pongs nobody asked for, is bad input.
+    ws.on('ping', () => checkBuffered(client) && badInput(client, null));
+    ws.on('pong', () => {
+      if (client.awaitingPong) client.awaitingPong = false;
+      else badInput(client, null);
+    });
+    ws.on('message', (data: Buffer, isBinary) => onMessage(client, data, isBinary));
   }
 
   const { server, origin, spki } = await listen(
     (req, res) => {
-      if (req.url?.split('?')[0] === '/stats') return stats.handle(req, res);
+      const target = requestTarget(req);
+      if (!target) return refuseBadTarget(res);
+      if (target.pathname === '/stats') return stats.handle(req, res);
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'WebSocket at /ws; GET /stats'));
     },
     options,
@@ -107,7 +158,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestTarget(req);
+    if (!url) return refuse(socket, 400, 'Bad Request', BAD_TARGET_BODY);
     const format = url.searchParams.get('format') ?? 'json';
     if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found', errorBody('LAB_NOT_FOUND', 'WebSocket path is /ws'));
     if (!originAllowed(req.headers.origin, options.allowOrigins)) {
@@ -126,11 +178,11 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       ? undefined
       : setInterval(() => {
           for (const client of clients) {
-            if (!client.alive) {
+            if (client.awaitingPong) {
               client.ws.terminate();
               continue;
             }
-            client.alive = false;
+            client.awaitingPong = true;
             client.ws.ping();
           }
         }, options.heartbeatMs);
@@ -152,14 +204,13 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     async close() {
       detach();
       clearInterval(liveness);
-      // Close handshakes first (1001), so close() resolves with every client gone; stragglers are cut after 1 s.
+      // One deadline for everything: the close handshakes (1001) and the server's own close run together, and
+      // closeServer destroys whatever is still open after its grace period (non-readers, over-cap sockets).
       const closed = [...clients].map(({ ws }) => new Promise((resolve) => ws.once('close', resolve)));
+      const closing = closeServer(server, stats);
       drop('end');
-      const cut = setTimeout(() => clients.forEach(({ ws }) => ws.terminate()), 1000);
-      await Promise.all(closed);
-      clearTimeout(cut);
+      await Promise.all([closing, ...closed]);
       wss.close();
-      await closeServer(server, stats);
     },
   };
 }

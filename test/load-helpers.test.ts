@@ -19,7 +19,7 @@ const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500 };
 function snapshot(over: Partial<StatsSnapshot> = {}): StatsSnapshot {
   return {
     transport: 'ws', pid: 1, connections: 0, peakConnections: 0, sockets: 0, messagesSent: 0, bytesWritten: 0, bytesRead: 0,
-    dropped: 0, refused: 0, resumed: 0, resets: 0, latestSeq: 0, rss: 0, heapUsed: 0, heapTotal: 0, external: 0,
+    dropped: 0, refused: 0, violations: 0, resumed: 0, resets: 0, latestSeq: 0, rss: 0, heapUsed: 0, heapTotal: 0, external: 0,
     cpuUserMicros: 0, cpuSystemMicros: 0, gc: true, ...over,
   };
 }
@@ -345,6 +345,6 @@ describe('options and planning', () => {
     expect(sourceAddresses(20, 1000)).toEqual(['127.0.0.1']);
     expect(splitClients(10, 3)).toEqual([4, 3, 3]);
     expect(splitClients(2, 8)).toEqual([1, 1]);
-    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual(['--rate', '5', '--padding', '64', '--seed', '7', '--heartbeat', '3600000', '--max-connections', '30000']);
+    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual(['--rate', '5', '--padding', '64', '--seed', '7', '--heartbeat', '3600000', '--max-connections', '30000', '--stats-gc']);
   });
 });

@@ -249,9 +249,11 @@ async function stalledReader(transport: (typeof CLIENT_TRANSPORTS)[number], url:
   }
   const wsUrl = transport === 'ws' ? url : `ws://${hostname}:${port}/socket.io/?EIO=4&transport=websocket`;
   const raw = new WebSocket(wsUrl);
+  // engine.io's open packet can come in the same read as the 101, so listen for it before 'open'.
+  const openPacket = new Promise((resolve) => raw.once('message', resolve));
   await new Promise((resolve) => raw.once('open', resolve));
   if (transport === 'socketio') {
-    await new Promise((resolve) => raw.once('message', resolve)); // engine.io open packet
+    await openPacket;
     raw.send('40'); // socket.io CONNECT to the main namespace
     await new Promise((resolve) => raw.once('message', resolve)); // the CONNECT answer
   }

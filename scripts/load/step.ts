@@ -40,7 +40,7 @@ export interface StepContext {
 
 /** The server CLI arguments of a step: the same for the loaded server and its idle twin. */
 export function serverArgs(plan: Pick<StepPlan, 'rate' | 'padding' | 'clients'>, options: Pick<LoadOptions, 'seed' | 'heartbeatMs'>): string[] {
-  return ['--rate', String(plan.rate), '--padding', String(plan.padding), '--seed', String(options.seed), '--heartbeat', String(options.heartbeatMs), '--max-connections', String(Math.max(20_000, plan.clients))];
+  return ['--rate', String(plan.rate), '--padding', String(plan.padding), '--seed', String(options.seed), '--heartbeat', String(options.heartbeatMs), '--max-connections', String(Math.max(20_000, plan.clients)), '--stats-gc'];
 }
 
 /** 127.0.0.1, 127.0.0.2, ... one per `perAddress` clients. */
