@@ -2,7 +2,7 @@
  * npm run lab [-- --full] [--reference]
  *
  * The whole lab in one go: browser scenarios, the load sweep (quick by default, --full for
- * 100 .. 10k clients), the wire capture, then the report. Each stage runs as its own process with
+ * 100 .. 10k clients), the wire capture, the attack suite and a short fuzzing campaign, then the report. Each stage runs as its own process with
  * its own progress output; a failed stage is reported and the rest still run, so the report shows
  * whatever was measured. --reference also copies the results into results/reference/ and writes
  * the verdict table and charts into the README.
@@ -23,6 +23,8 @@ const stages: Stage[] = [
   { name: 'scenarios', args: ['scenarios/cli.ts'] },
   { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...(values.full ? [] : ['--quick'])] },
   { name: 'wire', args: ['scripts/wire/cli.ts'] },
+  { name: 'abuse (attacks on real servers)', args: ['scripts/abuse/cli.ts'] },
+  { name: values.full ? 'fuzz (3 min)' : 'fuzz (1 min)', args: ['scripts/fuzz/cli.ts', '--minutes', values.full ? '3' : '1'] },
   { name: 'report', args: ['scripts/report/cli.ts', '--png'] },
 ];
 

@@ -16,7 +16,7 @@ const README_CHARTS = ['memory-per-connection', 'cpu-per-1k-deliveries', 'latenc
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
-  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'wire.json']) {
+  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'wire.json', 'abuse.json', 'fuzz.json']) {
     await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
   }
   await rm(join(REFERENCE, 'charts'), { recursive: true, force: true }); // no PNG of a chart that no longer exists

@@ -122,6 +122,13 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       return void sendError(res, 503, 'LAB_CONNECTION_CAP', `${options.maxConnections} clients already`, { 'Retry-After': '5' });
     }
     const client: SseClient = { res, format };
+    // A client from the start, so the replay below is held to maxBufferedBytes like any other write.
+    clients.add(client);
+    stats.opened();
+    res.on('close', () => {
+      clients.delete(client);
+      stats.closed();
+    });
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     if (options.retryMs !== null) res.write(`retry: ${options.retryMs}\n\n`);
@@ -135,14 +142,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       const { lastSeen: seen, firstAvailable, missed } = resume;
       res.write(`event: reset\ndata: ${JSON.stringify({ lastSeen: seen, firstAvailable, missed })}\n\n`);
     }
-    if (resume.kind !== 'fresh') for (const frame of resume.frames) sendQuote(client, frame);
-
-    clients.add(client);
-    stats.opened();
-    res.on('close', () => {
-      clients.delete(client);
-      stats.closed();
-    });
+    if (resume.kind !== 'fresh') for (const frame of resume.frames) if (clients.has(client)) sendQuote(client, frame);
   }
 
   const app = express();

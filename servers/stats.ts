@@ -93,6 +93,8 @@ export class ServerStats {
   snapshot(runGc = false): StatsSnapshot {
     const gc = runGc && this.allowGc && typeof globalThis.gc === 'function' && performance.now() - this.#lastGc >= GC_MIN_INTERVAL_MS;
     if (gc) {
+      // Twice: the first collection can leave weak-reference and finalizer work that only the second frees.
+      globalThis.gc!();
       globalThis.gc!();
       this.#lastGc = performance.now();
     }

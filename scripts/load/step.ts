@@ -183,9 +183,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     say('collecting', 0.95, 'tallies and memory after forced GC');
     for (const worker of workers) worker.send({ type: 'collect' });
     o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
-    // Two forced GCs each, the second reading kept: the first can leave weak/finalizer work for the next.
-    await probe.read(true);
-    await twinProbe.read(true);
+    // One forced GC each (the server runs two back to back; it allows one such request a second).
     o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
   } catch (error) {
     if (signal.aborted || error instanceof AbortedError) throw new AbortedError();

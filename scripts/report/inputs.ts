@@ -1,12 +1,14 @@
 /**
  * Reads the results the report is built from: results/claims.json (required) and, when present,
- * scenarios.json, load.json and wire.json. A missing optional file is not an error; the report
+ * scenarios.json, load.json, wire.json, abuse.json and fuzz.json. A missing optional file is not an error; the report
  * says which command makes it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenariosFile } from '../../scenarios/types.ts';
+import type { AbuseFile } from '../abuse/types.ts';
 import type { ClaimsFile } from '../claims.ts';
+import type { FuzzResults } from '../fuzz/types.ts';
 import type { LoadResults } from '../load/types.ts';
 import type { WireResults } from '../wire/types.ts';
 
@@ -17,6 +19,8 @@ export interface ReportInputs {
   scenarios: ScenariosFile | null;
   load: LoadResults | null;
   wire: WireResults | null;
+  abuse: AbuseFile | null;
+  fuzz: FuzzResults | null;
   /** One line per missing input, with the command that makes it. */
   missing: string[];
 }
@@ -25,6 +29,8 @@ const MAKERS = {
   'scenarios.json': 'npm run scenarios',
   'load.json': 'npm run load -- --quick',
   'wire.json': 'npm run wire',
+  'abuse.json': 'npm run abuse',
+  'fuzz.json': 'npm run fuzz',
   'claims.json': 'npm run scenarios (and npm run load)',
 } as const;
 
@@ -40,12 +46,14 @@ async function readJson<T>(dir: string, name: keyof typeof MAKERS, missing: stri
 
 export async function readInputs(dir: string): Promise<ReportInputs> {
   const missing: string[] = [];
-  const [claims, scenarios, load, wire] = await Promise.all([
+  const [claims, scenarios, load, wire, abuse, fuzz] = await Promise.all([
     readJson<ClaimsFile>(dir, 'claims.json', missing),
     readJson<ScenariosFile>(dir, 'scenarios.json', missing),
     readJson<LoadResults>(dir, 'load.json', missing),
     readJson<WireResults>(dir, 'wire.json', missing),
+    readJson<AbuseFile>(dir, 'abuse.json', missing),
+    readJson<FuzzResults>(dir, 'fuzz.json', missing),
   ]);
   if (!claims) throw new Error(`lab: no verdicts to report: ${missing.find((m) => m.includes('claims.json'))}`);
-  return { dir, claims, scenarios, load, wire, missing };
+  return { dir, claims, scenarios, load, wire, abuse, fuzz, missing };
 }

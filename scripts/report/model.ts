@@ -13,6 +13,7 @@ import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
+import { reliabilitySection } from './reliability.ts';
 import { wireSections } from './wire-sections.ts';
 
 type Cell = string | number | null;
@@ -170,6 +171,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
     ...(inputs.wire ? wireSections(inputs.wire) : []),
+    ...(inputs.abuse || inputs.fuzz ? [reliabilitySection(inputs.abuse, inputs.fuzz)] : []),
     ...extraSections(inputs),
   ];
   return {
