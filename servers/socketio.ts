@@ -115,12 +115,17 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     const budget = new BadInputBudget();
     /** Bad input costs a token: answered while the budget lasts, then the client is cut off. */
     const bad = (answer: () => void) => {
+      if (!socket.connected) return; // packets of the same batch can arrive after the cut-off
       if (budget.spend()) return answer();
       stats.violations++;
       // volatile: with connection state recovery on, a plain emit is kept for two minutes; an error reply must not be.
       socket.volatile.emit('lab-error', { code: 'LAB_TOO_MANY_BAD_MESSAGES', message: 'too many bad messages' });
-      dropNow(socket);
+      // Gracefully (DISCONNECT, then the engine.io connection closes once flushed): a reset would lose the reply above.
+      // One that never reads is dropped by the unsent-bytes bound like any other.
+      socket.disconnect(true);
     };
+    // A packet socket.io cannot decode ends the connection with an 'error' on each of its sockets (printed to stderr if unheard).
+    socket.on('error', () => stats.violations++);
     socket.on('ping', (payload: unknown, ack?: unknown) => {
       const t = (payload as { t?: unknown } | null)?.t;
       if (typeof ack !== 'function') return bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'emit ping with an ack callback' }));

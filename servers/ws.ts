@@ -114,8 +114,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     // and ws has already sent its close frame. Unhandled, it would take the whole process down.
     const client: WsClient = { ws, format, symbols: null, awaitingPong: false, budget: new BadInputBudget() };
     ws.on('error', () => {
-      stats.violations++;
-      clients.delete(client);
+      if (clients.delete(client)) stats.violations++; // an over-cap socket was refused already, not a client
       ws.terminate();
     });
     if (clients.size >= options.maxConnections) {

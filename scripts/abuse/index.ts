@@ -1,0 +1,139 @@
+/**
+ * The attack suite: one named fixture per case of the hardening contract's ten defects
+ * (notes/hardening-contract.md), in the order the contract lists them. Defect 9 (shutdown under
+ * siege) and defect 10 (leftover edges) have more than one case, each on its own server process.
+ */
+import {
+  floodUnreadWithNoSubscription,
+  overCapSocketsSendMalformedFrames,
+  pingFloodAndBadFrames,
+  upgradeToUnparsableTarget,
+} from './ws-attacks.ts';
+import { connectWithNonStringFormat, engineIoHandshakesPastTheCap, pingFloodWithoutAck } from './socketio-attacks.ts';
+import { oddTargetsOnStatsPort, sseHttpEdges, statsGcOnDemand } from './http-attacks.ts';
+import {
+  endSessionsWithParseError,
+  holdNonReadersAndOverCapSocketIo,
+  holdNonReadersAndOverCapWs,
+  NON_READERS,
+  stopPollingMidSession,
+} from './shutdown-attacks.ts';
+import type { Attack } from './types.ts';
+
+export type { Attack, AttackRecord, AbuseFile } from './types.ts';
+export { runAttack } from './harness.ts';
+
+const SIEGE_CAP = ['--max-connections', String(NON_READERS + 2)];
+
+export const ATTACKS = [
+  {
+    id: 'ws-unparsable-upgrade-target',
+    defect: 1,
+    transport: 'ws',
+    title: 'WebSocket upgrade to a target URL() cannot parse',
+    run: upgradeToUnparsableTarget,
+  },
+  {
+    id: 'ws-over-cap-malformed-frames',
+    defect: 2,
+    transport: 'ws',
+    title: 'Over-cap WebSockets send malformed frames before the 1013 close completes',
+    serverArgs: ['--max-connections', '2'],
+    run: overCapSocketsSendMalformedFrames,
+  },
+  {
+    id: 'socketio-non-string-format',
+    defect: 3,
+    transport: 'socketio',
+    title: 'socket.io CONNECT with a non-string auth format',
+    run: connectWithNonStringFormat,
+  },
+  {
+    id: 'tcp-stats-port-odd-targets',
+    defect: 4,
+    transport: 'tcp',
+    title: "Odd paths and unparsable targets on the TCP floor's /stats port",
+    run: oddTargetsOnStatsPort,
+  },
+  {
+    id: 'ws-unread-flood-no-subscription',
+    defect: 5,
+    transport: 'ws',
+    title: 'Subscribe to nothing, never read, flood 1-byte messages',
+    run: floodUnreadWithNoSubscription,
+  },
+  {
+    id: 'socketio-ping-flood-without-ack',
+    defect: 6,
+    transport: 'socketio',
+    title: 'socket.io `ping` flood without an ack',
+    run: pingFloodWithoutAck,
+  },
+  {
+    id: 'socketio-engineio-past-cap',
+    defect: 7,
+    transport: 'socketio',
+    title: 'engine.io handshakes past --max-connections, never connecting a namespace',
+    serverArgs: ['--max-connections', '50'],
+    run: engineIoHandshakesPastTheCap,
+  },
+  {
+    id: 'stats-gc-on-demand',
+    defect: 8,
+    transport: 'sse',
+    title: '/stats?gc=1 over and over, with and without --stats-gc',
+    run: statsGcOnDemand,
+  },
+  {
+    id: 'ws-sigterm-non-readers-over-cap',
+    defect: 9,
+    transport: 'ws',
+    title: 'SIGTERM with non-reading WebSockets and over-cap sockets',
+    serverArgs: SIEGE_CAP,
+    run: holdNonReadersAndOverCapWs,
+  },
+  {
+    id: 'socketio-sigterm-non-readers-over-cap',
+    defect: 9,
+    transport: 'socketio',
+    title: 'SIGTERM with non-reading socket.io clients and over-cap sockets',
+    serverArgs: SIEGE_CAP,
+    run: holdNonReadersAndOverCapSocketIo,
+  },
+  {
+    id: 'socketio-sigterm-polling-stopped',
+    defect: 9,
+    transport: 'socketio',
+    title: 'SIGTERM with polling sessions that stopped polling',
+    run: stopPollingMidSession,
+  },
+  {
+    id: 'socketio-sigterm-parse-error',
+    defect: 9,
+    transport: 'socketio',
+    title: 'SIGTERM with polling sessions ended by a parse error',
+    run: endSessionsWithParseError,
+  },
+  {
+    id: 'sse-http-edges',
+    defect: 10,
+    transport: 'sse',
+    title: 'SSE: unparsable targets, unknown Content-Encoding, empty Last-Event-ID',
+    run: sseHttpEdges,
+  },
+  {
+    id: 'ws-ping-flood-bad-frames',
+    defect: 10,
+    transport: 'ws',
+    title: 'ws: protocol-ping flood and bad frames count as violations',
+    run: pingFloodAndBadFrames,
+  },
+] as const satisfies readonly Attack[];
+
+type Registered = (typeof ATTACKS)[number];
+export type AttackId = Registered['id'];
+
+/** One attack by id, with its answer's type, so a test reads what it observed without casts. */
+export function attack<I extends AttackId>(id: I): Extract<Registered, { id: I }> {
+  return ATTACKS.find((a) => a.id === id) as Extract<Registered, { id: I }>;
+}

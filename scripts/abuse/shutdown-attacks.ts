@@ -1,0 +1,119 @@
+/**
+ * Defect 9: what a server is left holding when SIGTERM comes. Each attack sets the scene and
+ * returns with its connections still open; the harness then sends SIGTERM and times the exit (the
+ * contract: exit code 0 within 2 s). The scenes: many connections that never read plus over-cap
+ * sockets that never finish closing (ws and socket.io), socket.io polling sessions that stopped
+ * polling, and polling sessions ended by a parse error.
+ */
+import { EIO_PATH, pollingConnect, pollingSend, withoutIds } from './engineio.ts';
+import { inBatches } from './socketio-attacks.ts';
+import type { Target } from './types.ts';
+import { clientFrame, describeClose, OPCODE, rawUpgrade, tally, type Upgrade } from './wire.ts';
+
+/** Non-reading clients; the server runs with --max-connections NON_READERS + 2 (the well-behaved clients). */
+export const NON_READERS = 300;
+const OVER_CAP = 20;
+/** Connections opened at once while setting the scene. */
+const WIDTH = 30;
+const REPLY_WAIT_MS = 2000;
+/** How long a ws client waits for a close frame after its upgrade: over the cap it comes at once, under it never. */
+const CAP_CLOSE_WAIT_MS = 200;
+/** Polling sessions per scene. */
+const SESSIONS = 5;
+
+/** A WebSocket that completes its handshake (and, for socket.io, its CONNECT), then reads nothing more. */
+async function stalledWebSocket(target: Target, socketIo: boolean): Promise<{ upgrade: Upgrade; reply: string }> {
+  const upgrade = await rawUpgrade(target.port, socketIo ? `${EIO_PATH}&transport=websocket` : '/ws');
+  target.hold(() => upgrade.socket.destroy());
+  const reader = upgrade.reader;
+  if (!reader) return { upgrade, reply: `no upgrade (${upgrade.status ?? upgrade.error})` };
+  if (socketIo) {
+    await reader.until(() => reader.texts.some((t) => t.startsWith('0')), REPLY_WAIT_MS);
+    upgrade.socket.write(clientFrame(OPCODE.text, '40'));
+    await reader.until(() => reader.texts.some((t) => t.startsWith('4')), REPLY_WAIT_MS);
+  } else {
+    await reader.until(() => reader.close !== null, CAP_CLOSE_WAIT_MS);
+  }
+  upgrade.socket.pause();
+  const reply = socketIo ? (reader.texts.find((t) => t.startsWith('4')) ?? describeClose(upgrade)) : describeClose(upgrade);
+  return { upgrade, reply: withoutIds(reply) };
+}
+
+async function nonReadersAndOverCap(target: Target, socketIo: boolean) {
+  const nonReaders = await inBatches(NON_READERS, WIDTH, () => stalledWebSocket(target, socketIo));
+  const overCap = await inBatches(OVER_CAP, WIDTH, () => stalledWebSocket(target, socketIo));
+  const summary = (list: { upgrade: Upgrade; reply: string }[]) => ({
+    upgrades: tally(list.map((s) => s.upgrade.status)),
+    replies: tally(list.map((s) => s.reply)),
+  });
+  const who = socketIo ? 'socket.io' : 'ws';
+  return {
+    attack: `${NON_READERS} ${who} WebSocket clients that stop reading after the handshake${socketIo ? ' and CONNECT' : ''}, ` +
+      `then ${OVER_CAP} more past --max-connections ${NON_READERS + 2}; all held open through SIGTERM`,
+    answer: { nonReaders: summary(nonReaders), overCap: summary(overCap) },
+    held: NON_READERS + OVER_CAP,
+  };
+}
+
+/**
+ * Defect 9, ws. 300 WebSockets that never read, and 20 past the cap that are sent a 1013 close and
+ * never answer it. Shutdown waited for every close handshake (1 s), then gave the HTTP server its
+ * own 1 s grace; the over-cap sockets, not counted as clients, were only destroyed at the end.
+ */
+export function holdNonReadersAndOverCapWs(target: Target) {
+  return nonReadersAndOverCap(target, false);
+}
+
+/** Defect 9, socket.io: the same scene over engine.io WebSockets that sent a CONNECT, then stopped reading. */
+export function holdNonReadersAndOverCapSocketIo(target: Target) {
+  return nonReadersAndOverCap(target, true);
+}
+
+/**
+ * Defect 9, socket.io. Polling sessions that stopped polling: five after their CONNECT, five in the
+ * middle of the upgrade to WebSocket (the probe answered, the upgrade never completed, the WebSocket
+ * left open and silent). Stopped after CONNECT alone, the old server still exited in about 1 s; the
+ * half-done upgrades kept it past 2 s: it waited a second for every engine.io connection to go, then
+ * gave the HTTP server its own second of grace.
+ */
+export async function stopPollingMidSession(target: Target) {
+  const sessions = await inBatches(SESSIONS, SESSIONS, () => pollingConnect(target.port));
+  const upgrading = await inBatches(SESSIONS, SESSIONS, async () => {
+    const session = await pollingConnect(target.port);
+    if (!session.sid) return 'no session';
+    const upgrade = await rawUpgrade(target.port, `${EIO_PATH}&transport=websocket&sid=${session.sid}`);
+    target.hold(() => upgrade.socket.destroy());
+    const reader = upgrade.reader;
+    if (!reader) return `no upgrade (${upgrade.status ?? upgrade.error})`;
+    upgrade.socket.write(clientFrame(OPCODE.text, '2probe'));
+    return (await reader.until(() => reader.texts.includes('3probe'), REPLY_WAIT_MS)) ? 'probe answered' : 'no probe answer';
+  });
+  return {
+    attack: `${SESSIONS} socket.io polling sessions: handshake, CONNECT, one poll for its answer, then no more polls; ` +
+      `${SESSIONS} more that also open the upgrade WebSocket, send 2probe, and then neither upgrade nor poll`,
+    answer: {
+      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? s.handshake.status)),
+      midUpgrade: tally(upgrading),
+    },
+    held: 2 * SESSIONS,
+  };
+}
+
+/**
+ * Defect 9, socket.io. Polling sessions that connected, then sent a packet socket.io cannot decode
+ * (an event with broken JSON) and stopped polling. socket.io closed them for the parse error, and
+ * engine.io hands a polling session its close packet on the next poll, waiting up to 30 s for it:
+ * the old server outlived SIGTERM by more than the harness's 6 s of patience.
+ */
+export async function endSessionsWithParseError(target: Target) {
+  const sessions = await inBatches(SESSIONS, SESSIONS, () => pollingConnect(target.port));
+  const posts = await Promise.all(sessions.filter((s) => s.sid).map((s) => pollingSend(target.port, s.sid!, ['42["ping",{"t":'])));
+  return {
+    attack: `${SESSIONS} socket.io polling sessions: handshake, CONNECT, then the packet 42["ping",{"t": (broken JSON) and no more polls`,
+    answer: {
+      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? s.handshake.status)),
+      parseErrorPost: tally(posts.map((p) => p.status)),
+    },
+    held: SESSIONS,
+  };
+}
