@@ -35,10 +35,14 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/** Closes with a code and destroys the socket if the peer does not answer the close (it may not be reading at all). */
-function closeWithin(ws: WebSocket, code: number, reason: string): void {
+/** Destroys the socket if the close handshake under way has not finished in time (the peer may not be reading at all). */
+function cutIfNotClosed(ws: WebSocket): void {
   const cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
   ws.once('close', () => clearTimeout(cut));
+}
+
+function closeWithin(ws: WebSocket, code: number, reason: string): void {
+  cutIfNotClosed(ws);
   ws.close(code, reason);
 }
 
@@ -111,11 +115,12 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
 
   function onConnection(ws: WebSocket, format: WsFormat, since: number): void {
     // Before anything else: a frame ws cannot accept (bad UTF-8, over maxPayload, bad opcode) is an 'error' event,
-    // and ws has already sent its close frame. Unhandled, it would take the whole process down.
+    // and ws has already sent its close frame (1007, 1009, 1002). Unhandled, it would take the whole process down.
+    // The socket is left to finish that close, so the peer reads the code; one that does not is cut after a second.
     const client: WsClient = { ws, format, symbols: null, awaitingPong: false, budget: new BadInputBudget() };
     ws.on('error', () => {
       if (clients.delete(client)) stats.violations++; // an over-cap socket was refused already, not a client
-      ws.terminate();
+      cutIfNotClosed(ws);
     });
     if (clients.size >= options.maxConnections) {
       stats.refused++;
