@@ -1,18 +1,20 @@
 /**
  * Attacks on the plain HTTP surfaces: the TCP floor's side /stats port, the SSE server's express
- * routes and stream, and /stats?gc=1 on every server. Requests are raw bytes (wire.ts), so request
- * targets and headers go out exactly as written.
+ * routes and stream, and /stats?gc=1 on every server. Requests are raw bytes (scripts/raw), so
+ * request targets and headers go out exactly as written.
  */
 import { TRANSPORTS } from '../../servers/contract.ts';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { host, request, send } from '../raw/http.ts';
 import { spawnServer } from '../spawn-server.ts';
 import { RATE } from './harness.ts';
 import { readStats, stopTimed } from './measure.ts';
 import type { Target } from './types.ts';
-import { answerOf, httpText, rawRequest, readStream } from './wire.ts';
+import { answerOf, bodyOf } from './observe.ts';
 
 async function getEach(port: number, targets: string[]): Promise<{ target: string; status: number | null; code: string | null }[]> {
   const answers = [];
-  for (const target of targets) answers.push({ target, ...answerOf(await rawRequest(port, httpText('GET', target, port))) });
+  for (const target of targets) answers.push({ target, ...answerOf(await send(port, request('GET', target, [host(port)]), ANSWER_MS)) });
   return answers;
 }
 
@@ -37,17 +39,17 @@ export async function oddTargetsOnStatsPort(target: Target) {
 export async function sseHttpEdges(target: Target) {
   const port = target.port;
   const badTargets = await getEach(port, ['http://x:99999/stats', '//']);
-  const encoded = { 'Content-Type': 'application/json', 'Content-Encoding': 'foo' };
-  const ping = await rawRequest(port, httpText('POST', '/sse/ping', port, encoded, '{"t":1}'));
+  const headers = [host(port), ['Content-Type', 'application/json'], ['Content-Encoding', 'foo'], ['Content-Length', '7']] as const;
+  const ping = await send(port, request('POST', '/sse/ping', headers, '{"t":1}'), ANSWER_MS);
   // Resume after 5 and a fresh start differ only once the feed is well past 5.
   let latestSeq = (await target.stats())?.latestSeq ?? null;
   for (let tries = 0; latestSeq !== null && latestSeq < 10 && tries < 40; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     latestSeq = (await target.stats())?.latestSeq ?? null;
   }
-  const request = httpText('GET', '/sse?lastEventId=5', port, { Accept: 'text/event-stream', 'Last-Event-ID': '' });
-  const stream = await readStream(port, request, (text) => /^id: \d+$/m.test(text));
-  const firstId = /^id: (\d+)$/m.exec(stream.body)?.[1];
+  const resume = request('GET', '/sse?lastEventId=5', [host(port), ['Accept', 'text/event-stream'], ['Last-Event-ID', '']]);
+  const stream = await send(port, resume, ANSWER_MS, { enough: (response) => /^id: \d+$/m.test(response.body.toString()) });
+  const firstId = /^id: (\d+)$/m.exec(bodyOf(stream))?.[1];
   return {
     attack: 'GET http://x:99999/stats and GET //; POST /sse/ping with Content-Encoding: foo; ' +
       'GET /sse?lastEventId=5 with an empty Last-Event-ID header',
@@ -55,10 +57,10 @@ export async function sseHttpEdges(target: Target) {
       badTargets,
       unsupportedEncoding: answerOf(ping),
       emptyLastEventId: {
-        status: stream.status,
+        status: answerOf(stream).status,
         latestSeqBefore: latestSeq,
         firstId: firstId === undefined ? null : Number(firstId),
-        reset: /^event: reset$/m.test(stream.body),
+        reset: /^event: reset$/m.test(bodyOf(stream)),
       },
     },
     held: 1,

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { StatsSnapshot } from '../../servers/stats.ts';
+import { host, request, send } from '../raw/http.ts';
 import type { SpawnedServer } from '../spawn-server.ts';
 import type { MemoryReading, Shutdown } from './types.ts';
-import { httpText, rawRequest } from './wire.ts';
 
 /** How long a /stats read may take before it counts as no answer. */
 const STATS_TIMEOUT_MS = 3000;
@@ -19,10 +19,10 @@ export const SIGKILL_AFTER_MS = 6000;
 export async function readStats(statsUrl: string, gc = false): Promise<StatsSnapshot | null> {
   const url = new URL(statsUrl);
   const port = Number(url.port);
-  const answer = await rawRequest(port, httpText('GET', `${url.pathname}${gc ? '?gc=1' : ''}`, port), STATS_TIMEOUT_MS);
-  if (answer.status !== 200) return null;
+  const answer = await send(port, request('GET', `${url.pathname}${gc ? '?gc=1' : ''}`, [host(port)]), STATS_TIMEOUT_MS);
+  if (answer.kind !== 'response' || answer.status !== 200) return null;
   try {
-    return JSON.parse(answer.body) as StatsSnapshot;
+    return JSON.parse(answer.body.toString('utf8')) as StatsSnapshot;
   } catch {
     return null;
   }

@@ -5,10 +5,12 @@
  * sockets that never finish closing (ws and socket.io), socket.io polling sessions that stopped
  * polling, and polling sessions ended by a parse error.
  */
-import { EIO_PATH, pollingConnect, pollingSend, withoutIds } from './engineio.ts';
-import { inBatches } from './socketio-attacks.ts';
+import type { RawConnection } from '../raw/connection.ts';
+import { post, WEBSOCKET } from '../raw/engineio.ts';
+import { clientFrame, nextFrame, OPCODES, type ServerFrame } from '../raw/websocket.ts';
+import { describeEnd, refusal, statusOf, tally, tryUpgrade, withoutIds, type Upgrade } from './observe.ts';
+import { inBatches, pollingConnect } from './socketio-attacks.ts';
 import type { Target } from './types.ts';
-import { clientFrame, describeClose, OPCODE, rawUpgrade, tally, type Upgrade } from './wire.ts';
 
 /** Non-reading clients; the server runs with --max-connections NON_READERS + 2 (the well-behaved clients). */
 export const NON_READERS = 300;
@@ -21,21 +23,32 @@ const CAP_CLOSE_WAIT_MS = 200;
 /** Polling sessions per scene. */
 const SESSIONS = 5;
 
+/** The text of a text frame, or null for anything else (a close frame, the end of the connection, silence). */
+const textOf = (frame: ServerFrame | 'closed' | undefined): string | null =>
+  typeof frame === 'object' && frame.opcode === OPCODES.text ? frame.payload.toString() : null;
+
+/** engine.io's open packet, then a socket.io CONNECT: its answer packet, or how the WebSocket ended before one came. */
+async function connectOverRawWebSocket(connection: RawConnection): Promise<string> {
+  const packet = (prefix: string) =>
+    nextFrame(connection, REPLY_WAIT_MS, (f) => f.opcode === OPCODES.close || textOf(f)?.startsWith(prefix) === true);
+  let frame = await packet('0');
+  if (textOf(frame) !== null) {
+    connection.write(clientFrame(OPCODES.text, '40'));
+    frame = await packet('4');
+  }
+  return textOf(frame) ?? describeEnd(frame);
+}
+
 /** A WebSocket that completes its handshake (and, for socket.io, its CONNECT), then reads nothing more. */
 async function stalledWebSocket(target: Target, socketIo: boolean): Promise<{ upgrade: Upgrade; reply: string }> {
-  const upgrade = await rawUpgrade(target.port, socketIo ? `${EIO_PATH}&transport=websocket` : '/ws');
-  target.hold(() => upgrade.socket.destroy());
-  const reader = upgrade.reader;
-  if (!reader) return { upgrade, reply: `no upgrade (${upgrade.status ?? upgrade.error})` };
-  if (socketIo) {
-    await reader.until(() => reader.texts.some((t) => t.startsWith('0')), REPLY_WAIT_MS);
-    upgrade.socket.write(clientFrame(OPCODE.text, '40'));
-    await reader.until(() => reader.texts.some((t) => t.startsWith('4')), REPLY_WAIT_MS);
-  } else {
-    await reader.until(() => reader.close !== null, CAP_CLOSE_WAIT_MS);
-  }
-  upgrade.socket.pause();
-  const reply = socketIo ? (reader.texts.find((t) => t.startsWith('4')) ?? describeClose(upgrade)) : describeClose(upgrade);
+  const upgrade = await tryUpgrade(target.port, socketIo ? WEBSOCKET : '/ws');
+  const connection = upgrade.connection;
+  if (!connection) return { upgrade, reply: refusal(upgrade.answer) };
+  target.hold(() => connection.destroy());
+  const reply = socketIo
+    ? await connectOverRawWebSocket(connection)
+    : describeEnd(await nextFrame(connection, CAP_CLOSE_WAIT_MS, (f) => f.opcode === OPCODES.close));
+  connection.socket.pause();
   return { upgrade, reply: withoutIds(reply) };
 }
 
@@ -43,7 +56,7 @@ async function nonReadersAndOverCap(target: Target, socketIo: boolean) {
   const nonReaders = await inBatches(NON_READERS, WIDTH, () => stalledWebSocket(target, socketIo));
   const overCap = await inBatches(OVER_CAP, WIDTH, () => stalledWebSocket(target, socketIo));
   const summary = (list: { upgrade: Upgrade; reply: string }[]) => ({
-    upgrades: tally(list.map((s) => s.upgrade.status)),
+    upgrades: tally(list.map((s) => statusOf(s.upgrade.answer))),
     replies: tally(list.map((s) => s.reply)),
   });
   const who = socketIo ? 'socket.io' : 'ws';
@@ -81,18 +94,18 @@ export async function stopPollingMidSession(target: Target) {
   const upgrading = await inBatches(SESSIONS, SESSIONS, async () => {
     const session = await pollingConnect(target.port);
     if (!session.sid) return 'no session';
-    const upgrade = await rawUpgrade(target.port, `${EIO_PATH}&transport=websocket&sid=${session.sid}`);
-    target.hold(() => upgrade.socket.destroy());
-    const reader = upgrade.reader;
-    if (!reader) return `no upgrade (${upgrade.status ?? upgrade.error})`;
-    upgrade.socket.write(clientFrame(OPCODE.text, '2probe'));
-    return (await reader.until(() => reader.texts.includes('3probe'), REPLY_WAIT_MS)) ? 'probe answered' : 'no probe answer';
+    const { answer, connection } = await tryUpgrade(target.port, `${WEBSOCKET}&sid=${session.sid}`);
+    if (!connection) return refusal(answer);
+    target.hold(() => connection.destroy());
+    connection.write(clientFrame(OPCODES.text, '2probe'));
+    const probe = await nextFrame(connection, REPLY_WAIT_MS, (f) => textOf(f) === '3probe');
+    return textOf(probe) === null ? 'no probe answer' : 'probe answered';
   });
   return {
     attack: `${SESSIONS} socket.io polling sessions: handshake, CONNECT, one poll for its answer, then no more polls; ` +
       `${SESSIONS} more that also open the upgrade WebSocket, send 2probe, and then neither upgrade nor poll`,
     answer: {
-      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? s.handshake.status)),
+      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? statusOf(s.handshake))),
       midUpgrade: tally(upgrading),
     },
     held: 2 * SESSIONS,
@@ -107,12 +120,12 @@ export async function stopPollingMidSession(target: Target) {
  */
 export async function endSessionsWithParseError(target: Target) {
   const sessions = await inBatches(SESSIONS, SESSIONS, () => pollingConnect(target.port));
-  const posts = await Promise.all(sessions.filter((s) => s.sid).map((s) => pollingSend(target.port, s.sid!, ['42["ping",{"t":'])));
+  const posts = await Promise.all(sessions.filter((s) => s.sid).map((s) => post(target.port, s.sid!, ['42["ping",{"t":'])));
   return {
     attack: `${SESSIONS} socket.io polling sessions: handshake, CONNECT, then the packet 42["ping",{"t": (broken JSON) and no more polls`,
     answer: {
-      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? s.handshake.status)),
-      parseErrorPost: tally(posts.map((p) => p.status)),
+      connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? statusOf(s.handshake))),
+      parseErrorPost: tally(posts.map(statusOf)),
     },
     held: SESSIONS,
   };

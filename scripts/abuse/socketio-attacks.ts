@@ -1,11 +1,15 @@
 /**
  * Attacks on the socket.io server (servers/socketio.ts), speaking engine.io v4 by hand over raw
- * HTTP long-polling and raw WebSockets (engineio.ts), so packets go out that socket.io-client
- * would never send.
+ * HTTP long-polling and WebSockets (scripts/raw), so packets go out that socket.io-client would
+ * never send.
  */
+import { ANSWER_MS } from '../raw/connection.ts';
+import { connect, handshake, packets, poll, WEBSOCKET } from '../raw/engineio.ts';
+import { EngineSocket } from '../raw/engineio-websocket.ts';
+import type { HttpAnswer } from '../raw/http.ts';
+import { nextFrame, OPCODES } from '../raw/websocket.ts';
+import { bodyOf, statusOf, tally, tryUpgrade, withoutIds } from './observe.ts';
 import type { Target } from './types.ts';
-import { eioRawUpgrade, eioWebSocket, pollingConnect, pollingHandshake, pollingReceive, REPLY_TIMEOUT_MS, withoutIds } from './engineio.ts';
-import { tally } from './wire.ts';
 
 /** Runs `count` calls of `make`, `width` at a time, in order. */
 export async function inBatches<T>(count: number, width: number, make: (i: number) => Promise<T>): Promise<T[]> {
@@ -16,15 +20,21 @@ export async function inBatches<T>(count: number, width: number, make: (i: numbe
   return results;
 }
 
-/** CONNECT over a raw engine.io WebSocket; resolves the namespace's answer packet, or null. */
-async function connectOverWebSocket(port: number, connectPacket: string): Promise<string | null> {
-  const socket = await eioWebSocket(port);
+/** A polling session that has sent socket.io CONNECT: the handshake's answer, and the CONNECT's (`40{...}`, `44{...}`). */
+export async function pollingConnect(port: number, connectPacket = '40'): Promise<{ handshake: HttpAnswer; sid?: string; reply?: string }> {
+  const { answer, sid } = await handshake(port);
+  return { handshake: answer, sid, reply: sid && (await connect(port, sid, connectPacket)) };
+}
+
+/** CONNECT over an engine.io WebSocket; resolves the namespace's answer packet, if one came. */
+async function connectOverWebSocket(port: number, connectPacket: string): Promise<string | undefined> {
+  const socket = new EngineSocket(port);
   try {
-    if (!(await socket.next((m) => m.startsWith('0'), REPLY_TIMEOUT_MS))) return null;
-    socket.ws.send(connectPacket);
-    return await socket.next((m) => m.startsWith('4'), REPLY_TIMEOUT_MS);
+    if (!(await socket.next((m) => m.startsWith('0'), ANSWER_MS))) return undefined;
+    socket.send([connectPacket]);
+    return await socket.next((m) => m.startsWith('4'), ANSWER_MS);
   } finally {
-    socket.ws.terminate();
+    socket.close();
   }
 }
 
@@ -44,7 +54,7 @@ export async function connectWithNonStringFormat(target: Target) {
   const connects = [];
   for (const { via, packet } of cases) {
     const reply = via === 'polling' ? (await pollingConnect(target.port, packet)).reply : await connectOverWebSocket(target.port, packet);
-    connects.push({ via, packet, reply });
+    connects.push({ via, packet, reply: reply ?? null });
   }
   const attack = `${cases.length} socket.io CONNECTs with a non-string auth format, over polling and WebSocket`;
   return { attack, answer: { connects }, held: 1 };
@@ -66,17 +76,17 @@ const SETTLE_LIMIT_MS = 5000;
  * minutes in case this client came back: memory grew with the flood, and nothing ever cut it off.
  */
 export async function pingFloodWithoutAck(target: Target) {
-  const socket = await eioWebSocket(target.port);
-  target.hold(() => socket.ws.terminate());
-  await socket.next((m) => m.startsWith('0'), REPLY_TIMEOUT_MS);
-  socket.ws.send('40');
-  const connected = await socket.next((m) => m.startsWith('4'), REPLY_TIMEOUT_MS);
+  const socket = new EngineSocket(target.port);
+  target.hold(() => socket.close());
+  await socket.next((m) => m.startsWith('0'), ANSWER_MS);
+  socket.send(['40']);
+  const connected = await socket.next((m) => m.startsWith('4'), ANSWER_MS);
   let sent = 0;
   while (sent < PINGS && socket.ws.readyState === socket.ws.OPEN) {
-    for (let i = 0; i < SEND_BURST && sent < PINGS; i++, sent++) socket.ws.send('42["ping",{"t":1}]');
+    for (let i = 0; i < SEND_BURST && sent < PINGS; i++, sent++) socket.send(['42["ping",{"t":1}]']);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const labErrors = () => socket.messages.filter((m) => m.startsWith('42["lab-error"'));
+  const labErrors = () => socket.packets.filter((m) => m.startsWith('42["lab-error"'));
   for (let last = -1, waited = 0; waited < SETTLE_LIMIT_MS && socket.ws.readyState === socket.ws.OPEN; waited += QUIET_MS) {
     const count = labErrors().length;
     if (count === last) break;
@@ -90,11 +100,11 @@ export async function pingFloodWithoutAck(target: Target) {
     attack: `one socket.io connection over WebSocket, ${sent} \`ping\` events with no ack id, ${SEND_BURST} per event-loop turn`,
     answer: {
       sent,
-      connect: connected === null ? null : withoutIds(connected),
+      connect: connected === undefined ? null : withoutIds(connected),
       labErrors: errors.length,
       codes: tally(codes),
       lastCode: codes.at(-1) ?? null,
-      disconnectPacket: socket.messages.includes('41'),
+      disconnectPacket: socket.packets.includes('41'),
       closed: closeCode !== null,
       closeCode,
     },
@@ -117,36 +127,36 @@ const WATCH_MS = 7500;
 export async function engineIoHandshakesPastTheCap(target: Target) {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const sessions = await inBatches(POLLING_HANDSHAKES, 10, () => pollingHandshake(target.port));
+  const sessions = await inBatches(POLLING_HANDSHAKES, 10, () => handshake(target.port));
   // A pending long-poll on each opened session: the server answers it with a close packet when it closes the session.
   const pollCloses = sessions
     .filter((s) => s.sid)
     .map(async (s) => {
-      const { answer, packets } = await pollingReceive(target.port, s.sid!, WATCH_MS - elapsed());
-      return packets.includes('1') || answer.status === 400 ? elapsed() : null;
+      const answer = await poll(target.port, s.sid!, WATCH_MS - elapsed());
+      return packets(answer).includes('1') || statusOf(answer) === 400 ? elapsed() : null;
     });
-  const upgrades = await inBatches(WEBSOCKET_HANDSHAKES, 10, () => eioRawUpgrade(target.port));
-  for (const upgrade of upgrades) target.hold(() => upgrade.socket.destroy());
+  const upgrades = await inBatches(WEBSOCKET_HANDSHAKES, 10, () => tryUpgrade(target.port, WEBSOCKET));
+  for (const { connection } of upgrades) target.hold(() => connection?.destroy());
   const wsCloses = upgrades
-    .filter((u) => u.reader)
-    .map(async ({ reader }) => {
-      const closed = await reader!.until(() => reader!.close !== null || reader!.ended, WATCH_MS - elapsed());
-      return closed ? elapsed() : null;
+    .filter((u) => u.connection)
+    .map(async ({ connection }) => {
+      const end = await nextFrame(connection!, WATCH_MS - elapsed(), (f) => f.opcode === OPCODES.close);
+      return end === undefined ? null : elapsed();
     });
   const closes = await Promise.all([...pollCloses, ...wsCloses]);
   const closedAt = closes.filter((ms): ms is number => ms !== null);
-  const refusedPolling = sessions.filter((s) => !s.sid).map((s) => s.handshake);
-  const refusedWs = upgrades.filter((u) => !u.reader);
+  const refusedPolling = sessions.filter((s) => !s.sid).map((s) => s.answer);
+  const refusedWs = upgrades.filter((u) => !u.connection).map((u) => u.answer);
   return {
     attack: `${POLLING_HANDSHAKES} engine.io polling handshakes, then ${WEBSOCKET_HANDSHAKES} engine.io WebSocket upgrades, ` +
       `10 at a time, none sending a socket.io CONNECT; opened ones watched for ${WATCH_MS} ms`,
     answer: {
       opened: { polling: sessions.length - refusedPolling.length, websocket: upgrades.length - refusedWs.length },
       refused: {
-        polling: tally(refusedPolling.map((a) => a.status ?? a.error)),
-        websocket: tally(refusedWs.map((u) => u.status ?? u.error)),
+        polling: tally(refusedPolling.map(statusOf)),
+        websocket: tally(refusedWs.map(statusOf)),
       },
-      refusalBody: { polling: refusedPolling[0]?.body ?? null, websocket: refusedWs[0]?.body ?? null },
+      refusalBody: { polling: refusedPolling[0] ? bodyOf(refusedPolling[0]) : null, websocket: refusedWs[0] ? bodyOf(refusedWs[0]) : null },
       // Close times in ms since the first handshake.
       neverConnected: {
         open: closes.length,

@@ -3,8 +3,9 @@
  * sockets: what the `ws` client library would refuse to send is exactly what a hostile peer sends.
  */
 import type { Socket } from 'node:net';
+import { clientFrame, encodeFrame, frameSpec, nextFrame, OPCODES, type ServerFrame } from '../raw/websocket.ts';
+import { answerOf, awaitClose, describeEnd, refusal, statusOf, tally, tryUpgrade } from './observe.ts';
 import type { Target } from './types.ts';
-import { answerOf, clientFrame, describeClose, OPCODE, rawUpgrade, tally, type Upgrade } from './wire.ts';
 
 /** How long to wait for a close frame the server owes us. */
 const CLOSE_WAIT_MS = 2000;
@@ -18,9 +19,9 @@ export async function upgradeToUnparsableTarget(target: Target) {
   const targets = ['//', 'http://a:99999/ws'];
   const answers = [];
   for (const requestTarget of targets) {
-    const upgrade = await rawUpgrade(target.port, requestTarget);
-    upgrade.socket.destroy();
-    answers.push({ target: requestTarget, ...answerOf(upgrade), closedAfterAnswer: upgrade.closedAfterAnswer });
+    const upgrade = await tryUpgrade(target.port, requestTarget);
+    upgrade.connection?.destroy();
+    answers.push({ target: requestTarget, ...answerOf(upgrade.answer), closedAfterAnswer: upgrade.closedAfterAnswer });
   }
   const attack = `one WebSocket upgrade request to each of ${targets.map((t) => JSON.stringify(t)).join(' and ')}`;
   return { attack, answer: { upgrades: answers }, held: 1 };
@@ -35,21 +36,19 @@ export async function upgradeToUnparsableTarget(target: Target) {
  */
 export async function overCapSocketsSendMalformedFrames(target: Target) {
   const frames = {
-    invalidUtf8: clientFrame(OPCODE.text, Buffer.from([0xce, 0xba, 0xff, 0xfe])),
-    oversize: clientFrame(OPCODE.text, Buffer.alloc(70_000, 0x78)),
+    invalidUtf8: clientFrame(OPCODES.text, Buffer.from([0xce, 0xba, 0xff, 0xfe])),
+    oversize: clientFrame(OPCODES.text, Buffer.alloc(70_000, 0x78)),
   };
   const perCase = 3;
   const closes: Record<string, string[]> = {};
-  const statuses: (number | null)[] = [];
+  const statuses: (number | string)[] = [];
   for (const [name, frame] of Object.entries(frames)) {
     for (const pipelined of [true, false]) {
       for (let i = 0; i < perCase; i++) {
-        const upgrade = await rawUpgrade(target.port, '/ws', pipelined ? { then: frame } : {});
-        if (!pipelined && upgrade.reader) upgrade.socket.write(frame);
-        await upgrade.reader?.until(() => upgrade.reader!.close !== null, CLOSE_WAIT_MS);
-        upgrade.reader?.hangUp();
-        statuses.push(upgrade.status);
-        (closes[`${name}${pipelined ? 'WithUpgrade' : 'After101'}`] ??= []).push(describeClose(upgrade));
+        const upgrade = await tryUpgrade(target.port, '/ws', pipelined ? frame : undefined);
+        if (!pipelined) upgrade.connection?.write(frame);
+        statuses.push(statusOf(upgrade.answer));
+        (closes[`${name}${pipelined ? 'WithUpgrade' : 'After101'}`] ??= []).push(await awaitClose(upgrade, CLOSE_WAIT_MS));
       }
     }
   }
@@ -89,17 +88,16 @@ const FRAMES_PER_WRITE = 8192;
  * without bound: a 7-byte message bought 130 bytes of server memory.
  */
 export async function floodUnreadWithNoSubscription(target: Target) {
-  const upgrade = await rawUpgrade(target.port, '/ws');
-  target.hold(() => upgrade.socket.destroy());
-  const reader = upgrade.reader;
-  if (!reader) throw new Error(`lab: the upgrade to /ws was answered ${upgrade.status ?? upgrade.error}`);
-  upgrade.socket.write(clientFrame(OPCODE.text, JSON.stringify({ type: 'subscribe', symbols: [] })));
-  await reader.until(() => reader.texts.some((t) => t.includes('"subscribed"')), CLOSE_WAIT_MS);
-  upgrade.socket.pause(); // from here on the client reads nothing
+  const { answer, connection } = await tryUpgrade(target.port, '/ws');
+  if (!connection) throw new Error(`lab: the upgrade to /ws was answered ${statusOf(answer)}`);
+  target.hold(() => connection.destroy());
+  connection.write(clientFrame(OPCODES.text, JSON.stringify({ type: 'subscribe', symbols: [] })));
+  const reply = await nextFrame(connection, CLOSE_WAIT_MS, (f) => f.opcode === OPCODES.text && f.payload.toString().startsWith('{"type"'));
+  const socket = connection.socket;
+  socket.pause(); // from here on the client reads nothing
 
-  const one = clientFrame(OPCODE.text, 'x');
+  const one = clientFrame(OPCODES.text, 'x');
   const batch = Buffer.concat(Array.from({ length: FRAMES_PER_WRITE }, () => one));
-  const socket = upgrade.socket;
   let error: string | null = null;
   socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
   const startBytes = socket.bytesWritten;
@@ -116,7 +114,7 @@ export async function floodUnreadWithNoSubscription(target: Target) {
     attack: `subscribe to [] on /ws, stop reading, then ${FLOOD_MS} ms of 1-byte text messages ` +
       `(${one.length} bytes each) as fast as the socket takes them`,
     answer: {
-      subscribeReply: reader.texts.find((t) => t.startsWith('{"type"')) ?? null,
+      subscribeReply: typeof reply === 'object' ? reply.payload.toString() : null,
       flood: {
         bytesSent: bytes,
         messagesSent: Math.floor(bytes / one.length),
@@ -129,14 +127,11 @@ export async function floodUnreadWithNoSubscription(target: Target) {
   };
 }
 
-/** Upgrades to /ws, sends `frames` and waits for the server's close frame. */
-async function sendAndAwaitClose(port: number, frames: Buffer): Promise<Upgrade> {
-  const upgrade = await rawUpgrade(port, '/ws');
-  if (!upgrade.reader) return upgrade;
-  upgrade.socket.write(frames);
-  await upgrade.reader.until(() => upgrade.reader!.close !== null, CLOSE_WAIT_MS);
-  upgrade.reader.hangUp();
-  return upgrade;
+/** Upgrades to /ws, sends `frames` and says how the server closed the WebSocket. */
+async function sendAndAwaitClose(port: number, frames: Buffer): Promise<string> {
+  const upgrade = await tryUpgrade(port, '/ws');
+  upgrade.connection?.write(frames);
+  return awaitClose(upgrade, CLOSE_WAIT_MS);
 }
 
 /** Protocol pings defect 10 sends, one at a time. */
@@ -147,19 +142,20 @@ const PINGS = 60;
  * were sent. One at a time, so ws's own limit on unanswered pongs (60 pending) never triggers and
  * what shows is the server's own answer.
  */
-async function pingOneByOne(port: number): Promise<{ upgrade: Upgrade; pings: number; pongs: number }> {
-  const upgrade = await rawUpgrade(port, '/ws');
-  const reader = upgrade.reader;
+async function pingOneByOne(port: number): Promise<{ pings: number; pongs: number; close: string }> {
+  const { answer, connection } = await tryUpgrade(port, '/ws');
+  if (!connection) return { pings: 0, pongs: 0, close: refusal(answer) };
   let pings = 0;
-  const pongs = () => reader?.frames.filter((f) => f.opcode === OPCODE.pong).length ?? 0;
-  while (reader && pings < PINGS && reader.close === null && !reader.ended) {
-    upgrade.socket.write(clientFrame(OPCODE.ping, `p${pings}`));
-    pings++;
-    await reader.until(() => pongs() === pings || reader.close !== null, CLOSE_WAIT_MS);
+  let pongs = 0;
+  let end: ServerFrame | 'closed' | undefined;
+  while (pings < PINGS && end === undefined) {
+    connection.write(clientFrame(OPCODES.ping, `p${pings++}`));
+    const frame = await nextFrame(connection, CLOSE_WAIT_MS, (f) => f.opcode === OPCODES.pong || f.opcode === OPCODES.close);
+    if (typeof frame === 'object' && frame.opcode === OPCODES.pong) pongs++;
+    else end = frame; // the close frame or the end of the connection; undefined (no pong in time) pings again
   }
-  await reader?.until(() => reader.close !== null, pings < PINGS ? CLOSE_WAIT_MS : 0);
-  reader?.hangUp();
-  return { upgrade, pings, pongs: pongs() };
+  connection.destroy();
+  return { pings, pongs, close: describeEnd(end) };
 }
 
 /**
@@ -170,15 +166,15 @@ async function pingOneByOne(port: number): Promise<{ upgrade: Upgrade; pings: nu
  */
 export async function pingFloodAndBadFrames(target: Target) {
   const flood = await pingOneByOne(target.port);
-  const invalidUtf8 = await sendAndAwaitClose(target.port, clientFrame(OPCODE.text, Buffer.from([0xff, 0xfe, 0xfd])));
-  const reservedBit = await sendAndAwaitClose(target.port, clientFrame(OPCODE.text, '{"type":"ping","t":1}', { rsv1: true }));
+  const invalidUtf8 = await sendAndAwaitClose(target.port, clientFrame(OPCODES.text, Buffer.from([0xff, 0xfe, 0xfd])));
+  const reservedBit = await sendAndAwaitClose(target.port, encodeFrame({ ...frameSpec(OPCODES.text, '{"type":"ping","t":1}'), rsv: 4 }));
   return {
     attack: `three WebSockets to /ws: up to ${PINGS} protocol pings, each after the previous pong; a text frame of invalid UTF-8; ` +
       'a text frame with RSV1 set',
     answer: {
-      pingFlood: { pings: flood.pings, pongs: flood.pongs, close: describeClose(flood.upgrade) },
-      invalidUtf8: { close: describeClose(invalidUtf8) },
-      reservedBit: { close: describeClose(reservedBit) },
+      pingFlood: flood,
+      invalidUtf8: { close: invalidUtf8 },
+      reservedBit: { close: reservedBit },
     },
     held: 1,
   };

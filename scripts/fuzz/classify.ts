@@ -2,9 +2,10 @@
  * What counts as a defined answer. Every surface first sorts the server's answer with these
  * classifiers (an allowed status with a recognised body, an allowed close code, a closed
  * connection) and only then applies its own oracle; anything else throws a Violation: a hung
- * request, a 500, an HTML page or a stack trace, a body nobody documented.
+ * request, a 500, an HTML page or a stack trace, a body nobody documented, a malformed frame.
  */
-import type { HttpAnswer, HttpResponse } from './http.ts';
+import type { HttpAnswer, HttpResponse } from '../raw/http.ts';
+import type { ServerFrame } from '../raw/websocket.ts';
 
 /** An answer outside the contract. The message says what came back. */
 export class Violation extends Error {
@@ -115,4 +116,13 @@ export function jsonBody(response: HttpResponse): unknown {
   } catch {
     return violation(`success body is not JSON: ${show(response)}`);
   }
+}
+
+/** The server's frames are RFC-clean: unmasked, no RSV bits, known opcodes, sane control frames. */
+export function checkServerFrame(frame: ServerFrame): void {
+  if (frame.masked) violation('the server sent a masked frame');
+  if (frame.rsv !== 0) violation(`the server set RSV bits ${frame.rsv}`);
+  if (![0, 1, 2, 8, 9, 10].includes(frame.opcode)) violation(`the server sent opcode ${frame.opcode}`);
+  if (frame.opcode >= 8 && (frame.payload.length > 125 || !frame.fin))
+    violation(`the server sent a bad control frame (opcode ${frame.opcode})`);
 }

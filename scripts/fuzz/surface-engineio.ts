@@ -13,12 +13,13 @@
  * contract's shapes.
  */
 import fc from 'fast-check';
-import WebSocket from 'ws';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { closeSession, handshake, packets, poll, post } from '../raw/engineio.ts';
+import { EngineSocket } from '../raw/engineio-websocket.ts';
 import { jsonField, junk, trapJson } from './arbitraries.ts';
 import { violation } from './classify.ts';
-import { closeSession, handshake, packets as split, poll, post, WEBSOCKET } from './engineio.ts';
 import type { LiveServer } from './live.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 /** How long the probe's ack gets. */
 const PROBE_MS = 1500;
@@ -129,8 +130,9 @@ const binaryEvent: fc.Arbitrary<Packet[]> = fc
   )
   .map(([count, nums, attachments, ack]) => {
     const n = Number(count);
+    // socket.io-parser checks only that a placeholder's num is a number in [0, count): 0.5 passes (and reads as undefined).
     const valid =
-      Number.isInteger(n) && n >= 1 && n <= 10 && n === attachments.length && nums.every((num) => /^\d+$/.test(num) && Number(num) < n);
+      Number.isInteger(n) && n >= 1 && n <= 10 && n === attachments.length && nums.every((num) => /^\d+(\.\d+)?$/.test(num) && Number(num) < n);
     const placeholders = nums.map((num) => `{"_placeholder":true,"num":${num}}`).join(',');
     const header: Packet = { text: `45${count}-${ack ? '7' : ''}["ping",${placeholders}]`, fatal: !valid };
     return [header, ...attachments.map((attachment): Packet => ({ attachment }))];
@@ -208,8 +210,7 @@ async function pollingChannel(server: LiveServer): Promise<Channel> {
   let ended = false;
   return {
     async send(items) {
-      const body = items.map((item) => (typeof item === 'string' ? item : `b${Buffer.from(item).toString('base64')}`)).join('\x1e');
-      const answer = await post(port, sid, body);
+      const answer = await post(port, sid, items);
       if (answer.kind !== 'response' || answer.status !== 200) ended = true;
     },
     async read(done, timeoutMs) {
@@ -218,7 +219,7 @@ async function pollingChannel(server: LiveServer): Promise<Channel> {
         const answer = await poll(port, sid, Math.max(1, deadline - Date.now()));
         if (answer.kind === 'timeout') break;
         if (answer.kind !== 'response' || answer.status !== 200) return { ended: (ended = true) };
-        for (const packet of split(answer.body.toString('utf8'))) {
+        for (const packet of packets(answer)) {
           if (packet === '1') return { ended: (ended = true) };
           if (done(packet)) return { found: packet, ended };
         }
@@ -230,47 +231,16 @@ async function pollingChannel(server: LiveServer): Promise<Channel> {
 }
 
 async function websocketChannel(server: LiveServer): Promise<Channel> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}${WEBSOCKET}`, { perMessageDeflate: false });
-  const queue: string[] = [];
-  let ended = false;
-  let wake = () => {};
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (!isBinary) queue.push(data.toString('utf8'));
-    wake();
-  });
-  ws.on('close', () => {
-    ended = true;
-    wake();
-  });
-  ws.on('error', () => {});
-  const channel: Channel = {
-    async send(items) {
-      for (const item of items) if (ws.readyState === WebSocket.OPEN) ws.send(item, { binary: typeof item !== 'string' });
-    },
-    async read(done, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        while (queue.length > 0) {
-          const packet = queue.shift()!;
-          if (done(packet)) return { found: packet, ended };
-        }
-        if (ended || Date.now() >= deadline) return { ended };
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
-        });
-      }
-    },
-    async close() {
-      ws.terminate();
-    },
-  };
-  const opened = await channel.read((p) => p.startsWith('0{'), ANSWER_MS);
-  if (!opened.found) {
-    ws.terminate();
+  const socket = new EngineSocket(server.httpPort);
+  if (!(await socket.next((p) => p.startsWith('0{'), ANSWER_MS))) {
+    socket.close();
     throw new Error('engine.io over WebSocket sent no open packet');
   }
-  return channel;
+  return {
+    send: async (items) => socket.send(items),
+    read: async (done, timeoutMs) => ({ found: await socket.next(done, timeoutMs), ended: socket.ended }),
+    close: async () => socket.close(),
+  };
 }
 
 function checkConnect(expect: ConnectExpectation, answer: { found?: string; ended: boolean }, what: string): void {

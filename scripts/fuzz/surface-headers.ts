@@ -9,14 +9,15 @@
  */
 import fc from 'fast-check';
 import { DEMO_ORIGINS } from '../../servers/options.ts';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { closeSession, openSid, packets, POLLING, WEBSOCKET } from '../raw/engineio.ts';
+import { host, nodeValue, queryEncode, request, send, type Header } from '../raw/http.ts';
+import { acceptKey, upgradeHeaders } from '../raw/websocket.ts';
 import { headerText, junk, point, pointText, type Point } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOutcome } from './classify.ts';
-import { closeSession, host, openSid, packets, POLLING, WEBSOCKET } from './engineio.ts';
-import { nodeValue, queryEncode, request, send, type Header } from './http.ts';
 import type { LiveServer } from './live.ts';
 import { checkResume, firstQuoteArrived, parseSeq, sseStart } from './resume.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
-import { acceptKey, upgradeHeaders } from './websocket.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 // Last-Event-ID ---------------------------------------------------------------------------------
 
@@ -31,11 +32,8 @@ async function sendLastEventId(input: LastEventIdInput, server: LiveServer): Pro
   const headerValues = input.headers.map((p) => pointText(p, latestSeq));
   const queryValue = input.query && pointText(input.query, latestSeq);
   const target = `/sse${queryValue === null ? '' : `?lastEventId=${queryEncode(queryValue)}`}`;
-  const headers: Header[] = [
-    ['Host', `127.0.0.1:${server.httpPort}`],
-    ['Accept', 'text/event-stream'],
-    ...headerValues.map((v): Header => ['Last-Event-ID', v]),
-  ];
+  const lastEventIds = headerValues.map((v): Header => ['Last-Event-ID', v]);
+  const headers: Header[] = [host(server.httpPort), ['Accept', 'text/event-stream'], ...lastEventIds];
   const answer = await send(server.httpPort, request('GET', target, headers), ANSWER_MS, { enough: firstQuoteArrived });
   const outcome = classifyHttp(answer, { statuses: [200, 400] });
   if (outcome.kind === 'response' && outcome.said.by === 'bare') return; // node refused a header byte
@@ -175,8 +173,7 @@ async function sendOrigin(input: OriginInput, server: LiveServer): Promise<void>
   });
   const outcome = classifyHttp(answer, { statuses: [101, 200, 204, 400, 403], engineIo: true, upgrade: true });
   if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
-  const sid =
-    input.target === 'socketio-polling' && outcome.kind === 'response' && openSid(packets(outcome.response.body.toString('utf8'))[0]);
+  const sid = input.target === 'socketio-polling' && outcome.kind === 'response' && openSid(packets(outcome.response)[0]);
   if (sid) await closeSession(server.httpPort, sid);
   if (originAllowed(input.origins)) checkAllowed(outcome, input, key);
   else checkRefused(outcome, input);

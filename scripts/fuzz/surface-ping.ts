@@ -9,11 +9,12 @@
  */
 import fc from 'fast-check';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { host, nodeValue, request, send, type Header } from '../raw/http.ts';
 import { deepJson, jsonField, jsonText, junk, trapJson } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOutcome } from './classify.ts';
-import { nodeValue, request, send, type Header } from './http.ts';
 import type { LiveServer } from './live.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 /** The servers' default limit on a client message (maxPayloadBytes). */
 const MAX_BODY = 64 * 1024;
@@ -47,9 +48,7 @@ function checkPong(outcome: HttpOutcome, body: Buffer, what: string): void {
 }
 
 const ping = (port: number, headers: readonly Header[], body: Buffer, endAfter = false) =>
-  send(port, request('POST', '/sse/ping', [['Host', `127.0.0.1:${port}`], ['Connection', 'close'], ...headers], body), ANSWER_MS, {
-    endAfter,
-  });
+  send(port, request('POST', '/sse/ping', [host(port), ['Connection', 'close'], ...headers], body), ANSWER_MS, { endAfter });
 
 // Bodies ----------------------------------------------------------------------------------------
 

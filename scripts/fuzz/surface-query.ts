@@ -10,15 +10,15 @@
  */
 import fc from 'fast-check';
 import { decodeBinary } from '../../servers/contract.ts';
+import { ANSWER_MS, type RawConnection } from '../raw/connection.ts';
+import { closeSession, connect, handshake, openSid, packets } from '../raw/engineio.ts';
+import { host, queryEncode, request, send } from '../raw/http.ts';
+import { acceptKey, nextFrame, OPCODES, upgrade } from '../raw/websocket.ts';
 import { junk, percentEscape, point, pointText, type Point } from './arbitraries.ts';
-import { classifyHttp, expectLab, showOutcome, violation } from './classify.ts';
-import { closeSession, handshake, host, openSid, packets, poll, post } from './engineio.ts';
-import { exchange, queryEncode, request, send } from './http.ts';
+import { checkServerFrame, classifyHttp, expectLab, showOutcome, violation } from './classify.ts';
 import type { LiveServer } from './live.ts';
 import { checkResume, firstQuoteArrived, parseSeq, sseStart, type StreamStart } from './resume.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
-import { acceptKey, checkServerFrame, nextFrame, upgradeHeaders } from './websocket.ts';
-import type { RawConnection } from './raw.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 /** A value: text (escaped, or raw as typed), a resume point, or the id of a live engine.io session. */
 type Value = { text: string; raw: boolean } | { point: Point } | { sid: true };
@@ -128,10 +128,7 @@ async function wsStart(connection: RawConnection, what: string): Promise<StreamS
 async function sendWs(params: Param[], server: LiveServer): Promise<void> {
   const { latestSeq } = await server.stats();
   const target = render('/ws', params, latestSeq);
-  const { key, headers } = upgradeHeaders(server.httpPort);
-  const { answer, connection } = await exchange(server.httpPort, request('GET', target, headers), ANSWER_MS, {
-    enough: (r) => r.status === 101,
-  });
+  const { key, answer, connection } = await upgrade(server.httpPort, target);
   try {
     const outcome = classifyHttp(answer, { statuses: [101, 400, 404], upgrade: true });
     if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
@@ -142,7 +139,6 @@ async function sendWs(params: Param[], server: LiveServer): Promise<void> {
     if (outcome.kind !== 'response' || outcome.response.status !== 101)
       violation(`upgrade ${target}: expected 101, got ${showOutcome(outcome)}`);
     if (outcome.response.headers['sec-websocket-accept'] !== acceptKey(key)) violation(`upgrade ${target}: wrong accept value`);
-    connection.consume(outcome.response.size);
     const start = await wsStart(connection, `upgrade ${target}`);
     checkResume(start, parseSeq(query.get('since') ?? undefined), latestSeq, `upgrade ${target}`);
   } finally {
@@ -151,19 +147,6 @@ async function sendWs(params: Param[], server: LiveServer): Promise<void> {
 }
 
 // socket.io -------------------------------------------------------------------------------------
-
-/** After a session opened: CONNECT to the main namespace and read its answer. */
-async function connectAnswer(port: number, sid: string): Promise<string | undefined> {
-  await post(port, sid, '40');
-  const deadline = Date.now() + ANSWER_MS;
-  while (Date.now() < deadline) {
-    const answer = await poll(port, sid, Math.max(1, deadline - Date.now()));
-    if (answer.kind !== 'response' || answer.status !== 200) return undefined;
-    const found = packets(answer.body.toString('utf8')).find((p) => p.startsWith('40') || p.startsWith('44') || p === '1');
-    if (found) return found;
-  }
-  return undefined;
-}
 
 function checkFormat(connect: string | undefined, query: Record<string, string>, what: string): void {
   const format = query.format ?? 'json';
@@ -178,7 +161,7 @@ function checkFormat(connect: string | undefined, query: Record<string, string>,
 async function sendPolling(params: Param[], server: LiveServer): Promise<void> {
   const port = server.httpPort;
   const live = params.some((p) => p.value !== null && 'sid' in p.value) ? (await handshake(port)).sid : undefined;
-  if (live) await connectAnswer(port, live); // leaves the session with nothing pending, so a GET on it returns at once
+  if (live) await connect(port, live); // leaves the session with nothing pending, so a GET on it returns at once
   const target = render('/socket.io/', params, 0, live);
   let opened: string | undefined;
   try {
@@ -187,16 +170,13 @@ async function sendPolling(params: Param[], server: LiveServer): Promise<void> {
     if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
     const query = engineQuery(target);
     const what = `GET ${target}`;
-    opened =
-      outcome.kind === 'response' && outcome.response.status === 200
-        ? openSid(packets(outcome.response.body.toString('utf8'))[0])
-        : undefined;
+    opened = outcome.kind === 'response' ? openSid(packets(outcome.response)[0]) : undefined;
     const status = outcome.kind === 'response' ? outcome.response.status : 0;
     if (query.sid === undefined || query.sid === '') {
       const handshakeOk = query.EIO === '4' && query.transport === 'polling';
       if (handshakeOk !== (status === 200 && opened !== undefined))
         violation(`${what}: ${handshakeOk ? 'a valid handshake' : 'an invalid one'} got ${showOutcome(outcome)}`);
-      if (opened) checkFormat(await connectAnswer(port, opened), query, what);
+      if (opened) checkFormat(await connect(port, opened), query, what);
     } else if (query.sid !== live && status === 200) {
       violation(`${what}: an unknown sid got 200`);
     } else if (query.sid === live && (query.transport === 'polling' && query.EIO === '4') !== (status === 200)) {
@@ -209,10 +189,7 @@ async function sendPolling(params: Param[], server: LiveServer): Promise<void> {
 
 async function sendSocketIoUpgrade(params: Param[], server: LiveServer): Promise<void> {
   const target = render('/socket.io/', params, 0); // a sid value here names no session
-  const { key, headers } = upgradeHeaders(server.httpPort);
-  const { answer, connection } = await exchange(server.httpPort, request('GET', target, headers), ANSWER_MS, {
-    enough: (r) => r.status === 101,
-  });
+  const { key, answer, connection } = await upgrade(server.httpPort, target);
   try {
     const outcome = classifyHttp(answer, { statuses: [101, 400, 403], engineIo: true, upgrade: true });
     if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
@@ -226,21 +203,11 @@ async function sendSocketIoUpgrade(params: Param[], server: LiveServer): Promise
     if (!switched) return;
     if (outcome.response.headers['sec-websocket-accept'] !== acceptKey(key)) violation(`upgrade ${target}: wrong accept value`);
     if (must) return;
-    connection.consume(outcome.response.size);
-    const closing = await serverCloses(connection);
+    // A close frame or the TCP close.
+    const closing = await nextFrame(connection, ANSWER_MS, (f) => f.opcode === OPCODES.close);
     if (!closing) violation(`upgrade ${target}: 101 for a handshake engine.io does not take, and the WebSocket stayed open`);
   } finally {
     connection.destroy();
-  }
-}
-
-/** Whether the server closes this WebSocket (a close frame or the TCP close) within ANSWER_MS. */
-async function serverCloses(connection: RawConnection): Promise<boolean> {
-  const deadline = Date.now() + ANSWER_MS;
-  for (;;) {
-    const frame = await nextFrame(connection, Math.max(1, deadline - Date.now()));
-    if (frame === undefined) return false;
-    if (frame === 'closed' || frame.opcode === 8) return true;
   }
 }
 

@@ -9,19 +9,20 @@
  */
 import fc from 'fast-check';
 import type { Transport } from '../../servers/contract.ts';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { host, request, send, type Header } from '../raw/http.ts';
+import { acceptKey, upgradeHeaders } from '../raw/websocket.ts';
 import { junk, percentEscape } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, violation, type HttpOutcome } from './classify.ts';
-import { request, send, type Header } from './http.ts';
 import type { LiveServer } from './live.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
-import { acceptKey, upgradeHeaders } from './websocket.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 interface TargetInput {
   method: string;
   target: string;
 }
 
-const host = fc.constantFrom('a', 'x', '127.0.0.1', 'localhost', '[::1]', '[', '[::1', 'a b', '', '%41', 'ü', '..', 'a@b', 'u:p@a');
+const hostname = fc.constantFrom('a', 'x', '127.0.0.1', 'localhost', '[::1]', '[', '[::1', 'a b', '', '%41', 'ü', '..', 'a@b', 'u:p@a');
 const port = fc.oneof(
   fc.constantFrom('', ':', ':0', ':80', ':65535', ':65536', ':99999', ':-1', ':abc', ':1e3', ': 80'),
   fc.nat().map((n) => `:${n}`),
@@ -63,7 +64,7 @@ const requestTarget: fc.Arbitrary<string> = fc.oneof(
     ),
   },
   { weight: 3, arbitrary: fc.tuple(path, query).map(([p, q]) => p + q) },
-  { weight: 3, arbitrary: fc.tuple(scheme, host, port, path, query).map((parts) => parts.join('')) },
+  { weight: 3, arbitrary: fc.tuple(scheme, hostname, port, path, query).map((parts) => parts.join('')) },
   {
     weight: 1,
     arbitrary: fc
@@ -116,12 +117,7 @@ const SIDES: readonly Side[] = [
 
 async function sendTarget(side: Side, input: TargetInput, server: LiveServer): Promise<void> {
   const { key, headers: upgrade } = upgradeHeaders(server.httpPort);
-  const headers: Header[] = side.upgrade
-    ? upgrade
-    : [
-        ['Host', `127.0.0.1:${server.httpPort}`],
-        ['Connection', 'close'],
-      ];
+  const headers: Header[] = side.upgrade ? upgrade : [host(server.httpPort), ['Connection', 'close']];
   if (input.method === 'POST') headers.push(['Content-Length', '0']);
   const answer = await send(server.httpPort, request(input.method, input.target, headers), ANSWER_MS, {
     head: input.method === 'HEAD',

@@ -9,13 +9,14 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import type { Transport } from '../../servers/contract.ts';
+import { ANSWER_MS } from '../raw/connection.ts';
+import { WEBSOCKET } from '../raw/engineio.ts';
+import { host, request, send, type Header } from '../raw/http.ts';
+import { acceptKey } from '../raw/websocket.ts';
 import { junk } from './arbitraries.ts';
 import { classifyHttp, showOutcome, violation } from './classify.ts';
-import { WEBSOCKET } from './engineio.ts';
-import { request, send, type Header } from './http.ts';
 import type { LiveServer } from './live.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
-import { acceptKey } from './websocket.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 /** A header value with what it means for validity: true valid, false invalid, null not predicted. */
 type Valued = { value: string | null; valid: boolean | null };
@@ -91,7 +92,7 @@ const FIELDS = ['method', 'connection', 'upgrade', 'key', 'version', 'protocol',
 
 async function sendUpgrade(path: string, input: UpgradeInput, server: LiveServer): Promise<void> {
   const sentKey = input.key.value === VALID_KEY ? randomBytes(16).toString('base64') : input.key.value;
-  const headers: Header[] = [['Host', `127.0.0.1:${server.httpPort}`]];
+  const headers: Header[] = [host(server.httpPort)];
   const add = (name: string, value: string | null) => value !== null && headers.push([name, value]);
   add('Connection', input.connection.value);
   add('Upgrade', input.upgrade.value);
@@ -102,7 +103,6 @@ async function sendUpgrade(path: string, input: UpgradeInput, server: LiveServer
   add('Sec-WebSocket-Extensions', input.extensions.value);
   const answer = await send(server.httpPort, request(input.method.value!, path, headers), ANSWER_MS, {
     head: input.method.value === 'HEAD',
-    enough: (response) => response.status === 101,
   });
   const rules = { statuses: [101, 200, 400, 404, 405, 426, 431], engineIo: true, upgrade: true, head: input.method.value === 'HEAD' };
   const outcome = classifyHttp(answer, rules);

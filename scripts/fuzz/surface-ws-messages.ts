@@ -10,10 +10,11 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { SYMBOLS } from '../../servers/contract.ts';
+import { ANSWER_MS } from '../raw/connection.ts';
 import { jsonField, jsonText, junk, trapJson } from './arbitraries.ts';
 import { violation } from './classify.ts';
 import type { LiveServer } from './live.ts';
-import { ANSWER_MS, surface, type AnySurface } from './surface.ts';
+import { surface, type AnySurface } from './surface.ts';
 
 const MAX_PAYLOAD = 64 * 1024;
 

@@ -21,6 +21,3 @@ export interface Surface<T> {
 export type AnySurface = Surface<unknown>;
 
 export const surface = <T>(spec: Surface<T>): AnySurface => spec as unknown as AnySurface;
-
-/** Timeout for one answer from a server on loopback: past this, a request is hung. */
-export const ANSWER_MS = 3000;

@@ -3,7 +3,7 @@
  * header, a Content-Length that lies), and the answer is parsed from the bytes that came back,
  * including the parts a client library would hide (a bare 400 from node's parser, a close).
  */
-import { RawConnection } from './raw.ts';
+import { HOST, RawConnection } from './connection.ts';
 
 export type Header = readonly [name: string, value: string];
 
@@ -19,14 +19,22 @@ export interface HttpResponse {
 }
 
 /** The server's answer: a response, the connection closed without a whole one, or nothing in time. */
-export type HttpAnswer = HttpResponse | { kind: 'closed'; partial: string } | { kind: 'timeout'; partial: string };
+export type HttpAnswer =
+  | HttpResponse
+  /** `error`: the socket error that closed it (ECONNREFUSED: there was never a connection). */
+  | { kind: 'closed'; partial: string; error?: string }
+  | { kind: 'timeout'; partial: string };
 
-export interface ReadOptions {
+export interface ExchangeOptions {
   /** The request was HEAD: no body follows the head. */
   head?: boolean;
   /** Stop reading a body that does not end by itself (an event stream) once this returns true. */
   enough?(response: HttpResponse): boolean;
+  /** Half-close after writing: a server waiting for more of the request must answer or close. */
+  endAfter?: boolean;
 }
+
+export const host = (port: number): Header => ['Host', `${HOST}:${port}`];
 
 /** A request's bytes: the head as UTF-8 (node reads header bytes as latin1, and refuses non-ASCII in the target). */
 export function request(method: string, target: string, headers: readonly Header[], body?: Buffer | string): Buffer {
@@ -57,13 +65,15 @@ function dechunk(raw: Buffer): { body: Buffer; done: boolean; used: number } {
   return { body: Buffer.concat(parts), done: false, used: raw.length };
 }
 
+const partial = (buffer: Buffer) => buffer.toString('latin1', 0, 500);
+
 /** Parses one response from the start of `buffer`; undefined while more bytes are needed. */
-function parseResponse(buffer: Buffer, closed: boolean, options: ReadOptions = {}): HttpAnswer | undefined {
+function parseResponse(buffer: Buffer, closed: boolean, options: ExchangeOptions): HttpAnswer | undefined {
   const headEnd = buffer.indexOf('\r\n\r\n');
-  if (headEnd === -1) return closed ? { kind: 'closed', partial: buffer.toString('latin1', 0, 500) } : undefined;
+  if (headEnd === -1) return closed ? { kind: 'closed', partial: partial(buffer) } : undefined;
   const lines = buffer.toString('latin1', 0, headEnd).split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!)?.[1];
-  if (!status) return { kind: 'closed', partial: buffer.toString('latin1', 0, 500) };
+  if (!status) return { kind: 'closed', partial: partial(buffer) };
   const headers: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
@@ -91,7 +101,7 @@ function parseResponse(buffer: Buffer, closed: boolean, options: ReadOptions = {
     complete = closed;
   }
   if (complete || options.enough?.(candidate)) return candidate;
-  return closed ? { kind: 'closed', partial: buffer.toString('latin1', 0, 500) } : undefined;
+  return closed ? { kind: 'closed', partial: partial(buffer) } : undefined;
 }
 
 export interface Exchange {
@@ -100,27 +110,21 @@ export interface Exchange {
   connection: RawConnection;
 }
 
-/** Opens a connection, writes `bytes`, and reads one answer. `endAfter` half-closes after writing. */
-export async function exchange(
-  port: number,
-  bytes: Buffer,
-  timeoutMs: number,
-  options: ReadOptions & { endAfter?: boolean } = {},
-): Promise<Exchange> {
-  const connection = await RawConnection.open(port);
+/** Opens a connection, writes `bytes`, and reads one answer. */
+export async function exchange(port: number, bytes: Buffer, timeoutMs: number, options: ExchangeOptions = {}): Promise<Exchange> {
+  const connection = RawConnection.open(port);
   connection.write(bytes);
   if (options.endAfter) connection.end();
-  const answer = await connection.until((buffer, closed) => parseResponse(buffer, closed, options), timeoutMs);
-  return { answer: answer ?? { kind: 'timeout', partial: connection.buffer.toString('latin1', 0, 500) }, connection };
+  const answer = (await connection.until((buffer, closed) => parseResponse(buffer, closed, options), timeoutMs)) ?? {
+    kind: 'timeout',
+    partial: partial(connection.buffer),
+  };
+  if (answer.kind === 'closed' && connection.error) answer.error = connection.error;
+  return { answer, connection };
 }
 
 /** exchange() for a one-shot request: the connection is destroyed once answered. */
-export async function send(
-  port: number,
-  bytes: Buffer,
-  timeoutMs: number,
-  options: ReadOptions & { endAfter?: boolean } = {},
-): Promise<HttpAnswer> {
+export async function send(port: number, bytes: Buffer, timeoutMs: number, options: ExchangeOptions = {}): Promise<HttpAnswer> {
   const { answer, connection } = await exchange(port, bytes, timeoutMs, options);
   connection.destroy();
   return answer;

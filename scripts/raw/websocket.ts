@@ -1,12 +1,12 @@
 /**
- * WebSocket frames by hand (RFC 6455 §5.2): the encoder writes whatever a frame spec says,
- * including what no library would send (RSV bits, unknown opcodes, an unmasked client frame, a
- * length field that lies, a non-minimal length); the decoder reads the server's frames strictly.
+ * WebSocket by hand (RFC 6455): the upgrade request, and frames. The encoder writes whatever a
+ * frame spec says, including what no library would send (RSV bits, unknown opcodes, an unmasked
+ * client frame, a length field that lies, a non-minimal length); the decoder reads the server's
+ * frames as they are, for the caller to judge.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { violation } from './classify.ts';
-import { exchange, request, type Header } from './http.ts';
-import type { RawConnection } from './raw.ts';
+import { ANSWER_MS, type RawConnection } from './connection.ts';
+import { exchange, host, request, type Exchange, type Header } from './http.ts';
 
 export interface FrameSpec {
   fin: boolean;
@@ -31,6 +31,8 @@ export interface ServerFrame {
 }
 
 export const OPCODES = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+/** Past this a frame header is taken for garbage, not a payload worth waiting for. */
+const MAX_FRAME_BYTES = 2n ** 32n;
 
 export function encodeFrame(spec: FrameSpec): Buffer {
   const head = [(spec.fin ? 0x80 : 0) | ((spec.rsv & 7) << 4) | (spec.opcode & 0x0f)];
@@ -77,44 +79,41 @@ function parseFrame(buffer: Buffer): { frame: ServerFrame; size: number } | unde
   } else if (length === 127) {
     if (buffer.length < 10) return undefined;
     const big = buffer.readBigUInt64BE(2);
-    if (big > 2n ** 32n) violation(`the server sent a frame claiming ${big} bytes`);
+    if (big > MAX_FRAME_BYTES) throw new Error(`the server sent a frame claiming ${big} bytes`);
     length = Number(big);
     at = 10;
   }
   if (masked) at += 4;
   if (buffer.length < at + length) return undefined;
-  const frame = {
-    fin: (buffer[0]! & 0x80) !== 0,
-    rsv: (buffer[0]! >> 4) & 7,
-    opcode: buffer[0]! & 0x0f,
-    masked,
-    payload: buffer.subarray(at, at + length),
-  };
+  const payload = Buffer.from(buffer.subarray(at, at + length));
+  if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= buffer[at - 4 + (i % 4)]!;
+  const frame = { fin: (buffer[0]! & 0x80) !== 0, rsv: (buffer[0]! >> 4) & 7, opcode: buffer[0]! & 0x0f, masked, payload };
   return { frame, size: at + length };
 }
 
-/** The next server frame, 'closed' when the connection ended first, undefined after `timeoutMs`. */
-export async function nextFrame(connection: RawConnection, timeoutMs: number): Promise<ServerFrame | 'closed' | undefined> {
-  const result = await connection.until((buffer, closed) => parseFrame(buffer) ?? (closed ? 'closed' : undefined), timeoutMs);
-  if (result === undefined || result === 'closed') return result;
-  connection.consume(result.size);
-  return result.frame;
+/**
+ * The next server frame that passes `test` (any, by default; the ones it rejects are dropped);
+ * 'closed' when the connection ended first, undefined after `timeoutMs`.
+ */
+export async function nextFrame(
+  connection: RawConnection,
+  timeoutMs: number,
+  test: (frame: ServerFrame) => boolean = () => true,
+): Promise<ServerFrame | 'closed' | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const parse = (buffer: Buffer, closed: boolean) => parseFrame(buffer) ?? (closed ? ('closed' as const) : undefined);
+    const result = await connection.until(parse, Math.max(1, deadline - Date.now()));
+    if (result === undefined || result === 'closed') return result;
+    connection.consume(result.size);
+    if (test(result.frame)) return result.frame;
+  }
 }
 
-/** The server's frames are RFC-clean: unmasked, no RSV bits, known opcodes, sane control frames. */
-export function checkServerFrame(frame: ServerFrame): void {
-  if (frame.masked) violation('the server sent a masked frame');
-  if (frame.rsv !== 0) violation(`the server set RSV bits ${frame.rsv}`);
-  if (![0, 1, 2, 8, 9, 10].includes(frame.opcode)) violation(`the server sent opcode ${frame.opcode}`);
-  if (frame.opcode >= 8 && (frame.payload.length > 125 || !frame.fin))
-    violation(`the server sent a bad control frame (opcode ${frame.opcode})`);
-}
-
-/** A server close frame's code: 1005 when it carries none. */
-export function closeCode(frame: ServerFrame): number {
-  if (frame.payload.length === 0) return 1005;
-  if (frame.payload.length === 1) violation('the server sent a close frame with a 1-byte payload');
-  return frame.payload.readUInt16BE(0);
+/** A close frame's code (1005 when it carries none, null for a malformed 1-byte payload) and reason. */
+export function closeOf(frame: ServerFrame): { code: number | null; reason: string } {
+  if (frame.payload.length < 2) return { code: frame.payload.length === 0 ? 1005 : null, reason: '' };
+  return { code: frame.payload.readUInt16BE(0), reason: frame.payload.toString('utf8', 2) };
 }
 
 export const acceptKey = (key: string): string => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
@@ -124,24 +123,27 @@ export function upgradeHeaders(port: number): { key: string; headers: Header[] }
   const key = randomBytes(16).toString('base64');
   return {
     key,
-    headers: [
-      ['Host', `127.0.0.1:${port}`],
-      ['Connection', 'Upgrade'],
-      ['Upgrade', 'websocket'],
-      ['Sec-WebSocket-Key', key],
-      ['Sec-WebSocket-Version', '13'],
-    ],
+    headers: [host(port), ['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Key', key], ['Sec-WebSocket-Version', '13']],
   };
+}
+
+/**
+ * A valid upgrade request to any target, with `then` (frames, say) in the same write so it reaches
+ * the server before its answer. On a 101 the connection's buffer starts at the server's first frame.
+ */
+export async function upgrade(port: number, target: string, then: Buffer = Buffer.alloc(0)): Promise<Exchange & { key: string }> {
+  const { key, headers } = upgradeHeaders(port);
+  const { answer, connection } = await exchange(port, Buffer.concat([request('GET', target, headers), then]), ANSWER_MS);
+  if (answer.kind === 'response' && answer.status === 101) connection.consume(answer.size);
+  return { key, answer, connection };
 }
 
 /** A valid handshake on a raw connection; fails (a setup error, not a finding) unless it gets its 101. */
 export async function openWebSocket(port: number, target: string): Promise<RawConnection> {
-  const { key, headers } = upgradeHeaders(port);
-  const { answer, connection } = await exchange(port, request('GET', target, headers), 3000);
+  const { key, answer, connection } = await upgrade(port, target);
   if (answer.kind !== 'response' || answer.status !== 101 || answer.headers['sec-websocket-accept'] !== acceptKey(key)) {
     connection.destroy();
     throw new Error(`WebSocket handshake on ${target} failed: ${answer.kind === 'response' ? answer.status : answer.kind}`);
   }
-  connection.consume(answer.size);
   return connection;
 }
