@@ -135,8 +135,9 @@ function model(sequence: readonly FrameSpec[]): { fate: 'open' | 'closed' | null
   let opcode = 0;
   for (const f of sequence) {
     // A length that lies leaves the server waiting for bytes: no prediction. A longer-than-needed length field
-    // (RFC 6455 asks for the minimal one) is accepted by ws, so it is modelled like any other frame.
+    // (RFC 6455 asks for the minimal one) is accepted by ws on a data frame; on a control frame it is a 1002.
     if (f.declared !== BigInt(f.payload.length)) return { fate: null };
+    if (f.opcode >= 8 && f.lengthBits !== 7) return { fate: 'closed' };
     if (!f.mask || f.rsv !== 0 || ![0, 1, 2, 8, 9, 10].includes(f.opcode)) return { fate: 'closed' };
     if (f.payload.length > MAX_PAYLOAD) return { fate: 'closed' };
     if (f.opcode >= 8) {
