@@ -14,15 +14,33 @@ export default defineConfig({
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 } },
       {
         extends: true,
-        test: { name: 'load', include: ['test/load/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'load',
+          include: ['test/load/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         extends: true,
-        test: { name: 'adversarial', include: ['test/adversarial/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          sequence: { groupOrder: 2 },
+        },
       },
       {
         extends: true,
-        test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000, sequence: { groupOrder: 3 } },
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          sequence: { groupOrder: 3 },
+        },
       },
     ],
   },

@@ -2,9 +2,9 @@
  * npm run lab [-- --full] [--reference]
  *
  * The whole lab in one go: browser scenarios, the load sweep (quick by default, --full for
- * 100 .. 10k clients), the wire capture, the attack suite and a short fuzzing campaign, then the report. Each stage runs as its own process with
- * its own progress output; a failed stage is reported and the rest still run, so the report shows
- * whatever was measured. --reference also copies the results into results/reference/ and writes
+ * 100 .. 10k clients), the wire capture, the attack suite and a short fuzzing campaign, then the
+ * report. Each stage runs as its own process with its own progress output; a failed stage is
+ * reported and the rest still run, so the report shows whatever was measured. --reference also copies the results into results/reference/ and writes
  * the verdict table and charts into the README.
  */
 import { spawn } from 'node:child_process';

@@ -13,7 +13,8 @@ import { LabError } from './errors.ts';
 import { startServer, type RunningServer } from './index.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const USAGE = 'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]';
+const USAGE =
+  'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]';
 
 /** The contract's promise: exit within 2 s of SIGTERM. close() takes about 1 s; past this, something hung. */
 const EXIT_DEADLINE_MS = 1900;

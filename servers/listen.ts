@@ -61,7 +61,10 @@ export async function listen(handler: RequestListener, options: ServerOptions, s
   if (options.tls) {
     const cert = await labCertificate();
     spki = cert.spki;
-    server = createHttpsServer({ cert: cert.cert, key: cert.key, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler) as unknown as HttpServer;
+    server = createHttpsServer(
+      { cert: cert.cert, key: cert.key, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+      handler,
+    ) as unknown as HttpServer;
   } else {
     server = createHttpServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler);
   }

@@ -81,7 +81,12 @@ export function resolveOptions(input: Partial<ServerOptions> = {}): ServerOption
     } catch {
       parsed = undefined;
     }
-    check(parsed !== undefined && parsed.origin === origin, 'an allowed origin', origin, 'write scheme://host:port with no path or trailing slash');
+    check(
+      parsed !== undefined && parsed.origin === origin,
+      'an allowed origin',
+      origin,
+      'write scheme://host:port with no path or trailing slash',
+    );
   }
   return o;
 }

@@ -88,12 +88,18 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
   });
 
-  io.engine.on('connection', (conn: { transport: { name: string; closeTimeout?: number }; on(event: 'close', listener: (reason: string, description: unknown) => void): void }) => {
-    if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
-    conn.on('close', (reason, description) => {
-      if (isViolation(reason, description)) stats.violations++;
-    });
-  });
+  io.engine.on(
+    'connection',
+    (conn: {
+      transport: { name: string; closeTimeout?: number };
+      on(event: 'close', listener: (reason: string, description: unknown) => void): void;
+    }) => {
+      if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
+      conn.on('close', (reason, description) => {
+        if (isViolation(reason, description)) stats.violations++;
+      });
+    },
+  );
 
   io.use((socket, next) => {
     // Any JSON may arrive as auth or query: only the two strings pass, and nothing else is converted or printed.
@@ -128,7 +134,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     socket.on('error', () => stats.violations++);
     socket.on('ping', (payload: unknown, ack?: unknown) => {
       const t = (payload as { t?: unknown } | null)?.t;
-      if (typeof ack !== 'function') return bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'emit ping with an ack callback' }));
+      if (typeof ack !== 'function')
+        return bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'emit ping with an ack callback' }));
       if (typeof t !== 'number') return bad(() => ack({ type: 'error', code: 'LAB_BAD_MESSAGE', message: 'send {t: <number>}' }));
       ack({ type: 'pong', t, serverTs: now() });
     });

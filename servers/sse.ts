@@ -55,7 +55,9 @@ function checkCors(req: IncomingMessage, res: ServerResponse, allowOrigins: read
   res.setHeader('Vary', 'Origin');
   if (!originAllowed(origin, allowOrigins)) {
     stats.refused++;
-    res.writeHead(403, { 'Content-Type': 'application/json' }).end(errorBody('LAB_ORIGIN_REFUSED', `origin ${origin} is not on the allowlist`));
+    res
+      .writeHead(403, { 'Content-Type': 'application/json' })
+      .end(errorBody('LAB_ORIGIN_REFUSED', `origin ${origin} is not on the allowlist`));
     return false;
   }
   if (origin) {
@@ -63,7 +65,13 @@ function checkCors(req: IncomingMessage, res: ServerResponse, allowOrigins: read
     res.setHeader('Access-Control-Allow-Credentials', 'true');
   }
   if (req.method === 'OPTIONS') {
-    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID', 'Access-Control-Max-Age': '600' }).end();
+    res
+      .writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID',
+        'Access-Control-Max-Age': '600',
+      })
+      .end();
     return false;
   }
   return true;

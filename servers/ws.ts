@@ -32,7 +32,10 @@ const CLOSE_GRACE_MS = 1000;
 
 /** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Destroys the socket if the close handshake under way has not finished in time (the peer may not be reading at all). */
@@ -74,7 +77,12 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     if (client.symbols && !client.symbols.has(frame.quote.symbol)) return;
     // Bytes made once per quote: ws.send(string) would re-encode the UTF-8 for every client.
     if (client.format === 'binary') write(client, frame.binary, true);
-    else write(client, frame.memo('ws-text', (f) => Buffer.from(f.json)), false);
+    else
+      write(
+        client,
+        frame.memo('ws-text', (f) => Buffer.from(f.json)),
+        false,
+      );
     stats.messagesSent++;
   }
 
@@ -105,7 +113,11 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     }
     if (message?.type === 'ping' && typeof message.t === 'number') {
       control(client, { type: 'pong', t: message.t, serverTs: now() });
-    } else if (message?.type === 'subscribe' && Array.isArray(message.symbols) && message.symbols.every((s) => (SYMBOLS as readonly unknown[]).includes(s))) {
+    } else if (
+      message?.type === 'subscribe' &&
+      Array.isArray(message.symbols) &&
+      message.symbols.every((s) => (SYMBOLS as readonly unknown[]).includes(s))
+    ) {
       client.symbols = new Set(message.symbols);
       control(client, { type: 'subscribed', symbols: [...client.symbols] });
     } else {
@@ -170,7 +182,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       stats.refused++;
       return refuse(socket, 403, 'Forbidden', errorBody('LAB_ORIGIN_REFUSED', `origin ${req.headers.origin} is not on the allowlist`));
     }
-    if (format !== 'json' && format !== 'binary') return refuse(socket, 400, 'Bad Request', errorBody('LAB_BAD_FORMAT', 'format is json or binary'));
+    if (format !== 'json' && format !== 'binary')
+      return refuse(socket, 400, 'Bad Request', errorBody('LAB_BAD_FORMAT', 'format is json or binary'));
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, format, parseSeq(url.searchParams.get('since') ?? undefined)));
   });
 

@@ -39,8 +39,23 @@ export interface StepContext {
 }
 
 /** The server CLI arguments of a step: the same for the loaded server and its idle twin. */
-export function serverArgs(plan: Pick<StepPlan, 'rate' | 'padding' | 'clients'>, options: Pick<LoadOptions, 'seed' | 'heartbeatMs'>): string[] {
-  return ['--rate', String(plan.rate), '--padding', String(plan.padding), '--seed', String(options.seed), '--heartbeat', String(options.heartbeatMs), '--max-connections', String(Math.max(20_000, plan.clients)), '--stats-gc'];
+export function serverArgs(
+  plan: Pick<StepPlan, 'rate' | 'padding' | 'clients'>,
+  options: Pick<LoadOptions, 'seed' | 'heartbeatMs'>,
+): string[] {
+  return [
+    '--rate',
+    String(plan.rate),
+    '--padding',
+    String(plan.padding),
+    '--seed',
+    String(options.seed),
+    '--heartbeat',
+    String(options.heartbeatMs),
+    '--max-connections',
+    String(Math.max(20_000, plan.clients)),
+    '--stats-gc',
+  ];
 }
 
 /** 127.0.0.1, 127.0.0.2, ... one per `perAddress` clients. */
@@ -59,14 +74,22 @@ export function splitClients(clients: number, workers: number): number[] {
  * `seq`, sleeping until it is about due: both servers answer the same number of /stats reads, so
  * the probe's own cost cancels in the twin subtraction.
  */
-async function waitForSeq(probes: readonly [StatsProbe, StatsProbe], seq: number, rate: number, timeoutMs: number, signal: AbortSignal, onPoll: (latest: number) => void): Promise<[ProbeReading, ProbeReading]> {
+async function waitForSeq(
+  probes: readonly [StatsProbe, StatsProbe],
+  seq: number,
+  rate: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+  onPoll: (latest: number) => void,
+): Promise<[ProbeReading, ProbeReading]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const readings = await Promise.all([probes[0].read(), probes[1].read()]);
     const latest = readings[0].snapshot.latestSeq;
     onPoll(latest);
     if (latest >= seq) return readings;
-    if (performance.now() > deadline) throw new Error(`lab: the server's feed did not reach seq ${seq} within ${Math.round(timeoutMs / 1000)} s (it is at ${latest})`);
+    if (performance.now() > deadline)
+      throw new Error(`lab: the server's feed did not reach seq ${seq} within ${Math.round(timeoutMs / 1000)} s (it is at ${latest})`);
     const dueMs = ((seq - latest) / rate) * 1000;
     await sleep(Math.min(Math.max(dueMs - 30, 10), 1000), signal);
   }
@@ -81,12 +104,19 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
   const { options, children, signal } = ctx;
   const addresses = sourceAddresses(plan.clients, options.clientsPerAddress);
   const shares = splitClients(plan.clients, options.workers);
-  const o: StepObservation = { plan, warmupS: options.warmup, durationS: options.duration, sourceAddresses: addresses.length, workers: shares.length };
+  const o: StepObservation = {
+    plan,
+    warmupS: options.warmup,
+    durationS: options.duration,
+    sourceAddresses: addresses.length,
+    workers: shares.length,
+  };
   const servers: SpawnedServer[] = [];
   const workers: WorkerHandle[] = [];
   const probes: StatsProbe[] = [];
   let twinReader: LeanReader | null = null;
-  const say = (phase: StepPhase, fraction: number, detail: string) => ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
+  const say = (phase: StepPhase, fraction: number, detail: string) =>
+    ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
 
   try {
     say('starting', 0, 'starting the server and its twin');
@@ -112,7 +142,11 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     const showConnect = () => {
       const connected = progress.reduce((sum, p) => sum + p.connected, 0);
       const failed = progress.reduce((sum, p) => sum + p.failed, 0);
-      say('connecting', (0.3 * (connected + failed)) / plan.clients, `${connected}/${plan.clients} connected${failed ? `, ${failed} failed` : ''}`);
+      say(
+        'connecting',
+        (0.3 * (connected + failed)) / plan.clients,
+        `${connected}/${plan.clients} connected${failed ? `, ${failed} failed` : ''}`,
+      );
     };
     let offset = 0;
     for (const [i, count] of shares.entries()) {
@@ -122,7 +156,16 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
         progress[i] = { connected, failed };
         showConnect();
       };
-      worker.send({ type: 'connect', transport: plan.transport, url: loaded.ready.url, count, offset, addresses, concurrency: options.connectConcurrency, timeoutMs: options.connectTimeoutMs });
+      worker.send({
+        type: 'connect',
+        transport: plan.transport,
+        url: loaded.ready.url,
+        count,
+        offset,
+        addresses,
+        concurrency: options.connectConcurrency,
+        timeoutMs: options.connectTimeoutMs,
+      });
       offset += count;
     }
     const connectBudget = options.connectTimeoutMs * Math.ceil(Math.max(...shares) / options.connectConcurrency) + 30_000;
@@ -160,14 +203,25 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     const { from, to } = o.window;
 
     const warmupStart = armedAt;
-    const [startReading, twinStart] = await waitForSeq([probe, twinProbe], from - 1, plan.rate, ((from - armedAt) / plan.rate) * 2000 + 10_000, signal, (latest) =>
-      say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
+    const [startReading, twinStart] = await waitForSeq(
+      [probe, twinProbe],
+      from - 1,
+      plan.rate,
+      ((from - armedAt) / plan.rate) * 2000 + 10_000,
+      signal,
+      (latest) => say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
     );
     const startMarks = await marks(workers, signal);
     o.start = { loaded: startReading.snapshot, twin: twinStart.snapshot, wallMs: startReading.wallMs };
 
-    const [endReading, twinEnd] = await waitForSeq([probe, twinProbe], to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
-      say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
+    const [endReading, twinEnd] = await waitForSeq(
+      [probe, twinProbe],
+      to,
+      plan.rate,
+      (quotes / plan.rate) * 2000 + 10_000,
+      signal,
+      (latest) =>
+        say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
     );
     const endMarks = await marks(workers, signal);
     o.end = { loaded: endReading.snapshot, twin: twinEnd.snapshot, wallMs: endReading.wallMs };
@@ -176,9 +230,13 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
 
     // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
     say('draining', 0.92, `up to ${options.drainMs} ms for the last quote`);
-    await Promise.all(workers.map((w) => w.next('complete', options.drainMs, signal).catch((error: Error) => {
-      if (error instanceof AbortedError) throw error;
-    })));
+    await Promise.all(
+      workers.map((w) =>
+        w.next('complete', options.drainMs, signal).catch((error: Error) => {
+          if (error instanceof AbortedError) throw error;
+        }),
+      ),
+    );
 
     say('collecting', 0.95, 'tallies and memory after forced GC');
     for (const worker of workers) worker.send({ type: 'collect' });

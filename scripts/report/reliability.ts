@@ -11,7 +11,8 @@ import { formatValue, type Block, type Section } from './model.ts';
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number | null) => (bytes === null ? null : `${(bytes / MiB).toFixed(1)} MiB`);
-const growth = (after: number | null, before: number | null) => (after === null || before === null ? null : `${after >= before ? '+' : ''}${((after - before) / MiB).toFixed(1)} MiB`);
+const growth = (after: number | null, before: number | null) =>
+  after === null || before === null ? null : `${after >= before ? '+' : ''}${((after - before) / MiB).toFixed(1)} MiB`;
 
 /** The answer as observed, short enough for a table cell. */
 function answer(record: AttackRecord): string {
@@ -36,16 +37,26 @@ function abuseBlocks(abuse: AbuseFile): Block[] {
   const blocks: Block[] = [
     {
       kind: 'p',
-      text: `Each attack ran against its own server process started through the command-line contract, with two well-behaved clients connected and counting consecutive quotes; memory is heap after a forced GC and RSS from /proc, before the attack and after it with the attacking connections still held. ${abuse.records.length} attacks, ${abuse.environment.cpus} CPUs, Node ${abuse.environment.node}, ${abuse.generatedAt}.`,
+      text:
+        'Each attack ran against its own server process started through the command-line contract, with two well-behaved clients ' +
+        'connected and counting consecutive quotes; memory is heap after a forced GC and RSS from /proc, before the attack and after ' +
+        `it with the attacking connections still held. ${abuse.records.length} attacks, ${abuse.environment.cpus} CPUs, ` +
+        `Node ${abuse.environment.node}, ${abuse.generatedAt}.`,
     },
     {
       kind: 'table',
-      caption: 'What each abuse got (the answer as observed; "bound" is what the attacking connections may hold: 1 MiB unsent plus one 64 KiB message each)',
+      caption:
+        'What each abuse got (the answer as observed; "bound" is what the attacking connections may hold: ' +
+        '1 MiB unsent plus one 64 KiB message each)',
       head: ['defect', 'attack', 'transport', 'answer', 'server up', 'well-behaved quotes', 'heap after GC', 'RSS', 'SIGTERM'],
       rows,
     },
   ];
-  if (abuse.setupErrors.length) blocks.push({ kind: 'p', text: 'Attacks that could not run:' }, { kind: 'list', items: abuse.setupErrors.map((e) => `\`${e.id}\`: ${e.error}`) });
+  if (abuse.setupErrors.length)
+    blocks.push(
+      { kind: 'p', text: 'Attacks that could not run:' },
+      { kind: 'list', items: abuse.setupErrors.map((e) => `\`${e.id}\`: ${e.error}`) },
+    );
   return blocks;
 }
 
@@ -55,13 +66,24 @@ function fuzzBlocks(fuzz: FuzzResults): Block[] {
   return [
     {
       kind: 'p',
-      text: `Property-based fuzzing (fast-check) against live server processes: ${budget}, ${fuzz.seeds.length} seeds, ${fuzz.totalInputs} inputs, ${fuzz.crashes} crashes, ${failures.length} inputs answered outside the contract. Each input must get a defined answer (a listed status with a JSON error body, a listed close code, or a closed connection), the server must stay up, and a watching client must keep receiving consecutive quotes.`,
+      text:
+        `Property-based fuzzing (fast-check) against live server processes: ${budget}, ${fuzz.seeds.length} seeds, ` +
+        `${fuzz.totalInputs} inputs, ${fuzz.crashes} crashes, ${failures.length} inputs answered outside the contract. ` +
+        'Each input must get a defined answer (a listed status with a JSON error body, a listed close code, or a closed connection), ' +
+        'the server must stay up, and a watching client must keep receiving consecutive quotes.',
     },
     {
       kind: 'table',
       caption: 'Inputs per surface',
       head: ['surface', 'transports', 'inputs', 'runs', 'crashes', 'failures'],
-      rows: fuzz.surfaces.map((s) => [s.name, s.transports.map((t) => LABELS[t]).join(', '), s.inputs, s.runs, s.crashes, s.failures.length]),
+      rows: fuzz.surfaces.map((s) => [
+        s.name,
+        s.transports.map((t) => LABELS[t]).join(', '),
+        s.inputs,
+        s.runs,
+        s.crashes,
+        s.failures.length,
+      ]),
     },
     ...(failures.length ? [{ kind: 'list', items: failures } as Block] : []),
   ];
