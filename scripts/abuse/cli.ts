@@ -13,7 +13,7 @@ import { writeJson } from '../claims.ts';
 import { ROOT } from '../spawn-server.ts';
 import { ATTACKS, runAttack, type AbuseFile, type Attack, type AttackRecord } from './index.ts';
 
-const USAGE = 'usage: npm run abuse [-- --only 1,5]   (defect numbers 1..10 of notes/hardening-contract.md)';
+const USAGE = 'usage: npm run abuse [-- --only 1,5]   (defect numbers 1..10, as in the README attack table)';
 const ABUSE_PATH = `${ROOT}results/abuse.json`;
 
 function parseOnly(raw: string | undefined): Set<number> | null {

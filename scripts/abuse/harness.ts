@@ -9,6 +9,7 @@
  * stopped in a finally block, also when the attack or the server fails.
  */
 import { spawnServer } from '../spawn-server.ts';
+import { SERVER_DEFAULTS } from '../../servers/options.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { isAlive, memoryReading, procMemory, readStats, readStatsAfterGc, stopTimed } from './measure.ts';
 import type { Attack, AttackRecord, Outcome } from './types.ts';
@@ -21,8 +22,8 @@ const AFTER_MS = 1500;
 /** Quotes each well-behaved client must have before the baseline: the feed reaches them. */
 const WARM_QUOTES = 3;
 const WARM_TIMEOUT_MS = 10_000;
-/** The contract's memory bound per client: 1 MiB unsent (maxBufferedBytes) plus one 64 KiB inbound message. */
-const PER_CLIENT_BOUND = 1024 * 1024 + 64 * 1024;
+/** The documented memory bound per client: its unsent bytes (maxBufferedBytes) plus one inbound message (maxPayloadBytes). */
+const PER_CLIENT_BOUND = SERVER_DEFAULTS.maxBufferedBytes + SERVER_DEFAULTS.maxPayloadBytes;
 const STDERR_TAIL = 1500;
 
 async function warm(watchers: Watcher[]): Promise<void> {

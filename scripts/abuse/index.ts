@@ -1,6 +1,6 @@
 /**
- * The attack suite: one named fixture per case of the hardening contract's ten defects
- * (notes/hardening-contract.md), in the order the contract lists them. Defect 9 (shutdown under
+ * The attack suite: one named fixture per case of the ten hardening defects (issue 15), in the
+ * order the issue lists them, held to the README's "Secure by default". Defect 9 (shutdown under
  * siege) and defect 10 (leftover edges) have more than one case, each on its own server process.
  */
 import {

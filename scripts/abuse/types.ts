@@ -31,7 +31,7 @@ export interface Outcome<A extends object = object> {
 export interface Attack<A extends object = object> {
   /** Stable id, e.g. `ws-unparsable-upgrade-target`. */
   id: string;
-  /** The defect of the hardening contract (notes/hardening-contract.md) this reproduces, 1..10. */
+  /** The hardening defect (issue 15) this reproduces, 1..10. */
   defect: number;
   transport: Transport;
   title: string;

@@ -1,5 +1,5 @@
 /**
- * What every attack must leave true, whatever it sent (notes/hardening-contract.md): the server is
+ * What every attack must leave true, whatever it sent (README, "Secure by default"): the server is
  * up and answers /stats, the well-behaved clients got every quote in order and kept getting them
  * after the attack, memory stayed within a stated margin of the baseline, and SIGTERM still ended
  * the process with exit code 0 within 2 s. Soft assertions, so one run reports every broken promise.
