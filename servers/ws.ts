@@ -76,13 +76,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   function send(client: WsClient, frame: Frame): void {
     if (client.symbols && !client.symbols.has(frame.quote.symbol)) return;
     // Bytes made once per quote: ws.send(string) would re-encode the UTF-8 for every client.
-    if (client.format === 'binary') write(client, frame.binary, true);
-    else
-      write(
-        client,
-        frame.memo('ws-text', (f) => Buffer.from(f.json)),
-        false,
-      );
+    const binary = client.format === 'binary';
+    write(client, binary ? frame.binary : frame.memo('ws-text', (f) => Buffer.from(f.json)), binary);
     stats.messagesSent++;
   }
 

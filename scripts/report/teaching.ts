@@ -77,7 +77,7 @@ function codeFor(id: ClaimId): Block[] {
       return [code('servers/sse.ts', /app\.post\('\/sse\/ping'/, /^\s{2}\}\);/), code('clients/ws.ts', /^\s{2}ping\(\): Promise<Pong>/, /^\s{2}\}$/)];
     case 'sse-text-only':
     case 'sse-base64-costs-bandwidth':
-      return [code('servers/sse.ts', /function sseEvent/, /^\}/), code('servers/ws.ts', /Bytes made once per quote/, /else client\.ws\.send/)];
+      return [code('servers/sse.ts', /function sseEvent/, /^\}/), code('servers/ws.ts', /Bytes made once per quote/, /write\(client, binary/)];
     case 'sse-simpler':
       return [code('servers/sse.ts', /function stream\(req/, /^\s{2}\}$/, 40)];
     case 'sse-auto-reconnect':

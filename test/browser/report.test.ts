@@ -9,12 +9,21 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../../scenarios/browser.ts';
+import type { AbuseFile } from '../../scripts/abuse/types.ts';
 import { CLAIMS, writeClaims, type ClaimsFile } from '../../scripts/claims.ts';
+import type { FuzzResults } from '../../scripts/fuzz/types.ts';
 import type { LoadResults } from '../../scripts/load/types.ts';
 import { buildReport, type ReportOutput } from '../../scripts/report/build.ts';
 import { ROOT } from '../../scripts/spawn-server.ts';
 
-const FIXTURES = { 'claims.json': 'example-claims.json', 'scenarios.json': 'example-scenarios.json', 'load.json': 'example-load.json', 'wire.json': 'example-wire.json' };
+const FIXTURES = {
+  'claims.json': 'example-claims.json',
+  'scenarios.json': 'example-scenarios.json',
+  'load.json': 'example-load.json',
+  'wire.json': 'example-wire.json',
+  'abuse.json': 'example-abuse.json',
+  'fuzz.json': 'example-fuzz.json',
+};
 
 describe('report', () => {
   let dir: string;
@@ -49,6 +58,17 @@ describe('report', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/cdn/);
   });
 
+  it('shows every attack and every fuzzed surface in the reliability section', async () => {
+    const abuse = JSON.parse(await readFile(join(dir, 'abuse.json'), 'utf8')) as AbuseFile;
+    const fuzz = JSON.parse(await readFile(join(dir, 'fuzz.json'), 'utf8')) as FuzzResults;
+    const section = out.model.sections.find((s) => s.id === 'reliability');
+    expect(section).toBeDefined();
+    const text = JSON.stringify(section);
+    for (const record of abuse.records) expect(text).toContain(`\`${record.id}\``);
+    for (const surface of fuzz.surfaces) expect(text).toContain(surface.name);
+    expect(text).toContain(`${fuzz.totalInputs} inputs`);
+  });
+
   it.skipIf(!findChromium())('opens offline in Chromium with no errors, no requests, and every chart drawn', async () => {
     const browser = await launchChromium();
     try {
@@ -58,7 +78,10 @@ describe('report', () => {
       page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
       page.on('pageerror', (e) => problems.push(String(e)));
       page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
-      await page.route((url) => url.protocol !== 'file:', (route) => route.abort());
+      await page.route(
+        (url) => url.protocol !== 'file:',
+        (route) => route.abort(),
+      );
       await page.goto(pathToFileURL(out.html).href);
       await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
       const canvases = await page.$$eval('canvas', (list) =>
