@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { connect } from '../clients/lean/sse.ts';
-import type { StatsSnapshot } from '../servers/stats.ts';
+import { GC_MIN_INTERVAL_MS, type StatsSnapshot } from '../servers/stats.ts';
 import { numberFlag } from '../servers/options.ts';
 import { spawnServer } from './spawn-server.ts';
 
@@ -17,8 +17,14 @@ const { values } = parseArgs({ options: { clients: { type: 'string', default: '2
 const clients = numberFlag('clients', values.clients)!;
 const runs = numberFlag('runs', values.runs)!;
 
+/** Heap after a forced GC; the server runs one a second at most, so a reading without it is asked again. */
 async function heap(statsUrl: string): Promise<number> {
-  return ((await (await fetch(`${statsUrl}?gc=1`)).json()) as StatsSnapshot).heapUsed;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const snapshot = (await (await fetch(`${statsUrl}?gc=1`)).json()) as StatsSnapshot;
+    if (snapshot.gc) return snapshot.heapUsed;
+    await new Promise((resolve) => setTimeout(resolve, GC_MIN_INTERVAL_MS));
+  }
+  throw new Error('lab: the server ran no GC for ?gc=1 (started without --stats-gc?)');
 }
 
 async function perStream(args: string[]): Promise<number> {

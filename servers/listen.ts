@@ -35,10 +35,11 @@ export interface RunningServer {
 }
 
 /**
- * TCP connections a server accepts beyond maxConnections: room to answer an over-cap client with
- * its 503 / 1013, /stats probes and preflights. Past it the kernel connection is closed at once.
+ * TCP connections a server accepts: two per client (a socket.io client opens a WebSocket beside its long poll while it
+ * upgrades; a page fetches beside its EventSource), plus room to answer over-cap clients with their 503 / 1013 and
+ * for /stats probes. Past it the kernel connection is closed at once.
  */
-export const SOCKET_SLACK = 64;
+export const socketCap = (maxConnections: number) => 2 * maxConnections + 64;
 /** A client gets this long to send its request headers, and this long for the whole request (not the stream after it). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -76,7 +77,7 @@ export async function listen(handler: RequestListener, options: ServerOptions, s
 
 /** Caps the server's TCP connections, binds, and resolves the port the OS gave. */
 export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' | 'port' | 'maxConnections'>): Promise<number> {
-  server.maxConnections = options.maxConnections + SOCKET_SLACK;
+  server.maxConnections = socketCap(options.maxConnections);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

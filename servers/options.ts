@@ -20,7 +20,7 @@ export interface ServerOptions extends FeedOptions {
   allowOrigins: string[];
   /**
    * Most concurrent clients; more get 503 (SSE), close 1013 (ws) or a refused handshake (socket.io). TCP connections
-   * of any kind are capped at this plus SOCKET_SLACK. Default `20000`.
+   * of any kind are capped at twice this plus 64 (listen.ts socketCap). Default `20000`.
    */
   maxConnections: number;
   /** A client whose unsent bytes pass this is dropped and counted as `dropped`. Default `1048576` (1 MiB). */

@@ -4,7 +4,7 @@
  * auth {format: 'binary'}. The client event `ping` is answered through its ack. Connection state
  * recovery is on, so a client back within two minutes gets the quotes it missed.
  */
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { now } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
@@ -23,29 +23,32 @@ const FORMATS: readonly unknown[] = ['json', 'binary'];
 const POLLING_CLOSE_TIMEOUT_MS = 500;
 /** An engine.io connection must join a namespace this soon, or it is closed (socket.io's default is 45 s). */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long a client cut off with a DISCONNECT gets to read it before its connection is destroyed. */
+const CLOSE_GRACE_MS = 1000;
 /** Engine-level close reasons that mean the client broke the protocol (not a network drop such as "closed prematurely"). */
 function isViolation(reason: string, description: unknown): boolean {
   if (reason === 'parse error') return true;
   return reason === 'transport error' && !/prematurely/.test(String((description as { message?: unknown } | undefined)?.message ?? ''));
 }
 
-/** Bytes a socket has not sent yet: engine.io's packet buffer plus the WebSocket's own. */
-function pendingBytes(socket: Socket): number {
-  const conn = socket.conn as unknown as { writeBuffer: { data?: unknown }[]; transport: { socket?: { bufferedAmount?: number } } };
-  let bytes = conn.transport.socket?.bufferedAmount ?? 0;
-  for (const packet of conn.writeBuffer) {
-    const data = packet.data;
-    bytes += typeof data === 'string' ? data.length : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
-  }
-  return bytes;
+/** The parts of an engine.io connection the lab reaches into (engine.io types them as internal). */
+interface EngineConnection {
+  transport: { name: string; closeTimeout?: number; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  on(event: 'close', listener: (reason: string, description: unknown) => void): void;
+  on(event: 'packetCreate', listener: (packet: { data?: unknown }) => void): void;
+  on(event: 'flush', listener: () => void): void;
+  once(event: 'close', listener: () => void): void;
+  close(discard: boolean): void;
 }
 
+const packetBytes = (data: unknown) =>
+  typeof data === 'string' ? data.length : ((data as { byteLength?: number } | undefined)?.byteLength ?? 0);
+
 /**
- * Ends a connection at once. socket.disconnect(true) would wait for the buffered packets to
- * drain first, which a stalled reader never lets happen; so the WebSocket is terminated.
+ * Ends an engine.io connection at once. A plain close would wait for the buffered packets to drain
+ * first, which a stalled reader never lets happen; so its WebSocket is terminated and the rest discarded.
  */
-function dropNow(socket: Socket): void {
-  const conn = socket.conn as unknown as { transport: { socket?: { terminate?: () => void } }; close(discard: boolean): void };
+function dropNow(conn: EngineConnection): void {
   conn.transport.socket?.terminate?.();
   conn.close(true);
 }
@@ -88,18 +91,25 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
   });
 
-  io.engine.on(
-    'connection',
-    (conn: {
-      transport: { name: string; closeTimeout?: number };
-      on(event: 'close', listener: (reason: string, description: unknown) => void): void;
-    }) => {
-      if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
-      conn.on('close', (reason, description) => {
-        if (isViolation(reason, description)) stats.violations++;
-      });
-    },
-  );
+  io.engine.on('connection', (conn: EngineConnection) => {
+    if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
+    conn.on('close', (reason, description) => {
+      if (isViolation(reason, description)) stats.violations++;
+    });
+    // The unsent-bytes bound, checked on every packet: quotes, replies, pings, and the answers to a connection that
+    // never joins a namespace alike. engine.io holds packets until the transport can take them; then the
+    // WebSocket holds them until the peer reads.
+    let unsent = 0;
+    let over = false;
+    conn.on('flush', () => (unsent = 0));
+    conn.on('packetCreate', (packet) => {
+      unsent += packetBytes(packet.data);
+      if (over || unsent + (conn.transport.socket?.bufferedAmount ?? 0) <= options.maxBufferedBytes) return;
+      over = true;
+      stats.dropped++;
+      setImmediate(() => dropNow(conn)); // not from inside engine.io's own sendPacket
+    });
+  });
 
   io.use((socket, next) => {
     // Any JSON may arrive as auth or query: only the two strings pass, and nothing else is converted or printed.
@@ -127,7 +137,10 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       // volatile: with connection state recovery on, a plain emit is kept for two minutes; an error reply must not be.
       socket.volatile.emit('lab-error', { code: 'LAB_TOO_MANY_BAD_MESSAGES', message: 'too many bad messages' });
       // Gracefully (DISCONNECT, then the engine.io connection closes once flushed): a reset would lose the reply above.
-      // One that never reads is dropped by the unsent-bytes bound like any other.
+      // One that does not read never flushes, so it is cut after a second rather than holding its place under the cap.
+      const conn = socket.conn as unknown as EngineConnection;
+      const cut = setTimeout(() => dropNow(conn), CLOSE_GRACE_MS);
+      conn.once('close', () => clearTimeout(cut));
       socket.disconnect(true);
     };
     // A packet socket.io cannot decode ends the connection with an 'error' on each of its sockets (printed to stderr if unheard).
@@ -142,10 +155,24 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     socket.onAny((event: unknown) => {
       if (event !== 'ping') bad(() => socket.volatile.emit('lab-error', { code: 'LAB_BAD_MESSAGE', message: 'the only event is ping' }));
     });
-    socket.on('disconnect', () => stats.closed());
+    socket.on('disconnect', () => {
+      stats.closed();
+      pruneSessions();
+    });
   });
 
-  const dropped = new WeakSet<Socket>();
+  /**
+   * Recovery keeps each disconnected client's session for two minutes (socket.io persists it before 'disconnect'):
+   * connection churn must not grow that store past the cap, so the oldest sessions go first.
+   */
+  function pruneSessions(): void {
+    const sessions = (io.of('/').adapter as unknown as { sessions: Map<string, unknown> }).sessions;
+    for (const pid of sessions.keys()) {
+      if (sessions.size <= options.maxConnections) break;
+      sessions.delete(pid);
+    }
+  }
+
   const detach = attachFeed(feed, !options.feed, (frame) => {
     // One broadcast per format: socket.io encodes each packet once for all sockets in the room.
     // Both rooms always get it, empty or not: recovery replays from these broadcasts.
@@ -153,13 +180,6 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     io.to('binary').emit('quote', frame.binary);
     const rooms = io.of('/').adapter.rooms;
     stats.messagesSent += (rooms.get('json')?.size ?? 0) + (rooms.get('binary')?.size ?? 0);
-    for (const socket of io.of('/').sockets.values()) {
-      if (!dropped.has(socket) && pendingBytes(socket) > options.maxBufferedBytes) {
-        dropped.add(socket);
-        stats.dropped++;
-        dropNow(socket);
-      }
-    }
   });
 
   function drop(mode: DropMode): void {

@@ -77,8 +77,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     if (client.symbols && !client.symbols.has(frame.quote.symbol)) return;
     // Bytes made once per quote: ws.send(string) would re-encode the UTF-8 for every client.
     const binary = client.format === 'binary';
-    write(client, binary ? frame.binary : frame.memo('ws-text', (f) => Buffer.from(f.json)), binary);
-    stats.messagesSent++;
+    if (write(client, binary ? frame.binary : frame.memo('ws-text', (f) => Buffer.from(f.json)), binary)) stats.messagesSent++;
   }
 
   function control(client: WsClient, message: ControlMessage): void {

@@ -9,7 +9,7 @@ import {
   pingFloodAndBadFrames,
   upgradeToUnparsableTarget,
 } from './ws-attacks.ts';
-import { connectWithNonStringFormat, engineIoHandshakesPastTheCap, pingFloodWithoutAck } from './socketio-attacks.ts';
+import { connectWithNonStringFormat, engineIoHandshakesPastTheCap, floodUnknownNamespaceUnread, pingFloodWithoutAck } from './socketio-attacks.ts';
 import { oddTargetsOnStatsPort, sseHttpEdges, statsGcOnDemand } from './http-attacks.ts';
 import {
   endSessionsWithParseError,
@@ -61,6 +61,13 @@ export const ATTACKS = [
     transport: 'ws',
     title: 'Subscribe to nothing, never read, flood 1-byte messages',
     run: floodUnreadWithNoSubscription,
+  },
+  {
+    id: 'socketio-unread-flood-unknown-namespace',
+    defect: 5,
+    transport: 'socketio',
+    title: 'Never join a namespace, never read, flood CONNECTs to one that does not exist',
+    run: floodUnknownNamespaceUnread,
   },
   {
     id: 'socketio-ping-flood-without-ack',

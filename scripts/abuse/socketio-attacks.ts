@@ -112,6 +112,40 @@ export async function pingFloodWithoutAck(target: Target) {
   };
 }
 
+/** How long the unknown-namespace flood sends, and how many CONNECTs it sends at the most. */
+const NAMESPACE_FLOOD_MS = 3000;
+const NAMESPACE_FLOOD_MAX = 400_000;
+
+/**
+ * The class of defects 5 and 6, found in review: an engine.io connection that never joins a
+ * namespace, never reads, and floods CONNECTs to a namespace that does not exist, each answered
+ * with a CONNECT_ERROR. The unsent-bytes bound used to be checked only for sockets of `/`, and only
+ * when a quote went out, so these answers piled up without limit (heap +120 MiB in a few seconds).
+ */
+export async function floodUnknownNamespaceUnread(target: Target) {
+  const socket = new EngineSocket(target.port);
+  target.hold(() => socket.close());
+  await socket.next((m) => m.startsWith('0'), ANSWER_MS);
+  (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  let sent = 0;
+  const until = Date.now() + NAMESPACE_FLOOD_MS;
+  while (Date.now() < until && sent < NAMESPACE_FLOOD_MAX && socket.ws.readyState === socket.ws.OPEN) {
+    for (let i = 0; i < SEND_BURST; i++, sent++) socket.send(['40/nope,']);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  // The server may still be working through the flood's backlog when the last CONNECT is sent.
+  const closed = await Promise.race([
+    socket.closed.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS)),
+  ]);
+  const cutOff = closed || socket.ws.readyState !== socket.ws.OPEN;
+  return {
+    attack: `one engine.io WebSocket that stops reading, then ${NAMESPACE_FLOOD_MS} ms of CONNECTs to namespace /nope (${sent} sent)`,
+    answer: { sent, cutOff },
+    held: 1,
+  };
+}
+
 /** Defect 7's handshakes: more than twice the cap of 50 between them. */
 const POLLING_HANDSHAKES = 90;
 const WEBSOCKET_HANDSHAKES = 30;
@@ -148,7 +182,8 @@ export async function engineIoHandshakesPastTheCap(target: Target) {
   const refusedPolling = sessions.filter((s) => !s.sid).map((s) => s.answer);
   const refusedWs = upgrades.filter((u) => !u.connection).map((u) => u.answer);
   return {
-    attack: `${POLLING_HANDSHAKES} engine.io polling handshakes, then ${WEBSOCKET_HANDSHAKES} engine.io WebSocket upgrades, ` +
+    attack:
+      `${POLLING_HANDSHAKES} engine.io polling handshakes, then ${WEBSOCKET_HANDSHAKES} engine.io WebSocket upgrades, ` +
       `10 at a time, none sending a socket.io CONNECT; opened ones watched for ${WATCH_MS} ms`,
     answer: {
       opened: { polling: sessions.length - refusedPolling.length, websocket: upgrades.length - refusedWs.length },

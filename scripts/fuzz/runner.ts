@@ -102,6 +102,15 @@ export async function runBatch(surface: AnySurface, fleet: Fleet, options: Batch
       error: describe(final.errorInstance) + alone,
       replay: replayCommand(surface.name, seed, final.counterexamplePath, numRuns),
     });
+  } else if (first.failed) {
+    // Failed without a counterexample (e.g. the property itself threw outside an input): still a failure.
+    failures.push({
+      seed,
+      path: null,
+      counterexample: null,
+      error: describe(first.errorInstance),
+      replay: replayCommand(surface.name, seed, null, numRuns),
+    });
   }
   try {
     // A server an input killed was reported with that input; the watcher check is for the one still running.
