@@ -4,7 +4,8 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { decodeBinary, now, type Quote } from '../servers/contract.ts';
-import { ClientBase, PING_TIMEOUT_MS, type ClientOptions, type LabClient, type Pong } from './types.ts';
+import { PING_TIMEOUT_MS, RECONNECT_MS } from './constants.ts';
+import { ClientBase, type ClientOptions, type LabClient, type Pong } from './types.ts';
 
 export class SocketIoClient extends ClientBase implements LabClient {
   readonly transport = 'socketio';
@@ -20,7 +21,7 @@ export class SocketIoClient extends ClientBase implements LabClient {
   }
 
   connect(): Promise<void> {
-    const delay = this.options.reconnectMs ?? 1000;
+    const delay = this.options.reconnectMs ?? RECONNECT_MS;
     const socket = io(this.options.url, {
       forceNew: true,
       reconnection: this.options.reconnect !== false,

@@ -6,6 +6,7 @@
 import { EventSource, type FetchLike } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { decodeBinary, now, type Quote } from '../servers/contract.ts';
+import { PING_TIMEOUT_MS } from './constants.ts';
 import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong, type ResetInfo } from './types.ts';
 
 export class SseClient extends ClientBase implements LabClient {
@@ -18,9 +19,13 @@ export class SseClient extends ClientBase implements LabClient {
     super(options);
     const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
     this.#dispatcher = dispatcher;
-    const base = (dispatcher ? (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher }) : fetch) as typeof fetch;
+    const base = (
+      dispatcher ? (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher }) : fetch
+    ) as typeof fetch;
     const headers = options.headers;
-    this.#fetch = headers ? (url, init) => base(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) : base;
+    this.#fetch = headers
+      ? (url, init) => base(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } })
+      : base;
   }
 
   connect(): Promise<void> {
@@ -59,7 +64,7 @@ export class SseClient extends ClientBase implements LabClient {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ t }),
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(PING_TIMEOUT_MS),
     });
     if (!response.ok) throw new Error(`lab: POST /sse/ping answered ${response.status}`);
     const pong = (await response.json()) as { serverTs: number };

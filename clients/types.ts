@@ -16,7 +16,7 @@ export interface ClientOptions {
   since?: number;
   /** Reconnect after an unexpected close. Default `true`. */
   reconnect?: boolean;
-  /** ws and socket.io: ms before reconnecting (SSE follows the server's `retry:`). Default `1000`. */
+  /** ws and socket.io: ms before reconnecting (SSE follows the server's `retry:`). Default `1000` (RECONNECT_MS). */
   reconnectMs?: number;
   /** Extra request headers (Node clients only: a browser's EventSource cannot send any). Default none. */
   headers?: Record<string, string>;
@@ -105,5 +105,3 @@ export abstract class ClientBase extends EventEmitter {
 export function resumePoint(client: { lastSeq: number; options: ClientOptions }): number | undefined {
   return client.lastSeq > 0 ? client.lastSeq : client.options.since;
 }
-
-export const PING_TIMEOUT_MS = 5000;

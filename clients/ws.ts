@@ -5,7 +5,8 @@
  */
 import WebSocket from 'ws';
 import { decodeBinary, now, type ControlMessage, type Quote } from '../servers/contract.ts';
-import { ClientBase, PING_TIMEOUT_MS, resumePoint, type ClientOptions, type LabClient, type Pong } from './types.ts';
+import { PING_TIMEOUT_MS, RECONNECT_MS } from './constants.ts';
+import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong } from './types.ts';
 
 export class WsClient extends ClientBase implements LabClient {
   readonly transport = 'ws';
@@ -53,7 +54,7 @@ export class WsClient extends ClientBase implements LabClient {
         this.failed(error);
         this.#scheduleReconnect();
       });
-    }, this.options.reconnectMs ?? 1000);
+    }, this.options.reconnectMs ?? RECONNECT_MS);
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
@@ -76,7 +77,7 @@ export class WsClient extends ClientBase implements LabClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pings.delete(t);
-        reject(new Error('lab: no pong within 5 s'));
+        reject(new Error(`lab: no pong within ${PING_TIMEOUT_MS / 1000} s`));
       }, PING_TIMEOUT_MS);
       this.#pings.set(t, (pong) => {
         clearTimeout(timer);

@@ -198,11 +198,12 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     drop,
     async close() {
       detach();
-      // One deadline for everything: the server stops accepting and destroys what is left after its grace period,
-      // while a DISCONNECT packet tells each client it was the server ("io server disconnect"), so it does not retry.
-      const closing = closeServer(server, stats);
+      // A DISCONNECT packet first, so each client learns it was the server ("io server disconnect") and does not retry;
+      // closing the http server meanwhile would cut a polling client's connections before it has read it. Half a second
+      // for that, half a second of grace for the rest (clients that do not read), then whatever is left is destroyed.
       io.disconnectSockets();
-      await settle(() => io.engine.clientsCount === 0, 900);
+      await settle(() => io.engine.clientsCount === 0, 500);
+      const closing = closeServer(server, stats, 500);
       await io.close(); // engine (remaining clients discarded at once) and adapter timers; its second close of the http server is a no-op
       await closing;
     },

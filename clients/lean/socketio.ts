@@ -11,7 +11,8 @@
  */
 import WebSocket from 'ws';
 import { now, type Quote } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS, ConnectError, PING_TIMEOUT_MS, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 /** http://host:port (the ready line's url) -> the engine.io WebSocket endpoint. */
 function engineUrl(url: string): string {
@@ -42,7 +43,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
         return new Promise((resolvePing, rejectPing) => {
           const disarmPing = deadline(PING_TIMEOUT_MS, () => {
             acks.delete(id);
-            rejectPing(new Error('lab: no ack within 5 s'));
+            rejectPing(new Error(`lab: no ack within ${PING_TIMEOUT_MS / 1000} s`));
           });
           acks.set(id, (rttMs) => {
             disarmPing();

@@ -1,28 +1,16 @@
 /**
- * Lean SSE reader: one GET /sse on node:http (no agent, so one TCP connection each) and a
- * minimal event-stream parser: split on blank lines, read `event:` and `data:`, ignore `id:`,
- * `retry:` and `:` comments. The lab's server writes LF line ends only, so this parser does too;
- * the full WHATWG parser (CRLF, BOM, multi-line data) is the `eventsource` client's job
- * (clients/sse.ts). SSE has no upstream channel, so there is no ping here: the load runner
- * drives POST /sse/ping with autocannon.
+ * Lean SSE reader: one GET /sse on node:http (no agent, so one TCP connection each), framed by
+ * `eventsource-parser`, the WHATWG event-stream parser under the `eventsource` client: LF, CRLF
+ * or CR line ends, `field:value` with or without the space, multi-line data, comments, a BOM,
+ * events split across chunks anywhere. Only `quote` events reach onQuote; `id:`, `retry:` and
+ * other events are dropped, since a lean reader neither resumes nor reconnects. SSE has no
+ * upstream channel, so there is no ping here: the load runner drives POST /sse/ping with autocannon.
  */
 import { request } from 'node:http';
+import { createParser } from 'eventsource-parser';
 import { now } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS, ConnectError, deadline, quoteFields, type LeanOptions, type LeanReader } from './types.ts';
-
-/** One event block (the text between blank lines) -> its quote, if it is a quote event. */
-function dispatch(block: string, receivedAt: number, options: LeanOptions): void {
-  let event = 'message';
-  let data: string | undefined;
-  for (const line of block.split('\n')) {
-    if (line.startsWith('data: ')) data = data === undefined ? line.slice(6) : `${data}\n${line.slice(6)}`;
-    else if (line.startsWith('event: ')) event = line.slice(7);
-  }
-  if (event === 'quote' && data !== undefined) {
-    const { seq, ts } = quoteFields(data);
-    options.onQuote(seq, ts, receivedAt);
-  }
-}
+import { CONNECT_TIMEOUT_MS } from '../constants.ts';
+import { ConnectError, deadline, quoteFields, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
@@ -30,7 +18,9 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     const req = request(options.url, { agent: false, localAddress: options.localAddress, headers: { Accept: 'text/event-stream' } });
-    const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () => req.destroy(new ConnectError('ETIMEDOUT', 'no response headers in time')));
+    const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
+      req.destroy(new ConnectError('ETIMEDOUT', 'no response headers in time')),
+    );
     const ended = (reason: string) => {
       if (closed) return;
       closed = true;
@@ -38,7 +28,8 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     };
     req.on('error', (error) => {
       disarm();
-      if (!open) reject(error instanceof ConnectError ? error : new ConnectError((error as NodeJS.ErrnoException).code ?? 'UNKNOWN', error.message));
+      const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+      if (!open) reject(error instanceof ConnectError ? error : new ConnectError(code, error.message));
       else ended(error.message);
     });
     req.on('response', (res) => {
@@ -50,16 +41,25 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
         return;
       }
       open = true;
-      res.setEncoding('utf8');
-      let buffer = '';
+      res.setEncoding('utf8'); // a character split across chunks is decoded whole before the parser sees it
+      let receivedAt = 0; // every event the parser completes during one feed() arrived with that chunk
+      const parser = createParser({
+        onEvent({ event, data }) {
+          if (event !== 'quote') return;
+          const { seq, ts } = quoteFields(data);
+          options.onQuote(seq, ts, receivedAt);
+        },
+      });
+      let first = true;
       res.on('data', (chunk: string) => {
-        const receivedAt = now();
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          dispatch(buffer.slice(0, end), receivedAt, options);
-          buffer = buffer.slice(end + 2);
+        receivedAt = now();
+        // The spec's UTF-8 decode drops a leading BOM. Node's decoder keeps it as U+FEFF, and eventsource-parser 3.1
+        // looks for it as undecoded bytes (EF BB BF), so it is dropped here.
+        if (first) {
+          first = false;
+          if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         }
+        parser.feed(chunk);
       });
       res.on('close', () => ended('stream closed'));
       resolve({

@@ -5,7 +5,8 @@
  */
 import { connect as netConnect } from 'node:net';
 import { now } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS, ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { CONNECT_TIMEOUT_MS } from '../constants.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
@@ -14,7 +15,9 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     const socket = netConnect({ host: hostname, port: Number(port), localAddress: options.localAddress, noDelay: true });
-    const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () => socket.destroy(new ConnectError('ETIMEDOUT', 'no TCP connect in time')));
+    const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
+      socket.destroy(new ConnectError('ETIMEDOUT', 'no TCP connect in time')),
+    );
     socket.setEncoding('utf8');
     let buffer = '';
     socket.on('data', (chunk: string) => {

@@ -16,7 +16,7 @@ export interface LeanOptions {
   url: string;
   /** Source address to connect from (e.g. 127.0.0.7), to spread clients over several addresses. Default: the OS's choice. */
   localAddress?: string;
-  /** Give up on opening after this many ms (counted as error code ETIMEDOUT). Default `10000`. */
+  /** Give up on opening after this many ms (counted as error code ETIMEDOUT). Default `10000` (CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
   /** Every quote: its seq, its send time `ts` and `receivedAt` = now() when the bytes arrived. */
   onQuote(seq: number, ts: number, receivedAt: number): void;
@@ -32,9 +32,6 @@ export interface LeanReader {
   /** Closes now, without a closing handshake; no onClose call follows. */
   close(): void;
 }
-
-export const CONNECT_TIMEOUT_MS = 10_000;
-export const PING_TIMEOUT_MS = 5000;
 
 /**
  * A failed connect with a short stable code, so a load step can say what stopped it: a system

@@ -5,7 +5,8 @@
  */
 import WebSocket from 'ws';
 import { now, type ControlMessage, type Quote } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS, ConnectError, PING_TIMEOUT_MS, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
@@ -49,7 +50,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
           return new Promise((resolvePing, rejectPing) => {
             const disarm = deadline(PING_TIMEOUT_MS, () => {
               pings.delete(t);
-              rejectPing(new Error('lab: no pong within 5 s'));
+              rejectPing(new Error(`lab: no pong within ${PING_TIMEOUT_MS / 1000} s`));
             });
             pings.set(t, (rttMs) => {
               disarm();

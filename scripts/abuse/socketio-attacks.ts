@@ -126,14 +126,18 @@ export async function floodUnknownNamespaceUnread(target: Target) {
   const socket = new EngineSocket(target.port);
   target.hold(() => socket.close());
   await socket.next((m) => m.startsWith('0'), ANSWER_MS);
-  (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const raw = (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  raw.pause();
   let sent = 0;
   const until = Date.now() + NAMESPACE_FLOOD_MS;
   while (Date.now() < until && sent < NAMESPACE_FLOOD_MAX && socket.ws.readyState === socket.ws.OPEN) {
     for (let i = 0; i < SEND_BURST; i++, sent++) socket.send(['40/nope,']);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  // The server may still be working through the flood's backlog when the last CONNECT is sent.
+  // The server may still be working through the flood's backlog; then the attacker reads again, since a socket
+  // that does not read never sees the server's close: what was sent before it is read first, then the close.
+  await new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS));
+  raw.resume();
   const closed = await Promise.race([
     socket.closed.then(() => true),
     new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS)),

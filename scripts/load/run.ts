@@ -149,7 +149,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
       somaxconn: somaxconn(),
       batching: 'none',
       batchingNote: 'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
-      readers: 'clients/lean/: node:http SSE reader, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
+      readers: 'clients/lean/: node:http SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
     },
     steps,
     skipped,

@@ -1,0 +1,158 @@
+/**
+ * The lean load readers (clients/lean/), one suite run against every transport as the conformance
+ * suite runs against the full clients: real in-process servers at rate 0, quotes published by hand,
+ * so the assertions are on counts, order and values, never on timing. Then the SSE reader against
+ * a hand-written server that frames the event stream in unusual but valid ways.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectLean, type LeanReader } from '../clients/lean/index.ts';
+import { TRANSPORTS, type Quote } from '../servers/contract.ts';
+import { startServer, type RunningServer } from '../servers/index.ts';
+import { publish, tick, waitFor } from './helpers.ts';
+
+/** What a reader hands its callbacks, in arrival order. */
+function watch() {
+  const quotes: { seq: number; ts: number }[] = [];
+  const closes: string[] = [];
+  return {
+    quotes,
+    closes,
+    onQuote: (seq: number, ts: number) => void quotes.push({ seq, ts }),
+    onClose: (reason: string) => void closes.push(reason),
+  };
+}
+
+describe.each(TRANSPORTS)('%s lean reader', (transport) => {
+  let server: RunningServer;
+  let readers: LeanReader[];
+
+  beforeEach(async () => {
+    server = await startServer(transport, { rate: 0, heartbeatMs: null });
+    readers = [];
+  });
+  afterEach(async () => {
+    for (const reader of readers) reader.close();
+    await server.close();
+  });
+
+  /** Resolves once the server counts the reader as a client, so a quote published next reaches it. */
+  const open = async () => {
+    const seen = watch();
+    const reader = await connectLean(transport, { url: server.url, onQuote: seen.onQuote, onClose: seen.onClose });
+    readers.push(reader);
+    await waitFor(() => server.stats.connections === readers.length, 'the server to count the reader');
+    return { reader, seen };
+  };
+
+  it('connects and receives every published quote in order with its seq and ts', async () => {
+    const sent: Quote[] = [];
+    server.feed.subscribe((frame) => sent.push(frame.quote));
+    const { reader, seen } = await open();
+    expect(typeof reader.connectMs).toBe('number');
+    expect(reader.connectMs).toBeGreaterThanOrEqual(0);
+    publish(server.feed, 25);
+    await waitFor(() => seen.quotes.length >= 25, '25 quotes');
+    expect(seen.quotes).toEqual(sent.map(({ seq, ts }) => ({ seq, ts })));
+    expect(seen.quotes.map((q) => q.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+
+  it('times a round trip where the transport has an upstream path', async (context) => {
+    const { reader } = await open();
+    if (!reader.ping) return context.skip('no upstream path: the load runner pings this transport another way, or not at all');
+    const rtts = [await reader.ping(), await reader.ping(), await reader.ping()];
+    for (const rtt of rtts) expect(rtt).toBeGreaterThan(0);
+  });
+
+  it('calls onClose once when the server drops the connection', async () => {
+    const { seen } = await open();
+    server.drop('destroy');
+    await waitFor(() => seen.closes.length > 0, 'onClose');
+    await waitFor(() => server.stats.connections === 0, 'the server to let go');
+    await tick(20);
+    expect(seen.closes).toHaveLength(1);
+  });
+
+  it('close() ends the connection without calling onClose', async () => {
+    const { reader, seen } = await open();
+    reader.close();
+    await waitFor(() => server.stats.connections === 0, 'the server to see the close');
+    await tick(20);
+    expect(seen.closes).toEqual([]);
+  });
+});
+
+/** A quote as the SSE data a server would send; ts is exact in binary, so equality holds after JSON. */
+const quote = (seq: number) => JSON.stringify({ seq, symbol: 'AAPL', price: 1.25, ts: 1_700_000_000_000 + seq / 4 });
+const expected = (seqs: number[]) => seqs.map((seq) => ({ seq, ts: 1_700_000_000_000 + seq / 4 }));
+
+/** Named streams, each valid per the WHATWG event-stream grammar, and the quote seqs a reader must see in them. */
+const STREAMS: Record<string, { body: string; seqs: number[] }> = {
+  'the lab server form': { body: `retry: 3000\n\nid: 1\nevent: quote\ndata: ${quote(1)}\n\n`, seqs: [1] },
+  'fields without the space after the colon': {
+    body: `event:quote\ndata:${quote(2)}\n\nid:3\nevent:quote\ndata:${quote(3)}\n\n`,
+    seqs: [2, 3],
+  },
+  'CRLF line ends': { body: `id: 4\r\nevent: quote\r\ndata: ${quote(4)}\r\n\r\nevent: quote\r\ndata: ${quote(5)}\r\n\r\n`, seqs: [4, 5] },
+  // The comment last: a CR that ends a chunk may be the first half of a CRLF, so the parser waits for the next byte.
+  'CR line ends': { body: `event: quote\rdata: ${quote(6)}\r\revent: quote\rdata: ${quote(7)}\r\r: end\r`, seqs: [6, 7] },
+  'multi-line data': { body: `event: quote\ndata: {"seq":8,\ndata:"ts":1700000000002,\ndata: "symbol":"AAPL"}\n\n`, seqs: [8] },
+  'comments between and inside events': {
+    body: `: hello\n:\n\nevent: quote\n: inside\ndata: ${quote(9)}\n:\n\n: heartbeat\n\n`,
+    seqs: [9],
+  },
+  'id: and retry: lines and an unknown field': {
+    body: `id: 10\nretry: 500\nevent: quote\nfoo: bar\ndata: ${quote(10)}\nid\n\nretry: x\n\n`,
+    seqs: [10],
+  },
+  'events that are not quotes': {
+    body: [
+      `event: reset\ndata: {"lastSeen":1,"firstAvailable":5,"missed":3}\n\n`,
+      `data: ${quote(90)}\n\n`, // no event field: a `message`
+      `event: quotes\ndata: ${quote(91)}\n\n`,
+      `event: quote\n\n`, // no data: nothing is dispatched, and the type does not carry over
+      `data: ${quote(92)}\n\n`,
+      `event: quote\ndata: ${quote(11)}\n\n`,
+      `data: ${quote(93)}\n\n`, // the event type of the quote before does not carry over either
+    ].join(''),
+    seqs: [11],
+  },
+  'a BOM, and an unterminated event at the end of the stream': {
+    body: `\uFEFFevent: quote\ndata: ${quote(12)}\n\nevent: quote\ndata: ${quote(94)}\n`,
+    seqs: [12],
+  },
+};
+
+describe('lean SSE reader on unusual but valid streams', () => {
+  let raw: Server;
+  let origin: string;
+
+  beforeAll(async () => {
+    // GET /<whole|bytes>/<name> writes that stream in one chunk or one byte per chunk, then ends it.
+    raw = createServer(async (req, res) => {
+      const [, mode, name] = req.url!.split('/');
+      const { body } = STREAMS[decodeURIComponent(name!)]!;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      if (mode === 'whole') return res.end(body);
+      for (const byte of Buffer.from(body)) {
+        res.write(Buffer.of(byte));
+        await tick(); // a timer turn between writes, so the reader's socket takes each byte as its own chunk
+      }
+      res.end();
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+
+  describe.each(['whole', 'bytes'])('written %s', (mode) => {
+    it.each(Object.keys(STREAMS))('%s', async (name) => {
+      const seen = watch();
+      await connectLean('sse', { url: `${origin}/${mode}/${encodeURIComponent(name)}`, onQuote: seen.onQuote, onClose: seen.onClose });
+      await waitFor(() => seen.closes.length > 0, 'the end of the stream'); // every byte was read before it ends
+      expect(seen.quotes).toEqual(expected(STREAMS[name]!.seqs));
+      expect(seen.closes).toHaveLength(1);
+    });
+  });
+});
