@@ -161,8 +161,8 @@ export function formatFailure(surface: string, failure: FuzzFailure): string {
   ].join('\n');
 }
 
-/** What a test runs: one batch with CI's fixed seed and the surface's own budget; the failures as text. */
-export async function ciBatch(surface: AnySurface, fleet: Fleet): Promise<string[]> {
+/** What a test runs: one batch with CI's fixed seed and the surface's own budget; the inputs it sent and the failures as text. */
+export async function ciBatch(surface: AnySurface, fleet: Fleet): Promise<{ inputs: number; failures: string[] }> {
   const result = await runBatch(surface, fleet, { seed: CI_SEED, numRuns: surface.runs, shrinkMs: CI_SHRINK_MS });
-  return result.failures.map((failure) => formatFailure(surface.name, failure));
+  return { inputs: result.inputs, failures: result.failures.map((failure) => formatFailure(surface.name, failure)) };
 }
