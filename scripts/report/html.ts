@@ -71,7 +71,7 @@ main{max-width:62rem;margin:0 auto;padding:1.5rem 1.2rem 4rem}
 h1{font-size:1.8rem;margin:.2rem 0 .3rem}h2{margin-top:2.6rem;border-bottom:1px solid #dde1e7;padding-bottom:.2rem}
 h3{margin-top:1.6rem}h4{margin:.2rem 0 .4rem;font-size:1rem}
 table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem;width:100%}
-th,td{border:1px solid #dde1e7;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #dde1e7;padding:.25rem .45rem;text-align:left;vertical-align:top}td{overflow-wrap:anywhere}
 th{background:#eef1f5}td{font-variant-numeric:tabular-nums}
 code{font:.85em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:0 .2em;border-radius:3px}
 pre{background:#1d2330;color:#e8ebf0;padding:.8rem;border-radius:6px;overflow:auto;font-size:.82rem}

@@ -27,7 +27,6 @@ function abuseBlocks(abuse: AbuseFile): Block[] {
     r.defect,
     `${r.title} (\`${r.id}\`)`,
     LABELS[r.transport],
-    answer(r),
     r.serverUp ? 'yes' : `**no**${r.attackError ? `: ${r.attackError}` : ''}`,
     `${r.wellBehaved.received.join(' / ')} (${r.wellBehaved.gaps} gaps, ${r.wellBehaved.afterAttack} after)`,
     growth(r.memory.after.heapUsed, r.memory.baseline.heapUsed),
@@ -46,10 +45,14 @@ function abuseBlocks(abuse: AbuseFile): Block[] {
     {
       kind: 'table',
       caption:
-        'What each abuse got (the answer as observed; "bound" is what the attacking connections may hold: ' +
-        '1 MiB unsent plus one 64 KiB message each)',
-      head: ['defect', 'attack', 'transport', 'answer', 'server up', 'well-behaved quotes', 'heap after GC', 'RSS', 'SIGTERM'],
+        'What each abuse left behind ("bound" is what the attacking connections may hold: 1 MiB unsent plus one 64 KiB message each)',
+      head: ['defect', 'attack', 'transport', 'server up', 'well-behaved quotes', 'heap after GC', 'RSS', 'SIGTERM'],
       rows,
+    },
+    {
+      kind: 'details',
+      summary: 'What each attack sent, and the answer as observed',
+      blocks: [{ kind: 'table', head: ['attack', 'sent', 'answer'], rows: abuse.records.map((r) => [`\`${r.id}\``, r.attack, answer(r)]) }],
     },
   ];
   if (abuse.setupErrors.length)
@@ -62,7 +65,7 @@ function abuseBlocks(abuse: AbuseFile): Block[] {
 
 function fuzzBlocks(fuzz: FuzzResults): Block[] {
   const failures = fuzz.surfaces.flatMap((s) => s.failures.map((f) => `${s.name}: ${f.error} — replay: \`${f.replay}\``));
-  const budget = fuzz.minutes === null ? 'a fixed number of runs per surface' : `${fuzz.minutes} minutes`;
+  const budget = fuzz.minutes === null ? 'a fixed number of runs per surface' : `${fuzz.minutes} minute${fuzz.minutes === 1 ? '' : 's'}`;
   return [
     {
       kind: 'p',
