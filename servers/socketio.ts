@@ -7,12 +7,10 @@
 import { Server } from 'socket.io';
 import { now } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
-import { errorBody } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, listen, settle, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
-import { refuseBadTarget, requestTarget } from './request.ts';
-import { ServerStats } from './stats.ts';
+import { ServerStats, statsListener } from './stats.ts';
 
 type SocketIoFormat = 'json' | 'binary';
 const FORMATS: readonly unknown[] = ['json', 'binary'];
@@ -58,16 +56,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   const feed = options.feed ?? new QuoteFeed(options);
   const stats = new ServerStats('socketio', () => feed.latestSeq, options.statsGc);
 
-  const { server, origin, spki } = await listen(
-    (req, res) => {
-      const target = requestTarget(req);
-      if (!target) return refuseBadTarget(res);
-      if (target.pathname === '/stats') return stats.handle(req, res);
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'socket.io at /socket.io/; GET /stats'));
-    },
-    options,
-    stats,
-  );
+  const { server, origin, spki } = await listen(statsListener(stats, 'socket.io at /socket.io/; GET /stats'), options, stats);
 
   const io = new Server(server, {
     cors: { origin: options.allowOrigins, credentials: true },

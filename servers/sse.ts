@@ -118,9 +118,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     stats.messagesSent++;
   }
 
-  /** GET /sse: the stream, on node:http's own request and response. */
-  function stream(req: IncomingMessage, res: ServerResponse): void {
-    const target = requestTarget(req);
+  /** GET /sse: the stream, on node:http's own request and response; `target` is passed when already read. */
+  function stream(req: IncomingMessage, res: ServerResponse, target = requestTarget(req)): void {
     if (!target) return refuseBadTarget(res);
     const query = target.searchParams;
     const format = query.get('format') ?? 'json';
@@ -158,7 +157,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   app.disable('etag');
   app.use((req, res, next) => checkCors(req, res, options.allowOrigins, stats) && next());
   app.get('/stats', (req, res) => stats.handle(req, res));
-  if (options.expressStream) app.get('/sse', stream);
+  if (options.expressStream) app.get('/sse', (req, res) => stream(req, res));
 
   app.post('/sse/ping', express.json({ limit: options.maxPayloadBytes }), (req, res) => {
     const t = (req.body as { t?: unknown } | undefined)?.t;
@@ -183,7 +182,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     if (!target) return refuseBadTarget(res);
     const isStream = !options.expressStream && req.method === 'GET' && target.pathname === '/sse';
     if (!isStream) return app(req, res);
-    if (checkCors(req, res, options.allowOrigins, stats)) stream(req, res);
+    if (checkCors(req, res, options.allowOrigins, stats)) stream(req, res, target);
   };
   const { server, origin, spki } = await listen(handler, options, stats);
   const detach = attachFeed(feed, !options.feed, (frame) => {

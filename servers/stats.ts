@@ -2,9 +2,10 @@
  * Counters every server keeps, served as JSON at GET /stats. Bytes are read from the TCP sockets
  * themselves (socket.bytesWritten), so they include HTTP headers, framing and TLS: bytes on the wire.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Transport } from './contract.ts';
+import { errorBody } from './errors.ts';
 import { refuseBadTarget, requestTarget } from './request.ts';
 
 /** A forced GC stops the world for every client, so even a server that allows it runs one at most this often. */
@@ -131,12 +132,24 @@ export class ServerStats {
     };
   }
 
-  /** GET /stats[?gc=1] */
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    const target = requestTarget(req);
+  /** GET /stats[?gc=1]; `target` is the request's, passed by a caller that has read it already. */
+  handle(req: IncomingMessage, res: ServerResponse, target = requestTarget(req)): void {
     if (!target) return refuseBadTarget(res);
     const runGc = target.searchParams.get('gc') === '1';
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(this.snapshot(runGc)));
   }
+}
+
+/**
+ * The whole HTTP side of a server whose protocol lives elsewhere (ws upgrades, engine.io, raw TCP):
+ * GET /stats, 400 for a target that does not parse, 404 with `hint` for anything else.
+ */
+export function statsListener(stats: ServerStats, hint: string): RequestListener {
+  return (req, res) => {
+    const target = requestTarget(req);
+    if (!target) return refuseBadTarget(res);
+    if (target.pathname === '/stats') return stats.handle(req, res, target);
+    res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', hint));
+  };
 }

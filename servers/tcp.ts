@@ -9,8 +9,7 @@ import { errorBody } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, hostForUrl, listen, listenOn, type DropMode, type RunningServer } from './listen.ts';
 import { resolveOptions, type ServerOptions } from './options.ts';
-import { refuseBadTarget, requestTarget } from './request.ts';
-import { ServerStats } from './stats.ts';
+import { ServerStats, statsListener } from './stats.ts';
 import { labCertificate } from './tls.ts';
 
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
@@ -48,16 +47,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   const port = await listenOn(tcp, options);
   // The side port serves /stats only; it is not counted in the floor's bytes.
   const sideStats = new ServerStats('tcp', () => feed.latestSeq);
-  const side = await listen(
-    (req, res) => {
-      const target = requestTarget(req);
-      if (!target) return refuseBadTarget(res);
-      if (target.pathname === '/stats') return stats.handle(req, res);
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'this port serves GET /stats only'));
-    },
-    { ...options, port: 0, tls: false },
-    sideStats,
-  );
+  const side = await listen(statsListener(stats, 'this port serves GET /stats only'), { ...options, port: 0, tls: false }, sideStats);
 
   const detach = attachFeed(feed, !options.feed, (frame) => {
     const line = frame.memo('ndjson', (f) => `${f.json}\n`);

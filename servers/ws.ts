@@ -13,8 +13,8 @@ import { errorBody } from './errors.ts';
 import { type Frame, parseSeq, QuoteFeed } from './feed.ts';
 import { attachFeed, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
-import { BAD_TARGET_BODY, refuseBadTarget, requestTarget } from './request.ts';
-import { ServerStats } from './stats.ts';
+import { BAD_TARGET_BODY, requestTarget } from './request.ts';
+import { ServerStats, statsListener } from './stats.ts';
 
 type WsFormat = 'json' | 'binary';
 interface WsClient {
@@ -155,16 +155,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     ws.on('message', (data: Buffer, isBinary) => onMessage(client, data, isBinary));
   }
 
-  const { server, origin, spki } = await listen(
-    (req, res) => {
-      const target = requestTarget(req);
-      if (!target) return refuseBadTarget(res);
-      if (target.pathname === '/stats') return stats.handle(req, res);
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'WebSocket at /ws; GET /stats'));
-    },
-    options,
-    stats,
-  );
+  const { server, origin, spki } = await listen(statsListener(stats, 'WebSocket at /ws; GET /stats'), options, stats);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
