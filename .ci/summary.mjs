@@ -12,7 +12,9 @@ try {
 }
 // A file can fail outside any test (an import error, a failing beforeAll): its tests then show as
 // skipped or not at all, so such a file counts as one failure of its own.
-const failedFiles = report.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')).length;
+const failedFiles = report.testResults.filter(
+  (file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'),
+).length;
 const failed = report.numFailedTests + failedFiles;
 const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -43,7 +43,12 @@ async function receive(c: CaseContext, kind: Kind, size: number, count: number):
   const server = await startBinaryServer();
   c.defer(() => server.close());
   const run = server.prepare(size, count);
-  const url = kind === 'ws' ? server.url(`/ws?run=${run}`).replace('http:', 'ws:') : kind === 'socketio' ? server.url('') : server.url(`/sse?run=${run}${kind === 'sse-raw' ? '&raw=1' : ''}`);
+  const url =
+    kind === 'ws'
+      ? server.url(`/ws?run=${run}`).replace('http:', 'ws:')
+      : kind === 'socketio'
+        ? server.url('')
+        : server.url(`/sse?run=${run}${kind === 'sse-raw' ? '&raw=1' : ''}`);
   const page = await c.page();
   const result = await page.call<PageResult>('receiveBinary', kind, url, count, WAIT_MS, { run });
   const wire = server.wireBytes(run);
@@ -51,13 +56,23 @@ async function receive(c: CaseContext, kind: Kind, size: number, count: number):
   const decode = distribution(result.decodeMs);
   return {
     counts: { sent: server.runs.get(run)!.sent, received: result.messages },
-    bytes: { payloadPerMessage: size, payloadTotal: payload, receivedTotal: result.bytes, ...(wire === null ? {} : { wireTotal: wire, wirePerMessage: round(wire / count, 1), overheadPerMessage: round((wire - payload) / count, 1) }) },
+    bytes: {
+      payloadPerMessage: size,
+      payloadTotal: payload,
+      receivedTotal: result.bytes,
+      ...(wire === null
+        ? {}
+        : { wireTotal: wire, wirePerMessage: round(wire / count, 1), overheadPerMessage: round((wire - payload) / count, 1) }),
+    },
     facts: {
       wireToPayloadRatio: wire === null ? null : round(wire / payload, 4),
       sha256Sent: server.runs.get(run)!.sha256,
       sha256Received: result.sha256,
       intact: result.sha256 === server.runs.get(run)!.sha256,
-      decodeMsTotal: round(result.decodeMs.reduce((sum, ms) => sum + ms, 0), 2),
+      decodeMsTotal: round(
+        result.decodeMs.reduce((sum, ms) => sum + ms, 0),
+        2,
+      ),
       decodeMsMedian: decode.p50,
       decodeMsP90: decode.p90,
       decodeMsMax: decode.max,
@@ -69,7 +84,12 @@ async function receive(c: CaseContext, kind: Kind, size: number, count: number):
 }
 
 const TRANSPORT_OF: Record<Kind, ScenarioTransport> = { 'sse-base64': 'sse', 'sse-raw': 'sse', ws: 'ws', socketio: 'socketio' };
-const WHAT: Record<Kind, string> = { 'sse-base64': 'SSE, base64 in data: lines', 'sse-raw': 'SSE, raw bytes written as text', ws: 'WebSocket binary frames (ArrayBuffer)', socketio: 'socket.io binary emits (websocket transport)' };
+const WHAT: Record<Kind, string> = {
+  'sse-base64': 'SSE, base64 in data: lines',
+  'sse-raw': 'SSE, raw bytes written as text',
+  ws: 'WebSocket binary frames (ArrayBuffer)',
+  socketio: 'socket.io binary emits (websocket transport)',
+};
 
 function binaryCase(kind: Kind, size: number): CaseSpec {
   const name = kind === 'sse-base64' ? 'base64' : kind === 'sse-raw' ? 'raw-text' : 'binary';
@@ -78,7 +98,12 @@ function binaryCase(kind: Kind, size: number): CaseSpec {
     case: `${name}-${size}`,
     client: 'chromium',
     title: `${WHAT[kind]}: ${COUNT} x ${size} random bytes`,
-    claims: kind === 'ws' || kind === 'socketio' ? ['sse-text-only', 'sse-base64-costs-bandwidth'] : kind === 'sse-raw' ? ['sse-text-only'] : ['sse-text-only', 'sse-base64-costs-bandwidth'],
+    claims:
+      kind === 'ws' || kind === 'socketio'
+        ? ['sse-text-only', 'sse-base64-costs-bandwidth']
+        : kind === 'sse-raw'
+          ? ['sse-text-only']
+          : ['sse-text-only', 'sse-base64-costs-bandwidth'],
     setup: { size, count: COUNT, encoding: kind, compression: 'off' },
     run: (c) => receive(c, kind, size, COUNT),
   };
@@ -87,5 +112,8 @@ function binaryCase(kind: Kind, size: number): CaseSpec {
 export const binary: ScenarioSpec = {
   name: 'binary',
   title: 'Random bytes from 16 B to 64 KiB: WebSocket frames, socket.io binary, SSE base64, SSE raw text',
-  cases: [...(['ws', 'socketio', 'sse-base64'] as const).flatMap((kind) => BINARY_SIZES.map((size) => binaryCase(kind, size))), binaryCase('sse-raw', 4096)],
+  cases: [
+    ...(['ws', 'socketio', 'sse-base64'] as const).flatMap((kind) => BINARY_SIZES.map((size) => binaryCase(kind, size))),
+    binaryCase('sse-raw', 4096),
+  ],
 };

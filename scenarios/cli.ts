@@ -20,7 +20,8 @@ const USAGE = `usage: npm run scenarios [-- <name> ...]\n  names: ${SCENARIO_NAM
 function parseNames(argv: string[]): ScenarioName[] | string {
   if (argv.includes('--help') || argv.includes('-h')) return USAGE;
   const unknown = argv.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
-  if (unknown.length > 0) return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
+  if (unknown.length > 0)
+    return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
   // Run in the registry's order, each once.
   return argv.length === 0 ? [...SCENARIO_NAMES] : SCENARIO_NAMES.filter((name) => argv.includes(name));
 }
@@ -45,8 +46,16 @@ async function main(): Promise<void> {
   process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases)\n`);
   const run = await runScenarios(names, {
     stopped: () => stopping,
-    onStart: (browser) => process.stdout.write(browser.found ? `chromium ${browser.version} (${browser.path})\n` : `lab: ${browser.note}; running the Node-only cases, browser cases are recorded as not-run\n`),
-    onScenario: (s) => process.stdout.write(`  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`),
+    onStart: (browser) =>
+      process.stdout.write(
+        browser.found
+          ? `chromium ${browser.version} (${browser.path})\n`
+          : `lab: ${browser.note}; running the Node-only cases, browser cases are recorded as not-run\n`,
+      ),
+    onScenario: (s) =>
+      process.stdout.write(
+        `  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`,
+      ),
   });
   if (stopping) {
     process.exitCode = 130;
@@ -56,7 +65,9 @@ async function main(): Promise<void> {
   const verdicts = await writeVerdicts(file);
   const failed = run.records.filter((r) => r.reason?.startsWith('lab: case ')); // failed or timed out
   for (const record of failed) process.stderr.write(`lab: ${record.id}: ${record.reason}\n`);
-  process.stdout.write(`wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`);
+  process.stdout.write(
+    `wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`,
+  );
   if (failed.length > 0) process.exitCode = 1;
 }
 

@@ -49,20 +49,33 @@ async function http1(c: CaseContext): Promise<Observed> {
   await page.call('webSocket', 'ws', fixture.url('ws', '/ws-open'));
   const tab = await page.context.newPage();
   await tab.goto(`${c.h.pageOrigin}/`);
-  await tab.evaluate((url) => (window as unknown as { lab: { eventSource(n: string, u: string): void } }).lab.eventSource('tab2', url), fixture.url('http', '/stream?events=1'));
+  await tab.evaluate(
+    (url) => (window as unknown as { lab: { eventSource(n: string, u: string): void } }).lab.eventSource('tab2', url),
+    fixture.url('http', '/stream?events=1'),
+  );
   await sleep(SETTLE_MS);
-  const tabOpened = await tab.evaluate(() => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length);
+  const tabOpened = await tab.evaluate(
+    () => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length,
+  );
   const closedAt = c.elapsed();
   await page.call('close', 'es1');
   await sleep(SETTLE_MS);
   const events = await page.events();
   const wsOpened = events.some((e) => e.source === 'ws' && e.type === 'open');
-  const tabOpenedAfterClose = await tab.evaluate(() => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length);
+  const tabOpenedAfterClose = await tab.evaluate(
+    () => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length,
+  );
   const openedAfterClose = events.filter((e) => e.type === 'open' && e.t > closedAt).map((e) => e.source);
   if (tabOpenedAfterClose > tabOpened) openedAfterClose.push('tab2');
   return {
     events: events.filter((e) => e.type !== 'message'),
-    counts: { opened: openedFirst, serverStreams: streamsFirst, serverConnections: fixture.connections, secondTabOpened: tabOpened, openedAfterClosingOne: openedAfterClose.length },
+    counts: {
+      opened: openedFirst,
+      serverStreams: streamsFirst,
+      serverConnections: fixture.connections,
+      secondTabOpened: tabOpened,
+      openedAfterClosingOne: openedAfterClose.length,
+    },
     server: { connections: fixture.connections, requests: fixture.requests.slice(0, 20) },
     facts: {
       sameOriginFetch: probe(sameOrigin),
@@ -85,8 +98,18 @@ async function http2(c: CaseContext): Promise<Observed> {
   const fetched = await page.call<FetchProbe>('probeFetch', server.url('/ping'), FETCH_TIMEOUT_MS);
   return {
     events: events.filter((e) => e.type !== 'message'),
-    counts: { opened: opened(events, 'es'), serverStreams: server.peakOpenStreams, serverSessions: server.sessions, sessionsCarryingStreams: server.streamsPerSession.filter((n) => n > 0).length },
-    facts: { alpnProtocols: server.alpnProtocols, streamsPerSession: server.streamsPerSession, sameOriginFetch: probe(fetched), sameOriginFetchCompleted: fetched.status !== undefined },
+    counts: {
+      opened: opened(events, 'es'),
+      serverStreams: server.peakOpenStreams,
+      serverSessions: server.sessions,
+      sessionsCarryingStreams: server.streamsPerSession.filter((n) => n > 0).length,
+    },
+    facts: {
+      alpnProtocols: server.alpnProtocols,
+      streamsPerSession: server.streamsPerSession,
+      sameOriginFetch: probe(fetched),
+      sameOriginFetchCompleted: fetched.status !== undefined,
+    },
   };
 }
 
@@ -110,8 +133,37 @@ export const connectionLimit: ScenarioSpec = {
   name: 'connection-limit',
   title: 'EventSources per HTTP/1.1 origin, the request after them, WebSockets, HTTP/2',
   cases: [
-    { transport: 'sse', case: 'http1-eventsources', client: 'chromium', title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: http1 },
-    { transport: 'sse', case: 'http2-eventsources', client: 'chromium', title: `${ASKED} EventSources to one HTTP/2 origin`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'HTTP/2 (TLS; the record shows what ALPN chose)', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: http2 },
-    { transport: 'ws', case: 'websockets', client: 'chromium', title: `${ASKED} WebSockets to one host and port, then a fetch`, claims: CLAIMS, setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS }, run: websockets },
+    {
+      transport: 'sse',
+      case: 'http1-eventsources',
+      client: 'chromium',
+      title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`,
+      claims: CLAIMS,
+      setup: { asked: ASKED, protocol: 'HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
+      run: http1,
+    },
+    {
+      transport: 'sse',
+      case: 'http2-eventsources',
+      client: 'chromium',
+      title: `${ASKED} EventSources to one HTTP/2 origin`,
+      claims: CLAIMS,
+      setup: {
+        asked: ASKED,
+        protocol: 'HTTP/2 (TLS; the record shows what ALPN chose)',
+        settleMs: SETTLE_MS,
+        fetchTimeoutMs: FETCH_TIMEOUT_MS,
+      },
+      run: http2,
+    },
+    {
+      transport: 'ws',
+      case: 'websockets',
+      client: 'chromium',
+      title: `${ASKED} WebSockets to one host and port, then a fetch`,
+      claims: CLAIMS,
+      setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
+      run: websockets,
+    },
   ],
 };

@@ -72,13 +72,21 @@ async function wsOrigin(c: CaseContext, server: 'open' | 'allowed' | 'refused'):
     url = fixture.url('ws', '/ws-open');
     seen = () => {
       const requests = fixture.requestsTo('/ws-open');
-      return { requests: { requests }, originSeen: requests[0]?.headers.origin ?? null, cookieSeen: requests.some((r) => r.headers.cookie !== undefined) };
+      return {
+        requests: { requests },
+        originSeen: requests[0]?.headers.origin ?? null,
+        cookieSeen: requests.some((r) => r.headers.cookie !== undefined),
+      };
     };
   } else {
     const lab = await c.lab('ws', server === 'allowed' ? {} : { allowOrigins: ['http://example.test'] });
     const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(lab.url) } });
     url = tap.url('ws', '/ws');
-    seen = () => ({ requests: { requests: tap.requests, counters: { refused: lab.stats.refused }, connections: tap.connections.length }, originSeen: tap.requests[0]?.headers.origin ?? null, cookieSeen: tap.requests.some((r) => r.headers.cookie !== undefined) });
+    seen = () => ({
+      requests: { requests: tap.requests, counters: { refused: lab.stats.refused }, connections: tap.connections.length },
+      originSeen: tap.requests[0]?.headers.origin ?? null,
+      cookieSeen: tap.requests.some((r) => r.headers.cookie !== undefined),
+    });
   }
   await page.call('webSocket', 'ws', url);
   await sleep(WATCH_MS);
@@ -90,11 +98,21 @@ async function wsOrigin(c: CaseContext, server: 'open' | 'allowed' | 'refused'):
     readyState: await page.readyState('ws'),
     counts: summarize(events),
     server: s.requests,
-    facts: { opened: events.some((e) => e.type === 'open'), originSeen: s.originSeen, cookieSeen: s.cookieSeen, closeCode: (close?.detail?.code as number) ?? null, console: page.console.map((e) => e.detail!.text!) as Json },
+    facts: {
+      opened: events.some((e) => e.type === 'open'),
+      originSeen: s.originSeen,
+      cookieSeen: s.cookieSeen,
+      closeCode: (close?.detail?.code as number) ?? null,
+      console: page.console.map((e) => e.detail!.text!) as Json,
+    },
   };
 }
 
-async function socketIoOrigin(c: CaseContext, server: 'default' | 'lab-allowed' | 'lab-refused', transports: ('polling' | 'websocket')[]): Promise<Observed> {
+async function socketIoOrigin(
+  c: CaseContext,
+  server: 'default' | 'lab-allowed' | 'lab-refused',
+  transports: ('polling' | 'websocket')[],
+): Promise<Observed> {
   let port: number;
   // The same figure from either server: the most socket.io clients connected at once.
   let peakClients: () => number;
@@ -117,7 +135,12 @@ async function socketIoOrigin(c: CaseContext, server: 'default' | 'lab-allowed' 
   const opens = events.filter((e) => e.type === 'open');
   return {
     events,
-    counts: { ...summarize(events), reconnectAttempts: events.filter((e) => e.type === 'reconnect_attempt').length, requests: tap.requests.length, serverPeakClients: peakClients() },
+    counts: {
+      ...summarize(events),
+      reconnectAttempts: events.filter((e) => e.type === 'reconnect_attempt').length,
+      requests: tap.requests.length,
+      serverPeakClients: peakClients(),
+    },
     server: { connections: tap.connections.length, requests: tap.requests.slice(0, 20) },
     facts: {
       connected: opens.length > 0,
@@ -147,7 +170,15 @@ function sseCase(mode: CorsMode, id: string, what: string, withCredentials: bool
     client: 'chromium',
     title: `EventSource cross-origin, ${what}, withCredentials ${withCredentials}${seed ? " (article A's setup)" : ''}`,
     claims: seed ? ['sse-needs-cors-headers', 'seed-credentials-with-wildcard-cors'] : ['sse-needs-cors-headers'],
-    setup: { cors: mode, withCredentials, retryMs: 300, watchMs: WATCH_MS, pageOrigin: 'http://localhost:<page port>', serverOrigin: 'http://localhost:<server port>', cookie: 'lab=...; SameSite=Lax' },
+    setup: {
+      cors: mode,
+      withCredentials,
+      retryMs: 300,
+      watchMs: WATCH_MS,
+      pageOrigin: 'http://localhost:<page port>',
+      serverOrigin: 'http://localhost:<server port>',
+      cookie: 'lab=...; SameSite=Lax',
+    },
     run: (c) => sseCors(c, mode, withCredentials),
   };
 }
@@ -166,12 +197,74 @@ export const crossOrigin: ScenarioSpec = {
       setup: { cors: 'star', withCredentials: true, client: 'event-source-polyfill', watchMs: WATCH_MS },
       run: (c) => sseCors(c, 'star', true, true),
     },
-    { transport: 'ws', case: 'origin-unchecked', client: 'chromium', title: 'WebSocket to a server that checks no Origin and sends no CORS header', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture /ws-open', serverChecksOrigin: false, watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'open') },
-    { transport: 'ws', case: 'origin-allowed', client: 'chromium', title: 'WebSocket to the lab server with the page origin on its allowlist', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: 'page origin', watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'allowed') },
-    { transport: 'ws', case: 'origin-refused', client: 'chromium', title: 'WebSocket to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: ['http://example.test'], watchMs: WATCH_MS }, run: (c) => wsOrigin(c, 'refused') },
-    { transport: 'socketio', case: 'polling-first-no-cors', client: 'chromium', title: 'socket.io polling-first to a default server (no cors option)', claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'], setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['polling', 'websocket']) },
-    { transport: 'socketio', case: 'websocket-only-no-cors', client: 'chromium', title: 'socket.io websocket-only to the same default server', claims: ['ws-ignores-cross-origin'], setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'default', ['websocket']) },
-    { transport: 'socketio', case: 'polling-first-allowed', client: 'chromium', title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-allowed', ['polling', 'websocket']) },
-    { transport: 'socketio', case: 'websocket-only-refused', client: 'chromium', title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin', claims: ['ws-ignores-cross-origin'], setup: { server: 'lab socket.io', allowOrigins: ['http://example.test'], randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS }, run: (c) => socketIoOrigin(c, 'lab-refused', ['websocket']) },
+    {
+      transport: 'ws',
+      case: 'origin-unchecked',
+      client: 'chromium',
+      title: 'WebSocket to a server that checks no Origin and sends no CORS header',
+      claims: ['ws-ignores-cross-origin'],
+      setup: { server: 'fixture /ws-open', serverChecksOrigin: false, watchMs: WATCH_MS },
+      run: (c) => wsOrigin(c, 'open'),
+    },
+    {
+      transport: 'ws',
+      case: 'origin-allowed',
+      client: 'chromium',
+      title: 'WebSocket to the lab server with the page origin on its allowlist',
+      claims: ['ws-ignores-cross-origin'],
+      setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: 'page origin', watchMs: WATCH_MS },
+      run: (c) => wsOrigin(c, 'allowed'),
+    },
+    {
+      transport: 'ws',
+      case: 'origin-refused',
+      client: 'chromium',
+      title: 'WebSocket to the lab server whose allowlist lacks the page origin',
+      claims: ['ws-ignores-cross-origin'],
+      setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: ['http://example.test'], watchMs: WATCH_MS },
+      run: (c) => wsOrigin(c, 'refused'),
+    },
+    {
+      transport: 'socketio',
+      case: 'polling-first-no-cors',
+      client: 'chromium',
+      title: 'socket.io polling-first to a default server (no cors option)',
+      claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'],
+      setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS },
+      run: (c) => socketIoOrigin(c, 'default', ['polling', 'websocket']),
+    },
+    {
+      transport: 'socketio',
+      case: 'websocket-only-no-cors',
+      client: 'chromium',
+      title: 'socket.io websocket-only to the same default server',
+      claims: ['ws-ignores-cross-origin'],
+      setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS },
+      run: (c) => socketIoOrigin(c, 'default', ['websocket']),
+    },
+    {
+      transport: 'socketio',
+      case: 'polling-first-allowed',
+      client: 'chromium',
+      title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)',
+      claims: ['ws-ignores-cross-origin'],
+      setup: { server: 'lab socket.io', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS },
+      run: (c) => socketIoOrigin(c, 'lab-allowed', ['polling', 'websocket']),
+    },
+    {
+      transport: 'socketio',
+      case: 'websocket-only-refused',
+      client: 'chromium',
+      title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin',
+      claims: ['ws-ignores-cross-origin'],
+      setup: {
+        server: 'lab socket.io',
+        allowOrigins: ['http://example.test'],
+        randomizationFactor: 0,
+        transports: ['websocket'],
+        watchMs: WATCH_MS,
+      },
+      run: (c) => socketIoOrigin(c, 'lab-refused', ['websocket']),
+    },
   ],
 };

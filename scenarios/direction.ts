@@ -74,7 +74,13 @@ async function browserRoundTrips(c: CaseContext, transport: ScenarioTransport): 
   return {
     counts: { samples: rtts.length, failed, warmupFailed: warmup.failed, tcpConnections: tap.connections.length },
     bytes: { perRoundTrip: round(wire / SAMPLES, 1), timedTotal: wire },
-    facts: { rttMs: distribution(rtts) as unknown as Json, ...facts, eventSourceSend: api.eventSourceSend, webSocketSend: api.webSocketSend, upstream: transport === 'sse' ? 'fetch POST /sse/ping' : transport === 'ws' ? 'ws message' : 'socket.io emit with ack' },
+    facts: {
+      rttMs: distribution(rtts) as unknown as Json,
+      ...facts,
+      eventSourceSend: api.eventSourceSend,
+      webSocketSend: api.webSocketSend,
+      upstream: transport === 'sse' ? 'fetch POST /sse/ping' : transport === 'ws' ? 'ws message' : 'socket.io emit with ack',
+    },
   };
 }
 
@@ -92,7 +98,11 @@ async function nodeRoundTrips(c: CaseContext, transport: ScenarioTransport): Pro
   return {
     counts: { samples: rtts.length },
     bytes: { perRoundTrip: round(wire / rtts.length, 1), timedTotal: wire },
-    facts: { rttMs: distribution(rtts) as unknown as Json, client: `clients/${transport}.ts`, bytesFrom: 'server socket counters (read + written)' },
+    facts: {
+      rttMs: distribution(rtts) as unknown as Json,
+      client: `clients/${transport}.ts`,
+      bytesFrom: 'server socket counters (read + written)',
+    },
   };
 }
 
@@ -112,7 +122,15 @@ export const direction: ScenarioSpec = {
       }),
     ),
     ...(['ws', 'socketio', 'sse'] as const).map(
-      (transport): CaseSpec => ({ transport, case: 'node-round-trips', client: 'node', title: `Node client ping(): ${SAMPLES} sequential round trips`, claims: ['sse-one-way'], setup: { warmup: WARMUP, samples: SAMPLES, sequential: true }, run: (c) => nodeRoundTrips(c, transport) }),
+      (transport): CaseSpec => ({
+        transport,
+        case: 'node-round-trips',
+        client: 'node',
+        title: `Node client ping(): ${SAMPLES} sequential round trips`,
+        claims: ['sse-one-way'],
+        setup: { warmup: WARMUP, samples: SAMPLES, sequential: true },
+        run: (c) => nodeRoundTrips(c, transport),
+      }),
     ),
   ],
 };

@@ -40,7 +40,8 @@ const STATIC: Record<string, string> = {
   '/vendor/eventsource.js': `${ROOT}node_modules/event-source-polyfill/src/eventsource.js`,
   '/vendor/socket.io.min.js': `${ROOT}node_modules/socket.io-client/dist/socket.io.min.js`,
 };
-const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>lab scenario</title><script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
+const PAGE_HTML =
+  '<!doctype html><meta charset="utf-8"><title>lab scenario</title><script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
 
 /** Records keep at most this many events and requests, so one noisy case cannot bloat the results file. */
 const MAX_EVENTS = 200;
@@ -103,7 +104,10 @@ export class LabPage {
 
   /** Calls lab.<method>(...args) in the page and returns its (awaited) result. */
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
-    return this.page.evaluate(([m, a]) => (window as unknown as { lab: Record<string, (...x: unknown[]) => unknown> }).lab[m as string]!(...(a as unknown[])), [method, args] as const) as Promise<T>;
+    return this.page.evaluate(
+      ([m, a]) => (window as unknown as { lab: Record<string, (...x: unknown[]) => unknown> }).lab[m as string]!(...(a as unknown[])),
+      [method, args] as const,
+    ) as Promise<T>;
   }
 
   /** The page's log, times converted to ms since the case start; optionally one source only. */
@@ -153,14 +157,17 @@ export class CaseContext {
    * the servers on localhost); `https` for the page server's TLS origin; `same-site` for
    * http://localhost:<page port> (cross-origin but same-site, so SameSite=Lax cookies go along).
    */
-  async page(options: { contextOptions?: BrowserContextOptions; origin?: 'http' | 'https' | 'same-site'; url?: string } = {}): Promise<LabPage> {
+  async page(
+    options: { contextOptions?: BrowserContextOptions; origin?: 'http' | 'https' | 'same-site'; url?: string } = {},
+  ): Promise<LabPage> {
     const browser = this.h.browser;
     if (!browser) throw new Error('lab: this case needs Chromium');
     const context = await browser.newContext(options.contextOptions);
     this.defer(() => context.close());
     const page = await context.newPage();
     const labPage = new LabPage(page, context, this.t0);
-    const origin = options.origin === 'https' ? this.h.httpsPageOrigin : options.origin === 'same-site' ? this.h.sameSitePageOrigin : this.h.pageOrigin;
+    const origin =
+      options.origin === 'https' ? this.h.httpsPageOrigin : options.origin === 'same-site' ? this.h.sameSitePageOrigin : this.h.pageOrigin;
     await page.goto(options.url ?? `${origin}/`);
     return labPage;
   }
@@ -240,7 +247,9 @@ export class Harness {
   async #startPageServers(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) =>
       void servePage(req, res).catch((error: Error) => {
-        console.error(`lab: page asset missing ${new URL(req.url ?? '/', 'http://x').pathname} (${error.message.split('\n')[0]}); run npm ci`);
+        console.error(
+          `lab: page asset missing ${new URL(req.url ?? '/', 'http://x').pathname} (${error.message.split('\n')[0]}); run npm ci`,
+        );
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('lab: page asset missing\n');
       });
@@ -294,11 +303,18 @@ export class Harness {
     try {
       const observed = await Promise.race([running, deadline]);
       if (observed.events && observed.events.length > MAX_EVENTS) observed.events = observed.events.slice(0, MAX_EVENTS);
-      if (observed.server?.requests && observed.server.requests.length > MAX_REQUESTS) observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
+      if (observed.server?.requests && observed.server.requests.length > MAX_REQUESTS)
+        observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
       return { ...base, status: 'observed', observed, durationMs: c.elapsed() };
     } catch (error) {
       const message = (error as Error).message.split('\n')[0]!;
-      return { ...base, status: 'not-run', reason: message.startsWith('lab: ') ? message : `lab: case failed: ${message}`, observed: {}, durationMs: c.elapsed() };
+      return {
+        ...base,
+        status: 'not-run',
+        reason: message.startsWith('lab: ') ? message : `lab: case failed: ${message}`,
+        observed: {},
+        durationMs: c.elapsed(),
+      };
     } finally {
       clearTimeout(timer);
       await c.cleanup();

@@ -31,15 +31,31 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
   const page = await c.page();
   if (transport === 'sse') await page.call('eventSource', 'x', relay.url('http', '/sse'));
   else if (transport === 'ws') await page.call('webSocket', 'x', relay.url('ws', '/ws'));
-  else await page.call('socketIo', 'x', relay.url('http', ''), { transports: ['websocket'], reconnectionDelay: 200, reconnectionDelayMax: 200, randomizationFactor: 0 });
+  else
+    await page.call('socketIo', 'x', relay.url('http', ''), {
+      transports: ['websocket'],
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 200,
+      randomizationFactor: 0,
+    });
   await sleep(WATCH_MS);
   const events = await page.events('x');
   const count = (type: string) => countOf(events, type);
   return {
     events,
     readyState: transport === 'socketio' ? null : await page.readyState('x'),
-    counts: { idleCuts: relay.idleCuts, relayedConnections: relay.connections.length, opens: count('open'), errors: count('error'), closes: count('close') },
-    server: { connections: relay.connections.length, requests: relay.requests.slice(0, 20), counters: { peakConnections: server.stats.peakConnections } },
+    counts: {
+      idleCuts: relay.idleCuts,
+      relayedConnections: relay.connections.length,
+      opens: count('open'),
+      errors: count('error'),
+      closes: count('close'),
+    },
+    server: {
+      connections: relay.connections.length,
+      requests: relay.requests.slice(0, 20),
+      counters: { peakConnections: server.stats.peakConnections },
+    },
     facts: {
       idleTimeoutMs: IDLE_MS,
       watchedMs: WATCH_MS,
@@ -51,7 +67,11 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
 }
 
 function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
-  const what = { sse: heartbeat ? '`:` comments' : 'no comments', ws: heartbeat ? 'ping frames' : 'no pings', socketio: heartbeat ? `pingInterval ${HEARTBEAT_MS} ms` : 'default pingInterval' }[transport];
+  const what = {
+    sse: heartbeat ? '`:` comments' : 'no comments',
+    ws: heartbeat ? 'ping frames' : 'no pings',
+    socketio: heartbeat ? `pingInterval ${HEARTBEAT_MS} ms` : 'default pingInterval',
+  }[transport];
   return {
     transport,
     case: heartbeat ? 'relay-heartbeat' : 'relay-silent',
@@ -61,7 +81,15 @@ function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
     setup: {
       idleTimeoutMs: IDLE_MS,
       heartbeatMs: heartbeat ? HEARTBEAT_MS : null,
-      heartbeat: heartbeat ? (transport === 'sse' ? `: comment every ${HEARTBEAT_MS} ms` : transport === 'ws' ? `ping frame every ${HEARTBEAT_MS} ms` : `pingInterval ${HEARTBEAT_MS} ms`) : transport === 'socketio' ? "the socket.io server's default pingInterval" : 'none',
+      heartbeat: heartbeat
+        ? transport === 'sse'
+          ? `: comment every ${HEARTBEAT_MS} ms`
+          : transport === 'ws'
+            ? `ping frame every ${HEARTBEAT_MS} ms`
+            : `pingInterval ${HEARTBEAT_MS} ms`
+        : transport === 'socketio'
+          ? "the socket.io server's default pingInterval"
+          : 'none',
       watchMs: WATCH_MS,
       feed: 'paused',
       ...(transport === 'socketio' ? { reconnectionDelay: 200, randomizationFactor: 0 } : {}),

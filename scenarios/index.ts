@@ -54,7 +54,13 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
   const h = harness ?? (await Harness.start({ browser: options.browser }));
   const records: ScenarioRecord[] = [];
   const summaries: ScenarioSummary[] = [];
-  const browser: ScenariosFile['browser'] = { found: !!h.browser, path: h.chromiumPath, version: h.browser?.version(), args: h.chromiumArgs, ...(h.browserNote ? { note: h.browserNote } : {}) };
+  const browser: ScenariosFile['browser'] = {
+    found: !!h.browser,
+    path: h.chromiumPath,
+    version: h.browser?.version(),
+    args: h.chromiumArgs,
+    ...(h.browserNote ? { note: h.browserNote } : {}),
+  };
   try {
     options.onStart?.(browser);
     for (const name of names) {
@@ -89,7 +95,9 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
   try {
     return JSON.parse(text) as ScenariosFile;
   } catch (error) {
-    process.stderr.write(`lab: ${path} is not valid JSON (${(error as Error).message}); its earlier records are dropped and the file is rewritten from this run\n`);
+    process.stderr.write(
+      `lab: ${path} is not valid JSON (${(error as Error).message}); its earlier records are dropped and the file is rewritten from this run\n`,
+    );
     return undefined;
   }
 }

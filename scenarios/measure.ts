@@ -39,7 +39,15 @@ export function distribution(values: readonly number[]): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
   const mean = sorted.reduce((sum, v) => sum + v, 0) / (sorted.length || 1);
-  return { n: sorted.length, min: round(sorted[0] ?? 0, 2), p50: round(rank(50), 2), p90: round(rank(90), 2), p99: round(rank(99), 2), max: round(sorted.at(-1) ?? 0, 2), mean: round(mean, 2) };
+  return {
+    n: sorted.length,
+    min: round(sorted[0] ?? 0, 2),
+    p50: round(rank(50), 2),
+    p90: round(rank(90), 2),
+    p99: round(rank(99), 2),
+    max: round(sorted.at(-1) ?? 0, 2),
+    mean: round(mean, 2),
+  };
 }
 
 /** Lines that are code: not blank, not a `//` comment, not inside a block comment. */

@@ -57,7 +57,12 @@ async function reconnectWith(c: CaseContext, polyfill: boolean): Promise<Observe
   const reconnect = tap.requests[1];
   return {
     events,
-    counts: { quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), requests: tap.requests.length },
+    counts: {
+      quotes: seqs.length,
+      published: server.feed.latestSeq,
+      ...lossAndDuplicates(seqs, server.feed.latestSeq),
+      requests: tap.requests.length,
+    },
     server: { requests: tap.requests, counters: { resumed: server.stats.resumed } },
     facts: {
       client: polyfill ? 'event-source-polyfill' : 'native EventSource',
@@ -82,7 +87,12 @@ async function authorizationHeader(c: CaseContext, polyfill: boolean): Promise<O
     events: await page.events('es'),
     counts: { requests: requests.length, preflights: requests.filter((r) => r.method === 'OPTIONS').length },
     server: { requests },
-    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', asked: 'Authorization: Bearer lab-token', authorizationReceived: get?.headers.authorization ?? null, accept: get?.headers.accept ?? null },
+    facts: {
+      client: polyfill ? 'event-source-polyfill' : 'native EventSource',
+      asked: 'Authorization: Bearer lab-token',
+      authorizationReceived: get?.headers.authorization ?? null,
+      accept: get?.headers.accept ?? null,
+    },
   };
 }
 
@@ -90,7 +100,10 @@ async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number):
   const fixture = await c.fixture();
   const page = await c.page();
   const path = `/stream?events=1&retry=1000${commentsMs ? `&comments=${commentsMs}` : ''}`;
-  await page.call('eventSource', 'es', fixture.url('http', path), { polyfill, init: polyfill ? { heartbeatTimeout: HEARTBEAT_TIMEOUT_MS } : {} });
+  await page.call('eventSource', 'es', fixture.url('http', path), {
+    polyfill,
+    init: polyfill ? { heartbeatTimeout: HEARTBEAT_TIMEOUT_MS } : {},
+  });
   await sleep(WATCH_MS);
   const events = await page.events('es');
   const requests = fixture.requestsTo('/stream');
@@ -99,7 +112,14 @@ async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number):
     readyState: await page.readyState('es'),
     counts: { requests: requests.length, reopened: requests.length - 1, errors: countOf(events, 'error') },
     server: { requests },
-    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null, polyfillDefaultHeartbeatTimeoutMs: await polyfillDefaultHeartbeatTimeout(), commentEveryMs: commentsMs || null, watchedMs: WATCH_MS, console: page.console.map((e) => e.detail!.text!) },
+    facts: {
+      client: polyfill ? 'event-source-polyfill' : 'native EventSource',
+      heartbeatTimeoutMs: polyfill ? HEARTBEAT_TIMEOUT_MS : null,
+      polyfillDefaultHeartbeatTimeoutMs: await polyfillDefaultHeartbeatTimeout(),
+      commentEveryMs: commentsMs || null,
+      watchedMs: WATCH_MS,
+      console: page.console.map((e) => e.detail!.text!),
+    },
   };
 }
 
@@ -117,9 +137,18 @@ async function seedServer(c: CaseContext, polyfill: boolean): Promise<Observed> 
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { onmessage: count('message'), serverTimeListener: count('server-time'), opens: count('open'), requests: requests.length, requestsAfterDrop: requests.filter((r) => r.t > dropAt).length },
+    counts: {
+      onmessage: count('message'),
+      serverTimeListener: count('server-time'),
+      opens: count('open'),
+      requests: requests.length,
+      requestsAfterDrop: requests.filter((r) => r.t > dropAt).length,
+    },
     server: { requests },
-    facts: { client: polyfill ? 'event-source-polyfill' : 'native EventSource', lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null },
+    facts: {
+      client: polyfill ? 'event-source-polyfill' : 'native EventSource',
+      lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null,
+    },
   };
 }
 
@@ -130,11 +159,59 @@ export const polyfill: ScenarioSpec = {
   name: 'polyfill',
   title: 'event-source-polyfill beside native EventSource; the seed articles\u2019 server style',
   cases: [
-    ...both((p) => ({ transport: 'sse', case: `${who(p)}-reconnect`, client: 'chromium', title: `${p ? 'event-source-polyfill' : 'Native EventSource'}: what the reconnect request carries`, claims: ['polyfill-sends-last-id-as-query', 'sse-event-ids-resume'], setup: { retryMs: 300, dropMode: 'destroy' }, run: (c) => reconnectWith(c, p) })),
-    ...both((p) => ({ transport: 'sse', case: `${who(p)}-authorization-header`, client: 'chromium', title: `${p ? 'event-source-polyfill' : 'Native EventSource'} asked to send Authorization`, claims: ['polyfill-sends-last-id-as-query'], setup: { headers: { Authorization: 'Bearer lab-token' } }, run: (c) => authorizationHeader(c, p) })),
-    { transport: 'sse', case: 'polyfill-heartbeat-silent', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, silent stream`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 0) },
-    { transport: 'sse', case: 'polyfill-heartbeat-comments', client: 'chromium', title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, \`:\` comment every 500 ms`, claims: ['sse-heartbeat-comments-needed'], setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, commentsMs: 500, watchMs: WATCH_MS }, run: (c) => heartbeat(c, true, 500) },
-    { transport: 'sse', case: 'native-silent', client: 'chromium', title: 'Native EventSource on the same silent stream', claims: ['sse-heartbeat-comments-needed'], setup: { comments: null, watchMs: WATCH_MS }, run: (c) => heartbeat(c, false, 0) },
-    ...both((p) => ({ transport: 'sse', case: `seed-b-${who(p)}`, client: 'chromium', title: `Article B's ssestream server (event: server-time, retry: 20000) read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`, claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'], setup: { everyMs: 200, firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchAfterDropMs: 2000 }, run: (c) => seedServer(c, p) })),
+    ...both((p) => ({
+      transport: 'sse',
+      case: `${who(p)}-reconnect`,
+      client: 'chromium',
+      title: `${p ? 'event-source-polyfill' : 'Native EventSource'}: what the reconnect request carries`,
+      claims: ['polyfill-sends-last-id-as-query', 'sse-event-ids-resume'],
+      setup: { retryMs: 300, dropMode: 'destroy' },
+      run: (c) => reconnectWith(c, p),
+    })),
+    ...both((p) => ({
+      transport: 'sse',
+      case: `${who(p)}-authorization-header`,
+      client: 'chromium',
+      title: `${p ? 'event-source-polyfill' : 'Native EventSource'} asked to send Authorization`,
+      claims: ['polyfill-sends-last-id-as-query'],
+      setup: { headers: { Authorization: 'Bearer lab-token' } },
+      run: (c) => authorizationHeader(c, p),
+    })),
+    {
+      transport: 'sse',
+      case: 'polyfill-heartbeat-silent',
+      client: 'chromium',
+      title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, silent stream`,
+      claims: ['sse-heartbeat-comments-needed'],
+      setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, comments: null, watchMs: WATCH_MS },
+      run: (c) => heartbeat(c, true, 0),
+    },
+    {
+      transport: 'sse',
+      case: 'polyfill-heartbeat-comments',
+      client: 'chromium',
+      title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, \`:\` comment every 500 ms`,
+      claims: ['sse-heartbeat-comments-needed'],
+      setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, commentsMs: 500, watchMs: WATCH_MS },
+      run: (c) => heartbeat(c, true, 500),
+    },
+    {
+      transport: 'sse',
+      case: 'native-silent',
+      client: 'chromium',
+      title: 'Native EventSource on the same silent stream',
+      claims: ['sse-heartbeat-comments-needed'],
+      setup: { comments: null, watchMs: WATCH_MS },
+      run: (c) => heartbeat(c, false, 0),
+    },
+    ...both((p) => ({
+      transport: 'sse',
+      case: `seed-b-${who(p)}`,
+      client: 'chromium',
+      title: `Article B's ssestream server (event: server-time, retry: 20000) read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`,
+      claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'],
+      setup: { everyMs: 200, firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchAfterDropMs: 2000 },
+      run: (c) => seedServer(c, p),
+    })),
   ],
 };

@@ -64,7 +64,15 @@ async function sseDrop(c: CaseContext, retryMs: number | null, mode: 'destroy' |
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { opens: countOf(events, 'open'), errors: countOf(events, 'error'), quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), requests: requests.length, tcpConnections: tap.connections.length },
+    counts: {
+      opens: countOf(events, 'open'),
+      errors: countOf(events, 'error'),
+      quotes: seqs.length,
+      published: server.feed.latestSeq,
+      ...lossAndDuplicates(seqs, server.feed.latestSeq),
+      requests: requests.length,
+      tcpConnections: tap.connections.length,
+    },
     server: { connections: tap.connections.length, requests, counters: { resumed: server.stats.resumed, resets: server.stats.resets } },
     facts: {
       retryMs,
@@ -85,7 +93,12 @@ async function restartable(c: CaseContext, transport: Transport) {
   let current: SpawnedServer = await spawnServer(transport, ['--port', '0', ...args]);
   const port = portOf(current.ready.url);
   c.defer(() => current.stop('SIGKILL'));
-  const stats = async () => (await (await fetch(`http://127.0.0.1:${port}/stats`, { signal: AbortSignal.timeout(WAIT_MS) })).json()) as { latestSeq: number; resumed: number; connections: number };
+  const stats = async () =>
+    (await (await fetch(`http://127.0.0.1:${port}/stats`, { signal: AbortSignal.timeout(WAIT_MS) })).json()) as {
+      latestSeq: number;
+      resumed: number;
+      connections: number;
+    };
   return {
     port,
     stats,
@@ -106,7 +119,8 @@ async function restartCase(c: CaseContext, transport: 'sse' | 'socketio'): Promi
   const page = await c.page();
   const quoteType = transport === 'sse' ? 'quote' : 'message';
   if (transport === 'sse') await page.call('eventSource', 'c', tap.url('http', '/sse'));
-  else await page.call('socketIo', 'c', tap.url('http', ''), { reconnectionDelay: 500, reconnectionDelayMax: 1000, randomizationFactor: 0 });
+  else
+    await page.call('socketIo', 'c', tap.url('http', ''), { reconnectionDelay: 500, reconnectionDelayMax: 1000, randomizationFactor: 0 });
   await page.waitForEvents('c', quoteType, 10, WAIT_MS);
   const killAt = c.elapsed();
   const latestAtKill = await server.kill();
@@ -117,7 +131,10 @@ async function restartCase(c: CaseContext, transport: 'sse' | 'socketio'): Promi
   const reopened = await page.waitForEvents('c', 'open', 2, WAIT_MS + 2000);
   await page.waitForEvents('c', quoteType, seqsBefore.length + 10, WAIT_MS);
   const events = await page.events('c');
-  const seqsAfter = seqsOf(events.filter((e) => e.t > restartedAt), quoteType);
+  const seqsAfter = seqsOf(
+    events.filter((e) => e.t > restartedAt),
+    quoteType,
+  );
   const lastBefore = seqsBefore.at(-1) ?? 0;
   const opens = events.filter((e) => e.type === 'open');
   const firstAfterKill = tap.requests.find((r) => r.t > killAt);
@@ -125,8 +142,19 @@ async function restartCase(c: CaseContext, transport: 'sse' | 'socketio'): Promi
   return {
     events,
     readyState: transport === 'sse' ? await page.readyState('c') : null,
-    counts: { quotesBefore: seqsBefore.length, quotesAfter: seqsAfter.length, repeatedSeqs: seqsAfter.filter((s) => s <= lastBefore).length, requests: tap.requests.length, tcpConnections: tap.connections.length, refusedWhileDown: tap.connections.filter((x) => x.endedBy === 'upstream-down').length },
-    server: { connections: tap.connections.length, requests: tap.requests.slice(0, 50), counters: { resumedAfterRestart: after.resumed, latestSeqAtKill: latestAtKill } },
+    counts: {
+      quotesBefore: seqsBefore.length,
+      quotesAfter: seqsAfter.length,
+      repeatedSeqs: seqsAfter.filter((s) => s <= lastBefore).length,
+      requests: tap.requests.length,
+      tcpConnections: tap.connections.length,
+      refusedWhileDown: tap.connections.filter((x) => x.endedBy === 'upstream-down').length,
+    },
+    server: {
+      connections: tap.connections.length,
+      requests: tap.requests.slice(0, 50),
+      counters: { resumedAfterRestart: after.resumed, latestSeqAtKill: latestAtKill },
+    },
     facts: {
       killAtMs: killAt,
       restartedAtMs: restartedAt,
@@ -155,7 +183,13 @@ async function endsFor(c: CaseContext, answer: ThenAnswer): Promise<Observed> {
   return {
     events,
     readyState: await page.readyState('es'),
-    counts: { requests: requests.length, requestsAfterAnswer: requests.filter((r) => r.t > secondAt).length, opens: countOf(events, 'open'), errors: countOf(events, 'error'), messages: countOf(events, 'message') },
+    counts: {
+      requests: requests.length,
+      requestsAfterAnswer: requests.filter((r) => r.t > secondAt).length,
+      opens: countOf(events, 'open'),
+      errors: countOf(events, 'error'),
+      messages: countOf(events, 'message'),
+    },
     server: { requests },
     facts: { answer, retryMs: 200, watchedMs: 1500, lastEventIdSent: requests[1]?.headers['last-event-id'] ?? null },
   };
@@ -180,9 +214,19 @@ async function wsDrop(c: CaseContext, mode: 'destroy' | 'end'): Promise<Observed
   return {
     events,
     readyState: await page.readyState('ws'),
-    counts: { opens: countOf(events, 'open'), messages: seqsOf(events, 'message').length, published: server.feed.latestSeq, connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length },
+    counts: {
+      opens: countOf(events, 'open'),
+      messages: seqsOf(events, 'message').length,
+      published: server.feed.latestSeq,
+      connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length,
+    },
     server: { connections: tap.connections.length, requests: tap.requests },
-    facts: { dropMode: mode, watchedMs: QUIET_MS, closeCode: (close?.detail?.code as number) ?? null, wasClean: (close?.detail?.wasClean as boolean) ?? null },
+    facts: {
+      dropMode: mode,
+      watchedMs: QUIET_MS,
+      closeCode: (close?.detail?.code as number) ?? null,
+      wasClean: (close?.detail?.wasClean as boolean) ?? null,
+    },
   };
 }
 
@@ -210,9 +254,19 @@ async function wsHandWritten(c: CaseContext): Promise<Observed> {
   const source = between(await readSource('scenarios/page/lab-page.js'), 'raw-ws-reconnect');
   return {
     events,
-    counts: { opens: countOf(events, 'open'), quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq) },
+    counts: {
+      opens: countOf(events, 'open'),
+      quotes: seqs.length,
+      published: server.feed.latestSeq,
+      ...lossAndDuplicates(seqs, server.feed.latestSeq),
+    },
     server: { connections: tap.connections.length, requests: tap.requests, counters: { resumed: server.stats.resumed } },
-    facts: { reconnectDelaySettingMs: delayMs, reconnectDelayMs: reconnect ? round(reconnect.t - dropAt) : null, resumeQuery: reconnect?.path ?? null, handWrittenReconnectLines: codeLines(source) },
+    facts: {
+      reconnectDelaySettingMs: delayMs,
+      reconnectDelayMs: reconnect ? round(reconnect.t - dropAt) : null,
+      resumeQuery: reconnect?.path ?? null,
+      handWrittenReconnectLines: codeLines(source),
+    },
   };
 }
 
@@ -240,7 +294,13 @@ async function socketIoDrop(c: CaseContext, mode: 'destroy' | 'end'): Promise<Ob
   const opens = events.filter((e) => e.type === 'open');
   return {
     events,
-    counts: { opens: opens.length, quotes: seqs.length, published: server.feed.latestSeq, ...lossAndDuplicates(seqs, server.feed.latestSeq), connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length },
+    counts: {
+      opens: opens.length,
+      quotes: seqs.length,
+      published: server.feed.latestSeq,
+      ...lossAndDuplicates(seqs, server.feed.latestSeq),
+      connectionsAfterDrop: tap.connections.filter((x) => x.openedAt > dropAt).length,
+    },
     server: { connections: tap.connections.length, requests: tap.requests, counters: { resumed: server.stats.resumed } },
     facts: {
       dropMode: mode,
@@ -275,7 +335,13 @@ async function nodeDrop(c: CaseContext, transport: ScenarioTransport): Promise<O
   const reopened = events.filter((e) => e.type === 'open')[1];
   return {
     events,
-    counts: { quotes: seqs.length, published: server.feed.latestSeq, reconnects: client.counters.reconnects, resets: client.counters.resets, ...lossAndDuplicates(seqs, server.feed.latestSeq) },
+    counts: {
+      quotes: seqs.length,
+      published: server.feed.latestSeq,
+      reconnects: client.counters.reconnects,
+      resets: client.counters.resets,
+      ...lossAndDuplicates(seqs, server.feed.latestSeq),
+    },
     server: { counters: { resumed: server.stats.resumed } },
     facts: { reconnectDelayMs: reopened ? round(reopened.t - dropAt) : null, client: `clients/${transport}.ts` },
   };
@@ -293,11 +359,19 @@ async function codeSize(transport: ScenarioTransport): Promise<Observed> {
   };
   const counts: Record<string, number> = { serverLines: codeLines(serverText), clientLines: codeLines(clientText) };
   const block = { sse: 'sse-reconnect', ws: 'raw-ws-reconnect' } as const;
-  if (transport !== 'socketio') counts.browserReconnectLines = codeLines(between(await readSource('scenarios/page/lab-page.js'), block[transport]));
+  if (transport !== 'socketio')
+    counts.browserReconnectLines = codeLines(between(await readSource('scenarios/page/lab-page.js'), block[transport]));
   return { counts, facts };
 }
 
-const browser = (transport: ScenarioTransport, id: string, title: string, claims: ClaimId[], setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({ transport, case: id, client: 'chromium', title, claims, setup, run });
+const browser = (
+  transport: ScenarioTransport,
+  id: string,
+  title: string,
+  claims: ClaimId[],
+  setup: Record<string, Json>,
+  run: (c: CaseContext) => Promise<Observed>,
+): CaseSpec => ({ transport, case: id, client: 'chromium', title, claims, setup, run });
 
 const RETRIES: (number | null)[] = [100, 500, 1000, null];
 
@@ -306,24 +380,112 @@ export const reconnect: ScenarioSpec = {
   title: 'What each transport does when the server drops, ends or restarts',
   cases: [
     ...RETRIES.map((retry) =>
-      browser('sse', `retry-${retry ?? 'none'}-destroy`, `EventSource, retry ${retry ?? 'not sent'}: socket destroyed, reconnect delay, Last-Event-ID, loss`, ['sse-auto-reconnect', 'sse-event-ids-resume'], { retryMs: retry, dropMode: 'destroy', quotes: '5 before, 5 away, 5 after' }, (c) => sseDrop(c, retry, 'destroy')),
+      browser(
+        'sse',
+        `retry-${retry ?? 'none'}-destroy`,
+        `EventSource, retry ${retry ?? 'not sent'}: socket destroyed, reconnect delay, Last-Event-ID, loss`,
+        ['sse-auto-reconnect', 'sse-event-ids-resume'],
+        { retryMs: retry, dropMode: 'destroy', quotes: '5 before, 5 away, 5 after' },
+        (c) => sseDrop(c, retry, 'destroy'),
+      ),
     ),
-    browser('sse', 'retry-500-end', 'EventSource: the server ends the response cleanly', ['sse-auto-reconnect', 'sse-event-ids-resume'], { retryMs: 500, dropMode: 'end' }, (c) => sseDrop(c, 500, 'end')),
-    browser('sse', 'restart', 'EventSource: server process killed (SIGKILL) and restarted on the same port', ['sse-auto-reconnect', 'sse-event-ids-resume'], { retryMs: 500, rate: 20, kill: 'SIGKILL', downMs: 300 }, (c) => restartCase(c, 'sse')),
+    browser(
+      'sse',
+      'retry-500-end',
+      'EventSource: the server ends the response cleanly',
+      ['sse-auto-reconnect', 'sse-event-ids-resume'],
+      { retryMs: 500, dropMode: 'end' },
+      (c) => sseDrop(c, 500, 'end'),
+    ),
+    browser(
+      'sse',
+      'restart',
+      'EventSource: server process killed (SIGKILL) and restarted on the same port',
+      ['sse-auto-reconnect', 'sse-event-ids-resume'],
+      { retryMs: 500, rate: 20, kill: 'SIGKILL', downMs: 300 },
+      (c) => restartCase(c, 'sse'),
+    ),
     ...(['204', '500', 'wrong-type', 'ok'] as const).map((answer) =>
-      browser('sse', answer === 'ok' ? 'ends-control-200' : `ends-${answer}`, answer === 'ok' ? 'EventSource: every answer is a stream that ends (control: keeps reconnecting)' : `EventSource: the reconnect is answered ${answer === 'wrong-type' ? '200 text/plain' : answer}`, ['sse-auto-reconnect'], { retryMs: 200, answer, watchMs: 1500 }, (c) => endsFor(c, answer)),
+      browser(
+        'sse',
+        answer === 'ok' ? 'ends-control-200' : `ends-${answer}`,
+        answer === 'ok'
+          ? 'EventSource: every answer is a stream that ends (control: keeps reconnecting)'
+          : `EventSource: the reconnect is answered ${answer === 'wrong-type' ? '200 text/plain' : answer}`,
+        ['sse-auto-reconnect'],
+        { retryMs: 200, answer, watchMs: 1500 },
+        (c) => endsFor(c, answer),
+      ),
     ),
-    browser('ws', 'destroy', 'Raw WebSocket: socket destroyed; does it reconnect by itself?', ['ws-needs-library-to-reconnect'], { dropMode: 'destroy', watchMs: QUIET_MS }, (c) => wsDrop(c, 'destroy')),
-    browser('ws', 'end', 'Raw WebSocket: the server closes it (1001)', ['ws-needs-library-to-reconnect'], { dropMode: 'end', watchMs: QUIET_MS }, (c) => wsDrop(c, 'end')),
-    browser('ws', 'hand-written-resume', 'Raw WebSocket with the hand-written reconnect + ?since= resume of lab-page.js', ['ws-needs-library-to-reconnect', 'sse-simpler'], { reconnectDelayMs: 500, dropMode: 'destroy' }, wsHandWritten),
-    browser('socketio', 'destroy', 'socket.io: socket destroyed; reconnection and connection state recovery', ['ws-needs-library-to-reconnect'], { dropMode: 'destroy', reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] }, (c) => socketIoDrop(c, 'destroy')),
-    browser('socketio', 'server-disconnect', 'socket.io: the server disconnects the socket (io server disconnect)', ['ws-needs-library-to-reconnect'], { dropMode: 'end', watchMs: QUIET_MS, reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] }, (c) => socketIoDrop(c, 'end')),
-    browser('socketio', 'restart', 'socket.io: server process killed (SIGKILL) and restarted on the same port', ['ws-needs-library-to-reconnect'], { rate: 20, kill: 'SIGKILL', downMs: 300, reconnectionDelay: 500, randomizationFactor: 0 }, (c) => restartCase(c, 'socketio')),
-    ...(['sse', 'ws', 'socketio'] as const).map(
-      (transport): CaseSpec => ({ transport, case: 'node-destroy', client: 'node', title: `Node client (clients/${transport}.ts): socket destroyed, resume`, claims: transport === 'sse' ? ['sse-auto-reconnect', 'sse-event-ids-resume'] : ['ws-needs-library-to-reconnect'], setup: { retryMs: 200, reconnectMs: 200, dropMode: 'destroy' }, run: (c) => nodeDrop(c, transport) }),
+    browser(
+      'ws',
+      'destroy',
+      'Raw WebSocket: socket destroyed; does it reconnect by itself?',
+      ['ws-needs-library-to-reconnect'],
+      { dropMode: 'destroy', watchMs: QUIET_MS },
+      (c) => wsDrop(c, 'destroy'),
+    ),
+    browser(
+      'ws',
+      'end',
+      'Raw WebSocket: the server closes it (1001)',
+      ['ws-needs-library-to-reconnect'],
+      { dropMode: 'end', watchMs: QUIET_MS },
+      (c) => wsDrop(c, 'end'),
+    ),
+    browser(
+      'ws',
+      'hand-written-resume',
+      'Raw WebSocket with the hand-written reconnect + ?since= resume of lab-page.js',
+      ['ws-needs-library-to-reconnect', 'sse-simpler'],
+      { reconnectDelayMs: 500, dropMode: 'destroy' },
+      wsHandWritten,
+    ),
+    browser(
+      'socketio',
+      'destroy',
+      'socket.io: socket destroyed; reconnection and connection state recovery',
+      ['ws-needs-library-to-reconnect'],
+      { dropMode: 'destroy', reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] },
+      (c) => socketIoDrop(c, 'destroy'),
+    ),
+    browser(
+      'socketio',
+      'server-disconnect',
+      'socket.io: the server disconnects the socket (io server disconnect)',
+      ['ws-needs-library-to-reconnect'],
+      { dropMode: 'end', watchMs: QUIET_MS, reconnectionDelay: 500, randomizationFactor: 0, transports: ['websocket'] },
+      (c) => socketIoDrop(c, 'end'),
+    ),
+    browser(
+      'socketio',
+      'restart',
+      'socket.io: server process killed (SIGKILL) and restarted on the same port',
+      ['ws-needs-library-to-reconnect'],
+      { rate: 20, kill: 'SIGKILL', downMs: 300, reconnectionDelay: 500, randomizationFactor: 0 },
+      (c) => restartCase(c, 'socketio'),
     ),
     ...(['sse', 'ws', 'socketio'] as const).map(
-      (transport): CaseSpec => ({ transport, case: 'code-size', client: 'node', title: `Non-comment lines of servers/${transport}.ts and clients/${transport}.ts, packages they import`, claims: ['sse-simpler'], setup: { counted: 'non-blank lines outside comments' }, run: () => codeSize(transport) }),
+      (transport): CaseSpec => ({
+        transport,
+        case: 'node-destroy',
+        client: 'node',
+        title: `Node client (clients/${transport}.ts): socket destroyed, resume`,
+        claims: transport === 'sse' ? ['sse-auto-reconnect', 'sse-event-ids-resume'] : ['ws-needs-library-to-reconnect'],
+        setup: { retryMs: 200, reconnectMs: 200, dropMode: 'destroy' },
+        run: (c) => nodeDrop(c, transport),
+      }),
+    ),
+    ...(['sse', 'ws', 'socketio'] as const).map(
+      (transport): CaseSpec => ({
+        transport,
+        case: 'code-size',
+        client: 'node',
+        title: `Non-comment lines of servers/${transport}.ts and clients/${transport}.ts, packages they import`,
+        claims: ['sse-simpler'],
+        setup: { counted: 'non-blank lines outside comments' },
+        run: () => codeSize(transport),
+      }),
     ),
   ],
 };

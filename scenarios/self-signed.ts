@@ -61,7 +61,14 @@ const pathOf = (transport: BrowserTransport) => (transport === 'sse' ? '/sse' : 
 const schemeOf = (transport: BrowserTransport) => (transport === 'sse' ? 'https' : 'wss');
 
 function withTls(observed: Observed, tap: Tap, setting: Record<string, Json>): Observed {
-  return { ...observed, server: { connections: tap.connections.length, counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length } }, facts: { ...observed.facts, ...setting } };
+  return {
+    ...observed,
+    server: {
+      connections: tap.connections.length,
+      counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length },
+    },
+    facts: { ...observed.facts, ...setting },
+  };
 }
 
 async function untrusted(c: CaseContext, transport: BrowserTransport, ignoreHTTPSErrors: boolean): Promise<Observed> {
@@ -139,8 +146,19 @@ async function acceptedLater(c: CaseContext, transport: BrowserTransport): Promi
     events,
     readyState: await page.readyState('x'),
     counts: { opens: count('open'), errors: count('error'), closes: count('close') },
-    server: { connections: tap.connections.length, counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length } },
-    facts: { certificate: 'untrusted (per run)', readyStateBeforeAccepting: stateBefore, acceptedAtMs: acceptedAt, proceeded, openedWithoutNewCode: !!open, openedAfterAcceptMs: open ? Math.round(open.t - acceptedAt) : null, console: page.console.map((e) => e.detail!.text!) as Json },
+    server: {
+      connections: tap.connections.length,
+      counters: { tlsHandshakesFailed: tap.tlsErrors, tlsConnections: tap.connections.length },
+    },
+    facts: {
+      certificate: 'untrusted (per run)',
+      readyStateBeforeAccepting: stateBefore,
+      acceptedAtMs: acceptedAt,
+      proceeded,
+      openedWithoutNewCode: !!open,
+      openedAfterAcceptMs: open ? Math.round(open.t - acceptedAt) : null,
+      console: page.console.map((e) => e.detail!.text!) as Json,
+    },
   };
 }
 
@@ -156,9 +174,16 @@ async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'non
   const server = await c.lab(transport, { tls: true });
   const cert = await labCertificate();
   if (trust === 'extra-ca-certs') {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/fixtures/node-tls-probe.ts', transport, server.url], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath }, timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scenarios/fixtures/node-tls-probe.ts', transport, server.url],
+      { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath }, timeout: 20_000 },
+    );
     const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { opened: boolean; error: string | null; extraCaCerts: 'set' | 'unset' };
-    return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: probe.opened, error: probe.error, childProcess: true, childSawExtraCaCerts: probe.extraCaCerts === 'set' } };
+    return {
+      counts: { serverConnections: server.stats.peakConnections },
+      facts: { trust, opened: probe.opened, error: probe.error, childProcess: true, childSawExtraCaCerts: probe.extraCaCerts === 'set' },
+    };
   }
   const client = createClient(transport, { url: server.url, reconnect: false, ...(trust === 'ca-option' ? { ca: cert.cert } : {}) });
   c.defer(() => client.close());
@@ -170,22 +195,77 @@ async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'non
 }
 
 function browserCases(transport: BrowserTransport): CaseSpec[] {
-  const spec = (id: string, title: string, setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({ transport, case: id, client: 'chromium', title, claims: CLAIMS, setup, run });
+  const spec = (id: string, title: string, setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({
+    transport,
+    case: id,
+    client: 'chromium',
+    title,
+    claims: CLAIMS,
+    setup,
+    run,
+  });
   const name = transport === 'sse' ? 'EventSource' : 'WebSocket';
   return [
-    spec('untrusted-default', `${name} to ${schemeOf(transport)}:// with an untrusted self-signed certificate, default context`, { certificate: 'untrusted', context: 'default' }, (c) => untrusted(c, transport, false)),
-    spec('untrusted-ignore-https-errors', `${name}, untrusted certificate, context with ignoreHTTPSErrors`, { certificate: 'untrusted', context: 'ignoreHTTPSErrors: true' }, (c) => untrusted(c, transport, true)),
-    spec('spki-trusted', `${name} to the lab's certificate, trusted by --ignore-certificate-errors-spki-list`, { certificate: 'lab', chromiumFlag: '--ignore-certificate-errors-spki-list' }, (c) => spkiTrusted(c, transport)),
-    spec('clicked-through-same-host', `${name} after "Proceed" on the warning for https://localhost:<page port>, to localhost:<other port>`, { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: 'localhost:<server port>' }, (c) => clickedThrough(c, transport, 'localhost')),
-    spec('clicked-through-other-host', `${name} after "Proceed" for localhost, to the same server by 127.0.0.1`, { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: '127.0.0.1:<server port>' }, (c) => clickedThrough(c, transport, '127.0.0.1')),
-    spec('accepted-later', `${name} refused, then the user clicks "Proceed" for that server in another tab: does it come back by itself?`, { certificate: 'untrusted', waitAfterAcceptMs: 4500 }, (c) => acceptedLater(c, transport)),
-    spec('https-page-to-plain', `${name} from a page on https to plain ${transport === 'sse' ? 'http' : 'ws'}:// (mixed content)`, { page: 'https (lab certificate)', server: 'plain' }, (c) => httpsPageToPlain(c, transport)),
+    spec(
+      'untrusted-default',
+      `${name} to ${schemeOf(transport)}:// with an untrusted self-signed certificate, default context`,
+      { certificate: 'untrusted', context: 'default' },
+      (c) => untrusted(c, transport, false),
+    ),
+    spec(
+      'untrusted-ignore-https-errors',
+      `${name}, untrusted certificate, context with ignoreHTTPSErrors`,
+      { certificate: 'untrusted', context: 'ignoreHTTPSErrors: true' },
+      (c) => untrusted(c, transport, true),
+    ),
+    spec(
+      'spki-trusted',
+      `${name} to the lab's certificate, trusted by --ignore-certificate-errors-spki-list`,
+      { certificate: 'lab', chromiumFlag: '--ignore-certificate-errors-spki-list' },
+      (c) => spkiTrusted(c, transport),
+    ),
+    spec(
+      'clicked-through-same-host',
+      `${name} after "Proceed" on the warning for https://localhost:<page port>, to localhost:<other port>`,
+      { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: 'localhost:<server port>' },
+      (c) => clickedThrough(c, transport, 'localhost'),
+    ),
+    spec(
+      'clicked-through-other-host',
+      `${name} after "Proceed" for localhost, to the same server by 127.0.0.1`,
+      { certificate: 'untrusted', accepted: 'https://localhost:<page port>', connect: '127.0.0.1:<server port>' },
+      (c) => clickedThrough(c, transport, '127.0.0.1'),
+    ),
+    spec(
+      'accepted-later',
+      `${name} refused, then the user clicks "Proceed" for that server in another tab: does it come back by itself?`,
+      { certificate: 'untrusted', waitAfterAcceptMs: 4500 },
+      (c) => acceptedLater(c, transport),
+    ),
+    spec(
+      'https-page-to-plain',
+      `${name} from a page on https to plain ${transport === 'sse' ? 'http' : 'ws'}:// (mixed content)`,
+      { page: 'https (lab certificate)', server: 'plain' },
+      (c) => httpsPageToPlain(c, transport),
+    ),
   ];
 }
 
 function nodeCases(transport: ScenarioTransport): CaseSpec[] {
-  const spec = (trust: 'none' | 'ca-option' | 'extra-ca-certs', title: string): CaseSpec => ({ transport, case: trust === 'none' ? 'node-default' : `node-${trust}`, client: 'node', title: `Node client (clients/${transport}.ts) to the lab's TLS server: ${title}`, claims: CLAIMS, setup: { certificate: 'lab', trust }, run: (c) => nodeTls(c, transport, trust) });
-  return [spec('none', 'no CA given'), spec('ca-option', 'certificate passed as the `ca` option'), spec('extra-ca-certs', 'NODE_EXTRA_CA_CERTS in a child process')];
+  const spec = (trust: 'none' | 'ca-option' | 'extra-ca-certs', title: string): CaseSpec => ({
+    transport,
+    case: trust === 'none' ? 'node-default' : `node-${trust}`,
+    client: 'node',
+    title: `Node client (clients/${transport}.ts) to the lab's TLS server: ${title}`,
+    claims: CLAIMS,
+    setup: { certificate: 'lab', trust },
+    run: (c) => nodeTls(c, transport, trust),
+  });
+  return [
+    spec('none', 'no CA given'),
+    spec('ca-option', 'certificate passed as the `ca` option'),
+    spec('extra-ca-certs', 'NODE_EXTRA_CA_CERTS in a child process'),
+  ];
 }
 
 export const selfSigned: ScenarioSpec = {

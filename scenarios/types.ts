@@ -10,7 +10,16 @@
 import type { ClaimId } from '../scripts/claims.ts';
 import type { RunMetadata } from '../scripts/metadata.ts';
 
-export const SCENARIO_NAMES = ['reconnect', 'binary', 'cross-origin', 'self-signed', 'direction', 'polyfill', 'connection-limit', 'idle-heartbeat'] as const;
+export const SCENARIO_NAMES = [
+  'reconnect',
+  'binary',
+  'cross-origin',
+  'self-signed',
+  'direction',
+  'polyfill',
+  'connection-limit',
+  'idle-heartbeat',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export const SCENARIO_TRANSPORTS = ['sse', 'ws', 'socketio'] as const;

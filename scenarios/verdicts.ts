@@ -87,7 +87,8 @@ class Evidence {
   }
 }
 
-const ms = (value: number | null | undefined) => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : `${Math.round(value)} ms`);
+const ms = (value: number | null | undefined) =>
+  value === null || value === undefined || Number.isNaN(value) ? 'n/a' : `${Math.round(value)} ms`;
 const yes = (b: boolean | null | undefined) => (b ? 'yes' : 'no');
 const times = (n: number) => (n === 1 ? '1 time' : `${n} times`);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -98,7 +99,9 @@ const wsState = (n: number | null | undefined) => `${n} (${['CONNECTING', 'OPEN'
 /** The sentence that closes an explanation: the one written for the verdict the rule computed. */
 const closing = (verdict: Decision['verdict'], sentences: Record<Decision['verdict'], string>) => sentences[verdict];
 
-const SSE_DROPS = ['retry-100-destroy', 'retry-500-destroy', 'retry-1000-destroy', 'retry-none-destroy', 'retry-500-end'].map((c) => `reconnect/sse/${c}`);
+const SSE_DROPS = ['retry-100-destroy', 'retry-500-destroy', 'retry-1000-destroy', 'retry-none-destroy', 'retry-500-end'].map(
+  (c) => `reconnect/sse/${c}`,
+);
 
 const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
   'ws-tcp-sse-http'(e) {
@@ -118,7 +121,8 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `Both began with an HTTP/1.1 request: the WebSocket's was "${e.fact(ws, 'requestLine')}" with Upgrade: ${e.fact(ws, 'upgradeHeader')}, answered "${wsStatus}"; the EventSource's was "${e.fact(sse, 'requestLine')}", answered "${sseStatus}" with Content-Type ${sseType}. ` +
         `After that answer the WebSocket's TCP connection carried ${wsFrameBytes} more bytes from the page and ${plural(wsRequests, 'HTTP request')} in all${wsLeavesHttp ? ' (the upgrade): the bytes were WebSocket frames, not HTTP' : ''}, while the SSE stream ${sseIsHttp ? 'stayed one HTTP response' : 'was not a 200 text/event-stream response'}. ` +
         closing(verdict, {
-          confirmed: 'So WebSocket is its own protocol on TCP that starts with an HTTP handshake (and so shares ports and proxies with HTTP), and SSE is plain HTTP: the claim holds in that sense, not in the sense that WebSocket has nothing to do with HTTP.',
+          confirmed:
+            'So WebSocket is its own protocol on TCP that starts with an HTTP handshake (and so shares ports and proxies with HTTP), and SSE is plain HTTP: the claim holds in that sense, not in the sense that WebSocket has nothing to do with HTTP.',
           refuted: 'So the records do not show WebSocket leaving HTTP for its own framing while SSE stays a plain HTTP response: refuted.',
           depends: '',
         }),
@@ -133,7 +137,7 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     const esSend = e.fact<string>(sse, 'eventSourceSend');
     const wsSend = e.fact<string>(sse, 'webSocketSend');
     const upstreamOnStream = e.fact<number>(sse, 'streamBytesFromClientAfterRequest');
-    const rtt = (id: string) => (e.fact<Record<string, number>>(id, 'rttMs') ?? {}).p50;
+    const rtt = (id: string) => e.fact<Record<string, number>>(id, 'rttMs')?.p50;
     const verdict = esSend === 'undefined' && wsSend === 'function' && upstreamOnStream === 0 ? 'confirmed' : 'refuted';
     return {
       verdict,
@@ -145,7 +149,15 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           refuted: 'EventSource had a send method or its stream carried data from the page: refuted.',
           depends: '',
         }),
-      figures: { eventSourceSend: esSend ?? null, streamUpstreamBytes: upstreamOnStream ?? null, sseFetchBytesPerRoundTrip: e.bytes(sse, 'perRoundTrip'), wsBytesPerRoundTrip: e.bytes(ws, 'perRoundTrip'), socketioBytesPerRoundTrip: e.bytes(io, 'perRoundTrip'), sseFetchP50Ms: rtt(sse) ?? null, wsP50Ms: rtt(ws) ?? null },
+      figures: {
+        eventSourceSend: esSend ?? null,
+        streamUpstreamBytes: upstreamOnStream ?? null,
+        sseFetchBytesPerRoundTrip: e.bytes(sse, 'perRoundTrip'),
+        wsBytesPerRoundTrip: e.bytes(ws, 'perRoundTrip'),
+        socketioBytesPerRoundTrip: e.bytes(io, 'perRoundTrip'),
+        sseFetchP50Ms: rtt(sse) ?? null,
+        wsP50Ms: rtt(ws) ?? null,
+      },
     };
   },
 
@@ -164,9 +176,16 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         closing(verdict, {
           confirmed: 'SSE carries binary only inside a text encoding; WebSocket carries it as is.',
           refuted: 'Raw bytes survived the event stream, so it was not limited to text here: refuted.',
-          depends: 'Raw bytes did not survive the event stream, but not every encoded transfer arrived intact either, so the comparison is open: depends.',
+          depends:
+            'Raw bytes did not survive the event stream, but not every encoded transfer arrived intact either, so the comparison is open: depends.',
         }),
-      figures: { rawBytesSent: e.bytes(raw, 'payloadTotal'), rawBytesRecovered: e.bytes(raw, 'receivedTotal'), replacementChars: e.fact<number>(raw, 'replacementChars') ?? null, base64Intact: intact(base64), wsIntact: intact(frames) },
+      figures: {
+        rawBytesSent: e.bytes(raw, 'payloadTotal'),
+        rawBytesRecovered: e.bytes(raw, 'receivedTotal'),
+        replacementChars: e.fact<number>(raw, 'replacementChars') ?? null,
+        base64Intact: intact(base64),
+        wsIntact: intact(frames),
+      },
     };
   },
 
@@ -175,7 +194,11 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     const axes: [string, number, number][] = [
       ['server file lines (servers/<t>.ts)', lines('sse', 'serverLines'), lines('ws', 'serverLines')],
       ['Node client file lines (clients/<t>.ts)', lines('sse', 'clientLines'), lines('ws', 'clientLines')],
-      ['browser reconnect + resume code lines (scenarios/page/lab-page.js)', lines('sse', 'browserReconnectLines'), lines('ws', 'browserReconnectLines')],
+      [
+        'browser reconnect + resume code lines (scenarios/page/lab-page.js)',
+        lines('sse', 'browserReconnectLines'),
+        lines('ws', 'browserReconnectLines'),
+      ],
     ];
     const smaller = axes.filter(([, sse, ws]) => sse < ws).length;
     const larger = axes.filter(([, sse, ws]) => sse > ws).length;
@@ -192,13 +215,20 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           refuted: 'Every count is larger for SSE: refuted, with line counts as a proxy for simplicity.',
           depends: 'Line counts are a proxy for simplicity, and here they point both ways: depends.',
         }),
-      figures: Object.fromEntries(axes.flatMap(([name, sse, ws]) => [[`sse ${name}`, sse], [`ws ${name}`, ws]])),
+      figures: Object.fromEntries(
+        axes.flatMap(([name, sse, ws]) => [
+          [`sse ${name}`, sse],
+          [`ws ${name}`, ws],
+        ]),
+      ),
     };
   },
 
   'sse-auto-reconnect'(e) {
     const reconnected = SSE_DROPS.filter((id) => e.count(id, 'opens') >= 2);
-    const delays = SSE_DROPS.map((id) => `retry ${e.setup(id, 'retryMs') ?? 'not sent'} -> ${ms(e.fact<number>(id, 'reconnectDelayMs'))}`).join(', ');
+    const delays = SSE_DROPS.map(
+      (id) => `retry ${e.setup(id, 'retryMs') ?? 'not sent'} -> ${ms(e.fact<number>(id, 'reconnectDelayMs'))}`,
+    ).join(', ');
     const restarted = e.fact<boolean>('reconnect/sse/restart', 'reconnected');
     const ends = ['204', '500', 'wrong-type'].map((a) => `reconnect/sse/ends-${a}`);
     // Gave up for good: the answer was reached (a second request), then CLOSED and no request after it.
@@ -218,7 +248,13 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           depends: 'It reconnected after some drops but not all: depends.',
           refuted: 'It reconnected after none of the drops: refuted.',
         }),
-      figures: { reconnectedDrops: reconnected.length, drops: SSE_DROPS.length, restartReconnected: restarted ?? null, stoppedForGood: stopped.length, controlRequests: e.count(control, 'requestsAfterAnswer') },
+      figures: {
+        reconnectedDrops: reconnected.length,
+        drops: SSE_DROPS.length,
+        restartReconnected: restarted ?? null,
+        stoppedForGood: stopped.length,
+        controlRequests: e.count(control, 'requestsAfterAnswer'),
+      },
     };
   },
 
@@ -233,7 +269,8 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     const ioServerDisconnect = e.count('reconnect/socketio/server-disconnect', 'connectionsAfterDrop');
     const ioRestartRecovered = e.fact<boolean>('reconnect/socketio/restart', 'recoveredAfterRestart');
     const verdict = noReconnect.length === raw.length && ioOpens >= 2 ? 'confirmed' : 'refuted';
-    const rawCase = (id: string, how: string) => `${how} (close code ${e.fact(id, 'closeCode')}) it ended in readyState ${wsState(e.readyState(id))} and the server saw ${plural(e.count(id, 'connectionsAfterDrop'), 'new connection')} within ${e.fact(id, 'watchedMs')} ms`;
+    const rawCase = (id: string, how: string) =>
+      `${how} (close code ${e.fact(id, 'closeCode')}) it ended in readyState ${wsState(e.readyState(id))} and the server saw ${plural(e.count(id, 'connectionsAfterDrop'), 'new connection')} within ${e.fact(id, 'watchedMs')} ms`;
     return {
       verdict,
       explanation:
@@ -241,11 +278,17 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `The lab's hand-written loop (${e.fact(handWritten, 'handWrittenReconnectLines')} lines: reconnect after a delay, resume with ?since=) ${handDelay === null || handDelay === undefined ? 'did not get it back' : `got it back in ${ms(handDelay)}`} with ${e.count(handWritten, 'lost')} lost and ${e.count(handWritten, 'duplicated')} duplicated. ` +
         `socket.io's client opened ${times(ioOpens)} around a destroyed socket${ioOpens >= 2 ? `, reconnecting by itself in ${ms(e.fact<number>(io, 'reconnectDelayMs'))}` : ''}; its connection state recovery ${ioRecovered ? 'recovered the session' : 'did not recover the session'} (lost ${e.count(io, 'lost')}). After the server disconnected it on purpose it made ${plural(ioServerDisconnect, 'new connection')}, and after a server restart its session was recovered: ${yes(ioRestartRecovered)}. ` +
         closing(verdict, {
-          confirmed: 'A WebSocket comes back only with code for it, a library\'s or your own: confirmed.',
-          refuted: 'Either the raw WebSocket came back by itself or socket.io\'s client did not: refuted.',
+          confirmed: "A WebSocket comes back only with code for it, a library's or your own: confirmed.",
+          refuted: "Either the raw WebSocket came back by itself or socket.io's client did not: refuted.",
           depends: '',
         }),
-      figures: { rawNoReconnect: noReconnect.length, handWrittenLines: e.fact<number>(handWritten, 'handWrittenReconnectLines') ?? null, handWrittenLost: e.count(handWritten, 'lost'), socketioOpens: ioOpens, socketioRecovered: ioRecovered ?? null },
+      figures: {
+        rawNoReconnect: noReconnect.length,
+        handWrittenLines: e.fact<number>(handWritten, 'handWrittenReconnectLines') ?? null,
+        handWrittenLost: e.count(handWritten, 'lost'),
+        socketioOpens: ioOpens,
+        socketioRecovered: ioRecovered ?? null,
+      },
     };
   },
 
@@ -267,10 +310,17 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `After the server process was killed and restarted, the browser sent Last-Event-ID ${e.fact(restart, 'lastEventIdSent')}; the new process resumed from it: ${yes(restartResumed)}. The first quote after the restart had seq ${e.fact(restart, 'firstSeqAfterRestart')} (last seen before the kill: ${e.fact(restart, 'lastSeqBeforeKill')}) and ${plural(repeated, 'quote')} arrived with seqs the page had already seen. ` +
         closing(verdict, {
           confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
-          depends: 'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, which the restarted process did not: depends.',
+          depends:
+            'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, which the restarted process did not: depends.',
           refuted: 'The ids did not carry the stream over every drop: refuted.',
         }),
-      figures: { headerMatches: headerMatches.length, drops: SSE_DROPS.length, cleanDrops: clean.length, restartResumed, restartRepeatedSeqs: repeated },
+      figures: {
+        headerMatches: headerMatches.length,
+        drops: SSE_DROPS.length,
+        cleanDrops: clean.length,
+        restartResumed,
+        restartRepeatedSeqs: repeated,
+      },
     };
   },
 
@@ -280,7 +330,8 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
     const ioPolling = 'cross-origin/socketio/polling-first-no-cors';
     const ioWs = 'cross-origin/socketio/websocket-only-no-cors';
     const browserAllowed = e.fact<boolean>(open, 'opened') === true;
-    const refusedStatus = (e.fact<string[]>(refused, 'console') ?? []).map((t) => /response code: (\d+)/.exec(t)?.[1]).find(Boolean) ?? 'none reported';
+    const refusedStatus =
+      (e.fact<string[]>(refused, 'console') ?? []).map((t) => /response code: (\d+)/.exec(t)?.[1]).find(Boolean) ?? 'none reported';
     const pollingConnected = e.fact<boolean>(ioPolling, 'connected');
     const pollingCors = (e.fact<string[]>(ioPolling, 'console') ?? []).some((t) => t.includes('CORS policy'));
     const verdict = browserAllowed ? 'confirmed' : 'refuted';
@@ -295,7 +346,14 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           refuted: 'The browser itself stopped the cross-origin WebSocket: refuted.',
           depends: '',
         }),
-      figures: { browserOpenedUnchecked: browserAllowed, originSeen: e.fact<string>(open, 'originSeen') ?? null, cookieSeen: e.fact<boolean>(open, 'cookieSeen') ?? null, refusedCloseCode: e.fact<number>(refused, 'closeCode') ?? null, socketioWebsocketOnly: e.fact<boolean>(ioWs, 'connected') ?? null, socketioPollingFirst: pollingConnected ?? null },
+      figures: {
+        browserOpenedUnchecked: browserAllowed,
+        originSeen: e.fact<string>(open, 'originSeen') ?? null,
+        cookieSeen: e.fact<boolean>(open, 'cookieSeen') ?? null,
+        refusedCloseCode: e.fact<number>(refused, 'closeCode') ?? null,
+        socketioWebsocketOnly: e.fact<boolean>(ioWs, 'connected') ?? null,
+        socketioPollingFirst: pollingConnected ?? null,
+      },
     };
   },
 
@@ -317,22 +375,47 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           refuted: 'Delivery did not follow the header as claimed: refuted.',
           depends: '',
         }),
-      figures: { noHeaderDelivered: delivered('no-cors-header'), starDelivered: delivered('acao-star'), exactDelivered: delivered('acao-exact'), exactWithCredentialsDelivered: delivered('acao-exact-credentials'), noHeaderRequests: requests },
+      figures: {
+        noHeaderDelivered: delivered('no-cors-header'),
+        starDelivered: delivered('acao-star'),
+        exactDelivered: delivered('acao-exact'),
+        exactWithCredentialsDelivered: delivered('acao-exact-credentials'),
+        noHeaderRequests: requests,
+      },
     };
   },
 
   'ws-rejects-self-signed-sse-accepts'(e) {
-    const settings = ['untrusted-default', 'untrusted-ignore-https-errors', 'spki-trusted', 'clicked-through-same-host', 'clicked-through-other-host'];
-    const pairs = settings.map((s) => ({ s, sse: e.fact<boolean>(`self-signed/sse/${s}`, 'opened'), ws: e.fact<boolean>(`self-signed/ws/${s}`, 'opened') }));
-    const later = { sse: e.fact<boolean>('self-signed/sse/accepted-later', 'openedWithoutNewCode'), ws: e.fact<boolean>('self-signed/ws/accepted-later', 'openedWithoutNewCode') };
+    const settings = [
+      'untrusted-default',
+      'untrusted-ignore-https-errors',
+      'spki-trusted',
+      'clicked-through-same-host',
+      'clicked-through-other-host',
+    ];
+    const pairs = settings.map((s) => ({
+      s,
+      sse: e.fact<boolean>(`self-signed/sse/${s}`, 'opened'),
+      ws: e.fact<boolean>(`self-signed/ws/${s}`, 'opened'),
+    }));
+    const later = {
+      sse: e.fact<boolean>('self-signed/sse/accepted-later', 'openedWithoutNewCode'),
+      ws: e.fact<boolean>('self-signed/ws/accepted-later', 'openedWithoutNewCode'),
+    };
     const sseOnly = pairs.filter((p) => p.sse === true && p.ws !== true).length;
     const wsOnly = pairs.filter((p) => p.ws === true && p.sse !== true).length;
     const laterSseOnly = later.sse === true && later.ws !== true;
     const laterWsOnly = later.ws === true && later.sse !== true;
     // Confirmed: some setting lets SSE through where ws is refused, none the reverse (the accepted-later case included);
     // depends: the settings all agree and only the accepted-later case differs, in SSE's favour; refuted otherwise.
-    const verdict = sseOnly === 0 && wsOnly === 0 && laterSseOnly ? 'depends' : sseOnly > 0 && wsOnly === 0 && !laterWsOnly ? 'confirmed' : 'refuted';
-    const node = ['sse', 'ws', 'socketio'].map((t) => ({ t, none: e.fact<boolean>(`self-signed/${t}/node-default`, 'opened'), ca: e.fact<boolean>(`self-signed/${t}/node-ca-option`, 'opened'), extra: e.fact<boolean>(`self-signed/${t}/node-extra-ca-certs`, 'opened') }));
+    const verdict =
+      sseOnly === 0 && wsOnly === 0 && laterSseOnly ? 'depends' : sseOnly > 0 && wsOnly === 0 && !laterWsOnly ? 'confirmed' : 'refuted';
+    const node = ['sse', 'ws', 'socketio'].map((t) => ({
+      t,
+      none: e.fact<boolean>(`self-signed/${t}/node-default`, 'opened'),
+      ca: e.fact<boolean>(`self-signed/${t}/node-ca-option`, 'opened'),
+      extra: e.fact<boolean>(`self-signed/${t}/node-extra-ca-certs`, 'opened'),
+    }));
     const agree = pairs.filter((p) => p.sse === p.ws).length;
     return {
       verdict,
@@ -342,10 +425,18 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `Node clients: no CA -> ${node.map((n) => `${n.t} ${openOr(n.none)}`).join(', ')}; \`ca\` option -> ${node.map((n) => `${n.t} ${openOr(n.ca)}`).join(', ')}; NODE_EXTRA_CA_CERTS -> ${node.map((n) => `${n.t} ${openOr(n.extra)}`).join(', ')}. ` +
         closing(verdict, {
           confirmed: `In ${sseOnly} of the ${pairs.length} settings EventSource got through where WebSocket was refused, and in none the reverse: confirmed.`,
-          depends: 'The certificate decision was the same for both APIs in every setting; what differs is after a refusal: EventSource keeps retrying and opened once the certificate was accepted, a WebSocket fails once and stays closed. That, and a wss:// URL on a host the user never accepted, explain the claim: depends.',
+          depends:
+            'The certificate decision was the same for both APIs in every setting; what differs is after a refusal: EventSource keeps retrying and opened once the certificate was accepted, a WebSocket fails once and stays closed. That, and a wss:// URL on a host the user never accepted, explain the claim: depends.',
           refuted: `EventSource got through alone in ${sseOnly} of the ${pairs.length} settings and WebSocket alone in ${wsOnly}${laterWsOnly ? '; after a later acceptance only the WebSocket came back' : ''}: refuted.`,
         }),
-      figures: { settingsAgreeing: agree, settings: pairs.length, sseOnlySettings: sseOnly, wsOnlySettings: wsOnly, sseReopenedAfterAccept: later.sse ?? null, wsReopenedAfterAccept: later.ws ?? null },
+      figures: {
+        settingsAgreeing: agree,
+        settings: pairs.length,
+        sseOnlySettings: sseOnly,
+        wsOnlySettings: wsOnly,
+        sseReopenedAfterAccept: later.sse ?? null,
+        wsReopenedAfterAccept: later.ws ?? null,
+      },
     };
   },
 
@@ -373,10 +464,17 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `A raw WebSocket through the same relay was cut ${times(wsCuts)}${wsCuts > 0 ? ` and came back by itself: ${yes(e.fact(wsSilent, 'reconnectedByItself'))}` : ''}; with ping frames it was cut ${times(e.count('idle-heartbeat/ws/relay-heartbeat', 'idleCuts'))}. ` +
         closing(verdict, {
           confirmed: 'Silence was cut even with no intermediary, and comments kept the stream: confirmed.',
-          depends: 'The browser itself needs no comments; a proxy or the polyfill that times out silence does, and comments kept the stream: depends on what sits in between.',
+          depends:
+            'The browser itself needs no comments; a proxy or the polyfill that times out silence does, and comments kept the stream: depends on what sits in between.',
           refuted: 'Silent streams were not cut, or comments did not keep them open: refuted.',
         }),
-      figures: { nativeReopened, relaySilentCuts: silentCuts, relayCommentCuts: beatCuts, polyfillSilentReopened: e.count(polySilent, 'reopened'), polyfillCommentsReopened: e.count(polyBeat, 'reopened') },
+      figures: {
+        nativeReopened,
+        relaySilentCuts: silentCuts,
+        relayCommentCuts: beatCuts,
+        polyfillSilentReopened: e.count(polySilent, 'reopened'),
+        polyfillCommentsReopened: e.count(polyBeat, 'reopened'),
+      },
     };
   },
 
@@ -394,9 +492,10 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
       verdict,
       explanation:
         `Article A's combination, \`Access-Control-Allow-Origin: *\` with withCredentials: true, cross-origin: native EventSource ${nativeOk ? 'received a' : 'got no'} message (readyState ${esState(e.readyState(native))}, ${plural(nativeRequests, 'request')}) and event-source-polyfill, the article's client, ${polyOk ? 'received a' : 'got no'} message (${plural(e.count(poly, 'requests'), 'request')} in ${e.setup(poly, 'watchMs')} ms). ` +
-        `${message ? `Chromium's console said: "${message}". ` : 'Chromium\'s console named no wildcard error. '}The same server with \`*\` delivered without credentials: ${yes(starOk)}; with the exact origin plus Access-Control-Allow-Credentials it delivered with them: ${yes(exactOk)} (see sse-needs-cors-headers). ` +
+        `${message ? `Chromium's console said: "${message}". ` : "Chromium's console named no wildcard error. "}The same server with \`*\` delivered without credentials: ${yes(starOk)}; with the exact origin plus Access-Control-Allow-Credentials it delivered with them: ${yes(exactOk)} (see sse-needs-cors-headers). ` +
         closing(verdict, {
-          refuted: 'Neither client got anything, so the article\'s setup can only have worked same-origin, where CORS does not apply: refuted.',
+          refuted:
+            "Neither client got anything, so the article's setup can only have worked same-origin, where CORS does not apply: refuted.",
           confirmed: 'Both clients received messages: confirmed.',
           depends: 'One client received messages and the other did not: depends on the client.',
         }),
@@ -405,8 +504,12 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
   },
 
   'sse-base64-costs-bandwidth'(e) {
-    const sizes = e.ids('binary/sse/base64-').map((id) => Number(id.split('-').at(-1))).sort((a, b) => a - b);
-    const ratio = (t: string, size: number) => e.fact<number>(`binary/${t}/${t === 'sse' ? 'base64' : 'binary'}-${size}`, 'wireToPayloadRatio') ?? Number.NaN;
+    const sizes = e
+      .ids('binary/sse/base64-')
+      .map((id) => Number(id.split('-').at(-1)))
+      .sort((a, b) => a - b);
+    const ratio = (t: string, size: number) =>
+      e.fact<number>(`binary/${t}/${t === 'sse' ? 'base64' : 'binary'}-${size}`, 'wireToPayloadRatio') ?? Number.NaN;
     const rows = sizes.map((size) => ({ size, sse: ratio('sse', size), ws: ratio('ws', size), io: ratio('socketio', size) }));
     const costlier = rows.filter((r) => r.sse > r.ws);
     const largest = rows.at(-1);
@@ -417,13 +520,21 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
       explanation:
         `Bytes on the wire per byte of random payload, from the server socket's counters: ${rows.map((r) => `${r.size} B: SSE base64 ${r.sse}, WebSocket ${r.ws}, socket.io ${r.io}`).join('; ')}. ` +
         `SSE cost more than WebSocket at ${costlier.length} of ${rows.length} sizes. ` +
-        (largest && smallest ? `At the largest size (${largest.size} B) SSE cost ${largest.sse} per byte against base64's own 4/3 = 1.333, WebSocket ${largest.ws}; at the smallest (${smallest.size} B) socket.io's binary emit cost ${smallest.io}, ${smallest.io > smallest.sse ? 'more' : 'no more'} than SSE base64 (${smallest.sse}). ` : '') +
+        (largest && smallest
+          ? `At the largest size (${largest.size} B) SSE cost ${largest.sse} per byte against base64's own 4/3 = 1.333, WebSocket ${largest.ws}; at the smallest (${smallest.size} B) socket.io's binary emit cost ${smallest.io}, ${smallest.io > smallest.sse ? 'more' : 'no more'} than SSE base64 (${smallest.sse}). `
+          : '') +
         closing(verdict, {
           confirmed: 'Base64 over SSE cost more bandwidth than WebSocket binary at every size: confirmed.',
           depends: 'It cost more at some sizes and not at others: depends on the message size.',
           refuted: 'SSE base64 cost no more than WebSocket binary at any size: refuted.',
         }),
-      figures: Object.fromEntries(rows.flatMap((r) => [[`sse ${r.size}`, r.sse], [`ws ${r.size}`, r.ws], [`socketio ${r.size}`, r.io]])),
+      figures: Object.fromEntries(
+        rows.flatMap((r) => [
+          [`sse ${r.size}`, r.sse],
+          [`ws ${r.size}`, r.ws],
+          [`socketio ${r.size}`, r.io],
+        ]),
+      ),
     };
   },
 
@@ -455,7 +566,15 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           depends: `HTTP/1.1 capped the origin at ${opened1} EventSources${opened1 === CLAIMED ? '' : `, not the claimed ${CLAIMED}`}${lifted ? '' : ', and HTTP/2 did not lift the cap'}: depends.`,
           refuted: 'No per-origin cap showed over HTTP/1.1 (or the page and the server disagree on the open streams): refuted.',
         }),
-      figures: { http1Opened: opened1, http1ServerStreams: streams1, asked: asked1, http2Opened: opened2, http2Sessions: e.count(h2, 'serverSessions'), http2SessionsCarryingStreams: e.count(h2, 'sessionsCarryingStreams'), websocketsOpened: e.count(ws, 'opened') },
+      figures: {
+        http1Opened: opened1,
+        http1ServerStreams: streams1,
+        asked: asked1,
+        http2Opened: opened2,
+        http2Sessions: e.count(h2, 'serverSessions'),
+        http2SessionsCarryingStreams: e.count(h2, 'sessionsCarryingStreams'),
+        websocketsOpened: e.count(ws, 'opened'),
+      },
     };
   },
 
@@ -475,7 +594,12 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
           refuted: 'onmessage received the named events, or the listener did not: refuted.',
           depends: '',
         }),
-      figures: Object.fromEntries(rows.flatMap((r) => [[`${r.id} onmessage`, r.onmessage], [`${r.id} listener`, r.listener]])),
+      figures: Object.fromEntries(
+        rows.flatMap((r) => [
+          [`${r.id} onmessage`, r.onmessage],
+          [`${r.id} listener`, r.listener],
+        ]),
+      ),
     };
   },
 
@@ -494,11 +618,17 @@ const RULES: Partial<Record<ClaimId, (e: Evidence) => Decision>> = {
         `The lab server reads both; the polyfill lost ${e.count(poly, 'lost')} and native EventSource ${e.count(native, 'lost')} quotes over the drop. ` +
         `The polyfill waited ${ms(e.fact<number>(poly, 'reconnectDelayMs'))} where the server asked for ${e.setup(poly, 'retryMs')} ms (native: ${ms(e.fact<number>(native, 'reconnectDelayMs'))}). Asked to send an Authorization header, the server received "${polyAuth ?? 'nothing'}" from the polyfill and ${nativeAuth ?? 'nothing'} from native EventSource. ` +
         closing(verdict, {
-          confirmed: 'The polyfill carried the last id in the query, not the header, so a server that reads only the header would restart its stream: confirmed.',
+          confirmed:
+            'The polyfill carried the last id in the query, not the header, so a server that reads only the header would restart its stream: confirmed.',
           refuted: 'The polyfill did not carry the last id as a query parameter alone: refuted.',
           depends: '',
         }),
-      figures: { polyfillQuery: query ?? null, polyfillHeader: header ?? null, nativeHeader: e.fact<string>(native, 'lastEventIdHeader') ?? null, polyfillDelayMs: e.fact<number>(poly, 'reconnectDelayMs') ?? null },
+      figures: {
+        polyfillQuery: query ?? null,
+        polyfillHeader: header ?? null,
+        nativeHeader: e.fact<string>(native, 'lastEventIdHeader') ?? null,
+        polyfillDelayMs: e.fact<number>(poly, 'reconnectDelayMs') ?? null,
+      },
     };
   },
 };
@@ -516,10 +646,28 @@ export function computeVerdicts(records: readonly ScenarioRecord[], date = new D
     }
     const used = [...evidence.used, ...evidence.missing];
     if (!decision || evidence.missing.size > 0) {
-      const why = evidence.missing.size > 0 ? `the records it rests on did not run or were not observed: ${[...evidence.missing].join(', ')}` : `its rule failed: ${failure}`;
-      return { id, verdict: 'not-run', explanation: `Not decided: ${why}. Run \`npm run scenarios\` with Chromium installed.`, records: used, decidedBy: 'scenarios', date };
+      const why =
+        evidence.missing.size > 0
+          ? `the records it rests on did not run or were not observed: ${[...evidence.missing].join(', ')}`
+          : `its rule failed: ${failure}`;
+      return {
+        id,
+        verdict: 'not-run',
+        explanation: `Not decided: ${why}. Run \`npm run scenarios\` with Chromium installed.`,
+        records: used,
+        decidedBy: 'scenarios',
+        date,
+      };
     }
-    return { id, verdict: decision.verdict, explanation: decision.explanation, records: used, figures: decision.figures, decidedBy: 'scenarios', date };
+    return {
+      id,
+      verdict: decision.verdict,
+      explanation: decision.explanation,
+      records: used,
+      figures: decision.figures,
+      decidedBy: 'scenarios',
+      date,
+    };
   });
 }
 

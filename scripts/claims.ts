@@ -19,23 +19,99 @@ export interface Claim {
 }
 
 export const CLAIMS = [
-  { id: 'ws-tcp-sse-http', statement: 'WebSocket is based on TCP; EventSource (SSE) is based on HTTP.', original: 'WebSocket基于TCP协议,EventSource基于http协议。', source: 'article A' },
-  { id: 'sse-one-way', statement: 'SSE is one-way (server to client); WebSocket is two-way.', original: 'EventSource是单向通信,而websocket是双向通信。', source: 'article A' },
-  { id: 'sse-text-only', statement: 'SSE can only send text; WebSocket supports binary data.', original: 'EventSource只能发送文本,而websocket支持发送二进制数据。', source: 'article A' },
-  { id: 'sse-simpler', statement: 'SSE is simpler to implement than WebSocket.', original: '在实现上EventSource比websocket更简单。', source: 'article A' },
-  { id: 'sse-auto-reconnect', statement: 'SSE reconnects automatically, without a third-party library.', original: 'EventSource有自动重连接(不借助第三方)以及发送随机事件的能力。', source: 'article A' },
-  { id: 'ws-needs-library-to-reconnect', statement: 'WebSocket has no reconnection of its own; you need a library such as socket.io (or your own code).', source: 'article B' },
-  { id: 'sse-event-ids-resume', statement: 'SSE resumes by event id: the browser sends the last id back on reconnect, so nothing is lost.', source: 'article A' },
-  { id: 'ws-heavier-than-sse', statement: 'WebSocket uses too many resources; SSE is lighter.', original: 'websocket的资源占用过大EventSource更轻量。', source: 'article A' },
-  { id: 'ws-ignores-cross-origin', statement: 'WebSocket can go cross-origin; it is not limited by cross-origin rules.', original: 'websocket可以跨域', source: 'article A' },
-  { id: 'sse-needs-cors-headers', statement: 'SSE, being HTTP, needs the server to set headers (CORS) to work cross-origin.', original: 'EventSource基于http跨域需要服务端设置请求头。', source: 'article A' },
-  { id: 'ws-rejects-self-signed-sse-accepts', statement: 'WebSocket does not accept an invalid (self-signed) certificate, while EventSource works with one.', source: 'article A' },
-  { id: 'sse-heartbeat-comments-needed', statement: 'An idle SSE stream needs `:` comment lines now and then, or the connection is dropped.', source: 'article A' },
-  { id: 'seed-credentials-with-wildcard-cors', statement: "Article A's setup works: `Access-Control-Allow-Origin: *` on the server with `withCredentials: true` on the client.", source: 'article A' },
-  { id: 'sse-base64-costs-bandwidth', statement: 'Binary over SSE must be encoded as text (base64), which costs extra bandwidth.', source: 'article B' },
-  { id: 'sse-six-connections-per-origin', statement: 'A browser opens only about 6 SSE connections per origin over HTTP/1.1; HTTP/2 lifts the limit.', source: 'common practice' },
-  { id: 'sse-named-events-need-listener', statement: 'Named SSE events (`event: x`) are not delivered to `onmessage`; they need addEventListener.', source: 'article B' },
-  { id: 'polyfill-sends-last-id-as-query', statement: 'event-source-polyfill sends the last event id as a `lastEventId` query parameter, not a Last-Event-ID header.', source: 'common practice' },
+  {
+    id: 'ws-tcp-sse-http',
+    statement: 'WebSocket is based on TCP; EventSource (SSE) is based on HTTP.',
+    original: 'WebSocket基于TCP协议,EventSource基于http协议。',
+    source: 'article A',
+  },
+  {
+    id: 'sse-one-way',
+    statement: 'SSE is one-way (server to client); WebSocket is two-way.',
+    original: 'EventSource是单向通信,而websocket是双向通信。',
+    source: 'article A',
+  },
+  {
+    id: 'sse-text-only',
+    statement: 'SSE can only send text; WebSocket supports binary data.',
+    original: 'EventSource只能发送文本,而websocket支持发送二进制数据。',
+    source: 'article A',
+  },
+  {
+    id: 'sse-simpler',
+    statement: 'SSE is simpler to implement than WebSocket.',
+    original: '在实现上EventSource比websocket更简单。',
+    source: 'article A',
+  },
+  {
+    id: 'sse-auto-reconnect',
+    statement: 'SSE reconnects automatically, without a third-party library.',
+    original: 'EventSource有自动重连接(不借助第三方)以及发送随机事件的能力。',
+    source: 'article A',
+  },
+  {
+    id: 'ws-needs-library-to-reconnect',
+    statement: 'WebSocket has no reconnection of its own; you need a library such as socket.io (or your own code).',
+    source: 'article B',
+  },
+  {
+    id: 'sse-event-ids-resume',
+    statement: 'SSE resumes by event id: the browser sends the last id back on reconnect, so nothing is lost.',
+    source: 'article A',
+  },
+  {
+    id: 'ws-heavier-than-sse',
+    statement: 'WebSocket uses too many resources; SSE is lighter.',
+    original: 'websocket的资源占用过大EventSource更轻量。',
+    source: 'article A',
+  },
+  {
+    id: 'ws-ignores-cross-origin',
+    statement: 'WebSocket can go cross-origin; it is not limited by cross-origin rules.',
+    original: 'websocket可以跨域',
+    source: 'article A',
+  },
+  {
+    id: 'sse-needs-cors-headers',
+    statement: 'SSE, being HTTP, needs the server to set headers (CORS) to work cross-origin.',
+    original: 'EventSource基于http跨域需要服务端设置请求头。',
+    source: 'article A',
+  },
+  {
+    id: 'ws-rejects-self-signed-sse-accepts',
+    statement: 'WebSocket does not accept an invalid (self-signed) certificate, while EventSource works with one.',
+    source: 'article A',
+  },
+  {
+    id: 'sse-heartbeat-comments-needed',
+    statement: 'An idle SSE stream needs `:` comment lines now and then, or the connection is dropped.',
+    source: 'article A',
+  },
+  {
+    id: 'seed-credentials-with-wildcard-cors',
+    statement: "Article A's setup works: `Access-Control-Allow-Origin: *` on the server with `withCredentials: true` on the client.",
+    source: 'article A',
+  },
+  {
+    id: 'sse-base64-costs-bandwidth',
+    statement: 'Binary over SSE must be encoded as text (base64), which costs extra bandwidth.',
+    source: 'article B',
+  },
+  {
+    id: 'sse-six-connections-per-origin',
+    statement: 'A browser opens only about 6 SSE connections per origin over HTTP/1.1; HTTP/2 lifts the limit.',
+    source: 'common practice',
+  },
+  {
+    id: 'sse-named-events-need-listener',
+    statement: 'Named SSE events (`event: x`) are not delivered to `onmessage`; they need addEventListener.',
+    source: 'article B',
+  },
+  {
+    id: 'polyfill-sends-last-id-as-query',
+    statement: 'event-source-polyfill sends the last event id as a `lastEventId` query parameter, not a Last-Event-ID header.',
+    source: 'common practice',
+  },
 ] as const satisfies readonly Claim[];
 
 export type ClaimId = (typeof CLAIMS)[number]['id'];

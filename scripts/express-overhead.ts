@@ -44,8 +44,13 @@ async function perStream(args: string[]): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-for (const [label, args] of [['node:http stream (default)', []], ['express route (--express-stream)', ['--express-stream']]] as const) {
+for (const [label, args] of [
+  ['node:http stream (default)', []],
+  ['express route (--express-stream)', ['--express-stream']],
+] as const) {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await perStream([...args]));
-  console.log(`${label.padEnd(34)} heap per idle stream at ${clients}: median ${Math.round(median(samples))} B (runs: ${samples.map(Math.round).join(', ')})`);
+  console.log(
+    `${label.padEnd(34)} heap per idle stream at ${clients}: median ${Math.round(median(samples))} B (runs: ${samples.map(Math.round).join(', ')})`,
+  );
 }

@@ -14,7 +14,18 @@ export interface RunMetadata {
   commit: string;
 }
 
-const LIBRARIES = ['express', 'ws', 'socket.io', 'socket.io-client', 'eventsource', 'event-source-polyfill', 'playwright-core', 'hdr-histogram-js', 'autocannon', 'chart.js'];
+const LIBRARIES = [
+  'express',
+  'ws',
+  'socket.io',
+  'socket.io-client',
+  'eventsource',
+  'event-source-polyfill',
+  'playwright-core',
+  'hdr-histogram-js',
+  'autocannon',
+  'chart.js',
+];
 
 function packageVersion(name: string): string {
   try {
@@ -26,8 +37,16 @@ function packageVersion(name: string): string {
 
 function gitCommit(): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${commit}-dirty` : commit;
   } catch {
     return 'unknown';

@@ -12,7 +12,14 @@ import { verdictTable } from './report/markdown.ts';
 const RESULTS = join(ROOT, 'results');
 const REFERENCE = join(RESULTS, 'reference');
 /** The charts the README shows, when the run has them. */
-const README_CHARTS = ['memory-per-connection', 'cpu-per-1k-deliveries', 'latency-vs-clients', 'binary-bytes-per-message', 'reconnect-timeline', 'ramp-highest-deliveries'];
+const README_CHARTS = [
+  'memory-per-connection',
+  'cpu-per-1k-deliveries',
+  'latency-vs-clients',
+  'binary-bytes-per-message',
+  'reconnect-timeline',
+  'ramp-highest-deliveries',
+];
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
@@ -21,7 +28,9 @@ export async function publishReference(): Promise<void> {
   }
   await rm(join(REFERENCE, 'charts'), { recursive: true, force: true }); // no PNG of a chart that no longer exists
   const out = await buildReport({ resultsDir: REFERENCE, outDir: REFERENCE, png: true });
-  const meta = JSON.parse(await readFile(join(REFERENCE, 'load.json'), 'utf8').catch(() => '{}')) as { meta?: { machine: { cpus: number; cpuModel: string; memoryGiB: number }; node: string; commit: string; date: string } };
+  const meta = JSON.parse(await readFile(join(REFERENCE, 'load.json'), 'utf8').catch(() => '{}')) as {
+    meta?: { machine: { cpus: number; cpuModel: string; memoryGiB: number }; node: string; commit: string; date: string };
+  };
   const pngs = new Set(await readdir(join(REFERENCE, 'charts')).catch(() => [] as string[]));
   const charts = README_CHARTS.filter((id) => pngs.has(`${id}.png`)).map((id) => {
     const spec = out.model.charts.find((c) => c.id === id)!;
@@ -32,7 +41,9 @@ export async function publishReference(): Promise<void> {
     '<!-- verdicts:start -->',
     '## Verdicts (reference run)',
     '',
-    m ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). Regenerate with \`npm run lab -- --full --reference\`.` : '',
+    m
+      ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). Regenerate with \`npm run lab -- --full --reference\`.`
+      : '',
     '',
     verdictTable(out.model, 'results/reference/report.html'),
     '',

@@ -47,11 +47,16 @@ export async function spawnServer(transport: Transport, args: string[] = [], env
       }
     });
     exited.then((code) => reject(new Error(`lab: ${transport} server exited (${code}) before it was ready: ${stderr.trim()}`)));
-    timer = setTimeout(() => reject(new Error(`lab: ${transport} server printed no ready line within ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`)), READY_TIMEOUT_MS);
-  }).catch((error: Error) => {
-    child.kill('SIGKILL'); // never leave a server behind that we could not use
-    throw error;
-  }).finally(() => clearTimeout(timer));
+    timer = setTimeout(
+      () => reject(new Error(`lab: ${transport} server printed no ready line within ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`)),
+      READY_TIMEOUT_MS,
+    );
+  })
+    .catch((error: Error) => {
+      child.kill('SIGKILL'); // never leave a server behind that we could not use
+      throw error;
+    })
+    .finally(() => clearTimeout(timer));
   return {
     ready,
     child,

@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   for (const s of demo.servers) console.log(`${s.transport.padEnd(10)}  ${s.url}   (stats: ${s.statsUrl})`);
   if (demo.spki) {
     console.log(`certificate SPKI sha256: ${demo.spki}`);
-    console.log(`trust it in Chromium: chromium --ignore-certificate-errors-spki-list=${demo.spki} --user-data-dir=$(mktemp -d) ${demo.url}`);
+    console.log(
+      `trust it in Chromium: chromium --ignore-certificate-errors-spki-list=${demo.spki} --user-data-dir=$(mktemp -d) ${demo.url}`,
+    );
   }
   console.log('Ctrl-C stops everything.');
   process.once('SIGINT', () => void demo.close());

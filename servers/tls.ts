@@ -49,7 +49,14 @@ export async function generateSelfSigned(options: { days: number; ca: boolean })
       { name: 'basicConstraints', cA: options.ca },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: options.ca },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   return { cert: pems.cert, key: pems.private };

@@ -21,7 +21,10 @@ const URL_SHAPES = {
 
 describe('npm run --silent server', () => {
   it('prints exactly one JSON ready line through npm, serves /stats, and exits 0 on SIGTERM', async () => {
-    const child = spawn('npm', ['run', '--silent', 'server', '--', 'sse', '--port', '0', '--rate', '5'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', 'server', '--', 'sse', '--port', '0', '--rate', '5'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const firstLine = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
@@ -58,9 +61,15 @@ describe('npm run --silent server', () => {
   });
 
   it('two processes with the same seed send the same quotes', async () => {
-    const servers = await Promise.all([spawnServer('sse', ['--seed', '99', '--rate', '50']), spawnServer('ws', ['--seed', '99', '--rate', '50'])]);
+    const servers = await Promise.all([
+      spawnServer('sse', ['--seed', '99', '--rate', '50']),
+      spawnServer('ws', ['--seed', '99', '--rate', '50']),
+    ]);
     try {
-      const clients = [createClient('sse', { url: servers[0].ready.url, since: 0 }), createClient('ws', { url: servers[1].ready.url, since: 0 })];
+      const clients = [
+        createClient('sse', { url: servers[0].ready.url, since: 0 }),
+        createClient('ws', { url: servers[1].ready.url, since: 0 }),
+      ];
       const received = clients.map(collect);
       await Promise.all(clients.map((c) => c.connect()));
       await waitFor(() => received.every((r) => r.length >= 10), '10 quotes from each');

@@ -38,7 +38,10 @@ describe('quote feed', () => {
     const feed = new QuoteFeed({ rate: 0 });
     const frame = feed.publish();
     let made = 0;
-    const make = () => (made++, 'event');
+    const make = () => {
+      made++;
+      return 'event';
+    };
     for (let i = 0; i < 100; i++) frame.memo('sse-json', make);
     expect(made).toBe(1);
     expect(frame.json).toBe(frame.json);

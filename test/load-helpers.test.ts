@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StatsSnapshot } from '../servers/stats.ts';
-import { buildStep, coresBetween, fitLine, isClientBound, limitedBy, perConnection, summarizeMemory, summarizeRamps, type StepObservation } from '../scripts/load/aggregate.ts';
+import {
+  buildStep,
+  coresBetween,
+  fitLine,
+  isClientBound,
+  limitedBy,
+  perConnection,
+  summarizeMemory,
+  summarizeRamps,
+  type StepObservation,
+} from '../scripts/load/aggregate.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
@@ -18,9 +28,28 @@ const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500 };
 
 function snapshot(over: Partial<StatsSnapshot> = {}): StatsSnapshot {
   return {
-    transport: 'ws', pid: 1, connections: 0, peakConnections: 0, sockets: 0, messagesSent: 0, bytesWritten: 0, bytesRead: 0,
-    dropped: 0, refused: 0, violations: 0, resumed: 0, resets: 0, latestSeq: 0, rss: 0, heapUsed: 0, heapTotal: 0, external: 0,
-    cpuUserMicros: 0, cpuSystemMicros: 0, gc: true, ...over,
+    transport: 'ws',
+    pid: 1,
+    connections: 0,
+    peakConnections: 0,
+    sockets: 0,
+    messagesSent: 0,
+    bytesWritten: 0,
+    bytesRead: 0,
+    dropped: 0,
+    refused: 0,
+    violations: 0,
+    resumed: 0,
+    resets: 0,
+    latestSeq: 0,
+    rss: 0,
+    heapUsed: 0,
+    heapTotal: 0,
+    external: 0,
+    cpuUserMicros: 0,
+    cpuSystemMicros: 0,
+    gc: true,
+    ...over,
   };
 }
 
@@ -28,7 +57,17 @@ function snapshot(over: Partial<StatsSnapshot> = {}): StatsSnapshot {
 function report(clients: number, quotes: number, over: Partial<ReportMessage> = {}): ReportMessage {
   const h = createHistogram();
   for (let i = 0; i < clients * quotes; i++) recordMs(h, 1);
-  return { type: 'report', clients, received: clients * quotes, duplicated: 0, outOfOrder: 0, disconnected: 0, negativeLatencies: 0, histogram: encode(h), ...over };
+  return {
+    type: 'report',
+    clients,
+    received: clients * quotes,
+    duplicated: 0,
+    outOfOrder: 0,
+    disconnected: 0,
+    negativeLatencies: 0,
+    histogram: encode(h),
+    ...over,
+  };
 }
 
 /** A complete observation of 100 ws clients over 10 quotes, with round numbers. */
@@ -44,13 +83,24 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
     connected: [{ type: 'connected', connected: 100, failed: 0, errors: {}, histogram: encode(connectHistogram) }],
     serverCounted: 100,
     window: { from: 11, to: 20 },
-    start: { loaded: snapshot({ messagesSent: 1000, bytesWritten: 50_000, cpuUserMicros: 100_000 }), twin: snapshot({ cpuUserMicros: 80_000 }), wallMs: 1000 },
-    end: { loaded: snapshot({ messagesSent: 2000, bytesWritten: 121_000, cpuUserMicros: 150_000, cpuSystemMicros: 10_000 }), twin: snapshot({ messagesSent: 10, cpuUserMicros: 90_000 }), wallMs: 2000 },
+    start: {
+      loaded: snapshot({ messagesSent: 1000, bytesWritten: 50_000, cpuUserMicros: 100_000 }),
+      twin: snapshot({ cpuUserMicros: 80_000 }),
+      wallMs: 1000,
+    },
+    end: {
+      loaded: snapshot({ messagesSent: 2000, bytesWritten: 121_000, cpuUserMicros: 150_000, cpuSystemMicros: 10_000 }),
+      twin: snapshot({ messagesSent: 10, cpuUserMicros: 90_000 }),
+      wallMs: 2000,
+    },
     probeBytes: 1000,
     workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 300_000, wallMs: 1000 } }],
     reports: [report(100, 10)],
     // The twin holds one client: 99 connections of difference.
-    memory: { loaded: snapshot({ connections: 100, heapUsed: 12_000_000, rss: 60_000_000 }), twin: snapshot({ connections: 1, heapUsed: 11_604_000, rss: 59_010_000 }) },
+    memory: {
+      loaded: snapshot({ connections: 100, heapUsed: 12_000_000, rss: 60_000_000 }),
+      twin: snapshot({ connections: 1, heapUsed: 11_604_000, rss: 59_010_000 }),
+    },
     ...over,
   };
 }
@@ -127,7 +177,14 @@ describe('DeliveryTally', () => {
     tally.record(a, 12, 102, 101); // negative latency in the first window
     tally.window(20, 24);
     for (const seq of [20, 21, 22]) tally.record(a, seq, 100, 101);
-    expect(tally.snapshot()).toMatchObject({ clients: 1, received: 3, duplicated: 0, outOfOrder: 0, disconnected: 0, negativeLatencies: 0 });
+    expect(tally.snapshot()).toMatchObject({
+      clients: 1,
+      received: 3,
+      duplicated: 0,
+      outOfOrder: 0,
+      disconnected: 0,
+      negativeLatencies: 0,
+    });
     expect(tally.latency.totalCount).toBe(3);
     expect(tally.allDone).toBe(false); // 23 and 24 are still missing
   });
@@ -168,14 +225,27 @@ describe('per-connection and per-delivery arithmetic', () => {
   });
 
   it('reports loss, incompleteness and failure in that order of precedence', () => {
-    expect(buildStep(observation({ reports: [report(100, 10, { received: 999 })] }), OPTIONS)).toMatchObject({ status: 'loss', delivery: { lost: 1 } });
-    const incomplete = buildStep(observation({ connected: [{ ...observation().connected![0]!, connected: 98, failed: 2, errors: { EMFILE: 2 } }] }), OPTIONS);
+    expect(buildStep(observation({ reports: [report(100, 10, { received: 999 })] }), OPTIONS)).toMatchObject({
+      status: 'loss',
+      delivery: { lost: 1 },
+    });
+    const incomplete = buildStep(
+      observation({ connected: [{ ...observation().connected![0]!, connected: 98, failed: 2, errors: { EMFILE: 2 } }] }),
+      OPTIONS,
+    );
     expect(incomplete.status).toBe('incomplete');
     expect(incomplete.limitedBy).toMatch(/^2 of 100 clients failed to connect: EMFILE x2 \(the per-process file-descriptor limit/);
     const closedEarly = buildStep(observation({ reports: [report(97, 10)] }), OPTIONS);
-    expect(closedEarly).toMatchObject({ status: 'incomplete', limitedBy: '3 of 100 connected clients closed before the window opened', delivery: { windowClients: 97, expected: 970, lost: 0 } });
+    expect(closedEarly).toMatchObject({
+      status: 'incomplete',
+      limitedBy: '3 of 100 connected clients closed before the window opened',
+      delivery: { windowClients: 97, expected: 970, lost: 0 },
+    });
     const uncounted = buildStep(observation({ serverCounted: 99 }), OPTIONS);
-    expect(uncounted).toMatchObject({ status: 'incomplete', limitedBy: 'the server counted 99 of 100 connected clients before the window' });
+    expect(uncounted).toMatchObject({
+      status: 'incomplete',
+      limitedBy: 'the server counted 99 of 100 connected clients before the window',
+    });
     const failed = buildStep({ ...observation(), error: 'lab: boom', reports: undefined, memory: undefined }, OPTIONS);
     expect(failed.status).toBe('failed');
     expect(failed.server.perConnection.heapBytes).toBeNull();
@@ -202,7 +272,10 @@ describe('client-bound detection', () => {
     expect(isClientBound([0.2, 0.95], 0.9)).toBe(true);
     expect(isClientBound([0.5, 0.89], 0.9)).toBe(false);
     expect(isClientBound([], 0.9)).toBe(false);
-    const step = buildStep(observation({ workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 920_000, wallMs: 1000 } }] }), OPTIONS);
+    const step = buildStep(
+      observation({ workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 920_000, wallMs: 1000 } }] }),
+      OPTIONS,
+    );
     expect(step.status).toBe('client-bound');
   });
 });
@@ -218,8 +291,22 @@ describe('what stopped a step', () => {
 });
 
 /** A passing or failing step for summaries and verdicts. */
-function step(over: { phase?: StepResult['phase']; transport: StepResult['transport']; clients?: number; rate?: number; status?: StepResult['status']; heap?: number; cpu?: number; dps?: number }): StepResult {
-  const base = buildStep(observation({ plan: { phase: over.phase ?? 'clients', transport: over.transport, clients: over.clients ?? 100, rate: over.rate ?? 10, padding: 0 } }), OPTIONS);
+function step(over: {
+  phase?: StepResult['phase'];
+  transport: StepResult['transport'];
+  clients?: number;
+  rate?: number;
+  status?: StepResult['status'];
+  heap?: number;
+  cpu?: number;
+  dps?: number;
+}): StepResult {
+  const base = buildStep(
+    observation({
+      plan: { phase: over.phase ?? 'clients', transport: over.transport, clients: over.clients ?? 100, rate: over.rate ?? 10, padding: 0 },
+    }),
+    OPTIONS,
+  );
   base.status = over.status ?? 'ok';
   base.server.perConnection.heapBytes = over.heap ?? 4000;
   base.server.netCpuMsPer1kDeliveries = over.cpu ?? 50;
@@ -266,21 +353,47 @@ describe('ramp summaries', () => {
 
 describe('memory line across the client sweep', () => {
   it('fits slope and intercept by least squares, and needs two distinct x', () => {
-    expect(fitLine([[0, 10], [10, 30], [20, 50]])).toEqual({ slope: 2, intercept: 10 });
+    expect(
+      fitLine([
+        [0, 10],
+        [10, 30],
+        [20, 50],
+      ]),
+    ).toEqual({ slope: 2, intercept: 10 });
     expect(fitLine([[5, 1]])).toBeNull();
-    expect(fitLine([[5, 1], [5, 2]])).toBeNull();
+    expect(
+      fitLine([
+        [5, 1],
+        [5, 2],
+      ]),
+    ).toBeNull();
   });
 
-  it('uses the ok client-sweep steps only, with x = connections beyond the twin\'s one', () => {
+  it("uses the ok client-sweep steps only, with x = connections beyond the twin's one", () => {
     const sized = (clients: number, heapPerConn: number, status: StepResult['status'] = 'ok') => {
       const s = step({ transport: 'ws', clients, status });
-      s.server.loaded = { connections: clients, heapUsed: 1_000_000 + 50_000 + (clients - 1) * heapPerConn, rss: 0, heapTotal: 0, external: 0, gc: true };
+      s.server.loaded = {
+        connections: clients,
+        heapUsed: 1_000_000 + 50_000 + (clients - 1) * heapPerConn,
+        rss: 0,
+        heapTotal: 0,
+        external: 0,
+        gc: true,
+      };
       s.server.idle = { connections: 1, heapUsed: 1_000_000, rss: 0, heapTotal: 0, external: 0, gc: true };
       s.server.perConnection = perConnection(s.server.loaded, s.server.idle);
       return s;
     };
-    const [ws, sse] = summarizeMemory([sized(101, 3000), sized(1001, 3000), sized(5001, 9999, 'loss'), step({ phase: 'ramp', transport: 'ws' })], ['ws', 'sse']);
-    expect(ws).toMatchObject({ clients: [101, 1001], heapBytesPerConnection: 3000, heapFixedBytes: 50_000, heapPerConnectionRange: [3050, 3500] });
+    const [ws, sse] = summarizeMemory(
+      [sized(101, 3000), sized(1001, 3000), sized(5001, 9999, 'loss'), step({ phase: 'ramp', transport: 'ws' })],
+      ['ws', 'sse'],
+    );
+    expect(ws).toMatchObject({
+      clients: [101, 1001],
+      heapBytesPerConnection: 3000,
+      heapFixedBytes: 50_000,
+      heapPerConnectionRange: [3050, 3500],
+    });
     expect(sse).toMatchObject({ clients: [], heapBytesPerConnection: null, heapPerConnectionRange: null });
   });
 });
@@ -293,13 +406,26 @@ describe('the ws-heavier-than-sse verdict', () => {
   });
 
   it('uses the largest N where both are ok and decides from memory and CPU together', () => {
-    const refuted = wsHeavierThanSse([step({ transport: 'ws', heap: 3000, cpu: 40 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
-    expect(refuted).toMatchObject({ verdict: 'refuted', decidedBy: 'load', records: ['load/clients/ws/n100-r10-p0', 'load/clients/sse/n100-r10-p0'] });
+    const refuted = wsHeavierThanSse(
+      [step({ transport: 'ws', heap: 3000, cpu: 40 }), step({ transport: 'sse', heap: 5000, cpu: 60 })],
+      0.1,
+    );
+    expect(refuted).toMatchObject({
+      verdict: 'refuted',
+      decidedBy: 'load',
+      records: ['load/clients/ws/n100-r10-p0', 'load/clients/sse/n100-r10-p0'],
+    });
     expect(refuted.figures).toMatchObject({ clients: 100, heapRatioWsOverSse: 0.6, cpuRatioWsOverSse: 0.667, cpuBasis: 'net' });
 
-    const confirmed = wsHeavierThanSse([step({ transport: 'ws', heap: 9000, cpu: 90 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
+    const confirmed = wsHeavierThanSse(
+      [step({ transport: 'ws', heap: 9000, cpu: 90 }), step({ transport: 'sse', heap: 5000, cpu: 60 })],
+      0.1,
+    );
     expect(confirmed.verdict).toBe('confirmed');
-    const depends = wsHeavierThanSse([step({ transport: 'ws', heap: 9000, cpu: 30 }), step({ transport: 'sse', heap: 5000, cpu: 60 })], 0.1);
+    const depends = wsHeavierThanSse(
+      [step({ transport: 'ws', heap: 9000, cpu: 30 }), step({ transport: 'sse', heap: 5000, cpu: 60 })],
+      0.1,
+    );
     expect(depends.verdict).toBe('depends');
 
     const larger = wsHeavierThanSse(
@@ -332,7 +458,9 @@ describe('options and planning', () => {
   });
 
   it('rejects bad input eagerly with a lab: error and a hint', () => {
-    expect(() => resolveLoadOptions({ transports: ['sse', 'carrier-pigeon' as never] })).toThrow(/^lab: LAB_BAD_OPTION: transports is .*\(a list of distinct names/);
+    expect(() => resolveLoadOptions({ transports: ['sse', 'carrier-pigeon' as never] })).toThrow(
+      /^lab: LAB_BAD_OPTION: transports is .*\(a list of distinct names/,
+    );
     expect(() => resolveLoadOptions({ clients: [0] })).toThrow(/clients is \[0\]/);
     expect(() => resolveLoadOptions({ rate: 0 })).toThrow(/rate is 0/);
     expect(() => resolveLoadOptions({ duration: 0.5, rate: 0.5 })).toThrow(/the window must hold 1\.\.1000000 quotes/);
@@ -345,6 +473,18 @@ describe('options and planning', () => {
     expect(sourceAddresses(20, 1000)).toEqual(['127.0.0.1']);
     expect(splitClients(10, 3)).toEqual([4, 3, 3]);
     expect(splitClients(2, 8)).toEqual([1, 1]);
-    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual(['--rate', '5', '--padding', '64', '--seed', '7', '--heartbeat', '3600000', '--max-connections', '30000', '--stats-gc']);
+    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual([
+      '--rate',
+      '5',
+      '--padding',
+      '64',
+      '--seed',
+      '7',
+      '--heartbeat',
+      '3600000',
+      '--max-connections',
+      '30000',
+      '--stats-gc',
+    ]);
   });
 });

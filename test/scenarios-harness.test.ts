@@ -28,7 +28,8 @@ describe('measure', () => {
   });
 
   it('counts code lines outside comments, between markers, and imported packages', () => {
-    const text = "/**\n * header\n */\nimport x from 'ws';\nimport { y } from './y.ts';\nimport z from 'node:fs';\n// note\n\nconst a = 1;\n/* one */\n// BEGIN m\nf();\ng();\n// END m\n";
+    const text =
+      "/**\n * header\n */\nimport x from 'ws';\nimport { y } from './y.ts';\nimport z from 'node:fs';\n// note\n\nconst a = 1;\n/* one */\n// BEGIN m\nf();\ng();\n// END m\n";
     expect(codeLines(text)).toBe(6);
     expect(codeLines(between(text, 'm'))).toBe(2);
     expect(packagesImported(text)).toEqual(['ws']);
@@ -99,10 +100,18 @@ describe('harness without a browser', () => {
     const h = await Harness.start({ browser: false });
     try {
       let cleaned = false;
-      const stuck = { transport: 'sse', case: 'stuck', client: 'node', title: 'a case that never finishes', claims: ['sse-auto-reconnect'], setup: {}, run: (c) => {
-        c.defer(() => (cleaned = true));
-        return new Promise(() => undefined);
-      } } satisfies CaseSpec;
+      const stuck = {
+        transport: 'sse',
+        case: 'stuck',
+        client: 'node',
+        title: 'a case that never finishes',
+        claims: ['sse-auto-reconnect'],
+        setup: {},
+        run: (c) => {
+          c.defer(() => (cleaned = true));
+          return new Promise(() => undefined);
+        },
+      } satisfies CaseSpec;
       const record = await h.runCase('reconnect', stuck, 200);
       expect(record.status).toBe('not-run');
       expect(record.reason).toBe('lab: case timed out after 0.2 s');
@@ -123,7 +132,10 @@ describe('harness without a browser', () => {
 
 describe('npm run scenarios', () => {
   it('rejects an unknown scenario name with the valid names and exit code 2', async () => {
-    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', 'reconect'], { cwd: ROOT, timeout: 30_000 }).then(
+    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', 'reconect'], {
+      cwd: ROOT,
+      timeout: 30_000,
+    }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );

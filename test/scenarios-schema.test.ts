@@ -101,7 +101,12 @@ describe('example-claims.json', () => {
     const recomputed = computeVerdicts(example.records, 'then');
     for (const result of recomputed) {
       const committed = claims.claims[result.id]!;
-      expect({ id: result.id, verdict: result.verdict, explanation: result.explanation, records: result.records }).toEqual({ id: committed.id, verdict: committed.verdict, explanation: committed.explanation, records: committed.records });
+      expect({ id: result.id, verdict: result.verdict, explanation: result.explanation, records: result.records }).toEqual({
+        id: committed.id,
+        verdict: committed.verdict,
+        explanation: committed.explanation,
+        records: committed.records,
+      });
     }
   });
 });
@@ -115,69 +120,188 @@ describe('verdicts follow the observations', () => {
       if (value === undefined) delete next[name];
       return next as never;
     };
-    expect(records.some((r) => r.id === id), id).toBe(true);
+    expect(
+      records.some((r) => r.id === id),
+      id,
+    ).toBe(true);
     return records.map((r) => {
       if (r.id !== id) return r;
       if (part === 'setup') return { ...r, setup: set(r.setup) };
-      if (part === 'counters') return { ...r, observed: { ...r.observed, server: { ...r.observed.server, counters: set(r.observed.server?.counters) } } };
+      if (part === 'counters')
+        return { ...r, observed: { ...r.observed, server: { ...r.observed.server, counters: set(r.observed.server?.counters) } } };
       return { ...r, observed: { ...r.observed, [part]: set(r.observed[part] as Record<string, unknown>) } };
     });
   };
-  const withChanges = (...changes: [string, Part, string, unknown][]) => changes.reduce((records, [id, part, name, value]) => change(records, id, part, name, value), example.records);
+  const withChanges = (...changes: [string, Part, string, unknown][]) =>
+    changes.reduce((records, [id, part, name, value]) => change(records, id, part, name, value), example.records);
   const decide = (records: ScenarioRecord[], claim: string) => computeVerdicts(records).find((v) => v.id === claim)!;
   const baseline = (claim: string) => decide(example.records, claim);
 
   /** One changed input per rule: the verdict moves, and the explanation says what changed and closes on the new verdict. */
   const cases: { claim: string; changes: [string, Part, string, unknown][]; verdict: string; says: string[]; saysNot?: string[] }[] = [
-    { claim: 'ws-tcp-sse-http', changes: [['direction/ws/round-trips', 'facts', 'responseStatusLine', 'HTTP/1.1 200 OK']], verdict: 'refuted', says: ['answered "HTTP/1.1 200 OK"', 'refuted.'], saysNot: ['the bytes were WebSocket frames'] },
-    { claim: 'sse-one-way', changes: [['direction/sse/round-trips', 'facts', 'streamBytesFromClientAfterRequest', 12]], verdict: 'refuted', says: ['the page sent 12 bytes', 'refuted.'], saysNot: ['The stream is one-way'] },
-    { claim: 'sse-text-only', changes: [['binary/sse/raw-text-4096', 'facts', 'intact', true]], verdict: 'refuted', says: ['(hash equal: yes)', 'refuted.'], saysNot: ['SSE carries binary only'] },
+    {
+      claim: 'ws-tcp-sse-http',
+      changes: [['direction/ws/round-trips', 'facts', 'responseStatusLine', 'HTTP/1.1 200 OK']],
+      verdict: 'refuted',
+      says: ['answered "HTTP/1.1 200 OK"', 'refuted.'],
+      saysNot: ['the bytes were WebSocket frames'],
+    },
+    {
+      claim: 'sse-one-way',
+      changes: [['direction/sse/round-trips', 'facts', 'streamBytesFromClientAfterRequest', 12]],
+      verdict: 'refuted',
+      says: ['the page sent 12 bytes', 'refuted.'],
+      saysNot: ['The stream is one-way'],
+    },
+    {
+      claim: 'sse-text-only',
+      changes: [['binary/sse/raw-text-4096', 'facts', 'intact', true]],
+      verdict: 'refuted',
+      says: ['(hash equal: yes)', 'refuted.'],
+      saysNot: ['SSE carries binary only'],
+    },
     {
       claim: 'sse-simpler',
-      changes: ['serverLines', 'clientLines', 'browserReconnectLines'].map((name) => ['reconnect/sse/code-size', 'counts', name, 1000] as [string, Part, string, unknown]),
+      changes: ['serverLines', 'clientLines', 'browserReconnectLines'].map(
+        (name) => ['reconnect/sse/code-size', 'counts', name, 1000] as [string, Part, string, unknown],
+      ),
       verdict: 'refuted',
       says: ['SSE is smaller on 0 of 3 counts and larger on 3', 'Every count is larger for SSE: refuted'],
     },
-    { claim: 'sse-auto-reconnect', changes: [['reconnect/sse/retry-100-destroy', 'counts', 'opens', 1]], verdict: 'depends', says: ['reconnected by itself in 4 of 5 drops', 'depends.'], saysNot: ['confirmed'] },
-    { claim: 'ws-needs-library-to-reconnect', changes: [['reconnect/ws/destroy', 'counts', 'connectionsAfterDrop', 1]], verdict: 'refuted', says: ['the server saw 1 new connection within', '(1 of 2 stayed down)', 'refuted.'] },
-    { claim: 'sse-event-ids-resume', changes: [['reconnect/sse/restart', 'counters', 'resumedAfterRestart', 1]], verdict: 'confirmed', says: ['the new process resumed from it: yes', 'confirmed.'], saysNot: ['which the restarted process did not'] },
-    { claim: 'ws-ignores-cross-origin', changes: [['cross-origin/ws/origin-unchecked', 'facts', 'opened', false]], verdict: 'refuted', says: ['Chromium did not open a WebSocket', 'refuted.'], saysNot: ['is true'] },
-    { claim: 'sse-needs-cors-headers', changes: [['cross-origin/sse/no-cors-header', 'facts', 'delivered', true]], verdict: 'refuted', says: ['an EventSource delivered a message: yes', 'refuted.'], saysNot: ['confirmed'] },
-    { claim: 'ws-rejects-self-signed-sse-accepts', changes: [['self-signed/ws/untrusted-ignore-https-errors', 'facts', 'opened', false]], verdict: 'confirmed', says: ['untrusted-ignore-https-errors: SSE open, ws refused', 'In 1 of the 5 settings EventSource got through where WebSocket was refused', 'confirmed.'] },
-    { claim: 'ws-rejects-self-signed-sse-accepts', changes: [['self-signed/ws/accepted-later', 'facts', 'openedWithoutNewCode', true], ['self-signed/ws/accepted-later', 'facts', 'openedAfterAcceptMs', 900]], verdict: 'refuted', says: ['the WebSocket opened by itself 900 ms after it', 'EventSource got through alone in 0 of the 5 settings and WebSocket alone in 0', 'refuted.'], saysNot: ['stayed closed'] },
-    { claim: 'sse-heartbeat-comments-needed', changes: [['idle-heartbeat/sse/relay-heartbeat', 'counts', 'idleCuts', 3]], verdict: 'refuted', says: ['the relay cut it 3 times', 'refuted.'], saysNot: ['never cut it'] },
-    { claim: 'sse-heartbeat-comments-needed', changes: [['polyfill/sse/native-silent', 'counts', 'reopened', 2]], verdict: 'confirmed', says: ['reopened a silent stream 2 times', 'confirmed.'] },
+    {
+      claim: 'sse-auto-reconnect',
+      changes: [['reconnect/sse/retry-100-destroy', 'counts', 'opens', 1]],
+      verdict: 'depends',
+      says: ['reconnected by itself in 4 of 5 drops', 'depends.'],
+      saysNot: ['confirmed'],
+    },
+    {
+      claim: 'ws-needs-library-to-reconnect',
+      changes: [['reconnect/ws/destroy', 'counts', 'connectionsAfterDrop', 1]],
+      verdict: 'refuted',
+      says: ['the server saw 1 new connection within', '(1 of 2 stayed down)', 'refuted.'],
+    },
+    {
+      claim: 'sse-event-ids-resume',
+      changes: [['reconnect/sse/restart', 'counters', 'resumedAfterRestart', 1]],
+      verdict: 'confirmed',
+      says: ['the new process resumed from it: yes', 'confirmed.'],
+      saysNot: ['which the restarted process did not'],
+    },
+    {
+      claim: 'ws-ignores-cross-origin',
+      changes: [['cross-origin/ws/origin-unchecked', 'facts', 'opened', false]],
+      verdict: 'refuted',
+      says: ['Chromium did not open a WebSocket', 'refuted.'],
+      saysNot: ['is true'],
+    },
+    {
+      claim: 'sse-needs-cors-headers',
+      changes: [['cross-origin/sse/no-cors-header', 'facts', 'delivered', true]],
+      verdict: 'refuted',
+      says: ['an EventSource delivered a message: yes', 'refuted.'],
+      saysNot: ['confirmed'],
+    },
+    {
+      claim: 'ws-rejects-self-signed-sse-accepts',
+      changes: [['self-signed/ws/untrusted-ignore-https-errors', 'facts', 'opened', false]],
+      verdict: 'confirmed',
+      says: [
+        'untrusted-ignore-https-errors: SSE open, ws refused',
+        'In 1 of the 5 settings EventSource got through where WebSocket was refused',
+        'confirmed.',
+      ],
+    },
+    {
+      claim: 'ws-rejects-self-signed-sse-accepts',
+      changes: [
+        ['self-signed/ws/accepted-later', 'facts', 'openedWithoutNewCode', true],
+        ['self-signed/ws/accepted-later', 'facts', 'openedAfterAcceptMs', 900],
+      ],
+      verdict: 'refuted',
+      says: [
+        'the WebSocket opened by itself 900 ms after it',
+        'EventSource got through alone in 0 of the 5 settings and WebSocket alone in 0',
+        'refuted.',
+      ],
+      saysNot: ['stayed closed'],
+    },
+    {
+      claim: 'sse-heartbeat-comments-needed',
+      changes: [['idle-heartbeat/sse/relay-heartbeat', 'counts', 'idleCuts', 3]],
+      verdict: 'refuted',
+      says: ['the relay cut it 3 times', 'refuted.'],
+      saysNot: ['never cut it'],
+    },
+    {
+      claim: 'sse-heartbeat-comments-needed',
+      changes: [['polyfill/sse/native-silent', 'counts', 'reopened', 2]],
+      verdict: 'confirmed',
+      says: ['reopened a silent stream 2 times', 'confirmed.'],
+    },
     {
       claim: 'seed-credentials-with-wildcard-cors',
-      changes: [['cross-origin/sse/acao-star-credentials', 'facts', 'delivered', true], ['cross-origin/sse/seed-article-a-polyfill', 'facts', 'delivered', true]],
+      changes: [
+        ['cross-origin/sse/acao-star-credentials', 'facts', 'delivered', true],
+        ['cross-origin/sse/seed-article-a-polyfill', 'facts', 'delivered', true],
+      ],
       verdict: 'confirmed',
       says: ['native EventSource received a message', 'confirmed.'],
       saysNot: ['can only have worked same-origin'],
     },
     {
       claim: 'sse-base64-costs-bandwidth',
-      changes: example.records.filter((r) => r.id.startsWith('binary/ws/binary-')).map((r) => [r.id, 'facts', 'wireToPayloadRatio', 9] as [string, Part, string, unknown]),
+      changes: example.records
+        .filter((r) => r.id.startsWith('binary/ws/binary-'))
+        .map((r) => [r.id, 'facts', 'wireToPayloadRatio', 9] as [string, Part, string, unknown]),
       verdict: 'refuted',
       says: ['SSE cost more than WebSocket at 0 of', 'refuted.'],
     },
-    { claim: 'sse-six-connections-per-origin', changes: [['connection-limit/sse/http1-eventsources', 'counts', 'opened', 5], ['connection-limit/sse/http1-eventsources', 'counts', 'serverStreams', 5]], verdict: 'depends', says: ['opened 5 of 8 EventSources', 'capped the origin at 5 EventSources, not the claimed 6', 'depends.'] },
-    { claim: 'sse-six-connections-per-origin', changes: [['connection-limit/sse/http1-eventsources', 'counts', 'serverStreams', 8]], verdict: 'refuted', says: ['the server held 8 streams', 'refuted.'] },
-    { claim: 'sse-named-events-need-listener', changes: [['polyfill/sse/seed-b-native', 'counts', 'onmessage', 3]], verdict: 'refuted', says: ['onmessage fired 3 times', 'refuted.'] },
-    { claim: 'polyfill-sends-last-id-as-query', changes: [['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', '5']], verdict: 'refuted', says: ['with Last-Event-ID header 5', 'refuted.'], saysNot: ['confirmed'] },
+    {
+      claim: 'sse-six-connections-per-origin',
+      changes: [
+        ['connection-limit/sse/http1-eventsources', 'counts', 'opened', 5],
+        ['connection-limit/sse/http1-eventsources', 'counts', 'serverStreams', 5],
+      ],
+      verdict: 'depends',
+      says: ['opened 5 of 8 EventSources', 'capped the origin at 5 EventSources, not the claimed 6', 'depends.'],
+    },
+    {
+      claim: 'sse-six-connections-per-origin',
+      changes: [['connection-limit/sse/http1-eventsources', 'counts', 'serverStreams', 8]],
+      verdict: 'refuted',
+      says: ['the server held 8 streams', 'refuted.'],
+    },
+    {
+      claim: 'sse-named-events-need-listener',
+      changes: [['polyfill/sse/seed-b-native', 'counts', 'onmessage', 3]],
+      verdict: 'refuted',
+      says: ['onmessage fired 3 times', 'refuted.'],
+    },
+    {
+      claim: 'polyfill-sends-last-id-as-query',
+      changes: [['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', '5']],
+      verdict: 'refuted',
+      says: ['with Last-Event-ID header 5', 'refuted.'],
+      saysNot: ['confirmed'],
+    },
   ];
 
   it('covers every rule', () => {
     expect(new Set(cases.map((c) => c.claim))).toEqual(new Set(DECIDED_CLAIMS));
   });
 
-  it.each(cases.map((c, i) => [`${c.claim} #${i}`, c] as const))('%s: a changed observation changes the verdict and its explanation', (_, c) => {
-    const before = baseline(c.claim);
-    const after = decide(withChanges(...c.changes), c.claim);
-    expect(before.verdict).not.toBe(c.verdict);
-    expect(after.verdict).toBe(c.verdict);
-    for (const text of c.says) expect(after.explanation, text).toContain(text);
-    for (const text of c.saysNot ?? []) expect(after.explanation, text).not.toContain(text);
-  });
+  it.each(cases.map((c, i) => [`${c.claim} #${i}`, c] as const))(
+    '%s: a changed observation changes the verdict and its explanation',
+    (_, c) => {
+      const before = baseline(c.claim);
+      const after = decide(withChanges(...c.changes), c.claim);
+      expect(before.verdict).not.toBe(c.verdict);
+      expect(after.verdict).toBe(c.verdict);
+      for (const text of c.says) expect(after.explanation, text).toContain(text);
+      for (const text of c.saysNot ?? []) expect(after.explanation, text).not.toContain(text);
+    },
+  );
 
   it('a gave-up answer counts only when the reconnect reached it (a second request)', () => {
     const records = withChanges(['reconnect/sse/ends-204', 'counts', 'requests', 1]);
@@ -189,7 +313,10 @@ describe('verdicts follow the observations', () => {
     const result = decide(withChanges(['reconnect/sse/retry-100-destroy', 'facts', 'lastEventIdSent', undefined]), 'sse-event-ids-resume');
     expect(result.verdict).toBe('not-run');
     expect(result.explanation).toContain('reconnect/sse/retry-100-destroy#lastEventIdSent');
-    const polyfill = decide(withChanges(['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', undefined]), 'polyfill-sends-last-id-as-query');
+    const polyfill = decide(
+      withChanges(['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', undefined]),
+      'polyfill-sends-last-id-as-query',
+    );
     expect(polyfill.verdict).toBe('not-run');
   });
 

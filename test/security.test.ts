@@ -70,7 +70,10 @@ describe('SSE CORS allowlist', () => {
   it('answers the preflight for POST /sse/ping from an allowed Origin only', async () => {
     await open('sse');
     const preflight = (origin: string) =>
-      fetch(new URL('/sse/ping', server.url), { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });
+      fetch(new URL('/sse/ping', server.url), {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      });
     const ok = await preflight(PAGE);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
@@ -164,7 +167,8 @@ describe('bad client input', () => {
 
   it('POST /sse/ping: bad JSON is 400, a missing t is 400, an oversize body is 413, all as JSON', async () => {
     await open('sse', { maxPayloadBytes: 256 });
-    const post = (body: string) => fetch(new URL('/sse/ping', server.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const post = (body: string) =>
+      fetch(new URL('/sse/ping', server.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     const bad = await post('{nope');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'LAB_BAD_MESSAGE' } });

@@ -18,7 +18,12 @@ class RawRequest {
     this.socket = connect(Number(port), hostname);
     this.socket.setEncoding('utf8');
     this.socket.on('data', (chunk: string) => (this.raw += chunk));
-    const lines = [`GET ${pathname}${search} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Accept: text/event-stream', 'Accept-Encoding: gzip, deflate, br'];
+    const lines = [
+      `GET ${pathname}${search} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      'Accept: text/event-stream',
+      'Accept-Encoding: gzip, deflate, br',
+    ];
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   }
@@ -56,7 +61,7 @@ describe('SSE on the wire', () => {
     return req;
   };
   afterEach(async () => {
-    sockets.splice(0).forEach((s) => s.destroy());
+    for (const s of sockets.splice(0)) s.destroy();
     await server.close();
   });
 

@@ -14,8 +14,13 @@ import { WIRE_TRANSPORTS, type TranscriptFile, type WireTransport } from '../scr
 import { wireResultsProblems } from '../scripts/wire/validate.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
-const transcripts = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, read(`fixtures/wire/chromium-${t}.transcript.json`) as TranscriptFile])) as Record<WireTransport, TranscriptFile>;
-const decoded = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, decodeTranscript(transcripts[t])])) as Record<WireTransport, DecodedSession>;
+const transcripts = Object.fromEntries(
+  WIRE_TRANSPORTS.map((t) => [t, read(`fixtures/wire/chromium-${t}.transcript.json`) as TranscriptFile]),
+) as Record<WireTransport, TranscriptFile>;
+const decoded = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, decodeTranscript(transcripts[t])])) as Record<
+  WireTransport,
+  DecodedSession
+>;
 const item = (t: WireTransport, name: string) => decoded[t].overhead.find((r) => r.item === name);
 
 describe.each(WIRE_TRANSPORTS)('%s session: byte accounting', (transport) => {
@@ -24,7 +29,10 @@ describe.each(WIRE_TRANSPORTS)('%s session: byte accounting', (transport) => {
     for (const conn of transcripts[transport].connections) {
       for (const dir of ['c2s', 's2c'] as const) {
         const bytes = Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
-        const rows = messages.filter((m) => m.conn === conn.conn && m.dir === dir).flatMap((m) => m.rows).sort((a, b) => a.offset - b.offset);
+        const rows = messages
+          .filter((m) => m.conn === conn.conn && m.dir === dir)
+          .flatMap((m) => m.rows)
+          .sort((a, b) => a.offset - b.offset);
         let at = 0;
         for (const row of rows) {
           expect(row.offset).toBe(at);
@@ -120,7 +128,12 @@ describe('evidence from the recorded sessions', () => {
   });
 
   it('sse-text-only and sse-base64-costs-bandwidth: base64 is 4/3 of the bytes, rounded up to whole groups', () => {
-    expect(evidence['sse-text-only']).toMatchObject({ sseBodyValidUtf8: true, sseBodyControlBytes: 0, wsBinaryFrames: 1, socketioBinaryAttachments: 1 });
+    expect(evidence['sse-text-only']).toMatchObject({
+      sseBodyValidUtf8: true,
+      sseBodyControlBytes: 0,
+      wsBinaryFrames: 1,
+      socketioBinaryAttachments: 1,
+    });
     const b = evidence['sse-base64-costs-bandwidth'];
     expect(b.base64Bytes).toBe(Math.ceil(b.binaryQuoteBytes! / 3) * 4);
     expect(b.quoteWireBytes.wsBinary).toBe(b.binaryQuoteBytes! + 2);
@@ -156,7 +169,12 @@ describe('bytes a decoder cannot describe become rows, never exceptions', () => 
   it('reassembles a fragmented message (FIN=0, a ping in between, continuations) and describes it on its final fragment', () => {
     const text = quoteText();
     const parts = [text.subarray(0, 10), text.subarray(10, 30), text.subarray(30)];
-    const frames = Buffer.concat([unmasked(0x01, parts[0]!), unmasked(0x00, parts[1]!), unmasked(0x89, Buffer.alloc(0)), unmasked(0x80, parts[2]!)]);
+    const frames = Buffer.concat([
+      unmasked(0x01, parts[0]!),
+      unmasked(0x00, parts[1]!),
+      unmasked(0x89, Buffer.alloc(0)),
+      unmasked(0x80, parts[2]!),
+    ]);
     const session = decodeTranscript(withFrames(frames));
     const onConn = session.messages.filter((m) => m.conn === 1 && m.dir === 's2c' && m.layer === 'ws-frame');
     const [f1, f2, ping, last] = onConn;
@@ -192,7 +210,10 @@ describe('an SSE event split across HTTP chunks', () => {
     const data = original.subarray(original.indexOf('\r\n') + 2, original.length - 2);
     expect(data.toString()).toMatch(/^id: 1\nevent: quote\ndata: /);
     const httpChunk = (part: Buffer) => Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]);
-    chunks[2] = { ...chunks[2]!, data: Buffer.concat([httpChunk(data.subarray(0, data.length - 20)), httpChunk(data.subarray(data.length - 20))]).toString('base64') };
+    chunks[2] = {
+      ...chunks[2]!,
+      data: Buffer.concat([httpChunk(data.subarray(0, data.length - 20)), httpChunk(data.subarray(data.length - 20))]).toString('base64'),
+    };
     const session = decodeTranscript(copy);
     const onConn = session.messages.filter((m) => m.conn === 1 && m.dir === 's2c' && m.layer === 'http-chunk');
     const quote = onConn.find((m) => m.seqs[0] === 1)!;

@@ -81,22 +81,32 @@ describe('socket.io packets', () => {
 });
 
 describe('a recorded Chromium socket.io session', () => {
-  const transcript = JSON.parse(readFileSync(new URL('fixtures/wire/chromium-socketio.transcript.json', import.meta.url), 'utf8')) as TranscriptFile;
+  const transcript = JSON.parse(
+    readFileSync(new URL('fixtures/wire/chromium-socketio.transcript.json', import.meta.url), 'utf8'),
+  ) as TranscriptFile;
   const texts: { dir: string; text: string }[] = [];
   const binaries: { dir: string; bytes: Uint8Array }[] = [];
   const pollingBodies: string[] = [];
   for (const conn of transcript.connections) {
-    const stream = (dir: 'c2s' | 's2c') => Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
+    const stream = (dir: 'c2s' | 's2c') =>
+      Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
     const c2s = stream('c2s');
     const s2c = stream('s2c');
     const http = decodeHttpConnection(c2s, s2c);
     for (const { request, response } of http.exchanges) {
-      for (const [bytes, message] of [[c2s, request], [s2c, response]] as const) {
-        if (message && message.body.length > 0 && message.body.framing.kind === 'length') pollingBodies.push(bytes.subarray(message.body.offset, message.body.offset + message.body.length).toString());
+      for (const [bytes, message] of [
+        [c2s, request],
+        [s2c, response],
+      ] as const) {
+        if (message && message.body.length > 0 && message.body.framing.kind === 'length')
+          pollingBodies.push(bytes.subarray(message.body.offset, message.body.offset + message.body.length).toString());
       }
     }
     if (!http.upgrade) continue;
-    for (const [dir, bytes, from] of [['c2s', c2s, http.upgrade.c2s], ['s2c', s2c, http.upgrade.s2c]] as const) {
+    for (const [dir, bytes, from] of [
+      ['c2s', c2s, http.upgrade.c2s],
+      ['s2c', s2c, http.upgrade.s2c],
+    ] as const) {
       for (const f of decodeFrames(bytes, from).frames) {
         if (f.opcode === 0x1) texts.push({ dir, text: Buffer.from(f.payload).toString() });
         if (f.opcode === 0x2) binaries.push({ dir, bytes: f.payload });
@@ -107,7 +117,11 @@ describe('a recorded Chromium socket.io session', () => {
 
   it('polling handshake: an open packet with sid, upgrades and pingInterval, then CONNECT', () => {
     const open = pollingBodies.map((b) => decodeEngineText(b)).find((p) => p?.name === 'open');
-    expect(JSON.parse(open!.data as string)).toMatchObject({ sid: expect.any(String), upgrades: ['websocket'], pingInterval: expect.any(Number) });
+    expect(JSON.parse(open!.data as string)).toMatchObject({
+      sid: expect.any(String),
+      upgrades: ['websocket'],
+      pingInterval: expect.any(Number),
+    });
     expect(pollingBodies.some((b) => /^40\{/.test(b))).toBe(true);
   });
 

@@ -61,7 +61,11 @@ describe("a connection recorded from Node's http server", () => {
       }
     });
     const frame = Buffer.from([0x81, 0x02, 0x68, 0x69]); // a 2-byte text frame "hi"
-    server.on('upgrade', (_req, socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), frame])));
+    server.on('upgrade', (_req, socket) =>
+      socket.end(
+        Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), frame]),
+      ),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
@@ -87,7 +91,9 @@ describe("a connection recorded from Node's http server", () => {
       server.close();
     }
     const http = decodeHttpConnection(Buffer.from(sent.join('')), Buffer.concat(received));
-    expect(http.exchanges.map((e) => [e.request.head.request!.target, e.response!.head.response!.status, e.response!.body.framing.kind])).toEqual([
+    expect(
+      http.exchanges.map((e) => [e.request.head.request!.target, e.response!.head.response!.status, e.response!.body.framing.kind]),
+    ).toEqual([
       ['/len', 200, 'length'],
       ['/stream', 200, 'chunked'],
       ['/ws', 101, 'none'],

@@ -14,10 +14,23 @@ const fixture = (name: string) => JSON.parse(readFileSync(new URL(`fixtures/wire
 const edge = new Uint8Array(Buffer.from((fixture('sse-edge.json') as { stream: string }).stream, 'utf8'));
 
 /** The parts of a line that must not depend on how the bytes were split. */
-const shape = (lines: SseLine[]) => lines.map(({ offset, length, ending, text, kind, dispatch, bom, validUtf8 }) => ({ offset, length, ending, text, kind, dispatch, bom, validUtf8 }));
+const shape = (lines: SseLine[]) =>
+  lines.map(({ offset, length, ending, text, kind, dispatch, bom, validUtf8 }) => ({
+    offset,
+    length,
+    ending,
+    text,
+    kind,
+    dispatch,
+    bom,
+    validUtf8,
+  }));
 
 function splits(bytes: Uint8Array): { at: number; lines: SseLine[] }[] {
-  return Array.from({ length: bytes.length - 1 }, (_, i) => ({ at: i + 1, lines: parseEventStream([bytes.subarray(0, i + 1), bytes.subarray(i + 1)]).lines }));
+  return Array.from({ length: bytes.length - 1 }, (_, i) => ({
+    at: i + 1,
+    lines: parseEventStream([bytes.subarray(0, i + 1), bytes.subarray(i + 1)]).lines,
+  }));
 }
 
 /** Split positions that fall between a CR and its LF, and inside a multi-byte UTF-8 character. */
@@ -80,7 +93,8 @@ describe('SSE parser on the event stream Chromium received (recorded)', () => {
   const transcript = fixture('chromium-sse.transcript.json') as TranscriptFile;
   const bodies: Uint8Array[] = [];
   for (const conn of transcript.connections) {
-    const stream = (dir: 'c2s' | 's2c') => Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
+    const stream = (dir: 'c2s' | 's2c') =>
+      Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
     const s2c = stream('s2c');
     for (const exchange of decodeHttpConnection(stream('c2s'), s2c).exchanges) {
       const response = exchange.response;

@@ -21,7 +21,8 @@ interface FrameOptions {
 }
 // ws exports its Sender at runtime; @types/ws does not declare it.
 const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
-const frame = (data: Buffer, options: Partial<FrameOptions>): Buffer => Buffer.concat(Sender.frame(data, { fin: true, opcode: 0x2, mask: false, readOnly: false, rsv1: false, ...options }));
+const frame = (data: Buffer, options: Partial<FrameOptions>): Buffer =>
+  Buffer.concat(Sender.frame(data, { fin: true, opcode: 0x2, mask: false, readOnly: false, rsv1: false, ...options }));
 
 const KEY = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 const fixedMask = (mask: Buffer) => KEY.copy(mask);
@@ -45,7 +46,15 @@ describe('WebSocket frames made by the ws library', () => {
         expect(end).toBe(bytes.length);
         expect(frames).toHaveLength(1);
         const f = frames[0]!;
-        expect(f).toMatchObject({ fin: true, opcode: 0x2, opcodeName: 'binary', masked, lengthForm: form, payloadLength: length, complete: true });
+        expect(f).toMatchObject({
+          fin: true,
+          opcode: 0x2,
+          opcodeName: 'binary',
+          masked,
+          lengthForm: form,
+          payloadLength: length,
+          complete: true,
+        });
         expect(f.headerLength).toBe(header + (masked ? 4 : 0));
         expect(f.maskKey ? Buffer.from(f.maskKey) : null).toEqual(masked ? KEY : null);
         expect(Buffer.from(f.payload).equals(Buffer.from(payload))).toBe(true);
@@ -96,11 +105,14 @@ describe('the opening handshake', () => {
 });
 
 describe('WebSocket bytes Chromium and the lab server exchanged (recorded)', () => {
-  const transcript = JSON.parse(readFileSync(new URL('fixtures/wire/chromium-ws.transcript.json', import.meta.url), 'utf8')) as TranscriptFile;
+  const transcript = JSON.parse(
+    readFileSync(new URL('fixtures/wire/chromium-ws.transcript.json', import.meta.url), 'utf8'),
+  ) as TranscriptFile;
 
   for (const conn of transcript.connections) {
     it(`connection ${conn.conn}: an HTTP upgrade, then nothing but frames`, () => {
-      const stream = (dir: 'c2s' | 's2c') => Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
+      const stream = (dir: 'c2s' | 's2c') =>
+        Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
       const c2s = stream('c2s');
       const s2c = stream('s2c');
       const http = decodeHttpConnection(c2s, s2c);

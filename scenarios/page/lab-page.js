@@ -4,13 +4,10 @@
  * clients by name and logs what they report into `lab.log` with epoch-ms times; the Node side reads
  * that log with page.evaluate. It decides nothing: it only records.
  */
-(function () {
-  'use strict';
+(() => {
   var log = [];
   var handles = new Map();
-  var now = function () {
-    return performance.timeOrigin + performance.now();
-  };
+  var now = () => performance.timeOrigin + performance.now();
   function mark(source, type, detail) {
     log.push({ t: now(), source: source, type: type, detail: detail || {} });
   }
@@ -18,7 +15,7 @@
     try {
       var value = JSON.parse(text);
       return typeof value.seq === 'number' ? value.seq : null;
-    } catch (error) {
+    } catch (_error) {
       return null;
     }
   }
@@ -29,17 +26,17 @@
     var Ctor = options.polyfill ? window.EventSourcePolyfill : window.EventSource;
     var es = new Ctor(url, options.init || {});
     handles.set(name, es);
-    es.onopen = function () {
+    es.onopen = () => {
       mark(name, 'open', { readyState: es.readyState });
     };
-    es.onerror = function (event) {
+    es.onerror = (event) => {
       mark(name, 'error', { readyState: es.readyState, status: event && event.status !== undefined ? event.status : null });
     };
-    es.onmessage = function (event) {
+    es.onmessage = (event) => {
       mark(name, 'message', { data: String(event.data).slice(0, 120), lastEventId: event.lastEventId });
     };
-    (options.listen || ['quote', 'reset']).forEach(function (type) {
-      es.addEventListener(type, function (event) {
+    (options.listen || ['quote', 'reset']).forEach((type) => {
+      es.addEventListener(type, (event) => {
         mark(name, type, { seq: seqOf(event.data), lastEventId: event.lastEventId, data: String(event.data).slice(0, 120) });
       });
     });
@@ -50,17 +47,20 @@
   function webSocket(name, url) {
     var socket = new WebSocket(url);
     handles.set(name, socket);
-    socket.onopen = function () {
+    socket.onopen = () => {
       mark(name, 'open', { readyState: socket.readyState });
     };
-    socket.onerror = function () {
+    socket.onerror = () => {
       mark(name, 'error', { readyState: socket.readyState });
     };
-    socket.onclose = function (event) {
+    socket.onclose = (event) => {
       mark(name, 'close', { code: event.code, wasClean: event.wasClean, reason: event.reason, readyState: socket.readyState });
     };
-    socket.onmessage = function (event) {
-      mark(name, 'message', { seq: typeof event.data === 'string' ? seqOf(event.data) : null, data: typeof event.data === 'string' ? event.data.slice(0, 120) : '(binary)' });
+    socket.onmessage = (event) => {
+      mark(name, 'message', {
+        seq: typeof event.data === 'string' ? seqOf(event.data) : null,
+        data: typeof event.data === 'string' ? event.data.slice(0, 120) : '(binary)',
+      });
     };
     return socket.readyState;
   }
@@ -71,7 +71,7 @@
     var source = new EventSource(url);
     source.onopen = handlers.onOpen;
     source.onerror = handlers.onError;
-    source.addEventListener('quote', function (event) {
+    source.addEventListener('quote', (event) => {
       handlers.onQuote(JSON.parse(event.data), event.lastEventId);
     });
     return source;
@@ -80,13 +80,13 @@
 
   function resumingEventSource(name, url) {
     var source = reconnectingEventSource(url, {
-      onOpen: function () {
+      onOpen: () => {
         mark(name, 'open', { readyState: source.readyState });
       },
-      onError: function () {
+      onError: () => {
         mark(name, 'error', { readyState: source.readyState });
       },
-      onQuote: function (quote, lastEventId) {
+      onQuote: (quote, lastEventId) => {
         mark(name, 'quote', { seq: quote.seq, lastEventId: lastEventId });
       },
     });
@@ -106,21 +106,21 @@
       if (lastSeq > 0) target.searchParams.set('since', String(lastSeq));
       socket = new WebSocket(target);
       socket.onopen = handlers.onOpen;
-      socket.onmessage = function (event) {
+      socket.onmessage = (event) => {
         var message = JSON.parse(event.data);
         if (typeof message.seq === 'number') {
           lastSeq = message.seq;
           handlers.onQuote(message);
         }
       };
-      socket.onclose = function (event) {
+      socket.onclose = (event) => {
         handlers.onClose(event);
         if (!stopped) timer = setTimeout(open, delayMs);
       };
     }
     open();
     return {
-      close: function () {
+      close: () => {
         stopped = true;
         clearTimeout(timer);
         socket.close();
@@ -133,13 +133,13 @@
     var client = reconnectingWebSocket(
       url,
       {
-        onOpen: function () {
+        onOpen: () => {
           mark(name, 'open', {});
         },
-        onQuote: function (quote) {
+        onQuote: (quote) => {
           mark(name, 'message', { seq: quote.seq });
         },
-        onClose: function (event) {
+        onClose: (event) => {
           mark(name, 'close', { code: event.code, wasClean: event.wasClean });
         },
       },
@@ -152,25 +152,25 @@
   function socketIo(name, url, options) {
     var socket = window.io(url, Object.assign({ forceNew: true }, options || {}));
     handles.set(name, socket);
-    socket.on('connect', function () {
+    socket.on('connect', () => {
       mark(name, 'open', { recovered: socket.recovered, transport: socket.io.engine.transport.name });
-      socket.io.engine.once('upgrade', function (transport) {
+      socket.io.engine.once('upgrade', (transport) => {
         mark(name, 'upgrade', { transport: transport.name });
       });
     });
-    socket.on('disconnect', function (reason) {
+    socket.on('disconnect', (reason) => {
       mark(name, 'close', { reason: reason });
     });
-    socket.on('connect_error', function (error) {
-      mark(name, 'error', { message: String(error && error.message) });
+    socket.on('connect_error', (error) => {
+      mark(name, 'error', { message: String(error?.message) });
     });
-    socket.io.on('reconnect_attempt', function (attempt) {
+    socket.io.on('reconnect_attempt', (attempt) => {
       mark(name, 'reconnect_attempt', { attempt: attempt });
     });
-    socket.on('quote', function (quote) {
+    socket.on('quote', (quote) => {
       mark(name, 'message', { seq: quote && typeof quote.seq === 'number' ? quote.seq : null });
     });
-    socket.on('hello', function (data) {
+    socket.on('hello', (data) => {
       mark(name, 'message', { data: String(data).slice(0, 120) });
     });
   }
@@ -192,31 +192,21 @@
   function probeFetch(url, timeoutMs, init) {
     var started = now();
     return fetch(url, Object.assign({ signal: AbortSignal.timeout(timeoutMs) }, init || {})).then(
-      function (response) {
-        return response.text().then(function (body) {
-          return { status: response.status, ms: now() - started, body: body.slice(0, 200) };
-        });
-      },
-      function (error) {
-        return { error: String(error && error.name) + ': ' + String(error && error.message), ms: now() - started };
-      },
+      (response) => response.text().then((body) => ({ status: response.status, ms: now() - started, body: body.slice(0, 200) })),
+      (error) => ({ error: `${String(error?.name)}: ${String(error?.message)}`, ms: now() - started }),
     );
   }
 
   // ---- binary ----
 
   function hex(buffer) {
-    return Array.from(new Uint8Array(buffer), function (b) {
-      return b.toString(16).padStart(2, '0');
-    }).join('');
+    return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
   }
   function concat(chunks) {
-    var total = chunks.reduce(function (sum, c) {
-      return sum + c.byteLength;
-    }, 0);
+    var total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
     var out = new Uint8Array(total);
     var offset = 0;
-    chunks.forEach(function (c) {
+    chunks.forEach((c) => {
       out.set(c, offset);
       offset += c.byteLength;
     });
@@ -237,7 +227,7 @@
    * with an `event: done`; the others end at `count` messages.
    */
   function receiveBinary(kind, url, count, waitMs, auth) {
-    return new Promise(function (resolve) {
+    return new Promise((resolve) => {
       var chunks = [];
       var decodeMs = [];
       var replacementChars = 0;
@@ -249,11 +239,23 @@
         clearTimeout(timer);
         if (handle) handle.close ? handle.close() : handle.disconnect();
         var all = concat(chunks);
-        crypto.subtle.digest('SHA-256', all).then(function (digest) {
-          resolve(Object.assign({ messages: chunks.length, bytes: all.byteLength, sha256: hex(digest), decodeMs: decodeMs, replacementChars: replacementChars, base64Decoder: typeof Uint8Array.fromBase64 === 'function' ? 'Uint8Array.fromBase64' : 'atob' }, extra || {}));
+        crypto.subtle.digest('SHA-256', all).then((digest) => {
+          resolve(
+            Object.assign(
+              {
+                messages: chunks.length,
+                bytes: all.byteLength,
+                sha256: hex(digest),
+                decodeMs: decodeMs,
+                replacementChars: replacementChars,
+                base64Decoder: typeof Uint8Array.fromBase64 === 'function' ? 'Uint8Array.fromBase64' : 'atob',
+              },
+              extra || {},
+            ),
+          );
         });
       }
-      var timer = setTimeout(function () {
+      var timer = setTimeout(() => {
         finish({ timedOut: true });
       }, waitMs);
       function got(bytes, started) {
@@ -264,29 +266,29 @@
       }
       if (kind === 'sse-base64' || kind === 'sse-raw') {
         handle = new EventSource(url);
-        handle.onmessage = function (event) {
+        handle.onmessage = (event) => {
           var started = performance.now();
           if (kind === 'sse-base64') return got(fromBase64(event.data), started);
           replacementChars += (event.data.match(/\uFFFD/g) || []).length;
           got(new TextEncoder().encode(event.data), started);
         };
-        handle.addEventListener('done', function () {
+        handle.addEventListener('done', () => {
           finish({});
         });
       } else if (kind === 'ws') {
         handle = new WebSocket(url);
         handle.binaryType = 'arraybuffer';
-        handle.onmessage = function (event) {
+        handle.onmessage = (event) => {
           var started = performance.now();
           got(new Uint8Array(event.data), started);
         };
       } else {
         handle = window.io(url, { forceNew: true, transports: ['websocket'], reconnection: false, auth: auth || {} });
-        handle.on('payload', function (data) {
+        handle.on('payload', (data) => {
           var started = performance.now();
           got(new Uint8Array(data), started);
         });
-        handle.on('connect', function () {
+        handle.on('connect', () => {
           handle.emit('ready'); // the server counts bytes from here: its CONNECT packet has arrived
         });
       }
@@ -301,30 +303,30 @@
    * Each round trip calls done(null) on its answer, or done(error) on a failure or after tripMs.
    */
   function pinger(name, kind, url, tripMs) {
-    return new Promise(function (resolve, reject) {
+    return new Promise((resolve, reject) => {
       if (kind === 'ws') {
         var socket = new WebSocket(url);
         var pending = null;
-        socket.onmessage = function (event) {
+        socket.onmessage = (event) => {
           var message = JSON.parse(event.data);
           if (message.type === 'pong' && pending) pending(null);
         };
-        socket.onerror = function () {
+        socket.onerror = () => {
           reject(new Error('WebSocket failed'));
         };
-        socket.onopen = function () {
+        socket.onopen = () => {
           resolve(true);
         };
         handles.set(name, {
-          close: function () {
+          close: () => {
             socket.close();
           },
-          once: function (done) {
-            var timer = setTimeout(function () {
+          once: (done) => {
+            var timer = setTimeout(() => {
               pending = null;
-              done(new Error('no pong within ' + tripMs + ' ms'));
+              done(new Error(`no pong within ${tripMs} ms`));
             }, tripMs);
-            pending = function (error) {
+            pending = (error) => {
               clearTimeout(timer);
               pending = null;
               done(error);
@@ -334,34 +336,39 @@
         });
       } else if (kind === 'socketio') {
         var io = window.io(url, { forceNew: true, transports: ['websocket'], reconnection: false });
-        io.on('connect', function () {
+        io.on('connect', () => {
           resolve(true);
         });
         io.on('connect_error', reject);
         handles.set(name, {
-          close: function () {
+          close: () => {
             io.disconnect();
           },
-          once: function (done) {
-            io.timeout(tripMs).emit('ping', { t: now() }, function (error) {
+          once: (done) => {
+            io.timeout(tripMs).emit('ping', { t: now() }, (error) => {
               done(error || null);
             });
           },
         });
       } else {
         handles.set(name, {
-          close: function () {},
-          once: function (done) {
-            fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: now() }), signal: AbortSignal.timeout(tripMs) })
-              .then(function (response) {
-                if (!response.ok) throw new Error('HTTP ' + response.status);
+          close: () => {},
+          once: (done) => {
+            fetch(url, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ t: now() }),
+              signal: AbortSignal.timeout(tripMs),
+            })
+              .then((response) => {
+                if (!response.ok) throw new Error(`HTTP ${response.status}`);
                 return response.json();
               })
               .then(
-                function () {
+                () => {
                   done(null);
                 },
-                function (error) {
+                (error) => {
                   done(error || new Error('fetch failed'));
                 },
               );
@@ -377,11 +384,11 @@
     var handle = handles.get(name);
     var rtts = [];
     var failed = 0;
-    return new Promise(function (resolve) {
-      var next = function () {
+    return new Promise((resolve) => {
+      var next = () => {
         if (rtts.length + failed === n) return resolve({ rtts: rtts, failed: failed });
         var started = performance.now();
-        handle.once(function (error) {
+        handle.once((error) => {
           if (error) failed++;
           else rtts.push(performance.now() - started);
           next();

@@ -51,7 +51,8 @@ export async function sseHttpEdges(target: Target) {
   const stream = await send(port, resume, ANSWER_MS, { enough: (response) => /^id: \d+$/m.test(response.body.toString()) });
   const firstId = /^id: (\d+)$/m.exec(bodyOf(stream))?.[1];
   return {
-    attack: 'GET http://x:99999/stats and GET //; POST /sse/ping with Content-Encoding: foo; ' +
+    attack:
+      'GET http://x:99999/stats and GET //; POST /sse/ping with Content-Encoding: foo; ' +
       'GET /sse?lastEventId=5 with an empty Last-Event-ID header',
     answer: {
       badTargets,
@@ -103,7 +104,8 @@ export async function statsGcOnDemand(target: Target) {
     }),
   );
   return {
-    attack: `GET /stats?gc=1 back to back for ${HAMMER_MS} ms (--stats-gc), ` +
+    attack:
+      `GET /stats?gc=1 back to back for ${HAMMER_MS} ms (--stats-gc), ` +
       `then ${PLAIN_REQUESTS} times on each transport's server without --stats-gc`,
     answer: { withFlag: { requests, gcRuns, unanswered, windowMs }, withoutFlag: Object.fromEntries(withoutFlag) },
     held: 1,

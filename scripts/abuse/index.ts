@@ -9,7 +9,12 @@ import {
   pingFloodAndBadFrames,
   upgradeToUnparsableTarget,
 } from './ws-attacks.ts';
-import { connectWithNonStringFormat, engineIoHandshakesPastTheCap, floodUnknownNamespaceUnread, pingFloodWithoutAck } from './socketio-attacks.ts';
+import {
+  connectWithNonStringFormat,
+  engineIoHandshakesPastTheCap,
+  floodUnknownNamespaceUnread,
+  pingFloodWithoutAck,
+} from './socketio-attacks.ts';
 import { oddTargetsOnStatsPort, sseHttpEdges, statsGcOnDemand } from './http-attacks.ts';
 import {
   endSessionsWithParseError,

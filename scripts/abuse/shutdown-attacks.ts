@@ -61,7 +61,8 @@ async function nonReadersAndOverCap(target: Target, socketIo: boolean) {
   });
   const who = socketIo ? 'socket.io' : 'ws';
   return {
-    attack: `${NON_READERS} ${who} WebSocket clients that stop reading after the handshake${socketIo ? ' and CONNECT' : ''}, ` +
+    attack:
+      `${NON_READERS} ${who} WebSocket clients that stop reading after the handshake${socketIo ? ' and CONNECT' : ''}, ` +
       `then ${OVER_CAP} more past --max-connections ${NON_READERS + 2}; all held open through SIGTERM`,
     answer: { nonReaders: summary(nonReaders), overCap: summary(overCap) },
     held: NON_READERS + OVER_CAP,
@@ -102,7 +103,8 @@ export async function stopPollingMidSession(target: Target) {
     return textOf(probe) === null ? 'no probe answer' : 'probe answered';
   });
   return {
-    attack: `${SESSIONS} socket.io polling sessions: handshake, CONNECT, one poll for its answer, then no more polls; ` +
+    attack:
+      `${SESSIONS} socket.io polling sessions: handshake, CONNECT, one poll for its answer, then no more polls; ` +
       `${SESSIONS} more that also open the upgrade WebSocket, send 2probe, and then neither upgrade nor poll`,
     answer: {
       connectReplies: tally(sessions.map((s) => s.reply?.slice(0, 2) ?? statusOf(s.handshake))),

@@ -54,7 +54,8 @@ export async function overCapSocketsSendMalformedFrames(target: Target) {
   }
   const answer = { upgrades: tally(statuses), closes: Object.fromEntries(Object.entries(closes).map(([k, v]) => [k, tally(v)])) };
   return {
-    attack: `${statuses.length} over-cap WebSockets (cap 2, both taken), ${perCase} per case: invalid UTF-8 text ` +
+    attack:
+      `${statuses.length} over-cap WebSockets (cap 2, both taken), ${perCase} per case: invalid UTF-8 text ` +
       'or a 70,000-byte text frame, sent with the upgrade request or right after the 101',
     answer,
     held: 1,
@@ -106,12 +107,14 @@ export async function floodUnreadWithNoSubscription(target: Target) {
   let cutOffAfterMs: number | null = null;
   socket.once('close', () => (cutOffAfterMs = Math.round(performance.now() - started)));
   while (!socket.destroyed && performance.now() < deadline) {
-    if (socket.write(batch)) await new Promise((resolve) => setImmediate(resolve)); // let the loop see a close
+    if (socket.write(batch))
+      await new Promise((resolve) => setImmediate(resolve)); // let the loop see a close
     else await writable(socket, deadline);
   }
   const bytes = socket.bytesWritten - startBytes;
   return {
-    attack: `subscribe to [] on /ws, stop reading, then ${FLOOD_MS} ms of 1-byte text messages ` +
+    attack:
+      `subscribe to [] on /ws, stop reading, then ${FLOOD_MS} ms of 1-byte text messages ` +
       `(${one.length} bytes each) as fast as the socket takes them`,
     answer: {
       subscribeReply: typeof reply === 'object' ? reply.payload.toString() : null,
@@ -169,7 +172,8 @@ export async function pingFloodAndBadFrames(target: Target) {
   const invalidUtf8 = await sendAndAwaitClose(target.port, clientFrame(OPCODES.text, Buffer.from([0xff, 0xfe, 0xfd])));
   const reservedBit = await sendAndAwaitClose(target.port, encodeFrame({ ...frameSpec(OPCODES.text, '{"type":"ping","t":1}'), rsv: 4 }));
   return {
-    attack: `three WebSockets to /ws: up to ${PINGS} protocol pings, each after the previous pong; a text frame of invalid UTF-8; ` +
+    attack:
+      `three WebSockets to /ws: up to ${PINGS} protocol pings, each after the previous pong; a text frame of invalid UTF-8; ` +
       'a text frame with RSV1 set',
     answer: {
       pingFlood: flood,

@@ -132,7 +132,11 @@ const binaryEvent: fc.Arbitrary<Packet[]> = fc
     const n = Number(count);
     // socket.io-parser checks only that a placeholder's num is a number in [0, count): 0.5 passes (and reads as undefined).
     const valid =
-      Number.isInteger(n) && n >= 1 && n <= 10 && n === attachments.length && nums.every((num) => /^\d+(\.\d+)?$/.test(num) && Number(num) < n);
+      Number.isInteger(n) &&
+      n >= 1 &&
+      n <= 10 &&
+      n === attachments.length &&
+      nums.every((num) => /^\d+(\.\d+)?$/.test(num) && Number(num) < n);
     const placeholders = nums.map((num) => `{"_placeholder":true,"num":${num}}`).join(',');
     const header: Packet = { text: `45${count}-${ack ? '7' : ''}["ping",${placeholders}]`, fatal: !valid };
     return [header, ...attachments.map((attachment): Packet => ({ attachment }))];

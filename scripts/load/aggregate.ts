@@ -124,12 +124,17 @@ export function isSaturated(window: Pick<StepResult['window'], 'seconds' | 'plan
 export function missingBeforeWindow(step: Pick<StepResult, 'connect' | 'delivery'>): string | null {
   const { connected, serverCounted } = step.connect;
   const parts: string[] = [];
-  if (step.delivery.windowClients < connected) parts.push(`${connected - step.delivery.windowClients} of ${connected} connected clients closed before the window opened`);
-  if (serverCounted !== null && serverCounted < connected) parts.push(`the server counted ${serverCounted} of ${connected} connected clients before the window`);
+  if (step.delivery.windowClients < connected)
+    parts.push(`${connected - step.delivery.windowClients} of ${connected} connected clients closed before the window opened`);
+  if (serverCounted !== null && serverCounted < connected)
+    parts.push(`the server counted ${serverCounted} of ${connected} connected clients before the window`);
   return parts.length ? parts.join('; ') : null;
 }
 
-export function stepStatus(step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery' | 'window'>, latencyLimitMs: number): StepStatus {
+export function stepStatus(
+  step: Pick<StepResult, 'error' | 'connect' | 'generator' | 'delivery' | 'window'>,
+  latencyLimitMs: number,
+): StepStatus {
   if (step.error) return 'failed';
   if (step.connect.failed > 0 || missingBeforeWindow(step)) return 'incomplete';
   if (step.generator.clientBound) return 'client-bound';
@@ -196,7 +201,13 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
     status: 'ok',
     limitedBy: limitedBy(attempted, errors),
     error: o.error ?? null,
-    window: { fromSeq: o.window?.from ?? null, toSeq: o.window?.to ?? null, quotes, seconds: seconds === null ? null : round(seconds), plannedSeconds: round(quotes / o.plan.rate) },
+    window: {
+      fromSeq: o.window?.from ?? null,
+      toSeq: o.window?.to ?? null,
+      quotes,
+      seconds: seconds === null ? null : round(seconds),
+      plannedSeconds: round(quotes / o.plan.rate),
+    },
     connect: {
       attempted,
       connected: connectedCount,
@@ -281,7 +292,11 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
  * ended at a limit of their server; otherwise both are lower bounds and the
  * ratio is null.
  */
-export function summarizeRamps(steps: readonly StepResult[], transports: readonly Transport[], options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients'>): RampSummary[] {
+export function summarizeRamps(
+  steps: readonly StepResult[],
+  transports: readonly Transport[],
+  options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients'>,
+): RampSummary[] {
   const highest = (phase: Phase, transport: Transport) => {
     const ordered = steps.filter((s) => s.phase === phase && s.transport === transport);
     let best: StepResult | null = null;
@@ -335,10 +350,16 @@ export function fitLine(points: readonly [number, number][]): { slope: number; i
 /** Per transport, the memory line through its ok client-sweep steps. */
 export function summarizeMemory(steps: readonly StepResult[], transports: readonly Transport[]): MemorySummary[] {
   return transports.map((transport) => {
-    const ok = steps.filter((s) => s.phase === 'clients' && s.transport === transport && s.status === 'ok' && s.server.loaded && s.server.idle);
+    const ok = steps.filter(
+      (s) => s.phase === 'clients' && s.transport === transport && s.status === 'ok' && s.server.loaded && s.server.idle,
+    );
     // x = connections beyond the twin's one client, y = heap (RSS) beyond the twin's.
-    const heap = fitLine(ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.heapUsed - s.server.idle!.heapUsed]));
-    const rss = fitLine(ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.rss - s.server.idle!.rss]));
+    const heap = fitLine(
+      ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.heapUsed - s.server.idle!.heapUsed]),
+    );
+    const rss = fitLine(
+      ok.map((s) => [s.server.loaded!.connections - s.server.idle!.connections, s.server.loaded!.rss - s.server.idle!.rss]),
+    );
     const per = ok.map((s) => s.server.perConnection.heapBytes).filter((v): v is number => v !== null);
     return {
       transport,

@@ -16,7 +16,8 @@ import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts
 import { ProgressBar, stepOutcome, summaryTable } from './print.ts';
 import { runLoad } from './run.ts';
 
-const USAGE = 'usage: npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W] [--clients-per-address K] [--out PATH|none] [--claims PATH|none]';
+const USAGE =
+  'usage: npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W] [--clients-per-address K] [--out PATH|none] [--claims PATH|none]';
 
 function number(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -62,7 +63,8 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
       claims: { type: 'string' },
     },
   });
-  if (positionals.length > 0) throw new LabError('LAB_BAD_OPTION', `unexpected argument ${JSON.stringify(positionals[0])}`, 'options start with --');
+  if (positionals.length > 0)
+    throw new LabError('LAB_BAD_OPTION', `unexpected argument ${JSON.stringify(positionals[0])}`, 'options start with --');
   if (values.quick && values.tiny) throw new LabError('LAB_BAD_OPTION', '--quick and --tiny together', 'pick one profile');
   const profile: Profile = values.quick ? 'quick' : values.tiny ? 'tiny' : 'full';
   const input: Partial<LoadOptions> = {
@@ -112,7 +114,13 @@ async function main(): Promise<void> {
       signal: controller.signal,
       profile: parsed.profile,
       onProgress: (label, progress) => bar.update(label, progress),
-      onResult: (label, result) => bar.done(label, 'delivery' in result ? stepOutcome(result) : `${result.status}: ${result.requestsPerSecond ?? '-'} req/s, p99 ${result.latencyMs.p99 ?? '-'} ms`),
+      onResult: (label, result) =>
+        bar.done(
+          label,
+          'delivery' in result
+            ? stepOutcome(result)
+            : `${result.status}: ${result.requestsPerSecond ?? '-'} req/s, p99 ${result.latencyMs.p99 ?? '-'} ms`,
+        ),
     });
     process.stdout.write(`\n${summaryTable(results)}\n\n`);
     if (parsed.options.out) process.stdout.write(`wrote ${parsed.options.out}${results.aborted ? ' (aborted run: partial)' : ''}\n`);

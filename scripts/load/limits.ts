@@ -14,9 +14,15 @@ function read(path: string): string | null {
 
 /** RLIMIT_NOFILE of this process. Node raises the soft limit to the hard one at start, so the hard limit is the ceiling. */
 export function nofile(): { soft: number | null; hard: number | null } {
-  const line = read('/proc/self/limits')?.split('\n').find((l) => l.startsWith('Max open files'));
+  const line = read('/proc/self/limits')
+    ?.split('\n')
+    .find((l) => l.startsWith('Max open files'));
   if (!line) return { soft: null, hard: null };
-  const [soft, hard] = line.trim().split(/\s+/).slice(3, 5).map((v) => (v === 'unlimited' ? null : Number(v)));
+  const [soft, hard] = line
+    .trim()
+    .split(/\s+/)
+    .slice(3, 5)
+    .map((v) => (v === 'unlimited' ? null : Number(v)));
   return { soft: soft ?? null, hard: hard ?? null };
 }
 

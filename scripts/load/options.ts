@@ -141,22 +141,55 @@ const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' &&
 /** Profile, then the caller's values, over the defaults; every field checked. */
 export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Profile = 'full'): LoadOptions {
   const o: LoadOptions = { ...LOAD_DEFAULTS, ...PROFILES[profile], ...input };
-  check(Array.isArray(o.transports) && o.transports.length > 0 && o.transports.every((t) => TRANSPORTS.includes(t)) && new Set(o.transports).size === o.transports.length, 'transports', o.transports, `a list of distinct names from ${TRANSPORTS.join(', ')}`);
-  check(Array.isArray(o.clients) && o.clients.every((n) => isInt(n, 1, 100_000)), 'clients', o.clients, 'a list of client counts, each 1..100000 (e.g. 100,1000); [] skips the sweep');
+  check(
+    Array.isArray(o.transports) &&
+      o.transports.length > 0 &&
+      o.transports.every((t) => TRANSPORTS.includes(t)) &&
+      new Set(o.transports).size === o.transports.length,
+    'transports',
+    o.transports,
+    `a list of distinct names from ${TRANSPORTS.join(', ')}`,
+  );
+  check(
+    Array.isArray(o.clients) && o.clients.every((n) => isInt(n, 1, 100_000)),
+    'clients',
+    o.clients,
+    'a list of client counts, each 1..100000 (e.g. 100,1000); [] skips the sweep',
+  );
   check(isNum(o.rate, 0.01, 100_000), 'rate', o.rate, 'quotes per second, 0.01..100000');
   check(isNum(o.duration, 0.5, 3600), 'duration', o.duration, 'seconds, 0.5..3600');
   check(isNum(o.warmup, 0, 600), 'warmup', o.warmup, 'seconds, 0..600');
   check(isNum(o.settleS, 0, 600), 'settleS', o.settleS, 'seconds, 0..600');
-  check(Array.isArray(o.payload) && o.payload.every((p) => isInt(p, 0, 16 * 1024 * 1024)), 'payload', o.payload, 'a list of pad sizes in bytes, each 0..16777216 (e.g. 64,1024,16384), or none');
+  check(
+    Array.isArray(o.payload) && o.payload.every((p) => isInt(p, 0, 16 * 1024 * 1024)),
+    'payload',
+    o.payload,
+    'a list of pad sizes in bytes, each 0..16777216 (e.g. 64,1024,16384), or none',
+  );
   check(isInt(o.payloadClients, 1, 100_000), 'payloadClients', o.payloadClients, 'a client count 1..100000');
-  check(o.rampClients === null || isInt(o.rampClients, 1, 100_000), 'rampClients', o.rampClients, 'a client count 1..100000, or none to skip the ramp');
+  check(
+    o.rampClients === null || isInt(o.rampClients, 1, 100_000),
+    'rampClients',
+    o.rampClients,
+    'a client count 1..100000, or none to skip the ramp',
+  );
   check(isNum(o.rampStart, 0.01, 100_000), 'rampStart', o.rampStart, 'quotes per second, 0.01..100000');
   check(isInt(o.rampSteps, 1, 20), 'rampSteps', o.rampSteps, 'a whole number 1..20');
   check(isNum(o.latencyLimitMs, 1, 600_000), 'latencyLimitMs', o.latencyLimitMs, 'milliseconds, 1..600000');
-  check(o.upstreamConnections === null || isInt(o.upstreamConnections, 1, 10_000), 'upstreamConnections', o.upstreamConnections, 'a connection count 1..10000, or none to skip');
+  check(
+    o.upstreamConnections === null || isInt(o.upstreamConnections, 1, 10_000),
+    'upstreamConnections',
+    o.upstreamConnections,
+    'a connection count 1..10000, or none to skip',
+  );
   check(isNum(o.upstreamDuration, 0.5, 3600), 'upstreamDuration', o.upstreamDuration, 'seconds, 0.5..3600');
   check(isInt(o.workers, 1, 64), 'workers', o.workers, 'a whole number 1..64');
-  check(isInt(o.clientsPerAddress, 1, 28_000), 'clientsPerAddress', o.clientsPerAddress, 'a whole number 1..28000 (one address has ~28k ephemeral ports)');
+  check(
+    isInt(o.clientsPerAddress, 1, 28_000),
+    'clientsPerAddress',
+    o.clientsPerAddress,
+    'a whole number 1..28000 (one address has ~28k ephemeral ports)',
+  );
   check(isInt(o.connectConcurrency, 1, 10_000), 'connectConcurrency', o.connectConcurrency, 'a whole number 1..10000');
   check(isInt(o.connectTimeoutMs, 100, 600_000), 'connectTimeoutMs', o.connectTimeoutMs, 'milliseconds, 100..600000');
   check(isInt(o.drainMs, 0, 600_000), 'drainMs', o.drainMs, 'milliseconds, 0..600000');
@@ -165,11 +198,21 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   check(isInt(o.seed, 0, 2 ** 32 - 1), 'seed', o.seed, 'a whole number 0..4294967295');
   check(isNum(o.verdictMargin, 0, 1), 'verdictMargin', o.verdictMargin, 'a fraction 0..1, e.g. 0.1');
   check(o.out === null || (typeof o.out === 'string' && o.out.length > 0), 'out', o.out, 'a file path, or null to write nothing');
-  check(o.claims === null || (typeof o.claims === 'string' && o.claims.length > 0), 'claims', o.claims, 'a file path, or null to leave claims alone');
+  check(
+    o.claims === null || (typeof o.claims === 'string' && o.claims.length > 0),
+    'claims',
+    o.claims,
+    'a file path, or null to leave claims alone',
+  );
 
   const steps = [...o.clients, o.payloadClients, ...(o.rampClients === null ? [] : [o.rampClients])];
   const most = Math.max(...steps);
-  check(Math.ceil(most / o.clientsPerAddress) <= MAX_SOURCE_ADDRESSES, 'clientsPerAddress', o.clientsPerAddress, `${most} clients need more than ${MAX_SOURCE_ADDRESSES} source addresses; raise it`);
+  check(
+    Math.ceil(most / o.clientsPerAddress) <= MAX_SOURCE_ADDRESSES,
+    'clientsPerAddress',
+    o.clientsPerAddress,
+    `${most} clients need more than ${MAX_SOURCE_ADDRESSES} source addresses; raise it`,
+  );
   const rates = [o.rate, ...(o.rampClients === null ? [] : [o.rampStart * 2 ** (o.rampSteps - 1)])];
   for (const rate of rates) {
     check(rate <= 100_000, 'highest ramp rate', rate, 'the server takes at most 100000 quotes/s; lower rampStart or rampSteps');

@@ -52,7 +52,29 @@ function table(header: string[], rows: string[][]): string {
 
 export function summaryTable(results: LoadResults): string {
   const steps = table(
-    ['step', 'transport', 'N', 'rate', 'pad', 'conn', 'conn p99', 'lat p50', 'lat p99', 'lat max', 'lost', 'dup', 'ooo', 'heap/conn KB', 'rss/conn KB', 'cpu ms/1k', 'net ms/1k', 'B/msg', 'deliv/s', 'gen cores', 'status'],
+    [
+      'step',
+      'transport',
+      'N',
+      'rate',
+      'pad',
+      'conn',
+      'conn p99',
+      'lat p50',
+      'lat p99',
+      'lat max',
+      'lost',
+      'dup',
+      'ooo',
+      'heap/conn KB',
+      'rss/conn KB',
+      'cpu ms/1k',
+      'net ms/1k',
+      'B/msg',
+      'deliv/s',
+      'gen cores',
+      'status',
+    ],
     results.steps.map((s) => [
       s.phase,
       s.transport,
@@ -79,21 +101,55 @@ export function summaryTable(results: LoadResults): string {
   );
   const ramp = table(
     ['transport', 'ramp N', 'max rate', 'max deliv/s', 'server cores', 'x TCP', 'max N', 'stopped by (ramp)'],
-    results.ramp.map((r) => [r.transport, num(r.clients), num(r.highestRate), `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`, num(r.serverCoresAtHighest, 2), num(r.ratioToTcp, 2), num(r.highestClients), r.stoppedBy]),
+    results.ramp.map((r) => [
+      r.transport,
+      num(r.clients),
+      num(r.highestRate),
+      `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`,
+      num(r.serverCoresAtHighest, 2),
+      num(r.ratioToTcp, 2),
+      num(r.highestClients),
+      r.stoppedBy,
+    ]),
   );
   const memory = table(
     ['transport', 'steps (N)', 'heap B/conn (slope)', 'rss B/conn (slope)', 'fixed heap KB', 'heap B/conn per step (min..max)'],
-    results.memory.map((m) => [m.transport, m.clients.join(',') || '-', num(m.heapBytesPerConnection), num(m.rssBytesPerConnection), kb(m.heapFixedBytes), m.heapPerConnectionRange ? `${m.heapPerConnectionRange[0]}..${m.heapPerConnectionRange[1]}` : '-']),
+    results.memory.map((m) => [
+      m.transport,
+      m.clients.join(',') || '-',
+      num(m.heapBytesPerConnection),
+      num(m.rssBytesPerConnection),
+      kb(m.heapFixedBytes),
+      m.heapPerConnectionRange ? `${m.heapPerConnectionRange[0]}..${m.heapPerConnectionRange[1]}` : '-',
+    ]),
   );
   const upstream = table(
     ['transport', 'method', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cpu ms/1k', 'gen cores', 'status'],
-    results.upstream.map((u) => [u.transport, u.method, String(u.connections), num(u.requestsPerSecond), num(u.latencyMs.p50, 2), num(u.latencyMs.p99, 2), num(u.latencyMs.max, 1), String(u.errors), num(u.serverCpuMsPer1kRequests, 2), num(u.generator.cores, 2), u.status]),
+    results.upstream.map((u) => [
+      u.transport,
+      u.method,
+      String(u.connections),
+      num(u.requestsPerSecond),
+      num(u.latencyMs.p50, 2),
+      num(u.latencyMs.p99, 2),
+      num(u.latencyMs.max, 1),
+      String(u.errors),
+      num(u.serverCpuMsPer1kRequests, 2),
+      num(u.generator.cores, 2),
+      u.status,
+    ]),
   );
-  const parts = [`Steps (latency = receive time - quote.ts; memory per connection = (loaded - one-client twin) / (N - 1) after forced GC)\n${steps}`];
-  if (results.ramp.length) parts.push(`Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, the server limit was not reached; x TCP only where both limits were found)\n${ramp}`);
+  const parts = [
+    `Steps (latency = receive time - quote.ts; memory per connection = (loaded - one-client twin) / (N - 1) after forced GC)\n${steps}`,
+  ];
+  if (results.ramp.length)
+    parts.push(
+      `Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, the server limit was not reached; x TCP only where both limits were found)\n${ramp}`,
+    );
   parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
-  if (results.skipped.length) parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);
+  if (results.skipped.length)
+    parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);
   return parts.join('\n\n');
 }

@@ -89,7 +89,10 @@ export class WorkerHandle {
         if (message!.type === 'error') throw new Error(`lab: generator worker failed: ${message!.message}`);
         return message as Extract<FromWorker, { type: T }>;
       }
-      if (this.#exited) throw new Error(`lab: generator worker exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for "${type}": ${this.#stderr.trim()}`);
+      if (this.#exited)
+        throw new Error(
+          `lab: generator worker exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for "${type}": ${this.#stderr.trim()}`,
+        );
       if (signal?.aborted) throw new AbortedError();
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`lab: generator worker sent no "${type}" within ${Math.round(timeoutMs / 1000)} s`);

@@ -23,8 +23,16 @@ export type ToWorker =
   | { type: 'window'; from: number; to: number }
   | { type: 'mark' }
   | { type: 'collect' }
-    /** Round trips: `warmupS` unmeasured, then `armed`, then `durationS` measured. */
-  | { type: 'upstream'; transport: Exclude<Transport, 'tcp'>; url: string; connections: number; warmupS: number; durationS: number; timeoutMs: number }
+  /** Round trips: `warmupS` unmeasured, then `armed`, then `durationS` measured. */
+  | {
+      type: 'upstream';
+      transport: Exclude<Transport, 'tcp'>;
+      url: string;
+      connections: number;
+      warmupS: number;
+      durationS: number;
+      timeoutMs: number;
+    }
   | { type: 'close' };
 
 export interface ConnectedMessage {

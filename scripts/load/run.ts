@@ -51,9 +51,9 @@ export const METHOD = [
   'Each transport server runs in its own process via the CLI contract (node --expose-gc), with a twin started with the same arguments and holding one lean client; load comes from separate worker processes using lean readers; the raw-TCP floor is measured the same way in the same run. Each step is one run: no repeats, no best-of.',
   'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS after the servers started), then count a window fixed as a range of sequence numbers on every client open at the window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
   'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms (microseconds, encoded so runs can be merged).',
-  'Server memory per connection = (loaded server - twin) / (N - 1), both read from /stats?gc=1 at the same moment after a forced GC with the clients connected; the twin\'s one client makes it keep the same per-quote encodings in its replay ring.',
+  "Server memory per connection = (loaded server - twin) / (N - 1), both read from /stats?gc=1 at the same moment after a forced GC with the clients connected; the twin's one client makes it keep the same per-quote encodings in its replay ring.",
   "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's own /stats answers are taken out of the bytes; both servers are polled together the same number of times, and net CPU subtracts the twin's CPU (recorded per step as idleCpuMs) over the same window, per delivery beyond the twin's.",
-  'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict. The generator\'s CPU per delivery is recorded per step, since the lean readers differ in weight.',
+  "A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict. The generator's CPU per delivery is recorded per step, since the lean readers differ in weight.",
   'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
   'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection errors); the highest passing deliveries/s is reported, with its ratio to the TCP floor only when both ramps ended at a server limit (loss, slow or saturated). The client sweep reports its highest passing N the same way.',
   'Upstream: autocannon drives POST /sse/ping; ws ping/pong messages and socket.io acks run as closed loops at the same concurrency and duration, against servers with the feed stopped (rate 0).',
@@ -68,7 +68,12 @@ export interface RunHooks {
 }
 
 export function stepLabel(plan: StepPlan): string {
-  const what = plan.phase === 'clients' ? `n=${plan.clients}` : plan.phase === 'payload' ? `n=${plan.clients} pad=${plan.padding}` : `n=${plan.clients} rate=${plan.rate}`;
+  const what =
+    plan.phase === 'clients'
+      ? `n=${plan.clients}`
+      : plan.phase === 'payload'
+        ? `n=${plan.clients} pad=${plan.padding}`
+        : `n=${plan.clients} rate=${plan.rate}`;
   return `${plan.phase} ${plan.transport} ${what}`;
 }
 
@@ -104,11 +109,13 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
           continue;
         }
         const result = await step({ phase: 'clients', transport, clients, rate: options.rate, padding: 0 });
-        if (result.status === 'incomplete' || result.status === 'failed') stopped.set(transport, `skipped after ${result.id}: ${failReason(result, options.latencyLimitMs)}`);
+        if (result.status === 'incomplete' || result.status === 'failed')
+          stopped.set(transport, `skipped after ${result.id}: ${failReason(result, options.latencyLimitMs)}`);
       }
     }
     for (const padding of options.payload) {
-      for (const transport of options.transports) await step({ phase: 'payload', transport, clients: options.payloadClients, rate: options.rate, padding });
+      for (const transport of options.transports)
+        await step({ phase: 'payload', transport, clients: options.payloadClients, rate: options.rate, padding });
     }
     if (options.rampClients !== null) {
       for (const transport of options.transports) {
@@ -148,8 +155,10 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
       ephemeralPorts: ephemeralPorts(),
       somaxconn: somaxconn(),
       batching: 'none',
-      batchingNote: 'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
-      readers: 'clients/lean/: node:http SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
+      batchingNote:
+        'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
+      readers:
+        'clients/lean/: node:http SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
     },
     steps,
     skipped,

@@ -171,7 +171,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     const connectBudget = options.connectTimeoutMs * Math.ceil(Math.max(...shares) / options.connectConcurrency) + 30_000;
     o.connected = await Promise.all(workers.map((w) => w.next('connected', connectBudget, signal)));
     const connected = o.connected.reduce((sum, c) => sum + c.connected, 0);
-    o.connected.forEach((c, i) => (progress[i] = { connected: c.connected, failed: c.failed }));
+    for (const [i, c] of o.connected.entries()) progress[i] = { connected: c.connected, failed: c.failed };
     showConnect();
     if (connected === 0) throw new Error(`lab: no client connected (${JSON.stringify(o.connected.map((c) => c.errors))})`);
 

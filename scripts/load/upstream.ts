@@ -23,7 +23,10 @@ const METHODS: Record<UpstreamTransport, string> = {
   socketio: 'socket.io emit ping -> ack',
 };
 
-export async function runUpstream(transport: UpstreamTransport, ctx: { options: LoadOptions; children: Children; signal: AbortSignal }): Promise<UpstreamResult> {
+export async function runUpstream(
+  transport: UpstreamTransport,
+  ctx: { options: LoadOptions; children: Children; signal: AbortSignal },
+): Promise<UpstreamResult> {
   const { options, children, signal } = ctx;
   const connections = options.upstreamConnections!;
   const result: UpstreamResult = {
@@ -49,7 +52,15 @@ export async function runUpstream(transport: UpstreamTransport, ctx: { options: 
     server = await children.server(transport, serverArgs({ rate: 0, padding: 0, clients: connections }, options));
     worker = children.worker();
     probe = new StatsProbe(server.ready.stats);
-    worker.send({ type: 'upstream', transport, url: server.ready.url, connections, warmupS: options.warmup, durationS: options.upstreamDuration, timeoutMs: options.connectTimeoutMs });
+    worker.send({
+      type: 'upstream',
+      transport,
+      url: server.ready.url,
+      connections,
+      warmupS: options.warmup,
+      durationS: options.upstreamDuration,
+      timeoutMs: options.connectTimeoutMs,
+    });
     const budget = (options.warmup + options.upstreamDuration) * 1000 + options.connectTimeoutMs * Math.ceil(connections / 100) + 30_000;
     await worker.next('armed', budget, signal);
     const before = (await probe.read()).snapshot;

@@ -20,7 +20,8 @@ export function compare(ratio: number, margin: number): Comparison {
 }
 
 const fmt = (value: number | null, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
-const ratioOf = (a: number | null, b: number | null) => (a !== null && b !== null && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const ratioOf = (a: number | null, b: number | null) =>
+  a !== null && b !== null && a > 0 && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
 /** Net CPU (the one-client twin's taken out) when both are positive, else the raw figure for both. */
 function cpuFigures(ws: StepResult, sse: StepResult): { basis: 'net' | 'raw'; ws: number | null; sse: number | null } {
@@ -30,11 +31,16 @@ function cpuFigures(ws: StepResult, sse: StepResult): { basis: 'net' | 'raw'; ws
 }
 
 export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, date = new Date().toISOString()): ClaimResult {
-  const ok = (transport: string, clients: number) => steps.find((s) => s.phase === 'clients' && s.transport === transport && s.clients === clients && s.status === 'ok');
-  const candidates = steps.filter((s) => s.phase === 'clients' && s.transport === 'ws' && s.status === 'ok' && ok('sse', s.clients)).map((s) => s.clients);
+  const ok = (transport: string, clients: number) =>
+    steps.find((s) => s.phase === 'clients' && s.transport === transport && s.clients === clients && s.status === 'ok');
+  const candidates = steps
+    .filter((s) => s.phase === 'clients' && s.transport === 'ws' && s.status === 'ok' && ok('sse', s.clients))
+    .map((s) => s.clients);
   const base = { id: 'ws-heavier-than-sse' as const, decidedBy: 'load' as const, date };
   if (candidates.length === 0) {
-    const seen = steps.filter((s) => s.phase === 'clients' && (s.transport === 'ws' || s.transport === 'sse')).map((s) => `${s.id}: ${s.status}`);
+    const seen = steps
+      .filter((s) => s.phase === 'clients' && (s.transport === 'ws' || s.transport === 'sse'))
+      .map((s) => `${s.id}: ${s.status}`);
     return {
       ...base,
       verdict: 'not-run',
@@ -63,15 +69,22 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   else verdict = 'depends';
 
   const pct = `±${Math.round(margin * 100)}%`;
-  const cpuName = cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (the one-client twin subtracted)' : 'server CPU per 1,000 deliveries';
+  const cpuName =
+    cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (the one-client twin subtracted)' : 'server CPU per 1,000 deliveries';
   const sentences = [
     `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
     `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ? `ws ${heapSays}; a ratio within ${pct} of 1 counts as similar` : 'not comparable'}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
     `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : 'not comparable'});`,
     `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
   ];
-  if (socketio) sentences.push(`socket.io at the same N: ${fmt(socketio.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(socketio.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ${fmt(socketio.server.bytesPerDelivery)} B per quote.`);
-  if (tcp) sentences.push(`The raw TCP floor: ${fmt(tcp.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(tcp.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries.`);
+  if (socketio)
+    sentences.push(
+      `socket.io at the same N: ${fmt(socketio.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(socketio.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ${fmt(socketio.server.bytesPerDelivery)} B per quote.`,
+    );
+  if (tcp)
+    sentences.push(
+      `The raw TCP floor: ${fmt(tcp.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(tcp.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries.`,
+    );
   sentences.push(
     verdict === 'confirmed'
       ? 'ws is heavier than SSE on both memory and CPU.'

@@ -133,7 +133,14 @@ async function upstream(message: Extract<ToWorker, { type: 'upstream' }>): Promi
       latencyMs:
         count === 0
           ? { ...NO_SAMPLES }
-          : { count, mean: result.latency.mean, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+          : {
+              count,
+              mean: result.latency.mean,
+              p50: result.latency.p50,
+              p90: result.latency.p90,
+              p99: result.latency.p99,
+              max: result.latency.max,
+            },
       histogram: null,
       connectErrors: {},
     });
@@ -151,7 +158,12 @@ async function upstream(message: Extract<ToWorker, { type: 'upstream' }>): Promi
       connectErrors[code] = (connectErrors[code] ?? 0) + 1;
     }
   });
-  await pingLoop(open, message.warmupS, () => {}, () => {});
+  await pingLoop(
+    open,
+    message.warmupS,
+    () => {},
+    () => {},
+  );
   arm();
   const histogram = createHistogram();
   let requests = 0;

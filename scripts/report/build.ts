@@ -33,9 +33,17 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutput>
   const html = join(options.outDir, 'report.html');
   const markdown = join(options.outDir, 'report.md');
   const meta = inputs.scenarios?.meta ?? inputs.load?.meta;
-  const runLine = meta ? `Measured on ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memoryGiB} GiB, Node ${meta.node}, commit ${meta.commit}, ${meta.date}.` : '';
+  const runLine = meta
+    ? `Measured on ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memoryGiB} GiB, Node ${meta.node}, commit ${meta.commit}, ${meta.date}.`
+    : '';
   await writeFile(html, renderHtml(model));
   await writeFile(markdown, renderMarkdown(model, inputs.load, runLine));
-  const pngs = options.png ? await renderPngs(html, join(options.outDir, 'charts'), model.charts.map((c) => c.id)) : [];
+  const pngs = options.png
+    ? await renderPngs(
+        html,
+        join(options.outDir, 'charts'),
+        model.charts.map((c) => c.id),
+      )
+    : [];
   return { html, markdown, pngs, model, missing: inputs.missing };
 }

@@ -47,7 +47,12 @@ export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: bo
     plugins: { legend: { position: 'bottom' } },
     scales: {
       x: { title: { display: true, text: x }, stacked: extra.stacked ?? false },
-      y: { title: { display: true, text: y }, beginAtZero: !extra.logY, stacked: extra.stacked ?? false, ...(extra.logY ? { type: 'logarithmic' } : {}) },
+      y: {
+        title: { display: true, text: y },
+        beginAtZero: !extra.logY,
+        stacked: extra.stacked ?? false,
+        ...(extra.logY ? { type: 'logarithmic' } : {}),
+      },
     },
   };
 }
@@ -57,7 +62,8 @@ export function series(transport: string, data: Dataset['data'], extra: Partial<
   return { label: LABELS[transport] ?? transport, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
 }
 
-const round = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+const round = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined ? null : Number(value.toFixed(digits));
 const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : round(bytes / 1024));
 
 function sweep(load: LoadResults, phase: StepResult['phase']) {
@@ -90,17 +96,30 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       title: 'Delivery latency vs concurrent clients',
       caption: `Receive time minus the quote's send stamp, at ${load.options.rate} quote/s, over a ${load.options.duration} s window per step. The dashed grey line is the raw-TCP floor: the gap above it is what each protocol and library adds as the fan-out grows.`,
       claims: ['ws-heavier-than-sse'],
-      config: { type: 'line', data: { labels: ns, datasets }, options: axes('concurrent clients', 'latency (ms, log scale)', { logY: true }) },
+      config: {
+        type: 'line',
+        data: { labels: ns, datasets },
+        options: axes('concurrent clients', 'latency (ms, log scale)', { logY: true }),
+      },
     });
 
     charts.push({
       id: 'memory-per-connection',
       title: 'Server heap per connection',
-      caption: "Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
+      caption:
+        "Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
-        data: { labels: ns, datasets: clients.transports.map((t) => series(t, ns.map((n) => kb(at(t, n)?.server.perConnection.heapBytes)))) },
+        data: {
+          labels: ns,
+          datasets: clients.transports.map((t) =>
+            series(
+              t,
+              ns.map((n) => kb(at(t, n)?.server.perConnection.heapBytes)),
+            ),
+          ),
+        },
         options: axes('concurrent clients', 'heap per connection (KiB)'),
       },
     });
@@ -112,7 +131,15 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
-        data: { labels: ns, datasets: clients.transports.map((t) => series(t, ns.map((n) => round(at(t, n)?.server.netCpuMsPer1kDeliveries, 3)))) },
+        data: {
+          labels: ns,
+          datasets: clients.transports.map((t) =>
+            series(
+              t,
+              ns.map((n) => round(at(t, n)?.server.netCpuMsPer1kDeliveries, 3)),
+            ),
+          ),
+        },
         options: axes('concurrent clients', 'CPU ms per 1,000 deliveries'),
       },
     });
@@ -135,7 +162,15 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       claims: ['ws-heavier-than-sse', 'sse-base64-costs-bandwidth'],
       config: {
         type: 'bar',
-        data: { labels: pads.map((p) => `+${p} B padding`), datasets: transports.map((t) => series(t, pads.map((p) => beyond(t, p)))) },
+        data: {
+          labels: pads.map((p) => `+${p} B padding`),
+          datasets: transports.map((t) =>
+            series(
+              t,
+              pads.map((p) => beyond(t, p)),
+            ),
+          ),
+        },
         options: axes('padding added to each ~70-byte JSON quote', 'bytes per delivery beyond raw TCP'),
       },
     });
@@ -157,7 +192,16 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
-        data: { labels: ramps.map((r) => `${LABELS[r.transport]}${r.limitFound ? '' : ' (lower bound)'}`), datasets: [{ label: 'deliveries/s at the highest passing step', data: ramps.map((r) => r.highestDeliveriesPerSecond), backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string }] },
+        data: {
+          labels: ramps.map((r) => `${LABELS[r.transport]}${r.limitFound ? '' : ' (lower bound)'}`),
+          datasets: [
+            {
+              label: 'deliveries/s at the highest passing step',
+              data: ramps.map((r) => r.highestDeliveriesPerSecond),
+              backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string,
+            },
+          ],
+        },
         options: axes('transport', 'deliveries per second'),
       },
     });

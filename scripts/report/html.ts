@@ -31,9 +31,7 @@ function table(head: string[], rows: (string | number | null)[][]): string {
     return match ? badge(match[1]!) : prose(String(v));
   };
   const thead = head.some((h) => h !== '') ? `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : '';
-  return `<table>${thead}<tbody>${rows
-    .map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+  return `<table>${thead}<tbody>${rows.map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 function chart(spec: ChartSpec): string {
@@ -60,7 +58,10 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
       return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts)).join('')}</details>`;
     case 'bytes':
       return `${block.caption ? `<p class="caption">${prose(block.caption)}</p>` : ''}<table class="bytes"><thead><tr><th>offset</th><th>hex</th><th>text</th><th>meaning</th></tr></thead><tbody>${block.rows
-        .map((r) => `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td><td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td><td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`,
+        )
         .join('')}</tbody></table>`;
   }
 }

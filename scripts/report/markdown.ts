@@ -6,7 +6,10 @@ import { formatValue, type ReportModel } from './model.ts';
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function verdictTable(model: ReportModel, link = './report.html'): string {
-  const rows = model.verdicts.map((v) => `| [${cell(v.claim.statement)}](${link}#claim-${v.claim.id}) | ${v.claim.source} | **${v.result?.verdict ?? 'not-run'}** | ${cell(v.evidence)} |`);
+  const rows = model.verdicts.map(
+    (v) =>
+      `| [${cell(v.claim.statement)}](${link}#claim-${v.claim.id}) | ${v.claim.source} | **${v.result?.verdict ?? 'not-run'}** | ${cell(v.evidence)} |`,
+  );
   return ['| claim | source | verdict | evidence |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -14,8 +17,14 @@ function keyFigures(load: LoadResults): string {
   const largest = Math.max(...load.steps.filter((s) => s.phase === 'clients').map((s) => s.clients));
   const rows = load.steps
     .filter((s) => s.phase === 'clients' && s.clients === largest)
-    .map((s) => `| ${LABELS[s.transport]} | ${s.clients} | ${s.status} | ${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)} | ${formatValue(s.server.perConnection.heapBytes)} | ${formatValue(s.server.netCpuMsPer1kDeliveries)} | ${formatValue(s.server.bytesPerDelivery)} | ${s.delivery.lost} |`);
-  const ramp = load.ramp.map((r) => `| ${LABELS[r.transport]} | ${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'} | ${formatValue(r.serverCoresAtHighest)} | ${formatValue(r.ratioToTcp)} | ${cell(r.stoppedBy)} |`);
+    .map(
+      (s) =>
+        `| ${LABELS[s.transport]} | ${s.clients} | ${s.status} | ${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)} | ${formatValue(s.server.perConnection.heapBytes)} | ${formatValue(s.server.netCpuMsPer1kDeliveries)} | ${formatValue(s.server.bytesPerDelivery)} | ${s.delivery.lost} |`,
+    );
+  const ramp = load.ramp.map(
+    (r) =>
+      `| ${LABELS[r.transport]} | ${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'} | ${formatValue(r.serverCoresAtHighest)} | ${formatValue(r.ratioToTcp)} | ${cell(r.stoppedBy)} |`,
+  );
   return [
     `Largest step of the client sweep (${largest} clients, ${load.options.rate} quote/s, ${load.options.duration} s window):`,
     '',

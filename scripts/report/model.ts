@@ -63,24 +63,48 @@ function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
     rows.push(['machine', `${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.release} ${m.arch}`]);
     rows.push(['Node', meta.node]);
     rows.push(['Chromium', inputs.scenarios?.browser.version ?? inputs.wire?.meta.chromium ?? 'not used']);
-    rows.push(['libraries', Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')]);
+    rows.push([
+      'libraries',
+      Object.entries(meta.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
   }
   const sources: [string, { date: string; commit: string } | undefined, string][] = [
-    ['scenarios', inputs.scenarios?.meta, inputs.scenarios ? `${inputs.scenarios.records.length} records in ${(inputs.scenarios.scenarios.reduce((a, s) => a + s.durationMs, 0) / 1000).toFixed(0)} s` : ''],
-    ['load', inputs.load?.meta, inputs.load ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s${inputs.load.aborted ? ' (aborted early)' : ''}` : ''],
+    [
+      'scenarios',
+      inputs.scenarios?.meta,
+      inputs.scenarios
+        ? `${inputs.scenarios.records.length} records in ${(inputs.scenarios.scenarios.reduce((a, s) => a + s.durationMs, 0) / 1000).toFixed(0)} s`
+        : '',
+    ],
+    [
+      'load',
+      inputs.load?.meta,
+      inputs.load
+        ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s${inputs.load.aborted ? ' (aborted early)' : ''}`
+        : '',
+    ],
     ['wire', inputs.wire?.meta, inputs.wire ? `${Object.keys(inputs.wire.transports).length} transports` : ''],
   ];
   for (const [name, m, what] of sources) rows.push([`${name} run`, m ? `${m.date}, commit ${m.commit}: ${what}` : 'not run']);
   const blocks: Block[] = [{ kind: 'table', head: ['', ''], rows }];
   if (inputs.missing.length > 0) blocks.push({ kind: 'p', text: 'Missing from this report:' }, { kind: 'list', items: inputs.missing });
-  blocks.push({ kind: 'p', text: `${charts.length} charts. Every figure below was measured by the runs above on this machine; nothing is typed in.` });
+  blocks.push({
+    kind: 'p',
+    text: `${charts.length} charts. Every figure below was measured by the runs above on this machine; nothing is typed in.`,
+  });
   return { id: 'run', title: 'What was run', blocks };
 }
 
 /** A compact view of a scenario record: its key counts and facts. */
 function recordSummary(record: ScenarioRecord): string {
   const o = record.observed;
-  const pairs = [...Object.entries(o.counts ?? {}), ...Object.entries(o.bytes ?? {}), ...Object.entries(o.facts ?? {}).filter(([, v]) => typeof v !== 'object' || v === null)];
+  const pairs = [
+    ...Object.entries(o.counts ?? {}),
+    ...Object.entries(o.bytes ?? {}),
+    ...Object.entries(o.facts ?? {}).filter(([, v]) => typeof v !== 'object' || v === null),
+  ];
   if (o.readyState !== undefined) pairs.push(['readyState', o.readyState]);
   return pairs
     .slice(0, 8)
@@ -90,7 +114,16 @@ function recordSummary(record: ScenarioRecord): string {
 
 function recordDetails(record: ScenarioRecord): Block {
   const o = record.observed;
-  const blocks: Block[] = [{ kind: 'p', text: `Setup: ${Object.entries(record.setup).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ') || 'defaults'}` }];
+  const blocks: Block[] = [
+    {
+      kind: 'p',
+      text: `Setup: ${
+        Object.entries(record.setup)
+          .map(([k, v]) => `${k}=${formatValue(v)}`)
+          .join(', ') || 'defaults'
+      }`,
+    },
+  ];
   const facts = [...Object.entries(o.counts ?? {}), ...Object.entries(o.bytes ?? {}), ...Object.entries(o.facts ?? {})];
   if (facts.length) blocks.push({ kind: 'table', head: ['observed', 'value'], rows: facts.map(([k, v]) => [k, formatValue(v)]) });
   if (o.server?.requests?.length) {
@@ -98,7 +131,14 @@ function recordDetails(record: ScenarioRecord): Block {
       kind: 'table',
       caption: 'Requests as the server side received them',
       head: ['t (ms)', 'conn', 'request', 'headers'],
-      rows: o.server.requests.slice(0, 12).map((r) => [r.t.toFixed(0), r.connection, `${r.method} ${r.path}`, Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('; ')]),
+      rows: o.server.requests.slice(0, 12).map((r) => [
+        r.t.toFixed(0),
+        r.connection,
+        `${r.method} ${r.path}`,
+        Object.entries(r.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; '),
+      ]),
     });
   }
   if (o.events?.length) {
@@ -118,13 +158,22 @@ function stepSummary(step: StepResult): string {
 
 function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportInputs, charts: ChartSpec[]): Section {
   const blocks: Block[] = [];
-  blocks.push({ kind: 'p', text: `Source: ${claim.source}.${'original' in claim && claim.original ? ` Original: “${claim.original}”` : ''}` });
+  blocks.push({
+    kind: 'p',
+    text: `Source: ${claim.source}.${'original' in claim && claim.original ? ` Original: “${claim.original}”` : ''}`,
+  });
   if (!result) {
     blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });
   } else {
     blocks.push({ kind: 'verdict', verdict: result.verdict, text: result.explanation });
     const figures = Object.entries(result.figures ?? {});
-    if (figures.length) blocks.push({ kind: 'table', caption: `The figures the verdict was computed from (${result.decidedBy}):`, head: ['figure', 'value'], rows: figures.map(([k, v]) => [k, formatValue(v)]) });
+    if (figures.length)
+      blocks.push({
+        kind: 'table',
+        caption: `The figures the verdict was computed from (${result.decidedBy}):`,
+        head: ['figure', 'value'],
+        rows: figures.map(([k, v]) => [k, formatValue(v)]),
+      });
   }
   // A chart is drawn in the first section that uses it; later sections link back to it.
   for (const chart of charts.filter((c) => c.claims.includes(claim.id))) {
@@ -134,13 +183,21 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
   for (const table of inputs.scenarios ? scenarioTables(inputs.scenarios) : []) if (table.claims[0] === claim.id) blocks.push(table.block);
   const teaching = claimTeaching(claim.id, inputs);
   blocks.push(...teaching.why);
-  const records = (result?.records ?? []).map((id) => ({ id, record: inputs.scenarios?.records.find((r) => r.id === id), step: inputs.load?.steps.find((s) => s.id === id) }));
+  const records = (result?.records ?? []).map((id) => ({
+    id,
+    record: inputs.scenarios?.records.find((r) => r.id === id),
+    step: inputs.load?.steps.find((s) => s.id === id),
+  }));
   if (records.length) {
     blocks.push({
       kind: 'table',
       caption: 'Evidence: the records this verdict rests on',
       head: ['record', 'status', 'what was observed'],
-      rows: records.map(({ id, record, step }) => [`\`${id}\``, record?.status ?? (step ? step.status : 'not in these results'), record ? recordSummary(record) : step ? stepSummary(step) : null]),
+      rows: records.map(({ id, record, step }) => [
+        `\`${id}\``,
+        record?.status ?? (step ? step.status : 'not in these results'),
+        record ? recordSummary(record) : step ? stepSummary(step) : null,
+      ]),
     });
     const details = records.flatMap(({ record }) => (record ? [recordDetails(record)] : []));
     if (details.length) blocks.push({ kind: 'details', summary: 'Each record in full', blocks: details });
@@ -162,7 +219,12 @@ export function buildModel(inputs: ReportInputs): ReportModel {
       {
         kind: 'table',
         head: ['claim', 'source', 'verdict', 'evidence'],
-        rows: verdicts.map((v) => [`[${v.claim.statement}](#claim-${v.claim.id})`, v.claim.source, `{${v.result?.verdict ?? 'not-run'}}`, v.evidence]),
+        rows: verdicts.map((v) => [
+          `[${v.claim.statement}](#claim-${v.claim.id})`,
+          v.claim.source,
+          `{${v.result?.verdict ?? 'not-run'}}`,
+          v.evidence,
+        ]),
       },
     ],
   };

@@ -11,7 +11,10 @@ export async function renderPngs(htmlPath: string, outDir: string, ids: string[]
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1.5 });
-    await page.route((url) => url.protocol !== 'file:', (route) => route.abort());
+    await page.route(
+      (url) => url.protocol !== 'file:',
+      (route) => route.abort(),
+    );
     await page.goto(pathToFileURL(htmlPath).href);
     await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
     const written: string[] = [];

@@ -20,7 +20,10 @@ function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
   const records = observed(scenarios, 'binary').filter((r) => /^(binary|base64)-\d+$/.test(r.case));
   const sizes = [...new Set(records.map((r) => r.observed.bytes?.payloadPerMessage ?? 0))].sort((a, b) => a - b);
   if (sizes.length === 0) return null;
-  const ratio = (t: string) => sizes.map((size) => num(facts(records.find((r) => r.transport === t && r.observed.bytes?.payloadPerMessage === size)).wireToPayloadRatio));
+  const ratio = (t: string) =>
+    sizes.map((size) =>
+      num(facts(records.find((r) => r.transport === t && r.observed.bytes?.payloadPerMessage === size)).wireToPayloadRatio),
+    );
   const datasets: Dataset[] = [
     series('ws', ratio('ws'), { label: 'WebSocket binary frames' }),
     series('socketio', ratio('socketio'), { label: 'socket.io binary' }),
@@ -32,7 +35,11 @@ function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
     title: 'Bytes on the wire per byte of binary payload',
     caption: `Random payloads sent 20 times each, bytes counted on the server's socket. base64 settles at 4/3 plus the SSE field and chunk framing (${num(facts(big).wireToPayloadRatio) ?? '?'} at ${sizes.at(-1)} B); WebSocket frames approach 1.0; socket.io pays a placeholder packet per message, which dominates small payloads.`,
     claims: ['sse-base64-costs-bandwidth', 'sse-text-only'],
-    config: { type: 'line', data: { labels: sizes.map((s) => (s >= 1024 ? `${s / 1024} KiB` : `${s} B`)), datasets }, options: axes('payload per message', 'wire bytes ÷ payload bytes (log scale)', { logY: true }) },
+    config: {
+      type: 'line',
+      data: { labels: sizes.map((s) => (s >= 1024 ? `${s / 1024} KiB` : `${s} B`)), datasets },
+      options: axes('payload per message', 'wire bytes ÷ payload bytes (log scale)', { logY: true }),
+    },
   };
 }
 
@@ -61,15 +68,28 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
     ['ws', 'raw WebSocket + hand-written resume', find('reconnect/ws/hand-written-resume'), {}],
     ['socketio', 'socket.io with state recovery', find('reconnect/socketio/destroy'), {}],
   ];
-  const datasets = lines.filter(([, , r]) => timeline(r).length > 0).map(([t, label, r, extra]) => series(t, timeline(r), { label, pointRadius: 2, ...extra }));
+  const datasets = lines
+    .filter(([, , r]) => timeline(r).length > 0)
+    .map(([t, label, r, extra]) => series(t, timeline(r), { label, pointRadius: 2, ...extra }));
   const charts: ChartSpec[] = [];
   if (datasets.length > 0) {
     charts.push({
       id: 'reconnect-timeline',
       title: 'Quotes received around a dropped connection',
-      caption: 'The server destroys the socket while quotes keep being published; 0 ms is when the page saw the connection go (its close or error event). Read each line for a second rise: a transport that came back and caught up on what it missed climbs again, one that stayed closed stays flat.',
+      caption:
+        'The server destroys the socket while quotes keep being published; 0 ms is when the page saw the connection go (its close or error event). Read each line for a second rise: a transport that came back and caught up on what it missed climbs again, one that stayed closed stays flat.',
       claims: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect', 'sse-event-ids-resume'],
-      config: { type: 'line', data: { labels: [], datasets }, options: { ...axes('ms since the page saw the drop', 'quotes received (cumulative)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } }, y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } } } } },
+      config: {
+        type: 'line',
+        data: { labels: [], datasets },
+        options: {
+          ...axes('ms since the page saw the drop', 'quotes received (cumulative)'),
+          scales: {
+            x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } },
+            y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } },
+          },
+        },
+      },
     });
   }
   const retries = records.filter((r) => r.transport === 'sse' && /^retry-.*-destroy$/.test(r.case));
@@ -77,7 +97,8 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
     charts.push({
       id: 'sse-retry-vs-delay',
       title: 'SSE: the retry: value vs the measured reconnection delay',
-      caption: "Chromium waits the stream's last `retry:` value before reconnecting; with none sent it uses its own default. Measured from the drop to the server seeing the new request.",
+      caption:
+        "Chromium waits the stream's last `retry:` value before reconnecting; with none sent it uses its own default. Measured from the drop to the server seeing the new request.",
       claims: ['sse-auto-reconnect'],
       config: {
         type: 'bar',
@@ -141,8 +162,22 @@ export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; b
         rows: cross.map((r) => {
           const f = facts(r);
           const server = r.setup.cors !== undefined ? `CORS: ${String(r.setup.cors)}` : String(r.setup.server ?? '');
-          const client = r.setup.withCredentials !== undefined ? `withCredentials: ${String(r.setup.withCredentials)}${r.setup.client ? ` (${String(r.setup.client)})` : ''}` : r.setup.transports ? `transports: ${JSON.stringify(r.setup.transports)}` : '';
-          return [LABELS[r.transport]!, caseName(r), server, client, yesNo(f.delivered ?? f.opened ?? f.connected), r.observed.readyState ?? null, yesNo(f.cookieSent ?? f.cookieSeen), yesNo(f.retried ?? (num(r.observed.counts?.reconnectAttempts) ? true : undefined))];
+          const client =
+            r.setup.withCredentials !== undefined
+              ? `withCredentials: ${String(r.setup.withCredentials)}${r.setup.client ? ` (${String(r.setup.client)})` : ''}`
+              : r.setup.transports
+                ? `transports: ${JSON.stringify(r.setup.transports)}`
+                : '';
+          return [
+            LABELS[r.transport]!,
+            caseName(r),
+            server,
+            client,
+            yesNo(f.delivered ?? f.opened ?? f.connected),
+            r.observed.readyState ?? null,
+            yesNo(f.cookieSent ?? f.cookieSeen),
+            yesNo(f.retried ?? (num(r.observed.counts?.reconnectAttempts) ? true : undefined)),
+          ];
         }),
       },
     });

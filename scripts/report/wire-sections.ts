@@ -22,7 +22,10 @@ function teachingMessages(wire: TransportWire): WireMessage[] {
 function transportBlocks(wire: TransportWire): Block[] {
   const pct = (share: number | null) => (share === null ? null : `${(share * 100).toFixed(0)} %`);
   const blocks: Block[] = [
-    { kind: 'p', text: `**${LABELS[wire.transport]}.** ${wire.connections.length} TCP connection(s): ${wire.connections.map((c) => `#${c.conn} ${c.purpose} (${c.protocols.join(' → ')}, ${c.bytes.c2s} B up / ${c.bytes.s2c} B down, closed by ${c.closedBy})`).join('; ')}.` },
+    {
+      kind: 'p',
+      text: `**${LABELS[wire.transport]}.** ${wire.connections.length} TCP connection(s): ${wire.connections.map((c) => `#${c.conn} ${c.purpose} (${c.protocols.join(' → ')}, ${c.bytes.c2s} B up / ${c.bytes.s2c} B down, closed by ${c.closedBy})`).join('; ')}.`,
+    },
     {
       kind: 'table',
       caption: 'Bytes on the wire (TCP payload), both directions, and overhead as a share of the application payload',
@@ -42,7 +45,11 @@ function transportBlocks(wire: TransportWire): Block[] {
     kind: 'p',
     text: `The page saw ${page.quotes.length} quotes, opened ${page.opens} time(s)${page.reconnected ? ' (it reconnected by itself after the drop)' : ' (it did not reconnect by itself)'}${page.recovered === null ? '' : `, socket.recovered = ${page.recovered}`}${page.close ? `, close code ${page.close.code}` : ''}. Drop: ${wire.drop.mode} — ${wire.drop.why}`,
   });
-  if (wire.pcap.path) blocks.push({ kind: 'p', text: `Packet capture: [${wire.pcap.path}](./${wire.pcap.path.replace(/^results\//, '')}) (${wire.pcap.note}).` });
+  if (wire.pcap.path)
+    blocks.push({
+      kind: 'p',
+      text: `Packet capture: [${wire.pcap.path}](./${wire.pcap.path.replace(/^results\//, '')}) (${wire.pcap.note}).`,
+    });
   if (wire.notes.length) blocks.push({ kind: 'list', items: wire.notes });
   return blocks;
 }

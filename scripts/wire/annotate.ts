@@ -29,7 +29,17 @@ import {
   utf8,
 } from './describe.ts';
 import { overheadTable, transcriptStats } from './overhead.ts';
-import type { ByteRow, Carries, ConnectionTranscript, ConnectionWire, Direction, OverheadRow, TranscriptFile, TranscriptStats, WireMessage } from './types.ts';
+import type {
+  ByteRow,
+  Carries,
+  ConnectionTranscript,
+  ConnectionWire,
+  Direction,
+  OverheadRow,
+  TranscriptFile,
+  TranscriptStats,
+  WireMessage,
+} from './types.ts';
 
 /** Facts about a connection the evidence and the notes are computed from (not written out as such). */
 export interface ConnectionFacts {
@@ -147,11 +157,32 @@ interface Context {
   attachments: Record<Direction, AttachmentState>;
 }
 
-function push(ctx: Context, dir: Direction, layer: WireMessage['layer'], rows: ByteRow[], summary: string, carries: Carries, seqs: number[] = [], payloadBytes: number | null = null): WireMessage | null {
+function push(
+  ctx: Context,
+  dir: Direction,
+  layer: WireMessage['layer'],
+  rows: ByteRow[],
+  summary: string,
+  carries: Carries,
+  seqs: number[] = [],
+  payloadBytes: number | null = null,
+): WireMessage | null {
   if (rows.length === 0) return null;
   const offset = rows[0]!.offset;
   const length = rows.reduce((sum, r) => sum + r.length, 0);
-  const message: WireMessage = { conn: ctx.conn, dir, t: ctx.streams[dir].timeAt(offset), offset, length, layer, summary, carries, seqs, payloadBytes, rows };
+  const message: WireMessage = {
+    conn: ctx.conn,
+    dir,
+    t: ctx.streams[dir].timeAt(offset),
+    offset,
+    length,
+    layer,
+    summary,
+    carries,
+    seqs,
+    payloadBytes,
+    rows,
+  };
   ctx.messages.push(message);
   return message;
 }
@@ -202,7 +233,12 @@ function exchangeCarries(exchange: HttpExchange, dir: Direction, bodies: Record<
 }
 
 /** A Content-Length, close-delimited or short body: one message (returned with its content). */
-function plainBody(ctx: Context, dir: Direction, exchange: HttpExchange, message: HttpMessage): { content: Content; message: WireMessage | null } | null {
+function plainBody(
+  ctx: Context,
+  dir: Direction,
+  exchange: HttpExchange,
+  message: HttpMessage,
+): { content: Content; message: WireMessage | null } | null {
   const { body } = message;
   if (body.length === 0) return null;
   const wire = ctx.streams[dir].bytes;
@@ -213,9 +249,24 @@ function plainBody(ctx: Context, dir: Direction, exchange: HttpExchange, message
       ? describePollingBody(bytes, dir, ctx.attachments[dir])
       : kind === 'json'
         ? describeJsonBody(bytes, dir)
-        : { items: [{ start: 0, end: bytes.length, label: 'body', meaning: `body: ${JSON.stringify(utf8(bytes).slice(0, 120))}` }], carries: 'other' as Carries, seqs: [], payloadBytes: null, summary: 'body' };
+        : {
+            items: [{ start: 0, end: bytes.length, label: 'body', meaning: `body: ${JSON.stringify(utf8(bytes).slice(0, 120))}` }],
+            carries: 'other' as Carries,
+            seqs: [],
+            payloadBytes: null,
+            summary: 'body',
+          };
   const rows = itemRows(wire, body.offset, body.length, content.items);
-  const pushed = push(ctx, dir, 'http-body', rows, `${body.framing.kind === 'length' ? 'Content-Length' : 'close-delimited'} body, ${body.length} bytes: ${content.summary}`, content.carries, content.seqs, content.payloadBytes);
+  const pushed = push(
+    ctx,
+    dir,
+    'http-body',
+    rows,
+    `${body.framing.kind === 'length' ? 'Content-Length' : 'close-delimited'} body, ${body.length} bytes: ${content.summary}`,
+    content.carries,
+    content.seqs,
+    content.payloadBytes,
+  );
   return { content, message: pushed };
 }
 
@@ -269,7 +320,9 @@ function sseContent(lines: SseLine[]): Omit<Content, 'items'> {
       } else {
         carries.push('control');
       }
-      words.push(`'${d.type}' event${d.lastEventId ? ` id ${d.lastEventId}` : ''}${json || binary ? ` (quote seq ${(json ?? binary)!.seq}${binary ? ', base64' : ''})` : ''}`);
+      words.push(
+        `'${d.type}' event${d.lastEventId ? ` id ${d.lastEventId}` : ''}${json || binary ? ` (quote seq ${(json ?? binary)!.seq}${binary ? ', base64' : ''})` : ''}`,
+      );
     }
   }
   return { carries: carries.length ? strongest(carries) : 'other', seqs, payloadBytes, summary: words.join('; ') || 'part of an event' };
@@ -281,7 +334,9 @@ function sseBody(ctx: Context, message: HttpMessage, streamEnded: boolean): void
   const wire = ctx.streams[dir].bytes;
   const { body } = message;
   // The pieces of the body as the decoder sees them: chunk data, or the whole body.
-  const pieces = body.chunked ? body.chunked.chunks.filter((c) => !c.last).map((c) => c.data) : [{ offset: body.offset, length: body.length }];
+  const pieces = body.chunked
+    ? body.chunked.chunks.filter((c) => !c.last).map((c) => c.data)
+    : [{ offset: body.offset, length: body.length }];
   const parser = new SseParser();
   const lines: SseLine[] = [];
   for (const piece of pieces) lines.push(...parser.push(wire.subarray(piece.offset, piece.offset + piece.length)));
@@ -317,14 +372,23 @@ function sseBody(ctx: Context, message: HttpMessage, streamEnded: boolean): void
       const start = Math.max(l.offset, from);
       const end = Math.min(l.offset + l.length, to);
       const meaning = described[i]!.meaning;
-      return [row(wire, streamBase + start - from, end - start, l.kind === 'field' ? `${l.field} line` : `${l.kind} line`, start > l.offset ? `(continued from the chunk before) ${meaning}` : meaning)];
+      return [
+        row(
+          wire,
+          streamBase + start - from,
+          end - start,
+          l.kind === 'field' ? `${l.field} line` : `${l.kind} line`,
+          start > l.offset ? `(continued from the chunk before) ${meaning}` : meaning,
+        ),
+      ];
     });
   const endingIn = (from: number, to: number) => lines.filter((l) => l.offset + l.length > from && l.offset + l.length <= to);
 
   if (!body.chunked) {
     const rows = linesIn(0, total, body.offset);
     const tail = body.offset + rows.reduce((s, r) => s + r.length, 0);
-    if (tail < body.offset + body.length) rows.push(row(wire, tail, body.offset + body.length - tail, 'unfinished line', 'bytes of a line the stream has not finished'));
+    if (tail < body.offset + body.length)
+      rows.push(row(wire, tail, body.offset + body.length - tail, 'unfinished line', 'bytes of a line the stream has not finished'));
     const content = sseContent(lines);
     push(ctx, dir, 'http-body', rows, `event-stream body: ${content.summary}`, content.carries, content.seqs, content.payloadBytes);
     return;
@@ -332,11 +396,29 @@ function sseBody(ctx: Context, message: HttpMessage, streamEnded: boolean): void
   let index = 0;
   for (const chunk of body.chunked.chunks) {
     const rows: ByteRow[] = [
-      row(wire, chunk.sizeLine.offset, chunk.sizeLine.length, 'chunk size line', chunk.last ? `'${chunk.sizeLine.text}' CRLF: the last chunk (size 0) — the body ends here; the TCP connection may carry another request` : `chunk size 0x${chunk.sizeLine.text} = ${chunk.sizeLine.size} bytes of data follow, then CRLF`),
+      row(
+        wire,
+        chunk.sizeLine.offset,
+        chunk.sizeLine.length,
+        'chunk size line',
+        chunk.last
+          ? `'${chunk.sizeLine.text}' CRLF: the last chunk (size 0) — the body ends here; the TCP connection may carry another request`
+          : `chunk size 0x${chunk.sizeLine.text} = ${chunk.sizeLine.size} bytes of data follow, then CRLF`,
+      ),
     ];
     if (chunk.last) {
-      if (chunk.trailer) rows.push(row(wire, chunk.trailer.offset, chunk.trailer.length, 'end of trailer', 'empty line: no trailer fields, end of the chunked body'));
-      push(ctx, dir, 'http-chunk', rows, 'last chunk: the server ended the event stream (the browser will reconnect after the retry time)', 'close');
+      if (chunk.trailer)
+        rows.push(
+          row(wire, chunk.trailer.offset, chunk.trailer.length, 'end of trailer', 'empty line: no trailer fields, end of the chunked body'),
+        );
+      push(
+        ctx,
+        dir,
+        'http-chunk',
+        rows,
+        'last chunk: the server ended the event stream (the browser will reconnect after the retry time)',
+        'close',
+      );
       continue;
     }
     const from = starts[index]!;
@@ -344,10 +426,28 @@ function sseBody(ctx: Context, message: HttpMessage, streamEnded: boolean): void
     index++;
     rows.push(...linesIn(from, to, chunk.data.offset));
     const covered = rows.reduce((s, r) => s + r.length, 0) - chunk.sizeLine.length;
-    if (covered < chunk.data.length) rows.push(row(wire, chunk.data.offset + covered, chunk.data.length - covered, 'unfinished line', 'bytes of a line the stream has not finished'));
+    if (covered < chunk.data.length)
+      rows.push(
+        row(
+          wire,
+          chunk.data.offset + covered,
+          chunk.data.length - covered,
+          'unfinished line',
+          'bytes of a line the stream has not finished',
+        ),
+      );
     if (chunk.crlf) rows.push(row(wire, chunk.crlf.offset, chunk.crlf.length, 'chunk CRLF', 'CRLF: end of the chunk data'));
     const content = sseContent(endingIn(from, to));
-    push(ctx, dir, 'http-chunk', rows, `chunk of ${chunk.sizeLine.size} bytes: ${content.summary}`, content.carries, content.seqs, content.payloadBytes);
+    push(
+      ctx,
+      dir,
+      'http-chunk',
+      rows,
+      `chunk of ${chunk.sizeLine.size} bytes: ${content.summary}`,
+      content.carries,
+      content.seqs,
+      content.payloadBytes,
+    );
   }
 }
 
@@ -376,7 +476,12 @@ function requestSummary(head: HttpHead): string {
 function responseSummary(head: HttpHead): string {
   const r = head.response!;
   const type = header(head, 'content-type');
-  const extensions = r.status === 101 ? (header(head, 'sec-websocket-extensions') ? `, extensions ${header(head, 'sec-websocket-extensions')}` : ', no extension accepted: frames are uncompressed (RSV1 = 0)') : '';
+  const extensions =
+    r.status === 101
+      ? header(head, 'sec-websocket-extensions')
+        ? `, extensions ${header(head, 'sec-websocket-extensions')}`
+        : ', no extension accepted: frames are uncompressed (RSV1 = 0)'
+      : '';
   return `${r.status} ${r.reason}${type ? `, ${type}` : ''}${header(head, 'transfer-encoding') ? `, ${header(head, 'transfer-encoding')}` : ''}${extensions}`;
 }
 
@@ -387,20 +492,48 @@ function responseSummary(head: HttpHead): string {
 function frameHeaderRows(wire: Uint8Array, f: WsFrame): ByteRow[] {
   const rsv = f.rsv.map((b) => (b ? 1 : 0)).join('');
   const rows: ByteRow[] = [
-    row(wire, f.offset, 1, 'FIN+RSV+opcode', `FIN=${f.fin ? 1 : 0} (${f.fin ? 'final fragment' : 'more fragments follow'}), RSV1-3=${rsv}${rsv === '000' ? ' (no extension in use)' : ''}, opcode 0x${f.opcode.toString(16)} = ${f.opcodeName}`),
+    row(
+      wire,
+      f.offset,
+      1,
+      'FIN+RSV+opcode',
+      `FIN=${f.fin ? 1 : 0} (${f.fin ? 'final fragment' : 'more fragments follow'}), RSV1-3=${rsv}${rsv === '000' ? ' (no extension in use)' : ''}, opcode 0x${f.opcode.toString(16)} = ${f.opcodeName}`,
+    ),
     row(
       wire,
       f.offset + 1,
       1,
       'MASK+length',
       `MASK=${f.masked ? 1 : 0} (${f.masked ? 'a client frame: masked' : 'a server frame: not masked'}), length field ${f.lengthField}${
-        f.lengthForm === '7-bit' ? ` = the payload length (7-bit form, for 0-125 bytes)` : f.lengthForm === '16-bit' ? ': a 16-bit length follows' : ': a 64-bit length follows'
+        f.lengthForm === '7-bit'
+          ? ` = the payload length (7-bit form, for 0-125 bytes)`
+          : f.lengthForm === '16-bit'
+            ? ': a 16-bit length follows'
+            : ': a 64-bit length follows'
       }`,
     ),
   ];
   const extended = f.lengthForm === '16-bit' ? 2 : f.lengthForm === '64-bit' ? 8 : 0;
-  if (extended) rows.push(row(wire, f.offset + 2, extended, 'extended length', `payload length ${f.payloadLength} (${f.lengthForm} form, for ${f.lengthForm === '16-bit' ? '126-65535' : '65536 and more'} bytes)`));
-  if (f.maskKeyOffset !== null) rows.push(row(wire, f.maskKeyOffset, 4, 'masking key', `masking key: the payload is XORed with these 4 bytes (RFC 6455 §5.3), so a page cannot choose the bytes a proxy in between sees`));
+  if (extended)
+    rows.push(
+      row(
+        wire,
+        f.offset + 2,
+        extended,
+        'extended length',
+        `payload length ${f.payloadLength} (${f.lengthForm} form, for ${f.lengthForm === '16-bit' ? '126-65535' : '65536 and more'} bytes)`,
+      ),
+    );
+  if (f.maskKeyOffset !== null)
+    rows.push(
+      row(
+        wire,
+        f.maskKeyOffset,
+        4,
+        'masking key',
+        `masking key: the payload is XORed with these 4 bytes (RFC 6455 §5.3), so a page cannot choose the bytes a proxy in between sees`,
+      ),
+    );
   return rows;
 }
 
@@ -414,18 +547,52 @@ function frameContent(f: WsFrame, dir: Direction, path: string, state: Attachmen
     case 0x8: {
       const close = f.close;
       const items: Item[] = [];
-      if (close?.code != null) items.push({ start: 0, end: 2, label: 'close code', meaning: `close code ${close.code}: ${CLOSE_CODES[close.code] ?? 'application-defined'}` });
-      if (close && f.payload.length > 2) items.push({ start: 2, end: f.payload.length, label: 'close reason', meaning: `reason ${JSON.stringify(close.reason)} (UTF-8)` });
-      return { items, carries: 'close', seqs: [], payloadBytes: null, summary: close?.code != null ? `close ${close.code} ${CLOSE_CODES[close.code] ?? ''}${close.reason ? ` '${close.reason}'` : ''}` : 'close without a code' };
+      if (close?.code != null)
+        items.push({
+          start: 0,
+          end: 2,
+          label: 'close code',
+          meaning: `close code ${close.code}: ${CLOSE_CODES[close.code] ?? 'application-defined'}`,
+        });
+      if (close && f.payload.length > 2)
+        items.push({ start: 2, end: f.payload.length, label: 'close reason', meaning: `reason ${JSON.stringify(close.reason)} (UTF-8)` });
+      return {
+        items,
+        carries: 'close',
+        seqs: [],
+        payloadBytes: null,
+        summary:
+          close?.code != null
+            ? `close ${close.code} ${CLOSE_CODES[close.code] ?? ''}${close.reason ? ` '${close.reason}'` : ''}`
+            : 'close without a code',
+      };
     }
     case 0x9:
     case 0xa: {
-      const items: Item[] = f.payload.length ? [{ start: 0, end: f.payload.length, label: 'application data', meaning: `${f.payload.length} bytes the ${f.opcode === 0x9 ? 'pong must echo' : 'ping carried'}` }] : [];
-      const what = f.opcode === 0x9 ? 'protocol ping (the server checks the browser is alive; the browser answers by itself, the page never sees it)' : 'protocol pong (the browser answering a ping by itself)';
+      const items: Item[] = f.payload.length
+        ? [
+            {
+              start: 0,
+              end: f.payload.length,
+              label: 'application data',
+              meaning: `${f.payload.length} bytes the ${f.opcode === 0x9 ? 'pong must echo' : 'ping carried'}`,
+            },
+          ]
+        : [];
+      const what =
+        f.opcode === 0x9
+          ? 'protocol ping (the server checks the browser is alive; the browser answers by itself, the page never sees it)'
+          : 'protocol pong (the browser answering a ping by itself)';
       return { items, carries: 'heartbeat', seqs: [], payloadBytes: null, summary: what };
     }
     default:
-      return { items: f.payload.length ? [{ start: 0, end: f.payload.length, label: 'payload', meaning: `${f.opcodeName} payload` }] : [], carries: 'other', seqs: [], payloadBytes: null, summary: `${f.opcodeName} frame` };
+      return {
+        items: f.payload.length ? [{ start: 0, end: f.payload.length, label: 'payload', meaning: `${f.opcodeName} payload` }] : [],
+        carries: 'other',
+        seqs: [],
+        payloadBytes: null,
+        summary: `${f.opcodeName} frame`,
+      };
   }
 }
 
@@ -434,14 +601,39 @@ function frameContent(f: WsFrame, dir: Direction, path: string, state: Attachmen
  * with FIN=1; control frames may come in between, RFC 6455 §5.4). The message is described once,
  * reassembled, on its final fragment; earlier fragments say which fragment they are.
  */
-function fragmentContent(f: WsFrame, dir: Direction, path: string, state: AttachmentState, pending: { opcode: number; parts: Uint8Array[] } | null): { content: Content; pending: { opcode: number; parts: Uint8Array[] } | null } {
+function fragmentContent(
+  f: WsFrame,
+  dir: Direction,
+  path: string,
+  state: AttachmentState,
+  pending: { opcode: number; parts: Uint8Array[] } | null,
+): { content: Content; pending: { opcode: number; parts: Uint8Array[] } | null } {
   const whole = (label: string, meaning: string): Item[] => (f.payload.length ? [{ start: 0, end: f.payload.length, label, meaning }] : []);
   if (f.opcode !== 0x0) pending = { opcode: f.opcode, parts: [] };
-  if (!pending) return { content: { items: whole('payload', 'a continuation with no message started'), carries: 'other', seqs: [], payloadBytes: null, summary: 'continuation without a first fragment' }, pending: null };
+  if (!pending)
+    return {
+      content: {
+        items: whole('payload', 'a continuation with no message started'),
+        carries: 'other',
+        seqs: [],
+        payloadBytes: null,
+        summary: 'continuation without a first fragment',
+      },
+      pending: null,
+    };
   pending.parts.push(f.payload);
   const n = pending.parts.length;
   if (!f.fin) {
-    return { content: { items: whole(`fragment ${n}`, `fragment ${n} of a fragmented message; described, reassembled, with its final fragment`), carries: 'other', seqs: [], payloadBytes: null, summary: `fragment ${n} of a fragmented message` }, pending };
+    return {
+      content: {
+        items: whole(`fragment ${n}`, `fragment ${n} of a fragmented message; described, reassembled, with its final fragment`),
+        carries: 'other',
+        seqs: [],
+        payloadBytes: null,
+        summary: `fragment ${n} of a fragmented message`,
+      },
+      pending,
+    };
   }
   const payload = new Uint8Array(pending.parts.reduce((sum, p) => sum + p.length, 0));
   let at = 0;
@@ -451,7 +643,11 @@ function fragmentContent(f: WsFrame, dir: Direction, path: string, state: Attach
   }
   const message = frameContent({ ...f, opcode: pending.opcode, payload }, dir, path, state);
   return {
-    content: { ...message, items: whole(`final fragment ${n}`, `final fragment of ${n}; the reassembled ${payload.length}-byte message: ${message.summary}`), summary: `reassembled from ${n} fragments: ${message.summary}` },
+    content: {
+      ...message,
+      items: whole(`final fragment ${n}`, `final fragment of ${n}; the reassembled ${payload.length}-byte message: ${message.summary}`),
+      summary: `reassembled from ${n} fragments: ${message.summary}`,
+    },
     pending: null,
   };
 }
@@ -468,7 +664,8 @@ function frames(ctx: Context, dir: Direction, from: number, path: string): void 
       if (path.startsWith('/socket.io/') && ctx.attachments[dir].pending > 0) ctx.facts.attachments++;
     }
     let content: Content;
-    if (f.opcode === 0x0 || (f.opcode < 0x8 && !f.fin)) ({ content, pending } = fragmentContent(f, dir, path, ctx.attachments[dir], pending));
+    if (f.opcode === 0x0 || (f.opcode < 0x8 && !f.fin))
+      ({ content, pending } = fragmentContent(f, dir, path, ctx.attachments[dir], pending));
     else content = frameContent(f, dir, path, ctx.attachments[dir]);
     const payloadRows = itemRows(wire, f.payloadOffset, f.payload.length, content.items, f.masked ? f.payload : undefined);
     const rows = [...frameHeaderRows(wire, f), ...payloadRows];
@@ -484,7 +681,14 @@ function frames(ctx: Context, dir: Direction, from: number, path: string): void 
 function undecoded(ctx: Context, dir: Direction, from: number): void {
   const wire = ctx.streams[dir].bytes;
   if (from >= wire.length) return;
-  push(ctx, dir, 'undecoded', [row(wire, from, wire.length - from, 'undecoded', 'bytes no decoder recognised (or a message cut off by the end of the connection)')], `${wire.length - from} undecoded bytes`, 'other');
+  push(
+    ctx,
+    dir,
+    'undecoded',
+    [row(wire, from, wire.length - from, 'undecoded', 'bytes no decoder recognised (or a message cut off by the end of the connection)')],
+    `${wire.length - from} undecoded bytes`,
+    'other',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,7 +701,15 @@ function purposeOf(exchanges: HttpExchange[], upgraded: boolean): string {
   const r = first.request.head.request!;
   const path = r.target.split('?')[0]!;
   const kind = first.response && bodyKind(first, first.response);
-  const what = upgraded ? '101 Switching Protocols, then WebSocket frames' : kind === 'sse' ? 'event stream' : kind === 'polling' ? 'engine.io long-polling' : r.method === 'OPTIONS' ? 'CORS preflight' : 'HTTP request';
+  const what = upgraded
+    ? '101 Switching Protocols, then WebSocket frames'
+    : kind === 'sse'
+      ? 'event stream'
+      : kind === 'polling'
+        ? 'engine.io long-polling'
+        : r.method === 'OPTIONS'
+          ? 'CORS preflight'
+          : 'HTTP request';
   const more = exchanges.length > 1 ? `, then ${exchanges.length - 1} more request(s) on the same connection` : '';
   return `${r.method} ${path}${r.target.includes('transport=') ? ` (${/transport=(\w+)/.exec(r.target)![1]})` : ''}: ${what}${more}`;
 }
@@ -507,7 +719,18 @@ export function annotateConnection(transcript: ConnectionTranscript): AnnotatedC
     c2s: new Stream(transcript.chunks.filter((c) => c.dir === 'c2s')),
     s2c: new Stream(transcript.chunks.filter((c) => c.dir === 's2c')),
   };
-  const facts: ConnectionFacts = { firstRequestLine: null, firstResponseStatus: null, sse: [], base64Quotes: [], upgrade: null, httpBytes: { c2s: 0, s2c: 0 }, frames: 0, undecodedAfterUpgrade: 0, binaryFrames: 0, attachments: 0 };
+  const facts: ConnectionFacts = {
+    firstRequestLine: null,
+    firstResponseStatus: null,
+    sse: [],
+    base64Quotes: [],
+    upgrade: null,
+    httpBytes: { c2s: 0, s2c: 0 },
+    frames: 0,
+    undecodedAfterUpgrade: 0,
+    binaryFrames: 0,
+    attachments: 0,
+  };
   const ctx: Context = { conn: transcript.conn, streams, messages: [], facts, attachments: { c2s: { pending: 0 }, s2c: { pending: 0 } } };
   const ended = transcript.closedBy !== 'open';
   const http = decodeHttpConnection(streams.c2s.bytes, streams.s2c.bytes);
@@ -540,7 +763,15 @@ export function annotateConnection(transcript: ConnectionTranscript): AnnotatedC
       if (pushed && pushed.carries === 'other') pushed.carries = carries[dir];
     }
     push(ctx, 'c2s', 'http-head', headRows(ctx, 'c2s', request, undefined), requestSummary(request), carries.c2s);
-    if (response) push(ctx, 's2c', 'http-head', headRows(ctx, 's2c', response.head, isUpgrade ? wsKey : undefined), responseSummary(response.head), carries.s2c);
+    if (response)
+      push(
+        ctx,
+        's2c',
+        'http-head',
+        headRows(ctx, 's2c', response.head, isUpgrade ? wsKey : undefined),
+        responseSummary(response.head),
+        carries.s2c,
+      );
     if (isUpgrade && response) {
       const accept = header(response.head, 'sec-websocket-accept');
       facts.upgrade = {
@@ -563,10 +794,14 @@ export function annotateConnection(transcript: ConnectionTranscript): AnnotatedC
   }
 
   const messages = ctx.messages.sort((a, b) => a.t - b.t || (a.dir === b.dir ? a.offset - b.offset : a.dir === 'c2s' ? -1 : 1));
-  const undecodedBytes = (dir: Direction) => messages.filter((m) => m.dir === dir && m.layer === 'undecoded').reduce((s, m) => s + m.length, 0);
+  const undecodedBytes = (dir: Direction) =>
+    messages.filter((m) => m.dir === dir && m.layer === 'undecoded').reduce((s, m) => s + m.length, 0);
   const connection: ConnectionWire = {
     conn: transcript.conn,
-    purpose: streams.c2s.bytes.length + streams.s2c.bytes.length === 0 ? 'no bytes either way: a connection the browser opened and never used' : purposeOf(http.exchanges, http.upgrade !== null),
+    purpose:
+      streams.c2s.bytes.length + streams.s2c.bytes.length === 0
+        ? 'no bytes either way: a connection the browser opened and never used'
+        : purposeOf(http.exchanges, http.upgrade !== null),
     clientPort: transcript.clientPort,
     openedAt: transcript.openedAt,
     closedAt: transcript.closedAt,
@@ -593,5 +828,11 @@ export function decodeTranscript(transcript: TranscriptFile): DecodedSession {
   const annotated = transcript.connections.map(annotateConnection);
   const connections = annotated.map((a) => a.connection);
   const messages = annotated.flatMap((a) => a.messages).sort((a, b) => a.t - b.t || a.conn - b.conn);
-  return { connections, messages, overhead: overheadTable(messages, connections), stats: transcriptStats(connections, messages), facts: annotated.map((a) => a.facts) };
+  return {
+    connections,
+    messages,
+    overhead: overheadTable(messages, connections),
+    stats: transcriptStats(connections, messages),
+    facts: annotated.map((a) => a.facts),
+  };
 }

@@ -34,7 +34,8 @@ const none = (note: string): Capture => ({ stop: async () => ({ path: null, tool
 export async function startCapture(path: string, port: number, mode: 'auto' | 'off'): Promise<Capture> {
   if (mode === 'off') return none('pcap capture turned off (--pcap off)');
   const tshark = tsharkPath();
-  if (!tshark) return none('tshark is not installed (apt-get install tshark), so no pcapng; the relay transcript holds the same TCP payload');
+  if (!tshark)
+    return none('tshark is not installed (apt-get install tshark), so no pcapng; the relay transcript holds the same TCP payload');
   await mkdir(dirname(path), { recursive: true });
   await rm(path, { force: true });
   const filter = `tcp port ${port}`;
@@ -67,7 +68,8 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
       const cut = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
       await exited;
       clearTimeout(cut);
-      if (!existsSync(path) || statSync(path).size === 0) return { path: null, tool: null, note: `tshark wrote no file: ${stderr.trim().split('\n').at(-1) ?? ''}` };
+      if (!existsSync(path) || statSync(path).size === 0)
+        return { path: null, tool: null, note: `tshark wrote no file: ${stderr.trim().split('\n').at(-1) ?? ''}` };
       await chmod(path, 0o644); // dumpcap creates it 0600; a reader opening it in Wireshark is usually someone else
       return { path: relative(ROOT, path), tool: 'tshark', note: `tshark -i lo -f '${filter}': the browser <-> relay leg` };
     },

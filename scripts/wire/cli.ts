@@ -46,7 +46,8 @@ function parse(args: string[]) {
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`lab: --${name} is ${JSON.stringify(raw)} (use a whole number ${min}..${max})`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`lab: --${name} is ${JSON.stringify(raw)} (use a whole number ${min}..${max})`);
   return value;
 }
 
@@ -54,7 +55,8 @@ function parseOptions(argv: string[]): Partial<WireRunOptions> | 'help' {
   const { values } = parse(argv);
   if (values.help) return 'help';
   const transports = (values.transports?.split(',').map((t) => t.trim()) ?? WIRE_DEFAULTS.transports) as WireTransport[];
-  for (const t of transports) if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: --transports has ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+  for (const t of transports)
+    if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: --transports has ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
   const pcap = values.pcap ?? 'auto';
   if (pcap !== 'auto' && pcap !== 'off') throw new Error(`lab: --pcap is ${JSON.stringify(pcap)} (use auto or off)`);
   return {
@@ -72,17 +74,24 @@ function parseOptions(argv: string[]): Partial<WireRunOptions> | 'help' {
 function cell(row: OverheadRow | undefined): string {
   if (!row) return '-';
   const share = row.overheadShare === null ? '' : ` (+${Math.round(row.overheadShare * 100)}%)`;
-  return row.payloadBytes === null ? `→${row.c2sBytes} ←${row.s2cBytes}` : `${row.c2sBytes + row.s2cBytes} B for ${row.payloadBytes}${share}`;
+  return row.payloadBytes === null
+    ? `→${row.c2sBytes} ←${row.s2cBytes}`
+    : `${row.c2sBytes + row.s2cBytes} B for ${row.payloadBytes}${share}`;
 }
 
 function summary(results: WireResults): string {
   const items = ['handshake', 'quote (JSON)', 'quote (binary)', 'CORS preflight (once, then cached)', 'ping round trip', 'heartbeat'];
-  const lines = ['bytes on the wire (→ browser to server, ← server to browser; "N B for P": N wire bytes carrying P payload bytes)', ['transport', ...items].join(' | ')];
+  const lines = [
+    'bytes on the wire (→ browser to server, ← server to browser; "N B for P": N wire bytes carrying P payload bytes)',
+    ['transport', ...items].join(' | '),
+  ];
   for (const [transport, wire] of Object.entries(results.transports)) {
     lines.push([transport, ...items.map((item) => cell(wire!.overhead.find((r) => r.item === item)))].join(' | '));
   }
   for (const [transport, wire] of Object.entries(results.transports)) {
-    lines.push(`${transport}: ${wire!.stats.connections} connections, ${wire!.stats.decodedQuotes} quotes decoded from the bytes, ${wire!.stats.undecodedBytes} undecoded bytes; pcap: ${wire!.pcap.path ?? wire!.pcap.note}`);
+    lines.push(
+      `${transport}: ${wire!.stats.connections} connections, ${wire!.stats.decodedQuotes} quotes decoded from the bytes, ${wire!.stats.undecodedBytes} undecoded bytes; pcap: ${wire!.pcap.path ?? wire!.pcap.note}`,
+    );
   }
   return lines.join('\n');
 }

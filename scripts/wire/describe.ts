@@ -28,7 +28,19 @@ export interface Content {
 }
 
 /** Which carries wins when one message holds several things (a polling body with many packets). */
-const PRIORITY: Carries[] = ['quote-json', 'quote-binary', 'quote-base64', 'ping', 'pong', 'preflight', 'handshake', 'close', 'control', 'heartbeat', 'other'];
+const PRIORITY: Carries[] = [
+  'quote-json',
+  'quote-binary',
+  'quote-base64',
+  'ping',
+  'pong',
+  'preflight',
+  'handshake',
+  'close',
+  'control',
+  'heartbeat',
+  'other',
+];
 export function strongest(all: Carries[]): Carries {
   return PRIORITY.find((c) => all.includes(c)) ?? 'other';
 }
@@ -41,7 +53,14 @@ export const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteO
 
 function isQuote(value: unknown): value is Quote {
   const q = value as Quote;
-  return typeof value === 'object' && value !== null && typeof q.seq === 'number' && typeof q.symbol === 'string' && typeof q.price === 'number' && typeof q.ts === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof q.seq === 'number' &&
+    typeof q.symbol === 'string' &&
+    typeof q.price === 'number' &&
+    typeof q.ts === 'number'
+  );
 }
 
 const quoteWords = (q: Quote) => `quote seq ${q.seq}: ${q.symbol} at $${q.price.toFixed(2)}`;
@@ -68,7 +87,14 @@ export function quoteFromBinary(bytes: Uint8Array): Quote | null {
 /** The binary layout field by field (servers/contract.ts), or one item when it is not a quote. */
 export function describeBinaryQuote(bytes: Uint8Array): Content {
   const quote = quoteFromBinary(bytes);
-  if (!quote) return { items: [{ start: 0, end: bytes.length, label: 'binary', meaning: `${bytes.length} bytes that are not a quote in the lab's layout` }], carries: 'other', seqs: [], payloadBytes: null, summary: 'binary data' };
+  if (!quote)
+    return {
+      items: [{ start: 0, end: bytes.length, label: 'binary', meaning: `${bytes.length} bytes that are not a quote in the lab's layout` }],
+      carries: 'other',
+      seqs: [],
+      payloadBytes: null,
+      summary: 'binary data',
+    };
   const padLength = bytes.length - BINARY_HEADER_BYTES;
   const items: Item[] = [
     { start: 0, end: 4, label: 'seq', meaning: `binary quote: seq ${quote.seq} (uint32 little-endian)` },
@@ -78,7 +104,13 @@ export function describeBinaryQuote(bytes: Uint8Array): Content {
     { start: 28, end: 32, label: 'pad length', meaning: `pad length ${padLength} (uint32 LE)` },
   ];
   if (padLength > 0) items.push({ start: 32, end: bytes.length, label: 'pad', meaning: `${padLength} filler bytes` });
-  return { items, carries: 'quote-binary', seqs: [quote.seq], payloadBytes: bytes.length, summary: `${quoteWords(quote)} in the ${bytes.length}-byte binary layout` };
+  return {
+    items,
+    carries: 'quote-binary',
+    seqs: [quote.seq],
+    payloadBytes: bytes.length,
+    summary: `${quoteWords(quote)} in the ${bytes.length}-byte binary layout`,
+  };
 }
 
 /** A text WebSocket message of the lab's ws server (a quote, or a control message) or its client. */
@@ -115,7 +147,20 @@ export function describeLabText(bytes: Uint8Array): Content {
 export function describeJsonBody(bytes: Uint8Array, dir: Direction): Content {
   const content = describeLabText(bytes);
   if (content.carries !== 'other') return content;
-  return { items: [{ start: 0, end: bytes.length, label: 'body', meaning: `${dir === 'c2s' ? 'request' : 'response'} body: ${JSON.stringify(utf8(bytes).slice(0, 120))}` }], carries: 'other', seqs: [], payloadBytes: null, summary: 'body' };
+  return {
+    items: [
+      {
+        start: 0,
+        end: bytes.length,
+        label: 'body',
+        meaning: `${dir === 'c2s' ? 'request' : 'response'} body: ${JSON.stringify(utf8(bytes).slice(0, 120))}`,
+      },
+    ],
+    carries: 'other',
+    seqs: [],
+    payloadBytes: null,
+    summary: 'body',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,14 +186,28 @@ const ENGINE_WORDS: Record<string, string> = {
 export function describeEnginePacket(bytes: Uint8Array, dir: Direction, state: AttachmentState): Content {
   const text = utf8(bytes);
   const packet = decodeEngineText(text);
-  if (!packet) return { items: [{ start: 0, end: bytes.length, label: 'unknown', meaning: 'not an engine.io packet' }], carries: 'other', seqs: [], payloadBytes: null, summary: 'not engine.io' };
+  if (!packet)
+    return {
+      items: [{ start: 0, end: bytes.length, label: 'unknown', meaning: 'not an engine.io packet' }],
+      carries: 'other',
+      seqs: [],
+      payloadBytes: null,
+      summary: 'not engine.io',
+    };
   if (packet.type === 'binary') {
     const content = describeAttachment(packet.data as Uint8Array, state);
     return { ...content, items: [{ start: 0, end: bytes.length, label: 'b + base64', meaning: `'b' then base64: ${content.summary}` }] };
   }
   const data = packet.data as string;
   const probe = (packet.name === 'ping' || packet.name === 'pong') && data === 'probe';
-  const typeItem: Item = { start: 0, end: 1, label: 'engine.io type', meaning: probe ? `'${packet.type}' = engine.io ${packet.name}, here the upgrade probe` : `'${packet.type}' = ${ENGINE_WORDS[packet.name]}` };
+  const typeItem: Item = {
+    start: 0,
+    end: 1,
+    label: 'engine.io type',
+    meaning: probe
+      ? `'${packet.type}' = engine.io ${packet.name}, here the upgrade probe`
+      : `'${packet.type}' = ${ENGINE_WORDS[packet.name]}`,
+  };
   const rest = (label: string, meaning: string): Item[] => (bytes.length > 1 ? [{ start: 1, end: bytes.length, label, meaning }] : []);
   switch (packet.name) {
     case 'open': {
@@ -157,23 +216,53 @@ export function describeEnginePacket(bytes: Uint8Array, dir: Direction, state: A
         open = JSON.parse(data) as typeof open;
         if (!Array.isArray(open.upgrades)) throw new TypeError('no upgrades list');
       } catch (error) {
-        return { items: [typeItem, ...rest('undecoded', `not the handshake JSON an open packet carries (${(error as Error).message})`)], carries: 'other', seqs: [], payloadBytes: null, summary: 'engine.io open with undecodable JSON' };
+        return {
+          items: [typeItem, ...rest('undecoded', `not the handshake JSON an open packet carries (${(error as Error).message})`)],
+          carries: 'other',
+          seqs: [],
+          payloadBytes: null,
+          summary: 'engine.io open with undecodable JSON',
+        };
       }
       const meaning = `handshake JSON: sid ${open.sid} (session id, sent back as ?sid=), upgrades ${JSON.stringify(open.upgrades)}, pingInterval ${open.pingInterval} ms, pingTimeout ${open.pingTimeout} ms, maxPayload ${open.maxPayload} bytes`;
-      return { items: [typeItem, ...rest('open JSON', meaning)], carries: 'handshake', seqs: [], payloadBytes: null, summary: `engine.io open, sid ${open.sid}, upgrades ${open.upgrades.join(',')}, pingInterval ${open.pingInterval}` };
+      return {
+        items: [typeItem, ...rest('open JSON', meaning)],
+        carries: 'handshake',
+        seqs: [],
+        payloadBytes: null,
+        summary: `engine.io open, sid ${open.sid}, upgrades ${open.upgrades.join(',')}, pingInterval ${open.pingInterval}`,
+      };
     }
     case 'ping':
     case 'pong': {
       const words = probe
         ? `'probe': the upgrade test — the client sends 2probe on the new WebSocket, the server answers 3probe, then the client sends 5 (upgrade)`
         : `data ${JSON.stringify(data)}`;
-      return { items: [typeItem, ...rest('probe', words)], carries: probe ? 'handshake' : 'heartbeat', seqs: [], payloadBytes: null, summary: probe ? `${packet.type}probe (upgrade probe)` : `engine.io ${packet.name} (heartbeat)` };
+      return {
+        items: [typeItem, ...rest('probe', words)],
+        carries: probe ? 'handshake' : 'heartbeat',
+        seqs: [],
+        payloadBytes: null,
+        summary: probe ? `${packet.type}probe (upgrade probe)` : `engine.io ${packet.name} (heartbeat)`,
+      };
     }
     case 'upgrade':
     case 'noop':
-      return { items: [typeItem, ...rest('data', `data ${JSON.stringify(data)}`)], carries: 'handshake', seqs: [], payloadBytes: null, summary: `engine.io ${packet.name}` };
+      return {
+        items: [typeItem, ...rest('data', `data ${JSON.stringify(data)}`)],
+        carries: 'handshake',
+        seqs: [],
+        payloadBytes: null,
+        summary: `engine.io ${packet.name}`,
+      };
     case 'close':
-      return { items: [typeItem, ...rest('data', `data ${JSON.stringify(data)}`)], carries: 'close', seqs: [], payloadBytes: null, summary: 'engine.io close' };
+      return {
+        items: [typeItem, ...rest('data', `data ${JSON.stringify(data)}`)],
+        carries: 'close',
+        seqs: [],
+        payloadBytes: null,
+        summary: 'engine.io close',
+      };
     default: {
       const inner = describeSocketPacket(bytes.subarray(1), dir, state);
       return { ...inner, items: [typeItem, ...inner.items.map((i) => ({ ...i, start: i.start + 1, end: i.end + 1 }))] };
@@ -187,13 +276,24 @@ export function describeAttachment(bytes: Uint8Array, state: AttachmentState): C
   if (expected) state.pending--;
   const inner = describeBinaryQuote(bytes);
   const prefix = expected ? 'attachment of the binary event before it, in its own frame' : 'binary message (no placeholder announced it)';
-  return { ...inner, items: inner.items.map((i, n) => (n === 0 ? { ...i, meaning: `${prefix}; ${i.meaning}` } : i)), summary: `${prefix}: ${inner.summary}` };
+  return {
+    ...inner,
+    items: inner.items.map((i, n) => (n === 0 ? { ...i, meaning: `${prefix}; ${i.meaning}` } : i)),
+    summary: `${prefix}: ${inner.summary}`,
+  };
 }
 
 /** The socket.io packet inside an engine.io message. */
 function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: AttachmentState): Content {
   const packet = decodeSocketPacket(utf8(bytes));
-  if (!packet) return { items: [{ start: 0, end: bytes.length, label: 'message', meaning: `engine.io message that is not a socket.io packet` }], carries: 'other', seqs: [], payloadBytes: null, summary: 'engine.io message' };
+  if (!packet)
+    return {
+      items: [{ start: 0, end: bytes.length, label: 'message', meaning: `engine.io message that is not a socket.io packet` }],
+      carries: 'other',
+      seqs: [],
+      payloadBytes: null,
+      summary: 'engine.io message',
+    };
   const items: Item[] = [];
   let carries: Carries = 'other';
   let seqs: number[] = [];
@@ -236,7 +336,9 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
         seqs = [quote.seq];
         payloadBytes = Buffer.byteLength(JSON.stringify(quote));
       } else if (placeholders.length > 0) {
-        parts.push(`${placeholders.map((p) => `placeholder {"_placeholder":true,"num":${p.num}}`).join(', ')}: the binary argument travels as attachment #${placeholders[0]!.num} in the next frame`);
+        parts.push(
+          `${placeholders.map((p) => `placeholder {"_placeholder":true,"num":${p.num}}`).join(', ')}: the binary argument travels as attachment #${placeholders[0]!.num} in the next frame`,
+        );
         carries = 'quote-binary';
         payloadBytes = 0;
       } else if (name === 'ping') {
@@ -244,7 +346,10 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
         carries = 'ping';
         payloadBytes = Buffer.byteLength(JSON.stringify(rest[0]));
       }
-      if (offset !== null) parts.push(`last argument '${offset}': the recovery offset socket.io appends to every broadcast (connection state recovery); the client sends the latest back when it reconnects`);
+      if (offset !== null)
+        parts.push(
+          `last argument '${offset}': the recovery offset socket.io appends to every broadcast (connection state recovery); the client sends the latest back when it reconnects`,
+        );
       jsonMeaning = parts.join('; ');
       summary = `socket.io ${packet.name}${packet.ackId !== null ? ` (ack id ${packet.ackId})` : ''}: ${parts[0]}${seqs.length ? `, quote seq ${seqs[0]}` : ''}${placeholders.length ? `, ${packet.attachments} attachment(s)` : ''}`;
       break;
@@ -279,14 +384,27 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
 
 /** A long-polling body: packets joined by 0x1e. */
 export function describePollingBody(bytes: Uint8Array, dir: Direction, state: AttachmentState): Content {
-  if (utf8(bytes) === 'ok') return { items: [{ start: 0, end: bytes.length, label: 'ok', meaning: "'ok': engine.io's answer to a polling POST" }], carries: 'other', seqs: [], payloadBytes: null, summary: 'ok' };
+  if (utf8(bytes) === 'ok')
+    return {
+      items: [{ start: 0, end: bytes.length, label: 'ok', meaning: "'ok': engine.io's answer to a polling POST" }],
+      carries: 'other',
+      seqs: [],
+      payloadBytes: null,
+      summary: 'ok',
+    };
   const items: Item[] = [];
   const all: Content[] = [];
   for (const part of splitPollingPayload(bytes)) {
     const content = describeEnginePacket(bytes.subarray(part.offset, part.offset + part.length), dir, state);
     all.push(content);
     items.push(...content.items.map((i) => ({ ...i, start: i.start + part.offset, end: i.end + part.offset })));
-    if (part.separator !== null) items.push({ start: part.separator, end: part.separator + 1, label: 'record separator', meaning: '0x1e: separates packets in a long-polling body' });
+    if (part.separator !== null)
+      items.push({
+        start: part.separator,
+        end: part.separator + 1,
+        label: 'record separator',
+        meaning: '0x1e: separates packets in a long-polling body',
+      });
   }
   const payloads = all.map((c) => c.payloadBytes).filter((p): p is number => p !== null);
   return {
@@ -312,13 +430,19 @@ export function headerMeaning(name: string, value: string, dir: Direction): stri
     case 'origin':
       return "Origin: the page's origin; the lab server checks it against its allowlist (for a WebSocket, where browsers apply no CORS, this server-side check is the only protection)";
     case 'accept':
-      return v === 'text/event-stream' ? 'Accept: text/event-stream — every EventSource request asks for an event stream' : `Accept: ${value}`;
+      return v === 'text/event-stream'
+        ? 'Accept: text/event-stream — every EventSource request asks for an event stream'
+        : `Accept: ${value}`;
     case 'last-event-id':
       return `Last-Event-ID: ${value} — the last event id the browser saw, sent back on this reconnect so the server resumes after it`;
     case 'cache-control':
-      return dir === 'c2s' ? `Cache-Control: ${value} — the browser asks for a fresh answer` : `Cache-Control: ${value} — no caching; no-transform tells proxies not to compress or re-encode the stream`;
+      return dir === 'c2s'
+        ? `Cache-Control: ${value} — the browser asks for a fresh answer`
+        : `Cache-Control: ${value} — no caching; no-transform tells proxies not to compress or re-encode the stream`;
     case 'connection':
-      return v.includes('upgrade') ? 'Connection: Upgrade — this request asks to switch protocols' : `Connection: ${value} — the TCP connection may carry further requests`;
+      return v.includes('upgrade')
+        ? 'Connection: Upgrade — this request asks to switch protocols'
+        : `Connection: ${value} — the TCP connection may carry further requests`;
     case 'upgrade':
       return `Upgrade: ${value} — ${dir === 'c2s' ? 'the protocol the browser wants to switch to' : 'the protocol the server switches to'}`;
     case 'sec-websocket-key':
@@ -326,11 +450,17 @@ export function headerMeaning(name: string, value: string, dir: Direction): stri
     case 'sec-websocket-version':
       return `Sec-WebSocket-Version: ${value} (RFC 6455)`;
     case 'sec-websocket-extensions':
-      return dir === 'c2s' ? `Sec-WebSocket-Extensions: extensions offered: ${value}` : `Sec-WebSocket-Extensions: extension accepted: ${value}`;
+      return dir === 'c2s'
+        ? `Sec-WebSocket-Extensions: extensions offered: ${value}`
+        : `Sec-WebSocket-Extensions: extension accepted: ${value}`;
     case 'content-type':
-      return v.startsWith('text/event-stream') ? 'Content-Type: text/event-stream — the SSE media type; with any other type EventSource fails for good' : `Content-Type: ${value}`;
+      return v.startsWith('text/event-stream')
+        ? 'Content-Type: text/event-stream — the SSE media type; with any other type EventSource fails for good'
+        : `Content-Type: ${value}`;
     case 'transfer-encoding':
-      return v === 'chunked' ? 'Transfer-Encoding: chunked — no length up front; the body comes as chunks (hex size, CRLF, data, CRLF) and ends with a 0-size chunk' : `Transfer-Encoding: ${value}`;
+      return v === 'chunked'
+        ? 'Transfer-Encoding: chunked — no length up front; the body comes as chunks (hex size, CRLF, data, CRLF) and ends with a 0-size chunk'
+        : `Transfer-Encoding: ${value}`;
     case 'content-length':
       return `Content-Length: the body is ${value} bytes`;
     case 'access-control-allow-origin':

@@ -27,14 +27,19 @@ export function wireEvidence(runs: Runs): WireEvidence {
   const controlBytes = (body: Buffer) => body.reduce((n, b) => n + (b < 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 ? 1 : 0), 0);
   const socketioUpgrade = socketio
     ? socketio.facts.some((f) => f.upgrade?.status === 101) &&
-      socketio.messages.some((m) => m.dir === 'c2s' && m.layer === 'ws-frame' && m.rows.some((r) => r.label === 'engine.io type' && r.decoded === '5'))
+      socketio.messages.some(
+        (m) => m.dir === 'c2s' && m.layer === 'ws-frame' && m.rows.some((r) => r.label === 'engine.io type' && r.decoded === '5'),
+      )
     : null;
 
   return {
     'ws-tcp-sse-http': {
       sseRequestLine: sseFacts?.firstRequestLine ?? null,
       sseResponseStatus: sseFacts?.firstResponseStatus ?? null,
-      sseAllBytesHttp: sse ? sseConnections.length > 0 && sseConnections.every((c) => c.protocols.join() === 'HTTP/1.1' && c.undecodedBytes.c2s + c.undecodedBytes.s2c === 0) : null,
+      sseAllBytesHttp: sse
+        ? sseConnections.length > 0 &&
+          sseConnections.every((c) => c.protocols.join() === 'HTTP/1.1' && c.undecodedBytes.c2s + c.undecodedBytes.s2c === 0)
+        : null,
       sseTransferEncoding: sseStreams[0]?.transferEncoding ?? null,
       wsRequestLine: wsFacts?.firstRequestLine ?? null,
       wsResponseStatus: wsFacts?.upgrade?.status ?? null,

@@ -39,7 +39,9 @@ function whole(m: WireMessage): boolean {
  */
 function withEarlierChunks(m: WireMessage, messages: WireMessage[]): WireMessage[] {
   if (m.layer !== 'http-chunk' || whole(m)) return [m];
-  const earlier = messages.filter((x) => x.conn === m.conn && x.dir === m.dir && x.layer === 'http-chunk' && x.offset < m.offset).sort((a, b) => a.offset - b.offset);
+  const earlier = messages
+    .filter((x) => x.conn === m.conn && x.dir === m.dir && x.layer === 'http-chunk' && x.offset < m.offset)
+    .sort((a, b) => a.offset - b.offset);
   const parts: WireMessage[] = [];
   for (const x of earlier.reverse()) {
     if (x.seqs.length > 0 || x.carries !== 'other') break;
@@ -61,7 +63,9 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
   if (firstQuote) {
     // Everything that set the stream up before the first quote, on the connections open by then.
     const early = new Set(connections.filter((c) => c.openedAt <= firstQuote.t).map((c) => c.conn));
-    const setup = messages.filter((m) => m !== firstQuote && m.t <= firstQuote.t && early.has(m.conn) && (m.carries === 'handshake' || m.carries === 'control'));
+    const setup = messages.filter(
+      (m) => m !== firstQuote && m.t <= firstQuote.t && early.has(m.conn) && (m.carries === 'handshake' || m.carries === 'control'),
+    );
     rows.push(build('handshake', setup, null, `${setup.length} messages before the first quote: ${listNote(setup)}`));
   }
 
@@ -73,7 +77,14 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
   const json = firstOf(['quote-json']);
   if (json) {
     const counted = withEarlierChunks(json, messages);
-    rows.push(build('quote (JSON)', counted, json.payloadBytes, counted.length === 1 ? parts(json) : counted.map((m) => `[${parts(m)}]`).join(' then ')));
+    rows.push(
+      build(
+        'quote (JSON)',
+        counted,
+        json.payloadBytes,
+        counted.length === 1 ? parts(json) : counted.map((m) => `[${parts(m)}]`).join(' then '),
+      ),
+    );
   }
 
   const binary = firstOf(['quote-binary', 'quote-base64']);
@@ -81,7 +92,8 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
     // socket.io: the placeholder packet just before the attachment belongs to the same quote.
     const same = messages.filter((m) => m.conn === binary.conn && m.dir === binary.dir && m.offset < binary.offset);
     const before = same.at(-1);
-    const counted = before && before.carries === 'quote-binary' && before.seqs.length === 0 ? [before, binary] : withEarlierChunks(binary, messages);
+    const counted =
+      before && before.carries === 'quote-binary' && before.seqs.length === 0 ? [before, binary] : withEarlierChunks(binary, messages);
     rows.push(build('quote (binary)', counted, binary.payloadBytes, counted.map((m) => `[${parts(m)}]`).join(' then ')));
   }
 
@@ -100,7 +112,9 @@ export function overheadTable(messages: WireMessage[], connections: ConnectionWi
   const beats = messages.filter((m) => m.dir === 's2c' && m.carries === 'heartbeat');
   const beat = beats.find((m) => m.layer === 'ws-frame') ?? beats[0];
   if (beat) {
-    const answer = messages.find((m) => m.conn === beat.conn && m.dir === 'c2s' && m.carries === 'heartbeat' && m.layer === beat.layer && m.t >= beat.t);
+    const answer = messages.find(
+      (m) => m.conn === beat.conn && m.dir === 'c2s' && m.carries === 'heartbeat' && m.layer === beat.layer && m.t >= beat.t,
+    );
     const counted = answer ? [beat, answer] : [beat];
     rows.push(build('heartbeat', counted, null, counted.map((m) => `${arrow(m.dir)} ${short(m.summary, 60)} [${parts(m)}]`).join('; ')));
   }

@@ -43,7 +43,14 @@ export async function startRelay(targetPort: number, sessionStart: number): Prom
   const since = () => now() - sessionStart;
 
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
-    const rec: Recording = { conn: recordings.length + 1, clientPort: client.remotePort ?? 0, openedAt: since(), closedAt: null, closedBy: 'open', chunks: [] };
+    const rec: Recording = {
+      conn: recordings.length + 1,
+      clientPort: client.remotePort ?? 0,
+      openedAt: since(),
+      closedAt: null,
+      closedBy: 'open',
+      chunks: [],
+    };
     recordings.push(rec);
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
     for (const socket of [client, upstream]) {

@@ -32,7 +32,15 @@ import { startCapture } from './capture.ts';
 import { ssePreambleNote, wireEvidence } from './evidence.ts';
 import { startPageServer, type PageServer } from './page.ts';
 import { startRelay, type Relay } from './relay.ts';
-import { WIRE_TRANSPORTS, type SessionStep, type TranscriptFile, type TransportWire, type WireOptions, type WireResults, type WireTransport } from './types.ts';
+import {
+  WIRE_TRANSPORTS,
+  type SessionStep,
+  type TranscriptFile,
+  type TransportWire,
+  type WireOptions,
+  type WireResults,
+  type WireTransport,
+} from './types.ts';
 
 export interface WireRunOptions extends WireOptions {
   /** Where results go. Default `results/wire.json`. */
@@ -153,7 +161,10 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
     const publish = async (connection: 'main' | 'binary', note = '') => {
       const seq = server!.feed.publish().quote.seq;
       lab(`publish quote ${seq}${note}`);
-      await until(`wire.quotes.some((q) => q.seq === ${seq} && q.connection === '${connection}')`, `quote ${seq} on the ${connection} connection`);
+      await until(
+        `wire.quotes.some((q) => q.seq === ${seq} && q.connection === '${connection}')`,
+        `quote ${seq} on the ${connection} connection`,
+      );
       return seq;
     };
 
@@ -195,7 +206,9 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
     }
     const connectionsAfterDrop = relay.accepted - acceptedAtDrop;
 
-    const view = (await page.evaluate('({ quotes: wire.quotes, opens: wire.opens, recovered: wire.recovered, pong: wire.pong, close: wire.close, events: wire.events })')) as {
+    const view = (await page.evaluate(
+      '({ quotes: wire.quotes, opens: wire.opens, recovered: wire.recovered, pong: wire.pong, close: wire.close, events: wire.events })',
+    )) as {
       quotes: TransportWire['page']['quotes'];
       opens: number;
       recovered: boolean | null;
@@ -212,7 +225,11 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
     const { connections, messages, overhead, stats, facts } = decoded;
     const notes = [
       'Every realtime connection went through the relay; bytes are TCP payload as each side sent it.',
-      ...(transport === 'socketio' ? [`The socket.io client script was loaded directly from the lab server (${socketIoScript}), not through the relay, so its ~50 KB are not in the transcript.`] : []),
+      ...(transport === 'socketio'
+        ? [
+            `The socket.io client script was loaded directly from the lab server (${socketIoScript}), not through the relay, so its ~50 KB are not in the transcript.`,
+          ]
+        : []),
       ...(transport === 'sse' ? [ssePreambleNote(facts)].filter((n): n is string => n !== null) : []),
     ];
     const wire: SessionResult['wire'] = {
@@ -247,7 +264,8 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
 /** Runs the wire step and writes results/wire.json (and the transcripts beside the pcapng files). */
 export async function runWire(input: Partial<WireRunOptions> = {}): Promise<WireResults> {
   const options: WireRunOptions = { ...WIRE_DEFAULTS, ...input };
-  for (const t of options.transports) if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: unknown transport ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+  for (const t of options.transports)
+    if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: unknown transport ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
   const pages = await startPageServer();
   let browser: Browser | undefined;
   try {

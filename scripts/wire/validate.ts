@@ -19,7 +19,8 @@ export function wireResultsProblems(value: unknown): string[] {
   };
   const fields = (obj: unknown, path: string, spec: Record<string, (v: unknown) => boolean>) => {
     if (!isObject(obj)) return need(false, path, 'not an object');
-    for (const [key, check] of Object.entries(spec)) need(check(obj[key]), `${path}.${key}`, `bad value ${JSON.stringify(obj[key])?.slice(0, 60)}`);
+    for (const [key, check] of Object.entries(spec))
+      need(check(obj[key]), `${path}.${key}`, `bad value ${JSON.stringify(obj[key])?.slice(0, 60)}`);
   };
   const str = (v: unknown) => typeof v === 'string';
   const num = isNum;
@@ -29,7 +30,15 @@ export function wireResultsProblems(value: unknown): string[] {
 
   if (!isObject(value)) return ['(root): not an object'];
   fields(value.meta, 'meta', { date: str, node: str, commit: str, machine: isObject, versions: isObject, chromium: str });
-  fields(value.options, 'options', { transports: arr, seed: num, padding: num, heartbeatMs: num, retryMs: num, reconnectWatchMs: num, pcap: (v) => v === 'auto' || v === 'off' });
+  fields(value.options, 'options', {
+    transports: arr,
+    seed: num,
+    padding: num,
+    heartbeatMs: num,
+    retryMs: num,
+    reconnectWatchMs: num,
+    pcap: (v) => v === 'auto' || v === 'off',
+  });
   need(str(value.method), 'method', 'missing');
   if (!isObject(value.transports)) return [...problems, 'transports: not an object'];
 
@@ -47,7 +56,14 @@ export function wireResultsProblems(value: unknown): string[] {
       connections: arr,
       messages: arr,
       overhead: arr,
-      stats: (v) => isObject(v) && isNum(v.connections) && dirPair(v.bytes) && dirPair(v.reads) && arr(v.quoteSeqs) && isNum(v.decodedQuotes) && isNum(v.undecodedBytes),
+      stats: (v) =>
+        isObject(v) &&
+        isNum(v.connections) &&
+        dirPair(v.bytes) &&
+        dirPair(v.reads) &&
+        arr(v.quoteSeqs) &&
+        isNum(v.decodedQuotes) &&
+        isNum(v.undecodedBytes),
       pcap: (v) => isObject(v) && (v.path === null || str(v.path)) && str(v.note),
       transcript: str,
       notes: (v) => arr(v) && v.every(str),
@@ -82,16 +98,41 @@ export function wireResultsProblems(value: unknown): string[] {
     });
     wire.connections.forEach((c, i) => {
       const cp = `${p}.connections[${i}]`;
-      fields(c, cp, { conn: num, purpose: str, clientPort: num, openedAt: num, closedAt: numOrNull, closedBy: str, bytes: dirPair, reads: dirPair, protocols: arr, requests: arr, undecodedBytes: dirPair });
+      fields(c, cp, {
+        conn: num,
+        purpose: str,
+        clientPort: num,
+        openedAt: num,
+        closedAt: numOrNull,
+        closedBy: str,
+        bytes: dirPair,
+        reads: dirPair,
+        protocols: arr,
+        requests: arr,
+        undecodedBytes: dirPair,
+      });
       if (!isObject(c) || !dirPair(c.bytes)) return;
       for (const dir of ['c2s', 's2c'] as const) {
         const bytes = (c.bytes as Json)[dir] as number;
-        need((carried.get(`${c.conn}/${dir}`) ?? 0) === bytes, `${cp}.bytes.${dir}`, `${bytes} bytes carried but messages account for ${carried.get(`${c.conn}/${dir}`) ?? 0}`);
+        need(
+          (carried.get(`${c.conn}/${dir}`) ?? 0) === bytes,
+          `${cp}.bytes.${dir}`,
+          `${bytes} bytes carried but messages account for ${carried.get(`${c.conn}/${dir}`) ?? 0}`,
+        );
       }
     });
-    wire.overhead.forEach((o, i) =>
-      fields(o, `${p}.overhead[${i}]`, { item: str, c2sBytes: num, s2cBytes: num, payloadBytes: numOrNull, overheadBytes: numOrNull, overheadShare: numOrNull, note: str, refs: arr }),
-    );
+    for (const [i, o] of wire.overhead.entries()) {
+      fields(o, `${p}.overhead[${i}]`, {
+        item: str,
+        c2sBytes: num,
+        s2cBytes: num,
+        payloadBytes: numOrNull,
+        overheadBytes: numOrNull,
+        overheadShare: numOrNull,
+        note: str,
+        refs: arr,
+      });
+    }
   }
 
   const evidence = value.evidence;
@@ -104,8 +145,17 @@ export function wireResultsProblems(value: unknown): string[] {
       wsAcceptVerified: (v) => v === null || typeof v === 'boolean',
       wsOnlyFramesAfter101: (v) => v === null || typeof v === 'boolean',
     });
-    fields(evidence['sse-text-only'], 'evidence.sse-text-only', { sseBodyControlBytes: numOrNull, wsBinaryFrames: numOrNull, socketioBinaryAttachments: numOrNull });
-    fields(evidence['sse-base64-costs-bandwidth'], 'evidence.sse-base64-costs-bandwidth', { binaryQuoteBytes: numOrNull, base64Bytes: numOrNull, base64Inflation: numOrNull, quoteWireBytes: isObject });
+    fields(evidence['sse-text-only'], 'evidence.sse-text-only', {
+      sseBodyControlBytes: numOrNull,
+      wsBinaryFrames: numOrNull,
+      socketioBinaryAttachments: numOrNull,
+    });
+    fields(evidence['sse-base64-costs-bandwidth'], 'evidence.sse-base64-costs-bandwidth', {
+      binaryQuoteBytes: numOrNull,
+      base64Bytes: numOrNull,
+      base64Inflation: numOrNull,
+      quoteWireBytes: isObject,
+    });
   }
   return problems;
 }

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../../scenarios/browser.ts';
 import { startDemo, type Demo } from '../../servers/serve.ts';
 
-
 describe.skipIf(!findChromium())('demo page in Chromium', () => {
   let browser: Browser;
   let demo: Demo;
@@ -37,7 +36,9 @@ describe.skipIf(!findChromium())('demo page in Chromium', () => {
           symbols: s.querySelectorAll('tr').length,
         })),
       );
-    await expect.poll(async () => (await read()).map((p) => p.count >= 10 && p.state === 'open'), { timeout: 20_000 }).toEqual([true, true, true]);
+    await expect
+      .poll(async () => (await read()).map((p) => p.count >= 10 && p.state === 'open'), { timeout: 20_000 })
+      .toEqual([true, true, true]);
     await page.click('#drop');
     await expect.poll(async () => (await read()).map((p) => p.reconnects), { timeout: 20_000 }).toEqual([1, 1, 1]);
     const before = (await read()).map((p) => p.count);

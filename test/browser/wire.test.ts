@@ -41,7 +41,9 @@ describe('npm run wire in Chromium', () => {
     // What the page's handlers got is exactly what the bytes carried: the same (seq, format) pairs,
     // each as many times (a multiset: a replayed quote counts twice on both sides).
     const FORMATS = { 'quote-json': 'json', 'quote-binary': 'binary', 'quote-base64': 'base64' } as Record<string, string>;
-    const fromBytes = decoded.messages.filter((m) => FORMATS[m.carries]).flatMap((m) => m.seqs.map((seq) => `${seq} ${FORMATS[m.carries]}`));
+    const fromBytes = decoded.messages
+      .filter((m) => FORMATS[m.carries])
+      .flatMap((m) => m.seqs.map((seq) => `${seq} ${FORMATS[m.carries]}`));
     const fromPage = wire.page.quotes.map((q) => `${q.seq} ${q.format}`);
     expect(wire.page.quotes.length).toBeGreaterThanOrEqual(3);
     expect(decoded.stats.decodedQuotes).toBe(wire.page.quotes.length);

@@ -25,15 +25,21 @@ function assertShape(actual: unknown, example: unknown, path: string): void {
   expect(Array.isArray(actual), `${path} array-ness`).toBe(Array.isArray(example));
   if (Array.isArray(actual)) {
     const model = (example as unknown[])[0];
-    if (model !== undefined) actual.forEach((item, i) => assertShape(item, model, `${path}[${i}]`));
+    if (model !== undefined) for (const [i, item] of actual.entries()) assertShape(item, model, `${path}[${i}]`);
     return;
   }
   expect(typeof actual, `${path} type`).toBe(typeof example);
   if (typeof actual !== 'object') return;
-  const key = path.replace(/^\$\./, '').replace(/\[\d+\]/g, '').split('.').slice(-2).join('.');
+  const key = path
+    .replace(/^\$\./, '')
+    .replace(/\[\d+\]/g, '')
+    .split('.')
+    .slice(-2)
+    .join('.');
   if (RECORDS.has(key) || RECORDS.has(path.replace(/^\$\./, ''))) return;
   expect(Object.keys(actual as object).sort(), `${path} keys`).toEqual(Object.keys(example as object).sort());
-  for (const [name, value] of Object.entries(actual as object)) assertShape(value, (example as Record<string, unknown>)[name], `${path}.${name}`);
+  for (const [name, value] of Object.entries(actual as object))
+    assertShape(value, (example as Record<string, unknown>)[name], `${path}.${name}`);
 }
 
 /** Pids of this process's live children, from /proc (Linux). */
@@ -55,7 +61,9 @@ function children(): number[] {
 
 function assertOrdered(p: Percentiles, what: string): void {
   expect(p.count, `${what} count`).toBeGreaterThan(0);
-  expect(p.p50! >= 0 && p.p50! <= p.p90! && p.p90! <= p.p99! && p.p99! <= p.max!, `${what} percentiles ordered: ${JSON.stringify(p)}`).toBe(true);
+  expect(p.p50! >= 0 && p.p50! <= p.p90! && p.p90! <= p.p99! && p.p99! <= p.max!, `${what} percentiles ordered: ${JSON.stringify(p)}`).toBe(
+    true,
+  );
 }
 
 describe('load runner, tiny profile', () => {
@@ -98,7 +106,15 @@ describe('load runner, tiny profile', () => {
       expect(step.connect, step.id).toMatchObject({ attempted: 20, connected: 20, failed: 0, errors: {}, serverCounted: 20 });
       expect(step.window.quotes).toBe(step.window.toSeq! - step.window.fromSeq! + 1);
       expect(step.window.quotes).toBe(Math.round(step.durationS * step.rate));
-      expect(step.delivery, step.id).toMatchObject({ windowClients: 20, expected: 20 * step.window.quotes, received: 20 * step.window.quotes, lost: 0, duplicated: 0, outOfOrder: 0, disconnected: 0 });
+      expect(step.delivery, step.id).toMatchObject({
+        windowClients: 20,
+        expected: 20 * step.window.quotes,
+        received: 20 * step.window.quotes,
+        lost: 0,
+        duplicated: 0,
+        outOfOrder: 0,
+        disconnected: 0,
+      });
     }
   });
 
@@ -130,8 +146,10 @@ describe('load runner, tiny profile', () => {
     }
   });
 
-  it('frames a quote with each transport\'s overhead', () => {
-    const bytes = Object.fromEntries(results.steps.filter((s) => s.phase === 'clients').map((s) => [s.transport, s.server.bytesPerDelivery!]));
+  it("frames a quote with each transport's overhead", () => {
+    const bytes = Object.fromEntries(
+      results.steps.filter((s) => s.phase === 'clients').map((s) => [s.transport, s.server.bytesPerDelivery!]),
+    );
     // ws adds a 2-byte frame header to the JSON, NDJSON one newline; socket.io adds ~20 bytes of
     // packet (`42["quote",...,"<offset>"]`) and SSE ~30 (id/event/data lines and the chunk header).
     expect(bytes.socketio! - bytes.ws!).toBeGreaterThan(10);
@@ -154,7 +172,9 @@ describe('load runner, tiny profile', () => {
   });
 
   it('filled the claim from the steps it names, and left no server running', async () => {
-    const claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as { claims: Record<string, { verdict: string; decidedBy: string; records: string[] }> };
+    const claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as {
+      claims: Record<string, { verdict: string; decidedBy: string; records: string[] }>;
+    };
     const claim = claims.claims['ws-heavier-than-sse']!;
     expect(claim).toMatchObject({ decidedBy: 'load', verdict: results.claim.verdict });
     const ids = new Set(results.steps.map((s) => s.id));

@@ -31,7 +31,8 @@ export interface EnginePacket {
 
 /** Decodes one text engine.io packet; null when it is not one. */
 export function decodeEngineText(text: string): EnginePacket | null {
-  if (text.startsWith('b')) return { type: 'binary', name: 'binary message (base64 when polling)', data: new Uint8Array(Buffer.from(text.slice(1), 'base64')) };
+  if (text.startsWith('b'))
+    return { type: 'binary', name: 'binary message (base64 when polling)', data: new Uint8Array(Buffer.from(text.slice(1), 'base64')) };
   const type = text.charCodeAt(0) - 0x30;
   if (!(type >= 0 && type < ENGINE_TYPES.length)) return null;
   return { type, name: ENGINE_TYPES[type]!, data: text.slice(1) };
@@ -78,7 +79,15 @@ export interface SocketPacket {
 export function decodeSocketPacket(text: string): SocketPacket | null {
   const type = text.charCodeAt(0) - 0x30;
   if (!(type >= 0 && type < SOCKET_TYPES.length)) return null;
-  const packet: SocketPacket = { type, name: SOCKET_TYPES[type]!, attachments: null, nsp: '/', ackId: null, data: undefined, parts: [{ offset: 0, length: 1, what: 'type' }] };
+  const packet: SocketPacket = {
+    type,
+    name: SOCKET_TYPES[type]!,
+    attachments: null,
+    nsp: '/',
+    ackId: null,
+    data: undefined,
+    parts: [{ offset: 0, length: 1, what: 'type' }],
+  };
   let pos = 1;
   if (type === 5 || type === 6) {
     const dash = text.indexOf('-', pos);
@@ -113,5 +122,10 @@ export function decodeSocketPacket(text: string): SocketPacket | null {
 
 /** A socket.io binary placeholder: {"_placeholder":true,"num":n}. */
 export function isPlaceholder(value: unknown): value is { _placeholder: true; num: number } {
-  return typeof value === 'object' && value !== null && (value as { _placeholder?: unknown })._placeholder === true && typeof (value as { num?: unknown }).num === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { _placeholder?: unknown })._placeholder === true &&
+    typeof (value as { num?: unknown }).num === 'number'
+  );
 }

@@ -35,7 +35,8 @@ function indexOfCrlf(bytes: Uint8Array, from: number): number {
   return -1;
 }
 
-const latin1 = (bytes: Uint8Array, start: number, end: number) => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+const latin1 = (bytes: Uint8Array, start: number, end: number) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 
 /** Parses a request or response head starting at `offset`; null when it is incomplete or not HTTP. */
 export function parseHead(bytes: Uint8Array, offset: number): HttpHead | null {
@@ -61,7 +62,12 @@ export function parseHead(bytes: Uint8Array, offset: number): HttpHead | null {
   for (const line of rest) {
     const colon = line.text.indexOf(':');
     if (colon <= 0) return null;
-    head.headers.push({ offset: line.offset, length: line.length, name: line.text.slice(0, colon), value: line.text.slice(colon + 1).trim() });
+    head.headers.push({
+      offset: line.offset,
+      length: line.length,
+      name: line.text.slice(0, colon),
+      value: line.text.slice(colon + 1).trim(),
+    });
   }
   return head;
 }
@@ -134,14 +140,30 @@ export function parseChunked(bytes: Uint8Array, offset: number): ChunkedBody {
       for (;;) {
         const e = indexOfCrlf(bytes, t);
         if (e === -1) {
-          chunks.push({ offset: pos, length: t - pos, sizeLine, data: { offset: dataStart, length: 0 }, crlf: null, last: true, trailer: null });
+          chunks.push({
+            offset: pos,
+            length: t - pos,
+            sizeLine,
+            data: { offset: dataStart, length: 0 },
+            crlf: null,
+            last: true,
+            trailer: null,
+          });
           return { chunks, end: t, complete: false };
         }
         const empty = e === t;
         t = e + 2;
         if (empty) break;
       }
-      chunks.push({ offset: pos, length: t - pos, sizeLine, data: { offset: dataStart, length: 0 }, crlf: null, last: true, trailer: { offset: dataStart, length: t - dataStart } });
+      chunks.push({
+        offset: pos,
+        length: t - pos,
+        sizeLine,
+        data: { offset: dataStart, length: 0 },
+        crlf: null,
+        last: true,
+        trailer: { offset: dataStart, length: t - dataStart },
+      });
       return { chunks, end: t, complete: true };
     }
     const available = Math.min(size, bytes.length - dataStart);
@@ -218,7 +240,12 @@ export function decodeHttpConnection(c2s: Uint8Array, s2c: Uint8Array): HttpConn
     up = requestBody.offset + requestBody.length;
     // Skip 1xx interim answers other than 101 (e.g. 100 Continue): they precede the real one.
     let responseHead = parseHead(s2c, down);
-    while (responseHead?.response && responseHead.response.status >= 100 && responseHead.response.status < 200 && responseHead.response.status !== 101) {
+    while (
+      responseHead?.response &&
+      responseHead.response.status >= 100 &&
+      responseHead.response.status < 200 &&
+      responseHead.response.status !== 101
+    ) {
       down += responseHead.length;
       responseHead = parseHead(s2c, down);
     }
@@ -226,7 +253,8 @@ export function decodeHttpConnection(c2s: Uint8Array, s2c: Uint8Array): HttpConn
     const responseBody = readBody(s2c, down + responseHead.length, responseFraming(responseHead, head.request.method));
     exchange.response = { head: responseHead, body: responseBody };
     down = responseBody.offset + responseBody.length;
-    if (responseHead.response.status === 101) return { exchanges, upgrade: { c2s: up, s2c: down, exchange: exchanges.length - 1 }, end: { c2s: up, s2c: down } };
+    if (responseHead.response.status === 101)
+      return { exchanges, upgrade: { c2s: up, s2c: down, exchange: exchanges.length - 1 }, end: { c2s: up, s2c: down } };
     if (!requestBody.complete || !responseBody.complete) break;
   }
   return { exchanges, upgrade: null, end: { c2s: up, s2c: down } };

@@ -180,7 +180,10 @@ export class SseParser {
           line.effect = 'field id containing NUL: ignored';
         } else {
           this.#lastIdBuffer = value;
-          line.effect = value === '' ? 'field id, empty: resets the last event id (no Last-Event-ID on reconnect)' : `field id: the last event id becomes '${value}' (sent back as Last-Event-ID on reconnect)`;
+          line.effect =
+            value === ''
+              ? 'field id, empty: resets the last event id (no Last-Event-ID on reconnect)'
+              : `field id: the last event id becomes '${value}' (sent back as Last-Event-ID on reconnect)`;
         }
         break;
       case 'retry':
@@ -202,7 +205,13 @@ export class SseParser {
     const type = this.#eventType || 'message';
     if (this.#data === '') {
       this.#eventType = '';
-      return { dispatched: false, type, data: '', lastEventId: this.lastEventId, reason: 'the data buffer is empty, so no event is dispatched (the spec resets the buffers and returns)' };
+      return {
+        dispatched: false,
+        type,
+        data: '',
+        lastEventId: this.lastEventId,
+        reason: 'the data buffer is empty, so no event is dispatched (the spec resets the buffers and returns)',
+      };
     }
     const data = this.#data.endsWith('\n') ? this.#data.slice(0, -1) : this.#data;
     this.#data = '';
