@@ -1,5 +1,5 @@
 /** createClient(transport, options): the one way scenarios, tests and tools make a client. */
-import type { Transport } from '../servers/contract.ts';
+import type { ClientTransport } from '../servers/transports.ts';
 import { SocketIoClient } from './socketio.ts';
 import { SseClient } from './sse.ts';
 import type { ClientOptions, LabClient } from './types.ts';
@@ -7,17 +7,15 @@ import { WsClient } from './ws.ts';
 
 export type { ClientOptions, Counters, LabClient, Pong, Received, ResetInfo } from './types.ts';
 export { SocketIoClient, SseClient, WsClient };
+export { CLIENT_TRANSPORTS, type ClientTransport } from '../servers/transports.ts';
 
-export type ClientTransport = Exclude<Transport, 'tcp'>;
-export const CLIENT_TRANSPORTS: readonly ClientTransport[] = ['sse', 'ws', 'socketio'];
+/** Every transport with `nodeClient` in the registry has its client here; the compiler names a missing one. */
+const CLIENTS = {
+  sse: SseClient,
+  ws: WsClient,
+  socketio: SocketIoClient,
+} satisfies Record<ClientTransport, new (options: ClientOptions) => LabClient>;
 
 export function createClient(transport: ClientTransport, options: ClientOptions): LabClient {
-  switch (transport) {
-    case 'sse':
-      return new SseClient(options);
-    case 'ws':
-      return new WsClient(options);
-    case 'socketio':
-      return new SocketIoClient(options);
-  }
+  return new CLIENTS[transport](options);
 }

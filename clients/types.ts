@@ -3,7 +3,8 @@
  * files of the same shape). Scenarios and tests use these and never import ws or socket.io.
  */
 import { EventEmitter } from 'node:events';
-import { now, type ControlMessage, type Quote, type Transport } from '../servers/contract.ts';
+import { now, type ControlMessage, type Quote } from '../servers/contract.ts';
+import type { Transport } from '../servers/transports.ts';
 
 export interface ClientOptions {
   /** The server's url, as its ready line prints it. */

@@ -10,8 +10,8 @@
  * not replace complete results.
  */
 import { relative } from 'node:path';
-import { CLAIMS_PATH } from '../scripts/claims.ts';
-import { ROOT } from '../scripts/spawn-server.ts';
+import { CLAIMS_PATH } from '../scripts/lib/claims.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS } from './index.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
 

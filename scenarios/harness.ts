@@ -23,14 +23,15 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { now, type Transport } from '../servers/contract.ts';
+import { now } from '../servers/contract.ts';
+import type { Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
 import { labCertificate } from '../servers/tls.ts';
-import { ROOT } from '../scripts/spawn-server.ts';
-import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from './browser.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
 import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
 import { startTap, type Tap, type TapOptions } from './fixtures/tap.ts';
-import type { ClaimId } from '../scripts/claims.ts';
+import type { ClaimId } from '../scripts/lib/claims.ts';
 import { round } from './measure.ts';
 import type { ClientKind, Json, Observed, ScenarioName, ScenarioRecord, ScenarioTransport, TimedEvent } from './types.ts';
 

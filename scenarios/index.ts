@@ -4,9 +4,10 @@
  * partial run keeps the other scenarios' earlier records) and of the claims it decides.
  */
 import { readFile } from 'node:fs/promises';
-import { writeClaims, writeJson } from '../scripts/claims.ts';
-import { runMetadata } from '../scripts/metadata.ts';
-import { ROOT } from '../scripts/spawn-server.ts';
+import { writeClaims } from '../scripts/lib/claims.ts';
+import { writeJson } from '../scripts/lib/json.ts';
+import { runMetadata } from '../scripts/lib/metadata.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { binary } from './binary.ts';
 import { connectionLimit } from './connection-limit.ts';
 import { crossOrigin } from './cross-origin.ts';

@@ -3,7 +3,7 @@
  * numbers, percentiles of a sample, and code-line counts of source files (for `sse-simpler`).
  */
 import { readFile } from 'node:fs/promises';
-import { ROOT } from '../scripts/spawn-server.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import type { TimedEvent } from './types.ts';
 
 export function round(ms: number, digits = 1): number {

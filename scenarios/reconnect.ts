@@ -21,9 +21,9 @@
  * figures are single samples; the retry comparison holds only while delay >> scheduling noise).
  */
 import { createClient } from '../clients/index.ts';
-import type { Transport } from '../servers/contract.ts';
-import { spawnServer, type SpawnedServer } from '../scripts/spawn-server.ts';
-import type { ClaimId } from '../scripts/claims.ts';
+import type { Transport } from '../servers/transports.ts';
+import { spawnServer, type SpawnedServer } from '../scripts/lib/spawn-server.ts';
+import type { ClaimId } from '../scripts/lib/claims.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import type { ThenAnswer } from './fixtures/http-fixtures.ts';
 import { between, codeLines, countOf, lossAndDuplicates, packagesImported, publish, readSource, round, seqsOf } from './measure.ts';

@@ -7,8 +7,9 @@
  * and the server (or a wire tap in front of it) reported while the case ran. Verdicts on the
  * claims are computed from these records by scenarios/verdicts.ts.
  */
-import type { ClaimId } from '../scripts/claims.ts';
-import type { RunMetadata } from '../scripts/metadata.ts';
+import type { ClaimId } from '../scripts/lib/claims.ts';
+import { BROWSER_TRANSPORTS, type BrowserTransport } from '../servers/transports.ts';
+import type { RunMetadata } from '../scripts/lib/metadata.ts';
 
 export const SCENARIO_NAMES = [
   'reconnect',
@@ -22,8 +23,9 @@ export const SCENARIO_NAMES = [
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
-export const SCENARIO_TRANSPORTS = ['sse', 'ws', 'socketio'] as const;
-export type ScenarioTransport = (typeof SCENARIO_TRANSPORTS)[number];
+/** Every transport a browser can open takes part in the scenarios. */
+export const SCENARIO_TRANSPORTS = BROWSER_TRANSPORTS;
+export type ScenarioTransport = BrowserTransport;
 
 /** Who played the client: real Chromium (a page), or a Node client from clients/. */
 export type ClientKind = 'chromium' | 'node';

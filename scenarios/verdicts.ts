@@ -9,7 +9,7 @@
  *
  * Each rule is written out below so a reader can check it against the records by hand.
  */
-import type { ClaimId, ClaimResult, Verdict } from '../scripts/claims.ts';
+import type { ClaimId, ClaimResult, Verdict } from '../scripts/lib/claims.ts';
 import type { Json, ScenarioRecord } from './types.ts';
 
 type Figures = Record<string, number | string | boolean | null>;

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { connect } from '../clients/lean/sse.ts';
 import { GC_MIN_INTERVAL_MS, type StatsSnapshot } from '../servers/stats.ts';
 import { numberFlag } from '../servers/options.ts';
-import { spawnServer } from './spawn-server.ts';
+import { spawnServer } from './lib/spawn-server.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '2000' }, runs: { type: 'string', default: '3' } } });
 const clients = numberFlag('clients', values.clients)!;

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { ROOT } from './spawn-server.ts';
+import { ROOT } from './lib/paths.ts';
 import { publishReference } from './reference.ts';
 
 interface Stage {

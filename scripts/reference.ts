@@ -5,7 +5,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT } from './spawn-server.ts';
+import { ROOT } from './lib/paths.ts';
 import { buildReport } from './report/build.ts';
 import { verdictTable } from './report/markdown.ts';
 

@@ -1,20 +1,19 @@
 /**
- * npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls]
+ * npm run --silent server -- <transport> [--port 0] [--host 127.0.0.1] [--tls]
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
  *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]
  *
- * Starts one transport alone in this process and prints exactly one JSON line on stdout once
+ * <transport> is a name from the registry (servers/transports.ts). Starts one transport alone in this process and prints exactly one JSON line on stdout once
  * listening: {"transport","url","stats","pid"} (plus "spki" with --tls). SIGTERM/SIGINT close
  * it gracefully, exit code 0. Bad arguments: a `lab:` line on stderr, exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { TRANSPORTS, type Transport } from './contract.ts';
+import { isTransport, startServer, TRANSPORT_NAMES, type Transport } from './transports.ts';
 import { LabError } from './errors.ts';
-import { startServer, type RunningServer } from './index.ts';
+import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const USAGE =
-  'usage: npm run --silent server -- <sse|ws|socketio|tcp> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]';
+const USAGE = `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]`;
 
 /** The contract's promise: exit within 2 s of SIGTERM. close() takes about 1 s; past this, something hung. */
 const EXIT_DEADLINE_MS = 1900;
@@ -43,9 +42,9 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
       'stats-gc': { type: 'boolean' },
     },
   });
-  const transport = positionals[0] as Transport;
-  if (positionals.length !== 1 || !TRANSPORTS.includes(transport)) {
-    throw new LabError('LAB_BAD_OPTION', `transport is ${JSON.stringify(positionals.join(' '))}`, `one of ${TRANSPORTS.join(', ')}`);
+  const transport = positionals[0] ?? '';
+  if (positionals.length !== 1 || !isTransport(transport)) {
+    throw new LabError('LAB_BAD_OPTION', `transport is ${JSON.stringify(positionals.join(' '))}`, `one of ${TRANSPORT_NAMES.join(', ')}`);
   }
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),

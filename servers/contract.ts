@@ -5,9 +5,6 @@
  * Latency = receive time - `ts`, both read from `now()` on the same host.
  */
 
-export const TRANSPORTS = ['sse', 'ws', 'socketio', 'tcp'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
-
 /** The ten ticker symbols the feed walks over, in the order the PRNG picks them by index. */
 export const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA', 'META', 'TSLA', 'NFLX', 'AMD', 'INTC'] as const;
 

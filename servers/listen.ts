@@ -6,7 +6,7 @@
 import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import type { Transport } from './contract.ts';
+import type { Transport } from './transports.ts';
 import type { Frame, QuoteFeed } from './feed.ts';
 import type { ServerOptions } from './options.ts';
 import type { ServerStats } from './stats.ts';

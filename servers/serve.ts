@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LabError } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
-import { startServer, type RunningServer } from './index.ts';
+import type { RunningServer } from './listen.ts';
+import { BROWSER_TRANSPORTS, startServer } from './transports.ts';
 import { hostForUrl, listen } from './listen.ts';
 import { DEMO_PORT, numberFlag, resolveOptions, type ServerOptions } from './options.ts';
 import { ServerStats } from './stats.ts';
@@ -49,7 +50,7 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   const scheme = options.tls ? 'https' : 'http';
   const pageOrigins = [demo.origin, `${scheme}://localhost:${demo.port}`, `${scheme}://${hostForUrl(options.host)}:${demo.port}`];
   const allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
-  for (const transport of ['sse', 'ws', 'socketio'] as const) {
+  for (const transport of BROWSER_TRANSPORTS) {
     servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
   }
   config = JSON.stringify(Object.fromEntries(servers.map((s) => [s.transport, s.url])));

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
-import type { Transport } from './contract.ts';
+import type { Transport } from './transports.ts';
 import { errorBody } from './errors.ts';
 import { refuseBadTarget, requestTarget } from './request.ts';
 

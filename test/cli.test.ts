@@ -7,9 +7,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../clients/index.ts';
-import { TRANSPORTS } from '../servers/contract.ts';
+import { TRANSPORT_NAMES } from '../servers/transports.ts';
 import type { StatsSnapshot } from '../servers/stats.ts';
-import { ROOT, SERVER_COMMAND, spawnServer } from '../scripts/spawn-server.ts';
+import { SERVER_COMMAND, spawnServer } from '../scripts/lib/spawn-server.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { collect, key, reference, waitFor } from './helpers.ts';
 
 const URL_SHAPES = {
@@ -41,7 +42,7 @@ describe('npm run --silent server', () => {
     expect(stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it.each(TRANSPORTS)('%s: the ready line names its url and stats; SIGTERM exits 0 within the contract', async (transport) => {
+  it.each(TRANSPORT_NAMES)('%s: the ready line names its url and stats; SIGTERM exits 0 within the contract', async (transport) => {
     const server = await spawnServer(transport, ['--rate', '0']);
     expect(server.ready.url).toMatch(URL_SHAPES[transport]);
     const stats = (await (await fetch(server.ready.stats)).json()) as StatsSnapshot;

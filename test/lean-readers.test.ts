@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLean, type LeanReader } from '../clients/lean/index.ts';
-import { TRANSPORTS, type Quote } from '../servers/contract.ts';
+import type { Quote } from '../servers/contract.ts';
+import { TRANSPORT_NAMES } from '../servers/transports.ts';
 import { startServer, type RunningServer } from '../servers/index.ts';
 import { publish, tick, waitFor } from './helpers.ts';
 
@@ -24,7 +25,7 @@ function watch() {
   };
 }
 
-describe.each(TRANSPORTS)('%s lean reader', (transport) => {
+describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
   let server: RunningServer;
   let readers: LeanReader[];
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from '../scripts/spawn-server.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { startTap, type Tap } from '../scenarios/fixtures/tap.ts';
 import { startFixtureServer, type FixtureServer } from '../scenarios/fixtures/http-fixtures.ts';
 import { Harness, type CaseSpec } from '../scenarios/harness.ts';

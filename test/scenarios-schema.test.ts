@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLAIMS, type ClaimsFile } from '../scripts/claims.ts';
+import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
 import { computeVerdicts, DECIDED_CLAIMS } from '../scenarios/verdicts.ts';
 import { SCENARIO_NAMES, SCENARIO_TRANSPORTS, type ScenarioRecord, type ScenariosFile } from '../scenarios/types.ts';
 

@@ -9,8 +9,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { LabError } from '../../servers/errors.ts';
-import { writeJson } from '../claims.ts';
-import { ROOT } from '../spawn-server.ts';
+import { writeJson } from '../lib/json.ts';
+import { ROOT } from '../lib/paths.ts';
 import { ATTACKS, runAttack, type AbuseFile, type Attack, type AttackRecord } from './index.ts';
 
 const USAGE = 'usage: npm run abuse [-- --only 1,5]   (defect numbers 1..10, as in the README attack table)';

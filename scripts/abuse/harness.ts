@@ -8,7 +8,7 @@
  * connections still open; close the clients; SIGTERM and time the exit. Every process and socket is
  * stopped in a finally block, also when the attack or the server fails.
  */
-import { spawnServer } from '../spawn-server.ts';
+import { spawnServer } from '../lib/spawn-server.ts';
 import { SERVER_DEFAULTS } from '../../servers/options.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { isAlive, memoryReading, procMemory, readStats, readStatsAfterGc, stopTimed } from './measure.ts';

@@ -3,10 +3,10 @@
  * routes and stream, and /stats?gc=1 on every server. Requests are raw bytes (scripts/raw), so
  * request targets and headers go out exactly as written.
  */
-import { TRANSPORTS } from '../../servers/contract.ts';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { host, request, send } from '../raw/http.ts';
-import { spawnServer } from '../spawn-server.ts';
+import { TRANSPORT_NAMES } from '../../servers/transports.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { host, request, send } from '../lib/raw/http.ts';
+import { spawnServer } from '../lib/spawn-server.ts';
 import { RATE } from './harness.ts';
 import { readStats, stopTimed } from './measure.ts';
 import type { Target } from './types.ts';
@@ -92,7 +92,7 @@ export async function statsGcOnDemand(target: Target) {
   }
   const windowMs = Math.round(performance.now() - started);
   const withoutFlag = await Promise.all(
-    TRANSPORTS.map(async (transport) => {
+    TRANSPORT_NAMES.map(async (transport) => {
       const plain = await spawnServer(transport, ['--rate', String(RATE)]);
       try {
         let runs = 0;

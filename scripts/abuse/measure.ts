@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { StatsSnapshot } from '../../servers/stats.ts';
-import { host, request, send } from '../raw/http.ts';
-import type { SpawnedServer } from '../spawn-server.ts';
+import { host, request, send } from '../lib/raw/http.ts';
+import type { SpawnedServer } from '../lib/spawn-server.ts';
 import type { MemoryReading, Shutdown } from './types.ts';
 
 /** How long a /stats read may take before it counts as no answer. */

@@ -3,9 +3,9 @@
  * the socket error that stood in for one, a lab error code, how a WebSocket ended, counts of equal
  * observations. A connection the server drops or never answers is an observation, never an exception.
  */
-import type { RawConnection } from '../raw/connection.ts';
-import type { HttpAnswer } from '../raw/http.ts';
-import { closeOf, nextFrame, OPCODES, upgrade, type ServerFrame } from '../raw/websocket.ts';
+import type { RawConnection } from '../lib/raw/connection.ts';
+import type { HttpAnswer } from '../lib/raw/http.ts';
+import { closeOf, nextFrame, OPCODES, upgrade, type ServerFrame } from '../lib/raw/websocket.ts';
 
 /** How long a refused upgrade may take to close its connection after the answer. */
 const CLOSE_AFTER_ANSWER_MS = 1000;

@@ -5,9 +5,9 @@
  * sockets that never finish closing (ws and socket.io), socket.io polling sessions that stopped
  * polling, and polling sessions ended by a parse error.
  */
-import type { RawConnection } from '../raw/connection.ts';
-import { post, WEBSOCKET } from '../raw/engineio.ts';
-import { clientFrame, nextFrame, OPCODES, type ServerFrame } from '../raw/websocket.ts';
+import type { RawConnection } from '../lib/raw/connection.ts';
+import { post, WEBSOCKET } from '../lib/raw/engineio.ts';
+import { clientFrame, nextFrame, OPCODES, type ServerFrame } from '../lib/raw/websocket.ts';
 import { describeEnd, refusal, statusOf, tally, tryUpgrade, withoutIds, type Upgrade } from './observe.ts';
 import { inBatches, pollingConnect } from './socketio-attacks.ts';
 import type { Target } from './types.ts';

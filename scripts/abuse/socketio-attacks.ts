@@ -3,11 +3,11 @@
  * HTTP long-polling and WebSockets (scripts/raw), so packets go out that socket.io-client would
  * never send.
  */
-import { ANSWER_MS } from '../raw/connection.ts';
-import { connect, handshake, packets, poll, WEBSOCKET } from '../raw/engineio.ts';
-import { EngineSocket } from '../raw/engineio-websocket.ts';
-import type { HttpAnswer } from '../raw/http.ts';
-import { nextFrame, OPCODES } from '../raw/websocket.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { connect, handshake, packets, poll, WEBSOCKET } from '../lib/raw/engineio.ts';
+import { EngineSocket } from '../lib/raw/engineio-websocket.ts';
+import type { HttpAnswer } from '../lib/raw/http.ts';
+import { nextFrame, OPCODES } from '../lib/raw/websocket.ts';
 import { bodyOf, statusOf, tally, tryUpgrade, withoutIds } from './observe.ts';
 import type { Target } from './types.ts';
 

@@ -3,8 +3,8 @@
  * defects) and the plain JSON record of one run. A record holds what was observed, never what was
  * expected; the tests and the reader compare it with the contract.
  */
-import type { Transport } from '../../servers/contract.ts';
-import type { ReadyLine } from '../spawn-server.ts';
+import type { Transport } from '../../servers/transports.ts';
+import type { ReadyLine } from '../lib/spawn-server.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 
 /** What an attack gets: the server it aims at, and a place to leave connections that must outlive it. */

@@ -5,8 +5,9 @@
  */
 import { connect } from 'node:net';
 import { createClient } from '../../clients/index.ts';
-import type { Quote, Transport } from '../../servers/contract.ts';
-import type { ReadyLine } from '../spawn-server.ts';
+import type { Quote } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
+import type { ReadyLine } from '../lib/spawn-server.ts';
 
 export interface Watcher {
   /** Seq of every quote received, in arrival order. */

@@ -3,7 +3,7 @@
  * sockets: what the `ws` client library would refuse to send is exactly what a hostile peer sends.
  */
 import type { Socket } from 'node:net';
-import { clientFrame, encodeFrame, frameSpec, nextFrame, OPCODES, type ServerFrame } from '../raw/websocket.ts';
+import { clientFrame, encodeFrame, frameSpec, nextFrame, OPCODES, type ServerFrame } from '../lib/raw/websocket.ts';
 import { answerOf, awaitClose, describeEnd, refusal, statusOf, tally, tryUpgrade } from './observe.ts';
 import type { Target } from './types.ts';
 

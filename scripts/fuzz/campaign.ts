@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import os from 'node:os';
-import { runMetadata } from '../metadata.ts';
+import { runMetadata } from '../lib/metadata.ts';
 import { Fleet } from './live.ts';
 import { replay, runBatch, type BatchResult } from './runner.ts';
 import type { AnySurface } from './surface.ts';

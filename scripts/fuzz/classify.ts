@@ -4,8 +4,8 @@
  * connection) and only then applies its own oracle; anything else throws a Violation: a hung
  * request, a 500, an HTML page or a stack trace, a body nobody documented, a malformed frame.
  */
-import type { HttpAnswer, HttpResponse } from '../raw/http.ts';
-import type { ServerFrame } from '../raw/websocket.ts';
+import type { HttpAnswer, HttpResponse } from '../lib/raw/http.ts';
+import type { ServerFrame } from '../lib/raw/websocket.ts';
 
 /** An answer outside the contract. The message says what came back. */
 export class Violation extends Error {

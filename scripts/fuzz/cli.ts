@@ -10,8 +10,8 @@
  * when anything failed, 2 for bad arguments.
  */
 import { parseArgs } from 'node:util';
-import { writeJson } from '../claims.ts';
-import { ROOT } from '../spawn-server.ts';
+import { writeJson } from '../lib/json.ts';
+import { ROOT } from '../lib/paths.ts';
 import { runCampaign } from './campaign.ts';
 import { formatFailure } from './runner.ts';
 import { selectSurfaces } from './surfaces.ts';

@@ -4,8 +4,8 @@
  * exits is a crash: the fleet reports it with the tail of the process's stderr and starts a fresh
  * one for the next input, so one crash never hides the next finding (and shrinking still works).
  */
-import type { Transport } from '../../servers/contract.ts';
-import { spawnServer, type ReadyLine, type SpawnedServer } from '../spawn-server.ts';
+import type { Transport } from '../../servers/transports.ts';
+import { spawnServer, type ReadyLine, type SpawnedServer } from '../lib/spawn-server.ts';
 import { Watcher } from './watcher.ts';
 
 /** Arguments every fuzzed server runs with: a brisk feed, so the watcher's continuity check sees quotes flow. */

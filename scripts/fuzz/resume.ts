@@ -5,7 +5,7 @@
  * than the replay buffer gets a `reset` naming the gap first, anything else streams fresh.
  */
 import { violation } from './classify.ts';
-import type { HttpResponse } from '../raw/http.ts';
+import type { HttpResponse } from '../lib/raw/http.ts';
 
 /** The first messages of a stream: an optional reset, then the first quote's seq. */
 export interface StreamStart {

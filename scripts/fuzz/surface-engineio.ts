@@ -13,9 +13,9 @@
  * contract's shapes.
  */
 import fc from 'fast-check';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { closeSession, handshake, packets, poll, post } from '../raw/engineio.ts';
-import { EngineSocket } from '../raw/engineio-websocket.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { closeSession, handshake, packets, poll, post } from '../lib/raw/engineio.ts';
+import { EngineSocket } from '../lib/raw/engineio-websocket.ts';
 import { jsonField, junk, trapJson } from './arbitraries.ts';
 import { violation } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -9,10 +9,10 @@
  */
 import fc from 'fast-check';
 import { DEMO_ORIGINS } from '../../servers/options.ts';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { closeSession, openSid, packets, POLLING, WEBSOCKET } from '../raw/engineio.ts';
-import { host, nodeValue, queryEncode, request, send, type Header } from '../raw/http.ts';
-import { acceptKey, upgradeHeaders } from '../raw/websocket.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { closeSession, openSid, packets, POLLING, WEBSOCKET } from '../lib/raw/engineio.ts';
+import { host, nodeValue, queryEncode, request, send, type Header } from '../lib/raw/http.ts';
+import { acceptKey, upgradeHeaders } from '../lib/raw/websocket.ts';
 import { headerText, junk, point, pointText, type Point } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOutcome } from './classify.ts';
 import type { LiveServer } from './live.ts';

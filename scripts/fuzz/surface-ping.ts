@@ -9,8 +9,8 @@
  */
 import fc from 'fast-check';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { host, nodeValue, request, send, type Header } from '../raw/http.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { host, nodeValue, request, send, type Header } from '../lib/raw/http.ts';
 import { deepJson, jsonField, jsonText, junk, trapJson } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOutcome } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -10,10 +10,10 @@
  */
 import fc from 'fast-check';
 import { decodeBinary } from '../../servers/contract.ts';
-import { ANSWER_MS, type RawConnection } from '../raw/connection.ts';
-import { closeSession, connect, handshake, openSid, packets } from '../raw/engineio.ts';
-import { host, queryEncode, request, send } from '../raw/http.ts';
-import { acceptKey, nextFrame, OPCODES, upgrade } from '../raw/websocket.ts';
+import { ANSWER_MS, type RawConnection } from '../lib/raw/connection.ts';
+import { closeSession, connect, handshake, openSid, packets } from '../lib/raw/engineio.ts';
+import { host, queryEncode, request, send } from '../lib/raw/http.ts';
+import { acceptKey, nextFrame, OPCODES, upgrade } from '../lib/raw/websocket.ts';
 import { junk, percentEscape, point, pointText, type Point } from './arbitraries.ts';
 import { checkServerFrame, classifyHttp, expectLab, showOutcome, violation } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -8,10 +8,10 @@
  * /stats is 404 LAB_NOT_FOUND; a 101 only for /ws, with the right accept key.
  */
 import fc from 'fast-check';
-import type { Transport } from '../../servers/contract.ts';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { host, request, send, type Header } from '../raw/http.ts';
-import { acceptKey, upgradeHeaders } from '../raw/websocket.ts';
+import type { Transport } from '../../servers/transports.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { host, request, send, type Header } from '../lib/raw/http.ts';
+import { acceptKey, upgradeHeaders } from '../lib/raw/websocket.ts';
 import { junk, percentEscape } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, violation, type HttpOutcome } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -8,11 +8,11 @@
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import type { Transport } from '../../servers/contract.ts';
-import { ANSWER_MS } from '../raw/connection.ts';
-import { WEBSOCKET } from '../raw/engineio.ts';
-import { host, request, send, type Header } from '../raw/http.ts';
-import { acceptKey } from '../raw/websocket.ts';
+import type { Transport } from '../../servers/transports.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
+import { WEBSOCKET } from '../lib/raw/engineio.ts';
+import { host, request, send, type Header } from '../lib/raw/http.ts';
+import { acceptKey } from '../lib/raw/websocket.ts';
 import { junk } from './arbitraries.ts';
 import { classifyHttp, showOutcome, violation } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -10,9 +10,9 @@
  * and a server left waiting for bytes closes once the client ends its side.
  */
 import fc from 'fast-check';
-import type { Transport } from '../../servers/contract.ts';
-import { ANSWER_MS, type RawConnection } from '../raw/connection.ts';
-import { WEBSOCKET } from '../raw/engineio.ts';
+import type { Transport } from '../../servers/transports.ts';
+import { ANSWER_MS, type RawConnection } from '../lib/raw/connection.ts';
+import { WEBSOCKET } from '../lib/raw/engineio.ts';
 import {
   clientFrame,
   closeOf,
@@ -23,7 +23,7 @@ import {
   OPCODES,
   openWebSocket,
   type FrameSpec,
-} from '../raw/websocket.ts';
+} from '../lib/raw/websocket.ts';
 import { checkServerFrame, violation } from './classify.ts';
 import type { LiveServer } from './live.ts';
 import { surface, type AnySurface } from './surface.ts';

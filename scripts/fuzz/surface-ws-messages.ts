@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { SYMBOLS } from '../../servers/contract.ts';
-import { ANSWER_MS } from '../raw/connection.ts';
+import { ANSWER_MS } from '../lib/raw/connection.ts';
 import { jsonField, jsonText, junk, trapJson } from './arbitraries.ts';
 import { violation } from './classify.ts';
 import type { LiveServer } from './live.ts';

@@ -4,7 +4,7 @@
  * contract defines; the runner adds the liveness checks every surface shares.
  */
 import type fc from 'fast-check';
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 import type { LiveServer } from './live.ts';
 
 export interface Surface<T> {

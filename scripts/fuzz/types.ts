@@ -2,7 +2,7 @@
  * results/fuzz.json: what a fuzzing campaign (npm run fuzz) or a test batch sent to which live
  * server, and every input that got an answer outside the hardening contract, with what replays it.
  */
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 
 /** One failing input. Replay: fc.assert(property, { seed, path }), or the `replay` command. */
 export interface FuzzFailure {

@@ -6,7 +6,7 @@
  */
 import { createClient, type LabClient } from '../../clients/index.ts';
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 
 /** How long the watcher gets to catch up with the server's newest quote. */
 const CATCH_UP_MS = 3000;

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LabError } from '../../servers/errors.ts';
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
 import { ProgressBar, stepOutcome, summaryTable } from './print.ts';
 import { runLoad } from './run.ts';

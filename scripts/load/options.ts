@@ -3,9 +3,9 @@
  * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts.
  */
 import { LabError } from '../../servers/errors.ts';
-import { TRANSPORTS, type Transport } from '../../servers/contract.ts';
-import { CLAIMS_PATH } from '../claims.ts';
-import { ROOT } from '../spawn-server.ts';
+import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
+import { CLAIMS_PATH } from '../lib/claims.ts';
+import { ROOT } from '../lib/paths.ts';
 
 export interface LoadOptions {
   /** Transports to measure, in this order; `tcp` is the raw floor. Default all four: sse, ws, socketio, tcp. */
@@ -66,7 +66,7 @@ export interface LoadOptions {
 }
 
 export const LOAD_DEFAULTS: LoadOptions = {
-  transports: [...TRANSPORTS],
+  transports: [...TRANSPORT_NAMES],
   clients: [100, 1000, 5000, 10000],
   rate: 1,
   duration: 10,
@@ -144,11 +144,11 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   check(
     Array.isArray(o.transports) &&
       o.transports.length > 0 &&
-      o.transports.every((t) => TRANSPORTS.includes(t)) &&
+      o.transports.every((t) => TRANSPORT_NAMES.includes(t)) &&
       new Set(o.transports).size === o.transports.length,
     'transports',
     o.transports,
-    `a list of distinct names from ${TRANSPORTS.join(', ')}`,
+    `a list of distinct names from ${TRANSPORT_NAMES.join(', ')}`,
   );
   check(
     Array.isArray(o.clients) && o.clients.every((n) => isInt(n, 1, 100_000)),

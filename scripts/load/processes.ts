@@ -8,9 +8,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
-import { ROOT, spawnServer, type SpawnedServer } from '../spawn-server.ts';
+import { spawnServer, type SpawnedServer } from '../lib/spawn-server.ts';
+import { ROOT } from '../lib/paths.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));

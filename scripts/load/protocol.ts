@@ -3,7 +3,7 @@
  * step's conversation: connect -> connected, window -> armed, mark -> mark (at the window's
  * start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
  */
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 import type { TallySnapshot } from './tally.ts';
 import type { Percentiles } from './types.ts';
 

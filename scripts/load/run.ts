@@ -36,8 +36,9 @@
  * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
  *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
-import { writeClaims, writeJson } from '../claims.ts';
-import { runMetadata } from '../metadata.ts';
+import { writeClaims } from '../lib/claims.ts';
+import { writeJson } from '../lib/json.ts';
+import { runMetadata } from '../lib/metadata.ts';
 import { failReason, summarizeMemory, summarizeRamps, type StepPlan } from './aggregate.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
 import { rampRates, type LoadOptions, type Profile } from './options.ts';

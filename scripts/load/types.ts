@@ -8,9 +8,9 @@
  * (hdr-histogram-js, 32-bit buckets, 3 significant digits) of MICROseconds, encoded with
  * encodeIntoCompressedBase64, so runs can be merged: decode, add, read percentiles.
  */
-import type { Transport } from '../../servers/contract.ts';
-import type { ClaimResult } from '../claims.ts';
-import type { RunMetadata } from '../metadata.ts';
+import type { Transport } from '../../servers/transports.ts';
+import type { ClaimResult } from '../lib/claims.ts';
+import type { RunMetadata } from '../lib/metadata.ts';
 import type { LoadOptions } from './options.ts';
 
 /** Summary of one HDR histogram, in ms (3 decimals); all `null` when it holds no samples. */

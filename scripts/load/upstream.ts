@@ -10,7 +10,7 @@
  */
 import { NO_SAMPLES } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
-import type { SpawnedServer } from '../spawn-server.ts';
+import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { AbortedError, StatsProbe, type Children, type WorkerHandle } from './processes.ts';
 import { serverArgs } from './step.ts';
 import type { UpstreamResult } from './types.ts';

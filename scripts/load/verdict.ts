@@ -7,7 +7,7 @@
  * is heavier on neither, depends when the two disagree. socket.io and the TCP floor at the same
  * N are reported beside them, since "WebSocket" in practice often means socket.io.
  */
-import type { ClaimResult } from '../claims.ts';
+import type { ClaimResult } from '../lib/claims.ts';
 import { summarizeMemory } from './aggregate.ts';
 import type { StepResult } from './types.ts';
 

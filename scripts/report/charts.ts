@@ -3,8 +3,9 @@
  * screenshot shows the final drawing) built from the results. Each chart has axis titles with units
  * and a caption that says what to notice.
  */
-import type { ClaimId } from '../claims.ts';
+import type { ClaimId } from '../lib/claims.ts';
 import type { LoadResults, StepResult } from '../load/types.ts';
+import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 
 export interface ChartSpec {
   /** Stable id: the canvas id in the HTML and the PNG file name. */
@@ -35,8 +36,8 @@ export interface Dataset {
   spanGaps?: boolean;
 }
 
-export const COLORS: Record<string, string> = { sse: '#1f77b4', ws: '#d62728', socketio: '#2ca02c', tcp: '#7f7f7f' };
-export const LABELS: Record<string, string> = { sse: 'SSE', ws: 'WebSocket (ws)', socketio: 'socket.io', tcp: 'raw TCP floor' };
+/** Each transport's label and colour, from the registry: a transport cannot be missing from a chart's legend. */
+export const LABELS = Object.fromEntries(TRANSPORT_NAMES.map((t) => [t, TRANSPORTS[t].label])) as Record<Transport, string>;
 
 /** Axis titles with units; everything else chart.js defaults. */
 export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: boolean } = {}): Record<string, unknown> {
@@ -57,9 +58,9 @@ export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: bo
   };
 }
 
-export function series(transport: string, data: Dataset['data'], extra: Partial<Dataset> = {}): Dataset {
-  const color = COLORS[transport] ?? '#444';
-  return { label: LABELS[transport] ?? transport, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
+export function series(transport: Transport, data: Dataset['data'], extra: Partial<Dataset> = {}): Dataset {
+  const color = TRANSPORTS[transport].color;
+  return { label: TRANSPORTS[transport].label, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
 }
 
 const round = (value: number | null | undefined, digits = 2) =>
@@ -198,7 +199,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
             {
               label: 'deliveries/s at the highest passing step',
               data: ramps.map((r) => r.highestDeliveriesPerSecond),
-              backgroundColor: ramps.map((r) => COLORS[r.transport]!) as unknown as string,
+              backgroundColor: ramps.map((r) => TRANSPORTS[r.transport].color) as unknown as string,
             },
           ],
         },

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from '../spawn-server.ts';
+import { ROOT } from '../lib/paths.ts';
 import { buildReport } from './build.ts';
 
 const { values } = parseArgs({

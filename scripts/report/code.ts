@@ -3,7 +3,7 @@
  * report never shows code that has drifted from what ran.
  */
 import { readFileSync } from 'node:fs';
-import { ROOT } from '../spawn-server.ts';
+import { ROOT } from '../lib/paths.ts';
 
 export interface Excerpt {
   /** Path from the project root. */

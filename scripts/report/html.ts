@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChartSpec } from './charts.ts';
-import type { Block, ReportModel } from './model.ts';
-import { ROOT } from '../spawn-server.ts';
+import type { Block } from './blocks.ts';
+import type { ReportModel } from './model.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const CHART_JS = () => readFileSync(`${ROOT}node_modules/chart.js/dist/chart.umd.min.js`, 'utf8');
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenariosFile } from '../../scenarios/types.ts';
 import type { AbuseFile } from '../abuse/types.ts';
-import type { ClaimsFile } from '../claims.ts';
+import type { ClaimsFile } from '../lib/claims.ts';
 import type { FuzzResults } from '../fuzz/types.ts';
 import type { LoadResults } from '../load/types.ts';
 import type { WireResults } from '../wire/types.ts';

@@ -1,7 +1,8 @@
 /** results/report.md: the verdict table and the key figures, in Markdown (the README embeds the table). */
 import type { LoadResults } from '../load/types.ts';
 import { LABELS } from './charts.ts';
-import { formatValue, type ReportModel } from './model.ts';
+import { formatValue } from './blocks.ts';
+import type { ReportModel } from './model.ts';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

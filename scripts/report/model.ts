@@ -4,34 +4,17 @@
  * the scenarios, the load runner); the "why" text and code excerpts come from teaching.ts.
  */
 import type { ScenarioRecord } from '../../scenarios/types.ts';
-import { CLAIMS, type ClaimResult } from '../claims.ts';
-
-type Claim = (typeof CLAIMS)[number];
+import { CLAIMS, type ClaimResult } from '../lib/claims.ts';
 import type { StepResult } from '../load/types.ts';
-import type { ByteRow } from '../wire/types.ts';
 import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { reliabilitySection } from './reliability.ts';
 import { wireSections } from './wire-sections.ts';
+import { formatValue, type Block, type Cell, type Section } from './blocks.ts';
 
-type Cell = string | number | null;
-export type Block =
-  | { kind: 'p'; text: string }
-  | { kind: 'verdict'; verdict: string; text: string }
-  | { kind: 'list'; items: string[] }
-  | { kind: 'table'; head: string[]; rows: Cell[][]; caption?: string }
-  | { kind: 'chart'; id: string }
-  | { kind: 'code'; file: string; line: number; code: string }
-  | { kind: 'details'; summary: string; blocks: Block[] }
-  | { kind: 'bytes'; rows: ByteRow[]; caption?: string };
-
-export interface Section {
-  id: string;
-  title: string;
-  blocks: Block[];
-}
+type Claim = (typeof CLAIMS)[number];
 
 export interface ReportModel {
   title: string;
@@ -46,13 +29,6 @@ export interface ReportModel {
 export function firstSentence(text: string): string {
   const match = /^(.+?[.!?])(\s|$)/.exec(text.trim());
   return match ? match[1]! : text.trim();
-}
-
-export function formatValue(value: unknown): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) < 10 ? 3 : 1);
-  if (value === null || value === undefined) return '–';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }
 
 function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from '../../scenarios/browser.ts';
+import { launchChromium } from '../lib/browser.ts';
 
 export async function renderPngs(htmlPath: string, outDir: string, ids: string[]): Promise<string[]> {
   await mkdir(outDir, { recursive: true });

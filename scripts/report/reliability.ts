@@ -7,7 +7,7 @@
 import type { AbuseFile, AttackRecord } from '../abuse/types.ts';
 import type { FuzzResults } from '../fuzz/types.ts';
 import { LABELS } from './charts.ts';
-import { formatValue, type Block, type Section } from './model.ts';
+import { formatValue, type Block, type Section } from './blocks.ts';
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number | null) => (bytes === null ? null : `${(bytes / MiB).toFixed(1)} MiB`);

@@ -4,9 +4,10 @@
  * cross-origin and certificate matrices. Each reads the named records' observed facts only.
  */
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
-import type { ClaimId } from '../claims.ts';
-import { axes, COLORS, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
-import type { Block } from './model.ts';
+import type { ClaimId } from '../lib/claims.ts';
+import { TRANSPORTS, type Transport } from '../../servers/transports.ts';
+import { axes, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
+import type { Block } from './blocks.ts';
 
 type Facts = { [key: string]: Json };
 const facts = (r: ScenarioRecord | undefined): Facts => r?.observed.facts ?? {};
@@ -62,7 +63,7 @@ function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[
 function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
   const records = observed(scenarios, 'reconnect');
   const find = (id: string) => records.find((r) => r.id === id);
-  const lines: [string, string, ScenarioRecord | undefined, Partial<Dataset>][] = [
+  const lines: [Transport, string, ScenarioRecord | undefined, Partial<Dataset>][] = [
     ['sse', 'SSE (retry: 500), native EventSource', find('reconnect/sse/retry-500-destroy'), {}],
     ['ws', 'raw WebSocket, no reconnect code', find('reconnect/ws/destroy'), { borderDash: [2, 3] }],
     ['ws', 'raw WebSocket + hand-written resume', find('reconnect/ws/hand-written-resume'), {}],
@@ -106,7 +107,11 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
           labels: retries.map((r) => (r.setup.retryMs === null ? 'none sent' : `retry: ${r.setup.retryMs}`)),
           datasets: [
             { label: 'retry: sent (ms)', data: retries.map((r) => num(r.setup.retryMs)), backgroundColor: '#9ecae1' },
-            { label: 'measured delay (ms)', data: retries.map((r) => num(facts(r).reconnectDelayMs)), backgroundColor: COLORS.sse },
+            {
+              label: 'measured delay (ms)',
+              data: retries.map((r) => num(facts(r).reconnectDelayMs)),
+              backgroundColor: TRANSPORTS.sse.color,
+            },
           ],
         },
         options: axes('retry setting', 'ms'),

@@ -3,11 +3,11 @@
  * mechanism, with sources from ../shared/FACTS.md) and the few lines of the lab's code that matter,
  * quoted live by code.ts. Verdicts are never written here: they come from claims.json.
  */
-import type { ClaimId } from '../claims.ts';
+import type { ClaimId } from '../lib/claims.ts';
 import { excerpt } from './code.ts';
 import type { LoadResults } from '../load/types.ts';
 import type { ReportInputs } from './inputs.ts';
-import type { Block, Section } from './model.ts';
+import type { Block, Section } from './blocks.ts';
 
 const p = (text: string): Block => ({ kind: 'p', text });
 const code = (file: string, start: RegExp, end: RegExp, max?: number): Block => ({ kind: 'code', ...excerpt(file, start, end, max) });

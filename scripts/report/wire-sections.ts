@@ -4,7 +4,7 @@
  */
 import type { TransportWire, WireMessage, WireResults } from '../wire/types.ts';
 import { LABELS } from './charts.ts';
-import { formatValue, type Block, type Section } from './model.ts';
+import { formatValue, type Block, type Section } from './blocks.ts';
 
 /** The first message of each kind on the session, in wire order: the ones worth reading byte by byte. */
 function teachingMessages(wire: TransportWire): WireMessage[] {

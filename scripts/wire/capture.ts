@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { ROOT } from '../spawn-server.ts';
+import { ROOT } from '../lib/paths.ts';
 import type { PcapInfo } from './types.ts';
 
 export interface Capture {

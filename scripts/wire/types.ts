@@ -8,7 +8,7 @@
  * numbers Wireshark's "Follow TCP Stream" shows. Times are ms since the session start.
  */
 import type { DropMode } from '../../servers/listen.ts';
-import type { RunMetadata } from '../metadata.ts';
+import type { RunMetadata } from '../lib/metadata.ts';
 
 /** The three transports a browser speaks (the TCP floor has no browser client). */
 export const WIRE_TRANSPORTS = ['sse', 'ws', 'socketio'] as const;

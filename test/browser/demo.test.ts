@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../../scenarios/browser.ts';
+import { findChromium, launchChromium } from '../../scripts/lib/browser.ts';
 import { startDemo, type Demo } from '../../servers/serve.ts';
 
 describe.skipIf(!findChromium())('demo page in Chromium', () => {

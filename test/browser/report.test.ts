@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../../scenarios/browser.ts';
+import { findChromium, launchChromium } from '../../scripts/lib/browser.ts';
 import type { AbuseFile } from '../../scripts/abuse/types.ts';
-import { CLAIMS, writeClaims, type ClaimsFile } from '../../scripts/claims.ts';
+import { CLAIMS, writeClaims, type ClaimsFile } from '../../scripts/lib/claims.ts';
 import type { FuzzResults } from '../../scripts/fuzz/types.ts';
 import type { LoadResults } from '../../scripts/load/types.ts';
 import { buildReport, type ReportOutput } from '../../scripts/report/build.ts';
-import { ROOT } from '../../scripts/spawn-server.ts';
+import { ROOT } from '../../scripts/lib/paths.ts';
 
 const FIXTURES = {
   'claims.json': 'example-claims.json',

@@ -4,7 +4,7 @@
  * outside the contract.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Transport } from '../../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
 import { Fleet } from '../../scripts/fuzz/live.ts';
 import { ciBatch } from '../../scripts/fuzz/runner.ts';
 import type { AnySurface } from '../../scripts/fuzz/surface.ts';

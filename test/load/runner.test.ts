@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRANSPORTS } from '../../servers/contract.ts';
+import { TRANSPORT_NAMES } from '../../servers/transports.ts';
 import { decode } from '../../scripts/load/histogram.ts';
 import { resolveLoadOptions } from '../../scripts/load/options.ts';
 import { runLoad } from '../../scripts/load/run.ts';
@@ -93,10 +93,10 @@ describe('load runner, tiny profile', () => {
     expect(results.aborted).toBe(false);
     expect(results.skipped).toEqual([]);
     for (const phase of ['clients', 'payload', 'ramp'] as const) {
-      expect(results.steps.filter((s) => s.phase === phase).map((s) => s.transport)).toEqual([...TRANSPORTS]);
+      expect(results.steps.filter((s) => s.phase === phase).map((s) => s.transport)).toEqual([...TRANSPORT_NAMES]);
     }
     expect(results.upstream.map((u) => u.transport)).toEqual(['sse', 'ws', 'socketio']);
-    expect(results.ramp.map((r) => r.transport)).toEqual([...TRANSPORTS]);
+    expect(results.ramp.map((r) => r.transport)).toEqual([...TRANSPORT_NAMES]);
   });
 
   it('connected every client and delivered every quote once, in order', () => {

@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { Transport } from '../servers/contract.ts';
+import type { Transport } from '../../servers/transports.ts';
+import { ROOT } from './paths.ts';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** How the npm `server` script runs the CLI, without npm in between. */
 export const SERVER_COMMAND = [process.execPath, '--expose-gc', '--import', 'tsx', 'servers/cli.ts'];
 

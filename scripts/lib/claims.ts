@@ -3,9 +3,9 @@
  * claim, computed by code from observed records (scenarios, load runner, wire capture), merged by
  * id so each producer fills only the claims it decides.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ROOT } from './spawn-server.ts';
+import { readFile } from 'node:fs/promises';
+import { writeJson } from './json.ts';
+import { ROOT } from './paths.ts';
 
 export type Source = 'article A' | 'article B' | 'common practice';
 
@@ -154,12 +154,4 @@ export async function writeClaims(results: ClaimResult[], path = CLAIMS_PATH): P
   const ordered: ClaimsFile = { claims: {} };
   for (const claim of CLAIMS) if (file.claims[claim.id]) ordered.claims[claim.id] = file.claims[claim.id];
   await writeJson(path, ordered);
-}
-
-/** Writes JSON atomically (temp file + rename), so a reader never sees half a file. */
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temp, path);
 }

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { ROOT } from './spawn-server.ts';
+import { ROOT } from './paths.ts';
 
 export interface RunMetadata {
   date: string;
