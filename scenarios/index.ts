@@ -18,7 +18,7 @@ import { polyfill } from './polyfill.ts';
 import { reconnect } from './reconnect.ts';
 import { selfSigned } from './self-signed.ts';
 import { SCENARIO_NAMES, type ScenarioName, type ScenarioRecord, type ScenariosFile, type ScenarioSummary } from './types.ts';
-import { computeVerdicts } from './verdicts.ts';
+import { computeVerdicts } from './verdicts/index.ts';
 
 export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   reconnect,
@@ -97,7 +97,8 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
     return JSON.parse(text) as ScenariosFile;
   } catch (error) {
     process.stderr.write(
-      `lab: ${path} is not valid JSON (${(error as Error).message}); its earlier records are dropped and the file is rewritten from this run\n`,
+      `lab: ${path} is not valid JSON (${(error as Error).message}); ` +
+        'its earlier records are dropped and the file is rewritten from this run\n',
     );
     return undefined;
   }

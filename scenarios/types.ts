@@ -5,7 +5,7 @@
  * A record is one case of one scenario for one transport: what was set up, and what was
  * observed. Nothing in `observed` is an expected answer: it is what the browser, the Node client
  * and the server (or a wire tap in front of it) reported while the case ran. Verdicts on the
- * claims are computed from these records by scenarios/verdicts.ts.
+ * claims are computed from these records by scenarios/verdicts/.
  */
 import type { ClaimId } from '../scripts/lib/claims.ts';
 import { BROWSER_TRANSPORTS, type BrowserTransport } from '../servers/transports.ts';
@@ -72,7 +72,10 @@ export interface ServerSaw {
 export interface Observed {
   /** Page or client events with times (bounded: the first 200). */
   events?: TimedEvent[];
-  /** readyState at the end of the case. EventSource: 0 CONNECTING, 1 OPEN, 2 CLOSED; WebSocket: 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  /**
+   * readyState at the end of the case. EventSource: 0 CONNECTING, 1 OPEN, 2 CLOSED;
+   * WebSocket: 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED.
+   */
   readyState?: number | null;
   /** Counted things: opens, errors, quotes received, lost, duplicated, requests, reconnects, ... */
   counts?: { [name: string]: number };

@@ -4,7 +4,7 @@
  * fixtures, JSON. Lists each offender as path:line and exits 1.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ROOT } from './lib/paths.ts';
 
 const MAX_LINE = 140;
@@ -13,7 +13,8 @@ const DATA = /^(results|test\/fixtures)\//;
 
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
   .split('\n')
-  .filter((f) => CODE.test(f) && !DATA.test(f));
+  // A file deleted in the working tree but not yet committed is still in the index: skip it.
+  .filter((f) => CODE.test(f) && !DATA.test(f) && existsSync(`${ROOT}${f}`));
 const long: string[] = [];
 for (const file of files) {
   for (const [i, line] of readFileSync(`${ROOT}${file}`, 'utf8').split('\n').entries()) {

@@ -29,7 +29,8 @@ describe('measure', () => {
 
   it('counts code lines outside comments, between markers, and imported packages', () => {
     const text =
-      "/**\n * header\n */\nimport x from 'ws';\nimport { y } from './y.ts';\nimport z from 'node:fs';\n// note\n\nconst a = 1;\n/* one */\n// BEGIN m\nf();\ng();\n// END m\n";
+      "/**\n * header\n */\nimport x from 'ws';\nimport { y } from './y.ts';\nimport z from 'node:fs';\n" +
+      '// note\n\nconst a = 1;\n/* one */\n// BEGIN m\nf();\ng();\n// END m\n';
     expect(codeLines(text)).toBe(6);
     expect(codeLines(between(text, 'm'))).toBe(2);
     expect(packagesImported(text)).toEqual(['ws']);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
-import { computeVerdicts, DECIDED_CLAIMS } from '../scenarios/verdicts.ts';
+import { computeVerdicts, DECIDED_CLAIMS } from '../scenarios/verdicts/index.ts';
 import { SCENARIO_NAMES, SCENARIO_TRANSPORTS, type ScenarioRecord, type ScenariosFile } from '../scenarios/types.ts';
 
 const example = JSON.parse(readFileSync(new URL('fixtures/example-scenarios.json', import.meta.url), 'utf8')) as ScenariosFile;

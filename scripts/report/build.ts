@@ -34,7 +34,8 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutput>
   const markdown = join(options.outDir, 'report.md');
   const meta = inputs.scenarios?.meta ?? inputs.load?.meta;
   const runLine = meta
-    ? `Measured on ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memoryGiB} GiB, Node ${meta.node}, commit ${meta.commit}, ${meta.date}.`
+    ? `Measured on ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memoryGiB} GiB, ` +
+      `Node ${meta.node}, commit ${meta.commit}, ${meta.date}.`
     : '';
   await writeFile(html, renderHtml(model));
   await writeFile(markdown, renderMarkdown(model, inputs.load, runLine));

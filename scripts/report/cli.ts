@@ -15,7 +15,8 @@ try {
   const out = await buildReport({ resultsDir, outDir: resolve(ROOT, values.out ?? values.results), png: values.png });
   for (const line of out.missing) console.log(`note: ${line}`);
   console.log(
-    `${out.model.verdicts.filter((v) => v.result).length}/${out.model.verdicts.length} claims with a verdict, ${out.model.charts.length} charts`,
+    `${out.model.verdicts.filter((v) => v.result).length}/${out.model.verdicts.length} claims with a verdict, ` +
+      `${out.model.charts.length} charts`,
   );
   if (out.pngs.length) console.log(`${out.pngs.length} chart PNGs in ${resolve(out.pngs[0]!, '..')}`);
   console.log(`report: ${out.html}`);

@@ -36,7 +36,11 @@ function table(head: string[], rows: (string | number | null)[][]): string {
 }
 
 function chart(spec: ChartSpec): string {
-  return `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4><div class="canvas"><canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div><figcaption>${prose(spec.caption)}</figcaption></figure>`;
+  return (
+    `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4>` +
+    `<div class="canvas"><canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div>` +
+    `<figcaption>${prose(spec.caption)}</figcaption></figure>`
+  );
 }
 
 export function renderBlock(block: Block, charts: Map<string, ChartSpec>): string {
@@ -54,16 +58,22 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
       return spec ? chart(spec) : `<p class="missing">Chart ${esc(block.id)}: no data in this run.</p>`;
     }
     case 'code':
-      return `<figure class="code"><figcaption>${esc(block.file)}:${block.line}</figcaption><pre><code>${esc(block.code)}</code></pre></figure>`;
+      return (
+        `<figure class="code"><figcaption>${esc(block.file)}:${block.line}</figcaption>` +
+        `<pre><code>${esc(block.code)}</code></pre></figure>`
+      );
     case 'details':
       return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts)).join('')}</details>`;
-    case 'bytes':
-      return `${block.caption ? `<p class="caption">${prose(block.caption)}</p>` : ''}<table class="bytes"><thead><tr><th>offset</th><th>hex</th><th>text</th><th>meaning</th></tr></thead><tbody>${block.rows
-        .map(
-          (r) =>
-            `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td><td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`,
-        )
-        .join('')}</tbody></table>`;
+    case 'bytes': {
+      const caption = block.caption ? `<p class="caption">${prose(block.caption)}</p>` : '';
+      const head = '<thead><tr><th>offset</th><th>hex</th><th>text</th><th>meaning</th></tr></thead>';
+      const rows = block.rows.map(
+        (r) =>
+          `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td>` +
+          `<td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`,
+      );
+      return `${caption}<table class="bytes">${head}<tbody>${rows.join('')}</tbody></table>`;
+    }
   }
 }
 

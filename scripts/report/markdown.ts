@@ -5,11 +5,17 @@ import { formatValue } from './blocks.ts';
 import type { ReportModel } from './model.ts';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** One table row: `| a | b | … |`. */
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 export function verdictTable(model: ReportModel, link = './report.html'): string {
-  const rows = model.verdicts.map(
-    (v) =>
-      `| [${cell(v.claim.statement)}](${link}#claim-${v.claim.id}) | ${v.claim.source} | **${v.result?.verdict ?? 'not-run'}** | ${cell(v.evidence)} |`,
+  const rows = model.verdicts.map((v) =>
+    row([
+      `[${cell(v.claim.statement)}](${link}#claim-${v.claim.id})`,
+      v.claim.source,
+      `**${v.result?.verdict ?? 'not-run'}**`,
+      cell(v.evidence),
+    ]),
   );
   return ['| claim | source | verdict | evidence |', '|---|---|---|---|', ...rows].join('\n');
 }
@@ -18,18 +24,40 @@ function keyFigures(load: LoadResults): string {
   const largest = Math.max(...load.steps.filter((s) => s.phase === 'clients').map((s) => s.clients));
   const rows = load.steps
     .filter((s) => s.phase === 'clients' && s.clients === largest)
-    .map(
-      (s) =>
-        `| ${LABELS[s.transport]} | ${s.clients} | ${s.status} | ${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)} | ${formatValue(s.server.perConnection.heapBytes)} | ${formatValue(s.server.netCpuMsPer1kDeliveries)} | ${formatValue(s.server.bytesPerDelivery)} | ${s.delivery.lost} |`,
+    .map((s) =>
+      row([
+        LABELS[s.transport],
+        s.clients,
+        s.status,
+        `${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)}`,
+        formatValue(s.server.perConnection.heapBytes),
+        formatValue(s.server.netCpuMsPer1kDeliveries),
+        formatValue(s.server.bytesPerDelivery),
+        s.delivery.lost,
+      ]),
     );
-  const ramp = load.ramp.map(
-    (r) =>
-      `| ${LABELS[r.transport]} | ${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'} | ${formatValue(r.serverCoresAtHighest)} | ${formatValue(r.ratioToTcp)} | ${cell(r.stoppedBy)} |`,
+  const ramp = load.ramp.map((r) =>
+    row([
+      LABELS[r.transport],
+      `${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'}`,
+      formatValue(r.serverCoresAtHighest),
+      formatValue(r.ratioToTcp),
+      cell(r.stoppedBy),
+    ]),
   );
   return [
     `Largest step of the client sweep (${largest} clients, ${load.options.rate} quote/s, ${load.options.duration} s window):`,
     '',
-    '| transport | clients | status | latency p50 / p99 (ms) | heap per connection (B) | CPU ms per 1k deliveries | bytes per delivery | lost |',
+    row([
+      'transport',
+      'clients',
+      'status',
+      'latency p50 / p99 (ms)',
+      'heap per connection (B)',
+      'CPU ms per 1k deliveries',
+      'bytes per delivery',
+      'lost',
+    ]),
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -51,14 +51,16 @@ function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
       'scenarios',
       inputs.scenarios?.meta,
       inputs.scenarios
-        ? `${inputs.scenarios.records.length} records in ${(inputs.scenarios.scenarios.reduce((a, s) => a + s.durationMs, 0) / 1000).toFixed(0)} s`
+        ? `${inputs.scenarios.records.length} records in ` +
+          `${(inputs.scenarios.scenarios.reduce((a, s) => a + s.durationMs, 0) / 1000).toFixed(0)} s`
         : '',
     ],
     [
       'load',
       inputs.load?.meta,
       inputs.load
-        ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s${inputs.load.aborted ? ' (aborted early)' : ''}`
+        ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s` +
+          `${inputs.load.aborted ? ' (aborted early)' : ''}`
         : '',
     ],
     ['wire', inputs.wire?.meta, inputs.wire ? `${Object.keys(inputs.wire.transports).length} transports` : ''],
@@ -129,7 +131,11 @@ function recordDetails(record: ScenarioRecord): Block {
 }
 
 function stepSummary(step: StepResult): string {
-  return `${step.transport}, ${step.clients} clients at ${step.rate}/s${step.padding ? ` +${step.padding} B` : ''}: status ${step.status}, p99 ${formatValue(step.delivery.latencyMs.p99)} ms, heap/conn ${formatValue(step.server.perConnection.heapBytes)} B, CPU/1k ${formatValue(step.server.netCpuMsPer1kDeliveries)} ms, lost ${step.delivery.lost}`;
+  return (
+    `${step.transport}, ${step.clients} clients at ${step.rate}/s${step.padding ? ` +${step.padding} B` : ''}: status ${step.status}, ` +
+    `p99 ${formatValue(step.delivery.latencyMs.p99)} ms, heap/conn ${formatValue(step.server.perConnection.heapBytes)} B, ` +
+    `CPU/1k ${formatValue(step.server.netCpuMsPer1kDeliveries)} ms, lost ${step.delivery.lost}`
+  );
 }
 
 function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportInputs, charts: ChartSpec[]): Section {
@@ -183,7 +189,7 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
-  const charts = [...(inputs.load ? loadCharts(inputs.load) : []), ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : [])];
+  const charts = [...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []), ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : [])];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
     return { claim, result, evidence: result ? firstSentence(result.explanation) : 'not run' };
@@ -215,7 +221,9 @@ export function buildModel(inputs: ReportInputs): ReportModel {
   return {
     title: 'SSE vs WebSocket: the claims, tested',
     subtitle:
-      'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested in real Chromium and with Node clients, and measured side by side with a raw-TCP floor. Each claim below states where it comes from, the verdict the measurements support (confirmed, refuted, or it depends), the evidence, and why.',
+      'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested in real Chromium ' +
+      'and with Node clients, and measured side by side with a raw-TCP floor. Each claim below states where it comes from, ' +
+      'the verdict the measurements support (confirmed, refuted, or it depends), the evidence, and why.',
     charts,
     sections,
     verdicts,

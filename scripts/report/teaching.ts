@@ -15,55 +15,99 @@ const code = (file: string, start: RegExp, end: RegExp, max?: number): Block => 
 /** Why each claim comes out as measured: the mechanism, not the verdict. */
 const WHY: Record<ClaimId, string[]> = {
   'ws-tcp-sse-http': [
-    'Both transports ride TCP and both open with an HTTP/1.1 request. SSE never leaves HTTP: the events are the body of one long 200 response (chunked on HTTP/1.1), so everything HTTP applies to it — CORS, cookies, proxies, HTTP/2 multiplexing. A WebSocket opens with `GET` + `Upgrade: websocket`, the server answers `101 Switching Protocols`, and from then on the same TCP connection carries RFC 6455 frames, not HTTP messages (see "What is on the wire").',
+    'Both transports ride TCP and both open with an HTTP/1.1 request. SSE never leaves HTTP: the events are the body of one ' +
+      'long 200 response (chunked on HTTP/1.1), so everything HTTP applies to it — CORS, cookies, proxies, HTTP/2 ' +
+      'multiplexing. A WebSocket opens with `GET` + `Upgrade: websocket`, the server answers `101 Switching Protocols`, and ' +
+      'from then on the same TCP connection carries RFC 6455 frames, not HTTP messages (see "What is on the wire").',
   ],
   'sse-one-way': [
-    'EventSource has no send method: the stream is a response body, and the request that opened it is finished. Anything the client says goes in another HTTP request (here `POST /sse/ping`), which on HTTP/1.1 needs its own connection or waits for a free one. A WebSocket carries messages both ways on the connection it already has.',
+    'EventSource has no send method: the stream is a response body, and the request that opened it is finished. Anything the ' +
+      'client says goes in another HTTP request (here `POST /sse/ping`), which on HTTP/1.1 needs its own connection or waits ' +
+      'for a free one. A WebSocket carries messages both ways on the connection it already has.',
   ],
   'sse-text-only': [
-    'The event-stream format is UTF-8 text by definition (WHATWG HTML, "Server-sent events"): `data:` lines end at CR or LF, so raw bytes either break into lines or turn into U+FFFD. Binary has to be encoded as text first (base64 here). WebSocket frames have a binary opcode, and browsers hand the payload over as an ArrayBuffer or Blob untouched.',
+    'The event-stream format is UTF-8 text by definition (WHATWG HTML, "Server-sent events"): `data:` lines end at CR or LF, ' +
+      'so raw bytes either break into lines or turn into U+FFFD. Binary has to be encoded as text first (base64 here). ' +
+      'WebSocket frames have a binary opcode, and browsers hand the payload over as an ArrayBuffer or Blob untouched.',
   ],
   'sse-simpler': [
-    'On the server, SSE is an ordinary HTTP handler that writes text and keeps the response open; WebSocket needs an upgrade handler and a frame codec (the `ws` library). But "simpler" depends on what you need: the SSE server still has to handle resume, CORS and heartbeats, and the SSE client gets reconnection for free only in one direction. Line counts of the lab\'s own parallel files are one honest, reproducible measure.',
+    'On the server, SSE is an ordinary HTTP handler that writes text and keeps the response open; WebSocket needs an upgrade ' +
+      'handler and a frame codec (the `ws` library). But "simpler" depends on what you need: the SSE server still has to ' +
+      'handle resume, CORS and heartbeats, and the SSE client gets reconnection for free only in one direction. Line counts ' +
+      "of the lab's own parallel files are one honest, reproducible measure.",
   ],
   'sse-auto-reconnect': [
-    'The EventSource spec builds reconnection in: after a network error or a normal end of the body, the browser waits the reconnection time (the last `retry:` value, or its default, about 3 s in Chromium) and reconnects, sending the last event id. A non-200 status or a wrong Content-Type is different: the connection fails for good (readyState CLOSED), which is how a server says "stop".',
+    'The EventSource spec builds reconnection in: after a network error or a normal end of the body, the browser waits the ' +
+      'reconnection time (the last `retry:` value, or its default, about 3 s in Chromium) and reconnects, sending the last ' +
+      'event id. A non-200 status or a wrong Content-Type is different: the connection fails for good (readyState CLOSED), ' +
+      'which is how a server says "stop".',
   ],
   'ws-needs-library-to-reconnect': [
-    'The WebSocket API has no reconnection: after `close`, the object is dead and the page must create a new one, decide when, and tell the server where it left off. socket.io does all of that in the library, and with connection state recovery the server replays what the client missed. The raw-ws code below is what the lab had to write to get the same.',
+    'The WebSocket API has no reconnection: after `close`, the object is dead and the page must create a new one, decide ' +
+      'when, and tell the server where it left off. socket.io does all of that in the library, and with connection state ' +
+      'recovery the server replays what the client missed. The raw-ws code below is what the lab had to write to get the ' +
+      'same.',
   ],
   'sse-event-ids-resume': [
-    'Each event carries `id:`; the browser remembers the last one and sends it as `Last-Event-ID` on the reconnect. The browser only carries the id: the server must keep recent events and replay those after it. The lab keeps a bounded replay buffer and sends an explicit `reset` when the id is older than the buffer.',
+    'Each event carries `id:`; the browser remembers the last one and sends it as `Last-Event-ID` on the reconnect. The ' +
+      'browser only carries the id: the server must keep recent events and replay those after it. The lab keeps a bounded ' +
+      'replay buffer and sends an explicit `reset` when the id is older than the buffer.',
   ],
   'ws-heavier-than-sse': [
-    "Per connection, both hold a TCP socket and some per-client state. SSE rides Node's http machinery (a request, a response, headers) for the connection's whole life; ws keeps a small frame parser and sender. Per message, SSE adds the `id:`/`event:`/`data:` lines and a chunk header, a server-to-client WebSocket frame adds 2–4 bytes. socket.io adds its engine, packet encoding and (here) the connection-state-recovery buffer. The load runner measures all of it in the same run against a raw-TCP floor.",
+    "Per connection, both hold a TCP socket and some per-client state. SSE rides Node's http machinery (a request, a " +
+      "response, headers) for the connection's whole life; ws keeps a small frame parser and sender. Per message, SSE adds " +
+      'the `id:`/`event:`/`data:` lines and a chunk header, a server-to-client WebSocket frame adds 2–4 bytes. socket.io ' +
+      'adds its engine, packet encoding and (here) the connection-state-recovery buffer. The load runner measures all of it ' +
+      'in the same run against a raw-TCP floor.',
   ],
   'ws-ignores-cross-origin': [
-    "Browsers apply no CORS to WebSocket: the handshake goes out whatever the page's origin, carrying an `Origin` header and the cookies for the target host. Nothing stops the connection unless the server checks `Origin` itself — otherwise any site a user visits can open an authenticated socket (cross-site WebSocket hijacking). The lab refuses disallowed origins with 403 before the upgrade.",
+    "Browsers apply no CORS to WebSocket: the handshake goes out whatever the page's origin, carrying an `Origin` header and " +
+      'the cookies for the target host. Nothing stops the connection unless the server checks `Origin` itself — otherwise ' +
+      'any site a user visits can open an authenticated socket (cross-site WebSocket hijacking). The lab refuses disallowed ' +
+      'origins with 403 before the upgrade.',
   ],
   'sse-needs-cors-headers': [
-    "EventSource is a fetch in CORS mode: a cross-origin stream is delivered only when the response allows the page's origin (`Access-Control-Allow-Origin`). With `withCredentials: true` the rules tighten: the header must name the exact origin and `Access-Control-Allow-Credentials: true` must be present.",
+    "EventSource is a fetch in CORS mode: a cross-origin stream is delivered only when the response allows the page's origin " +
+      '(`Access-Control-Allow-Origin`). With `withCredentials: true` the rules tighten: the header must name the exact ' +
+      'origin and `Access-Control-Allow-Credentials: true` must be present.',
   ],
   'ws-rejects-self-signed-sse-accepts': [
-    "Certificate trust is decided by the browser's TLS stack for the host, the same way for `https://` (EventSource, fetch) and `wss://`; neither shows a prompt when called from script. Two things make SSE look more forgiving. A user who clicks through the warning on an https page of that host makes an exception that covers later requests to the same host, whatever the transport. And a certificate error is a network error to EventSource, so it keeps retrying (readyState stays CONNECTING) and comes back by itself once the certificate is accepted, while a WebSocket that failed is CLOSED for good until the page makes a new one.",
+    "Certificate trust is decided by the browser's TLS stack for the host, the same way for `https://` (EventSource, fetch) " +
+      'and `wss://`; neither shows a prompt when called from script. Two things make SSE look more forgiving. A user who ' +
+      'clicks through the warning on an https page of that host makes an exception that covers later requests to the same ' +
+      'host, whatever the transport. And a certificate error is a network error to EventSource, so it keeps retrying ' +
+      '(readyState stays CONNECTING) and comes back by itself once the certificate is accepted, while a WebSocket that ' +
+      'failed is CLOSED for good until the page makes a new one.',
   ],
   'sse-heartbeat-comments-needed': [
-    "Nothing in the protocol times out an idle stream. What drops it is something in between — a proxy or load balancer read timeout — or a client-side watchdog such as event-source-polyfill's `heartbeatTimeout` (45 s by default). A `:` comment line is invisible to the page but resets every such timer; the spec suggests one about every 15 s.",
+    'Nothing in the protocol times out an idle stream. What drops it is something in between — a proxy or load balancer read ' +
+      "timeout — or a client-side watchdog such as event-source-polyfill's `heartbeatTimeout` (45 s by default). A `:` " +
+      'comment line is invisible to the page but resets every such timer; the spec suggests one about every 15 s.',
   ],
   'seed-credentials-with-wildcard-cors': [
-    "The CORS rules forbid `Access-Control-Allow-Origin: *` on a credentialed request: the browser blocks the response and EventSource fires `error`. Article A's combination (`*` on the server, `withCredentials: true` in the client) can only work where the request is not cross-origin or where the polyfill falls back to something other than a credentialed CORS fetch.",
+    'The CORS rules forbid `Access-Control-Allow-Origin: *` on a credentialed request: the browser blocks the response and ' +
+      "EventSource fires `error`. Article A's combination (`*` on the server, `withCredentials: true` in the client) can " +
+      'only work where the request is not cross-origin or where the polyfill falls back to something other than a ' +
+      'credentialed CORS fetch.',
   ],
   'sse-base64-costs-bandwidth': [
-    'base64 turns every 3 bytes into 4 characters: +33 % before line framing, plus the SSE field names and, on HTTP/1.1, the chunk header. WebSocket binary frames carry the bytes as they are with a 2–10 byte header.',
+    'base64 turns every 3 bytes into 4 characters: +33 % before line framing, plus the SSE field names and, on HTTP/1.1, the ' +
+      'chunk header. WebSocket binary frames carry the bytes as they are with a 2–10 byte header.',
   ],
   'sse-six-connections-per-origin': [
-    'Browsers cap HTTP/1.1 connections per host (6 in Chromium). Each open EventSource holds one for good, so the seventh stream — and any other request to that host, fetch or image — waits for a free connection. HTTP/2 multiplexes every stream over one connection, so the cap no longer bites. WebSockets have their own, much larger, limit.',
+    'Browsers cap HTTP/1.1 connections per host (6 in Chromium). Each open EventSource holds one for good, so the seventh ' +
+      'stream — and any other request to that host, fetch or image — waits for a free connection. HTTP/2 multiplexes every ' +
+      'stream over one connection, so the cap no longer bites. WebSockets have their own, much larger, limit.',
   ],
   'sse-named-events-need-listener': [
-    "`onmessage` receives only events without an `event:` field (type `message`). An event named `server-time` is dispatched as type `server-time`, which only `addEventListener('server-time', …)` receives. The seed article's example names its events and listens with `onmessage`.",
+    '`onmessage` receives only events without an `event:` field (type `message`). An event named `server-time` is dispatched ' +
+      "as type `server-time`, which only `addEventListener('server-time', …)` receives. The seed article's example names its " +
+      'events and listens with `onmessage`.',
   ],
   'polyfill-sends-last-id-as-query': [
-    "event-source-polyfill is built on XHR/fetch and appends the last id as a query parameter (`lastEventId` by default) on reconnect, because some servers and proxies drop unknown headers; native EventSource sends the `Last-Event-ID` header. A server that wants both must read both, as the lab's SSE server does.",
+    'event-source-polyfill is built on XHR/fetch and appends the last id as a query parameter (`lastEventId` by default) on ' +
+      'reconnect, because some servers and proxies drop unknown headers; native EventSource sends the `Last-Event-ID` ' +
+      "header. A server that wants both must read both, as the lab's SSE server does.",
   ],
 };
 
@@ -81,11 +125,11 @@ function codeFor(id: ClaimId): Block[] {
     case 'sse-text-only':
     case 'sse-base64-costs-bandwidth':
       return [
-        code('servers/sse.ts', /function sseEvent/, /^\}/),
+        code('servers/sse-stream.ts', /function sseEvent/, /^\}/),
         code('servers/ws.ts', /Bytes made once per quote/, /write\(client, binary/),
       ];
     case 'sse-simpler':
-      return [code('servers/sse.ts', /function stream\(req/, /^\s{2}\}$/, 40)];
+      return [code('servers/sse-stream.ts', /^\s{2}open\(req/, /^\s{2}\}$/, 40)];
     case 'sse-auto-reconnect':
     case 'ws-needs-library-to-reconnect':
       return [
@@ -95,18 +139,18 @@ function codeFor(id: ClaimId): Block[] {
     case 'sse-event-ids-resume':
     case 'polyfill-sends-last-id-as-query':
       return [
-        code('servers/sse.ts', /const lastSeen = parseSeq/, /sendQuote\(client, frame\)/),
+        code('servers/sse-stream.ts', /const lastSeen = parseSeq/, /sendQuote\(client, frame\)/),
         code('servers/feed.ts', /resumeAfter\(lastSeen: number\)/, /^\s{2}\}$/),
       ];
     case 'ws-heavier-than-sse':
-      return [code('servers/sse.ts', /const detach = attachFeed/, /\}\);/), code('servers/ws.ts', /const detach = attachFeed/, /\}\);/)];
+      return [code('servers/sse-stream.ts', /this\.#detach = attachFeed/, /\}\);/), code('servers/ws.ts', /const detach = attachFeed/, /\}\);/)];
     case 'sse-needs-cors-headers':
     case 'seed-credentials-with-wildcard-cors':
-      return [code('servers/sse.ts', /function checkCors/, /^\}/)];
+      return [code('servers/sse-stream.ts', /function checkCors/, /^\}/)];
     case 'ws-rejects-self-signed-sse-accepts':
       return [code('clients/sse.ts', /const dispatcher = options\.ca/, /this\.#fetch =/)];
     case 'sse-heartbeat-comments-needed':
-      return [code('servers/sse.ts', /const heartbeat =/, /options\.heartbeatMs\);/)];
+      return [code('servers/sse-stream.ts', /this\.#heartbeat = setInterval/, /heartbeatMs\);/)];
     case 'sse-named-events-need-listener':
       return [code('servers/demo/index.html', /SSE: the browser reconnects by itself/, /addEventListener\('quote'/)];
     case 'sse-six-connections-per-origin':
@@ -135,7 +179,11 @@ function loadSpread(load: LoadResults): string {
       .filter((h): h is number => h !== null);
     return heaps.length ? `${t} ${Math.min(...heaps)}–${Math.max(...heaps)} B over ${heaps.length} steps` : `${t} no step`;
   });
-  return `Each load step ran once in this run (${load.steps.length} steps in ${load.elapsedS.toFixed(0)} s, profile ${load.profile}); latency percentiles come from every delivery of the step's window. Spread of heap per connection across the client sweep's steps at 1,000 clients and more: ${ranges.join('; ')}.`;
+  return (
+    `Each load step ran once in this run (${load.steps.length} steps in ${load.elapsedS.toFixed(0)} s, profile ` +
+    `${load.profile}); latency percentiles come from every delivery of the step's window. Spread of heap per connection ` +
+    `across the client sweep's steps at 1,000 clients and more: ${ranges.join('; ')}.`
+  );
 }
 
 /** What users hit that the claims do not cover (FACTS.md, "What users hit most"). */
@@ -147,9 +195,14 @@ export function extraSections(inputs: ReportInputs): Section[] {
       title: 'Compression middleware and proxies that buffer the stream',
       blocks: [
         p(
-          'The most reported SSE problem (expressjs/compression#61, nginx#1505): compression middleware or a reverse proxy collects the stream into buffers, so events arrive late and in bursts, or only when the response ends. The fix is in the response headers: `Cache-Control: no-transform` tells intermediaries not to re-encode, `X-Accel-Buffering: no` turns nginx buffering off, and no compression middleware on the route. The lab sends these on every stream, and `test/sse-wire.test.ts` checks on a raw socket that no `Content-Encoding` comes back even when the request offers gzip.',
+          'The most reported SSE problem (expressjs/compression#61, nginx#1505): compression middleware or a reverse proxy ' +
+            'collects the stream into buffers, so events arrive late and in bursts, or only when the response ends. The fix ' +
+            'is in the response headers: `Cache-Control: no-transform` tells intermediaries not to re-encode, ' +
+            '`X-Accel-Buffering: no` turns nginx buffering off, and no compression middleware on the route. The lab sends ' +
+            'these on every stream, and `test/sse-wire.test.ts` checks on a raw socket that no `Content-Encoding` comes back ' +
+            'even when the request offers gzip.',
         ),
-        code('servers/sse.ts', /const SSE_HEADERS = \{/, /^\};/),
+        code('servers/sse-stream.ts', /const SSE_HEADERS/, /^\};/),
       ],
     },
     {
@@ -157,7 +210,11 @@ export function extraSections(inputs: ReportInputs): Section[] {
       title: 'Custom headers and auth with EventSource',
       blocks: [
         p(
-          'Native EventSource cannot send custom request headers (whatwg/html#2177): no `Authorization`, no API key. The options are cookies (same-site, or `withCredentials` with exact-origin CORS), a token in the URL (it ends up in logs), or a fetch-based client such as event-source-polyfill or the `eventsource` package, which accept headers. WebSocket from a browser cannot set headers either; tokens go in the URL, a cookie or the first message.',
+          'Native EventSource cannot send custom request headers (whatwg/html#2177): no `Authorization`, no API key. The ' +
+            'options are cookies (same-site, or `withCredentials` with exact-origin CORS), a token in the URL (it ends up in ' +
+            'logs), or a fetch-based client such as event-source-polyfill or the `eventsource` package, which accept ' +
+            'headers. WebSocket from a browser cannot set headers either; tokens go in the URL, a cookie or the first ' +
+            'message.',
         ),
         ...scenarioEvidence(inputs, (s, c) => s === 'polyfill' && /header|auth/.test(c), 'Observed in the polyfill scenario:'),
       ],
@@ -167,13 +224,18 @@ export function extraSections(inputs: ReportInputs): Section[] {
       title: 'Slow consumers',
       blocks: [
         p(
-          "A client that stops reading does not stop the server from writing: the kernel buffers fill, then the server process buffers everything it is asked to send, and its memory grows without bound (ws#1620). Every lab server checks each client's unsent bytes before writing and drops a client past `maxBufferedBytes` (1 MiB by default), counting it in `/stats` as `dropped`. `test/security.test.ts` stalls a real reader on each transport and checks that it is dropped and that a healthy client on the same server still receives every quote in order.",
+          'A client that stops reading does not stop the server from writing: the kernel buffers fill, then the server ' +
+            'process buffers everything it is asked to send, and its memory grows without bound (ws#1620). Every lab server ' +
+            "checks each client's unsent bytes before writing and drops a client past `maxBufferedBytes` (1 MiB by default), " +
+            'counting it in `/stats` as `dropped`. `test/security.test.ts` stalls a real reader on each transport and checks ' +
+            'that it is dropped and that a healthy client on the same server still receives every quote in order.',
         ),
-        code('servers/sse.ts', /Writes to one client; a client that lets too much pile up/, /^\s{2}\}$/),
+        code('servers/sse-stream.ts', /Writes to one client; a client that lets too much pile up/, /^\s{2}\}$/),
         ...(load
           ? [
               p(
-                `In the load run, servers dropped ${load.steps.reduce((a, s) => a + (s.server.dropped ?? 0), 0)} slow consumer(s) over ${load.steps.length} steps.`,
+                `In the load run, servers dropped ${load.steps.reduce((a, s) => a + (s.server.dropped ?? 0), 0)} slow ` +
+                  `consumer(s) over ${load.steps.length} steps.`,
               ),
             ]
           : []),
@@ -184,7 +246,12 @@ export function extraSections(inputs: ReportInputs): Section[] {
       title: 'socket.io behind a load balancer: sticky sessions',
       blocks: [
         p(
-          'socket.io starts with HTTP long-polling: several HTTP requests carrying the same session id (`sid`) before the upgrade to WebSocket. Behind a load balancer that spreads requests over servers, a request lands on a server that never issued that sid and gets `400 {"code":1,"message":"Session ID unknown"}` (socket.io#4881). The fixes: sticky sessions (by cookie or source address) or `transports: [\'websocket\']` on the client. SSE and raw WebSocket hold one connection per client, so any balancer that keeps a connection on one server works; the resume state (last event id, replay buffer) still has to be shared if a reconnect can land elsewhere.',
+          'socket.io starts with HTTP long-polling: several HTTP requests carrying the same session id (`sid`) before the ' +
+            'upgrade to WebSocket. Behind a load balancer that spreads requests over servers, a request lands on a server ' +
+            'that never issued that sid and gets `400 {"code":1,"message":"Session ID unknown"}` (socket.io#4881). The ' +
+            "fixes: sticky sessions (by cookie or source address) or `transports: ['websocket']` on the client. SSE and " +
+            'raw WebSocket hold one connection per client, so any balancer that keeps a connection on one server works; the ' +
+            'resume state (last event id, replay buffer) still has to be shared if a reconnect can land elsewhere.',
         ),
         ...scenarioEvidence(inputs, (s) => s === 'cross-origin', "The polling handshake in the lab's cross-origin scenario:").slice(0, 1),
       ],
@@ -197,11 +264,16 @@ export function extraSections(inputs: ReportInputs): Section[] {
         {
           kind: 'list',
           items: [
-            'Everything runs on one machine over loopback: no network latency, loss or middleboxes; the proxies the scenarios use are small relays run by the lab. Loopback hides per-byte costs that a real network would show.',
-            'Server and load generator share two cores. Steps where the generator itself was the bottleneck are flagged client-bound and left out of verdicts.',
-            "Each transport is used the way its documentation shows: ws frames each message per client, socket.io pre-encodes one WebSocket frame per broadcast, SSE writes through Node's http response (which corks writes until the next tick).",
+            'Everything runs on one machine over loopback: no network latency, loss or middleboxes; the proxies the ' +
+              'scenarios use are small relays run by the lab. Loopback hides per-byte costs that a real network would show.',
+            'Server and load generator share two cores. Steps where the generator itself was the bottleneck are flagged ' +
+              'client-bound and left out of verdicts.',
+            'Each transport is used the way its documentation shows: ws frames each message per client, socket.io ' +
+              "pre-encodes one WebSocket frame per broadcast, SSE writes through Node's http response (which corks writes " +
+              'until the next tick).',
             "socket.io's connection state recovery keeps every broadcast packet for two minutes; its memory figures include that buffer.",
-            'Verdicts are computed by code from the records (scenarios/verdicts.ts, scripts/load). "depends" means the observations split: the explanation says on what.',
+            'Verdicts are computed by code from the records (scenarios/verdicts/, scripts/load). "depends" means the ' +
+              'observations split: the explanation says on what.',
           ],
         },
       ],

@@ -1,0 +1,85 @@
+/**
+ * The per-origin connection cap (sse-six-connections-per-origin): how many EventSources Chromium
+ * opens to one origin over HTTP/1.1 and over HTTP/2, what else still reaches the origin while they
+ * are open, and WebSockets to the same host and port, from the connection-limit scenario.
+ */
+import { type RuleSet, rule } from './rule.ts';
+import { closing, yes } from './words.ts';
+
+const H1 = 'connection-limit/sse/http1-eventsources';
+const H2 = 'connection-limit/sse/http2-eventsources';
+const WS = 'connection-limit/ws/websockets';
+/** The cap the claim names. */
+const CLAIMED = 6;
+
+export const CONNECTION_LIMIT_RULES = {
+  'sse-six-connections-per-origin': rule({
+    read(e) {
+      const fetched = e.fact<boolean>(H1, 'sameOriginFetchCompleted');
+      return {
+        h1: {
+          asked: e.setup<number>(H1, 'asked') ?? Number.NaN,
+          opened: e.count(H1, 'opened'),
+          serverStreams: e.count(H1, 'serverStreams'),
+          fetched,
+          // How long the fetch was given is cited only when it did not complete.
+          fetchTimeoutMs: fetched ? undefined : e.setup(H1, 'fetchTimeoutMs'),
+          otherOriginStatus: e.fact<{ status?: number }>(H1, 'otherOriginFetch')?.status,
+          secondTabOpened: e.fact<boolean>(H1, 'secondTabEventSourceOpened'),
+          websocketOpened: e.fact<boolean>(H1, 'websocketSameHostPortOpened'),
+          openedAfterClosingOne: e.fact<string[]>(H1, 'whatOpenedAfterClosingOne') ?? [],
+        },
+        h2: {
+          asked: e.setup<number>(H2, 'asked') ?? Number.NaN,
+          opened: e.count(H2, 'opened'),
+          serverStreams: e.count(H2, 'serverStreams'),
+          alpn: e.fact(H2, 'alpnProtocols'),
+          streamsPerSession: e.fact(H2, 'streamsPerSession'),
+          sessionsCarryingStreams: e.count(H2, 'sessionsCarryingStreams'),
+          sessions: e.count(H2, 'serverSessions'),
+          fetched: e.fact<boolean>(H2, 'sameOriginFetchCompleted'),
+        },
+        ws: { opened: e.count(WS, 'opened'), asked: e.setup(WS, 'asked'), fetched: e.fact<boolean>(WS, 'sameOriginFetchCompleted') },
+      };
+    },
+    decide({ h1, h2, ws }) {
+      // A cap: fewer opened than asked, and the page and the server agree on how many streams were open.
+      const capped = h1.opened < h1.asked && h1.opened === h1.serverStreams;
+      const lifted = h2.opened === h2.asked && h2.serverStreams === h2.asked;
+      return {
+        verdict: capped && h1.opened === CLAIMED && lifted ? 'confirmed' : capped ? 'depends' : 'refuted',
+        lifted,
+        figures: {
+          http1Opened: h1.opened,
+          http1ServerStreams: h1.serverStreams,
+          asked: h1.asked,
+          http2Opened: h2.opened,
+          http2Sessions: h2.sessions,
+          http2SessionsCarryingStreams: h2.sessionsCarryingStreams,
+          websocketsOpened: ws.opened,
+        },
+      };
+    },
+    word: ({ h1, h2, ws }, d) =>
+      `Over HTTP/1.1, Chromium opened ${h1.opened} of ${h1.asked} EventSources to one origin ` +
+      `and the server held ${h1.serverStreams} streams; ${h1.asked - h1.opened} waited. ` +
+      `While they were open, a fetch to the same origin ${h1.fetched ? 'completed' : `did not complete in ${h1.fetchTimeoutMs} ms`}, ` +
+      `an EventSource in a second tab of the same profile opened: ${yes(h1.secondTabOpened)}, ` +
+      `a fetch to another port (another origin) answered ${h1.otherOriginStatus ?? 'nothing'}, ` +
+      `and a WebSocket to the same host and port opened: ${yes(h1.websocketOpened)}; ` +
+      `${ws.opened} of ${ws.asked} WebSockets opened to one host and port with a fetch completing beside them: ${yes(ws.fetched)}. ` +
+      'Closing one EventSource let ' +
+      `${h1.openedAfterClosingOne.length > 0 ? `${JSON.stringify(h1.openedAfterClosingOne)} open` : 'none of the waiting ones open'}. ` +
+      `Over HTTP/2 (ALPN per connection: ${JSON.stringify(h2.alpn)}), ${h2.opened} of ${h2.asked} opened ` +
+      `and the server held ${h2.serverStreams} streams (per TLS connection: ${JSON.stringify(h2.streamsPerSession)}; ` +
+      `${h2.sessionsCarryingStreams} of the ${h2.sessions} connections Chromium opened carried requests), ` +
+      `and a fetch completed: ${yes(h2.fetched)}. ` +
+      closing(d.verdict, {
+        confirmed: `HTTP/1.1 capped the origin at ${CLAIMED} EventSources and HTTP/2 lifted it: confirmed.`,
+        depends:
+          `HTTP/1.1 capped the origin at ${h1.opened} EventSources${h1.opened === CLAIMED ? '' : `, not the claimed ${CLAIMED}`}` +
+          `${d.lifted ? '' : ', and HTTP/2 did not lift the cap'}: depends.`,
+        refuted: 'No per-origin cap showed over HTTP/1.1 (or the page and the server disagree on the open streams): refuted.',
+      }),
+  }),
+} satisfies RuleSet;

@@ -1,0 +1,202 @@
+/**
+ * Reconnect and resume: whether EventSource reconnects by itself (sse-auto-reconnect), whether a
+ * WebSocket needs a library or code of its own to come back (ws-needs-library-to-reconnect), and
+ * whether event ids carry an SSE stream over a drop (sse-event-ids-resume), from the reconnect
+ * scenario's drops, restarts and answers that mean "stop".
+ */
+import { type RuleSet, rule } from './rule.ts';
+import { closing, esState, ms, plural, times, wsState, yes } from './words.ts';
+
+/** The browser drops both SSE rules read: the socket destroyed under several retry values, or the response ended. */
+const SSE_DROPS = ['retry-100-destroy', 'retry-500-destroy', 'retry-1000-destroy', 'retry-none-destroy', 'retry-500-end'].map(
+  (c) => `reconnect/sse/${c}`,
+);
+const SSE_RESTART = 'reconnect/sse/restart';
+
+export const RECONNECT_RULES = {
+  'sse-auto-reconnect': rule({
+    read: (e) => ({
+      drops: SSE_DROPS.map((id) => ({
+        opens: e.count(id, 'opens'),
+        retryMs: e.setup(id, 'retryMs'),
+        delayMs: e.fact<number>(id, 'reconnectDelayMs'),
+      })),
+      restarted: e.fact<boolean>(SSE_RESTART, 'reconnected'),
+      // Answers that mean "stop" (204, an error status, the wrong Content-Type), given to the reconnect.
+      ends: ['204', '500', 'wrong-type'].map((answer) => {
+        const id = `reconnect/sse/ends-${answer}`;
+        return { answer, requests: e.count(id, 'requests'), readyState: e.readyState(id), afterAnswer: e.count(id, 'requestsAfterAnswer') };
+      }),
+      nodeReconnects: e.count('reconnect/sse/node-destroy', 'reconnects'),
+      control: {
+        afterAnswer: e.count('reconnect/sse/ends-control-200', 'requestsAfterAnswer'),
+        watchMs: e.setup('reconnect/sse/ends-control-200', 'watchMs'),
+      },
+    }),
+    decide(s) {
+      const reconnected = s.drops.filter((d) => d.opens >= 2).length;
+      // Gave up for good: the answer was reached (a second request), then CLOSED and no request after it.
+      const stopped = s.ends.filter((end) => end.requests >= 2 && end.readyState === 2 && end.afterAnswer === 0).length;
+      const all = reconnected === s.drops.length && s.restarted === true;
+      return {
+        verdict: all ? 'confirmed' : reconnected > 0 ? 'depends' : 'refuted',
+        figures: {
+          reconnectedDrops: reconnected,
+          drops: s.drops.length,
+          restartReconnected: s.restarted ?? null,
+          stoppedForGood: stopped,
+          controlRequests: s.control.afterAnswer,
+        },
+      };
+    },
+    word(s, d) {
+      const { reconnectedDrops, stoppedForGood } = d.figures;
+      const delays = s.drops.map((drop) => `retry ${drop.retryMs ?? 'not sent'} -> ${ms(drop.delayMs)}`).join(', ');
+      const ends = s.ends.map(
+        (end) =>
+          `${end.answer}: ${end.requests} requests, readyState ${esState(end.readyState)}, ${end.afterAnswer} requests after the answer`,
+      );
+      return (
+        `Native EventSource in Chromium reconnected by itself in ${reconnectedDrops} of ${s.drops.length} drops ` +
+        `(socket destroyed or response ended), with these delays after the drop: ${delays}; ` +
+        `after a SIGKILL and restart of the server process it reconnected: ${yes(s.restarted)}. ` +
+        `When the reconnect was answered with something other than a stream: ${ends.join('; ')} ` +
+        `(${stoppedForGood} of ${s.ends.length} gave up for good), ` +
+        `while a stream that merely ends led to ${s.control.afterAnswer} requests in the same ${s.control.watchMs} ms. ` +
+        `The Node eventsource client reconnected ${times(s.nodeReconnects)} after its socket was destroyed. ` +
+        'No library was involved in the browser. ' +
+        closing(d.verdict, {
+          confirmed:
+            'EventSource reconnected by itself after every drop seen here: confirmed' +
+            `${stoppedForGood === s.ends.length ? ', and it stopped for good on every answer that means "stop"' : ''}.`,
+          depends: 'It reconnected after some drops but not all: depends.',
+          refuted: 'It reconnected after none of the drops: refuted.',
+        })
+      );
+    },
+  }),
+
+  'ws-needs-library-to-reconnect': rule({
+    read(e) {
+      const hand = 'reconnect/ws/hand-written-resume';
+      const io = 'reconnect/socketio/destroy';
+      const raw = [
+        { id: 'reconnect/ws/destroy', how: 'after the socket was destroyed' },
+        { id: 'reconnect/ws/end', how: 'after the server closed it' },
+      ].map(({ id, how }) => ({
+        how,
+        afterDrop: e.count(id, 'connectionsAfterDrop'),
+        readyState: e.readyState(id),
+        closeCode: e.fact(id, 'closeCode'),
+        watchedMs: e.fact(id, 'watchedMs'),
+      }));
+      const handDelay = e.fact<number | null>(hand, 'reconnectDelayMs');
+      const ioOpens = e.count(io, 'opens');
+      return {
+        raw,
+        hand: { delayMs: handDelay, lines: e.fact<number>(hand, 'handWrittenReconnectLines') },
+        io: {
+          opens: ioOpens,
+          recovered: e.fact<boolean>(io, 'recovered'),
+          serverDisconnectConnections: e.count('reconnect/socketio/server-disconnect', 'connectionsAfterDrop'),
+          restartRecovered: e.fact<boolean>('reconnect/socketio/restart', 'recoveredAfterRestart'),
+          // Cited only when it did reconnect.
+          delayMs: ioOpens >= 2 ? e.fact<number>(io, 'reconnectDelayMs') : undefined,
+          lost: e.count(io, 'lost'),
+        },
+        handLost: e.count(hand, 'lost'),
+        handDuplicated: e.count(hand, 'duplicated'),
+      };
+    },
+    decide(s) {
+      const stayedDown = s.raw.filter((r) => r.afterDrop === 0 && r.readyState === 3).length;
+      return {
+        verdict: stayedDown === s.raw.length && s.io.opens >= 2 ? 'confirmed' : 'refuted',
+        figures: {
+          rawNoReconnect: stayedDown,
+          handWrittenLines: s.hand.lines ?? null,
+          handWrittenLost: s.handLost,
+          socketioOpens: s.io.opens,
+          socketioRecovered: s.io.recovered ?? null,
+        },
+      };
+    },
+    word(s, d) {
+      const raw = s.raw.map(
+        (r) =>
+          `${r.how} (close code ${r.closeCode}) it ended in readyState ${wsState(r.readyState)} ` +
+          `and the server saw ${plural(r.afterDrop, 'new connection')} within ${r.watchedMs} ms`,
+      );
+      const handDelay = s.hand.delayMs;
+      return (
+        `A raw browser WebSocket: ${raw.join('; ')} (${d.figures.rawNoReconnect} of ${s.raw.length} stayed down). ` +
+        `The lab's hand-written loop (${s.hand.lines} lines: reconnect after a delay, resume with ?since=) ` +
+        `${handDelay === null || handDelay === undefined ? 'did not get it back' : `got it back in ${ms(handDelay)}`} ` +
+        `with ${s.handLost} lost and ${s.handDuplicated} duplicated. ` +
+        `socket.io's client opened ${times(s.io.opens)} around a destroyed socket` +
+        `${s.io.opens >= 2 ? `, reconnecting by itself in ${ms(s.io.delayMs)}` : ''}; ` +
+        `its connection state recovery ${s.io.recovered ? 'recovered the session' : 'did not recover the session'} (lost ${s.io.lost}). ` +
+        `After the server disconnected it on purpose it made ${plural(s.io.serverDisconnectConnections, 'new connection')}, ` +
+        `and after a server restart its session was recovered: ${yes(s.io.restartRecovered)}. ` +
+        closing(d.verdict, {
+          confirmed: "A WebSocket comes back only with code for it, a library's or your own: confirmed.",
+          refuted: "Either the raw WebSocket came back by itself or socket.io's client did not: refuted.",
+          depends: '',
+        })
+      );
+    },
+  }),
+
+  'sse-event-ids-resume': rule({
+    read: (e) => ({
+      drops: SSE_DROPS.map((id) => {
+        const sent = e.fact(id, 'lastEventIdSent');
+        // The id seen before the drop matters only when one was sent back.
+        const beforeDrop = sent === null || sent === undefined ? undefined : e.fact(id, 'lastEventIdBeforeDrop');
+        return { sent, beforeDrop, lost: e.count(id, 'lost'), duplicated: e.count(id, 'duplicated') };
+      }),
+      restart: {
+        resumed: e.counter(SSE_RESTART, 'resumedAfterRestart') > 0,
+        repeated: e.count(SSE_RESTART, 'repeatedSeqs'),
+        lastEventIdSent: e.fact(SSE_RESTART, 'lastEventIdSent'),
+        firstSeqAfter: e.fact(SSE_RESTART, 'firstSeqAfterRestart'),
+        lastSeqBeforeKill: e.fact(SSE_RESTART, 'lastSeqBeforeKill'),
+      },
+    }),
+    decide({ drops, restart }) {
+      const headerMatches = drops.filter((d) => d.sent !== null && d.sent !== undefined && d.sent === d.beforeDrop).length;
+      const clean = drops.filter((d) => d.lost === 0 && d.duplicated === 0).length;
+      const all = headerMatches === drops.length && clean === drops.length;
+      return {
+        verdict: all && restart.resumed ? 'confirmed' : all ? 'depends' : 'refuted',
+        figures: {
+          headerMatches,
+          drops: drops.length,
+          cleanDrops: clean,
+          restartResumed: restart.resumed,
+          restartRepeatedSeqs: restart.repeated,
+        },
+      };
+    },
+    word({ drops, restart }, d) {
+      const lost = drops.reduce((sum, drop) => sum + drop.lost, 0);
+      const duplicated = drops.reduce((sum, drop) => sum + drop.duplicated, 0);
+      return (
+        `On ${d.figures.headerMatches} of ${drops.length} reconnects Chromium sent Last-Event-ID equal to the last id it had seen, ` +
+        `and with the lab server's replay buffer the page lost ${lost} and duplicated ${duplicated} quotes ` +
+        `across the ${drops.length} drops (${d.figures.cleanDrops} clean). ` +
+        `After the server process was killed and restarted, the browser sent Last-Event-ID ${restart.lastEventIdSent}; ` +
+        `the new process resumed from it: ${yes(restart.resumed)}. ` +
+        `The first quote after the restart had seq ${restart.firstSeqAfter} (last seen before the kill: ${restart.lastSeqBeforeKill}) ` +
+        `and ${plural(restart.repeated, 'quote')} arrived with seqs the page had already seen. ` +
+        closing(d.verdict, {
+          confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
+          depends:
+            'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, ' +
+            'which the restarted process did not: depends.',
+          refuted: 'The ids did not carry the stream over every drop: refuted.',
+        })
+      );
+    },
+  }),
+} satisfies RuleSet;
