@@ -1,29 +1,30 @@
 /**
- * The annotation of whole recorded Chromium sessions (test/fixtures/wire/chromium-*.transcript.json):
+ * The annotation of whole recorded Chromium sessions (test/fixtures/wire/chromium-*.transcript.json)
+ * of the transports decoded from the relay's bytes (HTTP/2 is TLS: test/wire-h2.test.ts):
  * every byte in exactly one row, rows showing the bytes as recorded (masked payloads stay masked),
  * the protocol facts the report relies on, the overhead table and the claims evidence. Also the
  * committed example result against the results schema.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeTranscript, type DecodedSession } from '../scripts/wire/annotate.ts';
+import { decodeTranscript, type DecodedSession } from '../scripts/wire/annotate/session.ts';
 import { describeEnginePacket } from '../scripts/wire/describe.ts';
 import { ssePreambleNote, wireEvidence } from '../scripts/wire/evidence.ts';
 import { overheadTable } from '../scripts/wire/overhead.ts';
-import { WIRE_TRANSPORTS, type TranscriptFile, type WireTransport } from '../scripts/wire/types.ts';
+import { type TranscriptFile, WIRE_TRANSPORTS, wireKind, type WireTransportOf } from '../scripts/wire/types.ts';
 import { wireResultsProblems } from '../scripts/wire/validate.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+/** The transports whose bytes the relay sees as they are (not TLS). */
+type Relayed = WireTransportOf<'event-stream' | 'websocket' | 'engineio'>;
+const RELAYED = WIRE_TRANSPORTS.filter((t): t is Relayed => wireKind(t) !== 'h2');
 const transcripts = Object.fromEntries(
-  WIRE_TRANSPORTS.map((t) => [t, read(`fixtures/wire/chromium-${t}.transcript.json`) as TranscriptFile]),
-) as Record<WireTransport, TranscriptFile>;
-const decoded = Object.fromEntries(WIRE_TRANSPORTS.map((t) => [t, decodeTranscript(transcripts[t])])) as Record<
-  WireTransport,
-  DecodedSession
->;
-const item = (t: WireTransport, name: string) => decoded[t].overhead.find((r) => r.item === name);
+  RELAYED.map((t) => [t, read(`fixtures/wire/chromium-${t}.transcript.json`) as TranscriptFile]),
+) as Record<Relayed, TranscriptFile>;
+const decoded = Object.fromEntries(RELAYED.map((t) => [t, decodeTranscript(transcripts[t])])) as Record<Relayed, DecodedSession>;
+const item = (t: Relayed, name: string) => decoded[t].overhead.find((r) => r.item === name);
 
-describe.each(WIRE_TRANSPORTS)('%s session: byte accounting', (transport) => {
+describe.each(RELAYED)('%s session: byte accounting', (transport) => {
   it('puts every recorded byte in exactly one row, showing the bytes as recorded', () => {
     const { messages, connections } = decoded[transport];
     for (const conn of transcripts[transport].connections) {

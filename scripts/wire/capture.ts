@@ -1,34 +1,47 @@
 /**
- * An optional real packet capture of a session, for a reader to open in Wireshark: when `tshark`
- * (Debian package `tshark`) is on PATH, it records the loopback interface, filtered to the relay's
- * port — the browser's leg, where the browser's own TCP segments go — into a pcapng file. Never
- * required: without tshark (or without the right to capture) the run goes on and says why there is
- * no file; the relay's transcripts hold the same TCP payload either way.
+ * A real packet capture of a session: when `tshark` (Debian package `tshark`) is on PATH, it
+ * records the loopback interface, filtered to the relay's port — the browser's leg, where the
+ * browser's own TCP segments go — into a pcapng file, started and stopped by its pid. For a plain
+ * transport it is optional, for a reader to open in Wireshark: without tshark (or without the right
+ * to capture) the run goes on and says why there is no file; the relay's transcripts hold the same
+ * TCP payload either way. For HTTP/2 it is the only way to the frames (the relay sees TLS).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { ROOT } from '../lib/paths.ts';
-import type { PcapInfo } from './types.ts';
+import { capturedBytes, tsharkPath } from './tshark.ts';
+import type { ConnectionTranscript, PcapInfo } from './types.ts';
 
 export interface Capture {
-  /** Stops the capture (SIGINT, so tshark finishes the file) and says what was made. */
-  stop(): Promise<PcapInfo>;
+  /** tshark is capturing (false: `stop()` says why not). */
+  running: boolean;
+  /**
+   * Stops the capture (SIGINT, so tshark finishes the file) and says what was made. Given the relay's transcripts, it
+   * first waits (bounded) until the file holds every byte they hold: the last packets reach the file a little after
+   * the relay saw them, and a SIGINT then would leave them out.
+   */
+  stop(relayed?: ConnectionTranscript[]): Promise<PcapInfo>;
 }
 
 const STARTUP_LIMIT_MS = 10_000;
 const STOP_LIMIT_MS = 5_000;
+const SETTLE_LIMIT_MS = 5_000;
 
-export function tsharkPath(): string | null {
-  try {
-    return execFileSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
-  } catch {
-    return null;
-  }
+/** Bytes the relay carried and the capture does not hold yet, summed over connections and directions. */
+async function missing(tshark: string, path: string, port: number, relayed: ConnectionTranscript[]): Promise<number> {
+  const captured = await capturedBytes(tshark, path, port);
+  let short = 0;
+  for (const conn of relayed)
+    for (const dir of ['c2s', 's2c'] as const) {
+      const carried = conn.chunks.filter((c) => c.dir === dir).reduce((n, c) => n + Buffer.byteLength(c.data, 'base64'), 0);
+      short += Math.max(0, carried - (captured.get(conn.clientPort)?.[dir] ?? 0));
+    }
+  return short;
 }
 
-const none = (note: string): Capture => ({ stop: async () => ({ path: null, tool: null, note }) });
+const none = (note: string): Capture => ({ running: false, stop: async () => ({ path: null, tool: null, note }) });
 
 /** Starts capturing `tcp port <port>` on loopback into `path`, when tshark exists and `mode` is 'auto'. */
 export async function startCapture(path: string, port: number, mode: 'auto' | 'off'): Promise<Capture> {
@@ -63,7 +76,14 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
     return none(`tshark did not start capturing: ${stderr.trim().split('\n').at(-1) ?? 'no message'}`);
   }
   return {
-    async stop() {
+    running: true,
+    async stop(relayed) {
+      let short = 0;
+      if (relayed) {
+        const deadline = Date.now() + SETTLE_LIMIT_MS;
+        while ((short = await missing(tshark, path, port, relayed)) > 0 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       child.kill('SIGINT');
       const cut = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
       await exited;
@@ -71,7 +91,8 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
       if (!existsSync(path) || statSync(path).size === 0)
         return { path: null, tool: null, note: `tshark wrote no file: ${stderr.trim().split('\n').at(-1) ?? ''}` };
       await chmod(path, 0o644); // dumpcap creates it 0600; a reader opening it in Wireshark is usually someone else
-      return { path: relative(ROOT, path), tool: 'tshark', note: `tshark -i lo -f '${filter}': the browser <-> relay leg` };
+      const gap = short > 0 ? `; it lacks ${short} bytes the relay carried` : '';
+      return { path: relative(ROOT, path), tool: 'tshark', note: `tshark -i lo -f '${filter}': the browser <-> relay leg${gap}` };
     },
   };
 }

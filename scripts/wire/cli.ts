@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runWire, WIRE_DEFAULTS, type WireRunOptions } from './run.ts';
-import { WIRE_TRANSPORTS, type OverheadRow, type WireResults, type WireTransport } from './types.ts';
+import { isWireTransport, WIRE_TRANSPORTS, type OverheadRow, type WireResults, type WireTransport } from './types.ts';
 
 const HELP = `usage: npm run wire -- [options]
 
@@ -19,7 +19,8 @@ decoded, annotated bytes to results/wire.json (transcripts and pcapng files in r
   --heartbeat MS      SSE comment / ws ping / engine.io pingInterval (default ${WIRE_DEFAULTS.heartbeatMs})
   --retry MS          SSE retry and socket.io reconnection delay (default ${WIRE_DEFAULTS.retryMs})
   --watch MS          how long to watch for a ws reconnect that does not come (default ${WIRE_DEFAULTS.reconnectWatchMs})
-  --pcap auto|off     pcapng via tshark when installed (default auto)
+  --pcap auto|off     pcapng via tshark when installed (default auto); HTTP/2 over TLS is read only
+                      from a decrypted tshark capture, so without tshark or with off it is not run
 `;
 
 function parse(args: string[]) {
@@ -56,7 +57,7 @@ function parseOptions(argv: string[]): Partial<WireRunOptions> | 'help' {
   if (values.help) return 'help';
   const transports = (values.transports?.split(',').map((t) => t.trim()) ?? WIRE_DEFAULTS.transports) as WireTransport[];
   for (const t of transports)
-    if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: --transports has ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+    if (!isWireTransport(t)) throw new Error(`lab: --transports has ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
   const pcap = values.pcap ?? 'auto';
   if (pcap !== 'auto' && pcap !== 'off') throw new Error(`lab: --pcap is ${JSON.stringify(pcap)} (use auto or off)`);
   return {
@@ -80,7 +81,15 @@ function cell(row: OverheadRow | undefined): string {
 }
 
 function summary(results: WireResults): string {
-  const items = ['handshake', 'quote (JSON)', 'quote (binary)', 'CORS preflight (once, then cached)', 'ping round trip', 'heartbeat'];
+  const items = [
+    'handshake',
+    'TLS handshake',
+    'quote (JSON)',
+    'quote (binary)',
+    'CORS preflight (once, then cached)',
+    'ping round trip',
+    'heartbeat',
+  ];
   const lines = [
     'bytes on the wire (→ browser to server, ← server to browser; "N B for P": N wire bytes carrying P payload bytes)',
     ['transport', ...items].join(' | '),
@@ -90,9 +99,11 @@ function summary(results: WireResults): string {
   }
   for (const [transport, wire] of Object.entries(results.transports)) {
     lines.push(
-      `${transport}: ${wire!.stats.connections} connections, ${wire!.stats.decodedQuotes} quotes decoded from the bytes, ${wire!.stats.undecodedBytes} undecoded bytes; pcap: ${wire!.pcap.path ?? wire!.pcap.note}`,
+      `${transport}: ${wire!.stats.connections} connections, ${wire!.stats.decodedQuotes} quotes decoded from the bytes, ` +
+        `${wire!.stats.undecodedBytes} undecoded bytes; pcap: ${wire!.pcap.path ?? wire!.pcap.note}`,
     );
   }
+  for (const [transport, reason] of Object.entries(results.notRun ?? {})) lines.push(`${transport}: not run: ${reason}`);
   return lines.join('\n');
 }
 

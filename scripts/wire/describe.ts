@@ -224,7 +224,9 @@ export function describeEnginePacket(bytes: Uint8Array, dir: Direction, state: A
           summary: 'engine.io open with undecodable JSON',
         };
       }
-      const meaning = `handshake JSON: sid ${open.sid} (session id, sent back as ?sid=), upgrades ${JSON.stringify(open.upgrades)}, pingInterval ${open.pingInterval} ms, pingTimeout ${open.pingTimeout} ms, maxPayload ${open.maxPayload} bytes`;
+      const meaning =
+        `handshake JSON: sid ${open.sid} (session id, sent back as ?sid=), upgrades ${JSON.stringify(open.upgrades)}, ` +
+        `pingInterval ${open.pingInterval} ms, pingTimeout ${open.pingTimeout} ms, maxPayload ${open.maxPayload} bytes`;
       return {
         items: [typeItem, ...rest('open JSON', meaning)],
         carries: 'handshake',
@@ -236,7 +238,8 @@ export function describeEnginePacket(bytes: Uint8Array, dir: Direction, state: A
     case 'ping':
     case 'pong': {
       const words = probe
-        ? `'probe': the upgrade test — the client sends 2probe on the new WebSocket, the server answers 3probe, then the client sends 5 (upgrade)`
+        ? "'probe': the upgrade test — the client sends 2probe on the new WebSocket, " +
+          'the server answers 3probe, then the client sends 5 (upgrade)'
         : `data ${JSON.stringify(data)}`;
       return {
         items: [typeItem, ...rest('probe', words)],
@@ -308,11 +311,13 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
       if (dir === 'c2s') {
         const recovering = typeof data.pid === 'string';
         jsonMeaning = recovering
-          ? `auth ${JSON.stringify({ format: data.format })} plus pid ${String(data.pid)} and offset ${String(data.offset)}: connection state recovery asks for the packets missed since that offset`
+          ? `auth ${JSON.stringify({ format: data.format })} plus pid ${String(data.pid)} and offset ${String(data.offset)}: ` +
+            'connection state recovery asks for the packets missed since that offset'
           : `auth payload ${JSON.stringify(data)}: the handshake's auth object (the lab reads format from it)`;
         summary = recovering ? `socket.io CONNECT to ${packet.nsp} with recovery (pid, offset)` : `socket.io CONNECT to ${packet.nsp}`;
       } else {
-        jsonMeaning = `socket id sid ${String(data.sid)}${data.pid ? `, private id pid ${String(data.pid)} (kept by the client for recovery)` : ''}`;
+        const pid = data.pid ? `, private id pid ${String(data.pid)} (kept by the client for recovery)` : '';
+        jsonMeaning = `socket id sid ${String(data.sid)}${pid}`;
         summary = `socket.io CONNECT ack, sid ${String(data.sid)}`;
       }
       break;
@@ -337,7 +342,8 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
         payloadBytes = Buffer.byteLength(JSON.stringify(quote));
       } else if (placeholders.length > 0) {
         parts.push(
-          `${placeholders.map((p) => `placeholder {"_placeholder":true,"num":${p.num}}`).join(', ')}: the binary argument travels as attachment #${placeholders[0]!.num} in the next frame`,
+          `${placeholders.map((p) => `placeholder {"_placeholder":true,"num":${p.num}}`).join(', ')}: ` +
+            `the binary argument travels as attachment #${placeholders[0]!.num} in the next frame`,
         );
         carries = 'quote-binary';
         payloadBytes = 0;
@@ -348,10 +354,13 @@ function describeSocketPacket(bytes: Uint8Array, dir: Direction, state: Attachme
       }
       if (offset !== null)
         parts.push(
-          `last argument '${offset}': the recovery offset socket.io appends to every broadcast (connection state recovery); the client sends the latest back when it reconnects`,
+          `last argument '${offset}': the recovery offset socket.io appends to every broadcast (connection state recovery); ` +
+            'the client sends the latest back when it reconnects',
         );
       jsonMeaning = parts.join('; ');
-      summary = `socket.io ${packet.name}${packet.ackId !== null ? ` (ack id ${packet.ackId})` : ''}: ${parts[0]}${seqs.length ? `, quote seq ${seqs[0]}` : ''}${placeholders.length ? `, ${packet.attachments} attachment(s)` : ''}`;
+      summary =
+        `socket.io ${packet.name}${packet.ackId !== null ? ` (ack id ${packet.ackId})` : ''}: ${parts[0]}` +
+        `${seqs.length ? `, quote seq ${seqs[0]}` : ''}${placeholders.length ? `, ${packet.attachments} attachment(s)` : ''}`;
       break;
     }
     case 'ACK':
@@ -428,7 +437,10 @@ export function headerMeaning(name: string, value: string, dir: Direction): stri
     case 'host':
       return 'Host: the address the page connected to (the relay)';
     case 'origin':
-      return "Origin: the page's origin; the lab server checks it against its allowlist (for a WebSocket, where browsers apply no CORS, this server-side check is the only protection)";
+      return (
+        "Origin: the page's origin; the lab server checks it against its allowlist " +
+        '(for a WebSocket, where browsers apply no CORS, this server-side check is the only protection)'
+      );
     case 'accept':
       return v === 'text/event-stream'
         ? 'Accept: text/event-stream — every EventSource request asks for an event stream'
@@ -459,7 +471,8 @@ export function headerMeaning(name: string, value: string, dir: Direction): stri
         : `Content-Type: ${value}`;
     case 'transfer-encoding':
       return v === 'chunked'
-        ? 'Transfer-Encoding: chunked — no length up front; the body comes as chunks (hex size, CRLF, data, CRLF) and ends with a 0-size chunk'
+        ? 'Transfer-Encoding: chunked — no length up front; ' +
+            'the body comes as chunks (hex size, CRLF, data, CRLF) and ends with a 0-size chunk'
         : `Transfer-Encoding: ${value}`;
     case 'content-length':
       return `Content-Length: the body is ${value} bytes`;
@@ -469,8 +482,10 @@ export function headerMeaning(name: string, value: string, dir: Direction): stri
       return 'Access-Control-Allow-Credentials: true — CORS: also with credentials';
     case 'access-control-allow-methods':
     case 'access-control-allow-headers':
-    case 'access-control-max-age':
-      return `${name}: ${value} — the CORS preflight's answer${n === 'access-control-max-age' ? ' (seconds the browser may cache it)' : ''}`;
+    case 'access-control-max-age': {
+      const cached = n === 'access-control-max-age' ? ' (seconds the browser may cache it)' : '';
+      return `${name}: ${value} — the CORS preflight's answer${cached}`;
+    }
     case 'access-control-request-method':
     case 'access-control-request-headers':
       return `${name}: ${value} — the CORS preflight's question: may the page send this?`;

@@ -5,17 +5,26 @@
  * base64 costs. A field is null when its transport was not run. Also the SSE note on the first
  * bytes of the stream, written from the parser's own account of them.
  */
-import type { ConnectionFacts, DecodedSession } from './annotate.ts';
-import type { WireEvidence, WireTransport } from './types.ts';
+import type { ConnectionFacts } from './annotate/context.ts';
+import type { DecodedSession } from './annotate/session.ts';
+import { WIRE_TRANSPORTS, type WireEvidence, type WireKind, type WireTransport, wireKind } from './types.ts';
 
 type Runs = Partial<Record<WireTransport, DecodedSession>>;
+
+/** The run of the transport decoded as `kind` (the claims compare SSE over HTTP/1.1, WebSocket and socket.io). */
+function runOf(runs: Runs, kind: WireKind): DecodedSession | undefined {
+  const transport = WIRE_TRANSPORTS.find((t) => wireKind(t) === kind && runs[t]);
+  return transport && runs[transport];
+}
 
 function quoteBytes(run: DecodedSession | undefined, item: string): number | null {
   return run?.overhead.find((r) => r.item === item)?.s2cBytes ?? null;
 }
 
 export function wireEvidence(runs: Runs): WireEvidence {
-  const { sse, ws, socketio } = runs;
+  const sse = runOf(runs, 'event-stream');
+  const ws = runOf(runs, 'websocket');
+  const socketio = runOf(runs, 'engineio');
   const sseIndex = sse?.facts.findIndex((f) => f.sse.length > 0) ?? -1;
   const sseFacts = sse && sseIndex >= 0 ? sse.facts[sseIndex]! : null;
   const sseStreams = sse?.facts.flatMap((f) => f.sse) ?? [];
@@ -81,5 +90,8 @@ export function ssePreambleNote(facts: ConnectionFacts[]): string | null {
   const shown = preamble.map((l) => JSON.stringify(l.text)).join(', ');
   const effects = preamble.map((l) => l.effect).join('; then ');
   const dispatched = preamble.some((l) => l.dispatch?.dispatched);
-  return `The event stream's first body bytes, before any event, are the lines ${shown}: ${effects}.${dispatched ? '' : ' Nothing in them reaches the page: no event is dispatched and no handler runs — the "packet the client ignores" seen in article B\'s capture.'}`;
+  const unseen =
+    ' Nothing in them reaches the page: no event is dispatched and no handler runs — ' +
+    'the "packet the client ignores" seen in article B\'s capture.';
+  return `The event stream's first body bytes, before any event, are the lines ${shown}: ${effects}.${dispatched ? '' : unseen}`;
 }

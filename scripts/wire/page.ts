@@ -10,11 +10,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TRANSPORTS, type TransportSpec } from '../../servers/transports.ts';
 import type { WireTransport } from './types.ts';
 
 export interface PageConfig {
   transport: WireTransport;
-  /** The relay's origin, http://127.0.0.1:<port>: every realtime connection goes through it. */
+  /** The relay's origin, http(s)://127.0.0.1:<port>: every realtime connection goes through it. */
   relay: string;
   /** Where the page loads socket.io's client from (the lab server, directly). */
   socketIoScript: string;
@@ -24,7 +25,7 @@ export interface PageConfig {
   reconnectMs: number;
 }
 
-/** What the three transports share: a clock, an event log, and base64/seq helpers. */
+/** What every page shares: a clock, an event log, and base64/seq helpers. */
 const COMMON = `
 const wire = { events: [], quotes: [], opens: 0, pong: null, close: null, recovered: null };
 window.wire = wire;
@@ -32,7 +33,8 @@ const stamp = () => performance.timeOrigin + performance.now() - CONFIG.start;
 const note = (what) => wire.events.push({ t: stamp(), what });
 const seqOf = (bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-const withLimit = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('page: no answer to ' + what)), ms))]);
+const withLimit = (promise, ms, what) =>
+  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error('page: no answer to ' + what)), ms))]);
 `;
 
 const SSE = `
@@ -40,7 +42,8 @@ wire.open = () => {
   const es = new EventSource(CONFIG.relay + '/sse');
   wire.main = es;
   es.onopen = () => { wire.opens++; note('EventSource open #' + wire.opens); };
-  es.onerror = () => note('EventSource error, readyState ' + es.readyState + (es.readyState === 0 ? ' (CONNECTING: it will reconnect)' : ''));
+  es.onerror = () =>
+    note('EventSource error, readyState ' + es.readyState + (es.readyState === 0 ? ' (CONNECTING: it will reconnect)' : ''));
   es.onmessage = (e) => note('unnamed message event: ' + e.data);
   es.addEventListener('quote', (e) => {
     const q = JSON.parse(e.data);
@@ -51,7 +54,9 @@ wire.open = () => {
 wire.ready = () => wire.opens >= 1;
 wire.ping = async () => {
   const t = performance.timeOrigin + performance.now();
-  const res = await withLimit(fetch(CONFIG.relay + '/sse/ping', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'ping', t }) }), 5000, 'POST /sse/ping');
+  const body = JSON.stringify({ type: 'ping', t });
+  const post = fetch(CONFIG.relay + '/sse/ping', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const res = await withLimit(post, 5000, 'POST /sse/ping');
   wire.pong = await res.json();
   note('pong over POST /sse/ping');
   return wire.pong;
@@ -82,7 +87,10 @@ wire.open = () => {
     if (typeof m.seq === 'number') { wire.quotes.push({ seq: m.seq, format: 'json', connection: 'main' }); note('quote ' + m.seq); return; }
     note('message ' + e.data);
   };
-  ws.onclose = (e) => { wire.close = { code: e.code, reason: e.reason }; note('WebSocket close ' + e.code + ' ' + e.reason + ' (no reconnect of its own)'); };
+  ws.onclose = (e) => {
+    wire.close = { code: e.code, reason: e.reason };
+    note('WebSocket close ' + e.code + ' ' + e.reason + ' (no reconnect of its own)');
+  };
 };
 wire.ready = () => wire.main && wire.main.readyState === 1;
 wire.ping = () => withLimit(new Promise((resolve) => {
@@ -107,7 +115,8 @@ wire.closeBinary = () => { wire.side.close(1000, 'done'); note('binary WebSocket
 `;
 
 const SOCKETIO = `
-const options = (format) => ({ forceNew: true, auth: { format }, reconnectionDelay: CONFIG.reconnectMs, reconnectionDelayMax: CONFIG.reconnectMs });
+const options = (format) =>
+  ({ forceNew: true, auth: { format }, reconnectionDelay: CONFIG.reconnectMs, reconnectionDelayMax: CONFIG.reconnectMs });
 const upgraded = (socket) => socket.connected && socket.io.engine && socket.io.engine.transport.name === 'websocket';
 wire.open = () => {
   const socket = io(CONFIG.relay, options('json'));
@@ -115,7 +124,8 @@ wire.open = () => {
   socket.on('connect', () => {
     wire.opens++;
     if (wire.opens > 1) wire.recovered = socket.recovered;
-    note('socket.io connect #' + wire.opens + ' over ' + socket.io.engine.transport.name + (wire.opens > 1 ? ', recovered ' + socket.recovered : ''));
+    const recovered = wire.opens > 1 ? ', recovered ' + socket.recovered : '';
+    note('socket.io connect #' + wire.opens + ' over ' + socket.io.engine.transport.name + recovered);
     socket.io.engine.once('upgrade', (t) => note('engine.io upgraded to ' + t.name));
   });
   socket.on('disconnect', (reason) => note('socket.io disconnect: ' + reason));
@@ -141,16 +151,18 @@ wire.binaryReady = () => upgraded(wire.side);
 wire.closeBinary = () => { wire.side.disconnect(); note('binary socket disconnected by the page'); };
 `;
 
-const SCRIPTS: Record<WireTransport, string> = { sse: SSE, ws: WS, socketio: SOCKETIO };
+/** The page speaks the transport's browser API; SSE over HTTP/1.1 and over HTTP/2 run the same EventSource code. */
+const SCRIPTS: Record<NonNullable<TransportSpec['browserApi']>, string> = { EventSource: SSE, WebSocket: WS, 'socket.io': SOCKETIO };
 
 export function pageHtml(config: PageConfig): string {
-  const library = config.transport === 'socketio' ? `<script src="${config.socketIoScript}"></script>\n` : '';
+  const api = TRANSPORTS[config.transport].browserApi;
+  const library = api === 'socket.io' ? `<script src="${config.socketIoScript}"></script>\n` : '';
   return `<!doctype html>
 <meta charset="utf-8">
 <title>wire: ${config.transport}</title>
 ${library}<script>
 const CONFIG = ${JSON.stringify(config)};
-${COMMON}${SCRIPTS[config.transport]}</script>
+${COMMON}${SCRIPTS[api]}</script>
 <p>Wire session for ${config.transport}; driven by scripts/wire/run.ts.</p>
 `;
 }

@@ -16,27 +16,43 @@
  *   6. transports that reconnect by themselves (SSE, socket.io) come back and get the missed quote
  *      (Last-Event-ID / connection state recovery), then 1 more; for ws the lab watches
  *      reconnectWatchMs for a connection that does not come
+ * HTTP/2 (the registry's `wire: 'h2'`) is TLS, so the relay carries ciphertext: Chromium writes its
+ * TLS keys to a key log (--ssl-key-log-file), tshark captures the relay's port, and the frames are
+ * annotated from tshark's decrypted dissection (annotate/h2.ts). The capture and the key log live
+ * in a temporary folder removed at the end; the dissection is kept. Without tshark the HTTP/2
+ * session is not run, and the results say why.
  * What would invalidate it: another process on the relay's port (the relay binds port 0 on
  * 127.0.0.1), or a page that loads resources through the relay (only the realtime connections do).
  */
-import { relative } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { now } from '../../servers/contract.ts';
 import { startServer, type DropMode, type RunningServer } from '../../servers/index.ts';
+import { labCertificate } from '../../servers/tls.ts';
+import { TRANSPORTS } from '../../servers/transports.ts';
 import { launchChromium } from '../lib/browser.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { ROOT } from '../lib/paths.ts';
-import { annotateConnection, decodeTranscript, type DecodedSession } from './annotate.ts';
+import { annotateConnection } from './annotate/connection.ts';
+import { decodeH2Capture, type DecodedH2Session } from './annotate/h2.ts';
+import { decodeTranscript, type DecodedSession } from './annotate/session.ts';
 import { startCapture } from './capture.ts';
 import { ssePreambleNote, wireEvidence } from './evidence.ts';
 import { startPageServer, type PageServer } from './page.ts';
 import { startRelay, type Relay } from './relay.ts';
+import { captureFile, dissect, tsharkGlossary, tsharkPath } from './tshark.ts';
 import {
+  isWireTransport,
   WIRE_TRANSPORTS,
+  wireKind,
   type SessionStep,
   type TranscriptFile,
   type TransportWire,
+  type TsharkNames,
+  type WireKind,
   type WireOptions,
   type WireResults,
   type WireTransport,
@@ -68,46 +84,85 @@ export const WIRE_DEFAULTS: WireRunOptions = {
 /** Each wait in a session ends on its condition or after this long. */
 const STEP_LIMIT_MS = 10_000;
 
-const DROP: Record<WireTransport, { mode: DropMode; why: string }> = {
-  sse: {
-    mode: 'end',
-    why: 'the server ends the response (the last chunk): a normal end of the body, after which EventSource reconnects by itself after the retry time and sends Last-Event-ID',
+/** Per wire kind: how the server drops the main connection and why, and what the browser does then and at a heartbeat. */
+const KIND: Record<WireKind, { drop: { mode: DropMode; why: string }; reconnects: boolean; answersHeartbeat: boolean }> = {
+  'event-stream': {
+    drop: {
+      mode: 'end',
+      why:
+        'the server ends the response (the last chunk): a normal end of the body, ' +
+        'after which EventSource reconnects by itself after the retry time and sends Last-Event-ID',
+    },
+    reconnects: true,
+    answersHeartbeat: false,
   },
-  ws: {
-    mode: 'end',
-    why: "the server closes with code 1001, so the close frames and their codes are on the wire; the browser's WebSocket does not reconnect by itself",
+  h2: {
+    drop: {
+      mode: 'end',
+      why:
+        'the server ends the stream (END_STREAM) and leaves the TLS connection and its HTTP/2 session open: ' +
+        'EventSource reconnects by itself after the retry time, as a new stream, and sends Last-Event-ID',
+    },
+    reconnects: true,
+    answersHeartbeat: false,
   },
-  socketio: {
-    mode: 'destroy',
-    why: 'the server cuts the TCP connections (a network drop): a clean server-side disconnect tells socket.io not to reconnect, a drop makes it reconnect and recover the missed quote',
+  websocket: {
+    drop: {
+      mode: 'end',
+      why:
+        'the server closes with code 1001, so the close frames and their codes are on the wire; ' +
+        "the browser's WebSocket does not reconnect by itself",
+    },
+    reconnects: false,
+    answersHeartbeat: true,
+  },
+  engineio: {
+    drop: {
+      mode: 'destroy',
+      why:
+        'the server cuts the TCP connections (a network drop): a clean server-side disconnect tells socket.io not to reconnect, ' +
+        'a drop makes it reconnect and recover the missed quote',
+    },
+    reconnects: true,
+    answersHeartbeat: true,
   },
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Node-side wait on a condition, bounded. */
-async function waitUntil(condition: () => boolean, what: string, limitMs = STEP_LIMIT_MS): Promise<void> {
+/** Node-side wait on a condition, bounded; `everyMs` between checks. */
+async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs = STEP_LIMIT_MS, everyMs = 20): Promise<void> {
   const deadline = Date.now() + limitMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`lab: timed out after ${limitMs} ms waiting for ${what}`);
-    await sleep(20);
+    await sleep(everyMs);
   }
 }
 
-/** Whether a heartbeat (and, for ws/socket.io, the browser's answer) is on the wire yet. */
-function heartbeatSeen(relay: Relay, transport: WireTransport): boolean {
-  const messages = relay.transcripts().flatMap((t) => annotateConnection(t).messages);
-  const beat = messages.some((m) => m.dir === 's2c' && m.carries === 'heartbeat');
-  return transport === 'sse' ? beat : beat && messages.some((m) => m.dir === 'c2s' && m.carries === 'heartbeat');
+/** What an HTTP/2 session needs: tshark, the key log Chromium writes, and a folder for the capture. */
+interface TlsCapture {
+  tshark: string;
+  /** Temporary: removed when the run ends. */
+  dir: string;
+  keylog: string;
+  /** tshark's names for frame types and the like, read once per run. */
+  glossary: TsharkNames;
 }
 
 interface SessionResult {
   wire: Omit<TransportWire, 'transcript'>;
-  decoded: DecodedSession;
+  decoded: DecodedSession | DecodedH2Session;
   transcript: TranscriptFile;
 }
 
-async function session(transport: WireTransport, browser: Browser, pages: PageServer, options: WireRunOptions): Promise<SessionResult> {
+async function session(
+  transport: WireTransport,
+  browser: Browser,
+  pages: PageServer,
+  options: WireRunOptions,
+  tls: TlsCapture | null,
+): Promise<SessionResult> {
+  const kind = wireKind(transport);
   const progress = (line: string) => options.onProgress?.(`${transport}: ${line}`);
   const checkAbort = () => {
     if (options.signal?.aborted) throw new Error('lab: wire run interrupted');
@@ -133,12 +188,39 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
       retryMs: options.retryMs,
       allowOrigins: [pages.origin],
     });
-    closers.push(() => server!.close());
+    let serverClosed: Promise<void> | undefined;
+    const closeServer = () => (serverClosed ??= server!.close());
+    closers.push(closeServer);
     const serverPort = Number(new URL(server.origin).port);
     relay = await startRelay(serverPort, sessionStart);
     closers.push(() => relay!.close());
-    const capture = await startCapture(`${options.dir}${transport}.pcapng`, relay.port, options.pcap);
-    closers.push(async () => (pcap = await capture.stop()));
+    const h2 = kind === 'h2' ? tls : null;
+    if (kind === 'h2' && !h2) throw new Error(`lab: ${transport} needs tshark and a TLS key log`);
+    const pcapPath = h2 ? join(h2.dir, `${transport}.pcapng`) : `${options.dir}${transport}.pcapng`;
+    const capture = await startCapture(pcapPath, relay.port, h2 ? 'auto' : options.pcap);
+    closers.push(async () => (pcap = await capture.stop(relay!.transcripts())));
+    if (h2 && !capture.running) throw new CannotRun((await capture.stop()).note);
+    /** The session so far, decoded (HTTP/2: tshark over the capture as it grows). */
+    const decodedSoFar = async () =>
+      h2
+        ? decodeH2Capture(
+            {
+              tshark: '',
+              command: '',
+              sessionStart,
+              port: relay!.port,
+              names: h2.glossary,
+              packets: await dissect(h2.tshark, pcapPath, h2.keylog, relay!.port),
+            },
+            { transport, sessionStart, upstream: server!.origin, connections: relay!.transcripts() },
+          ).messages
+        : relay!.transcripts().flatMap((t) => annotateConnection(t).messages);
+    /** A heartbeat on the wire yet, with the browser's answer where the protocol has one. */
+    const heartbeatSeen = async () => {
+      const messages = await decodedSoFar();
+      const beat = messages.some((m) => m.dir === 's2c' && m.carries === 'heartbeat');
+      return KIND[kind].answersHeartbeat ? beat && messages.some((m) => m.dir === 'c2s' && m.carries === 'heartbeat') : beat;
+    };
     context = await browser.newContext();
     closers.push(async () => {
       await context!.close();
@@ -146,7 +228,7 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
       await waitUntil(() => relay!.open === 0, 'the browser to close its connections', 2000).catch(() => undefined);
     });
     const page: Page = await context.newPage();
-    const relayOrigin = `http://127.0.0.1:${relay.port}`;
+    const relayOrigin = `${TRANSPORTS[transport].tls === 'required' ? 'https' : 'http'}://127.0.0.1:${relay.port}`;
     const socketIoScript = `${server.origin}/socket.io/socket.io.min.js`;
     const pageUrl = pages.set({ transport, relay: relayOrigin, socketIoScript, start: sessionStart, reconnectMs: options.retryMs });
     await page.goto(pageUrl);
@@ -184,16 +266,17 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
     await waitUntil(() => server!.stats.connections === 1, 'the server to see the binary connection close');
 
     lab('wait for a heartbeat on the wire');
-    await waitUntil(() => heartbeatSeen(relay!, transport), `a heartbeat within ${STEP_LIMIT_MS} ms`);
+    // Each HTTP/2 check runs tshark over the capture so far; no need to run it back to back.
+    await waitUntil(heartbeatSeen, `a heartbeat within ${STEP_LIMIT_MS} ms`, STEP_LIMIT_MS, h2 ? 250 : 20);
 
-    const drop = DROP[transport];
+    const { drop } = KIND[kind];
     lab(`server drops the connections (${drop.mode})`);
     const acceptedAtDrop = relay.accepted;
     server.drop(drop.mode);
     await waitUntil(() => server!.stats.connections === 0, 'the server to see the drop');
     const missed = server.feed.publish().quote.seq;
     lab(`publish quote ${missed} while the page is away`);
-    if (transport === 'ws') {
+    if (!KIND[kind].reconnects) {
       await until('wire.close !== null', 'the close event');
       lab(`watch ${options.reconnectWatchMs} ms for a reconnect`);
       await sleep(options.reconnectWatchMs);
@@ -216,21 +299,50 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
       close: { code: number; reason: string } | null;
       events: { t: number; what: string }[];
     };
+    if (h2) {
+      // HTTP/2's own goodbye: with no stream left open (so EventSource has nothing to reconnect), the server's close
+      // sends GOAWAY on the session. Plain transports end with the browser, as a page that goes away does.
+      lab('page closes its EventSource (RST_STREAM), then the server closes (GOAWAY)');
+      await page.evaluate('wire.main.close()');
+      await waitUntil(() => server!.stats.connections === 0, 'the server to see the stream closed');
+      await closeServer();
+      await waitUntil(() => relay!.open === 0, 'the browser to close the connection after GOAWAY', 2000).catch(() => undefined);
+    }
     lab('session over: the browser context closes');
     // Close in the reverse of the start: the browser first (so its FINs are in the transcript), then the capture, the relay, the server.
     for (const close of closers.splice(0).reverse()) await close();
 
     const transcript: TranscriptFile = { transport, sessionStart, upstream: server.origin, connections: relay.transcripts() };
-    const decoded = decodeTranscript(transcript);
+    let decoded: DecodedSession | DecodedH2Session;
+    if (h2) {
+      const dissection = await captureFile(h2.tshark, h2.glossary, pcapPath, h2.keylog, relay.port, sessionStart);
+      await rm(pcapPath, { force: true });
+      // One line: a dissection is read by code, and unindented it is half the size.
+      await mkdir(options.dir, { recursive: true });
+      await writeFile(`${options.dir}${transport}.tshark.json`, `${JSON.stringify(dissection)}\n`);
+      decoded = decodeH2Capture(dissection, transcript);
+      pcap = {
+        path: null,
+        tool: 'tshark',
+        note:
+          `tshark -i lo -f 'tcp port ${relay.port}' (the browser <-> relay leg), decrypted with Chromium's TLS key log ` +
+          `and dissected into ${relative(ROOT, `${options.dir}${transport}.tshark.json`)}; ` +
+          'the pcapng and the key log were temporary and are removed',
+      };
+    } else decoded = decodeTranscript(transcript);
     const { connections, messages, overhead, stats, facts } = decoded;
     const notes = [
-      'Every realtime connection went through the relay; bytes are TCP payload as each side sent it.',
-      ...(transport === 'socketio'
+      h2
+        ? 'Every realtime connection went through the relay, which carried TLS; the rows are the HTTP/2 bytes inside it, ' +
+          "decrypted and dissected by tshark (offsets count decrypted bytes), and each connection's `tls` sums the TLS records."
+        : 'Every realtime connection went through the relay; bytes are TCP payload as each side sent it.',
+      ...(kind === 'engineio'
         ? [
-            `The socket.io client script was loaded directly from the lab server (${socketIoScript}), not through the relay, so its ~50 KB are not in the transcript.`,
+            `The socket.io client script was loaded directly from the lab server (${socketIoScript}), not through the relay, ` +
+              'so its ~50 KB are not in the transcript.',
           ]
         : []),
-      ...(transport === 'sse' ? [ssePreambleNote(facts)].filter((n): n is string => n !== null) : []),
+      ...(TRANSPORTS[transport].browserApi === 'EventSource' ? [ssePreambleNote(facts)].filter((n): n is string => n !== null) : []),
     ];
     const wire: SessionResult['wire'] = {
       transport,
@@ -254,6 +366,7 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
       stats,
       pcap,
       notes,
+      ...('h2' in decoded ? { h2: { ...decoded.h2, capture: relative(ROOT, `${options.dir}${transport}.tshark.json`) } } : {}),
     };
     return { wire, decoded, transcript };
   } finally {
@@ -261,19 +374,58 @@ async function session(transport: WireTransport, browser: Browser, pages: PageSe
   }
 }
 
+/** A session that cannot run here (tshark would not capture): the run records why and goes on with the others. */
+class CannotRun extends Error {}
+
+/** Why a transport cannot run here, or null: an HTTP/2 session is read only through a decrypted tshark capture. */
+function cannotRun(transport: WireTransport, options: WireRunOptions, tshark: string | null): string | null {
+  if (wireKind(transport) !== 'h2') return null;
+  if (options.pcap === 'off') return '--pcap off: HTTP/2 over TLS can only be read from a decrypted capture, so this session was not run';
+  if (!tshark) return 'tshark is not installed (apt-get install tshark): HTTP/2 over TLS can only be read from a decrypted capture';
+  return null;
+}
+
 /** Runs the wire step and writes results/wire.json (and the transcripts beside the pcapng files). */
 export async function runWire(input: Partial<WireRunOptions> = {}): Promise<WireResults> {
   const options: WireRunOptions = { ...WIRE_DEFAULTS, ...input };
   for (const t of options.transports)
-    if (!WIRE_TRANSPORTS.includes(t)) throw new Error(`lab: unknown transport ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+    if (!isWireTransport(t)) throw new Error(`lab: unknown transport ${JSON.stringify(t)} (use ${WIRE_TRANSPORTS.join(', ')})`);
+  const tshark = tsharkPath();
+  const notRun: Partial<Record<WireTransport, string>> = {};
+  for (const t of options.transports) {
+    const reason = cannotRun(t, options, tshark);
+    if (reason === null) continue;
+    notRun[t] = reason;
+    options.onProgress?.(`${t}: not run: ${reason}`);
+  }
+  const runnable = options.transports.filter((t) => !notRun[t]);
   const pages = await startPageServer();
   let browser: Browser | undefined;
+  let tls: TlsCapture | null = null;
   try {
-    browser = await launchChromium();
+    const args: string[] = [];
+    if (runnable.some((t) => TRANSPORTS[t].tls === 'required'))
+      args.push(`--ignore-certificate-errors-spki-list=${(await labCertificate()).spki}`);
+    if (tshark && runnable.some((t) => wireKind(t) === 'h2')) {
+      const dir = await mkdtemp(join(tmpdir(), 'lab-wire-tls-'));
+      tls = { tshark, dir, keylog: join(dir, 'keys.log'), glossary: { values: {}, fields: {} } };
+      tls.glossary = await tsharkGlossary(tshark);
+      args.push(`--ssl-key-log-file=${tls.keylog}`);
+    }
+    browser = await launchChromium(args);
     const runs: Partial<Record<WireTransport, DecodedSession>> = {};
     const wires: Partial<Record<WireTransport, TransportWire>> = {};
-    for (const transport of options.transports) {
-      const { wire, decoded, transcript } = await session(transport, browser, pages, options);
+    for (const transport of runnable) {
+      let ran: SessionResult;
+      try {
+        ran = await session(transport, browser, pages, options, tls);
+      } catch (error) {
+        if (!(error instanceof CannotRun)) throw error;
+        notRun[transport] = error.message;
+        options.onProgress?.(`${transport}: not run: ${error.message}`);
+        continue;
+      }
+      const { wire, decoded, transcript } = ran;
       const path = `${options.dir}${transport}.transcript.json`;
       await writeJson(path, transcript);
       runs[transport] = decoded;
@@ -285,8 +437,11 @@ export async function runWire(input: Partial<WireRunOptions> = {}): Promise<Wire
       meta: runMetadata(browser.version()),
       options: recorded,
       method:
-        'Feed paused (rate 0); the lab publishes each quote by hand once the page is ready and waits until the page saw it. Per transport: main connection (JSON), 3 quotes, one ping, a second connection in binary format with 1 quote, a heartbeat, a server-side drop with 1 quote published while away, then the reconnect where the transport makes one by itself.',
+        'Feed paused (rate 0); the lab publishes each quote by hand once the page is ready and waits until the page saw it. ' +
+        'Per transport: main connection (JSON), 3 quotes, one ping, a second connection in binary format with 1 quote, a heartbeat, ' +
+        'a server-side drop with 1 quote published while away, then the reconnect where the transport makes one by itself.',
       transports: wires,
+      ...(Object.keys(notRun).length ? { notRun } : {}),
       evidence: wireEvidence(runs),
     };
     await writeJson(options.out, results);
@@ -294,5 +449,6 @@ export async function runWire(input: Partial<WireRunOptions> = {}): Promise<Wire
   } finally {
     await browser?.close().catch(() => undefined);
     await pages.close();
+    if (tls) await rm(tls.dir, { recursive: true, force: true });
   }
 }

@@ -8,11 +8,21 @@
  * numbers Wireshark's "Follow TCP Stream" shows. Times are ms since the session start.
  */
 import type { DropMode } from '../../servers/listen.ts';
+import { BROWSER_TRANSPORTS, type BrowserTransport, TRANSPORTS, type TransportSpec } from '../../servers/transports.ts';
 import type { RunMetadata } from '../lib/metadata.ts';
 
-/** The three transports a browser speaks (the TCP floor has no browser client). */
-export const WIRE_TRANSPORTS = ['sse', 'ws', 'socketio'] as const;
-export type WireTransport = (typeof WIRE_TRANSPORTS)[number];
+/** How the wire step decodes a transport's bytes: the registry's `wire` capability. */
+export type WireKind = NonNullable<TransportSpec['wire']>;
+/** The transports a browser opens and the wire step has a decoder for (the TCP floor has no browser client). */
+export type WireTransport = { [T in BrowserTransport]: (typeof TRANSPORTS)[T]['wire'] extends WireKind ? T : never }[BrowserTransport];
+/** In registry order. */
+export const WIRE_TRANSPORTS: readonly WireTransport[] = BROWSER_TRANSPORTS.filter((t): t is WireTransport => TRANSPORTS[t].wire !== null);
+export const wireKind = (transport: WireTransport): WireKind => TRANSPORTS[transport].wire;
+/** The wire transports decoded as one of `K`, e.g. WireTransportOf<'h2'>. */
+export type WireTransportOf<K extends WireKind> = {
+  [T in WireTransport]: (typeof TRANSPORTS)[T]['wire'] extends K ? T : never;
+}[WireTransport];
+export const isWireTransport = (name: string): name is WireTransport => (WIRE_TRANSPORTS as readonly string[]).includes(name);
 
 /** `c2s`: browser -> server. `s2c`: server -> browser. */
 export type Direction = 'c2s' | 's2c';
@@ -40,11 +50,15 @@ export interface ConnectionTranscript {
   openedAt: number;
   /** ms since the session start; null if still open when the transcript was taken. */
   closedAt: number | null;
-  /** Which side ended it first and how: 'client FIN', 'server FIN', 'client reset', 'server reset', 'relay closed at end of session', 'open'. */
+  /**
+   * Which side ended it first and how: 'client FIN', 'server FIN', 'client reset', 'server reset',
+   * 'relay closed at end of session', 'open'.
+   */
   closedBy: string;
   chunks: RecordedChunk[];
 }
 
+/** A relay transcript. For an HTTP/2 transport it holds TLS records: its HTTP/2 frames are in the TsharkCapture. */
 export interface TranscriptFile {
   transport: WireTransport;
   /** Epoch ms of the session start (t = 0). */
@@ -52,6 +66,44 @@ export interface TranscriptFile {
   /** The server the relay forwarded to, e.g. http://127.0.0.1:40123. */
   upstream: string;
   connections: ConnectionTranscript[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// tshark's dissection of an HTTP/2 session (results/wire/<transport>.tshark.json, test/fixtures/wire/*.tshark.json)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One packet of `tshark -T json --no-duplicate-keys -x`: its `_source.layers`, trimmed to the fields
+ * the annotator reads (scripts/wire/tshark.ts). Field names are tshark's (`tshark -G fields`); a
+ * field seen more than once in one object holds an array; `<field>_raw` is [hex, position, length, ...].
+ */
+export interface TsharkPacket {
+  frame?: Record<string, unknown>;
+  tcp?: Record<string, unknown>;
+  tls?: unknown;
+  http2?: unknown;
+  http2_raw?: unknown;
+}
+
+/** tshark's own names for the numbers and fields the annotator shows (`tshark -G values`, `tshark -G fields`). */
+export interface TsharkNames {
+  /** Field -> value (decimal) -> name, e.g. values['http2.type']['4'] = 'SETTINGS'. */
+  values: Record<string, Record<string, string>>;
+  /** Field -> display name, e.g. fields['http2.flags.end_stream'] = 'End Stream'. */
+  fields: Record<string, string>;
+}
+
+export interface TsharkCapture {
+  /** First line of `tshark --version`. */
+  tshark: string;
+  /** How the packets were dissected (paths left out: the capture and the key log were temporary). */
+  command: string;
+  /** Epoch ms of the session start (t = 0), as in the relay transcript. */
+  sessionStart: number;
+  /** The TCP port the capture filtered on: the relay's, so the browser's side of each connection. */
+  port: number;
+  names: TsharkNames;
+  packets: TsharkPacket[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +142,10 @@ export type Carries =
   | 'close' // WebSocket close frames, the last chunk of a chunked body, socket.io/engine.io disconnect and close packets
   | 'other'; // anything else, including bytes no decoder recognised
 
-/** A unit the wire carries: an HTTP head, a body or one chunk of it, one WebSocket frame. */
+export const WIRE_LAYERS = ['http-head', 'http-body', 'http-chunk', 'ws-frame', 'h2-preface', 'h2-frame', 'undecoded'] as const;
+export type WireLayer = (typeof WIRE_LAYERS)[number];
+
+/** A unit the wire carries: an HTTP head, a body or one chunk of it, one WebSocket frame, one HTTP/2 frame. */
 export interface WireMessage {
   /** The connection (ConnectionTranscript.conn). */
   conn: number;
@@ -101,8 +156,11 @@ export interface WireMessage {
   offset: number;
   /** Bytes the message occupies on the wire (the sum of its rows). */
   length: number;
-  /** The framing layer: an HTTP head, a Content-Length/close-delimited body, one chunk of a chunked body, a WebSocket frame, or bytes no decoder recognised. */
-  layer: 'http-head' | 'http-body' | 'http-chunk' | 'ws-frame' | 'undecoded';
+  /**
+   * The framing layer: an HTTP head, a Content-Length/close-delimited body, one chunk of a chunked body, a WebSocket frame,
+   * HTTP/2's connection preface or one HTTP/2 frame (offsets then count decrypted HTTP/2 bytes), or bytes no decoder recognised.
+   */
+  layer: WireLayer;
   /** One line saying what the message is. */
   summary: string;
   carries: Carries;
@@ -125,7 +183,10 @@ export interface ConnectionWire {
   openedAt: number;
   closedAt: number | null;
   closedBy: string;
-  /** Bytes carried per direction (TCP payload; TCP/IP headers are only in the pcapng). */
+  /**
+   * Bytes carried per direction (TCP payload; TCP/IP headers are only in the pcapng). Over TLS: the decrypted
+   * HTTP/2 bytes the rows show; `tls.bytes` has the TCP payload.
+   */
   bytes: { c2s: number; s2c: number };
   /** How many reads the relay made per direction (how the kernel delivered the bytes). */
   reads: { c2s: number; s2c: number };
@@ -135,6 +196,26 @@ export interface ConnectionWire {
   requests: string[];
   /** Bytes no decoder accounted for, per direction (0 when every byte was decoded). */
   undecodedBytes: { c2s: number; s2c: number };
+  /** A TLS connection: its layer as tshark decrypted it. */
+  tls?: TlsLayer;
+}
+
+/** The TLS under an HTTP/2 connection, from tshark's dissection with the browser's key log. */
+export interface TlsLayer {
+  /** The negotiated version, e.g. 'TLS 1.3'. */
+  version: string | null;
+  /** The server's chosen cipher suite, e.g. 'TLS_AES_128_GCM_SHA256'. */
+  cipher: string | null;
+  /** The protocol agreed by ALPN, e.g. 'h2'. */
+  alpn: string | null;
+  /** TCP payload per direction: the TLS records as sent. */
+  bytes: { c2s: number; s2c: number };
+  /** TLS records per direction. */
+  records: { c2s: number; s2c: number };
+  /** Bytes of records that carry handshake messages (5-byte record header included), per direction. */
+  handshakeBytes: { c2s: number; s2c: number };
+  /** The handshake messages in order, each with its size (4-byte handshake header included). */
+  handshake: { dir: Direction; t: number; message: string; bytes: number }[];
 }
 
 /** One line of the per-transport overhead table. */
@@ -155,6 +236,11 @@ export interface OverheadRow {
   note: string;
   /** The messages counted, as conn/dir/offset. */
   refs: { conn: number; dir: Direction; offset: number }[];
+  /**
+   * HTTP/2 over TLS: the TCP payload of the packets that carried these frames (TLS record headers and
+   * authentication tags included), per direction; null when those packets carried other frames too.
+   */
+  tlsBytes?: { c2s: number; s2c: number } | null;
 }
 
 /** Counts over a transport's transcripts. */
@@ -229,8 +315,51 @@ export interface TransportWire {
   pcap: PcapInfo;
   /** The relay transcript this was decoded from (TranscriptFile), relative to the project root. */
   transcript: string;
+  /** HTTP/2 over TLS: what tshark's dissection adds. */
+  h2?: H2Wire;
   /** Method notes for the report (e.g. where the socket.io client script was loaded from). */
   notes: string[];
+}
+
+/** An HTTP/2 session's own facts, from tshark's dissection. */
+export interface H2Wire {
+  /** The dissection the messages were annotated from (TsharkCapture), relative to the project root. */
+  capture: string;
+  /** First line of `tshark --version`. */
+  tshark: string;
+  /** HTTP/2 frames by type name, both directions, e.g. { SETTINGS: 4, HEADERS: 6, DATA: 14 }. */
+  frames: Record<string, number>;
+  /** Every header block in order, each field as HPACK encoded it. */
+  headerBlocks: H2HeaderBlock[];
+  /** Per direction over all connections: decrypted HTTP/2 bytes, TLS bytes (TCP payload), and TLS handshake bytes. */
+  bytes: { h2: { c2s: number; s2c: number }; tls: { c2s: number; s2c: number }; tlsHandshake: { c2s: number; s2c: number } };
+  /** TLS records per direction over all connections. */
+  tlsRecords: { c2s: number; s2c: number };
+}
+
+/** One HEADERS frame's header list as tshark decoded it. */
+export interface H2HeaderBlock {
+  conn: number;
+  dir: Direction;
+  /** The HTTP/2 stream id. */
+  stream: number;
+  t: number;
+  /** The request or the response it is, e.g. 'GET /sse' or '200 text/event-stream'. */
+  what: string;
+  /** Bytes of the HPACK-encoded block in the frame. */
+  encodedBytes: number;
+  /** Name and value lengths summed over the fields: the list before HPACK. */
+  plainBytes: number;
+  fields: {
+    name: string;
+    value: string;
+    /** tshark's word for the HPACK representation, e.g. 'Indexed Header Field'. */
+    representation: string;
+    /** The table index it referred to, when it did. */
+    index: number | null;
+    /** Bytes it took in the block. */
+    bytes: number;
+  }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,7 +444,7 @@ export interface WireOptions {
   retryMs: number;
   /** How long the lab watches for a reconnect that a transport does not make by itself (ws), ms. */
   reconnectWatchMs: number;
-  /** 'auto': a pcapng per transport when tshark is on PATH; 'off': never. */
+  /** 'auto': a pcapng per transport when tshark is on PATH; 'off': never (and no HTTP/2 session, which needs tshark). */
   pcap: 'auto' | 'off';
 }
 
@@ -328,5 +457,7 @@ export interface WireResults {
    */
   method: string;
   transports: Partial<Record<WireTransport, TransportWire>>;
+  /** Transports asked for but not run, with the reason (an HTTP/2 session without tshark). */
+  notRun?: Partial<Record<WireTransport, string>>;
   evidence: WireEvidence;
 }

@@ -4,7 +4,7 @@
  * checks the byte accounting: each message's rows add up to its length and sit back to back, and
  * per connection and direction the messages add up to the bytes the relay carried.
  */
-import { WIRE_TRANSPORTS } from './types.ts';
+import { isWireTransport, WIRE_LAYERS } from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +44,7 @@ export function wireResultsProblems(value: unknown): string[] {
 
   for (const [transport, wire] of Object.entries(value.transports)) {
     const p = `transports.${transport}`;
-    need((WIRE_TRANSPORTS as readonly string[]).includes(transport), p, 'unknown transport');
+    need(isWireTransport(transport), p, 'unknown transport');
     fields(wire, p, {
       transport: (v) => v === transport,
       serverUrl: str,
@@ -67,6 +67,9 @@ export function wireResultsProblems(value: unknown): string[] {
       pcap: (v) => isObject(v) && (v.path === null || str(v.path)) && str(v.note),
       transcript: str,
       notes: (v) => arr(v) && v.every(str),
+      h2: (v) =>
+        v === undefined ||
+        (isObject(v) && str(v.capture) && isObject(v.frames) && arr(v.headerBlocks) && isObject(v.bytes) && dirPair(v.tlsRecords)),
     });
     if (!isObject(wire) || !arr(wire.connections) || !arr(wire.messages) || !arr(wire.overhead)) continue;
     const carried = new Map<string, number>();
@@ -78,7 +81,7 @@ export function wireResultsProblems(value: unknown): string[] {
         t: num,
         offset: num,
         length: num,
-        layer: (v) => ['http-head', 'http-body', 'http-chunk', 'ws-frame', 'undecoded'].includes(v as string),
+        layer: (v) => (WIRE_LAYERS as readonly unknown[]).includes(v),
         summary: str,
         carries: str,
         seqs: (v) => arr(v) && v.every(isNum),
@@ -110,6 +113,8 @@ export function wireResultsProblems(value: unknown): string[] {
         protocols: arr,
         requests: arr,
         undecodedBytes: dirPair,
+        tls: (v) =>
+          v === undefined || (isObject(v) && dirPair(v.bytes) && dirPair(v.records) && dirPair(v.handshakeBytes) && arr(v.handshake)),
       });
       if (!isObject(c) || !dirPair(c.bytes)) return;
       for (const dir of ['c2s', 's2c'] as const) {
@@ -133,6 +138,15 @@ export function wireResultsProblems(value: unknown): string[] {
         refs: arr,
       });
     }
+  }
+
+  if (value.notRun !== undefined) {
+    if (!isObject(value.notRun)) problems.push('notRun: not an object');
+    else
+      for (const [transport, reason] of Object.entries(value.notRun)) {
+        need(isWireTransport(transport), `notRun.${transport}`, 'unknown transport');
+        need(str(reason), `notRun.${transport}`, 'not a reason');
+      }
   }
 
   const evidence = value.evidence;

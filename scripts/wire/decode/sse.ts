@@ -151,7 +151,8 @@ export class SseParser {
       line.dispatch = this.#dispatch();
       const d = line.dispatch;
       line.effect = d.dispatched
-        ? `blank line: dispatches a '${d.type}' event${d.lastEventId ? ` with lastEventId '${d.lastEventId}'` : ''} (${Buffer.byteLength(d.data)} bytes of data)`
+        ? `blank line: dispatches a '${d.type}' event${d.lastEventId ? ` with lastEventId '${d.lastEventId}'` : ''} ` +
+          `(${Buffer.byteLength(d.data)} bytes of data)`
         : `blank line: ${d.reason}`;
       return;
     }
