@@ -51,6 +51,7 @@ for (const [label, args] of [
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await perStream([...args]));
   console.log(
-    `${label.padEnd(34)} heap per idle stream at ${clients}: median ${Math.round(median(samples))} B (runs: ${samples.map(Math.round).join(', ')})`,
+    `${label.padEnd(34)} heap per idle stream at ${clients}: median ${Math.round(median(samples))} B ` +
+      `(runs: ${samples.map(Math.round).join(', ')})`,
   );
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StatsSnapshot } from '../servers/stats.ts';
+import { TRANSPORT_NAMES, UPSTREAM_TRANSPORTS } from '../servers/transports.ts';
 import {
   buildStep,
   coresBetween,
@@ -16,6 +17,7 @@ import {
   summarizeRamps,
   type StepObservation,
 } from '../scripts/load/aggregate.ts';
+import { FLOOR, hasUpstream, speaksHttp2, upstreamDriver, upstreamMethod, usesTls } from '../scripts/load/capabilities.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
@@ -75,7 +77,7 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
   const connectHistogram = createHistogram();
   for (let i = 0; i < 100; i++) recordMs(connectHistogram, 2);
   return {
-    plan: { phase: 'clients', transport: 'ws', clients: 100, rate: 10, padding: 0 },
+    plan: { phase: 'clients', transport: 'ws', tls: false, clients: 100, rate: 10, padding: 0 },
     warmupS: 1,
     durationS: 1,
     sourceAddresses: 1,
@@ -222,6 +224,13 @@ describe('per-connection and per-delivery arithmetic', () => {
     expect(step.server.cores).toBe(0.06);
     expect(step.generator).toMatchObject({ cores: [0.3], maxCores: 0.3, clientBound: false, hostCores: 0.37, usPerDelivery: 300 });
     expect(step.id).toBe('load/clients/ws/n100-r10-p0');
+    expect(step.tls).toBe(false);
+  });
+
+  it('marks a TLS step in its result and its id, so plain and TLS ids never collide', () => {
+    const o = observation();
+    const step = buildStep({ ...o, plan: { ...o.plan, tls: true } }, OPTIONS);
+    expect(step).toMatchObject({ id: 'load/clients/ws/n100-r10-p0-tls', tls: true, status: 'ok' });
   });
 
   it('reports loss, incompleteness and failure in that order of precedence', () => {
@@ -300,13 +309,17 @@ function step(over: {
   heap?: number;
   cpu?: number;
   dps?: number;
+  tls?: boolean;
 }): StepResult {
-  const base = buildStep(
-    observation({
-      plan: { phase: over.phase ?? 'clients', transport: over.transport, clients: over.clients ?? 100, rate: over.rate ?? 10, padding: 0 },
-    }),
-    OPTIONS,
-  );
+  const plan = {
+    phase: over.phase ?? 'clients',
+    transport: over.transport,
+    tls: over.tls ?? false,
+    clients: over.clients ?? 100,
+    rate: over.rate ?? 10,
+    padding: 0,
+  };
+  const base = buildStep(observation({ plan }), OPTIONS);
   base.status = over.status ?? 'ok';
   base.server.perConnection.heapBytes = over.heap ?? 4000;
   base.server.netCpuMsPer1kDeliveries = over.cpu ?? 50;
@@ -348,6 +361,17 @@ describe('ramp summaries', () => {
     }
     const [, tcp] = summarizeRamps(ramps(null), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
     expect(tcp!.stoppedBy).toBe('the last step passed: the figure is a lower bound');
+  });
+
+  it('writes no ratio between a TLS ramp and a plain floor, even when both found a limit', () => {
+    const steps = [
+      ...ramps('saturated').filter((s) => s.transport === 'tcp'),
+      step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 10, dps: 1000 }),
+      step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 20, dps: 2000, status: 'slow' }),
+    ];
+    const [h2, tcp] = summarizeRamps(steps, ['sse-h2', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    expect([h2!.limitFound, tcp!.limitFound]).toEqual([true, true]);
+    expect(h2!.ratioToTcp).toBeNull();
   });
 });
 
@@ -442,6 +466,29 @@ describe('the ws-heavier-than-sse verdict', () => {
     expect(larger.figures?.clients).toBe(1000);
   });
 
+  it('reports every other transport at the same N beside ws and SSE, marking one over TLS among plain ones', () => {
+    const claim = wsHeavierThanSse(
+      [
+        step({ transport: 'ws', heap: 3000, cpu: 40 }),
+        step({ transport: 'sse', heap: 5000, cpu: 60 }),
+        step({ transport: 'socketio', heap: 9000, cpu: 70 }),
+        step({ transport: 'sse-h2', tls: true, heap: 8000, cpu: 80 }),
+        step({ transport: 'tcp', heap: 1000, cpu: 20 }),
+      ],
+      0.1,
+    );
+    // ws and SSE first, then the others in registry order.
+    const id = (t: string) => `load/clients/${t}/n100-r10-p0${t === 'sse-h2' ? '-tls' : ''}`;
+    expect(claim.records).toEqual(['ws', 'sse', ...TRANSPORT_NAMES.filter((t) => t !== 'ws' && t !== 'sse')].map(id));
+    expect(claim.explanation).toContain('SSE over HTTP/2 at the same N (over TLS, beside plain ones): 8000 B heap per connection');
+    expect(claim.explanation).toContain('The raw TCP floor: 1000 B heap per connection');
+    expect(claim.figures).toMatchObject({
+      sseH2HeapPerConnectionBytes: 8000,
+      tcpNetCpuMsPer1kDeliveries: 20,
+      socketioHeapPerConnectionBytes: 9000,
+    });
+  });
+
   it('says not-run when no pair of ok steps exists', () => {
     const verdict = wsHeavierThanSse([step({ transport: 'ws', status: 'client-bound' }), step({ transport: 'sse' })], 0.1);
     expect(verdict.verdict).toBe('not-run');
@@ -455,6 +502,35 @@ describe('options and planning', () => {
     expect(resolveLoadOptions({ clients: [5] }, 'tiny').clients).toEqual([5]);
     expect(resolveLoadOptions().clients).toEqual([100, 1000, 5000, 10000]);
     expect(rampRates({ rampStart: 10, rampSteps: 4 })).toEqual([10, 20, 40, 80]);
+  });
+
+  it('sends a TLS pass to its own file and leaves the claim to the plain run, unless told otherwise', () => {
+    const plain = resolveLoadOptions({}, 'quick');
+    const tls = resolveLoadOptions({ tls: true }, 'quick');
+    expect(plain).toMatchObject({ tls: false, claims: expect.stringMatching(/results\/claims\.json$/) });
+    expect(plain.out).toMatch(/results\/load\.json$/);
+    expect(tls).toMatchObject({ tls: true, claims: null });
+    expect(tls.out).toMatch(/results\/load-tls\.json$/);
+    expect(resolveLoadOptions({ tls: true, out: '/tmp/x.json', claims: '/tmp/c.json' })).toMatchObject({
+      out: '/tmp/x.json',
+      claims: '/tmp/c.json',
+    });
+    expect(() => resolveLoadOptions({ tls: 'yes' as never })).toThrow(/tls is "yes"/);
+  });
+
+  it("reads what it needs of a transport from the registry's capabilities", () => {
+    // TLS: every transport with --tls; one that requires it (HTTP/2) always.
+    expect(TRANSPORT_NAMES.filter((t) => usesTls(t, false))).toEqual(['sse-h2']);
+    expect(TRANSPORT_NAMES.every((t) => usesTls(t, true))).toBe(true);
+    expect(FLOOR).toBe('tcp');
+    expect(TRANSPORT_NAMES.filter(speaksHttp2)).toEqual(['sse-h2']);
+    expect(TRANSPORT_NAMES.filter(hasUpstream)).toEqual(UPSTREAM_TRANSPORTS);
+    expect(Object.fromEntries(UPSTREAM_TRANSPORTS.map((t) => [t, [upstreamDriver(t), upstreamMethod(t)]]))).toEqual({
+      sse: ['autocannon', 'POST /sse/ping (autocannon, HTTP/1.1)'],
+      ws: ['reader-ping', 'ping message -> pong message'],
+      socketio: ['reader-ping', 'emit ping -> ack'],
+      'sse-h2': ['h2-post', 'POST /sse/ping (closed loop, HTTP/2)'],
+    });
   });
 
   it('rejects bad input eagerly with a lab: error and a hint', () => {
@@ -473,7 +549,8 @@ describe('options and planning', () => {
     expect(sourceAddresses(20, 1000)).toEqual(['127.0.0.1']);
     expect(splitClients(10, 3)).toEqual([4, 3, 3]);
     expect(splitClients(2, 8)).toEqual([1, 1]);
-    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000 }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual([
+    expect(serverArgs({ rate: 5, padding: 64, clients: 30_000, tls: true }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual([
+      '--tls',
       '--rate',
       '5',
       '--padding',

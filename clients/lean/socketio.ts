@@ -14,7 +14,7 @@ import { now, type Quote } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
 import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
-/** http://host:port (the ready line's url) -> the engine.io WebSocket endpoint. */
+/** http(s)://host:port (the ready line's url) -> the engine.io WebSocket endpoint, ws(s)://host:port/socket.io/. */
 function engineUrl(url: string): string {
   const base = new URL(url);
   base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -30,7 +30,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
   return new Promise((resolve, reject) => {
     let open = false;
     let closed = false;
-    const socket = new WebSocket(engineUrl(options.url), { perMessageDeflate: false, localAddress: options.localAddress });
+    const socket = new WebSocket(engineUrl(options.url), { ca: options.ca, perMessageDeflate: false, localAddress: options.localAddress });
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () => {
       socket.terminate();
       reject(new ConnectError('ETIMEDOUT', 'no socket.io CONNECT ack in time'));

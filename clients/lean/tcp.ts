@@ -1,22 +1,26 @@
 /**
- * Lean reader of the raw-TCP floor: one socket, newline-delimited JSON quotes. "Open" is the TCP
- * connect; a line with an `error` field (the server's connection cap) closes it. No upstream
- * path exists on the floor, so there is no ping.
+ * Lean reader of the raw-TCP floor: one socket, newline-delimited JSON quotes; a tls:// url puts
+ * the same lines inside TLS. "Open" is the TCP connect (over TLS: the end of the handshake); a
+ * line with an `error` field (the server's connection cap) closes it. No upstream path exists on
+ * the floor, so there is no ping.
  */
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS } from '../constants.ts';
 import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
-  const { hostname, port } = new URL(options.url);
+  const { protocol, hostname, port } = new URL(options.url);
+  const secure = protocol === 'tls:';
   return new Promise((resolve, reject) => {
     let open = false;
     let closed = false;
-    const socket = netConnect({ host: hostname, port: Number(port), localAddress: options.localAddress, noDelay: true });
+    const target = { host: hostname, port: Number(port), localAddress: options.localAddress, noDelay: true };
+    const socket: Socket = secure ? tlsConnect({ ...target, ca: options.ca }) : netConnect(target);
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
-      socket.destroy(new ConnectError('ETIMEDOUT', 'no TCP connect in time')),
+      socket.destroy(new ConnectError('ETIMEDOUT', `no ${secure ? 'TLS handshake' : 'TCP connect'} in time`)),
     );
     socket.setEncoding('utf8');
     let buffer = '';
@@ -40,7 +44,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
       closed = true;
       options.onClose?.('socket closed');
     });
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       disarm();
       open = true;
       resolve({

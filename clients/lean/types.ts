@@ -1,19 +1,25 @@
 /**
- * Lean load-generator readers: one file per transport (sse.ts, ws.ts, socketio.ts, tcp.ts) of
+ * Lean load-generator readers: one file per transport (sse.ts, ws.ts, socketio.ts, tcp.ts ...) of
  * the same shape, `connect(options): Promise<LeanReader>`. They exist because the full clients
  * (clients/*.ts, the `eventsource` package, socket.io-client) cost several times the CPU and
  * memory per connection of a minimal reader (FACTS.md, "Client weight"); a load generator built
  * on them measures itself, not the server. A lean reader does only what a load step needs:
  * open one connection (optionally from a chosen 127.0.0.x source address), hand every quote's
  * `seq` and `ts` with its receive time to a callback, answer the protocol's keep-alive, time a
- * round trip (ws, socket.io) and close. No reconnection, no resume, JSON encoding only: a load
- * step counts a dropped connection as lost quotes instead of hiding it.
+ * round trip (ws, socket.io) and close, over TLS when the url's scheme says so (trusting `ca`).
+ * No reconnection, no resume, JSON encoding only: a load step counts a dropped connection as lost
+ * quotes instead of hiding it.
  */
 import type { Quote } from '../../servers/contract.ts';
 
 export interface LeanOptions {
-  /** The server's url as its ready line prints it (http://.../sse, ws://.../ws, http://host:port, tcp://host:port). */
+  /**
+   * The server's url as its ready line prints it: http(s)://.../sse, ws(s)://.../ws, http(s)://host:port (socket.io),
+   * tcp://host:port or tls://host:port (the floor). Its scheme says whether to speak TLS.
+   */
   url: string;
+  /** Certificate(s) to trust over TLS (the lab's self-signed one, PEM). Default: Node's CA store only. */
+  ca?: string | Buffer;
   /** Source address to connect from (e.g. 127.0.0.7), to spread clients over several addresses. Default: the OS's choice. */
   localAddress?: string;
   /** Give up on opening after this many ms (counted as error code ETIMEDOUT). Default `10000` (CONNECT_TIMEOUT_MS). */
@@ -25,7 +31,7 @@ export interface LeanOptions {
 }
 
 export interface LeanReader {
-  /** ms from the start of connect() to open (SSE: 200 headers; ws: 101; socket.io: CONNECT ack; tcp: TCP connect). */
+  /** ms from the start of connect() to open (SSE: 200 headers; ws: 101; socket.io: CONNECT ack; tcp: TCP connect), TLS included. */
   readonly connectMs: number;
   /** One client-to-server round trip, resolving its round-trip time in ms (ws ping message, socket.io ack). */
   ping?(): Promise<number>;

@@ -15,6 +15,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     const socket = new WebSocket(options.url, {
+      ca: options.ca,
       perMessageDeflate: false,
       localAddress: options.localAddress,
       handshakeTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,

@@ -6,6 +6,7 @@
  */
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
+import { FLOOR } from './capabilities.ts';
 import { encode, merge, percentiles } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
 import type { ConnectedMessage, ReportMessage } from './protocol.ts';
@@ -14,6 +15,8 @@ import type { MemorySample, MemorySummary, Phase, RampSummary, StepResult, StepS
 export interface StepPlan {
   phase: Phase;
   transport: Transport;
+  /** Over TLS (capabilities.ts usesTls). */
+  tls: boolean;
   clients: number;
   rate: number;
   padding: number;
@@ -48,7 +51,7 @@ export interface StepObservation {
 }
 
 export function stepId(plan: StepPlan): string {
-  return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}`;
+  return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}${plan.tls ? '-tls' : ''}`;
 }
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -193,6 +196,7 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
     id: stepId(o.plan),
     phase: o.plan.phase,
     transport: o.plan.transport,
+    tls: o.plan.tls,
     clients: o.plan.clients,
     rate: o.plan.rate,
     padding: o.plan.padding,
@@ -279,7 +283,11 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
       return `loss at ${at}: ${d.lost} lost, ${d.duplicated} duplicated, ${d.outOfOrder} out of order of ${d.expected}`;
     }
     case 'saturated':
-      return `saturated at ${at}: the server published the window in ${step.window.seconds} s instead of ${step.window.plannedSeconds} s (${step.delivery.deliveriesPerSecond} deliveries/s of ${Math.round(step.rate * step.connect.connected)} asked)`;
+      return (
+        `saturated at ${at}: the server published the window in ${step.window.seconds} s instead of ` +
+        `${step.window.plannedSeconds} s (${step.delivery.deliveriesPerSecond} deliveries/s of ` +
+        `${Math.round(step.rate * step.connect.connected)} asked)`
+      );
     case 'slow':
       return `p99 ${step.delivery.latencyMs.p99} ms > ${latencyLimitMs} ms at ${at}`;
   }
@@ -288,9 +296,9 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
 /**
  * The ramp method of public WebSocket benchmarks: the highest passing step before the first
  * failing one, per transport, for the rate ramp and for the client sweep. The ramp's figure is
- * also given as a ratio to the TCP floor's, but only where it compares transports: both ramps
- * ended at a limit of their server; otherwise both are lower bounds and the
- * ratio is null.
+ * also given as a ratio to the floor's (the registry's `floor`, raw TCP), but only where it
+ * compares transports: both ramps ended at a limit of their server, both plain or both over TLS;
+ * otherwise the ratio is null.
  */
 export function summarizeRamps(
   steps: readonly StepResult[],
@@ -313,19 +321,20 @@ export function summarizeRamps(
     }
     return { best, stoppedBy, limitFound, ids: ordered.map((s) => s.id) };
   };
-  const floor = highest('ramp', 'tcp');
-  const floorDps = floor.best?.delivery.deliveriesPerSecond ?? null;
+  const floor = FLOOR === null ? null : highest('ramp', FLOOR);
+  const floorDps = floor?.best?.delivery.deliveriesPerSecond ?? null;
   return transports.map((transport) => {
     const ramp = highest('ramp', transport);
     const sweep = highest('clients', transport);
     const dps = ramp.best?.delivery.deliveriesPerSecond ?? null;
+    const comparable = floor?.limitFound === true && ramp.limitFound && floor.best?.tls === ramp.best?.tls;
     return {
       transport,
       clients: options.rampClients,
       steps: ramp.ids,
       highestRate: ramp.best?.rate ?? null,
       highestDeliveriesPerSecond: dps,
-      ratioToTcp: dps !== null && floorDps && ramp.limitFound && floor.limitFound ? round(dps / floorDps) : null,
+      ratioToTcp: dps !== null && floorDps && comparable ? round(dps / floorDps) : null,
       limitFound: ramp.limitFound,
       serverCoresAtHighest: ramp.best?.server.cores ?? null,
       stoppedBy: ramp.stoppedBy,

@@ -1,5 +1,5 @@
 /**
- * npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000]
+ * npm run load [-- --quick | --tiny] [--tls] [--transports sse,ws,socketio,tcp,sse-h2] [--clients 100,1000]
  *   [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]
  *   [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS]
  *   [--upstream-connections C|none] [--upstream-duration S] [--workers W]
@@ -7,17 +7,22 @@
  *
  * A thin shell over runLoad (run.ts): parse, validate (a `lab:` line and exit code 2 on bad
  * input), show a progress bar per step, print the summary tables, write results/load.json and
- * the `ws-heavier-than-sse` claim. Ctrl-C stops every child process and keeps the steps so far.
+ * the `ws-heavier-than-sse` claim (with --tls: every transport over TLS, results/load-tls.json and
+ * no claim). Ctrl-C stops every child process and keeps the steps so far.
  */
 import { parseArgs } from 'node:util';
 import { LabError } from '../../servers/errors.ts';
-import type { Transport } from '../../servers/transports.ts';
+import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
 import { ProgressBar, stepOutcome, summaryTable } from './print.ts';
 import { runLoad } from './run.ts';
 
-const USAGE =
-  'usage: npm run load [-- --quick | --tiny] [--transports sse,ws,socketio,tcp] [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W] [--clients-per-address K] [--out PATH|none] [--claims PATH|none]';
+const USAGE = [
+  `usage: npm run load [-- --quick | --tiny] [--tls] [--transports ${TRANSPORT_NAMES.join(',')}] [--clients 100,1000] [--rate 1]`,
+  '  [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N] [--ramp-clients N|none]',
+  '  [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none] [--upstream-duration S] [--workers W]',
+  '  [--clients-per-address K] [--out PATH|none] [--claims PATH|none]',
+].join('\n');
 
 function number(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -43,6 +48,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
     options: {
       quick: { type: 'boolean' },
       tiny: { type: 'boolean' },
+      tls: { type: 'boolean' },
       transports: { type: 'string' },
       clients: { type: 'string' },
       rate: { type: 'string' },
@@ -68,6 +74,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
   if (values.quick && values.tiny) throw new LabError('LAB_BAD_OPTION', '--quick and --tiny together', 'pick one profile');
   const profile: Profile = values.quick ? 'quick' : values.tiny ? 'tiny' : 'full';
   const input: Partial<LoadOptions> = {
+    tls: values.tls,
     transports: values.transports?.split(',').map((t) => t.trim() as Transport),
     clients: list('clients', values.clients),
     rate: number('rate', values.rate),
@@ -125,6 +132,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${summaryTable(results)}\n\n`);
     if (parsed.options.out) process.stdout.write(`wrote ${parsed.options.out}${results.aborted ? ' (aborted run: partial)' : ''}\n`);
     if (parsed.options.claims && !results.aborted) process.stdout.write(`filled ws-heavier-than-sse in ${parsed.options.claims}\n`);
+    else if (!results.aborted)
+      process.stdout.write(`claims left alone (ws-heavier-than-sse: ${results.claim.verdict}, kept in the results)\n`);
     process.exitCode = results.aborted ? 130 : 0;
   } finally {
     for (const name of signals) process.off(name, onSigint);

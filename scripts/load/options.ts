@@ -8,8 +8,15 @@ import { CLAIMS_PATH } from '../lib/claims.ts';
 import { ROOT } from '../lib/paths.ts';
 
 export interface LoadOptions {
-  /** Transports to measure, in this order; `tcp` is the raw floor. Default all four: sse, ws, socketio, tcp. */
+  /** Transports to measure, in this order; the registry's `floor` (tcp) is the raw floor. Default every transport of the registry. */
   transports: Transport[];
+  /**
+   * Every transport over TLS with the lab's certificate: https, wss, socket.io over https, TLS around the floor's
+   * NDJSON; clients trust the certificate, /stats is read over https. A transport that requires TLS (sse-h2) runs over
+   * TLS either way, and its steps say so (`tls` per step). With it, `out` defaults to results/load-tls.json and
+   * `claims` to null, so a TLS pass leaves the plain run's results and claim alone. Default `false`.
+   */
+  tls: boolean;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
   /** Feed rate of the client sweep and the payload sweep, quotes/s. Default `1` (article A's server sends once a second). */
@@ -25,7 +32,10 @@ export interface LoadOptions {
    * CPU figures then may carry that burst).
    */
   settleS: number;
-  /** Pad bytes added to each quote in the payload sweep (the quote itself is ~70 bytes of JSON); `[]` skips it. Default `[64, 1024, 16384]`. */
+  /**
+   * Pad bytes added to each quote in the payload sweep (the quote itself is ~70 bytes of JSON); `[]` skips it.
+   * Default `[64, 1024, 16384]`.
+   */
   payload: number[];
   /** Clients during the payload sweep. Default `1000`. */
   payloadClients: number;
@@ -53,20 +63,24 @@ export interface LoadOptions {
   drainMs: number;
   /** A worker process at or above this many cores during the window marks the step client-bound. Default `0.9`. */
   clientBoundCores: number;
-  /** Server heartbeat (SSE comment, ws ping, socket.io ping) interval, ms. Default `3600000`: liveness traffic stays out of the windows, for every transport alike. */
+  /**
+   * Server heartbeat (SSE comment, ws ping, socket.io ping) interval, ms. Default `3600000`: liveness traffic stays out
+   * of the windows, for every transport alike.
+   */
   heartbeatMs: number;
   /** Feed seed. Default `42`. */
   seed: number;
   /** Ratios ws/SSE within 1 +- this are called "similar" in the claim's verdict. Default `0.1`. */
   verdictMargin: number;
-  /** Where to write the results JSON; `null` writes nothing. Default `results/load.json`. */
+  /** Where to write the results JSON; `null` writes nothing. Default `results/load.json` (`results/load-tls.json` with `tls`). */
   out: string | null;
-  /** claims.json to fill with `ws-heavier-than-sse`; `null` leaves claims alone. Default `results/claims.json`. */
+  /** claims.json to fill with `ws-heavier-than-sse`; `null` leaves claims alone. Default `results/claims.json` (`null` with `tls`). */
   claims: string | null;
 }
 
 export const LOAD_DEFAULTS: LoadOptions = {
   transports: [...TRANSPORT_NAMES],
+  tls: false,
   clients: [100, 1000, 5000, 10000],
   rate: 1,
   duration: 10,
@@ -92,6 +106,9 @@ export const LOAD_DEFAULTS: LoadOptions = {
   out: `${ROOT}results/load.json`,
   claims: CLAIMS_PATH,
 };
+
+/** What `tls` changes in the defaults: a TLS pass writes its own file and leaves the claim to the plain run. */
+export const TLS_DEFAULTS: Partial<LoadOptions> = { out: `${ROOT}results/load-tls.json`, claims: null };
 
 export type Profile = 'full' | 'quick' | 'tiny';
 
@@ -140,7 +157,9 @@ const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' &&
 
 /** Profile, then the caller's values, over the defaults; every field checked. */
 export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Profile = 'full'): LoadOptions {
-  const o: LoadOptions = { ...LOAD_DEFAULTS, ...PROFILES[profile], ...input };
+  const tls = input.tls ?? PROFILES[profile].tls ?? LOAD_DEFAULTS.tls;
+  const o: LoadOptions = { ...LOAD_DEFAULTS, ...(tls === true ? TLS_DEFAULTS : {}), ...PROFILES[profile], ...input };
+  check(typeof o.tls === 'boolean', 'tls', o.tls, 'true or false');
   check(
     Array.isArray(o.transports) &&
       o.transports.length > 0 &&

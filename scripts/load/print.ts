@@ -2,6 +2,8 @@
  * What a person watching sees: a progress bar per step on stderr (redrawn in place on a
  * terminal, one line per phase change otherwise) and summary tables of the results on stdout.
  */
+import type { Transport } from '../../servers/transports.ts';
+import { usesTls } from './capabilities.ts';
 import type { StepProgress } from './step.ts';
 import type { LoadResults, StepResult } from './types.ts';
 
@@ -16,7 +18,8 @@ export class ProgressBar {
   update(label: string, progress: StepProgress): void {
     const filled = Math.round(progress.fraction * BAR_WIDTH);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
-    const line = `${label.padEnd(34)} ${bar} ${String(Math.round(progress.fraction * 100)).padStart(3)}%  ${progress.phase}: ${progress.detail}`;
+    const percent = String(Math.round(progress.fraction * 100)).padStart(3);
+    const line = `${label.padEnd(34)} ${bar} ${percent}%  ${progress.phase}: ${progress.detail}`;
     if (this.stream.isTTY) {
       this.stream.write(`\r\x1b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
       this.#drawn = true;
@@ -41,7 +44,11 @@ const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFi
 /** A one-line outcome of a step for the progress output. */
 export function stepOutcome(step: StepResult): string {
   const d = step.delivery;
-  return `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores${step.limitedBy ? ` | ${step.limitedBy}` : ''}${step.error ? ` | ${step.error}` : ''}`;
+  return (
+    `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
+    `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores` +
+    `${step.limitedBy ? ` | ${step.limitedBy}` : ''}${step.error ? ` | ${step.error}` : ''}`
+  );
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -51,6 +58,8 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function summaryTable(results: LoadResults): string {
+  // A TLS figure is never shown as if it were plain: `+tls` after the transport's name.
+  const named = (transport: Transport, tls = usesTls(transport, results.options.tls)) => `${transport}${tls ? '+tls' : ''}`;
   const steps = table(
     [
       'step',
@@ -77,7 +86,7 @@ export function summaryTable(results: LoadResults): string {
     ],
     results.steps.map((s) => [
       s.phase,
-      s.transport,
+      named(s.transport, s.tls),
       String(s.clients),
       String(s.rate),
       String(s.padding),
@@ -102,7 +111,7 @@ export function summaryTable(results: LoadResults): string {
   const ramp = table(
     ['transport', 'ramp N', 'max rate', 'max deliv/s', 'server cores', 'x TCP', 'max N', 'stopped by (ramp)'],
     results.ramp.map((r) => [
-      r.transport,
+      named(r.transport),
       num(r.clients),
       num(r.highestRate),
       `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`,
@@ -115,7 +124,7 @@ export function summaryTable(results: LoadResults): string {
   const memory = table(
     ['transport', 'steps (N)', 'heap B/conn (slope)', 'rss B/conn (slope)', 'fixed heap KB', 'heap B/conn per step (min..max)'],
     results.memory.map((m) => [
-      m.transport,
+      named(m.transport),
       m.clients.join(',') || '-',
       num(m.heapBytesPerConnection),
       num(m.rssBytesPerConnection),
@@ -126,7 +135,7 @@ export function summaryTable(results: LoadResults): string {
   const upstream = table(
     ['transport', 'method', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cpu ms/1k', 'gen cores', 'status'],
     results.upstream.map((u) => [
-      u.transport,
+      named(u.transport, u.tls),
       u.method,
       String(u.connections),
       num(u.requestsPerSecond),
@@ -144,12 +153,13 @@ export function summaryTable(results: LoadResults): string {
   ];
   if (results.ramp.length)
     parts.push(
-      `Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, the server limit was not reached; x TCP only where both limits were found)\n${ramp}`,
+      `Highest sustained load (p99 <= ${results.options.latencyLimitMs} ms, zero loss, not client-bound; "+": a lower bound, ` +
+        `the server limit was not reached; x TCP only where both limits were found)\n${ramp}`,
     );
   parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
   if (results.skipped.length)
-    parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${s.transport} n${s.clients}: ${s.reason}`).join('\n')}`);
+    parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${named(s.transport)} n${s.clients}: ${s.reason}`).join('\n')}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);
   return parts.join('\n\n');
 }

@@ -5,8 +5,11 @@
  * Ctrl-C, and killed outright if the runner exits with any still alive.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, get } from 'node:http';
-import type { Socket } from 'node:net';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
+import { connect as http2Connect, constants, type ClientHttp2Session } from 'node:http2';
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
@@ -17,6 +20,8 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** A child that ignores SIGTERM this long is killed. */
 const STOP_GRACE_MS = 3000;
+/** A /stats answer later than this fails the step. */
+const PROBE_TIMEOUT_MS = 10_000;
 
 export class AbortedError extends Error {
   constructor() {
@@ -92,7 +97,8 @@ export class WorkerHandle {
       }
       if (this.#exited)
         throw new Error(
-          `lab: generator worker exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for "${type}": ${this.#stderr.trim()}`,
+          `lab: generator worker exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for "${type}": ` +
+            this.#stderr.trim(),
         );
       if (signal?.aborted) throw new AbortedError();
       const left = deadline - performance.now();
@@ -179,45 +185,108 @@ export interface ProbeReading {
   wallMs: number;
 }
 
+export interface ProbeOptions {
+  /** The certificate to trust when the url is https (the lab's). */
+  ca?: string;
+  /** Speak HTTP/2 (a server whose `http` is '2'); otherwise HTTP/1.1 keep-alive. */
+  http2?: boolean;
+}
+
 /**
- * GET /stats over one keep-alive connection. The servers count every byte their sockets write,
- * the runner's own /stats answers included (except TCP's side port); the probe counts the bytes
- * it read, so a step can take them out of the transport's bytes on the wire.
+ * GET /stats over one keep-alive connection (HTTP/1.1, or one HTTP/2 session). The servers count
+ * every byte their sockets write, the runner's own /stats answers included (except the floor's side
+ * port), TLS records and handshakes too; the probe counts the bytes it read on its own TCP socket,
+ * under any TLS (a TLS socket's bytesRead counts decrypted bytes only), so a step can take exactly
+ * them out of the transport's bytes on the wire.
  */
 export class StatsProbe {
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  readonly #sockets = new Set<Socket>();
+  readonly #raw = new Set<Socket>();
+  readonly #target: URL;
+  readonly #agent: HttpAgent | null = null;
+  #session: ClientHttp2Session | null = null;
 
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly options: ProbeOptions = {},
+  ) {
+    this.#target = new URL(url);
+    if (options.http2) return;
+    const connect = () => this.#connect();
+    const Base = this.#target.protocol === 'https:' ? HttpsAgent : HttpAgent;
+    // The agent's own connection is replaced by one whose TCP socket the probe can count.
+    this.#agent = new (class extends Base {
+      override createConnection() {
+        return connect();
+      }
+    })({ keepAlive: true, maxSockets: 1 });
+  }
 
   get bytesRead(): number {
     let total = 0;
-    for (const socket of this.#sockets) total += socket.bytesRead;
+    for (const socket of this.#raw) total += socket.bytesRead;
     return total;
   }
 
-  read(gc = false): Promise<ProbeReading> {
+  /** A TCP socket to the server, counted, wrapped in TLS for https. */
+  #connect(alpn?: string): Socket {
+    const { protocol, hostname, port } = this.#target;
+    const raw = netConnect({ host: hostname, port: Number(port) });
+    this.#raw.add(raw);
+    if (protocol !== 'https:') return raw;
+    return tlsConnect({ socket: raw, host: hostname, ca: this.options.ca, ALPNProtocols: alpn ? [alpn] : undefined });
+  }
+
+  async read(gc = false): Promise<ProbeReading> {
     const bytesBefore = this.bytesRead;
+    const path = `${this.#target.pathname}${gc ? '?gc=1' : ''}`;
+    const { status, body } = await (this.#agent ? this.#getHttp1(this.#agent, path) : this.#getHttp2(path));
+    try {
+      return { snapshot: JSON.parse(body) as StatsSnapshot, bytesBefore, wallMs: performance.now() };
+    } catch (error) {
+      throw new Error(`lab: /stats answered ${status} with ${body.slice(0, 100)}: ${(error as Error).message}`);
+    }
+  }
+
+  #timedOut(): Error {
+    return new Error(`lab: ${this.url} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`);
+  }
+
+  #getHttp1(agent: HttpAgent, path: string): Promise<{ status: number | undefined; body: string }> {
+    const get = this.#target.protocol === 'https:' ? httpsGet : httpGet;
     return new Promise((resolve, reject) => {
-      const req = get(`${this.url}${gc ? '?gc=1' : ''}`, { agent: this.#agent, timeout: 10_000 }, (res) => {
+      const req = get(this.#target, { path, agent, timeout: PROBE_TIMEOUT_MS }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ snapshot: JSON.parse(body) as StatsSnapshot, bytesBefore, wallMs: performance.now() });
-          } catch (error) {
-            reject(new Error(`lab: /stats answered ${res.statusCode} with ${body.slice(0, 100)}: ${(error as Error).message}`));
-          }
-        });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
       });
-      req.on('socket', (socket) => this.#sockets.add(socket));
-      req.on('timeout', () => req.destroy(new Error(`lab: ${this.url} did not answer within 10 s`)));
+      req.on('timeout', () => req.destroy(this.#timedOut()));
+      req.on('error', reject);
+    });
+  }
+
+  #getHttp2(path: string): Promise<{ status: number | undefined; body: string }> {
+    if (!this.#session || this.#session.closed || this.#session.destroyed) {
+      this.#session = http2Connect(this.#target.origin, { createConnection: () => this.#connect('h2') });
+      // A failed session fails the request on it, which rejects the read; the session's own event must not crash the runner.
+      this.#session.on('error', () => {});
+    }
+    const req = this.#session.request({ ':path': path });
+    return new Promise((resolve, reject) => {
+      let status: number | undefined;
+      let body = '';
+      req.setEncoding('utf8');
+      req.setTimeout(PROBE_TIMEOUT_MS, () => req.close(constants.NGHTTP2_CANCEL));
+      req.on('response', (headers) => (status = headers[':status']));
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => resolve({ status, body }));
+      req.on('close', () => req.rstCode === constants.NGHTTP2_CANCEL && reject(this.#timedOut()));
       req.on('error', reject);
     });
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#agent?.destroy();
+    this.#session?.destroy();
   }
 }

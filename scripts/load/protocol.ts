@@ -3,7 +3,7 @@
  * step's conversation: connect -> connected, window -> armed, mark -> mark (at the window's
  * start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
  */
-import type { Transport } from '../../servers/transports.ts';
+import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { TallySnapshot } from './tally.ts';
 import type { Percentiles } from './types.ts';
 
@@ -16,6 +16,8 @@ export type ToWorker =
       count: number;
       /** Global index of its first client: client i connects from addresses[(offset + i) % addresses.length]. */
       offset: number;
+      /** The lab certificate (PEM) the clients trust over TLS; null for a plain step. */
+      ca: string | null;
       addresses: string[];
       concurrency: number;
       timeoutMs: number;
@@ -26,8 +28,9 @@ export type ToWorker =
   /** Round trips: `warmupS` unmeasured, then `armed`, then `durationS` measured. */
   | {
       type: 'upstream';
-      transport: Exclude<Transport, 'tcp'>;
+      transport: UpstreamTransport;
       url: string;
+      ca: string | null;
       connections: number;
       warmupS: number;
       durationS: number;

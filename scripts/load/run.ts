@@ -1,5 +1,6 @@
 /**
- * The load runner's programmatic API: runLoad(options) -> LoadResults (results/load.json).
+ * The load runner's programmatic API: runLoad(options) -> LoadResults (results/load.json; with
+ * --tls, results/load-tls.json).
  *
  * METHOD
  * - Processes: every step starts the transport's server in its own process through the CLI
@@ -33,31 +34,62 @@
  *   skipped.
  * - Invalidates a step: any client not connected or gone before the window, loss, client-bound,
  *   saturated (the feed fell behind its schedule), p99 over the limit.
+ * - Upstream: by the transport's upstream capability (capabilities.ts): autocannon for a POST over
+ *   HTTP/1.1, node:http2 sessions in closed loops for a POST over HTTP/2 (autocannon speaks HTTP/1.1
+ *   only), the lean readers' own pings in closed loops for a message or an ack on the connection.
+ * - TLS: --tls puts every transport on TLS (https, wss, socket.io over https, TLS for the floor),
+ *   clients and the /stats probe trusting the lab certificate; a transport that requires TLS
+ *   (sse-h2) runs over it in a plain run too. Every step and upstream result records `tls`.
  * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
  *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
+import { DEFAULT_MAX_VERSION } from 'node:tls';
+import { labCertificate } from '../../servers/tls.ts';
+import { UPSTREAM_TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import { writeClaims } from '../lib/claims.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { failReason, summarizeMemory, summarizeRamps, type StepPlan } from './aggregate.ts';
+import { usesTls } from './capabilities.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
 import { rampRates, type LoadOptions, type Profile } from './options.ts';
 import { AbortedError, Children } from './processes.ts';
 import { runStep, type StepProgress } from './step.ts';
 import type { LoadResults, SkippedStep, StepResult, UpstreamResult } from './types.ts';
-import { runUpstream, type UpstreamTransport } from './upstream.ts';
+import { runUpstream } from './upstream.ts';
 import { wsHeavierThanSse } from './verdict.ts';
 
 export const METHOD = [
-  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with a twin started with the same arguments and holding one lean client; load comes from separate worker processes using lean readers; the raw-TCP floor is measured the same way in the same run. Each step is one run: no repeats, no best-of.',
-  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS after the servers started), then count a window fixed as a range of sequence numbers on every client open at the window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
-  'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms (microseconds, encoded so runs can be merged).',
-  "Server memory per connection = (loaded server - twin) / (N - 1), both read from /stats?gc=1 at the same moment after a forced GC with the clients connected; the twin's one client makes it keep the same per-quote encodings in its replay ring.",
-  "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's own /stats answers are taken out of the bytes; both servers are polled together the same number of times, and net CPU subtracts the twin's CPU (recorded per step as idleCpuMs) over the same window, per delivery beyond the twin's.",
-  "A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded from the ramps and the verdict. The generator's CPU per delivery is recorded per step, since the lean readers differ in weight.",
-  'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
-  'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection errors); the highest passing deliveries/s is reported, with its ratio to the TCP floor only when both ramps ended at a server limit (loss, slow or saturated). The client sweep reports its highest passing N the same way.',
-  'Upstream: autocannon drives POST /sse/ping; ws ping/pong messages and socket.io acks run as closed loops at the same concurrency and duration, against servers with the feed stopped (rate 0).',
+  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with a twin started with the same ' +
+    'arguments and holding one lean client; load comes from separate worker processes using lean readers; the raw-TCP floor ' +
+    'is measured the same way in the same run. Each step is one run: no repeats, no best-of.',
+  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS ' +
+    'after the servers started), then count a window fixed as a range of sequence numbers on every client open at the ' +
+    'window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
+  'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms ' +
+    '(microseconds, encoded so runs can be merged).',
+  'Server memory per connection = (loaded server - twin) / (N - 1), both read from /stats?gc=1 at the same moment after a ' +
+    "forced GC with the clients connected; the twin's one client makes it keep the same per-quote encodings in its replay ring.",
+  "Server CPU per 1,000 deliveries and bytes on the wire per delivery come from /stats deltas over the window; the runner's " +
+    "own /stats answers are taken out of the bytes (counted on the probe's TCP socket, under any TLS); both servers are " +
+    "polled together the same number of times, and net CPU subtracts the twin's CPU (recorded per step as idleCpuMs) over " +
+    "the same window, per delivery beyond the twin's.",
+  'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded ' +
+    "from the ramps and the verdict. The generator's CPU per delivery is recorded per step, since the lean readers differ in weight.",
+  'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every ' +
+    'connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
+  'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection ' +
+    'errors); the highest passing deliveries/s is reported, with its ratio to the TCP floor only when both ramps ended at a ' +
+    'server limit (loss, slow or saturated) and both ran plain or both over TLS. The client sweep reports its highest ' +
+    'passing N the same way.',
+  'Upstream, at the same concurrency and duration against servers with the feed stopped (rate 0), by the upstream ' +
+    'capability: autocannon drives POST /sse/ping over HTTP/1.1 keep-alive connections; over HTTP/2 (sse-h2; autocannon ' +
+    'speaks HTTP/1.1 only) each connection is a node:http2 session running a closed loop of POST /sse/ping; ws ping/pong ' +
+    'messages and socket.io acks run as closed loops on the lean readers.',
+  'TLS: with --tls every transport runs over TLS with the lab certificate (https, wss, socket.io over https, TLS around the ' +
+    "floor's NDJSON; clients and the /stats probe trust the certificate; every client makes a full handshake). A transport " +
+    'that requires TLS (sse-h2) runs over it either way, and every step and upstream result records tls, so a TLS figure is ' +
+    'never read as a plain one. Plain and TLS are separate runs of the same method (results/load.json, results/load-tls.json).',
 ];
 
 export interface RunHooks {
@@ -75,10 +107,8 @@ export function stepLabel(plan: StepPlan): string {
       : plan.phase === 'payload'
         ? `n=${plan.clients} pad=${plan.padding}`
         : `n=${plan.clients} rate=${plan.rate}`;
-  return `${plan.phase} ${plan.transport} ${what}`;
+  return `${plan.phase} ${plan.transport} ${what}${plan.tls ? ' tls' : ''}`;
 }
-
-const UPSTREAM: readonly UpstreamTransport[] = ['sse', 'ws', 'socketio'];
 
 export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promise<LoadResults> {
   const started = performance.now();
@@ -89,10 +119,21 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   const skipped: SkippedStep[] = [];
   const upstream: UpstreamResult[] = [];
   let aborted = false;
+  // The lab certificate the clients trust, read (made on first use) only if some step runs over TLS.
+  const anyTls = options.transports.some((t) => usesTls(t, options.tls));
+  const ca = anyTls ? (await labCertificate()).cert : null;
+  const plan = (phase: StepPlan['phase'], transport: Transport, clients: number, rate: number, padding: number): StepPlan => ({
+    phase,
+    transport,
+    tls: usesTls(transport, options.tls),
+    clients,
+    rate,
+    padding,
+  });
 
   const step = async (plan: StepPlan): Promise<StepResult> => {
     const label = stepLabel(plan);
-    const result = await runStep(plan, { options, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
+    const result = await runStep(plan, { options, ca, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
     steps.push(result);
     hooks.onResult?.(label, result);
     return result;
@@ -109,28 +150,27 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
           skipped.push({ phase: 'clients', transport, clients, rate: options.rate, reason });
           continue;
         }
-        const result = await step({ phase: 'clients', transport, clients, rate: options.rate, padding: 0 });
+        const result = await step(plan('clients', transport, clients, options.rate, 0));
         if (result.status === 'incomplete' || result.status === 'failed')
           stopped.set(transport, `skipped after ${result.id}: ${failReason(result, options.latencyLimitMs)}`);
       }
     }
     for (const padding of options.payload) {
-      for (const transport of options.transports)
-        await step({ phase: 'payload', transport, clients: options.payloadClients, rate: options.rate, padding });
+      for (const transport of options.transports) await step(plan('payload', transport, options.payloadClients, options.rate, padding));
     }
     if (options.rampClients !== null) {
       for (const transport of options.transports) {
         for (const rate of rampRates(options)) {
-          const result = await step({ phase: 'ramp', transport, clients: options.rampClients, rate, padding: 0 });
+          const result = await step(plan('ramp', transport, options.rampClients, rate, 0));
           if (failReason(result, options.latencyLimitMs)) break;
         }
       }
     }
     if (options.upstreamConnections !== null) {
-      for (const transport of UPSTREAM.filter((t) => options.transports.includes(t))) {
-        const label = `upstream ${transport} c=${options.upstreamConnections}`;
+      for (const transport of UPSTREAM_TRANSPORTS.filter((t) => options.transports.includes(t))) {
+        const label = `upstream ${transport} c=${options.upstreamConnections}${usesTls(transport, options.tls) ? ' tls' : ''}`;
         hooks.onProgress?.(label, { phase: 'measuring', fraction: 0.5, detail: `${options.upstreamDuration} s of round trips` });
-        const result = await runUpstream(transport, { options, children, signal });
+        const result = await runUpstream(transport, { options, ca, children, signal });
         upstream.push(result);
         hooks.onResult?.(label, result);
       }
@@ -146,7 +186,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   const claim = wsHeavierThanSse(steps, options.verdictMargin);
   const results: LoadResults = {
     kind: 'load',
-    schema: 1,
+    schema: 2,
     meta,
     method: METHOD,
     profile: hooks.profile ?? 'custom',
@@ -157,9 +197,17 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
       somaxconn: somaxconn(),
       batching: 'none',
       batchingNote:
-        'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
+        'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: ' +
+        'no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
       readers:
-        'clients/lean/: node:http SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws (transport=websocket), node:net NDJSON',
+        'clients/lean/: node:http(s) SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws ' +
+        '(transport=websocket), node:net (node:tls) NDJSON, node:http2 SSE reader (one session per client); upstream: ' +
+        "autocannon (HTTP/1.1), node:http2 sessions (HTTP/2), the readers' own pings",
+      tls: anyTls
+        ? "The lab's self-signed EC P-256 certificate (servers/tls.ts), trusted by every client and the /stats probe; Node's " +
+          `defaults on both ends (${DEFAULT_MAX_VERSION} at most); every client makes a full handshake (no session resumption), ` +
+          'as separate browsers would. Bytes on the wire include TLS records and handshakes.'
+        : null,
     },
     steps,
     skipped,

@@ -1,8 +1,8 @@
 /**
  * One measured step: N clients of one transport at one rate and payload.
  *
- *  1. Start the server and its twin (same arguments, same moment) through the CLI contract, and
- *     connect one lean client to the twin (so it keeps the same per-quote encodings).
+ *  1. Start the server and its twin (same arguments, same moment; --tls on a TLS step) through the
+ *     CLI contract, and connect one lean client to the twin (so it keeps the same per-quote encodings).
  *  2. Fork the generator workers; they open the clients from ceil(N / clientsPerAddress)
  *     127.0.0.x source addresses, `connectConcurrency` at a time, and report connect times/errors.
  *  3. Wait until the server counts the clients, then fix the window as a range of sequence
@@ -17,6 +17,7 @@
  */
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
+import { speaksHttp2 } from './capabilities.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
 import type { LoadOptions } from './options.ts';
 import { AbortedError, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
@@ -33,6 +34,8 @@ export interface StepProgress {
 
 export interface StepContext {
   options: LoadOptions;
+  /** The lab certificate (PEM) that clients and the probe trust on a TLS step. */
+  ca: string | null;
   children: Children;
   signal: AbortSignal;
   progress(update: StepProgress): void;
@@ -40,10 +43,11 @@ export interface StepContext {
 
 /** The server CLI arguments of a step: the same for the loaded server and its idle twin. */
 export function serverArgs(
-  plan: Pick<StepPlan, 'rate' | 'padding' | 'clients'>,
+  plan: Pick<StepPlan, 'rate' | 'padding' | 'clients' | 'tls'>,
   options: Pick<LoadOptions, 'seed' | 'heartbeatMs'>,
 ): string[] {
   return [
+    ...(plan.tls ? ['--tls'] : []),
     '--rate',
     String(plan.rate),
     '--padding',
@@ -130,12 +134,19 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     const [loaded, twin] = servers as [SpawnedServer, SpawnedServer];
     // One client on the twin too: a connected client makes a server build and keep each quote's
     // encodings in its replay ring, which a twin without clients would not; (loaded - twin) / (N - 1).
-    twinReader = await connectLean(plan.transport, { url: twin.ready.url, connectTimeoutMs: options.connectTimeoutMs, onQuote: () => {} });
-    const probe = new StatsProbe(loaded.ready.stats);
-    const twinProbe = new StatsProbe(twin.ready.stats);
+    const ca = plan.tls ? ctx.ca : null;
+    twinReader = await connectLean(plan.transport, {
+      url: twin.ready.url,
+      ca: ca ?? undefined,
+      connectTimeoutMs: options.connectTimeoutMs,
+      onQuote: () => {},
+    });
+    const probeOptions = { ca: ca ?? undefined, http2: speaksHttp2(plan.transport) };
+    const probe = new StatsProbe(loaded.ready.stats, probeOptions);
+    const twinProbe = new StatsProbe(twin.ready.stats, probeOptions);
     probes.push(probe, twinProbe);
-    // TCP serves /stats on a side port whose bytes the server does not count; the others share the port.
-    const probeSharesPort = plan.transport !== 'tcp';
+    // The floor serves /stats on a side port whose bytes the server does not count; the others share the stream's port.
+    const probeSharesPort = new URL(loaded.ready.stats).port === new URL(loaded.ready.url).port;
 
     // Connect.
     const progress = shares.map(() => ({ connected: 0, failed: 0 }));
@@ -162,6 +173,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
         url: loaded.ready.url,
         count,
         offset,
+        ca,
         addresses,
         concurrency: options.connectConcurrency,
         timeoutMs: options.connectTimeoutMs,
@@ -189,7 +201,8 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     let armedAt = 0;
     for (let attempt = 0; ; attempt++) {
       const latest = (await probe.read()).snapshot.latestSeq;
-      // The window opens no earlier than settleS after the servers started: a fresh server spends a one-off burst of CPU in its first seconds.
+      // The window opens no earlier than settleS after the servers started: a fresh server spends a one-off burst of CPU
+      // in its first seconds.
       const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
       const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
       const from = latest + lead + 1;

@@ -7,8 +7,18 @@
  * time (user + system), rates per second of wall time. Histograms are HDR histograms
  * (hdr-histogram-js, 32-bit buckets, 3 significant digits) of MICROseconds, encoded with
  * encodeIntoCompressedBase64, so runs can be merged: decode, add, read percentiles.
+ *
+ * Plain and TLS: one file is one run. `npm run load` writes results/load.json with every transport
+ * plain except those that require TLS (sse-h2), whose steps say `tls: true`; `npm run load -- --tls`
+ * writes results/load-tls.json, every transport over TLS, with the same schema. The lab runs both
+ * (the TLS pass at 1,000 clients, client sweep only), and the report sets the two side by side per
+ * transport at the N both measured: the cost of TLS per connection (memory) and per delivery (CPU,
+ * bytes). Step and upstream ids end in `-tls` for a TLS measurement, so ids stay unique across both.
+ *
+ * Schema 2 added `tls` to the options, every step and every upstream result, and `environment.tls`;
+ * a schema 1 file (no `tls` anywhere) was all plain.
  */
-import type { Transport } from '../../servers/transports.ts';
+import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { RunMetadata } from '../lib/metadata.ts';
 import type { LoadOptions } from './options.ts';
@@ -52,10 +62,12 @@ export interface MemorySample {
 }
 
 export interface StepResult {
-  /** Record id, cited by claims: `load/<phase>/<transport>/n<clients>-r<rate>-p<padding>`. */
+  /** Record id, cited by claims: `load/<phase>/<transport>/n<clients>-r<rate>-p<padding>`, plus `-tls` over TLS. */
   id: string;
   phase: Phase;
   transport: Transport;
+  /** Server and clients spoke TLS (the run's `tls` option, or a transport that requires it). */
+  tls: boolean;
   /** Clients asked for. */
   clients: number;
   /** Feed rate, quotes/s (the server's --rate). */
@@ -187,10 +199,15 @@ export interface StepResult {
 
 /** Round trips client -> server -> client at fixed concurrency, closed loop (each connection waits for its answer). */
 export interface UpstreamResult {
-  /** `load/upstream/<transport>/c<connections>`. */
+  /** `load/upstream/<transport>/c<connections>`, plus `-tls` over TLS. */
   id: string;
-  transport: Exclude<Transport, 'tcp'>;
-  /** `POST /sse/ping (autocannon)`, `ws ping message`, `socket.io ack`. */
+  /** A transport with an upstream path (the registry's `upstream` is not null). */
+  transport: UpstreamTransport;
+  tls: boolean;
+  /**
+   * `POST /sse/ping (autocannon, HTTP/1.1)`, `POST /sse/ping (closed loop, HTTP/2)`, `ping message -> pong message`,
+   * `emit ping -> ack` (capabilities.ts upstreamMethod).
+   */
   method: string;
   connections: number;
   durationS: number;
@@ -201,7 +218,7 @@ export interface UpstreamResult {
   requestsPerSecond: number | null;
   /** Failed round trips and non-2xx answers. */
   errors: number;
-  /** Round-trip time. autocannon reports whole milliseconds; ws and socket.io are timed to the microsecond. */
+  /** Round-trip time. autocannon reports whole milliseconds; the closed loops are timed to the microsecond. */
   latencyMs: Percentiles;
   /** Encoded histogram of round trips in microseconds; `null` for autocannon (its own histogram is in ms). */
   histogram: string | null;
@@ -222,7 +239,8 @@ export interface RampSummary {
   highestDeliveriesPerSecond: number | null;
   /**
    * highestDeliveriesPerSecond / the TCP floor's, only when both this ramp and the floor's found a
-   * server limit (limitFound); `null` otherwise, since a ratio of lower bounds compares nothing.
+   * server limit (limitFound) and both ran plain or both over TLS; `null` otherwise, since a ratio of
+   * lower bounds, or of a TLS figure to a plain one, compares nothing.
    */
   ratioToTcp: number | null;
   /**
@@ -270,7 +288,7 @@ export interface SkippedStep {
 
 export interface LoadResults {
   kind: 'load';
-  schema: 1;
+  schema: 2;
   meta: RunMetadata;
   /** The method in sentences, as the runner's header states it. */
   method: string[];
@@ -291,6 +309,8 @@ export interface LoadResults {
     batchingNote: string;
     /** Which client code generated the load. */
     readers: string;
+    /** How TLS was set up when any step used it (certificate, version, handshakes); `null` when every step was plain. */
+    tls: string | null;
   };
   steps: StepResult[];
   skipped: SkippedStep[];

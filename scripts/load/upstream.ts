@@ -1,38 +1,37 @@
 /**
  * Upstream round trips (SSE is one-way, so its upstream is a separate HTTP request): at the same
- * concurrency C and for the same time, autocannon drives POST /sse/ping over C keep-alive
- * connections, and C lean ws / socket.io connections each run a closed loop of ping -> pong
- * (ws message) or emit -> ack (socket.io). Each starts with `warmup` seconds of the same, not
- * measured. Recorded: completed round trips per second, their latency, errors, the server's CPU
- * per 1,000 round trips and the generator's own CPU. The servers run with the feed stopped (rate 0):
- * autocannon's POSTs receive no quotes, so the ws and socket.io connections must not either. The
- * TCP floor has no upstream path.
+ * concurrency C and for the same time, by the transport's upstream capability (capabilities.ts):
+ * autocannon drives POST /sse/ping over C HTTP/1.1 keep-alive connections; over HTTP/2, C sessions
+ * each run a closed loop of POSTs (h2-post.ts); C lean ws / socket.io connections each run a
+ * closed loop of ping -> pong (a message) or emit -> ack. Each starts with `warmup` seconds of the
+ * same, not measured. Recorded: completed round trips per second, their latency, errors, the
+ * server's CPU per 1,000 round trips and the generator's own CPU. The servers run with the feed
+ * stopped (rate 0): the POSTs receive no quotes, so the other connections must not either. Over
+ * TLS (--tls, or a transport that requires it) every one of these runs over TLS. A transport
+ * without an upstream path (the floor) is not measured.
  */
+import type { UpstreamTransport } from '../../servers/transports.ts';
+import type { SpawnedServer } from '../lib/spawn-server.ts';
+import { speaksHttp2, upstreamMethod, usesTls } from './capabilities.ts';
 import { NO_SAMPLES } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
-import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { AbortedError, StatsProbe, type Children, type WorkerHandle } from './processes.ts';
 import { serverArgs } from './step.ts';
 import type { UpstreamResult } from './types.ts';
 
-export type UpstreamTransport = UpstreamResult['transport'];
-
-const METHODS: Record<UpstreamTransport, string> = {
-  sse: 'POST /sse/ping (autocannon)',
-  ws: 'ws ping message -> pong message',
-  socketio: 'socket.io emit ping -> ack',
-};
-
 export async function runUpstream(
   transport: UpstreamTransport,
-  ctx: { options: LoadOptions; children: Children; signal: AbortSignal },
+  ctx: { options: LoadOptions; ca: string | null; children: Children; signal: AbortSignal },
 ): Promise<UpstreamResult> {
   const { options, children, signal } = ctx;
   const connections = options.upstreamConnections!;
+  const tls = usesTls(transport, options.tls);
+  const ca = tls ? ctx.ca : null;
   const result: UpstreamResult = {
-    id: `load/upstream/${transport}/c${connections}`,
+    id: `load/upstream/${transport}/c${connections}${tls ? '-tls' : ''}`,
     transport,
-    method: METHODS[transport],
+    tls,
+    method: upstreamMethod(transport),
     connections,
     durationS: options.upstreamDuration,
     status: 'failed',
@@ -49,13 +48,14 @@ export async function runUpstream(
   let worker: WorkerHandle | undefined;
   let probe: StatsProbe | undefined;
   try {
-    server = await children.server(transport, serverArgs({ rate: 0, padding: 0, clients: connections }, options));
+    server = await children.server(transport, serverArgs({ rate: 0, padding: 0, clients: connections, tls }, options));
     worker = children.worker();
-    probe = new StatsProbe(server.ready.stats);
+    probe = new StatsProbe(server.ready.stats, { ca: ca ?? undefined, http2: speaksHttp2(transport) });
     worker.send({
       type: 'upstream',
       transport,
       url: server.ready.url,
+      ca,
       connections,
       warmupS: options.warmup,
       durationS: options.upstreamDuration,

@@ -4,12 +4,20 @@
  * `ok` (all connected, zero loss, not client-bound), compare the server's heap per connection
  * and its CPU per 1,000 deliveries, ws over SSE. A ratio above 1 + margin is "heavier", below
  * 1 - margin "lighter", else "similar". Confirmed when ws is heavier on both, refuted when it
- * is heavier on neither, depends when the two disagree. socket.io and the TCP floor at the same
- * N are reported beside them, since "WebSocket" in practice often means socket.io.
+ * is heavier on neither, depends when the two disagree. Every other transport measured at the
+ * same N (socket.io, since "WebSocket" in practice often means socket.io; SSE over HTTP/2, marked
+ * when it ran over TLS beside plain peers; the raw-TCP floor) is reported beside them.
  */
+import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import { summarizeMemory } from './aggregate.ts';
 import type { StepResult } from './types.ts';
+
+/** The claim's two subjects; every other transport is reported beside them. */
+const SUBJECTS: readonly Transport[] = ['ws', 'sse'];
+
+/** `sse-h2` -> `sseH2`: a transport's prefix in the claim's figure names. */
+const figureName = (transport: Transport) => transport.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 type Comparison = 'heavier' | 'lighter' | 'similar';
 
@@ -31,28 +39,27 @@ function cpuFigures(ws: StepResult, sse: StepResult): { basis: 'net' | 'raw'; ws
 }
 
 export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, date = new Date().toISOString()): ClaimResult {
-  const ok = (transport: string, clients: number) =>
+  const ok = (transport: Transport, clients: number) =>
     steps.find((s) => s.phase === 'clients' && s.transport === transport && s.clients === clients && s.status === 'ok');
   const candidates = steps
     .filter((s) => s.phase === 'clients' && s.transport === 'ws' && s.status === 'ok' && ok('sse', s.clients))
     .map((s) => s.clients);
   const base = { id: 'ws-heavier-than-sse' as const, decidedBy: 'load' as const, date };
   if (candidates.length === 0) {
-    const seen = steps
-      .filter((s) => s.phase === 'clients' && (s.transport === 'ws' || s.transport === 'sse'))
-      .map((s) => `${s.id}: ${s.status}`);
+    const seen = steps.filter((s) => s.phase === 'clients' && SUBJECTS.includes(s.transport)).map((s) => `${s.id}: ${s.status}`);
     return {
       ...base,
       verdict: 'not-run',
-      explanation: `No client-sweep step where both ws and SSE were ok (all connected, zero loss, not client-bound), so nothing to compare.${seen.length ? ` Steps: ${seen.join('; ')}.` : ' ws and SSE were not both measured.'}`,
+      explanation:
+        'No client-sweep step where both ws and SSE were ok (all connected, zero loss, not client-bound), so nothing to compare.' +
+        (seen.length ? ` Steps: ${seen.join('; ')}.` : ' ws and SSE were not both measured.'),
       records: steps.filter((s) => s.phase === 'clients').map((s) => s.id),
     };
   }
   const n = Math.max(...candidates);
   const ws = ok('ws', n)!;
   const sse = ok('sse', n)!;
-  const socketio = ok('socketio', n);
-  const tcp = ok('tcp', n);
+  const beside = TRANSPORT_NAMES.filter((t) => !SUBJECTS.includes(t)).flatMap((t) => ok(t, n) ?? []);
   const heap = { ws: ws.server.perConnection.heapBytes, sse: sse.server.perConnection.heapBytes };
   const cpu = cpuFigures(ws, sse);
   const heapRatio = ratioOf(heap.ws, heap.sse);
@@ -71,20 +78,28 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   const pct = `±${Math.round(margin * 100)}%`;
   const cpuName =
     cpu.basis === 'net' ? 'server CPU per 1,000 deliveries (the one-client twin subtracted)' : 'server CPU per 1,000 deliveries';
+  const heapWords = heapSays ? `ws ${heapSays}; a ratio within ${pct} of 1 counts as similar` : 'not comparable';
+  const slopes =
+    wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null
+      ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B`
+      : '';
   const sentences = [
     `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
-    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B (ws/SSE ${fmt(heapRatio, 2)}: ${heapSays ? `ws ${heapSays}; a ratio within ${pct} of 1 counts as similar` : 'not comparable'}${wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B` : ''});`,
-    `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms (ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : 'not comparable'});`,
+    `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B ` +
+      `(ws/SSE ${fmt(heapRatio, 2)}: ${heapWords}${slopes});`,
+    `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms ` +
+      `(ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : 'not comparable'});`,
     `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
   ];
-  if (socketio)
+  for (const other of beside) {
+    const over = other.tls && !ws.tls ? ' (over TLS, beside plain ones)' : '';
+    const { label, floor } = TRANSPORTS[other.transport];
     sentences.push(
-      `socket.io at the same N: ${fmt(socketio.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(socketio.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ${fmt(socketio.server.bytesPerDelivery)} B per quote.`,
+      `${floor ? `The ${label}` : `${label} at the same N`}${over}: ${fmt(other.server.perConnection.heapBytes, 0)} B heap ` +
+        `per connection, ${fmt(other.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries, ` +
+        `${fmt(other.server.bytesPerDelivery)} B per quote.`,
     );
-  if (tcp)
-    sentences.push(
-      `The raw TCP floor: ${fmt(tcp.server.perConnection.heapBytes, 0)} B heap per connection, ${fmt(tcp.server.netCpuMsPer1kDeliveries, 3)} ms net CPU per 1,000 deliveries.`,
-    );
+  }
   sentences.push(
     verdict === 'confirmed'
       ? 'ws is heavier than SSE on both memory and CPU.'
@@ -97,7 +112,7 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
     ...base,
     verdict,
     explanation: sentences.join(' '),
-    records: [ws.id, sse.id, ...(socketio ? [socketio.id] : []), ...(tcp ? [tcp.id] : [])],
+    records: [ws.id, sse.id, ...beside.map((s) => s.id)],
     figures: {
       clients: n,
       rate: ws.rate,
@@ -117,10 +132,12 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
       sseHeapSlopeBytes: sseLine!.heapBytesPerConnection,
       wsRssPerConnectionBytes: ws.server.perConnection.rssBytes,
       sseRssPerConnectionBytes: sse.server.perConnection.rssBytes,
-      socketioHeapPerConnectionBytes: socketio?.server.perConnection.heapBytes ?? null,
-      socketioNetCpuMsPer1kDeliveries: socketio?.server.netCpuMsPer1kDeliveries ?? null,
-      tcpHeapPerConnectionBytes: tcp?.server.perConnection.heapBytes ?? null,
-      tcpNetCpuMsPer1kDeliveries: tcp?.server.netCpuMsPer1kDeliveries ?? null,
+      ...Object.fromEntries(
+        beside.flatMap((s) => [
+          [`${figureName(s.transport)}HeapPerConnectionBytes`, s.server.perConnection.heapBytes],
+          [`${figureName(s.transport)}NetCpuMsPer1kDeliveries`, s.server.netCpuMsPer1kDeliveries],
+        ]),
+      ),
     },
   };
 }

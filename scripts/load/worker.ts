@@ -4,17 +4,30 @@
  * several 127.0.0.x source addresses, with bounded concurrency and a timeout per connection;
  * counts every quote of the window in a DeliveryTally; reports its own CPU at the marks the
  * runner sends, so a step where the generator ran out of CPU can be flagged client-bound.
- * For round trips it runs autocannon (SSE: POST /sse/ping) or a closed loop of pings.
+ * For round trips it runs what the transport's upstream capability calls for (capabilities.ts):
+ * autocannon (a POST over HTTP/1.1), HTTP/2 sessions posting in closed loops, or the lean readers'
+ * own pings in closed loops. Over TLS its clients trust the certificate the runner sends.
  *
  * It stops by itself: on `close`, or when the runner's IPC channel goes away (runner killed).
  */
 import autocannon from 'autocannon';
-import { connectLean, errorCode, type LeanReader } from '../../clients/lean/index.ts';
+import { ConnectError, connectLean, errorCode } from '../../clients/lean/index.ts';
+import { POST_PATH, upstreamDriver } from './capabilities.ts';
+import { openH2Poster } from './h2-post.ts';
 import { createHistogram, encode, NO_SAMPLES, percentiles, recordMs } from './histogram.ts';
 import type { ConnectedMessage, FromWorker, ToWorker, UpstreamMessage } from './protocol.ts';
 import { DeliveryTally } from './tally.ts';
 
-const readers = new Set<LeanReader>();
+/** An open connection of any kind (a lean reader, an HTTP/2 session), closed on `close` or when the runner goes. */
+interface Closable {
+  close(): void;
+}
+/** A connection that times client-to-server round trips. */
+interface RoundTripper extends Closable {
+  ping(): Promise<number>;
+}
+
+const readers = new Set<Closable>();
 let tally = new DeliveryTally();
 let reportedComplete = false;
 let stopping = false;
@@ -50,6 +63,7 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
     try {
       const reader = await connectLean(message.transport, {
         url: message.url,
+        ca: message.ca ?? undefined,
         localAddress: message.addresses[(message.offset + i) % message.addresses.length],
         connectTimeoutMs: message.timeoutMs,
         onQuote: (seq, ts, receivedAt) => {
@@ -79,14 +93,14 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
   send(done);
 }
 
-/** Each connection runs ping -> answer -> ping ... until `seconds` pass; returns the round-trip count. */
-async function pingLoop(open: readonly LeanReader[], seconds: number, onRtt: (ms: number) => void, onError: () => void): Promise<void> {
+/** Each connection runs ping -> answer -> ping ... until `seconds` pass. */
+async function pingLoop(open: readonly RoundTripper[], seconds: number, onRtt: (ms: number) => void, onError: () => void): Promise<void> {
   const until = performance.now() + seconds * 1000;
   await Promise.all(
     open.map(async (reader) => {
       while (performance.now() < until && !stopping) {
         try {
-          onRtt(await reader.ping!());
+          onRtt(await reader.ping());
         } catch {
           onError();
         }
@@ -113,9 +127,11 @@ async function upstream(message: Extract<ToWorker, { type: 'upstream' }>): Promi
     cores: (cpuMicros() - cpuStart) / ((performance.now() - wallStart) * 1000),
   });
 
-  if (message.transport === 'sse') {
+  const driver = upstreamDriver(message.transport);
+  if (driver === 'autocannon') {
+    // Over https autocannon does not check the certificate (it sets rejectUnauthorized: false itself).
     const options = {
-      url: new URL('/sse/ping', message.url).toString(),
+      url: new URL(POST_PATH, message.url).toString(),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ t: 0 }),
@@ -146,11 +162,19 @@ async function upstream(message: Extract<ToWorker, { type: 'upstream' }>): Promi
     });
   }
 
+  const ca = message.ca ?? undefined;
+  const openOne = async (): Promise<RoundTripper> => {
+    if (driver === 'h2-post') return openH2Poster(message.url, { ca, timeoutMs: message.timeoutMs });
+    const reader = await connectLean(message.transport, { url: message.url, ca, connectTimeoutMs: message.timeoutMs, onQuote: () => {} });
+    if (reader.ping) return { ping: () => reader.ping!(), close: () => reader.close() };
+    reader.close();
+    throw new ConnectError('LAB_NO_PING', `the ${message.transport} lean reader has no ping(), yet its upstream is on its connection`);
+  };
   const connectErrors: Record<string, number> = {};
-  const open: LeanReader[] = [];
+  const open: RoundTripper[] = [];
   await pool(message.connections, 100, async () => {
     try {
-      const reader = await connectLean(message.transport, { url: message.url, connectTimeoutMs: message.timeoutMs, onQuote: () => {} });
+      const reader = await openOne();
       readers.add(reader);
       open.push(reader);
     } catch (error) {

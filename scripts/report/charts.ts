@@ -4,6 +4,7 @@
  * and a caption that says what to notice.
  */
 import type { ClaimId } from '../lib/claims.ts';
+import { FLOOR, usesTls } from '../load/capabilities.ts';
 import type { LoadResults, StepResult } from '../load/types.ts';
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 
@@ -73,9 +74,18 @@ function sweep(load: LoadResults, phase: StepResult['phase']) {
   return { steps, transports };
 }
 
-/** The load runner's charts: latency, memory, CPU, bytes, ramp, upstream. */
-export function loadCharts(load: LoadResults): ChartSpec[] {
+/**
+ * A transport's label in one run's charts, `(TLS)` added when it ran over TLS (every transport with
+ * --tls; sse-h2 always), so a TLS figure is never read as a plain one. A schema 1 run had no TLS.
+ */
+export function runLabel(load: LoadResults, transport: Transport): string {
+  return `${LABELS[transport]}${usesTls(transport, load.options.tls ?? false) ? ' (TLS)' : ''}`;
+}
+
+/** The load runner's charts: latency, memory, CPU, bytes, ramp, upstream; with a TLS pass, plain against TLS. */
+export function loadCharts(load: LoadResults, tls: LoadResults | null = null): ChartSpec[] {
   const charts: ChartSpec[] = [];
+  const label = (t: Transport) => runLabel(load, t);
   const clients = sweep(load, 'clients');
   const ns = [...new Set(clients.steps.map((s) => s.clients))].sort((a, b) => a - b);
   const at = (transport: string, n: number) => clients.steps.find((s) => s.transport === transport && s.clients === n);
@@ -85,17 +95,20 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     for (const t of clients.transports) {
       const p50 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p50));
       const p99 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p99));
-      if (t === 'tcp') {
-        datasets.push(series(t, p99, { label: 'raw TCP floor p99', borderDash: [6, 4], borderWidth: 2 }));
+      if (TRANSPORTS[t].floor) {
+        datasets.push(series(t, p99, { label: `${label(t)} p99`, borderDash: [6, 4], borderWidth: 2 }));
       } else {
-        datasets.push(series(t, p99, { label: `${LABELS[t]} p99` }));
-        datasets.push(series(t, p50, { label: `${LABELS[t]} p50`, borderDash: [2, 3], pointRadius: 2 }));
+        datasets.push(series(t, p99, { label: `${label(t)} p99` }));
+        datasets.push(series(t, p50, { label: `${label(t)} p50`, borderDash: [2, 3], pointRadius: 2 }));
       }
     }
     charts.push({
       id: 'latency-vs-clients',
       title: 'Delivery latency vs concurrent clients',
-      caption: `Receive time minus the quote's send stamp, at ${load.options.rate} quote/s, over a ${load.options.duration} s window per step. The dashed grey line is the raw-TCP floor: the gap above it is what each protocol and library adds as the fan-out grows.`,
+      caption:
+        `Receive time minus the quote's send stamp, at ${load.options.rate} quote/s, over a ${load.options.duration} s window ` +
+        'per step. The dashed grey line is the raw-TCP floor: the gap above it is what each protocol and library adds as the ' +
+        'fan-out grows.',
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'line',
@@ -108,7 +121,9 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       id: 'memory-per-connection',
       title: 'Server heap per connection',
       caption:
-        "Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws and 9 KB for socket.io.",
+        'Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one ' +
+        "client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws " +
+        'and 9 KB for socket.io.',
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -118,6 +133,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
             series(
               t,
               ns.map((n) => kb(at(t, n)?.server.perConnection.heapBytes)),
+              { label: label(t) },
             ),
           ),
         },
@@ -128,7 +144,11 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     charts.push({
       id: 'cpu-per-1k-deliveries',
       title: 'Server CPU per 1,000 deliveries',
-      caption: `Server CPU time over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's; lower is cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per transport. The smallest step is dominated by fixed costs and noise; read the larger ones.`,
+      caption:
+        "Server CPU time over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's; lower is " +
+        'cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ' +
+        `${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per ` +
+        'transport. The smallest step is dominated by fixed costs and noise; read the larger ones.',
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -138,6 +158,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
             series(
               t,
               ns.map((n) => round(at(t, n)?.server.netCpuMsPer1kDeliveries, 3)),
+              { label: label(t) },
             ),
           ),
         },
@@ -149,17 +170,27 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
   const payload = sweep(load, 'payload');
   const pads = [...new Set(payload.steps.map((s) => s.padding))].sort((a, b) => a - b);
   if (pads.length > 0) {
-    const byPad = (t: string, p: number) => payload.steps.find((s) => s.transport === t && s.padding === p);
-    const floor = (p: number) => byPad('tcp', p)?.server.bytesPerDelivery ?? null;
-    const beyond = (t: string, p: number) => {
+    const byPad = (t: Transport, p: number) => payload.steps.find((s) => s.transport === t && s.padding === p);
+    const floor = (p: number) => (FLOOR === null ? null : (byPad(FLOOR, p)?.server.bytesPerDelivery ?? null));
+    const beyond = (t: Transport, p: number) => {
       const bytes = byPad(t, p)?.server.bytesPerDelivery ?? null;
       return bytes === null || floor(p) === null ? null : round(bytes - floor(p)!, 1);
     };
-    const transports = payload.transports.filter((t) => t !== 'tcp');
+    const transports = payload.transports.filter((t) => !TRANSPORTS[t].floor);
+    const tlsBeside = transports.filter(
+      (t) => FLOOR !== null && usesTls(t, load.options.tls ?? false) !== usesTls(FLOOR, load.options.tls ?? false),
+    );
     charts.push({
       id: 'bytes-per-delivery',
       title: 'Framing bytes per delivered quote, beyond the raw-TCP floor',
-      caption: `Server socket bytes written per quote delivered, minus the TCP floor's (the JSON quote plus one newline: ${pads.map((p) => `${floor(p) ?? '?'} B at +${p} B`).join(', ')}). What is left is each protocol's framing per message; compare the groups to see whether it grows with the payload.`,
+      caption:
+        "Server socket bytes written per quote delivered, minus the TCP floor's (the JSON quote plus one newline: " +
+        `${pads.map((p) => `${floor(p) ?? '?'} B at +${p} B`).join(', ')}). What is left is each protocol's framing per ` +
+        'message; compare the groups to see whether it grows with the payload.' +
+        (tlsBeside.length
+          ? ` ${tlsBeside.map(label).join(', ')} ran over TLS beside a plain floor: their bars include each TLS record's ` +
+            'header and tag (22 B in TLS 1.3).'
+          : ''),
       claims: ['ws-heavier-than-sse', 'sse-base64-costs-bandwidth'],
       config: {
         type: 'bar',
@@ -169,6 +200,7 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
             series(
               t,
               pads.map((p) => beyond(t, p)),
+              { label: label(t) },
             ),
           ),
         },
@@ -179,22 +211,27 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
 
   if (load.ramp.some((r) => r.highestDeliveriesPerSecond !== null)) {
     const ramps = load.ramp;
-    const bounds = ramps.filter((r) => !r.limitFound).map((r) => LABELS[r.transport]);
-    const cores = ramps.map((r) => `${LABELS[r.transport]} ${r.serverCoresAtHighest ?? '?'}`).join(', ');
+    const bounds = ramps.filter((r) => !r.limitFound).map((r) => label(r.transport));
+    const cores = ramps.map((r) => `${label(r.transport)} ${r.serverCoresAtHighest ?? '?'}`).join(', ');
     const found = ramps.filter((r) => r.ratioToTcp !== null);
     charts.push({
       id: 'ramp-highest-deliveries',
       title: 'Highest sustained deliveries/s in the rate ramp',
-      caption: `The ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ${
-        bounds.length === ramps.length
-          ? `Every ramp here ended at the generator or the top of the ramp, not at a server limit, so every bar is a lower bound and the bars compare the generator's cost per transport more than the servers. Server CPU at the highest passing step (cores): ${cores}.`
-          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor where both limits were found: ${found.map((r) => `${LABELS[r.transport]} ${r.ratioToTcp}`).join(', ') || 'none'}. Server CPU at the highest passing step (cores): ${cores}.`
-      }`,
+      caption:
+        `The ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ` +
+        'ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ' +
+        (bounds.length === ramps.length
+          ? 'Every ramp here ended at the generator or the top of the ramp, not at a server limit, so every bar is a lower ' +
+            "bound and the bars compare the generator's cost per transport more than the servers. Server CPU at the highest " +
+            `passing step (cores): ${cores}.`
+          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor ` +
+            `where both limits were found: ${found.map((r) => `${label(r.transport)} ${r.ratioToTcp}`).join(', ') || 'none'}. ` +
+            `Server CPU at the highest passing step (cores): ${cores}.`),
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
         data: {
-          labels: ramps.map((r) => `${LABELS[r.transport]}${r.limitFound ? '' : ' (lower bound)'}`),
+          labels: ramps.map((r) => `${label(r.transport)}${r.limitFound ? '' : ' (lower bound)'}`),
           datasets: [
             {
               label: 'deliveries/s at the highest passing step',
@@ -213,12 +250,16 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
     charts.push({
       id: 'upstream-round-trip',
       title: 'Client-to-server round trips at fixed concurrency',
-      caption: `${up[0]!.connections} connections, each waiting for its answer (closed loop). SSE has no upstream channel: its round trip is a separate HTTP POST (autocannon, whole-millisecond timing).`,
+      caption:
+        `${up[0]!.connections} connections, each waiting for its answer (closed loop). SSE has no upstream channel: its round ` +
+        'trip is a separate HTTP POST (over HTTP/1.1 driven by autocannon, whole-millisecond timing; over HTTP/2 one session ' +
+        'per connection, timed to the microsecond).' +
+        (up.some((u) => u.tls) && !up.every((u) => u.tls) ? ' Those marked (TLS) ran over TLS beside plain ones.' : ''),
       claims: ['sse-one-way'],
       config: {
         type: 'bar',
         data: {
-          labels: up.map((u) => `${LABELS[u.transport]} (${u.method})`),
+          labels: up.map((u) => `${LABELS[u.transport]}${u.tls ? ' (TLS)' : ''}: ${u.method}`),
           datasets: [
             { label: 'p50', data: up.map((u) => round(u.latencyMs.p50, 3)), backgroundColor: '#9ecae1' },
             { label: 'p99', data: up.map((u) => round(u.latencyMs.p99, 3)), backgroundColor: '#3182bd' },
@@ -228,5 +269,96 @@ export function loadCharts(load: LoadResults): ChartSpec[] {
       },
     });
   }
+  if (tls) charts.push(...tlsCharts(load, tls));
   return charts;
+}
+
+/** Light for plain, dark for TLS: one pair per figure. */
+const PLAIN_TLS = { heap: ['#9ecae1', '#3182bd'], rss: ['#fdae6b', '#e6550d'] } as const;
+
+/**
+ * Plain against TLS, per transport, at the client count (and rate) both runs measured: the plain
+ * run's plain steps beside the TLS pass's (npm run load -- --tls). What TLS costs per connection
+ * (server heap and RSS: OpenSSL's buffers live outside the V8 heap) and per delivery (server CPU,
+ * bytes on the wire). A transport that requires TLS (sse-h2) has a TLS bar only.
+ */
+export function tlsCharts(plain: LoadResults, tls: LoadResults): ChartSpec[] {
+  const usable = (s: StepResult) => s.phase === 'clients' && s.status !== 'failed' && s.status !== 'incomplete';
+  const plainSteps = plain.steps.filter((s) => usable(s) && !s.tls);
+  const tlsSteps = tls.steps.filter((s) => usable(s) && s.tls);
+  const common = tlsSteps.filter((t) => plainSteps.some((p) => p.clients === t.clients && p.rate === t.rate));
+  if (common.length === 0) return [];
+  const n = Math.max(...common.map((s) => s.clients));
+  const rate = common.find((s) => s.clients === n)!.rate;
+  const pick = (steps: StepResult[], t: Transport) => steps.find((s) => s.transport === t && s.clients === n && s.rate === rate) ?? null;
+  const rows = TRANSPORT_NAMES.map((t) => ({ t, plain: pick(plainSteps, t), tls: pick(tlsSteps, t) })).filter((r) => r.plain || r.tls);
+  const labels = rows.map((r) => `${LABELS[r.t]}${r.plain ? '' : ' (TLS only)'}`);
+
+  type Figure = (s: StepResult) => number | null;
+  const heap: Figure = (s) => kb(s.server.perConnection.heapBytes);
+  const rss: Figure = (s) => kb(s.server.perConnection.rssBytes);
+  const cpu: Figure = (s) => round(s.server.netCpuMsPer1kDeliveries, 3);
+  const bytes: Figure = (s) => round(s.server.bytesPerDelivery, 1);
+  const bars = (get: Figure, [light, dark]: readonly [string, string], prefix = ''): Dataset[] => [
+    { label: `${prefix}plain`, data: rows.map((r) => (r.plain ? get(r.plain) : null)), backgroundColor: light },
+    { label: `${prefix}TLS`, data: rows.map((r) => (r.tls ? get(r.tls) : null)), backgroundColor: dark },
+  ];
+  /** "SSE +2.8 KiB, WebSocket (ws) +2.5 KiB ...": what TLS added, where both were measured. */
+  const added = (get: Figure, digits: number, unit: string) =>
+    rows
+      .flatMap((r) => {
+        const [a, b] = [r.plain && get(r.plain), r.tls && get(r.tls)];
+        return typeof a === 'number' && typeof b === 'number'
+          ? [`${LABELS[r.t]} ${b >= a ? '+' : ''}${(b - a).toFixed(digits)}${unit}`]
+          : [];
+      })
+      .join(', ') || 'not comparable';
+
+  const tlsOnly = rows.filter((r) => !r.plain).map((r) => LABELS[r.t]);
+  const notOk = rows
+    .flatMap((r) => [r.plain, r.tls])
+    .filter((s): s is StepResult => s !== null && s.status !== 'ok')
+    .map((s) => `${LABELS[s.transport]}${s.tls ? ' over TLS' : ''} ${s.status}`);
+  const at =
+    `At ${n} clients and ${rate} quotes/s (plain: the load run of ${plain.meta.date.slice(0, 10)}; ` +
+    `TLS: the TLS pass of ${tls.meta.date.slice(0, 10)}).`;
+  const notes = [
+    tlsOnly.length ? ` ${tlsOnly.join(', ')} has no plain mode: browsers speak HTTP/2 only over TLS.` : '',
+    notOk.length ? ` Steps not ok (their memory, CPU and byte figures still stand): ${notOk.join(', ')}.` : '',
+  ].join('');
+  const chart = (id: string, title: string, caption: string, datasets: Dataset[], y: string): ChartSpec => ({
+    id,
+    title,
+    caption: `${at} ${caption}${notes}`,
+    claims: ['ws-heavier-than-sse'],
+    config: { type: 'bar', data: { labels, datasets }, options: axes('transport', y) },
+  });
+  return [
+    chart(
+      'tls-memory-per-connection',
+      'Server memory per connection, plain and over TLS',
+      'Heap and RSS after a forced GC, the loaded server minus its one-client twin, per connection. What TLS added per ' +
+        `connection, heap: ${added(heap, 1, ' KiB')}; RSS: ${added(rss, 1, ' KiB')}. The TLS state (OpenSSL's buffers) ` +
+        'lives outside the V8 heap, so most of it shows in RSS only.',
+      [...bars(heap, PLAIN_TLS.heap, 'heap, '), ...bars(rss, PLAIN_TLS.rss, 'RSS, ')],
+      'per connection (KiB)',
+    ),
+    chart(
+      'tls-cpu-per-1k-deliveries',
+      'Server CPU per 1,000 deliveries, plain and over TLS',
+      "Server CPU over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's. What TLS " +
+        `added: ${added(cpu, 2, ' ms')}: each quote's own TLS record, its encryption and Node's TLS write path.`,
+      bars(cpu, PLAIN_TLS.heap),
+      'CPU ms per 1,000 deliveries',
+    ),
+    chart(
+      'tls-bytes-per-delivery',
+      'Bytes on the wire per delivered quote, plain and over TLS',
+      `Server socket bytes written per quote delivered. What TLS added: ${added(bytes, 1, ' B')}: one TLS record per quote, ` +
+        "whose 5-byte header, 1-byte content type and 16-byte tag make 22 B in TLS 1.3 (the quote's JSON differs by a byte " +
+        'or so between runs, in its time stamp).',
+      bars(bytes, PLAIN_TLS.heap),
+      'bytes per delivery',
+    ),
+  ];
 }

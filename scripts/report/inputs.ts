@@ -18,6 +18,8 @@ export interface ReportInputs {
   claims: ClaimsFile;
   scenarios: ScenariosFile | null;
   load: LoadResults | null;
+  /** The TLS pass (npm run load -- --tls), set beside the plain run in the report's TLS charts. */
+  loadTls: LoadResults | null;
   wire: WireResults | null;
   abuse: AbuseFile | null;
   fuzz: FuzzResults | null;
@@ -28,6 +30,7 @@ export interface ReportInputs {
 const MAKERS = {
   'scenarios.json': 'npm run scenarios',
   'load.json': 'npm run load -- --quick',
+  'load-tls.json': 'npm run load -- --quick --tls --clients 1000 --payload none --ramp-clients none --upstream-connections none',
   'wire.json': 'npm run wire',
   'abuse.json': 'npm run abuse',
   'fuzz.json': 'npm run fuzz',
@@ -46,14 +49,15 @@ async function readJson<T>(dir: string, name: keyof typeof MAKERS, missing: stri
 
 export async function readInputs(dir: string): Promise<ReportInputs> {
   const missing: string[] = [];
-  const [claims, scenarios, load, wire, abuse, fuzz] = await Promise.all([
+  const [claims, scenarios, load, loadTls, wire, abuse, fuzz] = await Promise.all([
     readJson<ClaimsFile>(dir, 'claims.json', missing),
     readJson<ScenariosFile>(dir, 'scenarios.json', missing),
     readJson<LoadResults>(dir, 'load.json', missing),
+    readJson<LoadResults>(dir, 'load-tls.json', missing),
     readJson<WireResults>(dir, 'wire.json', missing),
     readJson<AbuseFile>(dir, 'abuse.json', missing),
     readJson<FuzzResults>(dir, 'fuzz.json', missing),
   ]);
   if (!claims) throw new Error(`lab: no verdicts to report: ${missing.find((m) => m.includes('claims.json'))}`);
-  return { dir, claims, scenarios, load, wire, abuse, fuzz, missing };
+  return { dir, claims, scenarios, load, loadTls, wire, abuse, fuzz, missing };
 }

@@ -189,7 +189,10 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
-  const charts = [...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []), ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : [])];
+  const charts = [
+    ...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []),
+    ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : []),
+  ];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
     return { claim, result, evidence: result ? firstSentence(result.explanation) : 'not run' };

@@ -20,6 +20,7 @@ const FIXTURES = {
   'claims.json': 'example-claims.json',
   'scenarios.json': 'example-scenarios.json',
   'load.json': 'example-load.json',
+  'load-tls.json': 'example-load-tls.json',
   'wire.json': 'example-wire.json',
   'abuse.json': 'example-abuse.json',
   'fuzz.json': 'example-fuzz.json',
