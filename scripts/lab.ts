@@ -2,10 +2,10 @@
  * npm run lab [-- --full] [--reference]
  *
  * The whole lab in one go: browser scenarios, the load sweep (quick by default, --full for
- * 100 .. 10k clients), the wire capture, the attack suite and a short fuzzing campaign, then the
- * report. Each stage runs as its own process with its own progress output; a failed stage is
- * reported and the rest still run, so the report shows whatever was measured. --reference also copies the results into results/reference/ and writes
- * the verdict table and charts into the README.
+ * 100 .. 10k clients) and a TLS pass at 1,000 clients, the wire capture, the attack suite and a
+ * short fuzzing campaign, then the report. Each stage runs as its own process with its own progress output; a failed stage is
+ * reported and the rest still run, so the report shows whatever was measured. --reference also
+ * copies the results into results/reference/ and writes the verdict table and charts into the README.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -19,9 +19,13 @@ interface Stage {
 
 const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, reference: { type: 'boolean', default: false } } });
 
+const quick = values.full ? [] : ['--quick'];
+const TLS_PASS = ['--clients', '1000', '--payload', 'none', '--ramp-clients', 'none', '--upstream-connections', 'none'];
 const stages: Stage[] = [
   { name: 'scenarios', args: ['scenarios/cli.ts'] },
-  { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...(values.full ? [] : ['--quick'])] },
+  { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...quick] },
+  // Every transport again over TLS at 1,000 clients, beside the plain run: what TLS costs per connection and per delivery.
+  { name: 'load over TLS (1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--tls', ...TLS_PASS] },
   { name: 'wire', args: ['scripts/wire/cli.ts'] },
   { name: 'abuse (attacks on real servers)', args: ['scripts/abuse/cli.ts'] },
   { name: values.full ? 'fuzz (3 min)' : 'fuzz (1 min)', args: ['scripts/fuzz/cli.ts', '--minutes', values.full ? '3' : '1'] },

@@ -23,7 +23,7 @@ const README_CHARTS = [
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
-  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'wire.json', 'abuse.json', 'fuzz.json']) {
+  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'load-tls.json', 'wire.json', 'abuse.json', 'fuzz.json']) {
     await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
   }
   await rm(join(REFERENCE, 'charts'), { recursive: true, force: true }); // no PNG of a chart that no longer exists
@@ -42,7 +42,10 @@ export async function publishReference(): Promise<void> {
     '## Verdicts (reference run)',
     '',
     m
-      ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). Regenerate with \`npm run lab -- --full --reference\`.`
+      ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ` +
+        `${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. ` +
+        'Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). ' +
+        'Regenerate with `npm run lab -- --full --reference`.'
       : '',
     '',
     verdictTable(out.model, 'results/reference/report.html'),
