@@ -1,7 +1,8 @@
 /**
  * SSE client on the `eventsource` package (the WHATWG parser and reconnection, not hand-written):
  * it reconnects by itself after the server's `retry:` and sends Last-Event-ID. A CA to trust goes
- * through undici's dispatcher, since Node's fetch takes no `agent`.
+ * through undici's dispatcher, since Node's fetch takes no `agent`; so does HTTP/2 (clients/sse-h2.ts
+ * is this client with `allowH2`, its stream and its POSTs multiplexed on one connection).
  */
 import { EventSource, type FetchLike } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -10,14 +11,15 @@ import { PING_TIMEOUT_MS } from './constants.ts';
 import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong, type ResetInfo } from './types.ts';
 
 export class SseClient extends ClientBase implements LabClient {
-  readonly transport = 'sse';
+  readonly transport: 'sse' | 'sse-h2' = 'sse';
   #source?: EventSource;
   readonly #dispatcher?: Agent;
   readonly #fetch: typeof fetch;
 
-  constructor(options: ClientOptions) {
+  /** `allowH2`: let undici negotiate HTTP/2 (ALPN), which takes a dispatcher of its own: Node's global fetch does not. */
+  constructor(options: ClientOptions, { allowH2 = false } = {}) {
     super(options);
-    const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
+    const dispatcher = options.ca || allowH2 ? new Agent({ allowH2, connect: { ca: options.ca } }) : undefined;
     this.#dispatcher = dispatcher;
     const base = (
       dispatcher ? (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher }) : fetch

@@ -3,17 +3,25 @@
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
  *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]
  *
- * <transport> is a name from the registry (servers/transports.ts). Starts one transport alone in this process and prints exactly one JSON line on stdout once
- * listening: {"transport","url","stats","pid"} (plus "spki" with --tls). SIGTERM/SIGINT close
- * it gracefully, exit code 0. Bad arguments: a `lab:` line on stderr, exit code 2.
+ * <transport> is a name from the registry (servers/transports.ts). Starts one transport alone in
+ * this process and prints exactly one JSON line on stdout once listening:
+ * {"transport","url","stats","pid"}, plus "spki" when it serves TLS: with --tls, and always for a
+ * transport whose registry entry says `tls: 'required'` (sse-h2: browsers speak HTTP/2 only over
+ * TLS). SIGTERM/SIGINT close it gracefully, exit code 0. Bad arguments: a `lab:` line on stderr,
+ * exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { isTransport, startServer, TRANSPORT_NAMES, type Transport } from './transports.ts';
+import { isTransport, startServer, TRANSPORT_NAMES, TRANSPORTS, type Transport } from './transports.ts';
 import { LabError } from './errors.ts';
 import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const USAGE = `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]`;
+const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => TRANSPORTS[t].tls === 'required');
+const USAGE = [
+  `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10]`,
+  '  [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]',
+  `  ${TLS_ALWAYS.join(', ')}: TLS with or without --tls (HTTP/2 in browsers is TLS only)`,
+].join('\n');
 
 /** The contract's promise: exit within 2 s of SIGTERM. close() takes about 1 s; past this, something hung. */
 const EXIT_DEADLINE_MS = 1900;
@@ -49,7 +57,8 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),
     host: values.host,
-    tls: values.tls,
+    // A transport that requires TLS serves it whether or not --tls was given.
+    tls: TRANSPORTS[transport].tls === 'required' || values.tls,
     seed: numberFlag('seed', values.seed),
     rate: numberFlag('rate', values.rate),
     padding: numberFlag('padding', values.padding),

@@ -1,7 +1,8 @@
 /**
- * What the four servers share below the protocol: an http or https server bound to the
- * configured host and port (0 = any free port), and a close that gives connections a short
- * grace period and then destroys whatever is left.
+ * What the servers share below the protocol: an http or https server bound to the configured
+ * host and port (0 = any free port; SSE over HTTP/2 makes its own node:http2 server and binds it
+ * with listenOn), and a close that gives connections a short grace period and then destroys
+ * whatever is left.
  */
 import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -87,9 +88,12 @@ export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' 
   });
 }
 
-/** Stops accepting, waits up to `graceMs` for connections to finish, then destroys the rest. */
-export function closeServer(server: NetServer, stats: ServerStats, graceMs = 1000): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Stops accepting, waits up to `graceMs` for connections to finish, then destroys the rest. Resolves once every
+ * socket has emitted 'close': the server's own close can come a turn of the event loop before a TLS socket's.
+ */
+export async function closeServer(server: NetServer, stats: ServerStats, graceMs = 1000): Promise<void> {
+  await new Promise<void>((resolve) => {
     const timer = setTimeout(() => stats.destroySockets(), graceMs);
     server.close(() => {
       clearTimeout(timer);
@@ -97,6 +101,7 @@ export function closeServer(server: NetServer, stats: ServerStats, graceMs = 100
     });
     (server as HttpServer).closeIdleConnections?.();
   });
+  await settle(() => stats.sockets.size === 0, graceMs);
 }
 
 /**

@@ -14,7 +14,7 @@ export interface ServerOptions extends FeedOptions {
   host: string;
   /** TCP port; `0` lets the OS pick a free one. Default `0`. */
   port: number;
-  /** Serve https/wss with the lab's self-signed certificate. Default `false`. */
+  /** Serve https/wss with the lab's self-signed certificate. Default `false`; a transport that requires TLS (sse-h2) ignores it. */
   tls: boolean;
   /** Browser origins allowed (exact match); requests without Origin are always allowed. Default: the demo page's. */
   allowOrigins: string[];
@@ -31,7 +31,7 @@ export interface ServerOptions extends FeedOptions {
   heartbeatMs: number | null;
   /** SSE `retry:` sent on connect, ms; `null` sends none (the browser's default applies). Default `3000`. */
   retryMs: number | null;
-  /** SSE only: serve GET /sse through express like article A, instead of node:http in front of it. Default `false`. */
+  /** SSE over HTTP/1.1 only: serve GET /sse through express like article A, instead of node:http in front of it. Default `false`. */
   expressStream: boolean;
   /** Let `GET /stats?gc=1` force a full GC, once a second at most (the load runner's memory readings). Default `false`. */
   statsGc: boolean;

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody } from './errors.ts';
 
 /** The request target as a URL (origin-form or absolute-form), or null when it does not parse. */
-export function requestTarget(req: IncomingMessage): URL | null {
+export function requestTarget(req: Pick<IncomingMessage, 'url'>): URL | null {
   try {
     return new URL(req.url ?? '/', 'http://lab.invalid');
   } catch {

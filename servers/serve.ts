@@ -1,9 +1,11 @@
 /**
  * npm run serve [-- --port 8080] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 5] [--allow-origin URL ...]
  *
- * Starts the SSE, ws and socket.io servers over ONE shared feed, each on its own port, plus the
- * demo page at / on --port: three live panels side by side. The page's origin is on every
- * server's allowlist; everything else is refused as usual.
+ * Starts every transport a browser can open (SSE, SSE over HTTP/2, ws, socket.io) over ONE shared
+ * feed, each on its own port, plus the demo page at / on --port: one live panel each, side by side.
+ * The page's origin is on every server's allowlist; everything else is refused as usual. SSE over
+ * HTTP/2 is always https with the lab's self-signed certificate, so even a plain-http page talks
+ * to one https origin: the command prints how to make Chromium trust it.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -58,7 +60,8 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   return {
     url: `${demo.origin}/`,
     servers,
-    spki: demo.spki,
+    // One lab certificate for every TLS server: the page's with --tls, and always sse-h2's.
+    spki: demo.spki ?? servers.find((s) => s.spki)?.spki,
     async close() {
       feed.stop();
       await Promise.all(servers.map((s) => s.close()));
@@ -90,7 +93,8 @@ async function main(): Promise<void> {
   console.log(`demo page:  ${demo.url}`);
   for (const s of demo.servers) console.log(`${s.transport.padEnd(10)}  ${s.url}   (stats: ${s.statsUrl})`);
   if (demo.spki) {
-    console.log(`certificate SPKI sha256: ${demo.spki}`);
+    const https = demo.servers.filter((s) => s.spki).map((s) => s.transport);
+    console.log(`${values.tls ? 'every server' : https.join(', ')} uses the lab's self-signed certificate, SPKI sha256: ${demo.spki}`);
     console.log(
       `trust it in Chromium: chromium --ignore-certificate-errors-spki-list=${demo.spki} --user-data-dir=$(mktemp -d) ${demo.url}`,
     );

@@ -1,8 +1,10 @@
 /**
  * Counters every server keeps, served as JSON at GET /stats. Bytes are read from the TCP sockets
  * themselves (socket.bytesWritten), so they include HTTP headers, framing and TLS: bytes on the wire.
+ * Over HTTP/2 a TCP socket is a session that carries many streams: `sockets` counts sessions,
+ * `connections` the SSE streams on them.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Transport } from './transports.ts';
 import { errorBody } from './errors.ts';
@@ -132,9 +134,14 @@ export class ServerStats {
     };
   }
 
-  /** GET /stats[?gc=1]; `target` is the request's, passed by a caller that has read it already. */
+  /** GET /stats[?gc=1] on node:http; `target` is the request's, passed by a caller that has read it already. */
   handle(req: IncomingMessage, res: ServerResponse, target = requestTarget(req)): void {
     if (!target) return refuseBadTarget(res);
+    this.answer(res, target);
+  }
+
+  /** The /stats answer to a parsed target, on any HTTP version (node:http's response or node:http2's). */
+  answer(res: { writeHead(status: number, headers: OutgoingHttpHeaders): unknown; end(body: string): unknown }, target: URL): void {
     const runGc = target.searchParams.get('gc') === '1';
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(this.snapshot(runGc)));

@@ -14,6 +14,7 @@ import type { RunningServer } from './listen.ts';
 import type { ServerOptions } from './options.ts';
 import * as socketio from './socketio.ts';
 import * as sse from './sse.ts';
+import * as sseH2 from './sse-h2.ts';
 import * as tcp from './tcp.ts';
 import * as ws from './ws.ts';
 
@@ -56,6 +57,20 @@ export const TRANSPORTS = {
     resume: 'last-event-id',
     upstream: 'post',
     wire: 'event-stream',
+    nodeClient: true,
+    floor: false,
+  },
+  'sse-h2': {
+    label: 'SSE over HTTP/2',
+    color: '#17becf',
+    start: sseH2.start,
+    browserApi: 'EventSource',
+    http: '2',
+    tls: 'required',
+    binary: 'base64',
+    resume: 'last-event-id',
+    upstream: 'post',
+    wire: 'h2',
     nodeClient: true,
     floor: false,
   },

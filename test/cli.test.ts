@@ -1,26 +1,30 @@
 /**
- * The command-line contract, run exactly as documented: one JSON ready line, the URLs' shapes,
- * /stats, deterministic seeds across processes, graceful SIGTERM (exit 0, ws close 1001), and
- * bad arguments refused with a `lab:` line and exit code 2.
+ * The command-line contract, run exactly as documented: one JSON ready line, the URLs' shapes (TLS
+ * always for a transport that requires it), /stats, deterministic seeds across processes, graceful
+ * SIGTERM (exit 0, ws close 1001), and bad arguments refused with a `lab:` line and exit code 2.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../clients/index.ts';
-import { TRANSPORT_NAMES } from '../servers/transports.ts';
+import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../servers/transports.ts';
 import type { StatsSnapshot } from '../servers/stats.ts';
 import { SERVER_COMMAND, spawnServer } from '../scripts/lib/spawn-server.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { collect, key, reference, waitFor } from './helpers.ts';
+import { caFor, closeFetches, fetchFor } from './trust.ts';
 
 const URL_SHAPES = {
   sse: /^http:\/\/127\.0\.0\.1:\d+\/sse$/,
+  'sse-h2': /^https:\/\/127\.0\.0\.1:\d+\/sse$/,
   ws: /^ws:\/\/127\.0\.0\.1:\d+\/ws$/,
   socketio: /^http:\/\/127\.0\.0\.1:\d+$/,
   tcp: /^tcp:\/\/127\.0\.0\.1:\d+$/,
-};
+} satisfies Record<Transport, RegExp>;
 
 describe('npm run --silent server', () => {
+  afterAll(closeFetches);
+
   it('prints exactly one JSON ready line through npm, serves /stats, and exits 0 on SIGTERM', async () => {
     const child = spawn('npm', ['run', '--silent', 'server', '--', 'sse', '--port', '0', '--rate', '5'], {
       cwd: ROOT,
@@ -45,7 +49,9 @@ describe('npm run --silent server', () => {
   it.each(TRANSPORT_NAMES)('%s: the ready line names its url and stats; SIGTERM exits 0 within the contract', async (transport) => {
     const server = await spawnServer(transport, ['--rate', '0']);
     expect(server.ready.url).toMatch(URL_SHAPES[transport]);
-    const stats = (await (await fetch(server.ready.stats)).json()) as StatsSnapshot;
+    // A transport that requires TLS is TLS without --tls, and says so with its certificate's SPKI hash.
+    expect(server.ready.spki !== undefined).toBe(TRANSPORTS[transport].tls === 'required');
+    const stats = (await (await (await fetchFor(transport))(server.ready.stats)).json()) as StatsSnapshot;
     expect(stats.transport).toBe(transport);
     const started = Date.now();
     expect(await server.stop('SIGTERM')).toBe(0);
@@ -61,16 +67,13 @@ describe('npm run --silent server', () => {
     expect((await closed).code).toBe(1001);
   });
 
-  it('two processes with the same seed send the same quotes', async () => {
-    const servers = await Promise.all([
-      spawnServer('sse', ['--seed', '99', '--rate', '50']),
-      spawnServer('ws', ['--seed', '99', '--rate', '50']),
-    ]);
+  it('three processes with the same seed send the same quotes', async () => {
+    const transports = ['sse', 'sse-h2', 'ws'] as const;
+    const servers = await Promise.all(transports.map((t) => spawnServer(t, ['--seed', '99', '--rate', '50'])));
     try {
-      const clients = [
-        createClient('sse', { url: servers[0].ready.url, since: 0 }),
-        createClient('ws', { url: servers[1].ready.url, since: 0 }),
-      ];
+      const clients = await Promise.all(
+        transports.map(async (t, i) => createClient(t, { url: servers[i]!.ready.url, ca: await caFor(t), since: 0 })),
+      );
       const received = clients.map(collect);
       await Promise.all(clients.map((c) => c.connect()));
       await waitFor(() => received.every((r) => r.length >= 10), '10 quotes from each');

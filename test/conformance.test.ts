@@ -10,14 +10,17 @@ import { BINARY_HEADER_BYTES } from '../servers/contract.ts';
 import type { Frame } from '../servers/feed.ts';
 import { startServer, type RunningServer } from '../servers/index.ts';
 import { collect, key, publish, reference, waitFor } from './helpers.ts';
+import { caFor } from './trust.ts';
 
 const SEED = 7;
 
 describe.each(CLIENT_TRANSPORTS)('%s conformance', (transport) => {
   let server: RunningServer;
   let clients: LabClient[];
+  let ca: string | undefined;
 
   beforeEach(async () => {
+    ca = await caFor(transport);
     server = await startServer(transport, { seed: SEED, rate: 0, retryMs: 100, heartbeatMs: null });
     clients = [];
   });
@@ -27,7 +30,7 @@ describe.each(CLIENT_TRANSPORTS)('%s conformance', (transport) => {
   });
 
   const connect = async (options: Partial<ClientOptions> = {}) => {
-    const client = createClient(transport, { url: server.url, reconnectMs: 100, ...options });
+    const client = createClient(transport, { url: server.url, ca, reconnectMs: 100, ...options });
     clients.push(client);
     const received = collect(client);
     await client.connect();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT_TRANSPORTS, createClient } from '../clients/index.ts';
 import { startServer } from '../servers/index.ts';
 import { collect, tick, waitFor } from './helpers.ts';
+import { caFor } from './trust.ts';
 
 const NETWORK = ['TCPServerWrap', 'TCPSocketWrap', 'TCPWRAP', 'TLSWrap'];
 const networkHandles = () => process.getActiveResourcesInfo().filter((type) => NETWORK.includes(type)).length;
@@ -14,7 +15,7 @@ describe('no open handles after close', () => {
   it.each(CLIENT_TRANSPORTS)('%s', async (transport) => {
     const before = networkHandles();
     const server = await startServer(transport, { rate: 0, heartbeatMs: 50 });
-    const client = createClient(transport, { url: server.url });
+    const client = createClient(transport, { url: server.url, ca: await caFor(transport) });
     const received = collect(client);
     await client.connect();
     server.feed.publish();

@@ -1,17 +1,20 @@
 /**
  * The lean load readers (clients/lean/), one suite run against every transport as the conformance
  * suite runs against the full clients: real in-process servers at rate 0, quotes published by hand,
- * so the assertions are on counts, order and values, never on timing. Then the SSE reader against
- * a hand-written server that frames the event stream in unusual but valid ways.
+ * so the assertions are on counts, order and values, never on timing. Then the SSE readers (HTTP/1.1
+ * and HTTP/2) against hand-written servers that frame the event stream in unusual but valid ways.
  */
 import { createServer, type Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLean, type LeanReader } from '../clients/lean/index.ts';
 import type { Quote } from '../servers/contract.ts';
-import { TRANSPORT_NAMES } from '../servers/transports.ts';
+import { labCertificate } from '../servers/tls.ts';
+import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer } from '../servers/index.ts';
 import { publish, tick, waitFor } from './helpers.ts';
+import { caFor } from './trust.ts';
 
 /** What a reader hands its callbacks, in arrival order. */
 function watch() {
@@ -28,8 +31,10 @@ function watch() {
 describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
   let server: RunningServer;
   let readers: LeanReader[];
+  let ca: string | undefined;
 
   beforeEach(async () => {
+    ca = await caFor(transport);
     server = await startServer(transport, { rate: 0, heartbeatMs: null });
     readers = [];
   });
@@ -41,7 +46,7 @@ describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
   /** Resolves once the server counts the reader as a client, so a quote published next reaches it. */
   const open = async () => {
     const seen = watch();
-    const reader = await connectLean(transport, { url: server.url, onQuote: seen.onQuote, onClose: seen.onClose });
+    const reader = await connectLean(transport, { url: server.url, ca, onQuote: seen.onQuote, onClose: seen.onClose });
     readers.push(reader);
     await waitFor(() => server.stats.connections === readers.length, 'the server to count the reader');
     return { reader, seen };
@@ -60,7 +65,8 @@ describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
   });
 
   // Only the two-way transports ping on their own connection; SSE's upstream is a separate POST (autocannon's), TCP has none.
-  const twoWay = transport === 'ws' || transport === 'socketio';
+  const { upstream } = TRANSPORTS[transport];
+  const twoWay = upstream === 'message' || upstream === 'ack';
   it(twoWay ? 'times round trips on its own connection' : 'has no ping: its connection is one-way', async () => {
     const { reader } = await open();
     if (!twoWay) return expect(reader.ping).toBeUndefined();
@@ -127,32 +133,50 @@ const STREAMS: Record<string, { body: string; seqs: number[] }> = {
   },
 };
 
-describe('lean SSE reader on unusual but valid streams', () => {
-  let raw: Server;
+/** What writeStream uses of node:http's response and of node:http2's compatibility response. */
+interface StreamResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  end(text: string): unknown;
+}
+
+/** GET /<whole|bytes>/<name> writes that stream in one chunk or one byte per chunk (HTTP/2: per DATA frame), then ends it. */
+async function writeStream(req: { url: string }, res: StreamResponse): Promise<void> {
+  const [, mode, name] = req.url.split('/');
+  const { body } = STREAMS[decodeURIComponent(name!)]!;
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  if (mode === 'whole') return void res.end(body);
+  for (const byte of Buffer.from(body)) {
+    res.write(Buffer.of(byte));
+    await tick(); // a timer turn between writes, so the reader's socket takes each byte as its own chunk
+  }
+  res.end();
+}
+
+/** The event-stream readers (HTTP/1.1 and HTTP/2 share their framing code), each with a hand-written server of its version. */
+const EVENT_STREAM_READERS = [
+  ['sse', async () => createServer((req, res) => void writeStream({ url: req.url! }, res))],
+  ['sse-h2', async () => createSecureServer(await labCertificate(), (req, res) => void writeStream(req, res))],
+] as const satisfies readonly [Transport, () => Promise<Server | Http2SecureServer>][];
+
+describe.each(EVENT_STREAM_READERS)('lean %s reader on unusual but valid streams', (transport, createRaw) => {
+  let raw: Server | Http2SecureServer;
   let origin: string;
 
   beforeAll(async () => {
-    // GET /<whole|bytes>/<name> writes that stream in one chunk or one byte per chunk, then ends it.
-    raw = createServer(async (req, res) => {
-      const [, mode, name] = req.url!.split('/');
-      const { body } = STREAMS[decodeURIComponent(name!)]!;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-      if (mode === 'whole') return res.end(body);
-      for (const byte of Buffer.from(body)) {
-        res.write(Buffer.of(byte));
-        await tick(); // a timer turn between writes, so the reader's socket takes each byte as its own chunk
-      }
-      res.end();
-    });
+    raw = await createRaw();
     await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const scheme = TRANSPORTS[transport].tls === 'required' ? 'https' : 'http';
+    origin = `${scheme}://127.0.0.1:${(raw.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((resolve) => raw.close(() => resolve())));
 
   describe.each(['whole', 'bytes'])('written %s', (mode) => {
     it.each(Object.keys(STREAMS))('%s', async (name) => {
       const seen = watch();
-      await connectLean('sse', { url: `${origin}/${mode}/${encodeURIComponent(name)}`, onQuote: seen.onQuote, onClose: seen.onClose });
+      const url = `${origin}/${mode}/${encodeURIComponent(name)}`;
+      await connectLean(transport, { url, ca: await caFor(transport), onQuote: seen.onQuote, onClose: seen.onClose });
       await waitFor(() => seen.closes.length > 0, 'the end of the stream'); // every byte was read before it ends
       expect(seen.quotes).toEqual(expected(STREAMS[name]!.seqs));
       expect(seen.closes).toHaveLength(1);

@@ -1,18 +1,22 @@
 /**
  * Secure by default, and bad input gets a clear answer with nothing lost: the Origin allowlist
- * on all three transports, payload limits, malformed client messages, absurd resume points,
- * the connection cap, and slow consumers that are dropped without hurting anyone else.
+ * on every transport (SSE's checks run over HTTP/1.1 and HTTP/2 alike), payload limits, malformed
+ * client messages, absurd resume points, the connection cap, and slow consumers that are dropped
+ * without hurting anyone else.
  */
+import { connect as connectHttp2 } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CLIENT_TRANSPORTS, createClient, type LabClient, type WsClient } from '../clients/index.ts';
+import { CLIENT_TRANSPORTS, createClient, type LabClient, type ResetInfo, type WsClient } from '../clients/index.ts';
 import type { ControlMessage } from '../servers/contract.ts';
 import { LabError } from '../servers/errors.ts';
 import { startServer, type RunningServer } from '../servers/index.ts';
 import { resolveOptions, type ServerOptions } from '../servers/options.ts';
+import { TRANSPORTS } from '../servers/transports.ts';
 import { collect, publish, tick, waitFor } from './helpers.ts';
+import { caFor, closeFetches, fetchFor } from './trust.ts';
 
 const PAGE = 'http://127.0.0.1:8080'; // on the default allowlist
 const EVIL = 'http://evil.example';
@@ -29,6 +33,7 @@ const track = <T extends { close(): unknown }>(thing: T): T => {
 };
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
+  await closeFetches();
   await server?.close();
 });
 
@@ -46,10 +51,14 @@ describe('options are validated eagerly', () => {
   });
 });
 
-describe('SSE CORS allowlist', () => {
+/** The transports a browser opens with EventSource: SSE over HTTP/1.1 and over HTTP/2, one contract. */
+const EVENT_STREAMS = CLIENT_TRANSPORTS.filter((t) => TRANSPORTS[t].browserApi === 'EventSource');
+
+describe.each(EVENT_STREAMS)('%s CORS allowlist', (transport) => {
   it('reflects an allowed Origin with credentials and Vary, never *', async () => {
-    await open('sse');
+    await open(transport);
     publish(server.feed, 1);
+    const fetch = await fetchFor(transport);
     const res = await fetch(`${server.url}?lastEventId=0`, { headers: { Origin: PAGE }, signal: AbortSignal.timeout(2000) });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(PAGE);
@@ -58,9 +67,11 @@ describe('SSE CORS allowlist', () => {
     await res.body?.cancel();
   });
 
-  it.each([false, true])('refuses a disallowed Origin with 403 and counts it (expressStream %s)', async (expressStream) => {
-    await open('sse', { expressStream });
-    const res = await fetch(server.url, { headers: { Origin: EVIL } });
+  // --express-stream routes the HTTP/1.1 stream through express; HTTP/2 has no express.
+  const expressStreams = TRANSPORTS[transport].http === '1.1' ? [false, true] : [false];
+  it.each(expressStreams)('refuses a disallowed Origin with 403 and counts it (expressStream %s)', async (expressStream) => {
+    await open(transport, { expressStream });
+    const res = await (await fetchFor(transport))(server.url, { headers: { Origin: EVIL } });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(await res.json()).toMatchObject({ error: { code: 'LAB_ORIGIN_REFUSED' } });
@@ -68,7 +79,8 @@ describe('SSE CORS allowlist', () => {
   });
 
   it('answers the preflight for POST /sse/ping from an allowed Origin only', async () => {
-    await open('sse');
+    await open(transport);
+    const fetch = await fetchFor(transport);
     const preflight = (origin: string) =>
       fetch(new URL('/sse/ping', server.url), {
         method: 'OPTIONS',
@@ -165,25 +177,14 @@ describe('bad client input', () => {
     expect(await reason).toMatch(/transport (close|error)/);
   });
 
-  it('POST /sse/ping: bad JSON is 400, a missing t is 400, an oversize body is 413, all as JSON', async () => {
-    await open('sse', { maxPayloadBytes: 256 });
-    const post = (body: string) =>
-      fetch(new URL('/sse/ping', server.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-    const bad = await post('{nope');
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'LAB_BAD_MESSAGE' } });
-    expect((await post('{"x":1}')).status).toBe(400);
-    const big = await post(JSON.stringify({ t: 1, junk: 'x'.repeat(1000) }));
-    expect(big.status).toBe(413);
-    expect(await big.json()).toMatchObject({ error: { code: 'LAB_PAYLOAD_TOO_LARGE' } });
-    const good = await post('{"t":5}');
-    expect(await good.json()).toMatchObject({ type: 'pong', t: 5 });
-  });
-
   it('an unknown format is refused with LAB_BAD_FORMAT on every transport', async () => {
-    await open('sse');
-    expect((await fetch(`${server.url}?format=xml`)).status).toBe(400);
-    await server.close();
+    for (const transport of EVENT_STREAMS) {
+      await open(transport);
+      const res = await (await fetchFor(transport))(`${server.url}?format=xml`);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'LAB_BAD_FORMAT' } });
+      await server.close();
+    }
     await open('ws');
     await expect(createClient('ws', { url: `${server.url}?format=xml`, reconnect: false }).connect()).rejects.toThrow(/400/);
     await server.close();
@@ -213,14 +214,54 @@ describe('bad client input', () => {
   });
 });
 
+describe.each(EVENT_STREAMS)('%s bad input', (transport) => {
+  it('POST /sse/ping: bad JSON is 400, a missing t is 400, an oversize body is 413, all as JSON', async () => {
+    await open(transport, { maxPayloadBytes: 256 });
+    const fetch = await fetchFor(transport);
+    const post = (body: string) =>
+      fetch(new URL('/sse/ping', server.url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const bad = await post('{nope');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'LAB_BAD_MESSAGE' } });
+    expect((await post('{"x":1}')).status).toBe(400);
+    const big = await post(JSON.stringify({ t: 1, junk: 'x'.repeat(1000) }));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: { code: 'LAB_PAYLOAD_TOO_LARGE' } });
+    const good = await post('{"t":5}');
+    expect(await good.json()).toMatchObject({ type: 'pong', t: 5 });
+  });
+
+  it('an absurd lastEventId streams fresh; a too-old one gets a reset naming the gap', async () => {
+    await open(transport, { replay: 5 });
+    publish(server.feed, 20);
+    const ca = await caFor(transport);
+    const fresh = track(createClient(transport, { url: server.url, ca, since: 999999 }));
+    const freshReceived = collect(fresh);
+    await fresh.connect();
+    const old = track(createClient(transport, { url: server.url, ca, since: 3 }));
+    const resets: ResetInfo[] = [];
+    old.on('reset', (r) => resets.push(r));
+    const oldReceived = collect(old);
+    await old.connect();
+    await waitFor(() => oldReceived.length === 5, 'the buffered quotes');
+    expect(resets).toEqual([{ lastSeen: 3, firstAvailable: 16, missed: 12 }]);
+    expect(oldReceived.map((m) => m.quote.seq)).toEqual([16, 17, 18, 19, 20]);
+    publish(server.feed, 1);
+    await waitFor(() => oldReceived.length === 6 && freshReceived.length > 0, 'quote 21 at both');
+    expect(freshReceived.map((m) => m.quote.seq)).toEqual([21]);
+    expect(server.stats).toMatchObject({ resumed: 1, resets: 1 });
+  });
+});
+
 describe('connection cap', () => {
-  it('SSE answers 503 with Retry-After', async () => {
-    await open('sse', { maxConnections: 1 });
-    await track(createClient('sse', { url: server.url })).connect();
-    const res = await fetch(server.url);
+  it.each(EVENT_STREAMS)('%s answers 503 with Retry-After', async (transport) => {
+    await open(transport, { maxConnections: 1 });
+    await track(createClient(transport, { url: server.url, ca: await caFor(transport) })).connect();
+    const res = await (await fetchFor(transport))(server.url);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(await res.json()).toMatchObject({ error: { code: 'LAB_CONNECTION_CAP' } });
+    expect(server.stats.refused).toBe(1);
   });
 
   it('ws closes with 1013 (try again later)', async () => {
@@ -251,6 +292,15 @@ async function stalledReader(transport: (typeof CLIENT_TRANSPORTS)[number], url:
     socket.pause();
     return { close: () => socket.destroy() };
   }
+  if (transport === 'sse-h2') {
+    // A paused HTTP/2 stream sends no WINDOW_UPDATE: once the flow-control window is spent, the server's queue grows.
+    const session = connectHttp2(new URL(url).origin, { ca: await caFor(transport) });
+    const stream = session.request({ ':path': '/sse', accept: 'text/event-stream' }, { endStream: true });
+    stream.on('error', () => {}); // reset by the server's drop
+    await new Promise((resolve) => stream.once('response', resolve));
+    stream.pause();
+    return { close: () => session.destroy() };
+  }
   const wsUrl = transport === 'ws' ? url : `ws://${hostname}:${port}/socket.io/?EIO=4&transport=websocket`;
   const raw = new WebSocket(wsUrl);
   // engine.io's open packet can come in the same read as the 101, so listen for it before 'open'.
@@ -268,7 +318,7 @@ async function stalledReader(transport: (typeof CLIENT_TRANSPORTS)[number], url:
 describe.each(CLIENT_TRANSPORTS)('%s slow consumer', (transport) => {
   it('is dropped once its unsent bytes pass maxBufferedBytes; a healthy client misses nothing', async () => {
     await open(transport, { padding: 16 * 1024, maxBufferedBytes: 64 * 1024 });
-    const healthy: LabClient = track(createClient(transport, { url: server.url, transports: ['websocket'] }));
+    const healthy: LabClient = track(createClient(transport, { url: server.url, ca: await caFor(transport), transports: ['websocket'] }));
     const received = collect(healthy);
     await healthy.connect();
     const stalled = await stalledReader(transport, server.url);

@@ -2,6 +2,7 @@
 import type { Transport } from '../../servers/transports.ts';
 import * as socketio from './socketio.ts';
 import * as sse from './sse.ts';
+import * as sseH2 from './sse-h2.ts';
 import * as tcp from './tcp.ts';
 import type { LeanOptions, LeanReader } from './types.ts';
 import * as ws from './ws.ts';
@@ -10,6 +11,7 @@ export { ConnectError, errorCode, type LeanOptions, type LeanReader } from './ty
 
 const connectors = {
   sse: sse.connect,
+  'sse-h2': sseH2.connect,
   ws: ws.connect,
   socketio: socketio.connect,
   tcp: tcp.connect,

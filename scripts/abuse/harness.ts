@@ -56,7 +56,7 @@ export async function runAttack<A extends object>(attack: Attack<A>): Promise<At
     const failed = connected.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     await warm(watchers);
-    const before = await readStatsAfterGc(ready.stats);
+    const before = await readStatsAfterGc(ready);
     const baseline = await memoryReading(before, ready.pid);
 
     let outcome: Outcome<A> | null = null;
@@ -66,7 +66,7 @@ export async function runAttack<A extends object>(attack: Attack<A>): Promise<At
         ready,
         port: Number(new URL(ready.url).port),
         statsPort: Number(new URL(ready.stats).port),
-        stats: (gc = false) => readStats(ready.stats, gc),
+        stats: (gc = false) => readStats(ready, gc),
         hold: (teardown) => held.push(teardown),
       });
     } catch (error) {
@@ -75,7 +75,7 @@ export async function runAttack<A extends object>(attack: Attack<A>): Promise<At
     const atEnd = watchers.map((w) => w.seqs.length);
     await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
 
-    const after = await readStatsAfterGc(ready.stats);
+    const after = await readStatsAfterGc(ready);
     const afterMemory = await memoryReading(after, ready.pid);
     const peakRss = (await procMemory(ready.pid))?.peakRss ?? null;
     const serverUp = isAlive(server) && after !== null;

@@ -1,11 +1,14 @@
 /**
- * Attacks on the plain HTTP surfaces: the TCP floor's side /stats port, the SSE server's express
- * routes and stream, and /stats?gc=1 on every server. Requests are raw bytes (scripts/raw), so
- * request targets and headers go out exactly as written.
+ * Attacks on the plain HTTP surfaces: the TCP floor's side /stats port, the SSE servers' routes and
+ * stream (HTTP/1.1 and HTTP/2), and /stats?gc=1 on every server. HTTP/1.1 requests are raw bytes
+ * (scripts/lib/raw), so request targets and headers go out exactly as written; HTTP/2 ones go through
+ * node's client (scripts/lib/raw/h2.ts), which sends whatever HTTP/2 can carry.
  */
 import { TRANSPORT_NAMES } from '../../servers/transports.ts';
 import { ANSWER_MS } from '../lib/raw/connection.ts';
-import { host, request, send } from '../lib/raw/http.ts';
+import { requestIn, speaksHttp2 } from '../lib/raw/any-http.ts';
+import type { H2Answer } from '../lib/raw/h2.ts';
+import { type Header, host, type HttpResponse, request, send } from '../lib/raw/http.ts';
 import { spawnServer } from '../lib/spawn-server.ts';
 import { RATE } from './harness.ts';
 import { readStats, stopTimed } from './measure.ts';
@@ -36,37 +39,66 @@ export async function oddTargetsOnStatsPort(target: Target) {
  * stream request with an empty Last-Event-ID header next to ?lastEventId=5 (the empty header won over
  * the query, and the stream started fresh instead of after 5).
  */
-export async function sseHttpEdges(target: Target) {
-  const port = target.port;
-  const badTargets = await getEach(port, ['http://x:99999/stats', '//']);
-  const headers = [host(port), ['Content-Type', 'application/json'], ['Content-Encoding', 'foo'], ['Content-Length', '7']] as const;
-  const ping = await send(port, request('POST', '/sse/ping', headers, '{"t":1}'), ANSWER_MS);
+export function sseHttpEdges(target: Target) {
+  return sseEdges(target, ['http://x:99999/stats', '//']);
+}
+
+/**
+ * The same three edges over HTTP/2, against sse-h2 (raw HTTP/1.1 bytes cannot reach a server that speaks only HTTP/2
+ * over TLS). A `:path` cannot be absolute-form, so the targets `new URL()` cannot parse are `//x:99999/stats` (an
+ * authority with a bad port) and `//`.
+ */
+export function sseH2HttpEdges(target: Target) {
+  return sseEdges(target, ['//x:99999/stats', '//']);
+}
+
+/** Defect 10's SSE edges, sent in the server's own HTTP version (requestIn). */
+async function sseEdges(target: Target, unparsable: string[]) {
+  const ask = (method: string, path: string, headers: Header[], body?: string, enough?: (r: HttpResponse) => boolean) =>
+    requestIn(target.ready, method, path, headers, body, { enough });
+  const badTargets = [];
+  for (const path of unparsable) badTargets.push({ target: path, ...answerIn(await ask('GET', path, [])) });
+  const encoded: Header[] = [
+    ['Content-Type', 'application/json'],
+    ['Content-Encoding', 'foo'],
+    ['Content-Length', '7'],
+  ];
+  const ping = await ask('POST', '/sse/ping', encoded, '{"t":1}');
   // Resume after 5 and a fresh start differ only once the feed is well past 5.
   let latestSeq = (await target.stats())?.latestSeq ?? null;
   for (let tries = 0; latestSeq !== null && latestSeq < 10 && tries < 40; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     latestSeq = (await target.stats())?.latestSeq ?? null;
   }
-  const resume = request('GET', '/sse?lastEventId=5', [host(port), ['Accept', 'text/event-stream'], ['Last-Event-ID', '']]);
-  const stream = await send(port, resume, ANSWER_MS, { enough: (response) => /^id: \d+$/m.test(response.body.toString()) });
-  const firstId = /^id: (\d+)$/m.exec(bodyOf(stream))?.[1];
+  const resume: Header[] = [
+    ['Accept', 'text/event-stream'],
+    ['Last-Event-ID', ''],
+  ];
+  const stream = await ask('GET', '/sse?lastEventId=5', resume, undefined, (r) => /^id: \d+$/m.test(r.body.toString()));
+  const body = stream.kind === 'response' ? bodyOf(stream) : '';
+  const firstId = /^id: (\d+)$/m.exec(body)?.[1];
+  const http = speaksHttp2(target.ready) ? 'HTTP/2: ' : '';
   return {
     attack:
-      'GET http://x:99999/stats and GET //; POST /sse/ping with Content-Encoding: foo; ' +
+      `${http}GET ${unparsable.join(' and GET ')}; POST /sse/ping with Content-Encoding: foo; ` +
       'GET /sse?lastEventId=5 with an empty Last-Event-ID header',
     answer: {
       badTargets,
-      unsupportedEncoding: answerOf(ping),
+      unsupportedEncoding: answerIn(ping),
       emptyLastEventId: {
-        status: answerOf(stream).status,
+        status: answerIn(stream).status,
         latestSeqBefore: latestSeq,
         firstId: firstId === undefined ? null : Number(firstId),
-        reset: /^event: reset$/m.test(bodyOf(stream)),
+        reset: /^event: reset$/m.test(body),
       },
     },
     held: 1,
   };
 }
+
+/** answerOf for either HTTP version: a request node's HTTP/2 client would not send counts as no answer, with its reason. */
+const answerIn = (answer: H2Answer) =>
+  answer.kind === 'unsendable' ? { status: null, code: null, error: answer.error } : answerOf(answer);
 
 /** How long defect 8 asks for a GC over and over, and the most requests it sends. */
 const HAMMER_MS = 2500;
@@ -96,8 +128,13 @@ export async function statsGcOnDemand(target: Target) {
       const plain = await spawnServer(transport, ['--rate', String(RATE)]);
       try {
         let runs = 0;
-        for (let i = 0; i < PLAIN_REQUESTS; i++) if ((await readStats(plain.ready.stats, true))?.gc) runs++;
-        return [transport, { requests: PLAIN_REQUESTS, gcRuns: runs }] as const;
+        let answered = 0;
+        for (let i = 0; i < PLAIN_REQUESTS; i++) {
+          const snapshot = await readStats(plain.ready, true);
+          if (snapshot) answered++;
+          if (snapshot?.gc) runs++;
+        }
+        return [transport, { requests: PLAIN_REQUESTS, answered, gcRuns: runs }] as const;
       } finally {
         await stopTimed(plain);
       }

@@ -2,6 +2,12 @@
  * The attack suite: one named fixture per case of the ten hardening defects (issue 15), in the
  * order the issue lists them, held to the README's "Secure by default". Defect 9 (shutdown under
  * siege) and defect 10 (leftover edges) have more than one case, each on its own server process.
+ *
+ * SSE over HTTP/2 (sse-h2) takes part where an attack aims at what it shares with SSE: defect 8
+ * (every transport's /stats), 9 (a siege of non-reading streams) and 10 (the HTTP edges), sent as
+ * HTTP/2 with the lab certificate. The rest aim at ws, engine.io or the TCP floor's own code; and
+ * whatever is written as raw HTTP/1.1 bytes cannot reach it at all (registry: `http: '2'`,
+ * `tls: 'required'`; node answers a TLS client without ALPN h2 with a bare 403 and closes).
  */
 import {
   floodUnreadWithNoSubscription,
@@ -15,10 +21,11 @@ import {
   floodUnknownNamespaceUnread,
   pingFloodWithoutAck,
 } from './socketio-attacks.ts';
-import { oddTargetsOnStatsPort, sseHttpEdges, statsGcOnDemand } from './http-attacks.ts';
+import { oddTargetsOnStatsPort, sseH2HttpEdges, sseHttpEdges, statsGcOnDemand } from './http-attacks.ts';
 import {
   endSessionsWithParseError,
   holdNonReadersAndOverCapSocketIo,
+  holdNonReadersAndOverCapSseH2,
   holdNonReadersAndOverCapWs,
   NON_READERS,
   stopPollingMidSession,
@@ -113,6 +120,14 @@ export const ATTACKS = [
     run: holdNonReadersAndOverCapSocketIo,
   },
   {
+    id: 'sse-h2-sigterm-non-readers-over-cap',
+    defect: 9,
+    transport: 'sse-h2',
+    title: 'SIGTERM with non-reading HTTP/2 SSE streams and over-cap streams',
+    serverArgs: SIEGE_CAP,
+    run: holdNonReadersAndOverCapSseH2,
+  },
+  {
     id: 'socketio-sigterm-polling-stopped',
     defect: 9,
     transport: 'socketio',
@@ -132,6 +147,13 @@ export const ATTACKS = [
     transport: 'sse',
     title: 'SSE: unparsable targets, unknown Content-Encoding, empty Last-Event-ID',
     run: sseHttpEdges,
+  },
+  {
+    id: 'sse-h2-http-edges',
+    defect: 10,
+    transport: 'sse-h2',
+    title: 'SSE over HTTP/2: unparsable targets, unknown Content-Encoding, empty Last-Event-ID',
+    run: sseH2HttpEdges,
   },
   {
     id: 'ws-ping-flood-bad-frames',

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { StatsSnapshot } from '../../servers/stats.ts';
-import { host, request, send } from '../lib/raw/http.ts';
-import type { SpawnedServer } from '../lib/spawn-server.ts';
+import { requestIn } from '../lib/raw/any-http.ts';
+import type { ReadyLine, SpawnedServer } from '../lib/spawn-server.ts';
 import type { MemoryReading, Shutdown } from './types.ts';
 
 /** How long a /stats read may take before it counts as no answer. */
@@ -16,10 +16,10 @@ const GC_RETRY_MS = 1100;
 /** After SIGTERM, how long to wait before SIGKILL: past the contract's 2 s, so a slow exit is measured, not cut short. */
 export const SIGKILL_AFTER_MS = 6000;
 
-export async function readStats(statsUrl: string, gc = false): Promise<StatsSnapshot | null> {
-  const url = new URL(statsUrl);
-  const port = Number(url.port);
-  const answer = await send(port, request('GET', `${url.pathname}${gc ? '?gc=1' : ''}`, [host(port)]), STATS_TIMEOUT_MS);
+/** GET /stats in the server's own HTTP version: raw HTTP/1.1 bytes, or HTTP/2 trusting the lab certificate (sse-h2). */
+export async function readStats(ready: ReadyLine, gc = false): Promise<StatsSnapshot | null> {
+  const path = `${new URL(ready.stats).pathname}${gc ? '?gc=1' : ''}`;
+  const answer = await requestIn(ready, 'GET', path, [], undefined, { timeoutMs: STATS_TIMEOUT_MS });
   if (answer.kind !== 'response' || answer.status !== 200) return null;
   try {
     return JSON.parse(answer.body.toString('utf8')) as StatsSnapshot;
@@ -29,10 +29,10 @@ export async function readStats(statsUrl: string, gc = false): Promise<StatsSnap
 }
 
 /** A snapshot taken right after a forced GC, when the server grants one within three tries. */
-export async function readStatsAfterGc(statsUrl: string): Promise<StatsSnapshot | null> {
+export async function readStatsAfterGc(ready: ReadyLine): Promise<StatsSnapshot | null> {
   let snapshot: StatsSnapshot | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    snapshot = await readStats(statsUrl, true);
+    snapshot = await readStats(ready, true);
     if (!snapshot || snapshot.gc) return snapshot;
     await new Promise((resolve) => setTimeout(resolve, GC_RETRY_MS));
   }

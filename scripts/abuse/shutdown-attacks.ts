@@ -2,9 +2,11 @@
  * Defect 9: what a server is left holding when SIGTERM comes. Each attack sets the scene and
  * returns with its connections still open; the harness then sends SIGTERM and times the exit (the
  * contract: exit code 0 within 2 s). The scenes: many connections that never read plus over-cap
- * sockets that never finish closing (ws and socket.io), socket.io polling sessions that stopped
- * polling, and polling sessions ended by a parse error.
+ * sockets that never finish closing (ws, socket.io, and HTTP/2 sessions on sse-h2), socket.io
+ * polling sessions that stopped polling, and polling sessions ended by a parse error.
  */
+import { connect as connectHttp2 } from 'node:http2';
+import { labCertificate } from '../../servers/tls.ts';
 import type { RawConnection } from '../lib/raw/connection.ts';
 import { post, WEBSOCKET } from '../lib/raw/engineio.ts';
 import { clientFrame, nextFrame, OPCODES, type ServerFrame } from '../lib/raw/websocket.ts';
@@ -18,6 +20,8 @@ const OVER_CAP = 20;
 /** Connections opened at once while setting the scene. */
 const WIDTH = 30;
 const REPLY_WAIT_MS = 2000;
+/** An HTTP/2 stream's answer includes a TLS handshake per session: 30 at once on a busy 2-core machine take seconds. */
+const H2_REPLY_WAIT_MS = 10_000;
 /** How long a ws client waits for a close frame after its upgrade: over the cap it comes at once, under it never. */
 const CAP_CLOSE_WAIT_MS = 200;
 /** Polling sessions per scene. */
@@ -76,6 +80,46 @@ async function nonReadersAndOverCap(target: Target, socketIo: boolean) {
  */
 export function holdNonReadersAndOverCapWs(target: Target) {
   return nonReadersAndOverCap(target, false);
+}
+
+/**
+ * One HTTP/2 session with one SSE stream that reads nothing after its response head: a paused stream sends no
+ * WINDOW_UPDATE, so once its flow-control window is spent the server's queue for it grows. The status it got.
+ */
+async function stalledH2Stream(target: Target, origin: string, ca: string): Promise<string> {
+  const session = connectHttp2(origin, { ca });
+  session.on('error', () => {});
+  target.hold(() => session.destroy());
+  const stream = session.request({ ':path': '/sse', accept: 'text/event-stream' }, { endStream: true });
+  stream.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  const status = await new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('no answer'), H2_REPLY_WAIT_MS);
+    stream.once('response', (headers) => resolve(String(headers[':status'])));
+    stream.once('close', () => resolve(stream.rstCode ? `RST_STREAM ${stream.rstCode}` : 'closed'));
+  });
+  clearTimeout(timer);
+  stream.pause();
+  return status;
+}
+
+/**
+ * Defect 9, sse-h2. The ws scene over HTTP/2: 300 SSE streams, each on its own session, that never read, and 20 past
+ * the cap that got their 503 and keep their sessions open. Shutdown ends every stream, sends each session a GOAWAY,
+ * and must not wait on a session whose client never reads.
+ */
+export async function holdNonReadersAndOverCapSseH2(target: Target) {
+  const { origin } = new URL(target.ready.url);
+  const { cert } = await labCertificate();
+  const nonReaders = await inBatches(NON_READERS, WIDTH, () => stalledH2Stream(target, origin, cert));
+  const overCap = await inBatches(OVER_CAP, WIDTH, () => stalledH2Stream(target, origin, cert));
+  return {
+    attack:
+      `${NON_READERS} HTTP/2 sessions, each with a GET /sse stream that stops reading after its headers, then ${OVER_CAP} ` +
+      `more past --max-connections ${NON_READERS + 2}; all held open through SIGTERM`,
+    answer: { nonReaders: tally(nonReaders), overCap: tally(overCap) },
+    held: NON_READERS + OVER_CAP,
+  };
 }
 
 /** Defect 9, socket.io: the same scene over engine.io WebSockets that sent a CONNECT, then stopped reading. */

@@ -1,12 +1,14 @@
 /**
  * The well-behaved clients an attack must not hurt: the lab's own Node clients (createClient) for
- * SSE, ws and socket.io, and for the TCP floor a plain socket reading NDJSON lines. Each records the
+ * every transport that has one (trusting the lab certificate where the server is TLS), and for the
+ * TCP floor a plain socket reading NDJSON lines. Each records the
  * seq of every quote it gets, so a gap (a lost, repeated or reordered quote) is counted, not guessed.
  */
 import { connect } from 'node:net';
-import { createClient } from '../../clients/index.ts';
+import { createClient, type ClientTransport } from '../../clients/index.ts';
 import type { Quote } from '../../servers/contract.ts';
-import type { Transport } from '../../servers/transports.ts';
+import { labCertificate } from '../../servers/tls.ts';
+import { TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import type { ReadyLine } from '../lib/spawn-server.ts';
 
 export interface Watcher {
@@ -35,8 +37,10 @@ function tcpWatcher(url: string): Promise<Watcher> {
 }
 
 export async function watch(transport: Transport, ready: ReadyLine): Promise<Watcher> {
-  if (transport === 'tcp') return tcpWatcher(ready.url);
-  const client = createClient(transport, { url: ready.url });
+  if (!TRANSPORTS[transport].nodeClient) return tcpWatcher(ready.url);
+  // A ready line with an SPKI hash: the server is TLS with the lab certificate (sse-h2 always is).
+  const ca = ready.spki ? (await labCertificate()).cert : undefined;
+  const client = createClient(transport as ClientTransport, { url: ready.url, ca });
   const seqs: number[] = [];
   client.on('quote', ({ quote }) => seqs.push(quote.seq));
   await client.connect();

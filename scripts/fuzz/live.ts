@@ -4,7 +4,10 @@
  * exits is a crash: the fleet reports it with the tail of the process's stderr and starts a fresh
  * one for the next input, so one crash never hides the next finding (and shrinking still works).
  */
-import type { Transport } from '../../servers/transports.ts';
+import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
+import { labCertificate } from '../../servers/tls.ts';
+import { TRANSPORTS, type Transport } from '../../servers/transports.ts';
+import { h2Request } from '../lib/raw/h2.ts';
 import { spawnServer, type ReadyLine, type SpawnedServer } from '../lib/spawn-server.ts';
 import { Watcher } from './watcher.ts';
 
@@ -29,6 +32,7 @@ export class LiveServer {
   readonly httpPort: number;
   readonly #spawned: SpawnedServer;
   readonly #exited: Promise<void>;
+  #statsSession?: ClientHttp2Session;
   watcher?: Watcher;
 
   private constructor(spawned: SpawnedServer) {
@@ -42,7 +46,7 @@ export class LiveServer {
   static async start(transport: Transport): Promise<LiveServer> {
     const server = new LiveServer(await spawnServer(transport, SERVER_ARGS));
     try {
-      server.watcher = await Watcher.start(transport, server.ready.url);
+      server.watcher = await Watcher.start(transport, server.ready);
     } catch (error) {
       await server.stop();
       throw error;
@@ -68,9 +72,8 @@ export class LiveServer {
     let problem: string;
     try {
       if (!this.alive) throw new Error('process gone');
-      const response = await fetch(this.ready.stats, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`/stats answered ${response.status}: ${text.slice(0, 200)}`);
+      const { status, text } = await this.#getStats();
+      if (status !== 200) throw new Error(`/stats answered ${status}: ${text.slice(0, 200)}`);
       const json = JSON.parse(text) as { latestSeq?: unknown };
       if (typeof json.latestSeq !== 'number') throw new Error(`/stats answered without latestSeq: ${text.slice(0, 200)}`);
       return { latestSeq: json.latestSeq };
@@ -81,8 +84,33 @@ export class LiveServer {
     throw new ServerDown(this.alive ? `the ${this.ready.transport} server is running but /stats failed: ${problem}` : this.describeExit());
   }
 
+  /** GET /stats in the server's HTTP version: Node's fetch, or HTTP/2 trusting the lab certificate (sse-h2). */
+  async #getStats(): Promise<{ status: number | string; text: string }> {
+    if (TRANSPORTS[this.ready.transport].http !== '2') {
+      const response = await fetch(this.ready.stats, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
+      return { status: response.status, text: await response.text() };
+    }
+    // One session for every /stats read: a TLS handshake per read would be most of its cost on a busy machine. The
+    // server closes a session idle for 10 s, maybe just as a read goes out on it: then the read is tried once more, anew.
+    const { origin } = new URL(this.ready.stats);
+    let failure = '';
+    for (const fresh of [false, true]) {
+      const session = this.#statsSession;
+      if (fresh || !session || session.closed || session.destroyed) {
+        session?.destroy();
+        this.#statsSession = connectHttp2(origin, { ca: (await labCertificate()).cert });
+        this.#statsSession.on('error', () => {}); // seen by the read on it
+      }
+      const answer = await h2Request(origin, { ':path': '/stats' }, undefined, STATS_TIMEOUT_MS, { session: this.#statsSession });
+      if (answer.kind === 'response') return { status: answer.status, text: answer.body.toString('utf8') };
+      failure = answer.kind === 'closed' ? `closed (${answer.error})` : answer.kind;
+    }
+    return { status: 'no answer', text: failure };
+  }
+
   /** Stops the watcher and the process (SIGTERM, then SIGKILL if it lingers). */
   async stop(): Promise<void> {
+    this.#statsSession?.destroy();
     await this.watcher?.stop().catch(() => {});
     if (!this.alive) return;
     const stopped = this.#spawned.stop();

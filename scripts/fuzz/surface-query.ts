@@ -1,7 +1,8 @@
 /**
- * Query parameters: format and lastEventId on SSE, format and since on the ws upgrade, and
- * EIO, transport, sid and format on socket.io (polling and WebSocket handshakes), mixed with
- * repeats, empty values, raw or escaped junk and keys like `__proto__` and `toString`.
+ * Query parameters: format and lastEventId on SSE (over HTTP/1.1 and HTTP/2), format and since on
+ * the ws upgrade, and EIO, transport, sid and format on socket.io (polling and WebSocket
+ * handshakes), mixed with repeats, empty values, raw or escaped junk and keys like `__proto__` and
+ * `toString`.
  *
  * Oracles: each server reads the target as `new URL` does (SSE and ws: the first value of a key;
  * engine.io: the last). An unknown format is 400 LAB_BAD_FORMAT (socket.io: a CONNECT_ERROR
@@ -16,6 +17,7 @@ import { host, queryEncode, request, send } from '../lib/raw/http.ts';
 import { acceptKey, nextFrame, OPCODES, upgrade } from '../lib/raw/websocket.ts';
 import { junk, percentEscape, point, pointText, type Point } from './arbitraries.ts';
 import { checkServerFrame, classifyHttp, expectLab, showOutcome, violation } from './classify.ts';
+import { exchangeWith, targetAsRead } from './exchange.ts';
 import type { LiveServer } from './live.ts';
 import { checkResume, firstQuoteArrived, parseSeq, sseStart, type StreamStart } from './resume.ts';
 import { surface, type AnySurface } from './surface.ts';
@@ -85,10 +87,11 @@ const engineQuery = (target: string): Record<string, string> => Object.fromEntri
 async function sendSse(params: Param[], server: LiveServer): Promise<void> {
   const { latestSeq } = await server.stats();
   const target = render('/sse', params, latestSeq);
-  const answer = await send(server.httpPort, request('GET', target, [host(server.httpPort)]), ANSWER_MS, { enough: firstQuoteArrived });
+  const answer = await exchangeWith(server, 'GET', target, [], undefined, { enough: firstQuoteArrived });
+  if (answer === null) return; // HTTP/2 would not carry the `:path` (raw junk: a space, a control byte)
   const outcome = classifyHttp(answer, { statuses: [200, 400] });
   if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
-  const query = searchParams(target);
+  const query = searchParams(targetAsRead(server, target));
   if (!query) return expectLab(outcome, 400, 'LAB_BAD_REQUEST', `GET ${target}`);
   const format = query.get('format') ?? 'json';
   if (format !== 'json' && format !== 'base64') return expectLab(outcome, 400, 'LAB_BAD_FORMAT', `GET ${target}`, false);
@@ -233,7 +236,9 @@ const socketIoQuery = fc.oneof(
 );
 
 export const QUERY_SURFACES: AnySurface[] = [
-  surface<Param[]>({ name: 'query:sse', transport: 'sse', arbitrary: query('sse'), runs: 150, send: sendSse }),
+  ...(['sse', 'sse-h2'] as const).map((transport) =>
+    surface<Param[]>({ name: `query:${transport}`, transport, arbitrary: query('sse'), runs: 150, send: sendSse }),
+  ),
   surface<Param[]>({ name: 'query:ws', transport: 'ws', arbitrary: query('ws'), runs: 150, send: sendWs }),
   surface<Param[]>({ name: 'query:socketio-polling', transport: 'socketio', arbitrary: socketIoQuery, runs: 200, send: sendPolling }),
   surface<Param[]>({

@@ -1,7 +1,8 @@
 /**
  * Request targets: raw request lines with odd paths (`//`, `/\`), absolute-form with bad ports,
  * `*`, percent escapes, unicode and huge targets, on every HTTP side: SSE, the ws server's plain
- * HTTP and its upgrade path, socket.io's, and the TCP floor's side /stats port.
+ * HTTP and its upgrade path, socket.io's, and the TCP floor's side /stats port; and as the `:path`
+ * of an HTTP/2 request on SSE over HTTP/2 (whose HTTP/2 layer resets what is not a path or `*`).
  *
  * Oracle: a target `new URL(target, base)` cannot parse gets 400 LAB_BAD_REQUEST (or node's own
  * bare 400 when its parser refuses the line first); on the floor's side port any other path than
@@ -10,10 +11,11 @@
 import fc from 'fast-check';
 import type { Transport } from '../../servers/transports.ts';
 import { ANSWER_MS } from '../lib/raw/connection.ts';
-import { host, request, send, type Header } from '../lib/raw/http.ts';
+import { request, send, type Header, type HttpResponse } from '../lib/raw/http.ts';
 import { acceptKey, upgradeHeaders } from '../lib/raw/websocket.ts';
 import { junk, percentEscape } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, violation, type HttpOutcome } from './classify.ts';
+import { exchangeWith, targetAsRead } from './exchange.ts';
 import type { LiveServer } from './live.ts';
 import { surface, type AnySurface } from './surface.ts';
 
@@ -109,6 +111,7 @@ function upgradeOnlyOnWs(outcome: HttpOutcome, url: URL, input: TargetInput, key
 
 const SIDES: readonly Side[] = [
   { target: 'sse', transport: 'sse', statuses: [200, 204, 400, 404, 413, 414, 415, 431] },
+  { target: 'sse-h2', transport: 'sse-h2', statuses: [200, 204, 400, 404, 413, 414, 415, 431] },
   { target: 'ws-http', transport: 'ws', statuses: [200, 400, 404, 405, 414, 431] },
   { target: 'ws-upgrade', transport: 'ws', upgrade: true, statuses: [101, 400, 404, 405, 414, 426, 431], check: upgradeOnlyOnWs },
   { target: 'socketio', transport: 'socketio', statuses: [200, 204, 400, 403, 404, 405, 414, 431], engineIo: true },
@@ -117,13 +120,18 @@ const SIDES: readonly Side[] = [
 
 async function sendTarget(side: Side, input: TargetInput, server: LiveServer): Promise<void> {
   const { key, headers: upgrade } = upgradeHeaders(server.httpPort);
-  const headers: Header[] = side.upgrade ? upgrade : [host(server.httpPort), ['Connection', 'close']];
-  if (input.method === 'POST') headers.push(['Content-Length', '0']);
-  const answer = await send(server.httpPort, request(input.method, input.target, headers), ANSWER_MS, {
+  const options = {
     head: input.method === 'HEAD',
     // A target that opens a stream (an SSE /sse, a 101) is answered once its head is in.
-    enough: (response) => response.status === 101 || response.headers['content-type']?.startsWith('text/event-stream') === true,
-  });
+    enough: (response: HttpResponse) =>
+      response.status === 101 || response.headers['content-type']?.startsWith('text/event-stream') === true,
+  };
+  const length: Header[] = input.method === 'POST' ? [['Content-Length', '0']] : [];
+  const answer = side.upgrade
+    ? await send(server.httpPort, request(input.method, input.target, [...upgrade, ...length]), ANSWER_MS, options)
+    : await exchangeWith(server, input.method, input.target, [['Connection', 'close'], ...length], undefined, options);
+  // HTTP/2 would not carry the target (a `:path` that is not a path): nothing reached the server's code.
+  if (answer === null) return;
   const outcome = classifyHttp(answer, {
     statuses: side.statuses,
     engineIo: side.engineIo,
@@ -132,12 +140,13 @@ async function sendTarget(side: Side, input: TargetInput, server: LiveServer): P
   });
   // Node's parser refused the line: nothing reached the server's code.
   if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
-  if (!URL.canParse(input.target, 'http://lab.invalid')) {
-    return expectLab(outcome, 400, 'LAB_BAD_REQUEST', `${input.method} ${JSON.stringify(input.target.slice(0, 80))} does not parse`, false);
+  const target = targetAsRead(server, input.target);
+  if (!URL.canParse(target, 'http://lab.invalid')) {
+    return expectLab(outcome, 400, 'LAB_BAD_REQUEST', `${input.method} ${JSON.stringify(target.slice(0, 80))} does not parse`, false);
   }
   const hasBody = input.method !== 'HEAD' && outcome.kind === 'response' && outcome.response.status === 200;
   if (hasBody && outcome.response.headers['content-type']?.includes('json')) jsonBody(outcome.response);
-  side.check?.(outcome, new URL(input.target, 'http://lab.invalid'), input, key);
+  side.check?.(outcome, new URL(target, 'http://lab.invalid'), input, key);
 }
 
 export const TARGET_SURFACES: AnySurface[] = SIDES.map((side) =>

@@ -1,12 +1,15 @@
 /**
  * The well-behaved client that stays connected while a server is fuzzed: the lab's own client
- * (createClient) for SSE, ws and socket.io, the lean line reader for the TCP floor. It notes the
- * first gap or duplicate in the quote sequence and any close, and `verify` checks it has caught
- * up with the server's newest quote: fuzz input must never cost an honest client a quote.
+ * (createClient) for every transport that has one (trusting the lab certificate where the server is
+ * TLS), the lean line reader for the TCP floor. It notes the first gap or duplicate in the quote
+ * sequence and any close, and `verify` checks it has caught up with the server's newest quote:
+ * fuzz input must never cost an honest client a quote.
  */
-import { createClient, type LabClient } from '../../clients/index.ts';
+import { type ClientTransport, createClient, type LabClient } from '../../clients/index.ts';
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
-import type { Transport } from '../../servers/transports.ts';
+import { labCertificate } from '../../servers/tls.ts';
+import { TRANSPORTS, type Transport } from '../../servers/transports.ts';
+import type { ReadyLine } from '../lib/spawn-server.ts';
 
 /** How long the watcher gets to catch up with the server's newest quote. */
 const CATCH_UP_MS = 3000;
@@ -20,15 +23,18 @@ export class Watcher {
 
   private constructor() {}
 
-  static async start(transport: Transport, url: string): Promise<Watcher> {
+  static async start(transport: Transport, ready: ReadyLine): Promise<Watcher> {
     const watcher = new Watcher();
+    const { url } = ready;
     const onQuote = (seq: number) => watcher.#quote(seq);
     const onClose = (reason: string) => watcher.#fail(`the watching client was disconnected (${reason})`);
-    if (transport === 'tcp') {
-      const reader: LeanReader = await connectLean('tcp', { url, onQuote, onClose });
+    // A ready line with an SPKI hash: the server is TLS with the lab certificate (sse-h2 always is).
+    const ca = ready.spki ? (await labCertificate()).cert : undefined;
+    if (!TRANSPORTS[transport].nodeClient) {
+      const reader: LeanReader = await connectLean(transport, { url, ca, onQuote, onClose });
       watcher.#close = async () => reader.close();
     } else {
-      const client: LabClient = createClient(transport, { url, reconnect: false });
+      const client: LabClient = createClient(transport as ClientTransport, { url, ca, reconnect: false });
       client.on('quote', (message) => onQuote(message.quote.seq));
       client.on('close', (info) => onClose(String(info.reason ?? info.code ?? 'closed')));
       client.on('error', (error) => watcher.#fail(`the watching client got an error: ${error.message}`));

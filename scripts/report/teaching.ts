@@ -143,7 +143,10 @@ function codeFor(id: ClaimId): Block[] {
         code('servers/feed.ts', /resumeAfter\(lastSeen: number\)/, /^\s{2}\}$/),
       ];
     case 'ws-heavier-than-sse':
-      return [code('servers/sse-stream.ts', /this\.#detach = attachFeed/, /\}\);/), code('servers/ws.ts', /const detach = attachFeed/, /\}\);/)];
+      return [
+        code('servers/sse-stream.ts', /this\.#detach = attachFeed/, /\}\);/),
+        code('servers/ws.ts', /const detach = attachFeed/, /\}\);/),
+      ];
     case 'sse-needs-cors-headers':
     case 'seed-credentials-with-wildcard-cors':
       return [code('servers/sse-stream.ts', /function checkCors/, /^\}/)];

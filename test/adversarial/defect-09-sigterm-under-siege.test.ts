@@ -1,7 +1,7 @@
 /**
  * Defect 9: SIGTERM ends the process with exit code 0 within 2 s whatever it holds: non-reading
- * clients plus over-cap sockets (ws and socket.io), socket.io polling sessions that stopped polling,
- * and polling sessions ended by a parse error. One server process per scene.
+ * clients plus over-cap sockets (ws, socket.io, and HTTP/2 streams on sse-h2), socket.io polling
+ * sessions that stopped polling, and polling sessions ended by a parse error. One server process per scene.
  */
 import { describe, expect, it } from 'vitest';
 import { attack, runAttack } from '../../scripts/abuse/index.ts';
@@ -14,6 +14,13 @@ describe('SIGTERM under siege', () => {
     expectWithstood(record);
     expect.soft(record.answer.nonReaders.upgrades, 'non-readers upgraded').toEqual({ 101: NON_READERS });
     expect(record.answer.overCap.replies, 'over-cap sockets').toEqual({ '1013 LAB_CONNECTION_CAP': 20 });
+  });
+
+  it('sse-h2: 300 non-reading HTTP/2 streams, each on its own session, and 20 over-cap streams', async () => {
+    const record = await runAttack(attack('sse-h2-sigterm-non-readers-over-cap'));
+    expectWithstood(record);
+    expect.soft(record.answer.nonReaders, 'non-readers streaming').toEqual({ 200: NON_READERS });
+    expect(record.answer.overCap, 'over-cap streams').toEqual({ 503: 20 });
   });
 
   it('socket.io: 300 non-reading clients and 20 over-cap sockets', async () => {

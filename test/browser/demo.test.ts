@@ -1,27 +1,31 @@
 /**
- * The demo page in real Chromium: native EventSource, native WebSocket and socket.io's served
- * client all show the same feed; after the server destroys every socket, each panel reconnects
- * once and no seq is skipped (SSE by Last-Event-ID, ws by the page's own ?since=, socket.io by
- * connection state recovery).
+ * The demo page in real Chromium: native EventSource (over HTTP/1.1, and over HTTP/2 to an https
+ * origin Chromium trusts by the lab certificate's SPKI hash), native WebSocket and socket.io's
+ * served client all show the same feed; after the server destroys every socket, each panel
+ * reconnects once and no seq is skipped (SSE by Last-Event-ID, ws by the page's own ?since=,
+ * socket.io by connection state recovery).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../../scripts/lib/browser.ts';
 import { startDemo, type Demo } from '../../servers/serve.ts';
+import { BROWSER_TRANSPORTS } from '../../servers/transports.ts';
 
 describe.skipIf(!findChromium())('demo page in Chromium', () => {
   let browser: Browser;
   let demo: Demo;
   beforeAll(async () => {
-    browser = await launchChromium();
     demo = await startDemo({ port: 0, rate: 20 });
+    // The page is plain http; sse-h2 is always https, with the lab certificate.
+    browser = await launchChromium([`--ignore-certificate-errors-spki-list=${demo.spki}`]);
   });
   afterAll(async () => {
     await browser?.close();
     await demo?.close();
   });
 
-  it('shows all three transports, and each comes back from a drop with no gap', async () => {
+  it('shows every browser transport, and each comes back from a drop with no gap', async () => {
+    expect(demo.spki).toBeDefined();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -29,6 +33,7 @@ describe.skipIf(!findChromium())('demo page in Chromium', () => {
     const read = () =>
       page.$$eval('section', (sections) =>
         sections.map((s) => ({
+          transport: s.dataset.transport,
           state: s.querySelector('.state')!.textContent,
           count: Number(s.querySelector('[data-k="count"]')!.textContent),
           reconnects: Number(s.querySelector('[data-k="reconnects"]')!.textContent),
@@ -36,16 +41,18 @@ describe.skipIf(!findChromium())('demo page in Chromium', () => {
           symbols: s.querySelectorAll('tr').length,
         })),
       );
-    await expect
-      .poll(async () => (await read()).map((p) => p.count >= 10 && p.state === 'open'), { timeout: 20_000 })
-      .toEqual([true, true, true]);
+    const each = <T>(value: T) => BROWSER_TRANSPORTS.map(() => value);
+    expect((await read()).map((p) => p.transport)).toEqual(BROWSER_TRANSPORTS);
+    await expect.poll(async () => (await read()).map((p) => p.count >= 10 && p.state === 'open'), { timeout: 20_000 }).toEqual(each(true));
+    // The page's streams reached every server: the HTTP/2 one can be spoken to in nothing but HTTP/2.
+    for (const server of demo.servers) expect(server.stats.connections, server.transport).toBeGreaterThan(0);
     await page.click('#drop');
-    await expect.poll(async () => (await read()).map((p) => p.reconnects), { timeout: 20_000 }).toEqual([1, 1, 1]);
+    await expect.poll(async () => (await read()).map((p) => p.reconnects), { timeout: 20_000 }).toEqual(each(1));
     const before = (await read()).map((p) => p.count);
     await expect.poll(async () => (await read()).every((p, i) => p.count > before[i]! + 10), { timeout: 20_000 }).toBe(true);
     const panels = await read();
-    expect(panels.map((p) => p.gaps)).toEqual([0, 0, 0]);
-    expect(panels.map((p) => p.symbols)).toEqual([10, 10, 10]);
+    expect(panels.map((p) => p.gaps)).toEqual(each(0));
+    expect(panels.map((p) => p.symbols)).toEqual(each(10));
     expect(errors).toEqual([]);
   });
 });

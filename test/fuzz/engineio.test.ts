@@ -5,4 +5,4 @@
 import { ENGINE_SURFACES } from '../../scripts/fuzz/surface-engineio.ts';
 import { fuzzSurfaces } from './suite.ts';
 
-fuzzSurfaces(['socketio'], ENGINE_SURFACES, 'packet');
+fuzzSurfaces(ENGINE_SURFACES, 'packet');

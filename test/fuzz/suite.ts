@@ -1,7 +1,7 @@
 /**
- * What every fuzz test file does: start live servers for its transports once, then run each surface
- * as one test with CI's fixed seed. A surface passes when it sent inputs and none got an answer
- * outside the contract.
+ * What every fuzz test file does: start live servers for its surfaces' transports once, then run
+ * each surface as one test with CI's fixed seed. A surface passes when it sent inputs and none got
+ * an answer outside the contract.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Transport } from '../../servers/transports.ts';
@@ -9,8 +9,9 @@ import { Fleet } from '../../scripts/fuzz/live.ts';
 import { ciBatch } from '../../scripts/fuzz/runner.ts';
 import type { AnySurface } from '../../scripts/fuzz/surface.ts';
 
-export function fuzzSurfaces(transports: readonly Transport[], surfaces: readonly AnySurface[], input: string): void {
+export function fuzzSurfaces(surfaces: readonly AnySurface[], input: string): void {
   const fleet = new Fleet();
+  const transports: Transport[] = [...new Set(surfaces.map((surface) => surface.transport))];
   beforeAll(() => fleet.start(transports), 60_000);
   afterAll(() => fleet.stop());
   it.each(surfaces.map((surface) => [surface.name, surface] as const))(`%s: every ${input} gets a defined answer`, async (_, surface) => {

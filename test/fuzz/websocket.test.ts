@@ -6,4 +6,4 @@ import { WS_FRAME_SURFACES } from '../../scripts/fuzz/surface-ws-frames.ts';
 import { WS_MESSAGE_SURFACES } from '../../scripts/fuzz/surface-ws-messages.ts';
 import { fuzzSurfaces } from './suite.ts';
 
-fuzzSurfaces(['ws', 'socketio'], [...WS_MESSAGE_SURFACES, ...WS_FRAME_SURFACES], 'input');
+fuzzSurfaces([...WS_MESSAGE_SURFACES, ...WS_FRAME_SURFACES], 'input');
