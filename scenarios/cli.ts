@@ -54,7 +54,8 @@ async function main(): Promise<void> {
       ),
     onScenario: (s) =>
       process.stdout.write(
-        `  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`,
+        `  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ` +
+          `${String(s.notRun).padStart(3)} not-run  ${seconds(s.durationMs).padStart(7)}\n`,
       ),
   });
   if (stopping) {
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   const failed = run.records.filter((r) => r.reason?.startsWith('lab: case ')); // failed or timed out
   for (const record of failed) process.stderr.write(`lab: ${record.id}: ${record.reason}\n`);
   process.stdout.write(
-    `wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`,
+    `wrote ${relative(ROOT, SCENARIOS_PATH)} (${file.records.length} records) ` +
+      `and ${verdicts} verdicts to ${relative(ROOT, CLAIMS_PATH)} in ${seconds(Date.now() - started)}\n`,
   );
   if (failed.length > 0) process.exitCode = 1;
 }

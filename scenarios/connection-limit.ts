@@ -8,17 +8,24 @@
  * to the same origin with a FETCH_TIMEOUT_MS timeout, a fetch to a second fixture server (another
  * port, another origin), a WebSocket to the same host and port, an EventSource from a second tab
  * in the same context, and finally one EventSource closed to see whether a queued one opens.
- * HTTP/2: the same count against the node:http2 fixture (TLS, the lab certificate) with the
- * number of TCP connections (sessions), the protocol ALPN chose on each, and the streams the server saw. Eight WebSockets on their own
- * show the WebSocket side.
+ * HTTP/2: every EventSource transport on HTTP/2 (sse-h2: the lab's own server, TLS with the lab
+ * certificate) gets the same ASKED EventSources through a TCP relay, then a fetch. TLS hides
+ * the requests from the relay, so each figure says whose account it is: the page's opens; the
+ * streams the server holds (its /stats `connections`); the TCP connections the relay carried
+ * (one TLS session each); and Chromium's own report of every request (DevTools Network: the
+ * protocol ALPN chose and the connection id that carried it). Eight WebSockets on their own
+ * show the WebSocket side. Which case a transport gets follows its registry entry: the HTTP/1.1
+ * case is the fixture's (plain HTTP/1.1), the HTTP/2 case needs `http: '2'`, the WebSocket case
+ * `browserApi: 'WebSocket'`.
  *
  * Samples: one browser context per case. Invalidated by: nothing timing-related as long as
  * SETTLE_MS covers connection setup on loopback (the records show the server's own counts too).
  */
-import { startH2Server } from './fixtures/h2-server.ts';
-import { sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import { EVENT_SOURCE, endpointPath, readableHttp1, spec, transportsWhere } from './capabilities.ts';
+import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { round } from './measure.ts';
-import type { Json, Observed } from './types.ts';
+import { NetworkLog } from './network.ts';
+import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const ASKED = 8;
 const SETTLE_MS = 1500;
@@ -88,27 +95,37 @@ async function http1(c: CaseContext): Promise<Observed> {
   };
 }
 
-async function http2(c: CaseContext): Promise<Observed> {
-  const server = await startH2Server();
-  c.defer(() => server.close());
+/** The lab's HTTP/2 server behind a TCP relay: ASKED EventSources, then a fetch of its /stats (the page origin is on its allowlist). */
+async function http2(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
+  const server = await c.lab(transport);
+  const relay = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) }, opaque: true });
   const page = await c.page();
-  for (let i = 1; i <= ASKED; i++) await page.call('eventSource', `es${i}`, server.url('/stream'));
+  const network = await NetworkLog.watch(page, relay.url('https', ''));
+  const path = endpointPath(server.url);
+  for (let i = 1; i <= ASKED; i++) await page.call('eventSource', `es${i}`, relay.url('https', path));
   await sleep(SETTLE_MS);
   const events = await page.events();
-  const fetched = await page.call<FetchProbe>('probeFetch', server.url('/ping'), FETCH_TIMEOUT_MS);
+  const held = server.stats.snapshot();
+  const fetched = await page.call<FetchProbe>('probeFetch', relay.url('https', '/stats'), FETCH_TIMEOUT_MS);
+  // Chromium's report of the fetch's response may trail the page's own by a moment.
+  await until(() => network.requests('/stats').some((r) => r.status !== undefined || r.failed !== undefined), 1000);
+  // Chromium's account: which connection carried each stream, and what ALPN chose on it.
+  const carrying = network.connections(path);
   return {
-    events: events.filter((e) => e.type !== 'message'),
+    events: [...events.filter((e) => e.type !== 'message'), ...network.events()],
     counts: {
       opened: opened(events, 'es'),
-      serverStreams: server.peakOpenStreams,
-      serverSessions: server.sessions,
-      sessionsCarryingStreams: server.streamsPerSession.filter((n) => n > 0).length,
+      serverStreams: held.connections,
+      serverSessions: relay.connections.length,
+      sessionsCarryingStreams: carrying.length,
     },
+    server: { connections: relay.connections.length, counters: { streams: held.connections, sockets: held.sockets } },
     facts: {
-      alpnProtocols: server.alpnProtocols,
-      streamsPerSession: server.streamsPerSession,
+      alpnProtocols: network.connections().map((x) => x.protocol),
+      streamsPerSession: carrying.map((x) => x.requests),
       sameOriginFetch: probe(fetched),
       sameOriginFetchCompleted: fetched.status !== undefined,
+      requestsFrom: 'Chromium DevTools Network (protocol, connection ids); server /stats (streams); TCP relay (connections)',
     },
   };
 }
@@ -133,37 +150,44 @@ export const connectionLimit: ScenarioSpec = {
   name: 'connection-limit',
   title: 'EventSources per HTTP/1.1 origin, the request after them, WebSockets, HTTP/2',
   cases: [
-    {
-      transport: 'sse',
-      case: 'http1-eventsources',
-      client: 'chromium',
-      title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`,
-      claims: CLAIMS,
-      setup: { asked: ASKED, protocol: 'HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
-      run: http1,
-    },
-    {
-      transport: 'sse',
-      case: 'http2-eventsources',
-      client: 'chromium',
-      title: `${ASKED} EventSources to one HTTP/2 origin`,
-      claims: CLAIMS,
-      setup: {
-        asked: ASKED,
-        protocol: 'HTTP/2 (TLS; the record shows what ALPN chose)',
-        settleMs: SETTLE_MS,
-        fetchTimeoutMs: FETCH_TIMEOUT_MS,
-      },
-      run: http2,
-    },
-    {
-      transport: 'ws',
-      case: 'websockets',
-      client: 'chromium',
-      title: `${ASKED} WebSockets to one host and port, then a fetch`,
-      claims: CLAIMS,
-      setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
-      run: websockets,
-    },
+    ...EVENT_SOURCE.filter((t) => readableHttp1(spec(t))).map(
+      (transport): CaseSpec => ({
+        transport,
+        case: 'http1-eventsources',
+        client: 'chromium',
+        title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`,
+        claims: CLAIMS,
+        setup: { asked: ASKED, protocol: 'HTTP/1.1', server: 'fixture /stream', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
+        run: http1,
+      }),
+    ),
+    ...EVENT_SOURCE.filter((t) => spec(t).http === '2').map(
+      (transport): CaseSpec => ({
+        transport,
+        case: 'http2-eventsources',
+        client: 'chromium',
+        title: `${ASKED} EventSources to the lab's HTTP/2 server (one origin), then a fetch`,
+        claims: CLAIMS,
+        setup: {
+          asked: ASKED,
+          protocol: 'HTTP/2 (TLS, lab certificate; the record shows what ALPN chose)',
+          server: `lab ${transport} behind a TCP relay`,
+          settleMs: SETTLE_MS,
+          fetchTimeoutMs: FETCH_TIMEOUT_MS,
+        },
+        run: (c) => http2(c, transport),
+      }),
+    ),
+    ...transportsWhere((s) => s.browserApi === 'WebSocket').map(
+      (transport): CaseSpec => ({
+        transport,
+        case: 'websockets',
+        client: 'chromium',
+        title: `${ASKED} WebSockets to one host and port, then a fetch`,
+        claims: CLAIMS,
+        setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
+        run: websockets,
+      }),
+    ),
   ],
 };

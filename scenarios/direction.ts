@@ -13,15 +13,34 @@
  * EventSource and records the bytes the client sent on the stream connection after its request
  * (the stream is one-way). Each case records the handshake the tap saw (request and status line),
  * which shows how each connection starts. Node cases repeat the timing with clients/ ping().
+ * SSE over HTTP/2: the tap relays TLS it cannot read, so its byte counts include the TLS records
+ * and the handshake facts come from Chromium's DevTools Network log instead (status, protocol,
+ * content type, and which connection carried the stream and each warm-up POST: HTTP/2 multiplexes
+ * them on one), recorded up to the end of the warm-up and stopped before the timed round trips,
+ * so DevTools does not weigh on them. Every transport with an upstream path takes part; its
+ * browser API picks the channel.
  *
  * Samples: WARMUP + SAMPLES per case, one connection, no concurrent load. Times are coarsened to
  * 0.1 ms by Chromium (page not cross-origin isolated) and share 2 cores with the servers: use the
  * distribution's shape, not its digits. Invalidated by other load on the machine.
  */
 import { createClient } from '../clients/index.ts';
+import type { TransportSpec } from '../servers/transports.ts';
+import {
+  type BrowserApi,
+  endpointPath,
+  httpScheme,
+  labTrust,
+  NODE_CLIENTS,
+  type NodeTransport,
+  spec,
+  tlsOnly,
+  transportsWhere,
+} from './capabilities.ts';
 import type { Tap } from './fixtures/tap.ts';
-import { portOf, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
+import { portOf, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { distribution, round } from './measure.ts';
+import { NetworkLog } from './network.ts';
 import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const WARMUP = 20;
@@ -44,25 +63,68 @@ function handshake(tap: Tap, connection = 0): Record<string, Json> {
   };
 }
 
+/**
+ * Over TLS the tap reads nothing: Chromium's account of the stream and the warm-up POSTs beside
+ * it, once it has reported every answered POST (its events may trail the page's own by a moment).
+ */
+async function browserAccount(network: NetworkLog, path: string, posts: number): Promise<Record<string, Json>> {
+  const answered = () => network.requests(`${path}/ping`).filter((r) => r.method === 'POST' && r.status !== undefined);
+  await until(() => answered().length >= posts, 2000);
+  const stream = network.requests(path).find((r) => r.path === path);
+  const pings = network.requests(`${path}/ping`);
+  return {
+    requestLine: stream ? `${stream.method} ${stream.path}` : null,
+    responseStatus: stream?.status ?? null,
+    protocol: stream?.protocol ?? null,
+    responseContentType: stream?.contentType ?? null,
+    preflights: pings.filter((r) => r.type === 'Preflight').length,
+    warmupPingRequests: pings.filter((r) => r.method === 'POST').length,
+    warmupPostsOnTheStreamConnection: answered().filter((r) => r.connectionId === stream?.connectionId).length,
+    requestsFrom: 'Chromium DevTools Network during the warm-up (TLS hides the requests from the tap; its bytes include the TLS records)',
+  };
+}
+
+/** How a page sends upstream with each browser API: lab-page.js's pinger kind. */
+const PINGER: Record<BrowserApi, string> = { EventSource: 'sse-fetch', WebSocket: 'ws', 'socket.io': 'socketio' };
+/** How each upstream method reads in a record. */
+const UPSTREAM: Record<NonNullable<TransportSpec['upstream']>, string> = {
+  post: 'fetch POST /sse/ping',
+  message: 'ws message',
+  ack: 'socket.io emit with ack',
+};
+
 async function browserRoundTrips(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
   const server = await c.lab(transport);
-  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
+  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) }, opaque: tlsOnly(transport) });
   const page = await c.page();
+  const network = tlsOnly(transport) ? await NetworkLog.watch(page, tap.url('https', '')) : undefined;
+  const browserApi = spec(transport).browserApi!;
+  const path = endpointPath(server.url);
   const facts: Record<string, Json> = {};
-  if (transport === 'sse') {
+  if (browserApi === 'EventSource') {
     // The stream first, so the tap's first connection is the EventSource's.
-    await page.call('eventSource', 'stream', tap.url('http', '/sse'));
+    await page.call('eventSource', 'stream', tap.url(httpScheme(transport), path));
     await page.waitForEvents('stream', 'open', 1, 5000);
-    Object.assign(facts, handshake(tap));
+    if (!network) Object.assign(facts, handshake(tap));
   }
-  const url = transport === 'ws' ? tap.url('ws', '/ws') : transport === 'socketio' ? tap.url('http', '') : tap.url('http', '/sse/ping');
-  await page.call('pinger', 'p', transport === 'sse' ? 'sse-fetch' : transport, url, TRIP_TIMEOUT_MS);
+  const url =
+    browserApi === 'WebSocket'
+      ? tap.url('ws', path)
+      : browserApi === 'socket.io'
+        ? tap.url('http', '')
+        : tap.url(httpScheme(transport), `${path}/ping`);
+  await page.call('pinger', 'p', PINGER[browserApi], url, TRIP_TIMEOUT_MS);
   const warmup = await page.call<{ rtts: number[]; failed: number }>('ping', 'p', WARMUP);
+  if (network) {
+    Object.assign(facts, await browserAccount(network, path, WARMUP - warmup.failed));
+    await network.stop();
+  }
   const before = tapBytes(tap);
   const { rtts, failed } = await page.call<{ rtts: number[]; failed: number }>('ping', 'p', SAMPLES);
   const wire = tapBytes(tap) - before;
-  if (transport !== 'sse') Object.assign(facts, handshake(tap));
-  else {
+  // Over TLS Chromium's account ended with the warm-up; the tap still counts the connections (one: the POSTs stayed on it).
+  if (!network && browserApi !== 'EventSource') Object.assign(facts, handshake(tap));
+  else if (!network) {
     const stream = tap.connections[0]!;
     facts.streamRequests = stream.requestCount;
     facts.streamRequestHeadBytes = stream.requestHeadBytes;
@@ -79,14 +141,14 @@ async function browserRoundTrips(c: CaseContext, transport: ScenarioTransport): 
       ...facts,
       eventSourceSend: api.eventSourceSend,
       webSocketSend: api.webSocketSend,
-      upstream: transport === 'sse' ? 'fetch POST /sse/ping' : transport === 'ws' ? 'ws message' : 'socket.io emit with ack',
+      upstream: UPSTREAM[spec(transport).upstream!],
     },
   };
 }
 
-async function nodeRoundTrips(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
+async function nodeRoundTrips(c: CaseContext, transport: NodeTransport): Promise<Observed> {
   const server = await c.lab(transport);
-  const client = createClient(transport, { url: server.url, reconnect: false });
+  const client = createClient(transport, { url: server.url, reconnect: false, ...(await labTrust(transport)) });
   c.defer(() => client.close());
   await client.connect();
   for (let i = 0; i < WARMUP; i++) await client.ping();
@@ -101,27 +163,38 @@ async function nodeRoundTrips(c: CaseContext, transport: ScenarioTransport): Pro
     facts: {
       rttMs: distribution(rtts) as unknown as Json,
       client: `clients/${transport}.ts`,
-      bytesFrom: 'server socket counters (read + written)',
+      bytesFrom: `server socket counters (read + written${tlsOnly(transport) ? ', TLS records included' : ''})`,
     },
   };
 }
+
+/** Every browser transport with an upstream path, in the order the chart reads best: the two-way ones first. */
+const TWO_WAY_FIRST = transportsWhere((s) => s.upstream !== null).sort(
+  (a, b) => Number(spec(a).upstream === 'post') - Number(spec(b).upstream === 'post'),
+);
 
 export const direction: ScenarioSpec = {
   name: 'direction',
   title: 'Client-to-server round trips: ws ping/pong, socket.io ack, SSE + fetch POST',
   cases: [
-    ...(['ws', 'socketio', 'sse'] as const).map(
+    ...TWO_WAY_FIRST.map(
       (transport): CaseSpec => ({
         transport,
         case: 'round-trips',
         client: 'chromium',
-        title: `Chromium: ${SAMPLES} sequential round trips, ${transport === 'sse' ? 'fetch POST /sse/ping beside an open EventSource' : transport === 'ws' ? 'WebSocket ping message and pong' : 'socket.io emit with ack'}`,
+        title:
+          `Chromium: ${SAMPLES} sequential round trips, ` +
+          (spec(transport).upstream === 'post'
+            ? `fetch POST /sse/ping beside an open EventSource${spec(transport).http === '2' ? ' (HTTP/2)' : ''}`
+            : spec(transport).upstream === 'message'
+              ? 'WebSocket ping message and pong'
+              : 'socket.io emit with ack'),
         claims: ['sse-one-way', 'ws-tcp-sse-http'],
         setup: { warmup: WARMUP, samples: SAMPLES, sequential: true, tripTimeoutMs: TRIP_TIMEOUT_MS },
         run: (c) => browserRoundTrips(c, transport),
       }),
     ),
-    ...(['ws', 'socketio', 'sse'] as const).map(
+    ...TWO_WAY_FIRST.filter((t): t is NodeTransport => NODE_CLIENTS.includes(t as NodeTransport)).map(
       (transport): CaseSpec => ({
         transport,
         case: 'node-round-trips',

@@ -2,8 +2,8 @@
  * The shared harness: one Chromium per run, a page server on its own origin, servers on port 0,
  * and a runner that turns each case into a ScenarioRecord.
  *
- * Origins: test pages come from http://127.0.0.1:<page port> (and https:// on a second port for
- * the self-signed scenario); every server is addressed as http://localhost:<port>, so a page
+ * Origins: test pages come from http://127.0.0.1:<page port> (and https:// on a second port, for
+ * the self-signed scenario and the HTTP/2 server); every server is addressed as localhost:<port>, so a page
  * and a server are always different origins, the way a site and its API usually are. Lab
  * servers get the page origins on their allowlist.
  *
@@ -42,7 +42,8 @@ const STATIC: Record<string, string> = {
   '/vendor/socket.io.min.js': `${ROOT}node_modules/socket.io-client/dist/socket.io.min.js`,
 };
 const PAGE_HTML =
-  '<!doctype html><meta charset="utf-8"><title>lab scenario</title><script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
+  '<!doctype html><meta charset="utf-8"><title>lab scenario</title>' +
+  '<script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
 
 /** Records keep at most this many events and requests, so one noisy case cannot bloat the results file. */
 const MAX_EVENTS = 200;
@@ -156,20 +157,18 @@ export class CaseContext {
   /**
    * A fresh browser context and page. Default origin http://127.0.0.1:<page port> (cross-site to
    * the servers on localhost); `https` for the page server's TLS origin; `same-site` for
-   * http://localhost:<page port> (cross-origin but same-site, so SameSite=Lax cookies go along).
+   * http://localhost:<page port> (cross-origin but same-site, so SameSite=Lax cookies go along);
+   * `https-same-site` for https://localhost:<https page port> (the same, for servers on https:
+   * since Chromium counts the scheme in the site, http://localhost is cross-site to them).
    */
-  async page(
-    options: { contextOptions?: BrowserContextOptions; origin?: 'http' | 'https' | 'same-site'; url?: string } = {},
-  ): Promise<LabPage> {
+  async page(options: { contextOptions?: BrowserContextOptions; origin?: PageOrigin; url?: string } = {}): Promise<LabPage> {
     const browser = this.h.browser;
     if (!browser) throw new Error('lab: this case needs Chromium');
     const context = await browser.newContext(options.contextOptions);
     this.defer(() => context.close());
     const page = await context.newPage();
     const labPage = new LabPage(page, context, this.t0);
-    const origin =
-      options.origin === 'https' ? this.h.httpsPageOrigin : options.origin === 'same-site' ? this.h.sameSitePageOrigin : this.h.pageOrigin;
-    await page.goto(options.url ?? `${origin}/`);
+    await page.goto(options.url ?? `${this.h.origin(options.origin)}/`);
     return labPage;
   }
 
@@ -194,6 +193,9 @@ export class CaseContext {
   }
 }
 
+/** Which page server and host name a test page comes from (see CaseContext.page). */
+export type PageOrigin = 'http' | 'https' | 'same-site' | 'https-same-site';
+
 export interface HarnessOptions {
   /** Launch Chromium (default true); false runs Node cases only. */
   browser?: boolean;
@@ -209,11 +211,22 @@ export class Harness {
   pageOrigin = '';
   httpsPageOrigin = '';
   sameSitePageOrigin = '';
+  httpsSameSitePageOrigin = '';
   #pageServers: Server[] = [];
 
   /** Every origin a test page can have: the lab servers' allowlist in the scenarios. */
   get pageOrigins(): string[] {
-    return [this.pageOrigin, this.httpsPageOrigin, this.sameSitePageOrigin];
+    return [this.pageOrigin, this.httpsPageOrigin, this.sameSitePageOrigin, this.httpsSameSitePageOrigin];
+  }
+
+  /** The page origin of that kind (default: http://127.0.0.1:<page port>). */
+  origin(kind: PageOrigin = 'http'): string {
+    return {
+      http: this.pageOrigin,
+      https: this.httpsPageOrigin,
+      'same-site': this.sameSitePageOrigin,
+      'https-same-site': this.httpsSameSitePageOrigin,
+    }[kind];
   }
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
@@ -241,7 +254,9 @@ export class Harness {
       // The CLI handles Ctrl-C itself: finish the case, clean up, then close the browser.
       this.browser = await launchChromium(this.chromiumArgs, { handleSIGINT: false });
     } catch (error) {
-      this.browserNote = `Chromium at ${this.chromiumPath} did not start (${(error as Error).message.split('\n')[0]}); reinstall it with: ${CHROMIUM_INSTALL_HINT}`;
+      this.browserNote =
+        `Chromium at ${this.chromiumPath} did not start (${(error as Error).message.split('\n')[0]}); ` +
+        `reinstall it with: ${CHROMIUM_INSTALL_HINT}`;
     }
   }
 
@@ -264,6 +279,7 @@ export class Harness {
     this.pageOrigin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     this.sameSitePageOrigin = `http://localhost:${(http.address() as AddressInfo).port}`;
     this.httpsPageOrigin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    this.httpsSameSitePageOrigin = `https://localhost:${(https.address() as AddressInfo).port}`;
   }
 
   /**

@@ -13,13 +13,18 @@
  * relay's idle cuts, the connections it relayed (reconnects), and the page's events. The
  * polyfill's own heartbeat timeout is in scenario `polyfill` (cases polyfill-heartbeat-*), and
  * native EventSource on a silent stream with no intermediary in `polyfill/sse/native-silent`.
+ * Every browser transport takes part, its heartbeat chosen by its browser API; SSE over HTTP/2
+ * runs through the same relay carrying TLS bytes it cannot read (an HTTP/2 connection has PING
+ * frames of its own, but neither Chromium nor node:http2 sends them on an idle connection, so
+ * the case shows whether anything but the `:` comments keeps it open).
  *
  * Samples: one connection per case. Invalidated by: a machine so loaded that a heartbeat timer
  * fires later than IDLE_MS - HEARTBEAT_MS (700 ms) behind schedule.
  */
+import { type BrowserApi, endpointPath, httpScheme, spec, tlsOnly } from './capabilities.ts';
 import { portOf, sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { countOf } from './measure.ts';
-import type { Observed, ScenarioTransport } from './types.ts';
+import { SCENARIO_TRANSPORTS, type Json, type Observed, type ScenarioTransport } from './types.ts';
 
 const IDLE_MS = 1000;
 const HEARTBEAT_MS = 300;
@@ -27,10 +32,15 @@ const WATCH_MS = 3500;
 
 async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartbeat: boolean): Promise<Observed> {
   const server = await c.lab(transport, { heartbeatMs: heartbeat ? HEARTBEAT_MS : null, retryMs: 200 });
-  const relay = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) }, idleTimeoutMs: IDLE_MS });
+  const relay = await c.tap({
+    target: { host: '127.0.0.1', port: portOf(server.url) },
+    idleTimeoutMs: IDLE_MS,
+    opaque: tlsOnly(transport),
+  });
   const page = await c.page();
-  if (transport === 'sse') await page.call('eventSource', 'x', relay.url('http', '/sse'));
-  else if (transport === 'ws') await page.call('webSocket', 'x', relay.url('ws', '/ws'));
+  const api = spec(transport).browserApi;
+  if (api === 'EventSource') await page.call('eventSource', 'x', relay.url(httpScheme(transport), endpointPath(server.url)));
+  else if (api === 'WebSocket') await page.call('webSocket', 'x', relay.url('ws', endpointPath(server.url)));
   else
     await page.call('socketIo', 'x', relay.url('http', ''), {
       transports: ['websocket'],
@@ -43,7 +53,7 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
   const count = (type: string) => countOf(events, type);
   return {
     events,
-    readyState: transport === 'socketio' ? null : await page.readyState('x'),
+    readyState: api === 'socket.io' ? null : await page.readyState('x'),
     counts: {
       idleCuts: relay.idleCuts,
       relayedConnections: relay.connections.length,
@@ -66,34 +76,37 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
   };
 }
 
+/** Each browser API's heartbeat: in a title with and without it, and as the setting the case records with and without it. */
+const HEARTBEATS: Record<BrowserApi, { with: string; without: string; on: string; off: string }> = {
+  EventSource: { with: '`:` comments', without: 'no comments', on: `: comment every ${HEARTBEAT_MS} ms`, off: 'none' },
+  WebSocket: { with: 'ping frames', without: 'no pings', on: `ping frame every ${HEARTBEAT_MS} ms`, off: 'none' },
+  'socket.io': {
+    with: `pingInterval ${HEARTBEAT_MS} ms`,
+    without: 'default pingInterval',
+    on: `pingInterval ${HEARTBEAT_MS} ms`,
+    off: "the socket.io server's default pingInterval",
+  },
+};
+
 function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
-  const what = {
-    sse: heartbeat ? '`:` comments' : 'no comments',
-    ws: heartbeat ? 'ping frames' : 'no pings',
-    socketio: heartbeat ? `pingInterval ${HEARTBEAT_MS} ms` : 'default pingInterval',
-  }[transport];
+  const api = spec(transport).browserApi!;
+  const beat = HEARTBEATS[api];
+  const setup: Record<string, Json> = {
+    idleTimeoutMs: IDLE_MS,
+    heartbeatMs: heartbeat ? HEARTBEAT_MS : null,
+    heartbeat: heartbeat ? beat.on : beat.off,
+    watchMs: WATCH_MS,
+    feed: 'paused',
+    ...(api === 'socket.io' ? { reconnectionDelay: 200, randomizationFactor: 0 } : {}),
+    ...(tlsOnly(transport) ? { relay: 'TCP relay carrying TLS (HTTP/2)' } : {}),
+  };
   return {
     transport,
     case: heartbeat ? 'relay-heartbeat' : 'relay-silent',
     client: 'chromium',
-    title: `${transport} through a relay with a ${IDLE_MS} ms idle timeout, ${what}`,
+    title: `${transport} through a relay with a ${IDLE_MS} ms idle timeout, ${heartbeat ? beat.with : beat.without}`,
     claims: ['sse-heartbeat-comments-needed'],
-    setup: {
-      idleTimeoutMs: IDLE_MS,
-      heartbeatMs: heartbeat ? HEARTBEAT_MS : null,
-      heartbeat: heartbeat
-        ? transport === 'sse'
-          ? `: comment every ${HEARTBEAT_MS} ms`
-          : transport === 'ws'
-            ? `ping frame every ${HEARTBEAT_MS} ms`
-            : `pingInterval ${HEARTBEAT_MS} ms`
-        : transport === 'socketio'
-          ? "the socket.io server's default pingInterval"
-          : 'none',
-      watchMs: WATCH_MS,
-      feed: 'paused',
-      ...(transport === 'socketio' ? { reconnectionDelay: 200, randomizationFactor: 0 } : {}),
-    },
+    setup,
     run: (c) => throughRelay(c, transport, heartbeat),
   };
 }
@@ -101,5 +114,5 @@ function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
 export const idleHeartbeat: ScenarioSpec = {
   name: 'idle-heartbeat',
   title: 'Idle connections through a relay with an idle timeout, with and without heartbeats',
-  cases: (['sse', 'ws', 'socketio'] as const).flatMap((transport) => [relayCase(transport, false), relayCase(transport, true)]),
+  cases: SCENARIO_TRANSPORTS.flatMap((transport) => [relayCase(transport, false), relayCase(transport, true)]),
 };

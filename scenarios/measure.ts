@@ -93,6 +93,11 @@ export function packagesImported(text: string): string[] {
   return [...names].sort();
 }
 
+/** The lab's own modules a source file imports from its folder (`./x.ts` -> `x.ts`). */
+export function localImports(text: string): string[] {
+  return [...text.matchAll(/^import\s[^'"]*['"]\.\/([^'"]+)['"]/gm)].map((match) => match[1]!).sort();
+}
+
 /** Publishes `n` quotes by hand on a lab server whose feed is paused. */
 export function publish(server: { feed: { publish(): unknown } }, n: number): void {
   for (let i = 0; i < n; i++) server.feed.publish();

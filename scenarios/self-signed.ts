@@ -16,6 +16,12 @@
  * and a page on https connecting to plain http/ws (mixed content).
  * Node cases: each Node client against the lab's TLS server with no CA (default), with the `ca`
  * option, and in a child process with NODE_EXTRA_CA_CERTS.
+ * Which transports take part follows the registry: the browser cases need an EventSource or a
+ * WebSocket transport that can run plain (a TLS-terminating tap in front of a plain HTTP/1.1
+ * server, and a plain server for the mixed-content case), so SSE over HTTP/2, always TLS, is not
+ * among them (its certificate is checked as any https one is, and every one of its scenario
+ * cases runs on the SPKI-trusted lab certificate); every transport with a Node client gets the
+ * Node cases, SSE over HTTP/2's client included.
  *
  * Samples: one connection per setting, watched for 1.5 s. Invalidated by: a Chromium whose
  * interstitial ignores `thisisunsafe` (the case then fails: a not-run record naming the warning).
@@ -30,15 +36,22 @@ import { untrustedCertificate } from './fixtures/untrusted-cert.ts';
 import type { Tap } from './fixtures/tap.ts';
 import { LabPage, portOf, sleep, until, viaLocalhost, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { countOf } from './measure.ts';
+import { type BrowserApi, NODE_CLIENTS, type NodeTransport, readableHttp1, spec, transportsWhere } from './capabilities.ts';
 import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const WATCH_MS = 1500;
 const CLAIMS: ClaimId[] = ['ws-rejects-self-signed-sse-accepts'];
-type BrowserTransport = Extract<ScenarioTransport, 'sse' | 'ws'>;
+
+/** What the browser cases need of each API they compare: the page helper, the endpoint, the secure and plain schemes. */
+const API: Partial<Record<BrowserApi, { name: string; open: string; path: string; secure: string; plain: string }>> = {
+  EventSource: { name: 'EventSource', open: 'eventSource', path: '/sse', secure: 'https', plain: 'http' },
+  WebSocket: { name: 'WebSocket', open: 'webSocket', path: '/ws', secure: 'wss', plain: 'ws' },
+};
+const apiOf = (transport: ScenarioTransport) => API[spec(transport).browserApi!]!;
 
 /** Opens an EventSource or a WebSocket, watches for WATCH_MS, and reports what the page saw. */
-async function tryOpen(page: LabPage, transport: BrowserTransport, url: string): Promise<Observed> {
-  await page.call(transport === 'sse' ? 'eventSource' : 'webSocket', 'x', url);
+async function tryOpen(page: LabPage, transport: ScenarioTransport, url: string): Promise<Observed> {
+  await page.call(apiOf(transport).open, 'x', url);
   await sleep(WATCH_MS);
   const events = await page.events('x');
   const count = (type: string) => countOf(events, type);
@@ -51,14 +64,14 @@ async function tryOpen(page: LabPage, transport: BrowserTransport, url: string):
 }
 
 /** A plain lab server behind a TLS tap that presents the untrusted certificate. */
-async function behindUntrusted(c: CaseContext, transport: BrowserTransport, extraOrigins: string[] = []): Promise<Tap> {
+async function behindUntrusted(c: CaseContext, transport: ScenarioTransport, extraOrigins: string[] = []): Promise<Tap> {
   const cert = await untrustedCertificate();
   const server = await c.lab(transport, { allowOrigins: [...c.h.pageOrigins, ...extraOrigins] });
   return c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) }, tls: { cert: cert.cert, key: cert.key } });
 }
 
-const pathOf = (transport: BrowserTransport) => (transport === 'sse' ? '/sse' : '/ws');
-const schemeOf = (transport: BrowserTransport) => (transport === 'sse' ? 'https' : 'wss');
+const pathOf = (transport: ScenarioTransport) => apiOf(transport).path;
+const schemeOf = (transport: ScenarioTransport) => apiOf(transport).secure;
 
 function withTls(observed: Observed, tap: Tap, setting: Record<string, Json>): Observed {
   return {
@@ -71,14 +84,14 @@ function withTls(observed: Observed, tap: Tap, setting: Record<string, Json>): O
   };
 }
 
-async function untrusted(c: CaseContext, transport: BrowserTransport, ignoreHTTPSErrors: boolean): Promise<Observed> {
+async function untrusted(c: CaseContext, transport: ScenarioTransport, ignoreHTTPSErrors: boolean): Promise<Observed> {
   const tap = await behindUntrusted(c, transport);
   const page = await c.page({ contextOptions: { ignoreHTTPSErrors } });
   const observed = await tryOpen(page, transport, tap.url(schemeOf(transport), pathOf(transport)));
   return withTls(observed, tap, { certificate: 'untrusted (per run)', ignoreHTTPSErrors, pageOrigin: c.h.pageOrigin });
 }
 
-async function spkiTrusted(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+async function spkiTrusted(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
   const server = await c.lab(transport, { tls: true });
   const page = await c.page();
   const observed = await tryOpen(page, transport, viaLocalhost(server.url));
@@ -110,7 +123,7 @@ async function clickThrough(page: LabPage, url: string): Promise<{ warning: stri
  * Clicks through the certificate warning for the page's own https origin, then connects to a
  * server presenting the same certificate on another port, by the same host name or by 127.0.0.1.
  */
-async function clickedThrough(c: CaseContext, transport: BrowserTransport, host: 'localhost' | '127.0.0.1'): Promise<Observed> {
+async function clickedThrough(c: CaseContext, transport: ScenarioTransport, host: 'localhost' | '127.0.0.1'): Promise<Observed> {
   const cert = await untrustedCertificate();
   const pageTap = await c.tap({ target: { host: '127.0.0.1', port: portOf(c.h.pageOrigin) }, tls: { cert: cert.cert, key: cert.key } });
   const pageUrl = pageTap.url('https', '/');
@@ -128,10 +141,10 @@ async function clickedThrough(c: CaseContext, transport: BrowserTransport, host:
  * the user opens the server's URL in another tab and clicks "Proceed". Does the connection that
  * was already refused come back by itself? (EventSource retries; a WebSocket is CLOSED for good.)
  */
-async function acceptedLater(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+async function acceptedLater(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
   const tap = await behindUntrusted(c, transport);
   const page = await c.page();
-  await page.call(transport === 'sse' ? 'eventSource' : 'webSocket', 'x', tap.url(schemeOf(transport), pathOf(transport)));
+  await page.call(apiOf(transport).open, 'x', tap.url(schemeOf(transport), pathOf(transport)));
   await sleep(500);
   const stateBefore = await page.readyState('x');
   const tab = await page.context.newPage();
@@ -162,7 +175,7 @@ async function acceptedLater(c: CaseContext, transport: BrowserTransport): Promi
   };
 }
 
-async function httpsPageToPlain(c: CaseContext, transport: BrowserTransport): Promise<Observed> {
+async function httpsPageToPlain(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
   const server = await c.lab(transport);
   const page = await c.page({ origin: 'https' });
   const observed = await tryOpen(page, transport, viaLocalhost(server.url));
@@ -170,7 +183,7 @@ async function httpsPageToPlain(c: CaseContext, transport: BrowserTransport): Pr
 }
 
 /** Node clients against the lab's TLS server: no CA, the `ca` option, NODE_EXTRA_CA_CERTS in a child. */
-async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'none' | 'ca-option' | 'extra-ca-certs'): Promise<Observed> {
+async function nodeTls(c: CaseContext, transport: NodeTransport, trust: 'none' | 'ca-option' | 'extra-ca-certs'): Promise<Observed> {
   const server = await c.lab(transport, { tls: true });
   const cert = await labCertificate();
   if (trust === 'extra-ca-certs') {
@@ -194,7 +207,7 @@ async function nodeTls(c: CaseContext, transport: ScenarioTransport, trust: 'non
   return { counts: { serverConnections: server.stats.peakConnections }, facts: { trust, opened: error === null, error } };
 }
 
-function browserCases(transport: BrowserTransport): CaseSpec[] {
+function browserCases(transport: ScenarioTransport): CaseSpec[] {
   const spec = (id: string, title: string, setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({
     transport,
     case: id,
@@ -204,7 +217,7 @@ function browserCases(transport: BrowserTransport): CaseSpec[] {
     setup,
     run,
   });
-  const name = transport === 'sse' ? 'EventSource' : 'WebSocket';
+  const name = apiOf(transport).name;
   return [
     spec(
       'untrusted-default',
@@ -244,14 +257,14 @@ function browserCases(transport: BrowserTransport): CaseSpec[] {
     ),
     spec(
       'https-page-to-plain',
-      `${name} from a page on https to plain ${transport === 'sse' ? 'http' : 'ws'}:// (mixed content)`,
+      `${name} from a page on https to plain ${apiOf(transport).plain}:// (mixed content)`,
       { page: 'https (lab certificate)', server: 'plain' },
       (c) => httpsPageToPlain(c, transport),
     ),
   ];
 }
 
-function nodeCases(transport: ScenarioTransport): CaseSpec[] {
+function nodeCases(transport: NodeTransport): CaseSpec[] {
   const spec = (trust: 'none' | 'ca-option' | 'extra-ca-certs', title: string): CaseSpec => ({
     transport,
     case: trust === 'none' ? 'node-default' : `node-${trust}`,
@@ -268,8 +281,11 @@ function nodeCases(transport: ScenarioTransport): CaseSpec[] {
   ];
 }
 
+/** EventSource and WebSocket transports that can run plain HTTP/1.1 behind the TLS tap (see the header). */
+const BROWSER_CASES = transportsWhere((s) => (s.browserApi === 'EventSource' || s.browserApi === 'WebSocket') && readableHttp1(s));
+
 export const selfSigned: ScenarioSpec = {
   name: 'self-signed',
   title: 'Self-signed certificates: which settings let EventSource and WebSocket connect',
-  cases: [...browserCases('sse'), ...browserCases('ws'), ...nodeCases('sse'), ...nodeCases('ws'), ...nodeCases('socketio')],
+  cases: [...BROWSER_CASES.flatMap(browserCases), ...NODE_CLIENTS.flatMap(nodeCases)],
 };

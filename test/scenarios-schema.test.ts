@@ -183,7 +183,10 @@ describe('verdicts follow the observations', () => {
     },
     {
       claim: 'sse-event-ids-resume',
-      changes: [['reconnect/sse/restart', 'counters', 'resumedAfterRestart', 1]],
+      changes: [
+        ['reconnect/sse/restart', 'counters', 'resumedAfterRestart', 1],
+        ['reconnect/sse-h2/restart', 'counters', 'resumedAfterRestart', 1],
+      ],
       verdict: 'confirmed',
       says: ['the new process resumed from it: yes', 'confirmed.'],
       saysNot: ['which the restarted process did not'],

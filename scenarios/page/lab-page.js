@@ -148,7 +148,10 @@
     handles.set(name, client);
   }
 
-  /** The socket.io browser client (served from socket.io-client/dist); logs connect (recovered, transport), disconnect, connect_error, quotes. */
+  /**
+   * The socket.io browser client (served from socket.io-client/dist); logs connect (recovered,
+   * transport), disconnect, connect_error, quotes.
+   */
   function socketIo(name, url, options) {
     var socket = window.io(url, Object.assign({ forceNew: true }, options || {}));
     handles.set(name, socket);

@@ -1,13 +1,15 @@
 /**
  * The per-origin connection cap (sse-six-connections-per-origin): how many EventSources Chromium
  * opens to one origin over HTTP/1.1 and over HTTP/2, what else still reaches the origin while they
- * are open, and WebSockets to the same host and port, from the connection-limit scenario.
+ * are open, and WebSockets to the same host and port, from the connection-limit scenario. Over
+ * HTTP/2 the records come from the lab's own sse-h2 server: the streams it held (its /stats), the
+ * TCP connections it accepted, and Chromium's report of each request's protocol and connection.
  */
 import { type RuleSet, rule } from './rule.ts';
 import { closing, yes } from './words.ts';
 
 const H1 = 'connection-limit/sse/http1-eventsources';
-const H2 = 'connection-limit/sse/http2-eventsources';
+const H2 = 'connection-limit/sse-h2/http2-eventsources';
 const WS = 'connection-limit/ws/websockets';
 /** The cap the claim names. */
 const CLAIMED = 6;
@@ -70,9 +72,10 @@ export const CONNECTION_LIMIT_RULES = {
       `${ws.opened} of ${ws.asked} WebSockets opened to one host and port with a fetch completing beside them: ${yes(ws.fetched)}. ` +
       'Closing one EventSource let ' +
       `${h1.openedAfterClosingOne.length > 0 ? `${JSON.stringify(h1.openedAfterClosingOne)} open` : 'none of the waiting ones open'}. ` +
-      `Over HTTP/2 (ALPN per connection: ${JSON.stringify(h2.alpn)}), ${h2.opened} of ${h2.asked} opened ` +
-      `and the server held ${h2.serverStreams} streams (per TLS connection: ${JSON.stringify(h2.streamsPerSession)}; ` +
-      `${h2.sessionsCarryingStreams} of the ${h2.sessions} connections Chromium opened carried requests), ` +
+      `Over HTTP/2 (the lab's sse-h2 server; ALPN per connection as Chromium reports it: ${JSON.stringify(h2.alpn)}), ` +
+      `${h2.opened} of ${h2.asked} opened and the server held ${h2.serverStreams} streams ` +
+      `(streams per TLS connection: ${JSON.stringify(h2.streamsPerSession)}; ` +
+      `${h2.sessionsCarryingStreams} of the ${h2.sessions} connections the server accepted carried them), ` +
       `and a fetch completed: ${yes(h2.fetched)}. ` +
       closing(d.verdict, {
         confirmed: `HTTP/1.1 capped the origin at ${CLAIMED} EventSources and HTTP/2 lifted it: confirmed.`,

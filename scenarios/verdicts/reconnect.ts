@@ -2,26 +2,34 @@
  * Reconnect and resume: whether EventSource reconnects by itself (sse-auto-reconnect), whether a
  * WebSocket needs a library or code of its own to come back (ws-needs-library-to-reconnect), and
  * whether event ids carry an SSE stream over a drop (sse-event-ids-resume), from the reconnect
- * scenario's drops, restarts and answers that mean "stop".
+ * scenario's drops, restarts and answers that mean "stop". SSE over HTTP/2 (the lab's sse-h2
+ * server, TLS) repeats the drops and the restart: its EventSource counts toward both SSE verdicts,
+ * and its figures are stated beside HTTP/1.1's.
  */
+import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, esState, ms, plural, times, wsState, yes } from './words.ts';
 
 /** The browser drops both SSE rules read: the socket destroyed under several retry values, or the response ended. */
-const SSE_DROPS = ['retry-100-destroy', 'retry-500-destroy', 'retry-1000-destroy', 'retry-none-destroy', 'retry-500-end'].map(
-  (c) => `reconnect/sse/${c}`,
-);
+const DROP_CASES = ['retry-100-destroy', 'retry-500-destroy', 'retry-1000-destroy', 'retry-none-destroy', 'retry-500-end'];
+const SSE_DROPS = DROP_CASES.map((c) => `reconnect/sse/${c}`);
 const SSE_RESTART = 'reconnect/sse/restart';
+/** The same drops and restart over HTTP/2. */
+const H2_DROPS = DROP_CASES.map((c) => `reconnect/sse-h2/${c}`);
+const H2_RESTART = 'reconnect/sse-h2/restart';
+/** Away longer than a small replay buffer holds: the resume meets a gap, on each HTTP version. */
+const GAPS = ['reconnect/sse/gap-reset', 'reconnect/sse-h2/gap-reset'];
+
+/** Whether each drop came back (a second open), the retry it was given and how long it took. */
+const reconnects = (e: Evidence, ids: string[]) =>
+  ids.map((id) => ({ opens: e.count(id, 'opens'), retryMs: e.setup(id, 'retryMs'), delayMs: e.fact<number>(id, 'reconnectDelayMs') }));
 
 export const RECONNECT_RULES = {
   'sse-auto-reconnect': rule({
     read: (e) => ({
-      drops: SSE_DROPS.map((id) => ({
-        opens: e.count(id, 'opens'),
-        retryMs: e.setup(id, 'retryMs'),
-        delayMs: e.fact<number>(id, 'reconnectDelayMs'),
-      })),
+      drops: reconnects(e, SSE_DROPS),
       restarted: e.fact<boolean>(SSE_RESTART, 'reconnected'),
+      h2: { drops: reconnects(e, H2_DROPS), restarted: e.fact<boolean>(H2_RESTART, 'reconnected') },
       // Answers that mean "stop" (204, an error status, the wrong Content-Type), given to the reconnect.
       ends: ['204', '500', 'wrong-type'].map((answer) => {
         const id = `reconnect/sse/ends-${answer}`;
@@ -35,23 +43,29 @@ export const RECONNECT_RULES = {
     }),
     decide(s) {
       const reconnected = s.drops.filter((d) => d.opens >= 2).length;
+      const reconnectedH2 = s.h2.drops.filter((d) => d.opens >= 2).length;
       // Gave up for good: the answer was reached (a second request), then CLOSED and no request after it.
       const stopped = s.ends.filter((end) => end.requests >= 2 && end.readyState === 2 && end.afterAnswer === 0).length;
-      const all = reconnected === s.drops.length && s.restarted === true;
+      const all = reconnected === s.drops.length && reconnectedH2 === s.h2.drops.length && s.restarted === true && s.h2.restarted === true;
       return {
-        verdict: all ? 'confirmed' : reconnected > 0 ? 'depends' : 'refuted',
+        verdict: all ? 'confirmed' : reconnected + reconnectedH2 > 0 ? 'depends' : 'refuted',
         figures: {
           reconnectedDrops: reconnected,
           drops: s.drops.length,
           restartReconnected: s.restarted ?? null,
+          http2ReconnectedDrops: reconnectedH2,
+          http2Drops: s.h2.drops.length,
+          http2RestartReconnected: s.h2.restarted ?? null,
           stoppedForGood: stopped,
           controlRequests: s.control.afterAnswer,
         },
       };
     },
     word(s, d) {
-      const { reconnectedDrops, stoppedForGood } = d.figures;
-      const delays = s.drops.map((drop) => `retry ${drop.retryMs ?? 'not sent'} -> ${ms(drop.delayMs)}`).join(', ');
+      const { reconnectedDrops, http2ReconnectedDrops, stoppedForGood } = d.figures;
+      const delaysOf = (drops: typeof s.drops) =>
+        drops.map((drop) => `retry ${drop.retryMs ?? 'not sent'} -> ${ms(drop.delayMs)}`).join(', ');
+      const delays = delaysOf(s.drops);
       const ends = s.ends.map(
         (end) =>
           `${end.answer}: ${end.requests} requests, readyState ${esState(end.readyState)}, ${end.afterAnswer} requests after the answer`,
@@ -60,6 +74,8 @@ export const RECONNECT_RULES = {
         `Native EventSource in Chromium reconnected by itself in ${reconnectedDrops} of ${s.drops.length} drops ` +
         `(socket destroyed or response ended), with these delays after the drop: ${delays}; ` +
         `after a SIGKILL and restart of the server process it reconnected: ${yes(s.restarted)}. ` +
+        `Over HTTP/2 (the lab's sse-h2 server, TLS) it reconnected by itself in ${http2ReconnectedDrops} of ${s.h2.drops.length} ` +
+        `of the same drops (${delaysOf(s.h2.drops)}) and after a restart: ${yes(s.h2.restarted)}. ` +
         `When the reconnect was answered with something other than a stream: ${ends.join('; ')} ` +
         `(${stoppedForGood} of ${s.ends.length} gave up for good), ` +
         `while a stream that merely ends led to ${s.control.afterAnswer} requests in the same ${s.control.watchMs} ms. ` +
@@ -67,7 +83,7 @@ export const RECONNECT_RULES = {
         'No library was involved in the browser. ' +
         closing(d.verdict, {
           confirmed:
-            'EventSource reconnected by itself after every drop seen here: confirmed' +
+            'EventSource reconnected by itself after every drop seen here, over HTTP/1.1 and HTTP/2: confirmed' +
             `${stoppedForGood === s.ends.length ? ', and it stopped for good on every answer that means "stop"' : ''}.`,
           depends: 'It reconnected after some drops but not all: depends.',
           refuted: 'It reconnected after none of the drops: refuted.',
@@ -148,39 +164,61 @@ export const RECONNECT_RULES = {
   }),
 
   'sse-event-ids-resume': rule({
-    read: (e) => ({
-      drops: SSE_DROPS.map((id) => {
+    read(e) {
+      const drop = (id: string) => {
         const sent = e.fact(id, 'lastEventIdSent');
         // The id seen before the drop matters only when one was sent back.
         const beforeDrop = sent === null || sent === undefined ? undefined : e.fact(id, 'lastEventIdBeforeDrop');
         return { sent, beforeDrop, lost: e.count(id, 'lost'), duplicated: e.count(id, 'duplicated') };
-      }),
-      restart: {
-        resumed: e.counter(SSE_RESTART, 'resumedAfterRestart') > 0,
-        repeated: e.count(SSE_RESTART, 'repeatedSeqs'),
-        lastEventIdSent: e.fact(SSE_RESTART, 'lastEventIdSent'),
-        firstSeqAfter: e.fact(SSE_RESTART, 'firstSeqAfterRestart'),
-        lastSeqBeforeKill: e.fact(SSE_RESTART, 'lastSeqBeforeKill'),
-      },
-    }),
-    decide({ drops, restart }) {
-      const headerMatches = drops.filter((d) => d.sent !== null && d.sent !== undefined && d.sent === d.beforeDrop).length;
-      const clean = drops.filter((d) => d.lost === 0 && d.duplicated === 0).length;
-      const all = headerMatches === drops.length && clean === drops.length;
+      };
       return {
-        verdict: all && restart.resumed ? 'confirmed' : all ? 'depends' : 'refuted',
+        drops: SSE_DROPS.map(drop),
+        h2Drops: H2_DROPS.map(drop),
+        restart: {
+          resumed: e.counter(SSE_RESTART, 'resumedAfterRestart') > 0,
+          repeated: e.count(SSE_RESTART, 'repeatedSeqs'),
+          lastEventIdSent: e.fact(SSE_RESTART, 'lastEventIdSent'),
+          firstSeqAfter: e.fact(SSE_RESTART, 'firstSeqAfterRestart'),
+          lastSeqBeforeKill: e.fact(SSE_RESTART, 'lastSeqBeforeKill'),
+        },
+        h2RestartResumed: e.counter(H2_RESTART, 'resumedAfterRestart') > 0,
+        gaps: GAPS.map((id) => ({
+          replay: e.setup<number>(id, 'replay'),
+          reset: e.fact<{ missed?: number }>(id, 'reset'),
+          lost: e.count(id, 'lost'),
+          duplicated: e.count(id, 'duplicated'),
+        })),
+      };
+    },
+    decide({ drops, h2Drops, restart, h2RestartResumed }) {
+      const matches = (list: typeof drops) => list.filter((d) => d.sent !== null && d.sent !== undefined && d.sent === d.beforeDrop).length;
+      const cleanOf = (list: typeof drops) => list.filter((d) => d.lost === 0 && d.duplicated === 0).length;
+      const [headerMatches, clean] = [matches(drops), cleanOf(drops)];
+      const [http2HeaderMatches, http2Clean] = [matches(h2Drops), cleanOf(h2Drops)];
+      const all =
+        headerMatches + http2HeaderMatches === drops.length + h2Drops.length && clean + http2Clean === drops.length + h2Drops.length;
+      return {
+        verdict: all && restart.resumed && h2RestartResumed ? 'confirmed' : all ? 'depends' : 'refuted',
         figures: {
           headerMatches,
           drops: drops.length,
           cleanDrops: clean,
+          http2HeaderMatches,
+          http2Drops: h2Drops.length,
+          http2CleanDrops: http2Clean,
           restartResumed: restart.resumed,
+          http2RestartResumed: h2RestartResumed,
           restartRepeatedSeqs: restart.repeated,
         },
       };
     },
-    word({ drops, restart }, d) {
+    word({ drops, h2Drops, restart, h2RestartResumed, gaps }, d) {
       const lost = drops.reduce((sum, drop) => sum + drop.lost, 0);
       const duplicated = drops.reduce((sum, drop) => sum + drop.duplicated, 0);
+      const h2Lost = h2Drops.reduce((sum, drop) => sum + drop.lost + drop.duplicated, 0);
+      const gapWords = gaps.map(
+        (gap) => `the reset named ${gap.reset?.missed ?? 'no'} missed quotes and the page lost ${gap.lost} (duplicated ${gap.duplicated})`,
+      );
       return (
         `On ${d.figures.headerMatches} of ${drops.length} reconnects Chromium sent Last-Event-ID equal to the last id it had seen, ` +
         `and with the lab server's replay buffer the page lost ${lost} and duplicated ${duplicated} quotes ` +
@@ -189,6 +227,11 @@ export const RECONNECT_RULES = {
         `the new process resumed from it: ${yes(restart.resumed)}. ` +
         `The first quote after the restart had seq ${restart.firstSeqAfter} (last seen before the kill: ${restart.lastSeqBeforeKill}) ` +
         `and ${plural(restart.repeated, 'quote')} arrived with seqs the page had already seen. ` +
+        `Over HTTP/2 (sse-h2, the browser's own account of the header it sent) Last-Event-ID matched on ` +
+        `${d.figures.http2HeaderMatches} of ${h2Drops.length} reconnects with ${h2Lost} quotes lost or duplicated ` +
+        `(${d.figures.http2CleanDrops} clean), and its restarted process resumed: ${yes(h2RestartResumed)}. ` +
+        `Away for longer than a replay buffer of ${gaps[0]!.replay} quotes holds, the resume met a gap: over HTTP/1.1 ${gapWords[0]}; ` +
+        `over HTTP/2 ${gapWords[1]}. ` +
         closing(d.verdict, {
           confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
           depends:

@@ -1,11 +1,13 @@
 /**
  * Charts and matrices built from the scenario records: binary bytes per payload byte, the
  * reconnection timeline, retry vs measured delay, client-to-server round trips, and the
- * cross-origin and certificate matrices. Each reads the named records' observed facts only.
+ * cross-origin and certificate matrices. Each reads the named records' observed facts only, and
+ * has a series, a line or a column for every transport whose records exist (SSE over HTTP/2's
+ * included), placed by the transport's capabilities rather than its name.
  */
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
 import type { ClaimId } from '../lib/claims.ts';
-import { TRANSPORTS, type Transport } from '../../servers/transports.ts';
+import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import { axes, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
 import type { Block } from './blocks.ts';
 
@@ -17,6 +19,16 @@ function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] 
   return scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
 }
 
+/** What each binary encoding is called in the chart's legend (the record's setup.encoding); others go by the transport's label. */
+const ENCODINGS: Record<string, string> = {
+  ws: 'WebSocket binary frames',
+  socketio: 'socket.io binary',
+  'sse-base64': 'SSE, base64 in data: lines',
+};
+
+/** The transports of some records, each once, in the order the records list them. */
+const transportsOf = (records: ScenarioRecord[]): Transport[] => [...new Set(records.map((r) => r.transport))];
+
 function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
   const records = observed(scenarios, 'binary').filter((r) => /^(binary|base64)-\d+$/.test(r.case));
   const sizes = [...new Set(records.map((r) => r.observed.bytes?.payloadPerMessage ?? 0))].sort((a, b) => a - b);
@@ -25,16 +37,18 @@ function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
     sizes.map((size) =>
       num(facts(records.find((r) => r.transport === t && r.observed.bytes?.payloadPerMessage === size)).wireToPayloadRatio),
     );
-  const datasets: Dataset[] = [
-    series('ws', ratio('ws'), { label: 'WebSocket binary frames' }),
-    series('socketio', ratio('socketio'), { label: 'socket.io binary' }),
-    series('sse', ratio('sse'), { label: 'SSE, base64 in data: lines' }),
-  ];
-  const big = records.find((r) => r.transport === 'sse' && r.observed.bytes?.payloadPerMessage === sizes.at(-1));
+  const datasets: Dataset[] = transportsOf(records).map((t) => {
+    const encoding = String(records.find((r) => r.transport === t)!.setup.encoding ?? '');
+    return series(t, ratio(t), { label: ENCODINGS[encoding] ?? LABELS[t] });
+  });
+  const big = records.find((r) => TRANSPORTS[r.transport].binary === 'base64' && r.observed.bytes?.payloadPerMessage === sizes.at(-1));
   return {
     id: 'binary-bytes-per-message',
     title: 'Bytes on the wire per byte of binary payload',
-    caption: `Random payloads sent 20 times each, bytes counted on the server's socket. base64 settles at 4/3 plus the SSE field and chunk framing (${num(facts(big).wireToPayloadRatio) ?? '?'} at ${sizes.at(-1)} B); WebSocket frames approach 1.0; socket.io pays a placeholder packet per message, which dominates small payloads.`,
+    caption:
+      "Random payloads sent 20 times each, bytes counted on the server's socket. base64 settles at 4/3 plus the SSE field " +
+      `and chunk framing (${num(facts(big).wireToPayloadRatio) ?? '?'} at ${sizes.at(-1)} B); WebSocket frames approach 1.0; ` +
+      'socket.io pays a placeholder packet per message, which dominates small payloads.',
     claims: ['sse-base64-costs-bandwidth', 'sse-text-only'],
     config: {
       type: 'line',
@@ -60,15 +74,37 @@ function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[
   return points;
 }
 
+/** The timeline's lines for a transport, by its browser API: which of its records, and how each line is labelled. */
+function reconnectLines(
+  t: Transport,
+  find: (id: string) => ScenarioRecord | undefined,
+): [Transport, string, ScenarioRecord | undefined, Partial<Dataset>][] {
+  switch (TRANSPORTS[t].browserApi) {
+    case 'EventSource':
+      return [[t, `${LABELS[t]} (retry: 500), native EventSource`, find(`reconnect/${t}/retry-500-destroy`), {}]];
+    case 'WebSocket':
+      return [
+        [t, 'raw WebSocket, no reconnect code', find(`reconnect/${t}/destroy`), { borderDash: [2, 3] }],
+        [t, 'raw WebSocket + hand-written resume', find(`reconnect/${t}/hand-written-resume`), {}],
+      ];
+    case 'socket.io':
+      return [[t, `${LABELS[t]} with state recovery`, find(`reconnect/${t}/destroy`), {}]];
+    default:
+      return [];
+  }
+}
+
+/** EventSource transports first (they reconnect by themselves), then WebSocket, then socket.io. */
+const API_ORDER = ['EventSource', 'WebSocket', 'socket.io'];
+const byApi = (a: Transport, b: Transport) =>
+  API_ORDER.indexOf(TRANSPORTS[a].browserApi ?? '') - API_ORDER.indexOf(TRANSPORTS[b].browserApi ?? '');
+
 function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
   const records = observed(scenarios, 'reconnect');
   const find = (id: string) => records.find((r) => r.id === id);
-  const lines: [Transport, string, ScenarioRecord | undefined, Partial<Dataset>][] = [
-    ['sse', 'SSE (retry: 500), native EventSource', find('reconnect/sse/retry-500-destroy'), {}],
-    ['ws', 'raw WebSocket, no reconnect code', find('reconnect/ws/destroy'), { borderDash: [2, 3] }],
-    ['ws', 'raw WebSocket + hand-written resume', find('reconnect/ws/hand-written-resume'), {}],
-    ['socketio', 'socket.io with state recovery', find('reconnect/socketio/destroy'), {}],
-  ];
+  const lines = transportsOf(records)
+    .sort(byApi)
+    .flatMap((t) => reconnectLines(t, find));
   const datasets = lines
     .filter(([, , r]) => timeline(r).length > 0)
     .map(([t, label, r, extra]) => series(t, timeline(r), { label, pointRadius: 2, ...extra }));
@@ -78,7 +114,9 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
       id: 'reconnect-timeline',
       title: 'Quotes received around a dropped connection',
       caption:
-        'The server destroys the socket while quotes keep being published; 0 ms is when the page saw the connection go (its close or error event). Read each line for a second rise: a transport that came back and caught up on what it missed climbs again, one that stayed closed stays flat.',
+        'The server destroys the socket while quotes keep being published; 0 ms is when the page saw the connection go ' +
+        '(its close or error event). Read each line for a second rise: a transport that came back and caught up on what it ' +
+        'missed climbs again, one that stayed closed stays flat.',
       claims: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect', 'sse-event-ids-resume'],
       config: {
         type: 'line',
@@ -93,25 +131,31 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
       },
     });
   }
-  const retries = records.filter((r) => r.transport === 'sse' && /^retry-.*-destroy$/.test(r.case));
+  // The retry sweep of every EventSource transport: one bar per transport beside the value sent.
+  const retries = records.filter((r) => TRANSPORTS[r.transport].browserApi === 'EventSource' && /^retry-.*-destroy$/.test(r.case));
+  const settings = [...new Set(retries.map((r) => num(r.setup.retryMs)))];
   if (retries.length > 0) {
+    const delay = (t: Transport, retry: number | null) =>
+      num(facts(retries.find((r) => r.transport === t && num(r.setup.retryMs) === retry)).reconnectDelayMs);
     charts.push({
       id: 'sse-retry-vs-delay',
       title: 'SSE: the retry: value vs the measured reconnection delay',
       caption:
-        "Chromium waits the stream's last `retry:` value before reconnecting; with none sent it uses its own default. Measured from the drop to the server seeing the new request.",
+        "Chromium waits the stream's last `retry:` value before reconnecting; with none sent it uses its own default. " +
+        "Measured from the drop to the new request: as the server's wire tap saw it over HTTP/1.1, as Chromium reports " +
+        'sending it over HTTP/2 (TLS hides the request from the tap).',
       claims: ['sse-auto-reconnect'],
       config: {
         type: 'bar',
         data: {
-          labels: retries.map((r) => (r.setup.retryMs === null ? 'none sent' : `retry: ${r.setup.retryMs}`)),
+          labels: settings.map((retry) => (retry === null ? 'none sent' : `retry: ${retry}`)),
           datasets: [
-            { label: 'retry: sent (ms)', data: retries.map((r) => num(r.setup.retryMs)), backgroundColor: '#9ecae1' },
-            {
-              label: 'measured delay (ms)',
-              data: retries.map((r) => num(facts(r).reconnectDelayMs)),
-              backgroundColor: TRANSPORTS.sse.color,
-            },
+            { label: 'retry: sent (ms)', data: settings, backgroundColor: '#9ecae1' },
+            ...transportsOf(retries).map((t) => ({
+              label: `${LABELS[t]}: measured delay (ms)`,
+              data: settings.map((retry) => delay(t, retry)),
+              backgroundColor: TRANSPORTS[t].color,
+            })),
           ],
         },
         options: axes('retry setting', 'ms'),
@@ -119,6 +163,12 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
     });
   }
   return charts;
+}
+
+/** A round trip's bytes on the wire, saying so where they include TLS records (a TLS-only transport). */
+function perRoundTrip(r: ScenarioRecord): string {
+  const tls = TRANSPORTS[r.transport].tls === 'required' ? ' (TLS records included)' : '';
+  return `${LABELS[r.transport]} ${r.observed.bytes?.perRoundTrip ?? '?'} B${tls}`;
 }
 
 function directionChart(scenarios: ScenariosFile): ChartSpec | null {
@@ -129,7 +179,10 @@ function directionChart(scenarios: ScenariosFile): ChartSpec | null {
   return {
     id: 'direction-round-trip',
     title: 'Client-to-server round trips from the page',
-    caption: `Sequential round trips in Chromium (${records[0]!.observed.counts?.samples ?? '?'} samples each after a warm-up). SSE has no upstream: each ping is a fetch POST on another connection, with ${records.map((r) => `${LABELS[r.transport]} ${r.observed.bytes?.perRoundTrip ?? '?'} B`).join(', ')} on the wire per round trip.`,
+    caption:
+      `Sequential round trips in Chromium (${records[0]!.observed.counts?.samples ?? '?'} samples each after a warm-up). ` +
+      'SSE has no upstream: each ping is a fetch POST, on another connection over HTTP/1.1 and beside the stream on the same ' +
+      `connection over HTTP/2, with ${records.map(perRoundTrip).join(', ')} on the wire per round trip.`,
     claims: ['sse-one-way'],
     config: {
       type: 'bar',
@@ -166,7 +219,13 @@ export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; b
         head: ['transport', 'case', 'server', 'client', 'delivered / opened', 'readyState', 'cookie sent', 'retried'],
         rows: cross.map((r) => {
           const f = facts(r);
-          const server = r.setup.cors !== undefined ? `CORS: ${String(r.setup.cors)}` : String(r.setup.server ?? '');
+          const allowlist =
+            r.setup.allowOrigins === undefined
+              ? ''
+              : r.setup.allowOrigins === 'page origin'
+                ? ', page origin allowed'
+                : ', page origin not allowed';
+          const server = r.setup.cors !== undefined ? `CORS: ${String(r.setup.cors)}` : `${String(r.setup.server ?? '')}${allowlist}`;
           const client =
             r.setup.withCredentials !== undefined
               ? `withCredentials: ${String(r.setup.withCredentials)}${r.setup.client ? ` (${String(r.setup.client)})` : ''}`
@@ -190,20 +249,22 @@ export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; b
   const certs = observed(scenarios, 'self-signed');
   if (certs.length > 0) {
     const settings = [...new Set(certs.map((r) => r.case))];
+    const columns = transportsOf(certs).sort((a, b) => TRANSPORT_NAMES.indexOf(a) - TRANSPORT_NAMES.indexOf(b));
     const cell = (t: string, kase: string) => {
       const r = certs.find((c) => c.transport === t && c.case === kase);
       if (!r) return null;
       const f = facts(r);
       const opened = f.opened ?? f.openedWithoutNewCode;
-      return `${opened === true ? 'open' : 'refused'}${r.observed.readyState !== undefined && r.observed.readyState !== null ? ` (readyState ${r.observed.readyState})` : ''}`;
+      const state = r.observed.readyState;
+      return `${opened === true ? 'open' : 'refused'}${state !== undefined && state !== null ? ` (readyState ${state})` : ''}`;
     };
     tables.push({
       claims: ['ws-rejects-self-signed-sse-accepts'],
       block: {
         kind: 'table',
         caption: 'Certificate matrix: the same certificate and setting for each transport (Chromium rows first, then Node clients)',
-        head: ['setting', 'SSE', 'WebSocket', 'socket.io'],
-        rows: settings.map((s) => [s.replace(/-/g, ' '), cell('sse', s), cell('ws', s), cell('socketio', s)]),
+        head: ['setting', ...columns.map((t) => LABELS[t])],
+        rows: settings.map((s) => [s.replace(/-/g, ' '), ...columns.map((t) => cell(t, s))]),
       },
     });
   }

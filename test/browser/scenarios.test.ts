@@ -1,7 +1,8 @@
 /**
  * A fast subset of every scenario in real Chromium, through the same harness and case code as
  * `npm run scenarios`. Assertions are on protocol facts, counts and bytes the records carry,
- * never on how long something took.
+ * never on how long something took. SSE over HTTP/2's cases run against the lab's own sse-h2
+ * server, their requests read from Chromium's DevTools account (TLS hides them from the tap).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, type ScenarioSpec } from '../../scenarios/harness.ts';
@@ -30,6 +31,8 @@ async function run(id: string): Promise<ScenarioRecord> {
 }
 
 const facts = (r: ScenarioRecord) => r.observed.facts!;
+/** The requests Chromium reported (over TLS the records carry its account as `network` events). */
+const networkRequests = (r: ScenarioRecord) => (r.observed.events ?? []).filter((e) => e.source === 'network' && e.type === 'request');
 const counts = (r: ScenarioRecord) => r.observed.counts!;
 
 describe('reconnect', () => {
@@ -39,6 +42,34 @@ describe('reconnect', () => {
     expect(facts(r).lastEventIdSent).toBe(facts(r).lastEventIdBeforeDrop);
     expect(counts(r)).toMatchObject({ opens: 2, quotes: 15, published: 15, lost: 0, duplicated: 0 });
     expect(r.observed.server!.requests![0]!.headers['last-event-id']).toBeUndefined();
+  });
+
+  it('over HTTP/2 too: a new TLS connection after a destroy, the same one after a clean end, Last-Event-ID both times', async () => {
+    const destroyed = await run('reconnect/sse-h2/retry-500-destroy');
+    expect(facts(destroyed).requestsFrom).toMatch(/^Chromium DevTools/);
+    expect(facts(destroyed).lastEventIdSent).toBe('5');
+    expect(counts(destroyed)).toMatchObject({ opens: 2, quotes: 15, lost: 0, duplicated: 0, requests: 2, tcpConnections: 2 });
+    expect(facts(destroyed).reconnectReusedConnection).toBe(false);
+    expect(networkRequests(destroyed).map((e) => e.detail!.protocol)).toEqual(['h2', 'h2']);
+    expect(destroyed.observed.server!.counters).toMatchObject({ resumed: 1, resets: 0 });
+    const ended = await run('reconnect/sse-h2/retry-500-end');
+    expect(facts(ended).lastEventIdSent).toBe('5');
+    expect(counts(ended)).toMatchObject({ opens: 2, lost: 0, duplicated: 0, tcpConnections: 1 });
+    expect(facts(ended).reconnectReusedConnection).toBe(true);
+  });
+
+  it('a resume the replay buffer cannot serve gets a reset naming the gap, then what is left', async () => {
+    for (const transport of ['sse', 'sse-h2']) {
+      const r = await run(`reconnect/${transport}/gap-reset`);
+      const reset = facts(r).reset as { lastSeen: number; firstAvailable: number; missed: number };
+      expect(facts(r).lastEventIdSent).toBe('5');
+      expect(reset.lastSeen).toBe(5);
+      expect(counts(r).resets).toBe(1);
+      expect(counts(r).lost).toBe(reset.missed);
+      expect(facts(r).firstSeqAfterReset).toBe(reset.firstAvailable);
+      expect(counts(r).duplicated).toBe(0);
+      expect(r.observed.server!.counters!.resets).toBe(1);
+    }
   });
 
   it('EventSource is CLOSED for good after a 204', async () => {
@@ -89,6 +120,18 @@ describe('binary', () => {
 });
 
 describe('cross-origin', () => {
+  it('EventSource over HTTP/2 obeys the allowlist: the exact origin delivers, cookie and all, no preflight; off it, CLOSED', async () => {
+    const allowed = await run('cross-origin/sse-h2/origin-allowed-credentials');
+    expect(facts(allowed)).toMatchObject({ delivered: true, cookieSent: true, protocol: 'h2', retried: false });
+    expect(facts(allowed).originSent).toBe(h.httpsSameSitePageOrigin);
+    expect(counts(allowed).preflights).toBe(0);
+    const refused = await run('cross-origin/sse-h2/origin-refused');
+    expect(facts(refused)).toMatchObject({ delivered: false, retried: false });
+    expect(refused.observed.readyState).toBe(2);
+    expect(refused.observed.server!.counters!.refused).toBe(1);
+    expect(counts(refused).preflights).toBe(0);
+  });
+
   it("article A's `*` with withCredentials delivers nothing; the exact origin with credentials does and sends the cookie", async () => {
     const star = await run('cross-origin/sse/acao-star-credentials');
     expect(facts(star).delivered).toBe(false);
@@ -121,6 +164,15 @@ describe('self-signed', () => {
 });
 
 describe('direction', () => {
+  it('over HTTP/2 the POSTs ride the stream\u2019s connection: one TCP connection for both', async () => {
+    const r = await run('direction/sse-h2/round-trips');
+    expect(facts(r)).toMatchObject({ protocol: 'h2', responseStatus: 200, eventSourceSend: 'undefined' });
+    expect(facts(r).responseContentType).toMatch(/^text\/event-stream/);
+    expect(counts(r)).toMatchObject({ samples: r.setup.samples, failed: 0, tcpConnections: 1 });
+    expect(facts(r).warmupPingRequests).toBe(r.setup.warmup);
+    expect(facts(r).warmupPostsOnTheStreamConnection).toBe(r.setup.warmup);
+  });
+
   it('the SSE stream carries nothing upstream; round trips go through fetch', async () => {
     const r = await run('direction/sse/round-trips');
     expect(facts(r).eventSourceSend).toBe('undefined');
@@ -155,22 +207,24 @@ describe('polyfill', () => {
 });
 
 describe('connection-limit', () => {
-  it('HTTP/2 carries every EventSource to one origin as streams', async () => {
-    const r = await run('connection-limit/sse/http2-eventsources');
+  it("the lab's HTTP/2 server carries every EventSource to one origin as streams of one connection", async () => {
+    const r = await run('connection-limit/sse-h2/http2-eventsources');
     expect(counts(r).opened).toBe(r.setup.asked);
     expect(counts(r).serverStreams).toBe(r.setup.asked);
     expect(counts(r).sessionsCarryingStreams).toBe(1);
+    expect(facts(r).streamsPerSession).toEqual([r.setup.asked]);
     expect(facts(r).alpnProtocols).toContain('h2');
     expect(facts(r).sameOriginFetchCompleted).toBe(true);
   });
 });
 
 describe('idle-heartbeat', () => {
-  it('an idle timeout cuts a silent SSE stream and EventSource reconnects; comments keep it', async () => {
-    const silent = await run('idle-heartbeat/sse/relay-silent');
+  // Over HTTP/2 as over HTTP/1.1: neither end sends HTTP/2 PING frames on an idle connection, so only the comments keep it.
+  it.each(['sse', 'sse-h2'])('%s: an idle timeout cuts a silent stream and EventSource reconnects; comments keep it', async (transport) => {
+    const silent = await run(`idle-heartbeat/${transport}/relay-silent`);
     expect(counts(silent).idleCuts).toBeGreaterThanOrEqual(1);
     expect(counts(silent).opens).toBeGreaterThanOrEqual(2);
-    const beating = await run('idle-heartbeat/sse/relay-heartbeat');
+    const beating = await run(`idle-heartbeat/${transport}/relay-heartbeat`);
     expect(counts(beating).idleCuts).toBe(0);
     // One open, plus one reopen per cut: a structural count that holds even if a stall let the relay cut it.
     expect(counts(beating).opens).toBe(counts(beating).idleCuts + 1);
