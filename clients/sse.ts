@@ -7,11 +7,13 @@
 import { EventSource, type FetchLike } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { decodeBinary, now, type Quote } from '../servers/contract.ts';
+import type { ClientTransport } from '../servers/transports.ts';
 import { PING_TIMEOUT_MS } from './constants.ts';
 import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong, type ResetInfo } from './types.ts';
 
 export class SseClient extends ClientBase implements LabClient {
-  readonly transport: 'sse' | 'sse-h2' = 'sse';
+  /** The EventSource transport it speaks: `sse`, or `sse-h2` with allowH2. */
+  readonly transport: ClientTransport = 'sse';
   #source?: EventSource;
   readonly #dispatcher?: Agent;
   readonly #fetch: typeof fetch;

@@ -11,12 +11,12 @@
  * exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { isTransport, startServer, TRANSPORT_NAMES, TRANSPORTS, type Transport } from './transports.ts';
+import { isTransport, spec, startServer, TRANSPORT_NAMES, type Transport } from './transports.ts';
 import { LabError } from './errors.ts';
 import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 
-const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => TRANSPORTS[t].tls === 'required');
+const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => spec(t).tls === 'required');
 const USAGE = [
   `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10]`,
   '  [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]',
@@ -54,11 +54,15 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
   if (positionals.length !== 1 || !isTransport(transport)) {
     throw new LabError('LAB_BAD_OPTION', `transport is ${JSON.stringify(positionals.join(' '))}`, `one of ${TRANSPORT_NAMES.join(', ')}`);
   }
+  const { browserApi, http } = spec(transport);
+  if (values['express-stream'] && !(browserApi === 'EventSource' && http === '1.1')) {
+    throw new LabError('LAB_BAD_OPTION', `--express-stream with ${transport}`, 'only SSE over HTTP/1.1 runs on express');
+  }
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),
     host: values.host,
     // A transport that requires TLS serves it whether or not --tls was given.
-    tls: TRANSPORTS[transport].tls === 'required' || values.tls,
+    tls: spec(transport).tls === 'required' || values.tls,
     seed: numberFlag('seed', values.seed),
     rate: numberFlag('rate', values.rate),
     padding: numberFlag('padding', values.padding),

@@ -88,11 +88,14 @@ export function listenOn(server: NetServer, options: Pick<ServerOptions, 'host' 
   });
 }
 
+/** How long a connection asked to close (a close frame, a GOAWAY, server shutdown) gets before it is destroyed. */
+export const CLOSE_GRACE_MS = 1000;
+
 /**
  * Stops accepting, waits up to `graceMs` for connections to finish, then destroys the rest. Resolves once every
  * socket has emitted 'close': the server's own close can come a turn of the event loop before a TLS socket's.
  */
-export async function closeServer(server: NetServer, stats: ServerStats, graceMs = 1000): Promise<void> {
+export async function closeServer(server: NetServer, stats: ServerStats, graceMs = CLOSE_GRACE_MS): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => stats.destroySockets(), graceMs);
     server.close(() => {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { LabError } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import type { RunningServer } from './listen.ts';
-import { BROWSER_TRANSPORTS, startServer } from './transports.ts';
+import { BROWSER_TRANSPORTS, startServer, TRANSPORTS } from './transports.ts';
 import { hostForUrl, listen } from './listen.ts';
 import { DEMO_PORT, numberFlag, resolveOptions, type ServerOptions } from './options.ts';
 import { ServerStats } from './stats.ts';
@@ -55,7 +55,15 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   for (const transport of BROWSER_TRANSPORTS) {
     servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
   }
-  config = JSON.stringify(Object.fromEntries(servers.map((s) => [s.transport, s.url])));
+  // The page draws one panel per entry, with the code for its browser API.
+  config = JSON.stringify(
+    servers.map((s) => ({
+      transport: s.transport,
+      label: TRANSPORTS[s.transport].label,
+      browserApi: TRANSPORTS[s.transport].browserApi,
+      url: s.url,
+    })),
+  );
   feed.start();
   return {
     url: `${demo.origin}/`,

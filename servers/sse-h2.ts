@@ -18,7 +18,7 @@ import express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import { QuoteFeed } from './feed.ts';
-import { closeServer, HEADERS_TIMEOUT_MS, hostForUrl, listenOn, REQUEST_TIMEOUT_MS, type RunningServer } from './listen.ts';
+import { CLOSE_GRACE_MS, closeServer, HEADERS_TIMEOUT_MS, hostForUrl, listenOn, REQUEST_TIMEOUT_MS, type RunningServer } from './listen.ts';
 import { resolveOptions, type ServerOptions } from './options.ts';
 import { BAD_TARGET_BODY, requestTarget } from './request.ts';
 import { bodyError, checkCors, NOT_FOUND_HINT, PING_HINT, pongFor, sendError, SSE_HEADERS, SseStreams } from './sse-stream.ts';
@@ -88,8 +88,13 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     session.once('close', () => openStreams.delete(session));
     // A session quiet this long with no stream open is closed (GOAWAY), as node:http closes an HTTP/1.1 connection
     // that sends no request: an idle session would otherwise hold a socket for as long as the client likes.
+    // A client that stopped reading (a dropped slow consumer) cannot take the GOAWAY either, so the session is
+    // destroyed a second later if it has not closed by then.
     session.setTimeout(HEADERS_TIMEOUT_MS, () => {
-      if (openStreams.get(session) === 0) session.close();
+      if (openStreams.get(session) !== 0) return;
+      session.close();
+      const cut = setTimeout(() => session.destroy(), CLOSE_GRACE_MS).unref();
+      session.once('close', () => clearTimeout(cut));
     });
   });
   server.on('stream', (stream) => {

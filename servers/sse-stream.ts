@@ -29,7 +29,11 @@ export type SseFormat = 'json' | 'base64';
  */
 export interface SseSink {
   write(text: string): unknown;
-  /** Bytes accepted but not yet sent (the response's, or on HTTP/2 the stream's, queue): what maxBufferedBytes bounds. */
+  /**
+   * Bytes accepted but not yet sent (the response's, or on HTTP/2 the stream's, queue): what maxBufferedBytes bounds.
+   * On HTTP/2, bytes inside the client's flow-control window (which the client sets, up to 2 GiB) have already left
+   * this queue for the session's; a stalled stream still fills it once that window or the socket is full.
+   */
   readonly writableLength: number;
   /** Ends the response; on a stream, the clean way (the client reconnects). */
   end(): unknown;

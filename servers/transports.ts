@@ -12,11 +12,16 @@
  */
 import type { RunningServer } from './listen.ts';
 import type { ServerOptions } from './options.ts';
-import * as socketio from './socketio.ts';
-import * as sse from './sse.ts';
-import * as sseH2 from './sse-h2.ts';
-import * as tcp from './tcp.ts';
-import * as ws from './ws.ts';
+
+type Starter = (options?: Partial<ServerOptions>) => Promise<RunningServer>;
+/**
+ * A server module, loaded when a server starts: the registry is read by load-generator workers, the
+ * report and the clients too, which must not load express, ws and socket.io for a label.
+ */
+const lazy =
+  (load: () => Promise<{ start: Starter }>): Starter =>
+  async (options) =>
+    (await load()).start(options);
 
 export interface TransportSpec {
   /** What the report and the CLI call it. */
@@ -24,7 +29,7 @@ export interface TransportSpec {
   /** Its colour in every chart (a CSS hex colour, distinct from the others'). */
   color: string;
   /** Starts its server in this process (servers/cli.ts wraps it in the command-line contract). */
-  start(options?: Partial<ServerOptions>): Promise<RunningServer>;
+  start: Starter;
   /** What a browser opens it with; null: no browser can (the TCP floor). */
   browserApi: 'EventSource' | 'WebSocket' | 'socket.io' | null;
   /** The HTTP version a client speaks to it; null: not HTTP. */
@@ -49,7 +54,7 @@ export const TRANSPORTS = {
   sse: {
     label: 'SSE',
     color: '#1f77b4',
-    start: sse.start,
+    start: lazy(() => import('./sse.ts')),
     browserApi: 'EventSource',
     http: '1.1',
     tls: 'optional',
@@ -63,7 +68,7 @@ export const TRANSPORTS = {
   'sse-h2': {
     label: 'SSE over HTTP/2',
     color: '#17becf',
-    start: sseH2.start,
+    start: lazy(() => import('./sse-h2.ts')),
     browserApi: 'EventSource',
     http: '2',
     tls: 'required',
@@ -77,7 +82,7 @@ export const TRANSPORTS = {
   ws: {
     label: 'WebSocket (ws)',
     color: '#d62728',
-    start: ws.start,
+    start: lazy(() => import('./ws.ts')),
     browserApi: 'WebSocket',
     http: '1.1',
     tls: 'optional',
@@ -91,7 +96,7 @@ export const TRANSPORTS = {
   socketio: {
     label: 'socket.io',
     color: '#2ca02c',
-    start: socketio.start,
+    start: lazy(() => import('./socketio.ts')),
     browserApi: 'socket.io',
     http: '1.1',
     tls: 'optional',
@@ -105,7 +110,7 @@ export const TRANSPORTS = {
   tcp: {
     label: 'raw TCP floor',
     color: '#7f7f7f',
-    start: tcp.start,
+    start: lazy(() => import('./tcp.ts')),
     browserApi: null,
     http: null,
     tls: 'optional',
@@ -137,6 +142,14 @@ export const BROWSER_TRANSPORTS = names<BrowserTransport>((s) => s.browserApi !=
 /** With a client-to-server path: the load runner's upstream phase. */
 export type UpstreamTransport = Exclude<Transport, Holding<'upstream', null>>;
 export const UPSTREAM_TRANSPORTS = names<UpstreamTransport>((s) => s.upstream !== null);
+
+/** A transport's entry read as the general spec, so a test for a value no entry holds yet still type-checks. */
+export function spec(transport: Transport): TransportSpec {
+  return TRANSPORTS[transport];
+}
+
+/** Speaks HTTP/2 (its /stats too): HTTP/1.1 bytes cannot reach it. */
+export const speaksHttp2 = (transport: Transport): boolean => spec(transport).http === '2';
 
 export function isTransport(name: string): name is Transport {
   return Object.hasOwn(TRANSPORTS, name);

@@ -11,7 +11,7 @@ import { now, SYMBOLS, type ClientMessage, type ControlMessage } from './contrac
 import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
 import { type Frame, parseSeq, QuoteFeed } from './feed.ts';
-import { attachFeed, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
+import { attachFeed, CLOSE_GRACE_MS, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
 import { BAD_TARGET_BODY, requestTarget } from './request.ts';
 import { ServerStats, statsListener } from './stats.ts';
@@ -26,9 +26,6 @@ interface WsClient {
   awaitingPong: boolean;
   budget: BadInputBudget;
 }
-
-/** How long a client cut off with a close frame gets to finish the close handshake before its socket is destroyed. */
-const CLOSE_GRACE_MS = 1000;
 
 /** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {

@@ -98,6 +98,7 @@ describe('npm run --silent server', () => {
     [['sse', '--port', '99999'], /port is 99999/],
     [['ws', '--allow-origin', 'http://x.example/path'], /no path or trailing slash/],
     [['sse', '--bogus'], /Unknown option/],
+    [['ws', '--express-stream'], /only SSE over HTTP\/1.1 runs on express/],
   ])('refuses %j with a lab: line and exit code 2', async (args, message) => {
     const [command, ...base] = SERVER_COMMAND;
     const child = spawn(command!, [...base, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
