@@ -4,16 +4,14 @@
  * resume and upstream allow, and stays out of the others for the reason its scenario's header gives.
  */
 import { labCertificate } from '../servers/tls.ts';
-import { type ClientTransport, TRANSPORTS, type TransportSpec } from '../servers/transports.ts';
+import { type ClientTransport, spec, type TransportSpec } from '../servers/transports.ts';
 import { SCENARIO_TRANSPORTS, type ScenarioTransport } from './types.ts';
 
 /** The browser APIs the scenarios drive: EventSource, WebSocket, socket.io's client. */
 export type BrowserApi = NonNullable<TransportSpec['browserApi']>;
 
-/** A transport's registry entry, typed as the general spec so a test such as `http === '2'` compiles before any entry has it. */
-export function spec(transport: ScenarioTransport): TransportSpec {
-  return TRANSPORTS[transport];
-}
+/** A transport's entry as the general spec (the registry's), which the scenarios read their capabilities from. */
+export { spec };
 
 /** The scenario transports that pass `test`, in registry order. */
 export function transportsWhere(test: (spec: TransportSpec) => boolean): ScenarioTransport[] {

@@ -13,6 +13,7 @@ import { ssePreambleNote, wireEvidence } from '../scripts/wire/evidence.ts';
 import { overheadTable } from '../scripts/wire/overhead.ts';
 import { type TranscriptFile, WIRE_TRANSPORTS, wireKind, type WireTransportOf } from '../scripts/wire/types.ts';
 import { wireResultsProblems } from '../scripts/wire/validate.ts';
+import { expectRowsTile } from './wire-rows.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 /** The transports whose bytes the relay sees as they are (not TLS). */
@@ -30,18 +31,10 @@ describe.each(RELAYED)('%s session: byte accounting', (transport) => {
     for (const conn of transcripts[transport].connections) {
       for (const dir of ['c2s', 's2c'] as const) {
         const bytes = Buffer.concat(conn.chunks.filter((c) => c.dir === dir).map((c) => Buffer.from(c.data, 'base64')));
-        const rows = messages
-          .filter((m) => m.conn === conn.conn && m.dir === dir)
-          .flatMap((m) => m.rows)
-          .sort((a, b) => a.offset - b.offset);
-        let at = 0;
-        for (const row of rows) {
-          expect(row.offset).toBe(at);
-          const shown = bytes.subarray(row.offset, row.offset + Math.min(row.length, 16));
-          expect(row.hex.replace(' …', '')).toBe(Array.from(shown, (b) => b.toString(16).padStart(2, '0')).join(' '));
-          at += row.length;
-        }
-        expect(at).toBe(bytes.length);
+        expectRowsTile(
+          messages.filter((m) => m.conn === conn.conn && m.dir === dir),
+          bytes,
+        );
       }
     }
     expect(decoded[transport].stats.undecodedBytes).toBe(0);

@@ -13,6 +13,7 @@ import { PayloadCounter, tcpConnections } from '../scripts/wire/decode/h2.ts';
 import { ssePreambleNote } from '../scripts/wire/evidence.ts';
 import { trimPacket } from '../scripts/wire/tshark.ts';
 import type { H2HeaderBlock, TranscriptFile, TsharkCapture, WireMessage } from '../scripts/wire/types.ts';
+import { expectRowsTile } from './wire-rows.ts';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const capture = read('fixtures/wire/chromium-sse-h2.tshark.json') as TsharkCapture;
@@ -35,18 +36,10 @@ describe('an HTTP/2 session from tshark: byte accounting', () => {
     expect(tcp).toBeDefined();
     for (const dir of ['c2s', 's2c'] as const) {
       const bytes = Buffer.concat(tcp!.frames.filter((f) => f.dir === dir).map((f) => f.bytes));
-      const rows = messages
-        .filter((m) => m.dir === dir)
-        .flatMap((m) => m.rows)
-        .sort((a, b) => a.offset - b.offset);
-      let at = 0;
-      for (const row of rows) {
-        expect(row.offset).toBe(at);
-        const shown = bytes.subarray(row.offset, row.offset + Math.min(row.length, 16));
-        expect(row.hex.replace(' …', '')).toBe(Array.from(shown, (b) => b.toString(16).padStart(2, '0')).join(' '));
-        at += row.length;
-      }
-      expect(at).toBe(bytes.length);
+      expectRowsTile(
+        messages.filter((m) => m.dir === dir),
+        bytes,
+      );
       expect(connections[0]!.bytes[dir]).toBe(bytes.length);
     }
     expect(session.stats.undecodedBytes).toBe(0);

@@ -48,6 +48,16 @@ describe('chunked transfer coding', () => {
       [10, 3, false],
     ]);
   });
+
+  it('reports a last chunk whose trailer has no empty line yet as incomplete, ending after the lines that arrived', () => {
+    const bytes = Buffer.from('3\r\nabc\r\n0\r\nX-Trailer: 1\r\nX-Tr');
+    const body = parseChunked(bytes, 0);
+    expect(body.complete).toBe(false);
+    const last = body.chunks.at(-1)!;
+    expect([last.last, last.trailer, last.data.length, last.crlf]).toEqual([true, null, 0, null]);
+    expect(body.end).toBe(bytes.lastIndexOf('X-Tr'));
+    expect(last.length).toBe(body.end - last.offset);
+  });
 });
 
 describe("a connection recorded from Node's http server", () => {

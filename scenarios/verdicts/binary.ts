@@ -2,6 +2,7 @@
  * Binary data: whether SSE carries only text (sse-text-only) and what base64 costs on the wire
  * against WebSocket and socket.io binary (sse-base64-costs-bandwidth), from the binary scenario.
  */
+import { spec, type Transport } from '../../servers/transports.ts';
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, yes } from './words.ts';
@@ -58,8 +59,9 @@ export const BINARY_RULES = {
         .ids(BASE64)
         .map((id) => Number(id.split('-').at(-1)))
         .sort((a, b) => a - b);
-      const ratio = (t: string, size: number) =>
-        e.fact<number>(`binary/${t}/${t === 'sse' ? 'base64' : 'binary'}-${size}`, 'wireToPayloadRatio') ?? Number.NaN;
+      // The case holding a transport's encoded transfers (scenarios/binary.ts): base64 on an EventSource, binary elsewhere.
+      const encoded = (t: Transport) => (spec(t).browserApi === 'EventSource' ? 'base64' : 'binary');
+      const ratio = (t: Transport, size: number) => e.fact<number>(`binary/${t}/${encoded(t)}-${size}`, 'wireToPayloadRatio') ?? Number.NaN;
       return { rows: sizes.map((size) => ({ size, sse: ratio('sse', size), ws: ratio('ws', size), io: ratio('socketio', size) })) };
     },
     decide({ rows }) {

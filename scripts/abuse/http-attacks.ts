@@ -4,9 +4,9 @@
  * (scripts/lib/raw), so request targets and headers go out exactly as written; HTTP/2 ones go through
  * node's client (scripts/lib/raw/h2.ts), which sends whatever HTTP/2 can carry.
  */
-import { TRANSPORT_NAMES } from '../../servers/transports.ts';
+import { speaksHttp2, TRANSPORT_NAMES } from '../../servers/transports.ts';
 import { ANSWER_MS } from '../lib/raw/connection.ts';
-import { requestIn, speaksHttp2 } from '../lib/raw/any-http.ts';
+import { requestIn } from '../lib/raw/any-http.ts';
 import type { H2Answer } from '../lib/raw/h2.ts';
 import { type Header, host, type HttpResponse, request, send } from '../lib/raw/http.ts';
 import { spawnServer } from '../lib/spawn-server.ts';
@@ -77,7 +77,7 @@ async function sseEdges(target: Target, unparsable: string[]) {
   const stream = await ask('GET', '/sse?lastEventId=5', resume, undefined, (r) => /^id: \d+$/m.test(r.body.toString()));
   const body = stream.kind === 'response' ? bodyOf(stream) : '';
   const firstId = /^id: (\d+)$/m.exec(body)?.[1];
-  const http = speaksHttp2(target.ready) ? 'HTTP/2: ' : '';
+  const http = speaksHttp2(target.ready.transport) ? 'HTTP/2: ' : '';
   return {
     attack:
       `${http}GET ${unparsable.join(' and GET ')}; POST /sse/ping with Content-Encoding: foo; ` +

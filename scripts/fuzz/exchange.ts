@@ -7,18 +7,18 @@
  * never does: node's HTTP/2 client would not encode it, or the server's HTTP/2 layer reset the
  * stream for it before any response.
  */
-import { requestIn, speaksHttp2 as readySpeaksHttp2 } from '../lib/raw/any-http.ts';
+import { speaksHttp2 } from '../../servers/transports.ts';
+import { requestIn } from '../lib/raw/any-http.ts';
 import { asUtf8Bytes, refusedByHttp2 } from '../lib/raw/h2.ts';
 import { type ExchangeOptions, type Header, type HttpAnswer, nodeValue } from '../lib/raw/http.ts';
 import type { LiveServer } from './live.ts';
-
-export const speaksHttp2 = (server: LiveServer): boolean => readySpeaksHttp2(server.ready);
 
 /**
  * A request target as the server's code reads it. Over HTTP/1.1 node's parser refuses any byte past ASCII in the
  * target before the server sees it; over HTTP/2 the `:path` arrives as its UTF-8 bytes, one character each.
  */
-export const targetAsRead = (server: LiveServer, target: string): string => (speaksHttp2(server) ? asUtf8Bytes(target) : target);
+export const targetAsRead = (server: LiveServer, target: string): string =>
+  speaksHttp2(server.ready.transport) ? asUtf8Bytes(target) : target;
 
 /** `headers` without Host (requestIn adds it for HTTP/1.1); null when the input never reached the server's code. */
 export async function exchangeWith(
@@ -39,6 +39,6 @@ export async function exchangeWith(
  * value begins or ends with a space or tab or holds a control byte (RFC 9113 8.2.1) before the server sees it.
  */
 export function valuesAsRead(server: LiveServer, values: readonly string[]): string[] {
-  if (!speaksHttp2(server)) return values.map(nodeValue);
+  if (!speaksHttp2(server.ready.transport)) return values.map(nodeValue);
   return values.map(asUtf8Bytes).filter((value) => !/^[ \t]|[ \t]$|[\x00-\x08\x0a-\x1f\x7f]/.test(value));
 }

@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import { DEMO_ORIGINS } from '../../servers/options.ts';
+import { BROWSER_TRANSPORTS, TRANSPORTS, type TransportSpec } from '../../servers/transports.ts';
 import { closeSession, openSid, packets, POLLING, WEBSOCKET } from '../lib/raw/engineio.ts';
 import { queryEncode, type Header } from '../lib/raw/http.ts';
 import { acceptKey, upgradeHeaders } from '../lib/raw/websocket.ts';
@@ -18,7 +19,7 @@ import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOut
 import { exchangeWith, valuesAsRead } from './exchange.ts';
 import type { LiveServer } from './live.ts';
 import { checkResume, firstQuoteArrived, parseSeq, sseStart } from './resume.ts';
-import { surface, type AnySurface } from './surface.ts';
+import { surface, transportsWhere, type AnySurface } from './surface.ts';
 
 // Last-Event-ID ---------------------------------------------------------------------------------
 
@@ -174,23 +175,26 @@ async function sendOrigin(input: OriginInput, server: LiveServer): Promise<void>
   else checkRefused(outcome, input);
 }
 
-const SSE_TARGETS: readonly OriginTarget[] = ['sse-stream', 'sse-preflight', 'sse-ping'];
-const TARGETS_OF: Record<'sse' | 'sse-h2' | 'ws' | 'socketio', readonly OriginTarget[]> = {
-  sse: SSE_TARGETS,
-  'sse-h2': SSE_TARGETS,
-  ws: ['ws'],
-  socketio: ['socketio-polling', 'socketio-websocket'],
+/** Where a browser API's requests carry an Origin: an EventSource server's stream and upstream, an upgrade, a handshake. */
+const TARGETS_OF: Record<NonNullable<TransportSpec['browserApi']>, readonly OriginTarget[]> = {
+  EventSource: ['sse-stream', 'sse-preflight', 'sse-ping'],
+  WebSocket: ['ws'],
+  'socket.io': ['socketio-polling', 'socketio-websocket'],
 };
 
 export const HEADER_SURFACES: AnySurface[] = [
-  ...(['sse', 'sse-h2'] as const).map((transport) =>
+  ...transportsWhere((s) => s.resume === 'last-event-id').map((transport) =>
     surface<LastEventIdInput>({ name: `last-event-id:${transport}`, transport, arbitrary: lastEventId, runs: 150, send: sendLastEventId }),
   ),
-  ...(['sse', 'sse-h2', 'ws', 'socketio'] as const).map((transport) =>
+  // Origin is what a browser sends: every transport a browser can open.
+  ...BROWSER_TRANSPORTS.map((transport) =>
     surface<OriginInput>({
       name: `origin:${transport}`,
       transport,
-      arbitrary: fc.record({ origins: fc.array(originValue, { maxLength: 2 }), target: fc.constantFrom(...TARGETS_OF[transport]) }),
+      arbitrary: fc.record({
+        origins: fc.array(originValue, { maxLength: 2 }),
+        target: fc.constantFrom(...TARGETS_OF[TRANSPORTS[transport].browserApi]),
+      }),
       runs: 300,
       send: sendOrigin,
     }),

@@ -15,9 +15,10 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { Header } from '../lib/raw/http.ts';
 import { deepJson, jsonField, jsonText, junk, trapJson } from './arbitraries.ts';
 import { classifyHttp, expectLab, jsonBody, showOutcome, violation, type HttpOutcome } from './classify.ts';
-import { exchangeWith, speaksHttp2, valuesAsRead } from './exchange.ts';
+import { speaksHttp2 } from '../../servers/transports.ts';
+import { exchangeWith, valuesAsRead } from './exchange.ts';
 import type { LiveServer } from './live.ts';
-import { surface, type AnySurface } from './surface.ts';
+import { surface, transportsWhere, type AnySurface } from './surface.ts';
 
 /** The servers' default limit on a client message (maxPayloadBytes). */
 const MAX_BODY = 64 * 1024;
@@ -195,7 +196,7 @@ async function sendPingHeaders(input: PingHeadersInput, server: LiveServer): Pro
   if (outcome.kind === 'response' && outcome.said.by === 'bare') return;
   const what = `POST /sse/ping ${JSON.stringify(headers)}`;
   // HTTP/1.1 frames a body by its length or by chunks; HTTP/2 by its length or by DATA frames alone, a length absent.
-  const wellFramed = input.framing === 'exact' || input.framing === (speaksHttp2(server) ? 'absent' : 'chunked');
+  const wellFramed = input.framing === 'exact' || input.framing === (speaksHttp2(server.ready.transport) ? 'absent' : 'chunked');
   const isJson = input.contentType !== null && JSON_TYPES.includes(input.contentType);
   // As the server reads it: over HTTP/2 a value edged with whitespace never arrives, so the body counts as unencoded.
   const [declared = ''] = valuesAsRead(server, input.contentEncoding === null ? [] : [input.contentEncoding]);
@@ -221,7 +222,8 @@ const pingHeaders: fc.Arbitrary<PingHeadersInput> = fc.record({
   ),
 });
 
-export const PING_SURFACES: AnySurface[] = (['sse', 'sse-h2'] as const).flatMap((transport) => [
+/** Every server whose upstream is a POST beside the stream (POST /sse/ping). */
+export const PING_SURFACES: AnySurface[] = transportsWhere((s) => s.upstream === 'post').flatMap((transport) => [
   surface<PingHeadersInput>({ name: `ping-headers:${transport}`, transport, arbitrary: pingHeaders, runs: 300, send: sendPingHeaders }),
   surface<string>({ name: `sse-body:${transport}`, transport, arbitrary: bodyText, runs: 300, send: sendBody }),
 ]);

@@ -20,7 +20,7 @@ import { checkServerFrame, classifyHttp, expectLab, showOutcome, violation } fro
 import { exchangeWith, targetAsRead } from './exchange.ts';
 import type { LiveServer } from './live.ts';
 import { checkResume, firstQuoteArrived, parseSeq, sseStart, type StreamStart } from './resume.ts';
-import { surface, type AnySurface } from './surface.ts';
+import { surface, transportsWhere, type AnySurface } from './surface.ts';
 
 /** A value: text (escaped, or raw as typed), a resume point, or the id of a live engine.io session. */
 type Value = { text: string; raw: boolean } | { point: Point } | { sid: true };
@@ -236,7 +236,7 @@ const socketIoQuery = fc.oneof(
 );
 
 export const QUERY_SURFACES: AnySurface[] = [
-  ...(['sse', 'sse-h2'] as const).map((transport) =>
+  ...transportsWhere((s) => s.browserApi === 'EventSource').map((transport) =>
     surface<Param[]>({ name: `query:${transport}`, transport, arbitrary: query('sse'), runs: 150, send: sendSse }),
   ),
   surface<Param[]>({ name: 'query:ws', transport: 'ws', arbitrary: query('ws'), runs: 150, send: sendWs }),

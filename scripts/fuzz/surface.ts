@@ -4,7 +4,7 @@
  * contract defines; the runner adds the liveness checks every surface shares.
  */
 import type fc from 'fast-check';
-import type { Transport } from '../../servers/transports.ts';
+import { spec, TRANSPORT_NAMES, type Transport, type TransportSpec } from '../../servers/transports.ts';
 import type { LiveServer } from './live.ts';
 
 export interface Surface<T> {
@@ -20,4 +20,7 @@ export interface Surface<T> {
 /** A surface with its input type erased, for lists: the runner only feeds `send` what `arbitrary` made. */
 export type AnySurface = Surface<unknown>;
 
-export const surface = <T>(spec: Surface<T>): AnySurface => spec as unknown as AnySurface;
+export const surface = <T>(definition: Surface<T>): AnySurface => definition as unknown as AnySurface;
+
+/** The transports a surface family is aimed at: those whose registry entry passes `test`, in registry order. */
+export const transportsWhere = (test: (spec: TransportSpec) => boolean): Transport[] => TRANSPORT_NAMES.filter((t) => test(spec(t)));

@@ -3,10 +3,7 @@
  * rather than by its name: whether its steps run over TLS, which transport is the floor the
  * others are measured against, whether and how its upstream round trips are driven.
  */
-import { TRANSPORT_NAMES, TRANSPORTS, type Transport, type TransportSpec, type UpstreamTransport } from '../../servers/transports.ts';
-
-/** A transport's entry, read as the general spec (so a test for a value no entry holds yet still type-checks). */
-const spec = (transport: Transport): TransportSpec => TRANSPORTS[transport];
+import { spec, TRANSPORT_NAMES, type Transport, type UpstreamTransport } from '../../servers/transports.ts';
 
 /** Whether a transport's steps run over TLS: every transport with --tls, and always one that requires it (HTTP/2). */
 export function usesTls(transport: Transport, tls: boolean): boolean {
@@ -15,15 +12,6 @@ export function usesTls(transport: Transport, tls: boolean): boolean {
 
 /** The reference the others are measured against (the raw-TCP floor); null if the registry had none. */
 export const FLOOR: Transport | null = TRANSPORT_NAMES.find((t) => spec(t).floor) ?? null;
-
-/** Whether a transport's server speaks HTTP/2 (its /stats too). */
-export function speaksHttp2(transport: Transport): boolean {
-  return spec(transport).http === '2';
-}
-
-export function hasUpstream(transport: Transport): transport is UpstreamTransport {
-  return spec(transport).upstream !== null;
-}
 
 /** The path of a `post` upstream, beside the stream: the same on every server whose upstream is `post` (sse, sse-h2). */
 export const POST_PATH = '/sse/ping';

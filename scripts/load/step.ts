@@ -16,8 +16,8 @@
  *  6. Stop workers and servers, also on error or abort.
  */
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
+import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
-import { speaksHttp2 } from './capabilities.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
 import type { LoadOptions } from './options.ts';
 import { AbortedError, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';

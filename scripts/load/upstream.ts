@@ -10,9 +10,9 @@
  * TLS (--tls, or a transport that requires it) every one of these runs over TLS. A transport
  * without an upstream path (the floor) is not measured.
  */
-import type { UpstreamTransport } from '../../servers/transports.ts';
+import { speaksHttp2, type UpstreamTransport } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
-import { speaksHttp2, upstreamMethod, usesTls } from './capabilities.ts';
+import { upstreamMethod, usesTls } from './capabilities.ts';
 import { NO_SAMPLES } from './histogram.ts';
 import type { LoadOptions } from './options.ts';
 import { AbortedError, StatsProbe, type Children, type WorkerHandle } from './processes.ts';

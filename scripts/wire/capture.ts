@@ -1,10 +1,12 @@
 /**
  * A real packet capture of a session: when `tshark` (Debian package `tshark`) is on PATH, it
  * records the loopback interface, filtered to the relay's port — the browser's leg, where the
- * browser's own TCP segments go — into a pcapng file, started and stopped by its pid. For a plain
- * transport it is optional, for a reader to open in Wireshark: without tshark (or without the right
- * to capture) the run goes on and says why there is no file; the relay's transcripts hold the same
- * TCP payload either way. For HTTP/2 it is the only way to the frames (the relay sees TLS).
+ * browser's own TCP segments go — into a pcapng file. tshark runs in a process group of its own
+ * and is stopped as a group: the capturing is done by its dumpcap child, which a kill of tshark
+ * alone would leave running. For a plain transport it is optional, for a reader to open in
+ * Wireshark: without tshark (or without the right to capture) the run goes on and says why there
+ * is no file; the relay's transcripts hold the same TCP payload either way. For HTTP/2 it is the
+ * only way to the frames (the relay sees TLS).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -18,9 +20,9 @@ export interface Capture {
   /** tshark is capturing (false: `stop()` says why not). */
   running: boolean;
   /**
-   * Stops the capture (SIGINT, so tshark finishes the file) and says what was made. Given the relay's transcripts, it
-   * first waits (bounded) until the file holds every byte they hold: the last packets reach the file a little after
-   * the relay saw them, and a SIGINT then would leave them out.
+   * Stops the capture (SIGTERM to tshark and dumpcap, so dumpcap finishes the file; SIGKILL after a bound) and says
+   * what was made. Given the relay's transcripts, it first waits (bounded) until the file holds every byte they hold:
+   * the last packets reach the file a little after the relay saw them, and stopping then would leave them out.
    */
   stop(relayed?: ConnectionTranscript[]): Promise<PcapInfo>;
 }
@@ -28,6 +30,26 @@ export interface Capture {
 const STARTUP_LIMIT_MS = 10_000;
 const STOP_LIMIT_MS = 5_000;
 const SETTLE_LIMIT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `signal` to every process of the group `pid` leads (0: none, only asks); false when none is left. */
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the whole group has exited
+  }
+}
+
+/** Stops tshark's group (tshark and its dumpcap): SIGTERM, then SIGKILL to whatever is left after STOP_LIMIT_MS. */
+async function stopGroup(pid: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_LIMIT_MS;
+  while (Date.now() < deadline && signalGroup(pid, 0)) await sleep(20);
+  signalGroup(pid, 'SIGKILL');
+}
 
 /** Bytes the relay carried and the capture does not hold yet, summed over connections and directions. */
 async function missing(tshark: string, path: string, port: number, relayed: ConnectionTranscript[]): Promise<number> {
@@ -52,10 +74,27 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
   await mkdir(dirname(path), { recursive: true });
   await rm(path, { force: true });
   const filter = `tcp port ${port}`;
-  const child = spawn(tshark, ['-i', 'lo', '-f', filter, '-w', path, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Detached: a process group of its own, which the stop signals whole. Ctrl-C in a terminal reaches neither; the CLI stops the run.
+  const child = spawn(tshark, ['-i', 'lo', '-f', filter, '-w', path, '-q'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('error', (error) => (stderr += error.message));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      stderr += error.message;
+      resolve(); // no process was made
+    });
+  });
+  const pid = child.pid;
+  // Whatever ends this process, a capture must not outlive it.
+  const killOnExit = () => {
+    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    if (pid !== undefined) await stopGroup(pid);
+    await exited;
+    process.off('exit', killOnExit);
+  };
   const started = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), STARTUP_LIMIT_MS);
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -71,8 +110,7 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
     });
   });
   if (!started) {
-    child.kill('SIGKILL');
-    await exited;
+    await stop();
     return none(`tshark did not start capturing: ${stderr.trim().split('\n').at(-1) ?? 'no message'}`);
   }
   return {
@@ -81,13 +119,9 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
       let short = 0;
       if (relayed) {
         const deadline = Date.now() + SETTLE_LIMIT_MS;
-        while ((short = await missing(tshark, path, port, relayed)) > 0 && Date.now() < deadline)
-          await new Promise((resolve) => setTimeout(resolve, 100));
+        while ((short = await missing(tshark, path, port, relayed)) > 0 && Date.now() < deadline) await sleep(100);
       }
-      child.kill('SIGINT');
-      const cut = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
-      await exited;
-      clearTimeout(cut);
+      await stop();
       if (!existsSync(path) || statSync(path).size === 0)
         return { path: null, tool: null, note: `tshark wrote no file: ${stderr.trim().split('\n').at(-1) ?? ''}` };
       await chmod(path, 0o644); // dumpcap creates it 0600; a reader opening it in Wireshark is usually someone else

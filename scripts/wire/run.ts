@@ -139,6 +139,22 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, what: stri
   }
 }
 
+/**
+ * Runs every closer once, the last pushed first, each even when one before it failed (a crashed browser must not
+ * leave tshark, the relay or the server running), and takes them off the list; then throws the first failure.
+ */
+async function closeAll(closers: (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const close of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
 /** What an HTTP/2 session needs: tshark, the key log Chromium writes, and a folder for the capture. */
 interface TlsCapture {
   tshark: string;
@@ -310,7 +326,7 @@ async function session(
     }
     lab('session over: the browser context closes');
     // Close in the reverse of the start: the browser first (so its FINs are in the transcript), then the capture, the relay, the server.
-    for (const close of closers.splice(0).reverse()) await close();
+    await closeAll(closers);
 
     const transcript: TranscriptFile = { transport, sessionStart, upstream: server.origin, connections: relay.transcripts() };
     let decoded: DecodedSession | DecodedH2Session;
@@ -370,7 +386,8 @@ async function session(
     };
     return { wire, decoded, transcript };
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    // Only what is left after a failure before the closing above; the failure itself is already on its way out.
+    await closeAll(closers).catch(() => undefined);
   }
 }
 

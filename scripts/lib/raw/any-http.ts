@@ -5,7 +5,7 @@
  * Host becomes `:authority` and Connection does not exist (RFC 9113 8.2.2), so those two are left
  * out; every other header goes as given.
  */
-import { TRANSPORTS } from '../../../servers/transports.ts';
+import { speaksHttp2 } from '../../../servers/transports.ts';
 import type { ReadyLine } from '../spawn-server.ts';
 import { ANSWER_MS } from './connection.ts';
 import { type H2Answer, h2Headers, h2Request } from './h2.ts';
@@ -13,8 +13,6 @@ import { type ExchangeOptions, type Header, host, request, send } from './http.t
 
 /** Headers HTTP/2 carries elsewhere (Host) or forbids (Connection). */
 const HTTP1_ONLY = new Set(['host', 'connection']);
-
-export const speaksHttp2 = (ready: ReadyLine): boolean => TRANSPORTS[ready.transport].http === '2';
 
 /** `headers` without Host: HTTP/1.1 gets the server's, HTTP/2 has `:authority`. */
 export async function requestIn(
@@ -26,7 +24,7 @@ export async function requestIn(
   options: ExchangeOptions & { timeoutMs?: number } = {},
 ): Promise<H2Answer> {
   const { timeoutMs = ANSWER_MS } = options;
-  if (!speaksHttp2(ready)) {
+  if (!speaksHttp2(ready.transport)) {
     const port = Number(new URL(ready.stats).port);
     return send(port, request(method, target, [host(port), ...headers], body), timeoutMs, options);
   }

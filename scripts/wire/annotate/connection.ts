@@ -12,7 +12,7 @@
 import { decodeHttpConnection, header, type HttpExchange } from '../decode/http.ts';
 import { acceptFor } from '../decode/websocket.ts';
 import type { Carries, ConnectionTranscript, ConnectionWire, Direction, WireMessage } from '../types.ts';
-import { type ConnectionFacts, type Context, push, Stream, undecoded } from './context.ts';
+import { type ConnectionFacts, type Context, emptyFacts, push, Stream, undecoded } from './context.ts';
 import { bodyKind, exchangeCarries, headRows, otherChunkedBody, plainBody, requestSummary, responseSummary } from './http.ts';
 import { sseBody } from './sse.ts';
 import { frames } from './websocket.ts';
@@ -47,18 +47,7 @@ export function annotateConnection(transcript: ConnectionTranscript): AnnotatedC
     c2s: new Stream(transcript.chunks.filter((c) => c.dir === 'c2s')),
     s2c: new Stream(transcript.chunks.filter((c) => c.dir === 's2c')),
   };
-  const facts: ConnectionFacts = {
-    firstRequestLine: null,
-    firstResponseStatus: null,
-    sse: [],
-    base64Quotes: [],
-    upgrade: null,
-    httpBytes: { c2s: 0, s2c: 0 },
-    frames: 0,
-    undecodedAfterUpgrade: 0,
-    binaryFrames: 0,
-    attachments: 0,
-  };
+  const facts = emptyFacts();
   const ctx: Context = { conn: transcript.conn, streams, messages: [], facts, attachments: { c2s: { pending: 0 }, s2c: { pending: 0 } } };
   const ended = transcript.closedBy !== 'open';
   const http = decodeHttpConnection(streams.c2s.bytes, streams.s2c.bytes);

@@ -37,6 +37,20 @@ export interface ConnectionFacts {
   attachments: number;
 }
 
+/** A connection's facts before any byte of it is read. */
+export const emptyFacts = (): ConnectionFacts => ({
+  firstRequestLine: null,
+  firstResponseStatus: null,
+  sse: [],
+  base64Quotes: [],
+  upgrade: null,
+  httpBytes: { c2s: 0, s2c: 0 },
+  frames: 0,
+  undecodedAfterUpgrade: 0,
+  binaryFrames: 0,
+  attachments: 0,
+});
+
 /** One direction of a connection: its bytes and when each read arrived. */
 export class Stream {
   readonly bytes: Buffer;

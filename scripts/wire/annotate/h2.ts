@@ -29,7 +29,7 @@ import type {
   TsharkNames,
   WireMessage,
 } from '../types.ts';
-import { type ConnectionFacts, type Context, push, Stream, undecoded } from './context.ts';
+import { type ConnectionFacts, type Context, emptyFacts, push, Stream, undecoded } from './context.ts';
 import { itemRows } from './rows.ts';
 import type { DecodedSession } from './session.ts';
 import { type EventStream, readEventStream } from './sse.ts';
@@ -319,19 +319,6 @@ function frameRows(wire: Buffer, offset: number, frame: H2Frame, names: TsharkNa
     ...itemRows(wire, offset + inner.end, frame.bytes.length - inner.end, after),
   ];
 }
-
-const emptyFacts = (): ConnectionFacts => ({
-  firstRequestLine: null,
-  firstResponseStatus: null,
-  sse: [],
-  base64Quotes: [],
-  upgrade: null,
-  httpBytes: { c2s: 0, s2c: 0 },
-  frames: 0,
-  undecodedAfterUpgrade: 0,
-  binaryFrames: 0,
-  attachments: 0,
-});
 
 /** The TLS layer of a connection, summed from tshark's records. */
 function tlsLayer(tc: TcpConnection, names: TsharkNames, sessionStart: number): TlsLayer {

@@ -135,36 +135,18 @@ export function parseChunked(bytes: Uint8Array, offset: number): ChunkedBody {
     const sizeLine = { offset: pos, length: eol + 2 - pos, size, text };
     const dataStart = eol + 2;
     if (size === 0) {
-      // Trailer lines until an empty line (usually none: "0\r\n\r\n").
+      // Trailer lines until an empty line (usually none: "0\r\n\r\n"); without that line the body is cut short.
       let t = dataStart;
-      for (;;) {
+      let complete = false;
+      while (!complete) {
         const e = indexOfCrlf(bytes, t);
-        if (e === -1) {
-          chunks.push({
-            offset: pos,
-            length: t - pos,
-            sizeLine,
-            data: { offset: dataStart, length: 0 },
-            crlf: null,
-            last: true,
-            trailer: null,
-          });
-          return { chunks, end: t, complete: false };
-        }
-        const empty = e === t;
+        if (e === -1) break;
+        complete = e === t;
         t = e + 2;
-        if (empty) break;
       }
-      chunks.push({
-        offset: pos,
-        length: t - pos,
-        sizeLine,
-        data: { offset: dataStart, length: 0 },
-        crlf: null,
-        last: true,
-        trailer: { offset: dataStart, length: t - dataStart },
-      });
-      return { chunks, end: t, complete: true };
+      const trailer = complete ? { offset: dataStart, length: t - dataStart } : null;
+      chunks.push({ offset: pos, length: t - pos, sizeLine, data: { offset: dataStart, length: 0 }, crlf: null, last: true, trailer });
+      return { chunks, end: t, complete };
     }
     const available = Math.min(size, bytes.length - dataStart);
     const data = { offset: dataStart, length: available };
