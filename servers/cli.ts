@@ -61,8 +61,8 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),
     host: values.host,
-    // A transport that requires TLS serves it whether or not --tls was given.
-    tls: spec(transport).tls === 'required' || values.tls,
+    // A transport whose registry entry requires TLS (sse-h2) turns it on itself, whatever this says.
+    tls: values.tls,
     seed: numberFlag('seed', values.seed),
     rate: numberFlag('rate', values.rate),
     padding: numberFlag('padding', values.padding),

@@ -210,16 +210,16 @@ export class SseStreams {
   stop(): void {
     this.#detach?.();
     clearInterval(this.#heartbeat);
-    this.endAll();
+    this.#endAll();
   }
 
   /** A network drop (every TCP socket destroyed) or a clean end of every stream: the server's drop(). */
   drop(mode: DropMode): void {
     if (mode === 'destroy') this.stats.destroySockets();
-    else this.endAll();
+    else this.#endAll();
   }
 
-  endAll(): void {
+  #endAll(): void {
     for (const client of this.#clients) client.sink.end();
   }
 
