@@ -1,7 +1,8 @@
 /**
  * npm run --silent server -- <transport> [--port 0] [--host 127.0.0.1] [--tls]
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
- *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]
+ *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--no-accel-buffering] [--stats-gc]
+ *   [--proxy stock|tuned|gzip|h2 [--proxy-read-timeout S]]
  *
  * <transport> is a name from the registry (servers/transports.ts). Starts one transport alone in
  * this process and prints exactly one JSON line on stdout once listening:
@@ -9,17 +10,34 @@
  * transport whose registry entry says `tls: 'required'` (sse-h2: browsers speak HTTP/2 only over
  * TLS). SIGTERM/SIGINT close it gracefully, exit code 0. Bad arguments: a `lab:` line on stderr,
  * exit code 2.
+ *
+ * --proxy puts a real nginx in front (servers/proxy/): `url` and `stats` then point at nginx and the
+ * line gains "proxy": {"kind","profile","pid","upstream"}. SIGTERM stops both; an nginx that dies on
+ * its own is reported on stderr and the server closes, exit code 1. No nginx: exit code 2 and the
+ * command that installs it.
  */
 import { parseArgs } from 'node:util';
 import { isTransport, spec, startServer, TRANSPORT_NAMES, type Transport } from './transports.ts';
 import { LabError } from './errors.ts';
 import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
+import {
+  findNginx,
+  isProxyProfile,
+  nginxMissing,
+  PROXY_PROFILES,
+  type ProxyOptions,
+  proxiable,
+  type RunningProxy,
+  startProxy,
+  whyNotProxiable,
+} from './proxy/nginx.ts';
 
 const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => spec(t).tls === 'required');
 const USAGE = [
   `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10]`,
-  '  [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--stats-gc]',
+  '  [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream]',
+  `  [--no-accel-buffering] [--stats-gc] [--proxy ${PROXY_PROFILES.join('|')} [--proxy-read-timeout S]]`,
   `  ${TLS_ALWAYS.join(', ')}: TLS with or without --tls (HTTP/2 in browsers is TLS only)`,
 ].join('\n');
 
@@ -31,7 +49,14 @@ function msOrOff(name: string, raw: string | undefined): number | null | undefin
   return raw === 'off' ? null : numberFlag(name, raw);
 }
 
-export function parseServerArgs(argv: string[]): { transport: Transport; options: Partial<ServerOptions> } {
+export interface ServerArgs {
+  transport: Transport;
+  options: Partial<ServerOptions>;
+  /** --proxy: nginx in front, with this profile. */
+  proxy?: ProxyOptions;
+}
+
+export function parseServerArgs(argv: string[]): ServerArgs {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -47,7 +72,10 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
       heartbeat: { type: 'string' },
       retry: { type: 'string' },
       'express-stream': { type: 'boolean' },
+      'no-accel-buffering': { type: 'boolean' },
       'stats-gc': { type: 'boolean' },
+      proxy: { type: 'string' },
+      'proxy-read-timeout': { type: 'string' },
     },
   });
   const transport = positionals[0] ?? '';
@@ -58,6 +86,10 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
   if (values['express-stream'] && !(browserApi === 'EventSource' && http === '1.1')) {
     throw new LabError('LAB_BAD_OPTION', `--express-stream with ${transport}`, 'only SSE over HTTP/1.1 runs on express');
   }
+  if (values['no-accel-buffering'] && browserApi !== 'EventSource') {
+    throw new LabError('LAB_BAD_OPTION', `--no-accel-buffering with ${transport}`, 'X-Accel-Buffering is an SSE response header');
+  }
+  const proxy = parseProxy(transport, values.proxy, values['proxy-read-timeout']);
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),
     host: values.host,
@@ -70,33 +102,66 @@ export function parseServerArgs(argv: string[]): { transport: Transport; options
     heartbeatMs: msOrOff('heartbeat', values.heartbeat),
     retryMs: msOrOff('retry', values.retry),
     expressStream: values['express-stream'],
+    accelBufferingHeader: values['no-accel-buffering'] ? false : undefined,
     statsGc: values['stats-gc'],
   };
   // --allow-origin adds to the defaults (the demo page's origin) rather than replacing them.
   if (values['allow-origin']) options.allowOrigins = [...SERVER_DEFAULTS.allowOrigins, ...values['allow-origin']];
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) if (options[key] === undefined) delete options[key];
-  return { transport, options };
+  return { transport, options, ...(proxy ? { proxy } : {}) };
+}
+
+function parseProxy(transport: Transport, profile: string | undefined, readTimeout: string | undefined): ProxyOptions | undefined {
+  if (profile === undefined) {
+    if (readTimeout !== undefined) throw new LabError('LAB_BAD_OPTION', '--proxy-read-timeout without --proxy', 'add --proxy <profile>');
+    return undefined;
+  }
+  if (!isProxyProfile(profile))
+    throw new LabError('LAB_BAD_OPTION', `--proxy is ${JSON.stringify(profile)}`, `one of ${PROXY_PROFILES.join(', ')}`);
+  if (!proxiable(transport)) throw new LabError('LAB_BAD_OPTION', `--proxy with ${transport}`, whyNotProxiable(transport));
+  const readTimeoutS = numberFlag('proxy-read-timeout', readTimeout);
+  if (readTimeoutS !== undefined && !(Number.isInteger(readTimeoutS) && readTimeoutS >= 1 && readTimeoutS <= 86400)) {
+    throw new LabError('LAB_BAD_OPTION', `--proxy-read-timeout is ${readTimeout}`, 'whole seconds, 1..86400');
+  }
+  return { profile, ...(readTimeoutS === undefined ? {} : { readTimeoutS }) };
 }
 
 async function main(): Promise<void> {
   let server: RunningServer;
+  let parsed: ServerArgs;
   try {
-    const parsed = parseServerArgs(process.argv.slice(2));
+    parsed = parseServerArgs(process.argv.slice(2));
+    if (parsed.proxy && !findNginx()) throw nginxMissing();
     server = await startServer(parsed.transport, parsed.options);
   } catch (error) {
     // Bad input (ours or node:util's parser): a lab: line and exit 2. Anything else (port in use...) is a crash.
     const bad = error instanceof LabError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (!bad) throw error;
-    process.stderr.write(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${(error as Error).message}`}\n${USAGE}\n`);
+    const usage = (error as LabError).code === 'LAB_NO_NGINX' ? '' : `${USAGE}\n`;
+    process.stderr.write(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${(error as Error).message}`}\n${usage}`);
     process.exitCode = 2;
     return;
   }
-  const ready: Record<string, unknown> = { transport: server.transport, url: server.url, stats: server.statsUrl, pid: process.pid };
-  if (server.spki) ready.spki = server.spki;
+  let proxy: RunningProxy | undefined;
+  if (parsed.proxy) {
+    try {
+      proxy = await startProxy(server, parsed.proxy);
+    } catch (error) {
+      process.stderr.write(`lab: nginx did not start: ${(error as Error).message}\n`);
+      await server.close();
+      process.exitCode = 1;
+      return;
+    }
+  }
+  const front = proxy ?? server;
+  const ready: Record<string, unknown> = { transport: server.transport, url: front.url, stats: front.statsUrl, pid: process.pid };
+  const spki = proxy ? (proxy.spki ?? server.spki) : server.spki;
+  if (spki) ready.spki = spki;
+  if (proxy) ready.proxy = { kind: proxy.kind, profile: proxy.profile, pid: proxy.pid, upstream: proxy.upstream };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let closing = false;
-  const shutdown = () => {
+  const shutdown = (exitCode = 0) => {
     if (closing) return;
     closing = true;
     // close() destroys leftovers after 1 s. Should anything still hold the process, the deadline ends it, and says so.
@@ -104,16 +169,25 @@ async function main(): Promise<void> {
       process.stderr.write(`lab: ${server.transport} server still open ${EXIT_DEADLINE_MS} ms after the signal; exiting\n`);
       process.exit(1);
     }, EXIT_DEADLINE_MS).unref();
-    server.close().then(
-      () => (process.exitCode = 0),
+    Promise.all([server.close(), proxy?.close()]).then(
+      () => (process.exitCode = exitCode),
       (error: Error) => {
         process.stderr.write(`lab: close failed: ${error.message}\n`);
         process.exitCode = 1;
       },
     );
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', () => shutdown());
+  process.on('SIGINT', () => shutdown());
+  // The url printed is nginx's: if nginx dies, this server is unreachable as promised, so it says so and stops.
+  proxy?.exited.then((exit) => {
+    if (exit.expected) return;
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    process.stderr.write(
+      `lab: nginx (pid ${proxy.pid}) exited with ${how}; stopping the server${exit.errorLog ? `\n${exit.errorLog}` : ''}\n`,
+    );
+    shutdown(1);
+  });
 }
 
 await main();

@@ -12,7 +12,8 @@ export type LabErrorCode =
   | 'LAB_CONNECTION_CAP'
   | 'LAB_PAYLOAD_TOO_LARGE'
   | 'LAB_UNSUPPORTED_ENCODING'
-  | 'LAB_NOT_FOUND';
+  | 'LAB_NOT_FOUND'
+  | 'LAB_NO_NGINX';
 
 export class LabError extends Error {
   constructor(

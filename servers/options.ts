@@ -33,6 +33,8 @@ export interface ServerOptions extends FeedOptions {
   retryMs: number | null;
   /** SSE over HTTP/1.1 only: serve GET /sse through express like article A, instead of node:http in front of it. Default `false`. */
   expressStream: boolean;
+  /** SSE: send `X-Accel-Buffering: no`, which tells nginx not to buffer the stream. Default `true`. */
+  accelBufferingHeader: boolean;
   /** Let `GET /stats?gc=1` force a full GC, once a second at most (the load runner's memory readings). Default `false`. */
   statsGc: boolean;
   /** Share one feed between servers (the demo does); by default each server makes its own and starts it. */
@@ -51,6 +53,7 @@ export const SERVER_DEFAULTS: ServerOptions = {
   heartbeatMs: 15000,
   retryMs: 3000,
   expressStream: false,
+  accelBufferingHeader: true,
   statsGc: false,
 };
 

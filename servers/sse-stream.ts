@@ -152,12 +152,18 @@ export class SseStreams {
   #heartbeat?: NodeJS.Timeout;
   #detach?: () => void;
 
+  readonly responseHeaders: OutgoingHttpHeaders;
+
   constructor(
     readonly feed: QuoteFeed,
     readonly options: ServerOptions,
     readonly stats: ServerStats,
-    readonly responseHeaders: OutgoingHttpHeaders,
-  ) {}
+    headers: OutgoingHttpHeaders,
+  ) {
+    // --no-accel-buffering: the stream as a server that never heard of nginx sends it.
+    const { 'X-Accel-Buffering': _, ...unmarked } = headers;
+    this.responseHeaders = options.accelBufferingHeader ? headers : unmarked;
+  }
 
   /** GET /sse, once the target has parsed and CORS has let it through. */
   open(req: SseRequest, res: SseResponse, query: URLSearchParams): void {

@@ -17,6 +17,8 @@ export interface ReadyLine {
   stats: string;
   pid: number;
   spki?: string;
+  /** With --proxy: the nginx in front (`url` and `stats` are then nginx's). */
+  proxy?: { kind: 'nginx'; profile: string; pid: number; upstream: string };
 }
 
 export interface SpawnedServer {

@@ -1,0 +1,318 @@
+/**
+ * A real nginx in front of a lab server: Debian's `nginx`, run as a child process with a config
+ * the lab writes into a temporary directory (its own pid file, logs and temp paths, `daemon off`,
+ * listening on 127.0.0.1 only), stopped by its pid and the directory removed when done.
+ *
+ * The config is two parts: the profile (servers/proxy/profiles/<name>.conf, the part worth reading,
+ * shown in the report) and the lab's wrapper around it (process, paths, logs). nginx proxies over
+ * HTTP/1.x only, so it can front the transports whose server speaks HTTP/1.1 (`proxiable`).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabError } from '../errors.ts';
+import { CERT_DIR, labCertificate } from '../tls.ts';
+import { spec, type Transport } from '../transports.ts';
+
+export const PROXY_PROFILES = ['stock', 'tuned', 'gzip', 'h2'] as const;
+export type ProxyProfile = (typeof PROXY_PROFILES)[number];
+
+export const isProxyProfile = (name: string): name is ProxyProfile => (PROXY_PROFILES as readonly string[]).includes(name);
+/** Profiles where nginx serves TLS (and HTTP/2) to the browser. */
+export const proxyServesTls = (profile: ProxyProfile): boolean => profile === 'h2';
+
+export const NGINX_INSTALL_HINT = 'apt-get update && apt-get install -y nginx';
+
+/** nginx's proxy_pass speaks HTTP/1.0 or 1.1 to the server behind it: no HTTP/2 (sse-h2), no raw TCP (the floor). */
+export function proxiable(transport: Transport): boolean {
+  return spec(transport).http === '1.1';
+}
+
+export function whyNotProxiable(transport: Transport): string {
+  return spec(transport).http === '2'
+    ? 'nginx speaks HTTP/1.x to the server behind it, never HTTP/2; for SSE over HTTP/2 through nginx, run `sse --proxy h2`'
+    : 'nginx fronts HTTP servers here; the raw TCP floor has no HTTP to proxy';
+}
+
+const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+
+/** A profile as kept in the repo, placeholders and all (what the report shows). */
+export function profileText(profile: ProxyProfile): Promise<string> {
+  return readFile(`${PROFILE_DIR}${profile}.conf`, 'utf8');
+}
+
+export interface ProxyOptions {
+  profile: ProxyProfile;
+  /** Overrides proxy_read_timeout (seconds) wherever the profile sets it, and sets it where it does not. */
+  readTimeoutS?: number;
+}
+
+/** What is proxied: a running server's addresses (RunningServer fits). */
+export interface ProxyTarget {
+  transport: Transport;
+  url: string;
+  statsUrl: string;
+  origin: string;
+}
+
+export interface RunningProxy {
+  kind: 'nginx';
+  profile: ProxyProfile;
+  /** The nginx master's pid (its workers are its children: `processes()`). */
+  pid: number;
+  /** The same paths as the server's, on nginx's origin (https/wss with the h2 profile). */
+  url: string;
+  statsUrl: string;
+  origin: string;
+  /** The server's own url, behind nginx. */
+  upstream: string;
+  /** SPKI sha256 of the certificate nginx serves (the lab's), with the h2 profile. */
+  spki?: string;
+  /** The full config nginx runs with (wrapper and profile, placeholders filled in). */
+  config: string;
+  /** The access log, nginx's `combined` format: one line per request, written when it ends. */
+  accessLog(): Promise<string[]>;
+  /** [master, ...workers] pids, read from /proc. */
+  processes(): number[];
+  /** Resolves when nginx exits, however it ends; `expected` is false unless close() asked for it. */
+  exited: Promise<NginxExit>;
+  /** Fast shutdown (SIGTERM), SIGKILL after a second; removes the temporary directory. */
+  close(): Promise<void>;
+}
+
+export interface NginxExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  expected: boolean;
+  /** The last lines of nginx's error log. */
+  errorLog: string;
+}
+
+/** The nginx binary: $LAB_NGINX when set, else the first `nginx` on PATH or in the sbin directories. */
+export function findNginx(env: NodeJS.ProcessEnv = process.env, extraDirs = ['/usr/sbin', '/usr/local/sbin']): string | undefined {
+  const executable = (path: string) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (env.LAB_NGINX !== undefined) return executable(env.LAB_NGINX) ? env.LAB_NGINX : undefined;
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
+  return dirs.map((dir) => join(dir, 'nginx')).find(executable);
+}
+
+/** The one line to print when nginx is missing. */
+export function nginxMissing(env: NodeJS.ProcessEnv = process.env): LabError {
+  const where = env.LAB_NGINX !== undefined ? `LAB_NGINX=${env.LAB_NGINX} is not an executable` : 'nginx is not installed';
+  return new LabError('LAB_NO_NGINX', where, `install it with: ${NGINX_INSTALL_HINT}`);
+}
+
+/** Open files nginx may raise itself to (the hard limit), once per process. */
+let fileLimit: number | undefined;
+function hardFileLimit(): number {
+  if (fileLimit === undefined) {
+    try {
+      const raw = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+      fileLimit = raw === 'unlimited' ? 65536 : Math.min(Number(raw) || 1024, 65536);
+    } catch {
+      fileLimit = 1024;
+    }
+  }
+  return fileLimit;
+}
+
+/** A port free right now (nginx cannot take port 0); a lost race shows as a bind error and is retried. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? `{{${key}}}`);
+
+interface Rendered {
+  main: string;
+  profile: string;
+}
+
+/** The wrapper (process, paths, logs: lab plumbing) and the profile with its placeholders filled in. */
+async function render(dir: string, port: number, target: ProxyTarget, options: ProxyOptions): Promise<Rendered> {
+  let profile = fill(await profileText(options.profile), {
+    listen: `127.0.0.1:${port}`,
+    upstream: target.origin,
+    certificate: `${CERT_DIR}cert.pem`,
+    certificate_key: `${CERT_DIR}key.pem`,
+  });
+  const timeout = options.readTimeoutS === undefined ? '' : `    proxy_read_timeout ${options.readTimeoutS}s;   # --proxy-read-timeout\n`;
+  if (options.readTimeoutS !== undefined)
+    profile = profile.replace(/proxy_read_timeout\s+\S+;/g, `proxy_read_timeout ${options.readTimeoutS}s;`);
+  const files = hardFileLimit();
+  const main = [
+    '# Written by the lab for one run (servers/proxy/nginx.ts); the profile follows in profile.conf.',
+    'daemon off;',
+    'worker_processes 1;',
+    `worker_rlimit_nofile ${files};`,
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log warn;`,
+    `events { worker_connections ${Math.floor(files * 0.9)}; }`,
+    'http {',
+    `    access_log ${dir}/access.log combined;`,
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/${t}_temp;`),
+    '    default_type application/octet-stream;',
+    timeout.trimEnd(),
+    `    include ${dir}/profile.conf;`,
+    '}',
+    '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+  return { main: `${main}\n`, profile };
+}
+
+/** [master, ...workers]: the master's children from /proc (Linux). */
+function processTree(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return [pid, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+const tail = (text: string, lines = 6) => text.trim().split('\n').slice(-lines).join('\n');
+
+/** Resolves once 127.0.0.1:port accepts a connection, rejects when `failed` settles first or after `timeoutMs`. */
+async function accepting(port: number, failed: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let over = false;
+  failed.then(() => (over = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!over) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`lab: nginx did not accept on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('lab: nginx exited before it accepted a connection');
+}
+
+/** The server's url with nginx's scheme, host and port: the path (or its absence) unchanged. */
+function proxiedUrl(serverUrl: string, origin: string): string {
+  const secure = origin.startsWith('https:');
+  return serverUrl.replace(/^(\w+):\/\/[^/]+/, (_, scheme: string) => {
+    const web = scheme.startsWith('ws') ? 'ws' : 'http';
+    return `${web}${secure ? 's' : ''}://${new URL(origin).host}`;
+  });
+}
+
+/** Starts nginx in front of `target` with one of the profiles; resolves once it accepts connections. */
+export async function startProxy(target: ProxyTarget, options: ProxyOptions): Promise<RunningProxy> {
+  if (!proxiable(target.transport))
+    throw new LabError('LAB_BAD_OPTION', `--proxy with ${target.transport}`, whyNotProxiable(target.transport));
+  const binary = findNginx();
+  if (!binary) throw nginxMissing();
+  let lastError: Error | undefined;
+  // A free port can be taken between the probe and nginx's bind: try a few.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(binary, await freePort(), target, options);
+    } catch (error) {
+      lastError = error as Error;
+      if (!/Address already in use/.test(lastError.message)) throw lastError;
+    }
+  }
+  throw lastError!;
+}
+
+async function launch(binary: string, port: number, target: ProxyTarget, options: ProxyOptions): Promise<RunningProxy> {
+  const dir = await mkdtemp(join(tmpdir(), 'lab-nginx-'));
+  // Run as root, nginx's workers switch to an unprivileged user, which must reach the temp paths nginx makes here.
+  await chmod(dir, 0o711);
+  // The h2 profile serves the lab's certificate: made here on first use, so nginx finds its files.
+  const spki = proxyServesTls(options.profile) ? (await labCertificate()).spki : undefined;
+  const rendered = await render(dir, port, target, options);
+  await writeFile(`${dir}/nginx.conf`, rendered.main);
+  await writeFile(`${dir}/profile.conf`, rendered.profile);
+  const child: ChildProcess = spawn(binary, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let expected = false;
+  const errorLog = async () => tail(`${stderr}\n${await readFile(`${dir}/error.log`, 'utf8').catch(() => '')}`);
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  // Should this process end without close(), nginx and its directory go with it.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    removeDir();
+  };
+  process.once('exit', onExit);
+  const exited = new Promise<NginxExit>((resolve) => {
+    child.once('exit', async (code, signal) => resolve({ code, signal, expected, errorLog: await errorLog() }));
+  });
+  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const stop = async () => {
+    expected = true;
+    const workers = processTree(child.pid!).slice(1);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM'); // fast shutdown: connections closed now
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        for (const pid of workers) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }, 1000);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.off('exit', onExit);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await accepting(port, Promise.race([exited, spawnFailed]), 5000);
+  } catch (error) {
+    const log = await errorLog();
+    await stop();
+    throw new Error(`${(error as Error).message}${log ? `:\n${log}` : ''}`);
+  }
+  const origin = `${proxyServesTls(options.profile) ? 'https' : 'http'}://127.0.0.1:${port}`;
+  return {
+    kind: 'nginx',
+    profile: options.profile,
+    pid: child.pid!,
+    url: proxiedUrl(target.url, origin),
+    statsUrl: proxiedUrl(target.statsUrl, origin),
+    origin,
+    upstream: target.url,
+    ...(spki ? { spki } : {}),
+    config: `${rendered.main}\n# profile.conf\n${rendered.profile}`,
+    accessLog: async () => (await readFile(`${dir}/access.log`, 'utf8').catch(() => '')).split('\n').filter(Boolean),
+    processes: () => processTree(child.pid!),
+    exited,
+    close: stop,
+  };
+}
