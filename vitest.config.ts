@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 // cores, and the attacks' memory and shutdown figures must not carry another suite's load.
 export default defineConfig({
   test: {
+    // Chromium, nginx and tshark found or installed first (Debian, as root), or named in one line each.
+    globalSetup: ['test/setup/programs.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
