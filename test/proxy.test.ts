@@ -20,6 +20,13 @@ import { collect, waitFor } from './helpers.ts';
 
 const FRONTED = CLIENT_TRANSPORTS.filter(proxiable);
 const agents: Agent[] = [];
+/** Every server a test spawns, stopped after the file even when an assertion failed first. */
+const spawned: SpawnedServer[] = [];
+async function spawnProxied(...args: Parameters<typeof spawnServer>): Promise<SpawnedServer> {
+  const server = await spawnServer(...args);
+  spawned.push(server);
+  return server;
+}
 
 /** fetch that trusts the lab certificate (nginx serves it with the h2 profile) and speaks HTTP/2 where offered. */
 async function labFetch(url: string): Promise<Response> {
@@ -28,7 +35,14 @@ async function labFetch(url: string): Promise<Response> {
   return (await undiciFetch(url, { dispatcher: agent })) as unknown as Response;
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
+/** Running, not a zombie (a killed orphan stays in /proc until init reaps it). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** The CLI without npm, its exit code and stderr. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -59,6 +73,7 @@ async function stopAndCheck(server: SpawnedServer): Promise<void> {
 
 describe('--proxy: nginx in front of a server', () => {
   afterAll(async () => {
+    await Promise.all(spawned.map((server) => server.stop('SIGTERM')));
     await Promise.all(agents.map((a) => a.destroy()));
   });
 
@@ -67,7 +82,7 @@ describe('--proxy: nginx in front of a server', () => {
   });
 
   it.each(FRONTED)('%s through tuned: the ready line points at nginx, quotes arrive in order, SIGTERM stops both', async (transport) => {
-    const server = await spawnServer(transport, ['--rate', '20', '--proxy', 'tuned']);
+    const server = await spawnProxied(transport, ['--rate', '20', '--proxy', 'tuned']);
     const { ready } = server;
     expect(Object.keys(ready).sort()).toEqual(['pid', 'proxy', 'stats', 'transport', 'url']);
     expect(ready.proxy).toMatchObject({ kind: 'nginx', profile: 'tuned' });
@@ -94,7 +109,7 @@ describe('--proxy: nginx in front of a server', () => {
   });
 
   it.each(PROXY_PROFILES)('sse through %s: the stream reaches the client through nginx', async (profile) => {
-    const server = await spawnServer('sse', ['--rate', '20', '--proxy', profile]);
+    const server = await spawnProxied('sse', ['--rate', '20', '--proxy', profile]);
     const { ready } = server;
     expect(ready.proxy!.profile).toBe(profile);
     // Only the h2 profile serves TLS (the lab's certificate, whose SPKI the line carries for browsers).
@@ -137,14 +152,17 @@ describe('--proxy: nginx in front of a server', () => {
     }
   });
 
-  it('a dead nginx is reported and the server stops with exit code 1', async () => {
-    const server = await spawnServer('ws', ['--rate', '0', '--proxy', 'stock']);
+  it('a dead nginx is reported, its worker does not outlive it, and the server stops with exit code 1', async () => {
+    const server = await spawnProxied('ws', ['--rate', '0', '--proxy', 'stock']);
     let stderr = '';
     server.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    process.kill(server.ready.proxy!.pid, 'SIGKILL');
-    const code = await new Promise((resolve) => server.child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr).toMatch(new RegExp(`lab: nginx \\(pid ${server.ready.proxy!.pid}\\) exited with signal SIGKILL`));
+    const master = server.ready.proxy!.pid;
+    const workers = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+    const exit = new Promise((resolve) => server.child.once('exit', resolve));
+    process.kill(master, 'SIGKILL');
+    expect(await exit).toBe(1);
+    expect(stderr).toMatch(new RegExp(`lab: nginx \\(pid ${master}\\) exited with signal SIGKILL`));
+    await waitFor(() => workers.every((pid) => !alive(pid)), 'the orphaned worker to be killed', 2000);
   });
 
   it('no nginx: exit 2 and one line naming the command that installs it', async () => {

@@ -191,6 +191,15 @@ function processTree(pid: number): number[] {
   }
 }
 
+/** Still an nginx worker (a pid can be reused once its process is gone). */
+function isNginxWorker(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nginx: worker');
+  } catch {
+    return false;
+  }
+}
+
 const tail = (text: string, lines = 6) => text.trim().split('\n').slice(-lines).join('\n');
 
 /** Resolves once 127.0.0.1:port accepts a connection, rejects when `failed` settles first or after `timeoutMs`. */
@@ -259,32 +268,38 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
   let expected = false;
   const errorLog = async () => tail(`${stderr}\n${await readFile(`${dir}/error.log`, 'utf8').catch(() => '')}`);
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  // Workers outlive a master that is killed (they are re-parented, not stopped): every worker seen is
+  // remembered, and killed by pid whenever the master has gone, however it went.
+  const workers = new Set<number>();
+  const processes = () => {
+    const tree = processTree(child.pid!);
+    for (const pid of tree.slice(1)) workers.add(pid);
+    return tree;
+  };
+  const reapWorkers = () => {
+    for (const pid of workers) if (isNginxWorker(pid)) process.kill(pid, 'SIGKILL');
+  };
   // Should this process end without close(), nginx and its directory go with it.
   const onExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    reapWorkers();
     removeDir();
   };
   process.once('exit', onExit);
   const exited = new Promise<NginxExit>((resolve) => {
-    child.once('exit', async (code, signal) => resolve({ code, signal, expected, errorLog: await errorLog() }));
+    child.once('exit', async (code, signal) => {
+      reapWorkers();
+      resolve({ code, signal, expected, errorLog: await errorLog() });
+    });
   });
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
 
   const stop = async () => {
     expected = true;
-    const workers = processTree(child.pid!).slice(1);
+    processes();
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM'); // fast shutdown: connections closed now
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        for (const pid of workers) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-      }, 1000);
+      child.kill('SIGTERM'); // fast shutdown: connections closed now, workers stopped by the master
+      const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
       await exited;
       clearTimeout(timer);
     }
@@ -294,6 +309,9 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
 
   try {
     await accepting(port, Promise.race([exited, spawnFailed]), 5000);
+    // The master binds before it forks its worker: ready means a worker is there to answer.
+    const deadline = Date.now() + 5000;
+    while (processes().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   } catch (error) {
     const log = await errorLog();
     await stop();
@@ -311,7 +329,7 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
     ...(spki ? { spki } : {}),
     config: `${rendered.main}\n# profile.conf\n${rendered.profile}`,
     accessLog: async () => (await readFile(`${dir}/access.log`, 'utf8').catch(() => '')).split('\n').filter(Boolean),
-    processes: () => processTree(child.pid!),
+    processes,
     exited,
     close: stop,
   };
