@@ -27,6 +27,7 @@ import { now } from '../servers/contract.ts';
 import type { Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
 import { labCertificate } from '../servers/tls.ts';
+import { type ProxyOptions, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
 import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
@@ -177,6 +178,13 @@ export class CaseContext {
     const server = await startServer(transport, { rate: 0, heartbeatMs: null, allowOrigins: this.h.pageOrigins, ...options });
     this.defer(() => server.close());
     return server;
+  }
+
+  /** A real nginx in front of a lab server (or a tap in front of one), stopped when the case ends. */
+  async proxy(target: ProxyTarget, options: ProxyOptions): Promise<RunningProxy> {
+    const proxy = await startProxy(target, options);
+    this.defer(() => proxy.close());
+    return proxy;
   }
 
   async tap(options: Omit<TapOptions, 't0'>): Promise<Tap> {

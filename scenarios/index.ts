@@ -1,5 +1,5 @@
 /**
- * The programmatic API of the scenarios: the registry of the eight scenarios, a run over some of
+ * The programmatic API of the scenarios: the registry of the scenarios, a run over some of
  * them with one harness, and the writing of results/scenarios.json (merged by scenario, so a
  * partial run keeps the other scenarios' earlier records) and of the claims it decides.
  */
@@ -15,6 +15,12 @@ import { direction } from './direction.ts';
 import { Harness, type ScenarioSpec } from './harness.ts';
 import { idleHeartbeat } from './idle-heartbeat.ts';
 import { polyfill } from './polyfill.ts';
+import { proxyAuth } from './proxy/auth.ts';
+import { proxyBuffering } from './proxy/buffering.ts';
+import { proxyCompression } from './proxy/compression.ts';
+import { proxyH2 } from './proxy/h2.ts';
+import { proxyIdle } from './proxy/idle.ts';
+import { proxyWorks } from './proxy/works.ts';
 import { reconnect } from './reconnect.ts';
 import { selfSigned } from './self-signed.ts';
 import { SCENARIO_NAMES, type ScenarioName, type ScenarioRecord, type ScenariosFile, type ScenarioSummary } from './types.ts';
@@ -29,6 +35,12 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   polyfill,
   'connection-limit': connectionLimit,
   'idle-heartbeat': idleHeartbeat,
+  'proxy-works': proxyWorks,
+  'proxy-buffering': proxyBuffering,
+  'proxy-idle': proxyIdle,
+  'proxy-compression': proxyCompression,
+  'proxy-h2': proxyH2,
+  'proxy-auth': proxyAuth,
 };
 
 export const SCENARIOS_PATH = `${ROOT}results/scenarios.json`;

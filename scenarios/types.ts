@@ -20,6 +20,12 @@ export const SCENARIO_NAMES = [
   'polyfill',
   'connection-limit',
   'idle-heartbeat',
+  'proxy-works',
+  'proxy-buffering',
+  'proxy-idle',
+  'proxy-compression',
+  'proxy-h2',
+  'proxy-auth',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -11,12 +11,13 @@
   function mark(source, type, detail) {
     log.push({ t: now(), source: source, type: type, detail: detail || {} });
   }
-  function seqOf(text) {
+  /** A quote's seq and publish stamp (`ts`, epoch ms on the server's clock, the same host's) from its JSON text, or nulls. */
+  function quoteOf(text) {
     try {
       var value = JSON.parse(text);
-      return typeof value.seq === 'number' ? value.seq : null;
+      return { seq: typeof value.seq === 'number' ? value.seq : null, ts: typeof value.ts === 'number' ? value.ts : null };
     } catch (_error) {
-      return null;
+      return { seq: null, ts: null };
     }
   }
 
@@ -37,7 +38,8 @@
     };
     (options.listen || ['quote', 'reset']).forEach((type) => {
       es.addEventListener(type, (event) => {
-        mark(name, type, { seq: seqOf(event.data), lastEventId: event.lastEventId, data: String(event.data).slice(0, 120) });
+        var quote = quoteOf(event.data);
+        mark(name, type, { seq: quote.seq, ts: quote.ts, lastEventId: event.lastEventId, data: String(event.data).slice(0, 120) });
       });
     });
     return es.readyState;
@@ -57,8 +59,10 @@
       mark(name, 'close', { code: event.code, wasClean: event.wasClean, reason: event.reason, readyState: socket.readyState });
     };
     socket.onmessage = (event) => {
+      var quote = typeof event.data === 'string' ? quoteOf(event.data) : { seq: null, ts: null };
       mark(name, 'message', {
-        seq: typeof event.data === 'string' ? seqOf(event.data) : null,
+        seq: quote.seq,
+        ts: quote.ts,
         data: typeof event.data === 'string' ? event.data.slice(0, 120) : '(binary)',
       });
     };
@@ -170,12 +174,34 @@
     socket.io.on('reconnect_attempt', (attempt) => {
       mark(name, 'reconnect_attempt', { attempt: attempt });
     });
+    // Each engine.io connection probes for an upgrade right after it opens (the manager's `open` comes first):
+    // `upgrading` when the probe got its pong, `upgrade-error` when it failed (a proxy that drops Upgrade).
+    socket.io.on('open', () => {
+      var engine = socket.io.engine;
+      engine.on('upgrading', (transport) => {
+        mark(name, 'upgrading', { transport: transport.name });
+      });
+      engine.on('upgradeError', (error) => {
+        mark(name, 'upgrade-error', { message: String(error?.message), transport: String(error?.transport) });
+      });
+    });
     socket.on('quote', (quote) => {
-      mark(name, 'message', { seq: quote && typeof quote.seq === 'number' ? quote.seq : null });
+      var known = quote && typeof quote === 'object';
+      mark(name, 'message', {
+        seq: known && typeof quote.seq === 'number' ? quote.seq : null,
+        ts: known && typeof quote.ts === 'number' ? quote.ts : null,
+      });
     });
     socket.on('hello', (data) => {
       mark(name, 'message', { data: String(data).slice(0, 120) });
     });
+  }
+
+  /** The engine.io transport a socket.io client is on now (`polling`, `websocket`), or null for another handle. */
+  function transportName(name) {
+    var handle = handles.get(name);
+    var transport = handle?.io?.engine?.transport;
+    return transport ? transport.name : null;
   }
 
   function readyState(name) {
@@ -415,6 +441,7 @@
     resumingEventSource: resumingEventSource,
     socketIo: socketIo,
     readyState: readyState,
+    transportName: transportName,
     close: close,
     probeFetch: probeFetch,
     receiveBinary: receiveBinary,

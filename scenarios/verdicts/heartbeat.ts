@@ -1,11 +1,14 @@
 /**
- * Heartbeats through an idle-timing intermediary (sse-heartbeat-comments-needed): a silent SSE
- * stream with and without `:` comments, seen by Chromium's own EventSource, through a relay that
- * cuts idle connections, and by event-source-polyfill's heartbeat timeout, with a raw WebSocket
- * through the same relay beside them (the idle-heartbeat and polyfill scenarios).
+ * Heartbeats through an idle-timing intermediary (sse-heartbeat-comments-needed), decided per
+ * intermediary: a silent SSE stream with and without `:` comments, seen by Chromium's own
+ * EventSource with nothing in between, through a relay that cuts idle connections, by
+ * event-source-polyfill's heartbeat timeout, and through a real nginx with a short
+ * proxy_read_timeout (comments shorter and longer than it), with a raw WebSocket through the relay
+ * and through nginx beside them (the idle-heartbeat, polyfill and proxy-idle scenarios).
  */
+import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
-import { closing, times, yes } from './words.ts';
+import { closing, ms, times, yes } from './words.ts';
 
 const RELAY_SILENT = 'idle-heartbeat/sse/relay-silent';
 const RELAY_BEAT = 'idle-heartbeat/sse/relay-heartbeat';
@@ -13,6 +16,15 @@ const POLY_SILENT = 'polyfill/sse/polyfill-heartbeat-silent';
 const POLY_BEAT = 'polyfill/sse/polyfill-heartbeat-comments';
 const NATIVE = 'polyfill/sse/native-silent';
 const WS_SILENT = 'idle-heartbeat/ws/relay-silent';
+const NGINX = (beat: 'off' | 'shorter' | 'longer') => `proxy-idle/sse/heartbeat-${beat}`;
+const NGINX_WS = (beat: 'off' | 'shorter') => `proxy-idle/ws/heartbeat-${beat}`;
+
+/** One intermediary's answer: did it cut a silent stream, and did the comments keep the stream open? */
+interface Intermediary {
+  name: string;
+  cut: boolean;
+  kept: boolean;
+}
 
 export const HEARTBEAT_RULES = {
   'sse-heartbeat-comments-needed': rule({
@@ -39,23 +51,37 @@ export const HEARTBEAT_RULES = {
           defaultHeartbeatTimeoutMs: e.fact(POLY_SILENT, 'polyfillDefaultHeartbeatTimeoutMs'),
         },
         wsBeatCuts: e.count('idle-heartbeat/ws/relay-heartbeat', 'idleCuts'),
+        nginx: nginxSeen(e),
       };
     },
     decide(s) {
-      const needed = s.relaySilent.cuts > 0 || s.polySilent.reopened > 0;
-      const commentsHelp = s.relayBeat.cuts === 0 && s.polyBeatReopened === 0;
+      const intermediaries: Intermediary[] = [
+        { name: 'the relay', cut: s.relaySilent.cuts > 0, kept: s.relayBeat.cuts === 0 },
+        { name: 'event-source-polyfill', cut: s.polySilent.reopened > 0, kept: s.polyBeatReopened === 0 },
+        {
+          name: `nginx (comments every ${s.nginx.shorter.heartbeatMs} ms, under its timeout)`,
+          cut: s.nginx.silent.cut,
+          kept: !s.nginx.shorter.cut,
+        },
+      ];
+      const needed = intermediaries.some((i) => i.cut);
+      const commentsHelp = intermediaries.every((i) => i.kept);
       return {
         verdict: needed && commentsHelp ? (s.native.reopened === 0 ? 'depends' : 'confirmed') : 'refuted',
+        intermediaries,
         figures: {
           nativeReopened: s.native.reopened,
           relaySilentCuts: s.relaySilent.cuts,
           relayCommentCuts: s.relayBeat.cuts,
           polyfillSilentReopened: s.polySilent.reopened,
           polyfillCommentsReopened: s.polyBeatReopened,
+          nginxSilentCut: s.nginx.silent.cut,
+          nginxShorterCommentsCut: s.nginx.shorter.cut,
+          nginxLongerCommentsCut: s.nginx.longer.cut,
         },
       };
     },
-    word: ({ native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts }, d) =>
+    word: ({ native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts, nginx }, d) =>
       `With no intermediary, Chromium's own EventSource reopened a silent stream ${times(native.reopened)} in ${native.watchMs} ms. ` +
       `Through a relay with a ${relaySilent.idleTimeoutMs} ms idle timeout the silent stream was cut ${times(relaySilent.cuts)} ` +
       `in ${relaySilent.watchMs} ms (the EventSource opened ${times(relaySilent.opens)}); ` +
@@ -67,6 +93,14 @@ export const HEARTBEAT_RULES = {
       `A raw WebSocket through the same relay was cut ${times(wsSilent.cuts)}` +
       `${wsSilent.cuts > 0 ? ` and came back by itself: ${yes(wsSilent.reconnectedByItself)}` : ''}; ` +
       `with ping frames it was cut ${times(wsBeatCuts)}. ` +
+      nginxWords(nginx) +
+      `Per intermediary: ${d.intermediaries
+        .map(
+          (i) =>
+            `${i.name}: ${i.cut ? 'cut silence' : 'did not cut silence'}, ` +
+            `${i.kept ? 'comments kept the stream open' : 'cut it despite comments'}`,
+        )
+        .join('; ')}; with no intermediary, ${native.reopened === 0 ? 'nothing cut it' : 'the browser reopened it'}. ` +
       closing(d.verdict, {
         confirmed: 'Silence was cut even with no intermediary, and comments kept the stream: confirmed.',
         depends:
@@ -76,3 +110,52 @@ export const HEARTBEAT_RULES = {
       }),
   }),
 } satisfies RuleSet;
+
+/**
+ * proxy-idle through nginx (tuned, a short proxy_read_timeout): SSE silent, with comments shorter and
+ * longer than it, and a raw WebSocket.
+ */
+function nginxSeen(e: Evidence) {
+  const beat = (b: 'off' | 'shorter' | 'longer') => {
+    const cut = e.fact<boolean>(NGINX(b), 'cut') ?? false;
+    return {
+      heartbeatMs: e.setup<number | null>(NGINX(b), 'heartbeatMs') ?? null,
+      cut,
+      // When, whether the page came back and what it lost: cited only for a cut.
+      silentMs: cut ? e.fact<number>(NGINX(b), 'silentBeforeCutMs') : undefined,
+      cameBack: cut ? e.fact<boolean>(NGINX(b), 'cameBack') : undefined,
+      lost: cut ? e.count(NGINX(b), 'lost') : undefined,
+    };
+  };
+  const wsCut = e.fact<boolean>(NGINX_WS('off'), 'cut') ?? false;
+  return {
+    readTimeoutS: e.setup<number>(NGINX('off'), 'readTimeoutS'),
+    silent: beat('off'),
+    shorter: beat('shorter'),
+    longer: beat('longer'),
+    ws: {
+      cut: wsCut,
+      cameBack: wsCut ? e.fact<boolean>(NGINX_WS('off'), 'cameBack') : undefined,
+      lost: wsCut ? e.count(NGINX_WS('off'), 'lost') : undefined,
+      pingsMs: e.setup<number>(NGINX_WS('shorter'), 'heartbeatMs'),
+      pingsCut: e.fact<boolean>(NGINX_WS('shorter'), 'cut') ?? false,
+    },
+  };
+}
+
+function nginxWords(n: ReturnType<typeof nginxSeen>): string {
+  const sse = (b: ReturnType<typeof nginxSeen>['silent'], what: string) =>
+    b.cut
+      ? `${what} was cut after ${ms(b.silentMs)} of silence ` +
+        `(the EventSource came back by itself: ${yes(b.cameBack)}, quotes lost: ${b.lost})`
+      : `${what} was not cut`;
+  return (
+    `Through nginx with proxy_read_timeout ${n.readTimeoutS} s: ` +
+    `${sse(n.silent, 'the silent stream')}; ` +
+    `${sse(n.shorter, `with a \`:\` comment every ${n.shorter.heartbeatMs} ms it`)}; ` +
+    `${sse(n.longer, `with one every ${n.longer.heartbeatMs} ms it`)}. ` +
+    `A silent raw WebSocket through it was cut: ${yes(n.ws.cut)}` +
+    `${n.ws.cut ? ` (came back by itself: ${yes(n.ws.cameBack)}, quotes lost: ${n.ws.lost})` : ''}, ` +
+    `and with ping frames every ${n.ws.pingsMs} ms: ${yes(n.ws.pingsCut)}. `
+  );
+}

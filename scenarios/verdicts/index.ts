@@ -14,12 +14,14 @@ import { CLAIMS, type ClaimId, type ClaimResult } from '../../scripts/lib/claims
 import type { ScenarioRecord } from '../types.ts';
 import { BINARY_RULES } from './binary.ts';
 import { CERTIFICATE_RULES } from './certificates.ts';
+import { COMPRESSION_RULES } from './compression.ts';
 import { CONNECTION_LIMIT_RULES } from './connection-limit.ts';
 import { CROSS_ORIGIN_RULES } from './cross-origin.ts';
 import { DIRECTION_RULES } from './direction.ts';
 import { Evidence } from './evidence.ts';
 import { HEARTBEAT_RULES } from './heartbeat.ts';
 import { POLYFILL_RULES } from './polyfill.ts';
+import { PROXY_RULES } from './proxy.ts';
 import { RECONNECT_RULES } from './reconnect.ts';
 import type { Rule, RuleSet } from './rule.ts';
 import { SIMPLICITY_RULES } from './simplicity.ts';
@@ -34,6 +36,8 @@ const RULES: RuleSet = {
   ...HEARTBEAT_RULES,
   ...POLYFILL_RULES,
   ...CONNECTION_LIMIT_RULES,
+  ...PROXY_RULES,
+  ...COMPRESSION_RULES,
 };
 
 /** The claim ids the scenarios decide (all but the load runner's), in the order of CLAIMS. */

@@ -108,6 +108,22 @@ export const CLAIMS = [
     source: 'article B',
   },
   {
+    id: 'sse-needs-no-special-server',
+    statement:
+      'SSE is plain HTTP: it needs no special protocol or new server, while WebSocket needs a new server (and proxies that know it).',
+    source: 'article B',
+  },
+  {
+    id: 'proxies-buffer-sse',
+    statement: 'Reverse proxies buffer SSE: events arrive late and in bursts unless buffering is turned off.',
+    source: 'common practice',
+  },
+  {
+    id: 'gzip-undoes-base64-overhead',
+    statement: "gzip makes base64's overhead irrelevant: compression undoes most of the 4/3 a binary payload pays as text.",
+    source: 'common practice',
+  },
+  {
     id: 'polyfill-sends-last-id-as-query',
     statement: 'event-source-polyfill sends the last event id as a `lastEventId` query parameter, not a Last-Event-ID header.',
     source: 'common practice',

@@ -76,6 +76,8 @@ export interface RunningProxy {
   config: string;
   /** The access log, nginx's `combined` format: one line per request, written when it ends. */
   accessLog(): Promise<string[]>;
+  /** The error log (level warn and up): nginx's own account of timeouts and refused upstreams. */
+  errorLog(): Promise<string[]>;
   /** [master, ...workers] pids, read from /proc. */
   processes(): number[];
   /** Resolves when nginx exits, however it ends; `expected` is false unless close() asked for it. */
@@ -181,24 +183,26 @@ async function render(dir: string, port: number, target: ProxyTarget, options: P
   return { main: `${main}\n`, profile };
 }
 
-/** [master, ...workers]: the master's children from /proc (Linux). */
-function processTree(pid: number): number[] {
+/** [master, ...workers]: the master's children from /proc (Linux); [] once the master is gone. */
+export function nginxProcessTree(master: number): number[] {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return [pid, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
+    const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8');
+    return [master, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
   } catch {
-    return [pid];
+    return [];
   }
 }
 
-/** Still an nginx worker (a pid can be reused once its process is gone). */
-function isNginxWorker(pid: number): boolean {
+/** Whether `pid` is (still) an nginx process: checked before one is killed by pid, since pids are reused. */
+export function isNginxProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nginx: worker');
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx';
   } catch {
     return false;
   }
 }
+
+const readLines = async (path: string) => (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
 const tail = (text: string, lines = 6) => text.trim().split('\n').slice(-lines).join('\n');
 
@@ -272,12 +276,12 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
   // remembered, and killed by pid whenever the master has gone, however it went.
   const workers = new Set<number>();
   const processes = () => {
-    const tree = processTree(child.pid!);
+    const tree = nginxProcessTree(child.pid!);
     for (const pid of tree.slice(1)) workers.add(pid);
     return tree;
   };
   const reapWorkers = () => {
-    for (const pid of workers) if (isNginxWorker(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of workers) if (isNginxProcess(pid)) process.kill(pid, 'SIGKILL');
   };
   // Should this process end without close(), nginx and its directory go with it.
   const onExit = () => {
@@ -328,7 +332,8 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
     upstream: target.url,
     ...(spki ? { spki } : {}),
     config: `${rendered.main}\n# profile.conf\n${rendered.profile}`,
-    accessLog: async () => (await readFile(`${dir}/access.log`, 'utf8').catch(() => '')).split('\n').filter(Boolean),
+    accessLog: () => readLines(`${dir}/access.log`),
+    errorLog: () => readLines(`${dir}/error.log`),
     processes,
     exited,
     close: stop,

@@ -1,0 +1,76 @@
+/**
+ * What the proxy scenarios share: a lab server with a wire tap behind a real nginx, the page's
+ * client opened through it by the transport's browser API, and nginx's access log read back.
+ *
+ *   Chromium -> nginx (profile) -> tap -> lab server
+ *
+ * The tap sits between nginx and the server, so the records hold what nginx actually sent
+ * upstream (HTTP/1.0 or 1.1, an Upgrade header or none) and when nginx closed the upstream
+ * connection (its read timeout), on Node's clock, without the server changing anything.
+ */
+import { proxiable, type ProxyOptions, type RunningProxy } from '../../servers/proxy/nginx.ts';
+import type { RunningServer, ServerOptions } from '../../servers/index.ts';
+import { spec } from '../capabilities.ts';
+import type { Tap } from '../fixtures/tap.ts';
+import { type CaseContext, type LabPage, portOf, viaLocalhost } from '../harness.ts';
+import { SCENARIO_TRANSPORTS, type Json, type ScenarioTransport, type TimedEvent } from '../types.ts';
+
+/** Every scenario transport nginx can front (HTTP/1.1 servers), in registry order. */
+export const PROXIED: ScenarioTransport[] = SCENARIO_TRANSPORTS.filter(proxiable);
+
+export interface ProxiedLab {
+  server: RunningServer;
+  tap: Tap;
+  proxy: RunningProxy;
+  /** The transport's URL through nginx, as the page addresses it (localhost: another origin than the page's). */
+  url: string;
+}
+
+/** A lab server (feed paused unless `server` says otherwise), a tap in front of it, nginx in front of the tap. */
+export async function behindNginx(
+  c: CaseContext,
+  transport: ScenarioTransport,
+  server: Partial<ServerOptions>,
+  proxy: ProxyOptions,
+): Promise<ProxiedLab> {
+  const lab = await c.lab(transport, server);
+  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(lab.url) } });
+  const tapOrigin = tap.url('http', '', '127.0.0.1');
+  const running = await c.proxy(
+    {
+      transport,
+      url: lab.url.replace(/\/\/127\.0\.0\.1:\d+/, `//127.0.0.1:${tap.port}`),
+      statsUrl: `${tapOrigin}/stats`,
+      origin: tapOrigin,
+    },
+    proxy,
+  );
+  return { server: lab, tap, proxy: running, url: viaLocalhost(running.url) };
+}
+
+/** Opens the transport's browser client as `name`: EventSource, WebSocket, or socket.io's client with `socketIo` options. */
+export async function openClient(
+  page: LabPage,
+  transport: ScenarioTransport,
+  name: string,
+  url: string,
+  socketIo: Record<string, Json> = {},
+): Promise<void> {
+  const api = spec(transport).browserApi;
+  if (api === 'EventSource') await page.call('eventSource', name, url);
+  else if (api === 'WebSocket') await page.call('webSocket', name, url);
+  else await page.call('socketIo', name, url.replace(/\/$/, ''), socketIo);
+}
+
+/** The quote events of a client: EventSource's `quote`, a WebSocket's or socket.io's `message` with a seq. */
+export function quoteEvents(events: readonly TimedEvent[]): TimedEvent[] {
+  return events.filter((e) => (e.type === 'quote' || e.type === 'message') && typeof e.detail?.seq === 'number');
+}
+
+/**
+ * nginx's error-log lines that say it gave up on a silent upstream ("upstream timed out ... while reading upstream"):
+ * its own account of a read-timeout cut.
+ */
+export async function timeoutsLogged(proxy: RunningProxy): Promise<string[]> {
+  return (await proxy.errorLog()).filter((line) => line.includes('upstream timed out'));
+}

@@ -1,0 +1,105 @@
+/**
+ * The proxy scenarios' cases in real Chromium through a real nginx (proxy-works, proxy-buffering,
+ * proxy-idle), through the same harness and case code as `npm run scenarios`, covering the
+ * `stock`, `tuned` and `gzip` profiles. Assertions are on protocol facts and counts the records
+ * carry: statuses nginx logged, close codes, socket.io's transport, quotes received and lost, cuts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from '../../scenarios/harness.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { ScenarioName, ScenarioRecord } from '../../scenarios/types.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await Harness.start();
+  if (!h.browser) throw new Error(`these tests need Chromium: ${h.browserNote}`);
+});
+afterAll(() => h?.close());
+
+async function run(id: string): Promise<ScenarioRecord> {
+  const [scenario, transport, name] = id.split('/') as [ScenarioName, string, string];
+  const caseSpec = SCENARIOS[scenario].cases.find((c) => c.transport === transport && c.case === name);
+  if (!caseSpec) throw new Error(`no case ${id}`);
+  const record = await h.runCase(scenario, caseSpec);
+  expect(record.reason, record.reason).toBeUndefined();
+  expect(record.status).toBe('observed');
+  return record;
+}
+
+const facts = (r: ScenarioRecord) => r.observed.facts!;
+const counts = (r: ScenarioRecord) => r.observed.counts!;
+
+describe('proxy-works: through stock, then tuned', () => {
+  it('SSE goes through stock: every quote, in order, one 200 in the access log', async () => {
+    const r = await run('proxy-works/sse/stock');
+    expect(facts(r).opened).toBe(true);
+    expect(counts(r)).toMatchObject({ quotes: counts(r).published, lost: 0, duplicated: 0 });
+    expect(facts(r).inOrder).toBe(true);
+    expect(facts(r).nginxStatuses).toEqual({ 200: 1 });
+    // stock speaks HTTP/1.0 to the server: Connection: close on the request nginx passed on.
+    expect(facts(r).upstreamConnectionHeader).toBe('close');
+  });
+
+  it('a raw WebSocket gets no 101 through stock: nginx drops Upgrade, the server answers a plain GET, close 1006', async () => {
+    const r = await run('proxy-works/ws/stock');
+    expect(facts(r).opened).toBe(false);
+    expect(facts(r).closeCode).toBe(1006);
+    expect(counts(r).quotes).toBe(0);
+    expect(facts(r).upstreamUpgradeHeader).toBeNull();
+    expect(Object.keys(facts(r).nginxStatuses as object)).not.toContain('101');
+    expect((facts(r).consoleErrors as string[]).some((text) => text.includes('WebSocket'))).toBe(true);
+  });
+
+  it('socket.io works through stock on long-polling: its upgrade probe fails and it stays there', async () => {
+    const r = await run('proxy-works/socketio/stock');
+    expect(facts(r)).toMatchObject({ finalTransport: 'polling', upgradeAttempted: true, upgraded: false });
+    expect(counts(r)).toMatchObject({ quotes: counts(r).published, lost: 0 });
+    expect(counts(r).upgradeErrors).toBeGreaterThan(0);
+  });
+
+  it('through tuned the WebSocket gets its 101 and socket.io upgrades to websocket', async () => {
+    const ws = await run('proxy-works/ws/tuned');
+    expect(facts(ws)).toMatchObject({ opened: true, upstreamUpgradeHeader: 'websocket', inOrder: true });
+    expect(facts(ws).nginxStatuses).toEqual({ 101: 1 });
+    expect(counts(ws)).toMatchObject({ quotes: counts(ws).published, lost: 0 });
+    const io = await run('proxy-works/socketio/tuned');
+    expect(facts(io)).toMatchObject({ finalTransport: 'websocket', upgraded: true });
+    expect(counts(io)).toMatchObject({ quotes: counts(io).published, lost: 0 });
+  });
+});
+
+describe('proxy-buffering', () => {
+  it('stock without X-Accel-Buffering releases the stream in large bursts; gzip (buffering off) passes it on', async () => {
+    const stock = await run('proxy-buffering/sse/stock-no-header');
+    expect(facts(stock).responseHeadAccelBuffering).toBeNull();
+    expect(counts(stock).largestBurst).toBeGreaterThanOrEqual(10);
+    const gzip = await run('proxy-buffering/sse/gzip-header');
+    expect(facts(gzip).responseHeadAccelBuffering).toBe('no');
+    expect(counts(gzip).quotes).toBeGreaterThan(0);
+    expect(counts(gzip).largestBurst).toBeLessThan(counts(stock).largestBurst);
+    const seqs = (facts(gzip).arrivals as [number, number, number][]).map(([seq]) => seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});
+
+describe('proxy-idle: read timeout 3 s', () => {
+  it('a silent SSE stream is cut, the EventSource comes back and resumes with nothing lost', async () => {
+    const r = await run('proxy-idle/sse/heartbeat-off');
+    expect(facts(r)).toMatchObject({ cut: true, noticed: true, cameBack: true });
+    expect(counts(r)).toMatchObject({ lost: 0, duplicated: 0, nginxTimeouts: 1, opens: 2 });
+  });
+
+  it('`:` comments shorter than the timeout keep it open', async () => {
+    const r = await run('proxy-idle/sse/heartbeat-shorter');
+    expect(facts(r)).toMatchObject({ cut: false, noticed: false });
+    expect(counts(r)).toMatchObject({ opens: 1, errors: 0, lost: 0, nginxTimeouts: 0 });
+  });
+
+  it('a silent raw WebSocket is cut (1006) and stays down: the quotes after the cut are lost', async () => {
+    const r = await run('proxy-idle/ws/heartbeat-off');
+    expect(facts(r)).toMatchObject({ cut: true, noticed: true, cameBack: false, closeCode: 1006 });
+    expect(counts(r).lost).toBe(r.setup.after);
+    expect(counts(r).opens).toBe(1);
+  });
+});
