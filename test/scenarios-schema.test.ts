@@ -282,6 +282,34 @@ describe('verdicts follow the observations', () => {
       says: ['onmessage fired 3 times', 'refuted.'],
     },
     {
+      claim: 'sse-heartbeat-comments-needed',
+      changes: [['proxy-idle/sse/heartbeat-shorter', 'facts', 'cut', true]],
+      verdict: 'refuted',
+      says: ['nginx (comments every 1000 ms, under its timeout): cut silence, cut it despite comments', 'refuted.'],
+    },
+    {
+      claim: 'sse-needs-no-special-server',
+      changes: [
+        ['proxy-works/ws/stock', 'facts', 'opened', true],
+        ['proxy-works/ws/stock', 'counts', 'quotes', 10],
+        ['proxy-works/ws/stock', 'counts', 'lost', 0],
+      ],
+      verdict: 'depends',
+      says: ['a raw WebSocket opened: yes', 'depends.'],
+    },
+    {
+      claim: 'proxies-buffer-sse',
+      changes: [['proxy-buffering/sse/stock-no-header', 'facts', 'deliveryMs', { p50: 2, max: 20 }]],
+      verdict: 'refuted',
+      says: ['refuted.'],
+    },
+    {
+      claim: 'gzip-undoes-base64-overhead',
+      changes: [['proxy-compression/sse/base64-random-gzip', 'facts', 'wireToPayloadRatio', 1.3]],
+      verdict: 'depends',
+      says: ['they cost 1.3', 'depends on the payload.'],
+    },
+    {
       claim: 'polyfill-sends-last-id-as-query',
       changes: [['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', '5']],
       verdict: 'refuted',
