@@ -4,13 +4,15 @@
  * per-connection memory against the one-client twin, CPU and bytes per delivery from /stats deltas,
  * client-bound detection from the workers' CPU, and what stopped a step from its error codes.
  */
+import { proxyServesTls, type ProxyProfile } from '../../servers/proxy/nginx.ts';
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { FLOOR } from './capabilities.ts';
 import { encode, merge, percentiles } from './histogram.ts';
+import { CLOCK_TICKS, type NginxReading } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
 import type { ConnectedMessage, ReportMessage } from './protocol.ts';
-import type { MemorySample, MemorySummary, Phase, RampSummary, StepResult, StepStatus } from './types.ts';
+import type { MemorySample, MemorySummary, Phase, RampSummary, StepProxy, StepResult, StepStatus } from './types.ts';
 
 export interface StepPlan {
   phase: Phase;
@@ -20,6 +22,8 @@ export interface StepPlan {
   clients: number;
   rate: number;
   padding: number;
+  /** nginx in front with this profile; absent or `null`: clients reach the server directly. */
+  proxy?: ProxyProfile | null;
 }
 
 /** A CPU reading of one process: total CPU microseconds at a wall-clock ms. */
@@ -48,10 +52,20 @@ export interface StepObservation {
   reports?: ReportMessage[];
   /** After forced GC, clients still connected. */
   memory?: { loaded: StatsSnapshot; twin: StatsSnapshot };
+  /** A proxied step: nginx from the ready line, and /proc readings before connecting, at the window's ends and with the memory. */
+  nginx?: {
+    masterPid: number;
+    upstream: string;
+    idle?: NginxReading | null;
+    start?: NginxReading | null;
+    end?: NginxReading | null;
+    loaded?: NginxReading | null;
+  };
 }
 
 export function stepId(plan: StepPlan): string {
-  return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}${plan.tls ? '-tls' : ''}`;
+  const via = plan.proxy ? `-nginx-${plan.proxy}` : '';
+  return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}${plan.tls ? '-tls' : ''}${via}`;
 }
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -146,6 +160,59 @@ export function stepStatus(
   if (isSaturated(step.window)) return 'saturated';
   if (d.latencyMs.p99 === null || d.latencyMs.p99 > latencyLimitMs) return 'slow';
   return 'ok';
+}
+
+/**
+ * nginx's figures of a proxied step; `directId` and `addedLatencyMs` are filled by the runner once
+ * the step is paired with its direct twin (withDirect).
+ */
+export function proxyFigures(o: StepObservation, messagesSent: number | null, connected: number): StepProxy | null {
+  if (!o.plan.proxy) return null;
+  const n = o.nginx;
+  const { start, end, idle, loaded } = n ?? {};
+  // Ticks only add up over the same processes: a worker that died or was replaced in the window voids the figure.
+  const samePids = start && end && start.pids.join() === end.pids.join();
+  const ticks = samePids ? end.ticks - start.ticks : null;
+  const cpuMs = ticks === null ? null : round((ticks * 1000) / CLOCK_TICKS);
+  const seconds = start && end ? (end.wallMs - start.wallMs) / 1000 : null;
+  return {
+    kind: 'nginx',
+    profile: o.plan.proxy,
+    masterPid: n?.masterPid ?? null,
+    workerPids: (end ?? start ?? idle)?.pids.slice(1) ?? [],
+    clientTls: proxyServesTls(o.plan.proxy),
+    upstream: n?.upstream ?? null,
+    directId: null,
+    addedLatencyMs: { p50: null, p99: null },
+    memory: {
+      idleRssBytes: idle?.workersRssBytes ?? null,
+      loadedRssBytes: loaded?.workersRssBytes ?? null,
+      masterRssBytes: loaded?.masterRssBytes ?? null,
+      perConnectionBytes: idle && loaded && connected > 0 ? Math.round((loaded.workersRssBytes - idle.workersRssBytes) / connected) : null,
+    },
+    cpu: {
+      clockTicksPerSecond: CLOCK_TICKS,
+      ticks,
+      cpuMs,
+      cores: cpuMs !== null && seconds ? round(cpuMs / 1000 / seconds) : null,
+      usPerDelivery: cpuMs !== null && messagesSent ? round((cpuMs * 1000) / messagesSent, 2) : null,
+    },
+  };
+}
+
+/** A proxied step paired with the same step measured directly: what nginx added to delivery latency. */
+export function withDirect(proxied: StepResult, direct: StepResult | undefined): StepResult {
+  if (!proxied.proxy || !direct) return proxied;
+  const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a - b));
+  const [through, straight] = [proxied.delivery.latencyMs, direct.delivery.latencyMs];
+  return {
+    ...proxied,
+    proxy: {
+      ...proxied.proxy,
+      directId: direct.id,
+      addedLatencyMs: { p50: diff(through.p50, straight.p50), p99: diff(through.p99, straight.p99) },
+    },
+  };
 }
 
 /** One StepResult from a StepObservation; whatever was not observed is null. */
@@ -259,6 +326,7 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       hostCores,
       usPerDelivery: workerCpuMicros !== null && received > 0 ? round(workerCpuMicros / received, 2) : null,
     },
+    proxy: proxyFigures(o, messagesSent, connectedCount),
   };
   step.status = stepStatus(step, options.latencyLimitMs);
   const missing = step.error ? null : missingBeforeWindow(step);

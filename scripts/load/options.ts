@@ -3,6 +3,7 @@
  * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts.
  */
 import { LabError } from '../../servers/errors.ts';
+import { isProxyProfile, PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/nginx.ts';
 import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { CLAIMS_PATH } from '../lib/claims.ts';
 import { ROOT } from '../lib/paths.ts';
@@ -17,6 +18,14 @@ export interface LoadOptions {
    * `claims` to null, so a TLS pass leaves the plain run's results and claim alone. Default `false`.
    */
   tls: boolean;
+  /**
+   * nginx in front (servers/proxy/nginx.ts, one of its profiles): every step of a transport nginx can front runs twice in
+   * a row, directly and through nginx, so the latency nginx adds and its own memory and CPU are measured in the same
+   * session; the others (sse-h2, the TCP floor) run directly only. With it, `out` defaults to results/load-proxy.json,
+   * `claims` to null, and the payload sweep, the ramp and the upstream round trips to off (PROXY_RUN). `null`: direct
+   * only. Default `null`.
+   */
+  proxy: ProxyProfile | null;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
   /** Feed rate of the client sweep and the payload sweep, quotes/s. Default `1` (article A's server sends once a second). */
@@ -81,6 +90,7 @@ export interface LoadOptions {
 export const LOAD_DEFAULTS: LoadOptions = {
   transports: [...TRANSPORT_NAMES],
   tls: false,
+  proxy: null,
   clients: [100, 1000, 5000, 10000],
   rate: 1,
   duration: 10,
@@ -111,6 +121,23 @@ export const LOAD_DEFAULTS: LoadOptions = {
 export const TLS_DEFAULTS: Partial<LoadOptions> = { out: `${ROOT}results/load-tls.json`, claims: null };
 
 export type Profile = 'full' | 'quick' | 'tiny';
+
+/**
+ * What `proxy` changes in the defaults, after the profile: its own results file, the claim left to the direct run, and
+ * the client sweep only (the quick profile at 1,000 clients), since every step runs twice.
+ */
+const PROXY_COMMON: Partial<LoadOptions> = {
+  out: `${ROOT}results/load-proxy.json`,
+  claims: null,
+  payload: [],
+  rampClients: null,
+  upstreamConnections: null,
+};
+export const PROXY_RUN: Record<Profile, Partial<LoadOptions>> = {
+  full: PROXY_COMMON,
+  quick: { ...PROXY_COMMON, clients: [1000] },
+  tiny: PROXY_COMMON,
+};
 
 /** What each profile changes from the defaults. `quick` is for CI and first runs; `tiny` for the test suite. */
 export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
@@ -158,8 +185,28 @@ const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' &&
 /** Profile, then the caller's values, over the defaults; every field checked. */
 export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Profile = 'full'): LoadOptions {
   const tls = input.tls ?? PROFILES[profile].tls ?? LOAD_DEFAULTS.tls;
-  const o: LoadOptions = { ...LOAD_DEFAULTS, ...(tls === true ? TLS_DEFAULTS : {}), ...PROFILES[profile], ...input };
+  const proxied = input.proxy !== undefined && input.proxy !== null;
+  const o: LoadOptions = {
+    ...LOAD_DEFAULTS,
+    ...(tls === true ? TLS_DEFAULTS : {}),
+    ...PROFILES[profile],
+    ...(proxied ? PROXY_RUN[profile] : {}),
+    ...input,
+  };
   check(typeof o.tls === 'boolean', 'tls', o.tls, 'true or false');
+  check(o.proxy === null || isProxyProfile(o.proxy), 'proxy', o.proxy, `one of ${PROXY_PROFILES.join(', ')}`);
+  check(
+    o.proxy === null || !o.tls,
+    'tls with proxy',
+    true,
+    'nginx takes the clients here and speaks plain HTTP to the server; for TLS at nginx use --proxy h2',
+  );
+  check(
+    o.proxy === null || o.upstreamConnections === null,
+    'upstreamConnections with proxy',
+    o.upstreamConnections,
+    'round trips are not measured through nginx; leave --upstream-connections out (or none)',
+  );
   check(
     Array.isArray(o.transports) &&
       o.transports.length > 0 &&

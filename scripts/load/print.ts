@@ -44,9 +44,14 @@ const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFi
 /** A one-line outcome of a step for the progress output. */
 export function stepOutcome(step: StepResult): string {
   const d = step.delivery;
+  const p = step.proxy;
+  const nginx = p
+    ? ` | nginx +${num(p.addedLatencyMs.p50, 2)}/+${num(p.addedLatencyMs.p99, 2)} ms p50/p99, ` +
+      `${kb(p.memory.perConnectionBytes)} KB/conn, ${num(p.cpu.usPerDelivery, 1)} us/delivery`
+    : '';
   return (
     `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
-    `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores` +
+    `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores${nginx}` +
     `${step.limitedBy ? ` | ${step.limitedBy}` : ''}${step.error ? ` | ${step.error}` : ''}`
   );
 }
@@ -55,6 +60,60 @@ function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Each proxied step beside its direct twin: the latency nginx added, and nginx's memory and CPU beside the server's. */
+function proxyTable(results: LoadResults): string {
+  const proxy = results.proxy!;
+  const byId = new Map(results.steps.map((s) => [s.id, s]));
+  const rows = results.steps.flatMap((s) => {
+    if (!s.proxy) return [];
+    const direct = s.proxy.directId ? byId.get(s.proxy.directId) : undefined;
+    const us = (msPer1k: number | null | undefined) => num(msPer1k, 1); // ms per 1,000 deliveries = us per delivery
+    return [
+      [
+        s.phase,
+        s.transport,
+        String(s.clients),
+        `${num(direct?.delivery.latencyMs.p50, 2)} / ${num(s.delivery.latencyMs.p50, 2)}`,
+        `${num(direct?.delivery.latencyMs.p99, 2)} / ${num(s.delivery.latencyMs.p99, 2)}`,
+        num(s.proxy.addedLatencyMs.p50, 2),
+        num(s.proxy.addedLatencyMs.p99, 2),
+        kb(s.proxy.memory.perConnectionBytes),
+        kb(s.server.perConnection.rssBytes),
+        num(s.proxy.cpu.usPerDelivery, 1),
+        String(s.proxy.cpu.ticks ?? '-'),
+        us(s.server.cpuMsPer1kDeliveries),
+        us(s.server.netCpuMsPer1kDeliveries),
+        `${direct?.status ?? '-'} / ${s.status}`,
+      ],
+    ];
+  });
+  const body = table(
+    [
+      'step',
+      'transport',
+      'N',
+      'p50 ms direct / nginx',
+      'p99 ms direct / nginx',
+      '+p50',
+      '+p99',
+      'nginx KB/conn',
+      'server rss KB/conn',
+      'nginx us/deliv',
+      'ticks',
+      'server us/deliv',
+      'server net',
+      'status direct / nginx',
+    ],
+    rows,
+  );
+  const direct = proxy.directOnly.map((d) => `  ${d.transport}: direct only: ${d.reason}`).join('\n');
+  return (
+    `Through nginx (${proxy.profile}): each step directly, then through nginx, one run each (nginx memory: workers' RSS ` +
+    `with the clients minus before, per client; CPU: master + workers over the window, in clock ticks of /proc/<pid>/stat)\n${body}` +
+    `${direct ? `\n${direct}` : ''}`
+  );
 }
 
 export function summaryTable(results: LoadResults): string {
@@ -86,7 +145,7 @@ export function summaryTable(results: LoadResults): string {
     ],
     results.steps.map((s) => [
       s.phase,
-      named(s.transport, s.tls),
+      `${named(s.transport, s.tls)}${s.proxy ? ` > nginx ${s.proxy.profile}` : ''}`,
       String(s.clients),
       String(s.rate),
       String(s.padding),
@@ -158,6 +217,7 @@ export function summaryTable(results: LoadResults): string {
     );
   parts.push(`Server memory per connection across the client sweep (least-squares line through the ok steps)\n${memory}`);
   if (results.upstream.length) parts.push(`Upstream round trips\n${upstream}`);
+  if (results.proxy) parts.push(proxyTable(results));
   if (results.skipped.length)
     parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${named(s.transport)} n${s.clients}: ${s.reason}`).join('\n')}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);

@@ -40,22 +40,30 @@
  * - TLS: --tls puts every transport on TLS (https, wss, socket.io over https, TLS for the floor),
  *   clients and the /stats probe trusting the lab certificate; a transport that requires TLS
  *   (sse-h2) runs over it in a plain run too. Every step and upstream result records `tls`.
+ * - Through nginx (--proxy <profile>): every step of a transport nginx can front runs twice in a
+ *   row, directly and then through nginx (the same plan, a fresh server pair each), so the
+ *   latency nginx adds is this session's difference; nginx's own memory (its workers' RSS with the
+ *   clients connected minus before) and CPU (utime + stime over the window) come from /proc. The
+ *   others (HTTP/2, the TCP floor) run directly only and the results say why; steps above what
+ *   nginx's file descriptors allow (two per client) run directly only, skipped through nginx.
  * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
  *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
 import { DEFAULT_MAX_VERSION } from 'node:tls';
+import { profileText, proxiable, proxyServesTls, whyNotProxiable } from '../../servers/proxy/nginx.ts';
 import { labCertificate } from '../../servers/tls.ts';
 import { UPSTREAM_TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import { writeClaims } from '../lib/claims.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
-import { failReason, summarizeMemory, summarizeRamps, type StepPlan } from './aggregate.ts';
+import { failReason, summarizeMemory, summarizeRamps, withDirect, type StepPlan } from './aggregate.ts';
 import { usesTls } from './capabilities.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
+import { proxyClientCap } from './nginx-proc.ts';
 import { rampRates, type LoadOptions, type Profile } from './options.ts';
 import { AbortedError, Children } from './processes.ts';
 import { runStep, type StepProgress } from './step.ts';
-import type { LoadResults, SkippedStep, StepResult, UpstreamResult } from './types.ts';
+import type { LoadResults, ProxyRun, SkippedStep, StepResult, UpstreamResult } from './types.ts';
 import { runUpstream } from './upstream.ts';
 import { wsHeavierThanSse } from './verdict.ts';
 
@@ -92,12 +100,43 @@ export const METHOD = [
     'never read as a plain one. Plain and TLS are separate runs of the same method (results/load.json, results/load-tls.json).',
 ];
 
+/** What a --proxy run adds to the method. */
+export const PROXY_METHOD = [
+  'Through nginx (--proxy <profile>, servers/proxy/profiles/): every step of a transport nginx can front runs twice in a ' +
+    'row, directly and then through nginx, each with a fresh server pair; the latency nginx adds is the proxied step minus ' +
+    "the direct one, p50 and p99, in the same session. The server's figures are read as in a direct step (/stats straight " +
+    "from the server, the twin direct). nginx's memory per connection = its workers' VmRSS with the clients connected minus " +
+    'before any connected, per client (each client is two connections to nginx: its own and the upstream one); its CPU per ' +
+    'delivery = utime + stime of master and workers over the window (/proc/<pid>/stat, clock ticks) per quote the server ' +
+    'delivered. Transports nginx cannot front (HTTP/2 upstream, raw TCP) run directly only; the claim, ramps and memory ' +
+    'lines come from the direct steps only. With the h2 profile the clients speak TLS to nginx (the lean readers offer no ' +
+    'ALPN, so HTTP/1.1 over TLS) and nginx plain HTTP/1.1 to the server. Each pair is one run, not repeated.',
+];
+
 export interface RunHooks {
   /** Aborting ends the run after stopping every child; the steps so far are kept (results.aborted). */
   signal?: AbortSignal;
   profile?: Profile;
   onProgress?(label: string, progress: StepProgress): void;
   onResult?(label: string, result: StepResult | UpstreamResult): void;
+}
+
+/** The run-level facts of a --proxy run: the profile's config, what runs directly only, the client cap. */
+async function proxyRun(options: LoadOptions): Promise<ProxyRun> {
+  const profile = options.proxy!;
+  const hard = nofile().hard;
+  const clientCap = proxyClientCap(hard);
+  return {
+    kind: 'nginx',
+    profile,
+    config: await profileText(profile),
+    directOnly: options.transports.filter((t) => !proxiable(t)).map((transport) => ({ transport, reason: whyNotProxiable(transport) })),
+    clientCap,
+    clientCapNote:
+      `nginx holds two file descriptors per proxied client (its connection and the upstream one); with the hard ` +
+      `RLIMIT_NOFILE at ${hard ?? 'unlimited'} (worker_connections 90 % of it, servers/proxy/nginx.ts) one step takes at ` +
+      `most ${clientCap} clients through nginx`,
+  };
 }
 
 export function stepLabel(plan: StepPlan): string {
@@ -107,7 +146,7 @@ export function stepLabel(plan: StepPlan): string {
       : plan.phase === 'payload'
         ? `n=${plan.clients} pad=${plan.padding}`
         : `n=${plan.clients} rate=${plan.rate}`;
-  return `${plan.phase} ${plan.transport} ${what}${plan.tls ? ' tls' : ''}`;
+  return `${plan.phase} ${plan.transport} ${what}${plan.tls ? ' tls' : ''}${plan.proxy ? ` nginx ${plan.proxy}` : ''}`;
 }
 
 export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promise<LoadResults> {
@@ -121,7 +160,8 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   let aborted = false;
   // The lab certificate the clients trust, read (made on first use) only if some step runs over TLS.
   const anyTls = options.transports.some((t) => usesTls(t, options.tls));
-  const ca = anyTls ? (await labCertificate()).cert : null;
+  const proxy = options.proxy ? await proxyRun(options) : null;
+  const ca = anyTls || (options.proxy && proxyServesTls(options.proxy)) ? (await labCertificate()).cert : null;
   const plan = (phase: StepPlan['phase'], transport: Transport, clients: number, rate: number, padding: number): StepPlan => ({
     phase,
     transport,
@@ -129,14 +169,30 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     clients,
     rate,
     padding,
+    proxy: null,
   });
 
-  const step = async (plan: StepPlan): Promise<StepResult> => {
+  /** One step; a proxied one is paired with its direct measurement. */
+  const measure = async (plan: StepPlan, direct?: StepResult): Promise<StepResult> => {
     const label = stepLabel(plan);
-    const result = await runStep(plan, { options, ca, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
+    const result = withDirect(
+      await runStep(plan, { options, ca, children, signal, progress: (p) => hooks.onProgress?.(label, p) }),
+      direct,
+    );
     steps.push(result);
     hooks.onResult?.(label, result);
     return result;
+  };
+  // With --proxy, a step nginx can front runs directly, then through nginx; the proxied result decides what follows.
+  const step = async (plan: StepPlan): Promise<StepResult> => {
+    const direct = await measure(plan);
+    if (!proxy || !proxiable(plan.transport)) return direct;
+    if (plan.clients > proxy.clientCap) {
+      const { phase, transport, clients, rate } = plan;
+      skipped.push({ phase, transport, clients, rate, reason: `through nginx: ${proxy.clientCapNote}; measured directly only` });
+      return direct;
+    }
+    return measure({ ...plan, proxy: proxy.profile }, direct);
   };
 
   try {
@@ -183,12 +239,14 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     children.dispose();
   }
 
-  const claim = wsHeavierThanSse(steps, options.verdictMargin);
+  // Verdict, ramps and memory lines from the direct steps: a proxied step measures the server behind nginx.
+  const direct = steps.filter((s) => s.proxy === null);
+  const claim = wsHeavierThanSse(direct, options.verdictMargin);
   const results: LoadResults = {
     kind: 'load',
     schema: 2,
     meta,
-    method: METHOD,
+    method: proxy ? [...METHOD, ...PROXY_METHOD] : METHOD,
     profile: hooks.profile ?? 'custom',
     options,
     environment: {
@@ -211,10 +269,11 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     },
     steps,
     skipped,
-    ramp: summarizeRamps(steps, options.transports, options),
-    memory: summarizeMemory(steps, options.transports),
+    ramp: summarizeRamps(direct, options.transports, options),
+    memory: summarizeMemory(direct, options.transports),
     upstream,
     claim,
+    proxy,
     aborted,
     elapsedS: Math.round((performance.now() - started) / 100) / 10,
   };

@@ -14,11 +14,18 @@
  *  5. Give clients `drainMs` to receive the last quote, collect the tallies, then read memory
  *     after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
+ *
+ * Through nginx (plan.proxy), the loaded server starts with `--proxy <profile>`: the clients connect
+ * to nginx, while the twin and the /stats probe reach the servers directly (so the server's figures
+ * are read exactly as in a direct step). nginx's processes are read from /proc before the clients
+ * connect, at the window's two ends (beside the /stats readings) and with the memory.
  */
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
+import { proxyServesTls } from '../../servers/proxy/nginx.ts';
 import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
+import { readNginx } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
 import { AbortedError, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
 import type { StepResult } from './types.ts';
@@ -99,6 +106,13 @@ async function waitForSeq(
   }
 }
 
+/** The server's own stream and /stats urls behind nginx: /stats on the upstream's origin, over http(s). */
+function behind(proxiedStats: string, upstream: string): { url: string; stats: string } {
+  const stats = new URL(new URL(proxiedStats).pathname, upstream);
+  stats.protocol = stats.protocol === 'wss:' ? 'https:' : stats.protocol === 'ws:' ? 'http:' : stats.protocol;
+  return { url: upstream, stats: stats.href };
+}
+
 async function marks(workers: readonly WorkerHandle[], signal: AbortSignal): Promise<CpuMark[]> {
   for (const worker of workers) worker.send({ type: 'mark' });
   return Promise.all(workers.map((w) => w.next('mark', 10_000, signal)));
@@ -123,11 +137,14 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
 
   try {
-    say('starting', 0, 'starting the server and its twin');
+    say('starting', 0, `starting the server${plan.proxy ? ` behind nginx (${plan.proxy})` : ''} and its twin`);
     const args = serverArgs(plan, options);
     // The servers' age counts from their spawn.
     const startedAt = performance.now();
-    const started = await Promise.allSettled([children.server(plan.transport, args), children.server(plan.transport, args)]);
+    const started = await Promise.allSettled([
+      children.server(plan.transport, plan.proxy ? [...args, '--proxy', plan.proxy] : args),
+      children.server(plan.transport, args),
+    ]);
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     if (signal.aborted) throw new AbortedError();
@@ -141,12 +158,19 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       connectTimeoutMs: options.connectTimeoutMs,
       onQuote: () => {},
     });
+    // Through nginx, /stats is read from the server itself: nginx's bytes and CPU stay out of the server's figures.
+    const proxy = loaded.ready.proxy;
+    const direct = proxy ? behind(loaded.ready.stats, proxy.upstream) : loaded.ready;
+    if (plan.proxy && !proxy) throw new Error(`lab: the ${plan.transport} server started with --proxy printed no proxy in its ready line`);
+    if (proxy) o.nginx = { masterPid: proxy.pid, upstream: proxy.upstream, idle: readNginx(proxy.pid) };
     const probeOptions = { ca: ca ?? undefined, http2: speaksHttp2(plan.transport) };
-    const probe = new StatsProbe(loaded.ready.stats, probeOptions);
+    const probe = new StatsProbe(direct.stats, probeOptions);
     const twinProbe = new StatsProbe(twin.ready.stats, probeOptions);
     probes.push(probe, twinProbe);
     // The floor serves /stats on a side port whose bytes the server does not count; the others share the stream's port.
-    const probeSharesPort = new URL(loaded.ready.stats).port === new URL(loaded.ready.url).port;
+    const probeSharesPort = new URL(direct.stats).port === new URL(direct.url).port;
+    // The clients trust the lab certificate when the server, or nginx in front of it (h2 profile), serves TLS.
+    const clientCa = plan.proxy && proxyServesTls(plan.proxy) ? ctx.ca : ca;
 
     // Connect.
     const progress = shares.map(() => ({ connected: 0, failed: 0 }));
@@ -173,7 +197,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
         url: loaded.ready.url,
         count,
         offset,
-        ca,
+        ca: clientCa,
         addresses,
         concurrency: options.connectConcurrency,
         timeoutMs: options.connectTimeoutMs,
@@ -224,6 +248,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       signal,
       (latest) => say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
     );
+    if (o.nginx) o.nginx.start = readNginx(o.nginx.masterPid);
     const startMarks = await marks(workers, signal);
     o.start = { loaded: startReading.snapshot, twin: twinStart.snapshot, wallMs: startReading.wallMs };
 
@@ -236,6 +261,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       (latest) =>
         say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
     );
+    if (o.nginx) o.nginx.end = readNginx(o.nginx.masterPid);
     const endMarks = await marks(workers, signal);
     o.end = { loaded: endReading.snapshot, twin: twinEnd.snapshot, wallMs: endReading.wallMs };
     o.probeBytes = probeSharesPort ? endReading.bytesBefore - startReading.bytesBefore : 0;
@@ -256,6 +282,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
     // One forced GC each (the server runs two back to back; it allows one such request a second).
     o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
+    if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);
   } catch (error) {
     if (signal.aborted || error instanceof AbortedError) throw new AbortedError();
     o.error = (error as Error).message;

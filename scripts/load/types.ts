@@ -17,7 +17,13 @@
  *
  * Schema 2 added `tls` to the options, every step and every upstream result, and `environment.tls`;
  * a schema 1 file (no `tls` anywhere) was all plain.
+ *
+ * Through nginx: `npm run load -- --proxy <profile>` writes results/load-proxy.json: every step of a
+ * transport nginx can front twice, direct and then through nginx (`proxy` not null, id ending in
+ * `-nginx-<profile>`), and the others direct only (`proxy.directOnly` says why). Steps measured
+ * directly have `proxy: null`; a run without --proxy has `proxy: null` at the top.
  */
+import type { ProxyProfile } from '../../servers/proxy/nginx.ts';
 import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { RunMetadata } from '../lib/metadata.ts';
@@ -195,6 +201,66 @@ export interface StepResult {
      */
     usPerDelivery: number | null;
   };
+
+  /** nginx in front of the server (a --proxy run's proxied steps); `null` when the clients reached the server directly. */
+  proxy: StepProxy | null;
+}
+
+/**
+ * A step through nginx: its processes, what it held and spent, and the latency it added against the
+ * same step measured directly just before it in the same run. nginx CPU and memory come from /proc
+ * (nginx-proc.ts); the server's own figures (`server`) are read as in a direct step, its /stats
+ * straight from the server, not through nginx.
+ */
+export interface StepProxy {
+  kind: 'nginx';
+  profile: ProxyProfile;
+  /** nginx's master pid, and its workers' (the master's children) at the window. */
+  masterPid: number | null;
+  workerPids: number[];
+  /** The clients spoke TLS to nginx (the h2 profile; nginx speaks plain HTTP/1.1 to the server). */
+  clientTls: boolean;
+  /** The server's own url, behind nginx. */
+  upstream: string | null;
+  /** Id of the same step measured directly in this run; `null` when there is none. */
+  directId: string | null;
+  /** Delivery latency through nginx minus directly, ms: what nginx added. `null` without both figures. */
+  addedLatencyMs: { p50: number | null; p99: number | null };
+  memory: {
+    /** The workers' VmRSS summed, after nginx started and before any client connected. */
+    idleRssBytes: number | null;
+    /** The same with the clients connected, read when the server's memory is read. */
+    loadedRssBytes: number | null;
+    /** The master's VmRSS then (it holds no connection). */
+    masterRssBytes: number | null;
+    /** (loaded - idle) / connected clients: each client is two connections to nginx (the client's and the upstream one). */
+    perConnectionBytes: number | null;
+  };
+  cpu: {
+    /** Clock ticks per second of the /proc figures (CLK_TCK). */
+    clockTicksPerSecond: number;
+    /** utime + stime of master and workers over the window, clock ticks; `null` when a process changed or went away. */
+    ticks: number | null;
+    /** ticks in ms. */
+    cpuMs: number | null;
+    /** cpuMs / window wall time, in cores. */
+    cores: number | null;
+    /** nginx CPU microseconds / the quotes the server delivered over the window (its messagesSent). */
+    usPerDelivery: number | null;
+  };
+}
+
+/** A --proxy run: which profile, what it ran with, and which transports went direct only. */
+export interface ProxyRun {
+  kind: 'nginx';
+  profile: ProxyProfile;
+  /** The profile's nginx config as kept in the repo (servers/proxy/profiles/<profile>.conf). */
+  config: string;
+  /** Transports nginx cannot front, measured directly only, and why (the TCP floor stays the reference). */
+  directOnly: { transport: Transport; reason: string }[];
+  /** The most clients one step sends through nginx (two file descriptors each under the hard RLIMIT_NOFILE). */
+  clientCap: number;
+  clientCapNote: string;
 }
 
 /** Round trips client -> server -> client at fixed concurrency, closed loop (each connection waits for its answer). */
@@ -319,6 +385,8 @@ export interface LoadResults {
   upstream: UpstreamResult[];
   /** The `ws-heavier-than-sse` verdict as written to claims.json (also when `claims` is null). */
   claim: ClaimResult;
+  /** nginx in front (--proxy): the profile and what it could not front; `null` for a direct run. */
+  proxy: ProxyRun | null;
   /** True when Ctrl-C (or an abort signal) ended the run early; the steps so far are kept. */
   aborted: boolean;
   /** Wall time of the whole run, seconds. */

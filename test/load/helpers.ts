@@ -14,15 +14,18 @@ const EXAMPLE = new URL('../fixtures/example-load.json', import.meta.url);
 /** Free-form maps whose keys vary from run to run. */
 const RECORDS = new Set(['connect.errors', 'meta.versions', 'claim.figures', 'meta.machine']);
 
-/** A run's results have the schema of the committed example, and the file it wrote at `path` holds the same steps. */
-export async function assertWrittenLikeExample(results: LoadResults, path: string): Promise<void> {
-  assertShape(results, JSON.parse(await readFile(EXAMPLE, 'utf8')), '$');
+/**
+ * A run's results have the schema of the committed example (example-load.json unless another is named), and the
+ * file it wrote at `path` holds the same steps.
+ */
+export async function assertWrittenLikeExample(results: LoadResults, path: string, example: URL = EXAMPLE): Promise<void> {
+  assertShape(results, JSON.parse(await readFile(example, 'utf8')), '$');
   const written = JSON.parse(await readFile(path, 'utf8')) as LoadResults;
   expect(written.steps.map((s) => s.id)).toEqual(results.steps.map((s) => s.id));
 }
 
 /** Asserts `actual` has the shape of `example`: same keys, same kinds; null matches anything (it means "not applicable"). */
-function assertShape(actual: unknown, example: unknown, path: string): void {
+export function assertShape(actual: unknown, example: unknown, path: string): void {
   if (actual === null || example === null) return;
   expect(Array.isArray(actual), `${path} array-ness`).toBe(Array.isArray(example));
   if (Array.isArray(actual)) {
