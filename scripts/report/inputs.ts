@@ -1,7 +1,7 @@
 /**
  * Reads the results the report is built from: results/claims.json (required) and, when present,
- * scenarios.json, load.json, wire.json, abuse.json and fuzz.json. A missing optional file is not an error; the report
- * says which command makes it.
+ * scenarios.json, load.json (and load-tls.json, load-proxy.json), wire.json, abuse.json and fuzz.json.
+ * A missing optional file is not an error; the report says which command makes it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface ReportInputs {
   load: LoadResults | null;
   /** The TLS pass (npm run load -- --tls), set beside the plain run in the report's TLS charts. */
   loadTls: LoadResults | null;
+  /** The run through nginx (npm run load -- --proxy <profile>): each step directly and through nginx. */
+  loadProxy: LoadResults | null;
   wire: WireResults | null;
   abuse: AbuseFile | null;
   fuzz: FuzzResults | null;
@@ -31,6 +33,7 @@ const MAKERS = {
   'scenarios.json': 'npm run scenarios',
   'load.json': 'npm run load -- --quick',
   'load-tls.json': 'npm run load -- --quick --tls --clients 1000 --payload none --ramp-clients none --upstream-connections none',
+  'load-proxy.json': 'npm run load -- --quick --proxy tuned',
   'wire.json': 'npm run wire',
   'abuse.json': 'npm run abuse',
   'fuzz.json': 'npm run fuzz',
@@ -49,15 +52,16 @@ async function readJson<T>(dir: string, name: keyof typeof MAKERS, missing: stri
 
 export async function readInputs(dir: string): Promise<ReportInputs> {
   const missing: string[] = [];
-  const [claims, scenarios, load, loadTls, wire, abuse, fuzz] = await Promise.all([
+  const [claims, scenarios, load, loadTls, loadProxy, wire, abuse, fuzz] = await Promise.all([
     readJson<ClaimsFile>(dir, 'claims.json', missing),
     readJson<ScenariosFile>(dir, 'scenarios.json', missing),
     readJson<LoadResults>(dir, 'load.json', missing),
     readJson<LoadResults>(dir, 'load-tls.json', missing),
+    readJson<LoadResults>(dir, 'load-proxy.json', missing),
     readJson<WireResults>(dir, 'wire.json', missing),
     readJson<AbuseFile>(dir, 'abuse.json', missing),
     readJson<FuzzResults>(dir, 'fuzz.json', missing),
   ]);
   if (!claims) throw new Error(`lab: no verdicts to report: ${missing.find((m) => m.includes('claims.json'))}`);
-  return { dir, claims, scenarios, load, loadTls, wire, abuse, fuzz, missing };
+  return { dir, claims, scenarios, load, loadTls, loadProxy, wire, abuse, fuzz, missing };
 }

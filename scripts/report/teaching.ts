@@ -104,6 +104,28 @@ const WHY: Record<ClaimId, string[]> = {
       "as type `server-time`, which only `addEventListener('server-time', …)` receives. The seed article's example names its " +
       'events and listens with `onmessage`.',
   ],
+  'sse-needs-no-special-server': [
+    'An event stream is one long HTTP response, so any HTTP reverse proxy passes it on with its first configuration line ' +
+      '(`proxy_pass`); what can still go wrong is buffering and idle timeouts. A WebSocket starts as an HTTP request with ' +
+      '`Upgrade: websocket`, but `Upgrade` and `Connection` are hop-by-hop headers: nginx drops them (and speaks HTTP/1.0 ' +
+      'upstream) unless its config passes them on, and the server never sees an upgrade. socket.io survives by falling back ' +
+      'to HTTP long-polling. The profiles below are the whole nginx configuration each record ran with.',
+  ],
+  'proxies-buffer-sse': [
+    'nginx reads an upstream response into buffers (`proxy_buffering on`, 4 or 8 KB each) and sends the client what it has ' +
+      'when the upstream pauses or a buffer fills. For a stream of small events that means late and bunched delivery, or in ' +
+      'the worst case nothing until a buffer fills. The upstream can opt out per response with `X-Accel-Buffering: no`, ' +
+      'which the lab sends on every stream unless started with `--no-accel-buffering`; the tuned profile turns buffering ' +
+      'off for all responses. Compression is a second place bytes can wait: gzip emits output when its block fills or when ' +
+      'the data is flushed.',
+  ],
+  'gzip-undoes-base64-overhead': [
+    'base64 maps 3 bytes to 4 characters from a 64-symbol alphabet, 6 bits per 8-bit character: exactly the redundancy ' +
+      "an entropy coder removes, so gzip brings an encoded payload's size back towards the payload's own compressed size. " +
+      'How much is recovered depends on the payload: random bytes do not compress, so the best gzip can do for them is ' +
+      'undo the 4/3; repetitive JSON compresses far below its raw size. Compression works across a stream only when the ' +
+      'compressor keeps its window between events and flushes after each, which costs CPU per connection at the proxy.',
+  ],
   'polyfill-sends-last-id-as-query': [
     'event-source-polyfill is built on XHR/fetch and appends the last id as a query parameter (`lastEventId` by default) on ' +
       'reconnect, because some servers and proxies drop unknown headers; native EventSource sends the `Last-Event-ID` ' +
@@ -158,6 +180,15 @@ function codeFor(id: ClaimId): Block[] {
       return [code('servers/demo/index.html', /SSE: the browser reconnects by itself/, /addEventListener\('quote'/)];
     case 'sse-six-connections-per-origin':
       return [];
+    case 'sse-needs-no-special-server':
+      return [code('servers/proxy/profiles/stock.conf', /^server \{/, /^\}/), code('servers/proxy/profiles/tuned.conf', /^map/, /^\}/)];
+    case 'proxies-buffer-sse':
+      return [
+        code('servers/sse-stream.ts', /const SSE_HEADERS/, /^\};/),
+        code('servers/proxy/profiles/tuned.conf', /proxy_buffering off/, /proxy_buffering/),
+      ];
+    case 'gzip-undoes-base64-overhead':
+      return [code('servers/proxy/profiles/gzip.conf', /gzip on/, /gzip_types/)];
   }
 }
 

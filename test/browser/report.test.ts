@@ -21,6 +21,7 @@ const FIXTURES = {
   'scenarios.json': 'example-scenarios.json',
   'load.json': 'example-load.json',
   'load-tls.json': 'example-load-tls.json',
+  'load-proxy.json': 'example-load-proxy.json',
   'wire.json': 'example-wire.json',
   'abuse.json': 'example-abuse.json',
   'fuzz.json': 'example-fuzz.json',

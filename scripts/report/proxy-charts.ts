@@ -1,0 +1,153 @@
+/**
+ * Charts and tables from the proxy scenarios (issue 10): SSE arrival against publish time through
+ * nginx per configuration (proxy-buffering), and compact tables of proxy-works (does each
+ * transport work through `stock` and `tuned`) and proxy-idle (the read timeout against each
+ * heartbeat). Each reads the records' observed facts only and draws what exists.
+ */
+import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
+import type { Block, Cell } from './blocks.ts';
+import { axes, LABELS, type ChartSpec, type Dataset } from './charts.ts';
+
+type Facts = { [key: string]: Json };
+const facts = (r: ScenarioRecord): Facts => r.observed.facts ?? {};
+const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
+const yesNo = (v: Json | undefined): Cell => (v === true ? 'yes' : v === false ? 'no' : null);
+const events = (n: number | undefined) => (n === undefined ? '? events' : `${n} ${n === 1 ? 'event' : 'events'}`);
+const msText = (v: Json | undefined) => (typeof v === 'number' ? `${Math.round(v)} ms` : '–');
+
+function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {
+  return scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
+}
+
+/** A colour per buffering configuration (profile × header): one axis of its own, apart from the transports' colours. */
+const CONFIG_COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+
+const configLabel = (r: ScenarioRecord) =>
+  `${String(r.setup.profile)}, ${r.setup.accelBufferingHeader ? 'X-Accel-Buffering: no' : 'no X-Accel-Buffering header'}`;
+
+/** [seq, published, arrived] per event, as ms since the feed started. */
+function arrivalPoints(r: ScenarioRecord): { x: number; y: number }[] {
+  const start = num(facts(r).feedStartedMs) ?? 0;
+  const arrivals = (facts(r).arrivals ?? []) as [number, number, number][];
+  return arrivals.map(([, published, arrived]) => ({ x: Math.round(published - start), y: Math.round(arrived - start) }));
+}
+
+function bufferingChart(scenarios: ScenariosFile): ChartSpec | null {
+  const records = observed(scenarios, 'proxy-buffering').filter((r) => arrivalPoints(r).length > 0);
+  if (records.length === 0) return null;
+  const datasets: Dataset[] = records.map((r, i) => ({
+    label: `${LABELS[r.transport]} through ${configLabel(r)}`,
+    data: arrivalPoints(r),
+    borderColor: CONFIG_COLORS[i % CONFIG_COLORS.length],
+    backgroundColor: CONFIG_COLORS[i % CONFIG_COLORS.length],
+    pointRadius: 2,
+    borderWidth: 1,
+  }));
+  const end = Math.max(...datasets.flatMap((d) => (d.data as { x: number; y: number }[]).map((p) => Math.max(p.x, p.y))));
+  datasets.push({
+    label: 'arrival = publish (no delay)',
+    data: [
+      { x: 0, y: 0 },
+      { x: end, y: end },
+    ],
+    borderColor: '#999999',
+    borderDash: [4, 4],
+    pointRadius: 0,
+  });
+  const held = records.map((r) => {
+    const f = facts(r);
+    const delivery = (f.deliveryMs ?? {}) as Facts;
+    return (
+      `${configLabel(r)}: first event ${msText(f.firstEventDelayMs)} after it was published, p50 ${msText(delivery.p50)}, ` +
+      `largest burst ${events(r.observed.counts?.largestBurst)}, ` +
+      `${r.observed.counts?.quotes ?? '?'} of ${r.observed.counts?.published ?? '?'} arrived`
+    );
+  });
+  return {
+    id: 'proxy-buffering-arrivals',
+    title: 'SSE through nginx: arrival time against publish time',
+    caption:
+      `Each point is one event at ${records[0]!.setup.rate} quotes/s, ms since the feed started; on the dashed diagonal an event arrives ` +
+      `the moment it is published, and a staircase above it is events held back and released together. ${held.join('; ')}.`,
+    claims: ['proxies-buffer-sse'],
+    config: {
+      type: 'line',
+      data: { labels: [], datasets },
+      options: {
+        ...axes('published (ms since the feed started)', 'arrived at the page (ms since the feed started)'),
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'published (ms since the feed started)' } },
+          y: { beginAtZero: true, title: { display: true, text: 'arrived at the page (ms since the feed started)' } },
+        },
+      },
+    },
+  };
+}
+
+export function proxyCharts(scenarios: ScenariosFile): ChartSpec[] {
+  return [bufferingChart(scenarios)].filter((c): c is ChartSpec => c !== null);
+}
+
+/** What the page saw, by what the transport's client reports: a close code, socket.io's transport, or the open time. */
+function pageSaw(r: ScenarioRecord): string {
+  const f = facts(r);
+  if (f.finalTransport !== undefined)
+    return `on ${String(f.finalTransport)}${f.upgradeAttempted ? (f.upgraded ? ' (upgraded)' : ' (upgrade probe failed)') : ''}`;
+  if (f.opened !== true) {
+    const error = ((f.consoleErrors ?? []) as string[])[0];
+    return `close ${f.closeCode ?? '–'}${error ? `: ${error.replace(/^.*failed: /, '')}` : ''}`;
+  }
+  return `open after ${msText(f.openMs)}`;
+}
+
+const statuses = (v: Json | undefined) =>
+  Object.entries((v ?? {}) as Record<string, number>)
+    .map(([status, n]) => (n === 1 ? status : `${status} ×${n}`))
+    .join(', ');
+
+export function proxyTables(scenarios: ScenariosFile): Block[] {
+  const blocks: Block[] = [];
+  const works = observed(scenarios, 'proxy-works');
+  if (works.length > 0) {
+    blocks.push({
+      kind: 'table',
+      caption: 'Through nginx in Chromium: does each transport open and deliver? (`stock`: proxy_pass only; `tuned`: the documented setup)',
+      head: ['transport', 'profile', 'opened', 'quotes received', 'nginx logged', 'the page saw', 'delivery p50'],
+      rows: works.map((r) => {
+        const f = facts(r);
+        const c = r.observed.counts ?? {};
+        return [
+          LABELS[r.transport],
+          String(r.setup.profile),
+          yesNo(f.opened),
+          `${c.quotes ?? '?'} of ${c.published ?? '?'}${f.inOrder === false ? ' (out of order)' : ''}`,
+          statuses(f.nginxStatuses),
+          pageSaw(r),
+          msText(((f.deliveryMs ?? {}) as Facts).p50),
+        ];
+      }),
+    });
+  }
+  const idle = observed(scenarios, 'proxy-idle');
+  if (idle.length > 0) {
+    blocks.push({
+      kind: 'table',
+      caption:
+        `nginx with proxy_read_timeout ${String(idle[0]!.setup.readTimeoutS)} s and a silent feed: ` + 'the heartbeat against the timeout',
+      head: ['transport', 'heartbeat', 'nginx cut it', 'after silence of', 'page noticed', 'came back by itself', 'quotes lost'],
+      rows: idle.map((r) => {
+        const f = facts(r);
+        return [
+          LABELS[r.transport],
+          String(r.setup.heartbeat),
+          yesNo(f.cut),
+          f.cut ? msText(f.silentBeforeCutMs) : '–',
+          yesNo(f.noticed),
+          f.cut ? yesNo(f.cameBack) : '–',
+          `${r.observed.counts?.lost ?? '?'} of ${r.observed.counts?.published ?? '?'}`,
+        ];
+      }),
+    });
+  }
+  return blocks;
+}
