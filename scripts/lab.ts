@@ -1,8 +1,8 @@
 /**
  * npm run lab [-- --full] [--reference]
  *
- * The whole lab in one go: browser scenarios, the load sweep (quick by default, --full for
- * 100 .. 10k clients) and a TLS pass at 1,000 clients, the wire capture, the attack suite and a
+ * The whole lab in one go: browser scenarios (nginx's among them), the load sweep (quick by default,
+ * --full for 100 .. 10k clients), a TLS pass and a pass through nginx at 1,000 clients, the wire capture, the attack suite and a
  * short fuzzing campaign, then the report. Each stage runs as its own process with its own progress output; a failed stage is
  * reported and the rest still run, so the report shows whatever was measured. --reference also
  * copies the results into results/reference/ and writes the verdict table and charts into the README.
@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/paths.ts';
+import { ensurePrograms } from './lib/system-packages.ts';
 import { publishReference } from './reference.ts';
 
 interface Stage {
@@ -26,6 +27,8 @@ const stages: Stage[] = [
   { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...quick] },
   // Every transport again over TLS at 1,000 clients, beside the plain run: what TLS costs per connection and per delivery.
   { name: 'load over TLS (1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--tls', ...TLS_PASS] },
+  // The same 1,000 clients through a real nginx (the tuned profile), each step beside its direct twin: what the proxy adds.
+  { name: 'load through nginx (tuned, 1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--proxy', 'tuned', '--clients', '1000'] },
   { name: 'wire', args: ['scripts/wire/cli.ts'] },
   { name: 'abuse (attacks on real servers)', args: ['scripts/abuse/cli.ts'] },
   { name: values.full ? 'fuzz (3 min)' : 'fuzz (1 min)', args: ['scripts/fuzz/cli.ts', '--minutes', values.full ? '3' : '1'] },
@@ -46,6 +49,10 @@ function run(stage: Stage): Promise<number | null> {
   });
 }
 
+// Chromium, nginx and tshark: found, installed (Debian, as root) or named here; the stages that need one say so too.
+const missing = ensurePrograms();
+for (const line of missing) console.log(line);
+
 const started = Date.now();
 const failed: string[] = [];
 for (const [i, stage] of stages.entries()) {
@@ -62,5 +69,7 @@ for (const [i, stage] of stages.entries()) {
 if (values.reference && failed.length === 0) await publishReference();
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 console.log(`\nlab finished in ${minutes} min${failed.length ? `; failed stages: ${failed.join(', ')}` : ''}`);
-console.log(`report: ${ROOT}results/report.html`);
+for (const line of missing) console.log(line);
+if (failed.includes('report')) console.log('no report: the report stage failed (see its output above)');
+else console.log(`report: ${ROOT}results/report.html`);
 process.exitCode = failed.length ? 1 : 0;
