@@ -18,12 +18,14 @@ const README_CHARTS = [
   'latency-vs-clients',
   'binary-bytes-per-message',
   'reconnect-timeline',
+  'proxy-buffering-arrivals',
   'ramp-highest-deliveries',
 ];
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
-  for (const name of ['claims.json', 'scenarios.json', 'load.json', 'load-tls.json', 'wire.json', 'abuse.json', 'fuzz.json']) {
+  const names = ['claims.json', 'scenarios.json', 'load.json', 'load-tls.json', 'load-proxy.json', 'wire.json', 'abuse.json', 'fuzz.json'];
+  for (const name of names) {
     await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
   }
   await rm(join(REFERENCE, 'charts'), { recursive: true, force: true }); // no PNG of a chart that no longer exists

@@ -142,24 +142,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let proxy: RunningProxy | undefined;
-  if (parsed.proxy) {
-    try {
-      proxy = await startProxy(server, parsed.proxy);
-    } catch (error) {
-      process.stderr.write(`lab: nginx did not start: ${(error as Error).message}\n`);
-      await server.close();
-      process.exitCode = 1;
-      return;
-    }
-  }
-  const front = proxy ?? server;
-  const ready: Record<string, unknown> = { transport: server.transport, url: front.url, stats: front.statsUrl, pid: process.pid };
-  const spki = proxy ? (proxy.spki ?? server.spki) : server.spki;
-  if (spki) ready.spki = spki;
-  if (proxy) ready.proxy = { kind: proxy.kind, profile: proxy.profile, pid: proxy.pid, upstream: proxy.upstream };
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
-
+  // nginx starts after the server; a signal from here on stops whatever is up, even while nginx is still starting.
+  const starting = parsed.proxy ? startProxy(server, parsed.proxy) : undefined;
   let closing = false;
   const shutdown = (exitCode = 0) => {
     if (closing) return;
@@ -169,7 +153,11 @@ async function main(): Promise<void> {
       process.stderr.write(`lab: ${server.transport} server still open ${EXIT_DEADLINE_MS} ms after the signal; exiting\n`);
       process.exit(1);
     }, EXIT_DEADLINE_MS).unref();
-    Promise.all([server.close(), proxy?.close()]).then(
+    const proxyClosed = starting?.then(
+      (proxy) => proxy.close(),
+      () => undefined, // it did not start: reported below
+    );
+    Promise.all([server.close(), proxyClosed]).then(
       () => (process.exitCode = exitCode),
       (error: Error) => {
         process.stderr.write(`lab: close failed: ${error.message}\n`);
@@ -179,6 +167,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown());
   process.on('SIGINT', () => shutdown());
+
+  let proxy: RunningProxy | undefined;
+  try {
+    proxy = await starting;
+  } catch (error) {
+    process.stderr.write(`lab: nginx did not start: ${(error as Error).message}\n`);
+    shutdown(1);
+    return;
+  }
+  if (closing) return; // signalled while nginx started: no ready line for a server that is stopping
+  const front = proxy ?? server;
+  const ready: Record<string, unknown> = { transport: server.transport, url: front.url, stats: front.statsUrl, pid: process.pid };
+  // Behind nginx the browser meets nginx's certificate (h2 profile) or none; the server's own is not the one to trust.
+  const spki = proxy ? proxy.spki : server.spki;
+  if (spki) ready.spki = spki;
+  if (proxy) ready.proxy = { kind: proxy.kind, profile: proxy.profile, pid: proxy.pid, upstream: proxy.upstream };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+
   // The url printed is nginx's: if nginx dies, this server is unreachable as promised, so it says so and stops.
   proxy?.exited.then((exit) => {
     if (exit.expected) return;

@@ -64,9 +64,8 @@ async function stopAndCheck(server: SpawnedServer): Promise<void> {
   const dir = args[args.indexOf('-p') + 1]!;
   expect(dir).toMatch(/lab-nginx-/);
   expect(workers.length).toBeGreaterThan(0);
-  const started = Date.now();
+  // Exit code 0: the CLI exits 1 itself should anything still hold it 1.9 s after the signal (the 2 s contract).
   expect(await server.stop('SIGTERM')).toBe(0);
-  expect(Date.now() - started).toBeLessThan(2000); // the contract's promise, not a benchmark
   for (const pid of [master, ...workers]) expect(alive(pid)).toBe(false);
   expect(existsSync(dir)).toBe(false);
 }
@@ -127,6 +126,15 @@ describe('--proxy: nginx in front of a server', () => {
     }
     await reader.cancel();
     expect(text).toMatch(/data: \{"seq":\d+/);
+    await stopAndCheck(server);
+  });
+
+  it('--tls behind a plain profile: nginx serves http, so the ready line carries no certificate to trust', async () => {
+    const server = await spawnProxied('sse', ['--rate', '0', '--tls', '--proxy', 'tuned']);
+    expect(server.ready.url).toMatch(/^http:\/\//);
+    expect(server.ready.proxy!.upstream).toMatch(/^https:\/\//);
+    expect(server.ready.spki).toBeUndefined();
+    expect((await fetch(server.ready.stats)).status).toBe(200); // nginx reaches the TLS server behind it
     await stopAndCheck(server);
   });
 

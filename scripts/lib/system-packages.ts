@@ -5,7 +5,7 @@
  * need it fail saying so.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { findChromium } from './browser.ts';
 import { findNginx } from '../../servers/proxy/nginx.ts';
 import { tsharkPath } from '../wire/tshark.ts';
@@ -24,18 +24,22 @@ export const PROGRAMS: Program[] = [
   { package: 'tshark', usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
 ];
 
-/** Where Debian's nginx service keeps its pid: the package starts the service on install where policy allows it. */
-const NGINX_SERVICE_PID = '/run/nginx.pid';
+/**
+ * Debian's invoke-rc.d asks this script whether a package may start its service; exit code 101 says
+ * no. Installed only for the lab's own apt-get run (when the machine has none), so the nginx package
+ * does not start a system nginx listening on port 80 of every interface; the lab runs its own.
+ */
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 
-/** The lab runs its own nginx on loopback; a system service the install started (listening on port 80) is stopped again. */
-function stopPackagedNginx(log: (line: string) => void): void {
-  if (!existsSync(NGINX_SERVICE_PID)) return;
-  const pid = Number(readFileSync(NGINX_SERVICE_PID, 'utf8').trim());
+function withServicesHeld<T>(install: () => T): T {
+  if (existsSync(POLICY_RC_D)) return install();
+  writeFileSync(POLICY_RC_D, '#!/bin/sh\n# written by the lab for one apt-get run: packages start no services\nexit 101\n', {
+    mode: 0o755,
+  });
   try {
-    process.kill(pid, 'SIGQUIT');
-    log(`lab: stopped the nginx service the package started (pid ${pid}); the lab starts its own nginx when it needs one`);
-  } catch {
-    // not running after all
+    return install();
+  } finally {
+    rmSync(POLICY_RC_D, { force: true });
   }
 }
 
@@ -54,9 +58,7 @@ export function ensurePrograms(programs = PROGRAMS, log: (line: string) => void 
     try {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-      const serviceBefore = existsSync(NGINX_SERVICE_PID);
-      execFileSync('apt-get', ['install', '-y', '-qq', ...names], { env, stdio: 'inherit' });
-      if (!serviceBefore) stopPackagedNginx(log);
+      withServicesHeld(() => execFileSync('apt-get', ['install', '-y', '-qq', ...names], { env, stdio: 'inherit' }));
     } catch (error) {
       log(`lab: apt-get failed: ${(error as Error).message}`);
     }

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -115,7 +115,7 @@ export function nginxMissing(env: NodeJS.ProcessEnv = process.env): LabError {
   return new LabError('LAB_NO_NGINX', where, `install it with: ${NGINX_INSTALL_HINT}`);
 }
 
-/** Open files nginx may raise itself to (the hard limit), once per process. */
+/** Open files nginx may raise itself to (the hard limit, at most 65536), once per process. */
 let fileLimit: number | undefined;
 function hardFileLimit(): number {
   if (fileLimit === undefined) {
@@ -127,6 +127,12 @@ function hardFileLimit(): number {
     }
   }
   return fileLimit;
+}
+
+/** nginx's file budget here: worker_rlimit_nofile, and worker_connections (90 %, the rest for logs and listeners). */
+export function nginxFileBudget(): { files: number; workerConnections: number } {
+  const files = hardFileLimit();
+  return { files, workerConnections: Math.floor(files * 0.9) };
 }
 
 /** A port free right now (nginx cannot take port 0); a lost race shows as a bind error and is retried. */
@@ -160,17 +166,17 @@ async function render(dir: string, port: number, target: ProxyTarget, options: P
   const timeout = options.readTimeoutS === undefined ? '' : `    proxy_read_timeout ${options.readTimeoutS}s;   # --proxy-read-timeout\n`;
   if (options.readTimeoutS !== undefined)
     profile = profile.replace(/proxy_read_timeout\s+\S+;/g, `proxy_read_timeout ${options.readTimeoutS}s;`);
-  const files = hardFileLimit();
+  const { files, workerConnections } = nginxFileBudget();
   const main = [
     '# Written by the lab for one run (servers/proxy/nginx.ts); the profile follows in profile.conf.',
     'daemon off;',
     'worker_processes 1;',
     `worker_rlimit_nofile ${files};`,
     `pid ${dir}/nginx.pid;`,
-    `error_log ${dir}/error.log warn;`,
-    `events { worker_connections ${Math.floor(files * 0.9)}; }`,
+    `error_log ${dir}/logs/error.log warn;`,
+    `events { worker_connections ${workerConnections}; }`,
     'http {',
-    `    access_log ${dir}/access.log combined;`,
+    `    access_log ${dir}/logs/access.log combined;`,
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/${t}_temp;`),
     '    default_type application/octet-stream;',
     timeout.trimEnd(),
@@ -257,65 +263,76 @@ export async function startProxy(target: ProxyTarget, options: ProxyOptions): Pr
 
 async function launch(binary: string, port: number, target: ProxyTarget, options: ProxyOptions): Promise<RunningProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'lab-nginx-'));
-  // Run as root, nginx's workers switch to an unprivileged user, which must reach the temp paths nginx makes here.
-  await chmod(dir, 0o711);
-  // The h2 profile serves the lab's certificate: made here on first use, so nginx finds its files.
-  const spki = proxyServesTls(options.profile) ? (await labCertificate()).spki : undefined;
-  const rendered = await render(dir, port, target, options);
-  await writeFile(`${dir}/nginx.conf`, rendered.main);
-  await writeFile(`${dir}/profile.conf`, rendered.profile);
-  const child: ChildProcess = spawn(binary, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`], {
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  let rendered: Rendered;
+  let spki: string | undefined;
+  try {
+    // Run as root, nginx's workers switch to an unprivileged user, which must reach the temp paths nginx makes here.
+    await chmod(dir, 0o711);
+    // The logs (query tokens end up in the access log) stay private: the master opens them, workers inherit the files.
+    await mkdir(`${dir}/logs`, { mode: 0o700 });
+    // The h2 profile serves the lab's certificate: made here on first use, so nginx finds its files.
+    spki = proxyServesTls(options.profile) ? (await labCertificate()).spki : undefined;
+    rendered = await render(dir, port, target, options);
+    await writeFile(`${dir}/nginx.conf`, rendered.main);
+    await writeFile(`${dir}/profile.conf`, rendered.profile);
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
+  // Its own process group: workers stay in it when a killed master leaves them re-parented, so one
+  // signal to the group reaches every nginx process this launch made, and nothing else.
+  const child: ChildProcess = spawn(binary, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', `${dir}/logs/error.log`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let expected = false;
-  const errorLog = async () => tail(`${stderr}\n${await readFile(`${dir}/error.log`, 'utf8').catch(() => '')}`);
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  // Workers outlive a master that is killed (they are re-parented, not stopped): every worker seen is
-  // remembered, and killed by pid whenever the master has gone, however it went.
-  const workers = new Set<number>();
-  const processes = () => {
-    const tree = nginxProcessTree(child.pid!);
-    for (const pid of tree.slice(1)) workers.add(pid);
-    return tree;
-  };
-  const reapWorkers = () => {
-    for (const pid of workers) if (isNginxProcess(pid)) process.kill(pid, 'SIGKILL');
+  const errorLog = async () => tail(`${stderr}\n${await readFile(`${dir}/logs/error.log`, 'utf8').catch(() => '')}`);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone
+    }
   };
   // Should this process end without close(), nginx and its directory go with it.
   const onExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    reapWorkers();
+    killGroup();
     removeDir();
   };
   process.once('exit', onExit);
   const exited = new Promise<NginxExit>((resolve) => {
     child.once('exit', async (code, signal) => {
-      reapWorkers();
+      killGroup(); // a master that dies leaves its workers running
       resolve({ code, signal, expected, errorLog: await errorLog() });
     });
   });
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+  const ended = Promise.race([exited, spawnFailed]);
 
   const stop = async () => {
     expected = true;
-    processes();
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running() && child.pid !== undefined) {
       child.kill('SIGTERM'); // fast shutdown: connections closed now, workers stopped by the master
-      const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
-      await exited;
+      const timer = setTimeout(killGroup, 1000);
+      await ended;
       clearTimeout(timer);
     }
     process.off('exit', onExit);
     await rm(dir, { recursive: true, force: true });
   };
 
+  const processes = () => (child.pid === undefined ? [] : nginxProcessTree(child.pid));
   try {
-    await accepting(port, Promise.race([exited, spawnFailed]), 5000);
+    await accepting(port, ended, 5000);
     // The master binds before it forks its worker: ready means a worker is there to answer.
     const deadline = Date.now() + 5000;
-    while (processes().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (running() && processes().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Something else may have answered on the port (it was taken between the probe and nginx's bind): nginx must be up.
+    if (!running() || processes().length < 2) throw new Error('lab: nginx did not start');
   } catch (error) {
     const log = await errorLog();
     await stop();
@@ -332,8 +349,8 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
     upstream: target.url,
     ...(spki ? { spki } : {}),
     config: `${rendered.main}\n# profile.conf\n${rendered.profile}`,
-    accessLog: () => readLines(`${dir}/access.log`),
-    errorLog: () => readLines(`${dir}/error.log`),
+    accessLog: () => readLines(`${dir}/logs/access.log`),
+    errorLog: () => readLines(`${dir}/logs/error.log`),
     processes,
     exited,
     close: stop,
