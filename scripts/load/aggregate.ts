@@ -188,7 +188,7 @@ export function proxyFigures(o: StepObservation, messagesSent: number | null, co
       idleRssBytes: idle?.workersRssBytes ?? null,
       loadedRssBytes: loaded?.workersRssBytes ?? null,
       masterRssBytes: loaded?.masterRssBytes ?? null,
-      perConnectionBytes: idle && loaded && connected > 0 ? Math.round((loaded.workersRssBytes - idle.workersRssBytes) / connected) : null,
+      perClientBytes: idle && loaded && connected > 0 ? Math.round((loaded.workersRssBytes - idle.workersRssBytes) / connected) : null,
     },
     cpu: {
       clockTicksPerSecond: CLOCK_TICKS,

@@ -71,13 +71,14 @@ export function readNginx(master: number): NginxReading | null {
   };
 }
 
+/** worker_connections kept beside two per client: nginx's listening socket counts against it, and a few to spare. */
+const SPARE_CONNECTIONS = 32;
+
 /**
- * The most clients one nginx can proxy under the hard RLIMIT_NOFILE `hard`: servers/proxy/nginx.ts
- * sets worker_rlimit_nofile to the hard limit (at most 65536) and worker_connections to 90 % of it;
- * each proxied client takes two of those (its own connection and nginx's to the server), and a few
- * are kept for the listening socket and the twin's and probe's spare.
+ * The most clients one nginx can proxy: each takes two of its worker_connections (the client's
+ * connection and nginx's to the server). `workerConnections` is nginx's own budget
+ * (servers/proxy/nginx.ts nginxFileBudget, from the hard RLIMIT_NOFILE).
  */
-export function proxyClientCap(hard: number | null): number {
-  const files = hard === null ? 65536 : Math.min(hard, 65536);
-  return Math.floor(Math.floor(files * 0.9) / 2) - 16;
+export function proxyClientCap(workerConnections: number): number {
+  return Math.floor((workerConnections - SPARE_CONNECTIONS) / 2);
 }

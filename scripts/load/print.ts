@@ -47,7 +47,7 @@ export function stepOutcome(step: StepResult): string {
   const p = step.proxy;
   const nginx = p
     ? ` | nginx +${num(p.addedLatencyMs.p50, 2)}/+${num(p.addedLatencyMs.p99, 2)} ms p50/p99, ` +
-      `${kb(p.memory.perConnectionBytes)} KB/conn, ${num(p.cpu.usPerDelivery, 1)} us/delivery`
+      `${kb(p.memory.perClientBytes)} KB/client, ${num(p.cpu.usPerDelivery, 1)} us/delivery`
     : '';
   return (
     `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
@@ -79,7 +79,7 @@ function proxyTable(results: LoadResults): string {
         `${num(direct?.delivery.latencyMs.p99, 2)} / ${num(s.delivery.latencyMs.p99, 2)}`,
         num(s.proxy.addedLatencyMs.p50, 2),
         num(s.proxy.addedLatencyMs.p99, 2),
-        kb(s.proxy.memory.perConnectionBytes),
+        kb(s.proxy.memory.perClientBytes),
         kb(s.server.perConnection.rssBytes),
         num(s.proxy.cpu.usPerDelivery, 1),
         String(s.proxy.cpu.ticks ?? '-'),
@@ -98,7 +98,7 @@ function proxyTable(results: LoadResults): string {
       'p99 ms direct / nginx',
       '+p50',
       '+p99',
-      'nginx KB/conn',
+      'nginx KB/client',
       'server rss KB/conn',
       'nginx us/deliv',
       'ticks',
@@ -111,7 +111,8 @@ function proxyTable(results: LoadResults): string {
   const direct = proxy.directOnly.map((d) => `  ${d.transport}: direct only: ${d.reason}`).join('\n');
   return (
     `Through nginx (${proxy.profile}): each step directly, then through nginx, one run each (nginx memory: workers' RSS ` +
-    `with the clients minus before, per client; CPU: master + workers over the window, in clock ticks of /proc/<pid>/stat)\n${body}` +
+    'with the clients minus before, per client, each two connections at nginx; CPU: master + workers over the window, ' +
+    `in clock ticks of /proc/<pid>/stat)\n${body}` +
     `${direct ? `\n${direct}` : ''}`
   );
 }

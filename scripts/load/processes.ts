@@ -15,7 +15,7 @@ import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { spawnServer, type SpawnedServer } from '../lib/spawn-server.ts';
 import { ROOT } from '../lib/paths.ts';
-import { isNginxProcess, nginxProcessTree } from '../../servers/proxy/nginx.ts';
+import { killNginxGroup } from '../../servers/proxy/nginx.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -125,27 +125,15 @@ export class WorkerHandle {
   }
 }
 
-/** SIGKILLs whichever of `pids` is still an nginx process. */
-function killNginx(pids: readonly number[]): void {
-  for (const pid of pids) {
-    if (!isNginxProcess(pid)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone in between
-    }
-  }
-}
-
 /**
- * Every child the runner started, so none outlives it. A server started with --proxy runs nginx as
- * its own child; should the server be SIGKILLed, nginx would outlive it, so its pids (master and
- * workers, read when the server is ready) are kept and killed after the server if still there.
+ * Every child the runner started, so none outlives it. A server started with --proxy runs nginx in
+ * its own process group; should the server be SIGKILLed, nginx would outlive it, so the group (the
+ * master's pid, from the ready line) is killed after the server.
  */
 export class Children {
   readonly #servers = new Set<SpawnedServer>();
   readonly #workers = new Set<WorkerHandle>();
-  readonly #nginx = new Map<SpawnedServer, number[]>();
+  readonly #nginx = new Map<SpawnedServer, number>();
   readonly #onExit = () => this.killNow();
 
   constructor() {
@@ -156,7 +144,7 @@ export class Children {
     const server = await spawnServer(transport, args);
     this.#servers.add(server);
     const proxy = server.ready.proxy;
-    if (proxy) this.#nginx.set(server, nginxProcessTree(proxy.pid));
+    if (proxy) this.#nginx.set(server, proxy.pid);
     server.child.once('exit', () => this.#servers.delete(server));
     return server;
   }
@@ -179,10 +167,10 @@ export class Children {
   async stopServer(server: SpawnedServer): Promise<void> {
     if (alive(server.child)) server.child.kill('SIGTERM');
     await ensureExit(server.child, STOP_GRACE_MS);
-    const nginx = this.#nginx.get(server);
-    if (nginx) {
+    const master = this.#nginx.get(server);
+    if (master !== undefined) {
       // The server stops nginx on SIGTERM within its own deadline; a server that had to be killed left it behind.
-      killNginx(nginx);
+      killNginxGroup(master);
       this.#nginx.delete(server);
     }
   }
@@ -196,7 +184,7 @@ export class Children {
   killNow(): void {
     for (const worker of this.#workers) if (alive(worker.child)) worker.child.kill('SIGKILL');
     for (const server of this.#servers) if (alive(server.child)) server.child.kill('SIGKILL');
-    for (const pids of this.#nginx.values()) killNginx(pids);
+    for (const master of this.#nginx.values()) killNginxGroup(master);
   }
 
   dispose(): void {

@@ -43,14 +43,14 @@
  * - Through nginx (--proxy <profile>): every step of a transport nginx can front runs twice in a
  *   row, directly and then through nginx (the same plan, a fresh server pair each), so the
  *   latency nginx adds is this session's difference; nginx's own memory (its workers' RSS with the
- *   clients connected minus before) and CPU (utime + stime over the window) come from /proc. The
+ *   clients connected minus before, per client: two connections at nginx) and CPU (utime + stime over the window) come from /proc. The
  *   others (HTTP/2, the TCP floor) run directly only and the results say why; steps above what
- *   nginx's file descriptors allow (two per client) run directly only, skipped through nginx.
+ *   nginx's worker_connections allow (two per client) run directly only, skipped through nginx.
  * - Bounded: every wait has a deadline; children are stopped after each step, on error and on
  *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
 import { DEFAULT_MAX_VERSION } from 'node:tls';
-import { profileText, proxiable, proxyServesTls, whyNotProxiable } from '../../servers/proxy/nginx.ts';
+import { nginxFileBudget, profileText, proxiable, proxyServesTls, whyNotProxiable } from '../../servers/proxy/nginx.ts';
 import { labCertificate } from '../../servers/tls.ts';
 import { UPSTREAM_TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import { writeClaims } from '../lib/claims.ts';
@@ -105,12 +105,13 @@ export const PROXY_METHOD = [
   'Through nginx (--proxy <profile>, servers/proxy/profiles/): every step of a transport nginx can front runs twice in a ' +
     'row, directly and then through nginx, each with a fresh server pair; the latency nginx adds is the proxied step minus ' +
     "the direct one, p50 and p99, in the same session. The server's figures are read as in a direct step (/stats straight " +
-    "from the server, the twin direct). nginx's memory per connection = its workers' VmRSS with the clients connected minus " +
-    'before any connected, per client (each client is two connections to nginx: its own and the upstream one); its CPU per ' +
-    'delivery = utime + stime of master and workers over the window (/proc/<pid>/stat, clock ticks) per quote the server ' +
-    'delivered. Transports nginx cannot front (HTTP/2 upstream, raw TCP) run directly only; the claim, ramps and memory ' +
-    'lines come from the direct steps only. With the h2 profile the clients speak TLS to nginx (the lean readers offer no ' +
-    'ALPN, so HTTP/1.1 over TLS) and nginx plain HTTP/1.1 to the server. Each pair is one run, not repeated.',
+    "from the server, the twin direct). nginx's memory per client = its workers' VmRSS with the clients connected minus " +
+    'before any connected, per client, not per connection: each client is two connections at nginx, its own and the ' +
+    'upstream one; its CPU per delivery = utime + stime of master and workers over the window (/proc/<pid>/stat, clock ' +
+    'ticks) per quote the server delivered. Transports nginx cannot front (HTTP/2 upstream, raw TCP) run directly only; ' +
+    'the claim, ramps and memory lines come from the direct steps only. With the h2 profile the clients speak TLS to nginx ' +
+    '(the lean readers offer no ALPN, so HTTP/1.1 over TLS) and nginx plain HTTP/1.1 to the server. Each pair is one run, ' +
+    'not repeated.',
 ];
 
 export interface RunHooks {
@@ -124,8 +125,8 @@ export interface RunHooks {
 /** The run-level facts of a --proxy run: the profile's config, what runs directly only, the client cap. */
 async function proxyRun(options: LoadOptions): Promise<ProxyRun> {
   const profile = options.proxy!;
-  const hard = nofile().hard;
-  const clientCap = proxyClientCap(hard);
+  const { files, workerConnections } = nginxFileBudget();
+  const clientCap = proxyClientCap(workerConnections);
   return {
     kind: 'nginx',
     profile,
@@ -133,9 +134,9 @@ async function proxyRun(options: LoadOptions): Promise<ProxyRun> {
     directOnly: options.transports.filter((t) => !proxiable(t)).map((transport) => ({ transport, reason: whyNotProxiable(transport) })),
     clientCap,
     clientCapNote:
-      `nginx holds two file descriptors per proxied client (its connection and the upstream one); with the hard ` +
-      `RLIMIT_NOFILE at ${hard ?? 'unlimited'} (worker_connections 90 % of it, servers/proxy/nginx.ts) one step takes at ` +
-      `most ${clientCap} clients through nginx`,
+      `each proxied client is two of nginx's worker_connections (its connection and the upstream one); with ` +
+      `worker_connections ${workerConnections} (worker_rlimit_nofile ${files}, from the hard RLIMIT_NOFILE: ` +
+      `servers/proxy/nginx.ts) one step takes at most ${clientCap} clients through nginx`,
   };
 }
 

@@ -233,8 +233,11 @@ export interface StepProxy {
     loadedRssBytes: number | null;
     /** The master's VmRSS then (it holds no connection). */
     masterRssBytes: number | null;
-    /** (loaded - idle) / connected clients: each client is two connections to nginx (the client's and the upstream one). */
-    perConnectionBytes: number | null;
+    /**
+     * (loaded - idle) / connected clients: per client, not per connection, since each client is two
+     * connections at nginx (the client's own and nginx's to the server).
+     */
+    perClientBytes: number | null;
   };
   cpu: {
     /** Clock ticks per second of the /proc figures (CLK_TCK). */
@@ -258,7 +261,7 @@ export interface ProxyRun {
   config: string;
   /** Transports nginx cannot front, measured directly only, and why (the TCP floor stays the reference). */
   directOnly: { transport: Transport; reason: string }[];
-  /** The most clients one step sends through nginx (two file descriptors each under the hard RLIMIT_NOFILE). */
+  /** The most clients one step sends through nginx: two of its worker_connections each (nginx-proc.ts proxyClientCap). */
   clientCap: number;
   clientCapNote: string;
 }

@@ -2,7 +2,7 @@
  * "Load through nginx": the load runner's --proxy run (results/load-proxy.json). Each step of a
  * transport nginx can front was measured directly and then through nginx, back to back in one
  * session; this block sets the two side by side: the delivery latency nginx added (p50, p99), and
- * what nginx itself held per connection and spent per delivery beside the server's own figures.
+ * what nginx itself held per client (two connections at nginx) and spent per delivery beside the server's own figures.
  * The transports nginx cannot front (the TCP floor, SSE over HTTP/2) ran directly only and are shown
  * as the reference. Figures only; each pair is one run, not repeated.
  */
@@ -102,7 +102,7 @@ function costTable(at: NonNullable<ReturnType<typeof pairsAtLargestN>>): Block {
       label(proxied),
       `${ms(direct.delivery.latencyMs.p50)} / ${ms(proxied.delivery.latencyMs.p50)}`,
       `${ms(direct.delivery.latencyMs.p99)} / ${ms(proxied.delivery.latencyMs.p99)}`,
-      kib(p.memory.perConnectionBytes),
+      kib(p.memory.perClientBytes),
       kib(proxied.server.perConnection.heapBytes),
       kib(proxied.server.perConnection.rssBytes),
       p.cpu.usPerDelivery,
@@ -112,8 +112,8 @@ function costTable(at: NonNullable<ReturnType<typeof pairsAtLargestN>>): Block {
     ];
   });
   const first = at.pairs[0]!.proxied.proxy!;
-  const perConn = at.pairs
-    .map((p) => `${LABELS[p.proxied.transport]} ${words(kib(p.proxied.proxy!.memory.perConnectionBytes), ' KiB')}`)
+  const perClient = at.pairs
+    .map((p) => `${LABELS[p.proxied.transport]} ${words(kib(p.proxied.proxy!.memory.perClientBytes), ' KiB')}`)
     .join(', ');
   const perDelivery = at.pairs
     .map(
@@ -125,16 +125,17 @@ function costTable(at: NonNullable<ReturnType<typeof pairsAtLargestN>>): Block {
   return {
     kind: 'table',
     caption:
-      `nginx beside the server, through nginx at ${at.n} clients (one run each, not repeated). nginx memory per connection, its ` +
-      `workers' RSS with the clients connected minus before they connected, per client (each client is two connections to ` +
-      `nginx, its own and the upstream one): ${perConn}. CPU per delivery: ${perDelivery}. nginx CPU is utime + stime of its ` +
-      `master and workers over the window, counted in clock ticks of ${(1000 / first.cpu.clockTicksPerSecond).toFixed(0)} ms; ` +
+      `nginx beside the server, through nginx at ${at.n} clients (one run each, not repeated). nginx memory per client, its ` +
+      `workers' RSS with the clients connected minus before they connected, per client, not per connection: each client is ` +
+      `two connections at nginx, its own and nginx's to the server: ${perClient}. CPU per delivery: ${perDelivery}. ` +
+      'nginx CPU is utime + stime of its master and workers over the window, counted in clock ticks of ' +
+      `${(1000 / first.cpu.clockTicksPerSecond).toFixed(0)} ms; ` +
       "the server's is its net CPU (its one-client twin's taken out) per quote delivered.",
     head: [
       'transport',
       'p50 ms direct / nginx',
       'p99 ms direct / nginx',
-      'nginx KiB per connection',
+      'nginx KiB per client (two connections)',
       'server heap KiB per connection',
       'server RSS KiB per connection',
       'nginx µs CPU per delivery',

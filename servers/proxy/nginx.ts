@@ -8,7 +8,7 @@
  * HTTP/1.x only, so it can front the transports whose server speaks HTTP/1.1 (`proxiable`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -199,6 +199,21 @@ export function nginxProcessTree(master: number): number[] {
   }
 }
 
+/**
+ * SIGKILLs every process of the nginx whose master had pid `master`: nginx runs in its own process
+ * group (the master's pid), and workers stay in it when a killed master leaves them re-parented. A
+ * live master must still be nginx (pids are reused); a master gone leaves its pid reserved while its
+ * workers keep the group.
+ */
+export function killNginxGroup(master: number): void {
+  if (existsSync(`/proc/${master}`) && !isNginxProcess(master)) return;
+  try {
+    process.kill(-master, 'SIGKILL');
+  } catch {
+    // no group left
+  }
+}
+
 /** Whether `pid` is (still) an nginx process: checked before one is killed by pid, since pids are reused. */
 export function isNginxProcess(pid: number): boolean {
   try {
@@ -291,13 +306,7 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
   let expected = false;
   const errorLog = async () => tail(`${stderr}\n${await readFile(`${dir}/logs/error.log`, 'utf8').catch(() => '')}`);
   const running = () => child.exitCode === null && child.signalCode === null;
-  const killGroup = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group is gone
-    }
-  };
+  const killGroup = () => child.pid !== undefined && killNginxGroup(child.pid);
   // Should this process end without close(), nginx and its directory go with it.
   const onExit = () => {
     killGroup();

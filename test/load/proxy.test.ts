@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLoadArgs } from '../../scripts/load/cli-args.ts';
-import { nofile } from '../../scripts/load/limits.ts';
 import { CLOCK_TICKS, proxyClientCap } from '../../scripts/load/nginx-proc.ts';
-import { isNginxProcess } from '../../servers/proxy/nginx.ts';
+import { isNginxProcess, nginxFileBudget } from '../../servers/proxy/nginx.ts';
 import { resolveLoadOptions } from '../../scripts/load/options.ts';
 import { runLoad } from '../../scripts/load/run.ts';
 import type { LoadResults, StepResult } from '../../scripts/load/types.ts';
@@ -64,7 +63,9 @@ describe('load runner through nginx', () => {
       `load/clients/ws/n${CLIENTS}-r20-p0-nginx-tuned`,
       `load/clients/tcp/n${CLIENTS}-r20-p0`,
     ]);
-    expect(results.proxy).toMatchObject({ kind: 'nginx', profile: 'tuned', clientCap: proxyClientCap(nofile().hard) });
+    const { workerConnections } = nginxFileBudget();
+    expect(results.proxy).toMatchObject({ kind: 'nginx', profile: 'tuned', clientCap: proxyClientCap(workerConnections) });
+    expect(results.proxy!.clientCapNote).toContain(`worker_connections ${workerConnections}`);
     expect(results.proxy!.directOnly.map((d) => d.transport)).toEqual(['tcp']);
     expect(results.proxy!.directOnly[0]!.reason).toMatch(/no HTTP to proxy/);
     expect(results.proxy!.config).toMatch(/proxy_buffering off;/);
@@ -102,7 +103,7 @@ describe('load runner through nginx', () => {
       expect(memory.idleRssBytes, step.id).toBeGreaterThan(0);
       expect(memory.loadedRssBytes, step.id).toBeGreaterThan(0);
       expect(memory.masterRssBytes, step.id).toBeGreaterThan(0);
-      expect(memory.perConnectionBytes).toBe(Math.round((memory.loadedRssBytes! - memory.idleRssBytes!) / CLIENTS));
+      expect(memory.perClientBytes).toBe(Math.round((memory.loadedRssBytes! - memory.idleRssBytes!) / CLIENTS));
       // 100 clients x 60 quotes relayed: nginx cannot do that in no CPU time at all.
       expect(cpu.clockTicksPerSecond).toBe(CLOCK_TICKS);
       expect(cpu.ticks, step.id).toBeGreaterThan(0);
@@ -124,7 +125,7 @@ describe('load runner through nginx', () => {
     expect(chart!.caption).toContain('one run each, not repeated');
     const table = blocks.find((b) => b.kind === 'table');
     expect(table?.kind === 'table' && table.rows).toHaveLength(2);
-    expect(table?.kind === 'table' && table.caption).toContain(`${(sse!.proxy.memory.perConnectionBytes! / 1024).toFixed(1)} KiB`);
+    expect(table?.kind === 'table' && table.caption).toContain(`${(sse!.proxy.memory.perClientBytes! / 1024).toFixed(1)} KiB`);
     expect(blocks).toContainEqual(expect.objectContaining({ kind: 'chart', id: 'proxy-load-latency' }));
   });
 
@@ -157,9 +158,11 @@ describe('load runner --proxy options', () => {
     expect(parseLoadArgs(['--quick']).options).toMatchObject({ proxy: null, clients: [100, 1000] });
   });
 
-  it('caps the clients one step sends through nginx at half its worker_connections', () => {
-    // Hard limit 20,000: worker_connections 18,000, two per client, a few kept spare.
-    expect(proxyClientCap(20_000)).toBe(8984);
-    expect(proxyClientCap(null)).toBe(Math.floor(Math.floor(65536 * 0.9) / 2) - 16);
+  it("caps the clients one step sends through nginx at half its worker_connections, from nginx's own budget", () => {
+    // 18,000 worker_connections: 32 kept spare, two for each client.
+    expect(proxyClientCap(18_000)).toBe(8984);
+    expect(proxyClientCap(18_001)).toBe(8984);
+    const { workerConnections } = nginxFileBudget();
+    expect(2 * proxyClientCap(workerConnections)).toBeLessThan(workerConnections);
   });
 });
