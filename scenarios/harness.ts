@@ -12,12 +12,14 @@
  * `tls: true` are trusted, and the self-signed scenario uses a second, per-run certificate that
  * nothing trusts. Each case gets a fresh browser context (its own cookies, cache and connection
  * pool), closed when the case ends. Each case runs under a time limit (CASE_TIMEOUT_MS): a case
- * that outlives it, or throws, becomes a not-run record with the reason, and its cleanups run.
+ * that outlives it, throws, or loses its nginx (CaseContext.proxy) becomes a not-run record with the
+ * reason, and its cleanups run.
  *
  * Events are collected in the page (scenarios/page/lab-page.js pushes into `lab.log` with epoch-ms
  * times from performance.timeOrigin + performance.now()) and read with page.evaluate; the Node side
  * converts every time to ms since the case started. Both clocks are this host's wall clock.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -27,7 +29,8 @@ import { now } from '../servers/contract.ts';
 import type { Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
 import { labCertificate } from '../servers/tls.ts';
-import { type ProxyOptions, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
+import { isNginxProcess, type NginxExit, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
+import type { ProxyOptions } from '../servers/proxy/profiles.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
 import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
@@ -133,8 +136,22 @@ export class LabPage {
 export class CaseContext {
   readonly t0 = now();
   readonly #cleanups: (() => unknown)[] = [];
+  /** Checks run once the case returns, for a death not reported yet (an exit event still on its way). */
+  readonly #checks: (() => Promise<void>)[] = [];
+  #fail: (error: Error) => void = () => undefined;
+  /** Rejects when something the case runs on dies under it (an nginx that exits on its own): runCase races it with the case. */
+  readonly failed = new Promise<never>((_, reject) => {
+    this.#fail = reject;
+  });
 
-  constructor(readonly h: Harness) {}
+  constructor(readonly h: Harness) {
+    this.failed.catch(() => undefined); // nobody races it once the case is over
+  }
+
+  /** Throws if something the case ran on died under it, even if its exit has not been reported yet. */
+  async check(): Promise<void> {
+    for (const check of this.#checks) await check();
+  }
 
   /** ms since the case started. */
   elapsed(): number {
@@ -180,10 +197,25 @@ export class CaseContext {
     return server;
   }
 
-  /** A real nginx in front of a lab server (or a tap in front of one), stopped when the case ends. */
+  /**
+   * A real nginx in front of a lab server (or a tap in front of one), stopped when the case ends. An nginx that
+   * exits during the case fails it (a not-run record with nginx's reason): what the page saw then is no observation.
+   */
   async proxy(target: ProxyTarget, options: ProxyOptions): Promise<RunningProxy> {
     const proxy = await startProxy(target, options);
     this.defer(() => proxy.close());
+    const died = (exit: NginxExit) => {
+      const last = exit.errorLog.trim().split('\n').at(-1)?.slice(0, 200);
+      return new Error(`lab: nginx exited during the case (${exit.signal ?? `code ${exit.code}`})${last ? `: ${last}` : ''}`);
+    };
+    void proxy.exited.then((exit) => {
+      if (!exit.expected) this.#fail(died(exit));
+    });
+    this.#checks.push(async () => {
+      if (running(proxy.pid)) return;
+      const exit = await proxy.exited;
+      if (!exit.expected) throw died(exit);
+    });
     return proxy;
   }
 
@@ -326,7 +358,8 @@ export class Harness {
     const running = spec.run(c);
     running.catch(() => undefined); // after a timeout it fails on its own once cleanup closes what it uses
     try {
-      const observed = await Promise.race([running, deadline]);
+      const observed = await Promise.race([running, deadline, c.failed]);
+      await c.check();
       if (observed.events && observed.events.length > MAX_EVENTS) observed.events = observed.events.slice(0, MAX_EVENTS);
       if (observed.server?.requests && observed.server.requests.length > MAX_REQUESTS)
         observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
@@ -370,6 +403,16 @@ async function servePage(req: IncomingMessage, res: ServerResponse): Promise<voi
     res.end(PAGE_HTML);
   } else {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  }
+}
+
+/** Whether nginx is still running as `pid`: there, and not a zombie (dead, its exit not collected yet). */
+function running(pid: number): boolean {
+  if (!isNginxProcess(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 

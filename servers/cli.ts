@@ -21,17 +21,8 @@ import { isTransport, spec, startServer, TRANSPORT_NAMES, type Transport } from 
 import { LabError } from './errors.ts';
 import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
-import {
-  findNginx,
-  isProxyProfile,
-  nginxMissing,
-  PROXY_PROFILES,
-  type ProxyOptions,
-  proxiable,
-  type RunningProxy,
-  startProxy,
-  whyNotProxiable,
-} from './proxy/nginx.ts';
+import { findNginx, nginxMissing, type RunningProxy, startProxy } from './proxy/nginx.ts';
+import { isProxyProfile, PROXY_PROFILES, type ProxyOptions, proxiable, whyNotProxiable } from './proxy/profiles.ts';
 
 const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => spec(t).tls === 'required');
 const USAGE = [

@@ -49,3 +49,9 @@ export function statusCounts(lines: readonly AccessLine[]): Record<string, numbe
   for (const l of lines) counts[l.status] = (counts[l.status] ?? 0) + 1;
   return counts;
 }
+
+/** Status counts as a text states them: "101, 200 ×4" ("none" when nginx logged nothing). */
+export const statusText = (statuses: Record<string, number>): string =>
+  Object.entries(statuses)
+    .map(([status, n]) => (n === 1 ? status : `${status} ×${n}`))
+    .join(', ') || 'none';

@@ -18,9 +18,11 @@
  * in the access log, its request lines, the CORS preflights (OPTIONS in the log and at the
  * server, and the headers a preflight asked for), and where the secret reached the server.
  *
+ * The records bear on sse-needs-no-special-server: an SSE request carries a credential the ways any
+ * HTTP request does, through a proxy that knows nothing of streams, while a WebSocket has a subset.
+ *
  * Samples: one connection per case. Invalidated by: nothing timing-related.
  */
-import { startProxy } from '../../servers/proxy/nginx.ts';
 import { type CaseContext, type CaseSpec, type LabPage, type ScenarioSpec, until, viaLocalhost } from '../harness.ts';
 import { countOf } from '../measure.ts';
 import type { Json, Observed, ScenarioTransport } from '../types.ts';
@@ -66,8 +68,7 @@ async function open(page: LabPage, transport: ScenarioTransport, method: Method,
 async function authenticate(c: CaseContext, transport: ScenarioTransport, method: Method): Promise<Observed> {
   const server = await startAuthServer(c.t0);
   c.defer(() => server.close());
-  const proxy = await startProxy(server.target, { profile: 'tuned' });
-  c.defer(() => proxy.close());
+  const proxy = await c.proxy(server.target, { profile: 'tuned' });
   const page = await c.page({ origin: 'same-site' });
   if (method === 'cookie')
     await page.context.addCookies([{ name: 'session', value: SECRET, domain: 'localhost', path: '/', sameSite: 'Lax' }]);
@@ -139,7 +140,7 @@ export const proxyAuth: ScenarioSpec = {
       case: method,
       client: 'chromium',
       title: `${transport === 'sse' ? 'SSE' : 'WebSocket'} through nginx \`tuned\` with ${WHAT[method]}`,
-      claims: [transport === 'sse' ? 'sse-needs-cors-headers' : 'ws-ignores-cross-origin'],
+      claims: ['sse-needs-no-special-server'],
       setup: {
         profile: 'tuned',
         method,

@@ -19,7 +19,7 @@
  * are the yardstick.
  */
 import { QuoteFeed } from '../../servers/feed.ts';
-import type { ProxyProfile } from '../../servers/proxy/nginx.ts';
+import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { spec } from '../capabilities.ts';
 import { sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from '../harness.ts';
 import { countOf, distribution, round } from '../measure.ts';

@@ -3,8 +3,8 @@
  * events carry a quote's 32-byte header plus 'x' padding, which gzip squeezes to almost nothing;
  * random bytes are what a binary payload looks like to a compressor. GET /sse holds a stream
  * open (`: ready` first, so headers and a first body chunk leave at once, through gzip too);
- * publish() writes one `event: quote` whose data is `size` fresh random bytes in base64 to every
- * open stream. The page origin is reflected, as the lab servers do for their allowlist.
+ * publish() writes one `event: quote` with the next `id:` and `size` fresh random bytes in base64 as
+ * its data to every open stream. The page origin is reflected, as the lab servers do for their allowlist.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
@@ -14,8 +14,8 @@ import type { ProxyTarget } from '../../servers/proxy/nginx.ts';
 export interface RandomSource {
   /** What nginx proxies to (an SSE server on plain HTTP/1.1). */
   target: ProxyTarget;
-  /** Writes one event of `size` random bytes (base64) to every stream; returns the payload bytes. */
-  publish(): number;
+  /** Writes one event of `size` random bytes (base64) to every stream; returns its id and payload bytes. */
+  publish(): { seq: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function startRandomSource(size: number): Promise<RandomSource> {
     publish() {
       const event = `id: ${++seq}\nevent: quote\ndata: ${randomBytes(size).toString('base64')}\n\n`;
       for (const res of streams) res.write(event);
-      return size;
+      return { seq, bytes: size };
     },
     async close() {
       server.closeAllConnections();

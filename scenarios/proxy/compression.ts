@@ -11,7 +11,8 @@
  * pays its own flush) and the page waits for all of them. Bytes per event = each tap's bytes
  * received from its server side after the baseline, divided by EVENTS; payload = the JSON text of
  * each quote, or the binary bytes behind each base64 event. Delay = the page's arrival time minus
- * the publish time (one host clock), per event.
+ * the publish time of the same event (paired by seq: the quote's own, or the SSE id; one host
+ * clock); none arrived, no delay (null).
  *
  * Payloads: `json` is the lab feed's quotes (~65 B); `base64-repetitive` the lab's `?format=base64`
  * quote with padding: a 32-byte header plus 'x' bytes to BINARY_SIZE, as compressible as data
@@ -24,13 +25,15 @@
  * bytes; the delays are single-run figures on loopback, compare their orders of magnitude.
  */
 import { BINARY_HEADER_BYTES } from '../../servers/contract.ts';
-import { type ProxyProfile, type ProxyTarget, startProxy } from '../../servers/proxy/nginx.ts';
+import type { ProxyTarget } from '../../servers/proxy/nginx.ts';
+import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { endpointPath } from '../capabilities.ts';
 import type { Tap, TapConnection } from '../fixtures/tap.ts';
 import { portOf, sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from '../harness.ts';
 import { countOf, distribution, round } from '../measure.ts';
-import type { Observed, ScenarioTransport } from '../types.ts';
+import type { Observed, ScenarioTransport, TimedEvent } from '../types.ts';
 import { startRandomSource } from './compression-source.ts';
+import { tapInFront } from './through.ts';
 
 const EVENTS = 40;
 const SPACING_MS = 25;
@@ -46,8 +49,8 @@ interface Source {
   target: ProxyTarget;
   /** Path and query the page asks for. */
   path: string;
-  /** Publishes one event; returns its payload bytes. */
-  publish(): number;
+  /** Publishes one event; returns its seq (the SSE id, the quote's seq) and payload bytes. */
+  publish(): { seq: number; bytes: number };
 }
 
 async function sourceOf(c: CaseContext, transport: ScenarioTransport, payload: Payload): Promise<Source> {
@@ -63,28 +66,22 @@ async function sourceOf(c: CaseContext, transport: ScenarioTransport, payload: P
     path: `${endpointPath(server.url)}${binary ? '?format=base64' : ''}`,
     publish: () => {
       const frame = server.feed.publish();
-      return binary ? frame.binary.length : Buffer.byteLength(frame.json);
+      return { seq: frame.quote.seq, bytes: binary ? frame.binary.length : Buffer.byteLength(frame.json) };
     },
   };
 }
 
-/** The same target, reached through a tap in front of it. */
-function through(tap: Tap, target: ProxyTarget): ProxyTarget {
-  const origin = `http://127.0.0.1:${tap.port}`;
-  const moved = (url: string) => url.replace(`:${portOf(url)}/`, `:${tap.port}/`);
-  return { transport: target.transport, url: moved(target.url), statsUrl: moved(target.statsUrl), origin };
-}
-
 const received = (tap: Tap) => tap.connections.reduce((sum, x) => sum + x.bytesDown, 0);
+/** The event's seq: a JSON quote's own, else its SSE id (base64 payloads are not JSON; both sources number events from 1). */
+const seqOf = (e: TimedEvent): number => (e.detail?.seq as number | null) ?? Number(e.detail?.lastEventId);
 /** The connection that carried the stream (Chromium may open a spare one). */
 const carrying = (tap: Tap, path: string): TapConnection | undefined =>
   tap.connections.find((x) => x.requests.some((r) => r.path.startsWith(path)));
 
 async function measure(c: CaseContext, transport: ScenarioTransport, payload: Payload, profile: ProxyProfile): Promise<Observed> {
   const source = await sourceOf(c, transport, payload);
-  const back = await c.tap({ target: { host: '127.0.0.1', port: portOf(source.target.url) } });
-  const proxy = await startProxy(through(back, source.target), { profile });
-  c.defer(() => proxy.close());
+  const { tap: back, target } = await tapInFront(c, source.target);
+  const proxy = await c.proxy(target, { profile });
   const front = await c.tap({ target: { host: '127.0.0.1', port: portOf(proxy.url) } });
   const page = await c.page();
   const ws = transport === 'ws';
@@ -92,11 +89,14 @@ async function measure(c: CaseContext, transport: ScenarioTransport, payload: Pa
   const opened = await page.waitForEvents('x', 'open', 1, WAIT_MS);
   await sleep(SETTLE_MS);
   const before = { front: received(front), back: received(back) };
-  const published: number[] = [];
+  // Publish time by seq: an arrival is paired with its own publish, whatever arrived (or did not) before it.
+  const published = new Map<number, number>();
   let payloadTotal = 0;
   for (let i = 0; i < EVENTS; i++) {
-    published.push(c.elapsed());
-    payloadTotal += source.publish();
+    const at = c.elapsed();
+    const { seq, bytes } = source.publish();
+    published.set(seq, at);
+    payloadTotal += bytes;
     await sleep(SPACING_MS);
   }
   const type = ws ? 'message' : 'quote';
@@ -104,8 +104,13 @@ async function measure(c: CaseContext, transport: ScenarioTransport, payload: Pa
   const browserTotal = received(front) - before.front;
   const serverTotal = received(back) - before.back;
   const events = await page.events('x');
-  const arrivals = events.filter((e) => e.type === type).map((e) => e.t);
-  const delays = distribution(arrivals.map((t, i) => t - published[i]!));
+  const arrivals = events.filter((e) => e.type === type);
+  const delays = arrivals.flatMap((e) => {
+    const at = published.get(seqOf(e));
+    return at === undefined ? [] : [e.t - at];
+  });
+  // Nothing arrived: no delay to state (null), not a 0 ms one.
+  const delay = delays.length > 0 ? distribution(delays) : null;
   const path = new URL(source.path, 'http://x').pathname;
   const toBrowser = carrying(front, path)?.response;
   const fromServer = carrying(back, path)?.response;
@@ -134,9 +139,9 @@ async function measure(c: CaseContext, transport: ScenarioTransport, payload: Pa
       wireToPayloadRatio: round(browserTotal / payloadTotal, 4),
       serverWireToPayloadRatio: round(serverTotal / payloadTotal, 4),
       browserToServerRatio: round(browserTotal / serverTotal, 4),
-      delayP50Ms: delays.p50,
-      delayP90Ms: delays.p90,
-      delayMaxMs: delays.max,
+      delayP50Ms: delay?.p50 ?? null,
+      delayP90Ms: delay?.p90 ?? null,
+      delayMaxMs: delay?.max ?? null,
       bytesFrom: 'TCP taps: browser<->nginx (front) and nginx<->server (back), bytes from the server side after the stream opened',
     },
   };

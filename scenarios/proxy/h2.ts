@@ -17,7 +17,7 @@
  * Samples: one browser context per case. Invalidated by: nothing timing-related as long as
  * SETTLE_MS covers TLS and stream setup on loopback.
  */
-import type { ProxyProfile } from '../../servers/proxy/nginx.ts';
+import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from '../harness.ts';
 import { NetworkLog } from '../network.ts';
 import type { Observed } from '../types.ts';

@@ -12,7 +12,9 @@
  * happened) AFTER more quotes are published, while a reconnecting client is still away (SSE
  * `retry: RETRY_MS`, socket.io reconnecting after RECONNECT_MS), then SETTLE_MS for it to come
  * back and catch up. A wire tap between nginx and the server times when nginx closed the upstream
- * connection (Node's clock) and how long the server had been silent then; nginx's error log says
+ * connection (Node's clock; a cut is a close before the case closed the page) and when the server
+ * last sent nginx a byte on it (the tap stamps each chunk from the server), so
+ * the silence nginx timed out on is measured where nginx measures it; nginx's error log says
  * whether it was the read timeout ("upstream timed out"); its access log has the request's status.
  * Lost = BEFORE + AFTER minus the distinct quotes the page received.
  *
@@ -69,13 +71,12 @@ async function idle(c: CaseContext, transport: ScenarioTransport, beat: Beat): P
   });
   await page.waitForEvents('x', 'open', 1, OPEN_MS);
   publish(lab.server, BEFORE);
-  const lastQuoteAt = c.elapsed();
   const noticed = await page.waitForEvents('x', noticeType(api), 1, WATCH_MS);
   publish(lab.server, AFTER);
-  const afterAt = c.elapsed();
   await sleep(SETTLE_MS);
   const events = await page.events('x');
   const readyState = api === 'socket.io' ? null : await page.readyState('x');
+  const closedPageAt = c.elapsed();
   await page.call('close', 'x');
   await sleep(200);
   const access = parseAccessLog(await lab.proxy.accessLog());
@@ -90,7 +91,8 @@ async function idle(c: CaseContext, transport: ScenarioTransport, beat: Beat): P
   const firstOpen = events.find((e) => e.type === 'open');
   const streams = lab.tap.connections.filter((x) => x.requests.some((r) => isStream(r.path)));
   // nginx closed the upstream side first ('client' from the tap's seat) before the case closed the page.
-  const cut = streams.find((x) => x.endedBy === 'client' && x.closedAt !== undefined && x.closedAt < afterAt + SETTLE_MS);
+  const cut = streams.find((x) => x.endedBy === 'client' && x.closedAt !== undefined && x.closedAt < closedPageAt);
+  const lastByteAt = cut?.lastDownAt;
   return {
     events: events.filter((e) => !quotes.includes(e)).slice(0, 50),
     readyState,
@@ -110,7 +112,9 @@ async function idle(c: CaseContext, transport: ScenarioTransport, beat: Beat): P
       readTimeoutS: READ_TIMEOUT_S,
       cut: cut !== undefined,
       cutAtMs: cut?.closedAt ?? null,
-      silentBeforeCutMs: cut ? round(cut.closedAt! - lastQuoteAt) : null,
+      lastUpstreamByteAtMs: lastByteAt ?? null,
+      // The silence nginx timed out on: from the server's last byte on that connection to nginx closing it.
+      lastUpstreamByteToCutMs: lastByteAt === undefined ? null : round(cut!.closedAt! - lastByteAt),
       noticed,
       noticedAtMs: notice?.t ?? null,
       closeCode: api === 'EventSource' ? null : ((notice?.detail?.code as number | undefined) ?? null),

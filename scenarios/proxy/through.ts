@@ -8,7 +8,8 @@
  * upstream (HTTP/1.0 or 1.1, an Upgrade header or none) and when nginx closed the upstream
  * connection (its read timeout), on Node's clock, without the server changing anything.
  */
-import { proxiable, type ProxyOptions, type RunningProxy } from '../../servers/proxy/nginx.ts';
+import type { ProxyTarget, RunningProxy } from '../../servers/proxy/nginx.ts';
+import { proxiable, type ProxyOptions } from '../../servers/proxy/profiles.ts';
 import type { RunningServer, ServerOptions } from '../../servers/index.ts';
 import { spec } from '../capabilities.ts';
 import type { Tap } from '../fixtures/tap.ts';
@@ -17,6 +18,16 @@ import { SCENARIO_TRANSPORTS, type Json, type ScenarioTransport, type TimedEvent
 
 /** Every scenario transport nginx can front (HTTP/1.1 servers), in registry order. */
 export const PROXIED: ScenarioTransport[] = SCENARIO_TRANSPORTS.filter(proxiable);
+
+/** A wire tap in front of a server on 127.0.0.1, and that server as reached through the tap: what nginx is pointed at. */
+export async function tapInFront(c: CaseContext, server: ProxyTarget): Promise<{ tap: Tap; target: ProxyTarget }> {
+  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
+  const moved = (url: string) => url.replace(/\/\/127\.0\.0\.1:\d+/, `//127.0.0.1:${tap.port}`);
+  return {
+    tap,
+    target: { transport: server.transport, url: moved(server.url), statsUrl: moved(server.statsUrl), origin: moved(server.origin) },
+  };
+}
 
 export interface ProxiedLab {
   server: RunningServer;
@@ -34,17 +45,8 @@ export async function behindNginx(
   proxy: ProxyOptions,
 ): Promise<ProxiedLab> {
   const lab = await c.lab(transport, server);
-  const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(lab.url) } });
-  const tapOrigin = tap.url('http', '', '127.0.0.1');
-  const running = await c.proxy(
-    {
-      transport,
-      url: lab.url.replace(/\/\/127\.0\.0\.1:\d+/, `//127.0.0.1:${tap.port}`),
-      statsUrl: `${tapOrigin}/stats`,
-      origin: tapOrigin,
-    },
-    proxy,
-  );
+  const { tap, target } = await tapInFront(c, lab);
+  const running = await c.proxy(target, proxy);
   return { server: lab, tap, proxy: running, url: viaLocalhost(running.url) };
 }
 

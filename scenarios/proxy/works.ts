@@ -1,7 +1,9 @@
 /**
  * Scenario `proxy-works`: through nginx as people first write it (`stock`: proxy_pass and nothing
  * else), does each transport work at all? And through `tuned` (the documented real-time setup),
- * as the contrast.
+ * as the contrast. SSE also runs through `stock` from a server that leaves out `X-Accel-Buffering:
+ * no` (the nginx-specific header the lab's SSE server sends by default): the stream as a server
+ * that never heard of nginx sends it.
  *
  * Method. Every transport nginx can front (servers/proxy/nginx.ts `proxiable`) gets a lab server
  * (feed paused) behind a wire tap behind nginx with the profile. Chromium opens the transport's
@@ -11,13 +13,14 @@
  * them. Recorded: what the page saw (open, errors, the WebSocket close code, Chromium's console
  * errors, socket.io's transport at the end and its upgrade probe's outcome), the quotes received
  * (count, order, loss, each one's delay from its publish stamp), what nginx sent the server (the
- * tap: HTTP version, Upgrade header, the server's status line) and nginx's access log (one line
- * per request with its status, written when the request ends: the client is closed first).
+ * tap: HTTP version, Upgrade header; and what the server answered: its status line and its
+ * X-Accel-Buffering header) and nginx's access log (one line per request with its status, written
+ * when the request ends: the client is closed first).
  *
  * Samples: one connection per case. Invalidated by: nothing timing-related on loopback, as long
  * as OPEN_MS covers a connection set-up (the records show the open time).
  */
-import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/nginx.ts';
+import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { spec } from '../capabilities.ts';
 import { sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from '../harness.ts';
 import { countOf, distribution, lossAndDuplicates, round } from '../measure.ts';
@@ -33,8 +36,20 @@ const DELIVER_MS = 2000;
 /** The profiles compared: what people write first, and what the docs recommend. */
 const PROFILES: ProxyProfile[] = PROXY_PROFILES.filter((p) => p === 'stock' || p === 'tuned');
 
-async function works(c: CaseContext, transport: ScenarioTransport, profile: ProxyProfile): Promise<Observed> {
-  const lab = await behindNginx(c, transport, {}, { profile });
+/** One case's configuration: the profile, and whether an SSE server sends `X-Accel-Buffering: no` (its default). */
+interface Config {
+  profile: ProxyProfile;
+  accelBufferingHeader: boolean;
+}
+
+/** Every transport through each profile; SSE through `stock` once more, without the header. */
+const configsOf = (transport: ScenarioTransport): Config[] => [
+  ...PROFILES.map((profile) => ({ profile, accelBufferingHeader: true })),
+  ...(spec(transport).browserApi === 'EventSource' ? [{ profile: 'stock' as const, accelBufferingHeader: false }] : []),
+];
+
+async function works(c: CaseContext, transport: ScenarioTransport, { profile, accelBufferingHeader }: Config): Promise<Observed> {
+  const lab = await behindNginx(c, transport, { accelBufferingHeader }, { profile });
   const page = await c.page();
   const createdAt = c.elapsed();
   await openClient(page, transport, 'x', lab.url);
@@ -105,19 +120,26 @@ async function works(c: CaseContext, transport: ScenarioTransport, profile: Prox
       upstreamConnectionHeader: asked?.headers.connection ?? null,
       upstreamUpgradeHeader: asked?.headers.upgrade ?? null,
       serverStatusLine: upstream?.response?.statusLine ?? null,
+      // The server's own answer, before nginx: whether it told nginx not to buffer.
+      upstreamAccelBuffering: upstream?.response?.headers['x-accel-buffering'] ?? null,
     },
   };
 }
 
-function worksCase(transport: ScenarioTransport, profile: ProxyProfile): CaseSpec {
+function worksCase(transport: ScenarioTransport, config: Config): CaseSpec {
+  const { profile, accelBufferingHeader } = config;
+  const sse = spec(transport).browserApi === 'EventSource';
   return {
     transport,
-    case: profile,
+    case: accelBufferingHeader ? profile : `${profile}-no-header`,
     client: 'chromium',
-    title: `${spec(transport).label} in Chromium through nginx's \`${profile}\` profile: does it open and deliver?`,
+    title:
+      `${spec(transport).label} in Chromium through nginx's \`${profile}\` profile` +
+      `${accelBufferingHeader ? '' : ', from a server that sends no X-Accel-Buffering'}: does it open and deliver?`,
     claims: ['sse-needs-no-special-server'],
     setup: {
       profile,
+      ...(sse ? { accelBufferingHeader } : {}),
       published: PUBLISHED,
       spacingMs: SPACING_MS,
       openWaitMs: OPEN_MS,
@@ -128,12 +150,12 @@ function worksCase(transport: ScenarioTransport, profile: ProxyProfile): CaseSpe
         ? { socketIoClient: 'socket.io-client defaults (polling, then an upgrade probe)' }
         : {}),
     },
-    run: (c) => works(c, transport, profile),
+    run: (c) => works(c, transport, config),
   };
 }
 
 export const proxyWorks: ScenarioSpec = {
   name: 'proxy-works',
   title: "Through nginx's stock profile (and tuned): does each transport work at all?",
-  cases: PROXIED.flatMap((transport) => PROFILES.map((profile) => worksCase(transport, profile))),
+  cases: PROXIED.flatMap((transport) => configsOf(transport).map((config) => worksCase(transport, config))),
 };

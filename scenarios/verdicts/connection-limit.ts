@@ -4,13 +4,27 @@
  * are open, and WebSockets to the same host and port, from the connection-limit scenario. Over
  * HTTP/2 the records come from the lab's own sse-h2 server: the streams it held (its /stats), the
  * TCP connections it accepted, and Chromium's report of each request's protocol and connection.
+ * The same eight through nginx (proxy-h2: HTTP/2 at the proxy in front of an HTTP/1.1 server, and
+ * HTTP/1.1 throughout) are cited beside them; the decision rests on the direct records.
  */
+import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
-import { closing, yes } from './words.ts';
+import { closing, plural, yes } from './words.ts';
 
 const H1 = 'connection-limit/sse/http1-eventsources';
 const H2 = 'connection-limit/sse-h2/http2-eventsources';
 const WS = 'connection-limit/ws/websockets';
+const PROXY = (profile: 'h2' | 'tuned') => `proxy-h2/sse/eventsources-${profile}`;
+/** Eight EventSources through nginx with that profile: how many opened, on how many connections, over which protocol. */
+function throughNginx(e: Evidence, profile: 'h2' | 'tuned') {
+  return {
+    asked: e.count(PROXY(profile), 'asked'),
+    opened: e.count(PROXY(profile), 'opened'),
+    connections: e.count(PROXY(profile), 'connectionsCarryingStreams'),
+    protocols: e.fact<string[]>(PROXY(profile), 'protocols') ?? [],
+  };
+}
+
 /** The cap the claim names. */
 const CLAIMED = 6;
 
@@ -42,9 +56,10 @@ export const CONNECTION_LIMIT_RULES = {
           fetched: e.fact<boolean>(H2, 'sameOriginFetchCompleted'),
         },
         ws: { opened: e.count(WS, 'opened'), asked: e.setup(WS, 'asked'), fetched: e.fact<boolean>(WS, 'sameOriginFetchCompleted') },
+        nginx: { h2: throughNginx(e, 'h2'), tuned: throughNginx(e, 'tuned') },
       };
     },
-    decide({ h1, h2, ws }) {
+    decide({ h1, h2, ws, nginx }) {
       // A cap: fewer opened than asked, and the page and the server agree on how many streams were open.
       const capped = h1.opened < h1.asked && h1.opened === h1.serverStreams;
       const lifted = h2.opened === h2.asked && h2.serverStreams === h2.asked;
@@ -59,10 +74,13 @@ export const CONNECTION_LIMIT_RULES = {
           http2Sessions: h2.sessions,
           http2SessionsCarryingStreams: h2.sessionsCarryingStreams,
           websocketsOpened: ws.opened,
+          nginxH2Opened: nginx.h2.opened,
+          nginxH2Connections: nginx.h2.connections,
+          nginxHttp1Opened: nginx.tuned.opened,
         },
       };
     },
-    word: ({ h1, h2, ws }, d) =>
+    word: ({ h1, h2, ws, nginx }, d) =>
       `Over HTTP/1.1, Chromium opened ${h1.opened} of ${h1.asked} EventSources to one origin ` +
       `and the server held ${h1.serverStreams} streams; ${h1.asked - h1.opened} waited. ` +
       `While they were open, a fetch to the same origin ${h1.fetched ? 'completed' : `did not complete in ${h1.fetchTimeoutMs} ms`}, ` +
@@ -77,6 +95,10 @@ export const CONNECTION_LIMIT_RULES = {
       `(streams per TLS connection: ${JSON.stringify(h2.streamsPerSession)}; ` +
       `${h2.sessionsCarryingStreams} of the ${h2.sessions} connections the server accepted carried them), ` +
       `and a fetch completed: ${yes(h2.fetched)}. ` +
+      `Through nginx's \`h2\` profile (HTTP/2 to the browser, HTTP/1.1 to the server behind it), ${nginx.h2.opened} of ` +
+      `${nginx.h2.asked} opened on ${plural(nginx.h2.connections, 'connection')} ` +
+      `(${nginx.h2.protocols.join(', ') || 'no protocol reported'}); ` +
+      `through \`tuned\` (HTTP/1.1), ${nginx.tuned.opened} of ${nginx.tuned.asked} on ${plural(nginx.tuned.connections, 'connection')}. ` +
       closing(d.verdict, {
         confirmed: `HTTP/1.1 capped the origin at ${CLAIMED} EventSources and HTTP/2 lifted it: confirmed.`,
         depends:

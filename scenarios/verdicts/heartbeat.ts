@@ -4,7 +4,9 @@
  * EventSource with nothing in between, through a relay that cuts idle connections, by
  * event-source-polyfill's heartbeat timeout, and through a real nginx with a short
  * proxy_read_timeout (comments shorter and longer than it), with a raw WebSocket through the relay
- * and through nginx beside them (the idle-heartbeat, polyfill and proxy-idle scenarios).
+ * and through nginx beside them (the idle-heartbeat, polyfill and proxy-idle scenarios). Each
+ * intermediary's answer is a figure of its own (relay, polyfill, nginx); nginx's counts as kept by
+ * the comments only when those under its timeout were not cut and those over it were.
  */
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
@@ -21,10 +23,17 @@ const NGINX_WS = (beat: 'off' | 'shorter') => `proxy-idle/ws/heartbeat-${beat}`;
 
 /** One intermediary's answer: did it cut a silent stream, and did the comments keep the stream open? */
 interface Intermediary {
+  /** The key of its figure. */
+  key: 'relay' | 'polyfill' | 'nginx';
   name: string;
   cut: boolean;
   kept: boolean;
+  /** How the comments fared, as the text states it. */
+  comments: string;
 }
+
+/** An intermediary's answer as a figure. */
+const answer = (i: Intermediary) => `${i.cut ? 'cut-silence' : 'left-silence'}-${i.kept ? 'kept-by-comments' : 'not-kept-by-comments'}`;
 
 export const HEARTBEAT_RULES = {
   'sse-heartbeat-comments-needed': rule({
@@ -55,13 +64,34 @@ export const HEARTBEAT_RULES = {
       };
     },
     decide(s) {
+      const kept = (k: boolean) => (k ? 'comments kept the stream open' : 'cut it despite comments');
+      const { shorter, longer } = s.nginx;
       const intermediaries: Intermediary[] = [
-        { name: 'the relay', cut: s.relaySilent.cuts > 0, kept: s.relayBeat.cuts === 0 },
-        { name: 'event-source-polyfill', cut: s.polySilent.reopened > 0, kept: s.polyBeatReopened === 0 },
         {
-          name: `nginx (comments every ${s.nginx.shorter.heartbeatMs} ms, under its timeout)`,
+          key: 'relay',
+          name: 'the relay',
+          cut: s.relaySilent.cuts > 0,
+          kept: s.relayBeat.cuts === 0,
+          comments: kept(s.relayBeat.cuts === 0),
+        },
+        {
+          key: 'polyfill',
+          name: 'event-source-polyfill',
+          cut: s.polySilent.reopened > 0,
+          kept: s.polyBeatReopened === 0,
+          comments: kept(s.polyBeatReopened === 0),
+        },
+        {
+          key: 'nginx',
+          name: `nginx (read timeout ${s.nginx.readTimeoutS} s)`,
           cut: s.nginx.silent.cut,
-          kept: !s.nginx.shorter.cut,
+          // Kept by the comments, not by chance: those under its timeout were not cut, those over it were.
+          kept: !shorter.cut && longer.cut,
+          comments: shorter.cut
+            ? `cut it despite comments every ${shorter.heartbeatMs} ms`
+            : longer.cut
+              ? `comments every ${shorter.heartbeatMs} ms kept the stream open and every ${longer.heartbeatMs} ms did not`
+              : `comments every ${shorter.heartbeatMs} ms and every ${longer.heartbeatMs} ms both kept it: the interval made no difference`,
         },
       ];
       const needed = intermediaries.some((i) => i.cut);
@@ -70,6 +100,7 @@ export const HEARTBEAT_RULES = {
         verdict: needed && commentsHelp ? (s.native.reopened === 0 ? 'depends' : 'confirmed') : 'refuted',
         intermediaries,
         figures: {
+          ...Object.fromEntries(intermediaries.map((i) => [i.key, answer(i)])),
           nativeReopened: s.native.reopened,
           relaySilentCuts: s.relaySilent.cuts,
           relayCommentCuts: s.relayBeat.cuts,
@@ -95,18 +126,14 @@ export const HEARTBEAT_RULES = {
       `with ping frames it was cut ${times(wsBeatCuts)}. ` +
       nginxWords(nginx) +
       `Per intermediary: ${d.intermediaries
-        .map(
-          (i) =>
-            `${i.name}: ${i.cut ? 'cut silence' : 'did not cut silence'}, ` +
-            `${i.kept ? 'comments kept the stream open' : 'cut it despite comments'}`,
-        )
+        .map((i) => `${i.name}: ${i.cut ? 'cut silence' : 'did not cut silence'}, ${i.comments}`)
         .join('; ')}; with no intermediary, ${native.reopened === 0 ? 'nothing cut it' : 'the browser reopened it'}. ` +
       closing(d.verdict, {
         confirmed: 'Silence was cut even with no intermediary, and comments kept the stream: confirmed.',
         depends:
           'The browser itself needs no comments; a proxy or the polyfill that times out silence does, ' +
           'and comments kept the stream: depends on what sits in between.',
-        refuted: 'Silent streams were not cut, or comments did not keep them open: refuted.',
+        refuted: 'Silent streams were not cut, or the comments did not decide whether they stayed open: refuted.',
       }),
   }),
 } satisfies RuleSet;
@@ -122,7 +149,7 @@ function nginxSeen(e: Evidence) {
       heartbeatMs: e.setup<number | null>(NGINX(b), 'heartbeatMs') ?? null,
       cut,
       // When, whether the page came back and what it lost: cited only for a cut.
-      silentMs: cut ? e.fact<number>(NGINX(b), 'silentBeforeCutMs') : undefined,
+      silentMs: cut ? e.fact<number | null>(NGINX(b), 'lastUpstreamByteToCutMs') : undefined,
       cameBack: cut ? e.fact<boolean>(NGINX(b), 'cameBack') : undefined,
       lost: cut ? e.count(NGINX(b), 'lost') : undefined,
     };
@@ -146,7 +173,7 @@ function nginxSeen(e: Evidence) {
 function nginxWords(n: ReturnType<typeof nginxSeen>): string {
   const sse = (b: ReturnType<typeof nginxSeen>['silent'], what: string) =>
     b.cut
-      ? `${what} was cut after ${ms(b.silentMs)} of silence ` +
+      ? `${what} was cut ${ms(b.silentMs)} after the server's last byte ` +
         `(the EventSource came back by itself: ${yes(b.cameBack)}, quotes lost: ${b.lost})`
       : `${what} was not cut`;
   return (

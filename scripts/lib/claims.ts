@@ -16,6 +16,8 @@ export interface Claim {
   /** The source's own line, where it helps. */
   original?: string;
   source: Source;
+  /** Where common practice got it from, when it has a known origin. */
+  after?: string;
 }
 
 export const CLAIMS = [
@@ -109,8 +111,7 @@ export const CLAIMS = [
   },
   {
     id: 'sse-needs-no-special-server',
-    statement:
-      'SSE is plain HTTP: it needs no special protocol or new server, while WebSocket needs a new server (and proxies that know it).',
+    statement: 'SSE uses plain HTTP: it needs no special protocol or new server, while WebSocket needs a new WebSocket server.',
     source: 'article B',
   },
   {
@@ -122,6 +123,7 @@ export const CLAIMS = [
     id: 'gzip-undoes-base64-overhead',
     statement: "gzip makes base64's overhead irrelevant: compression undoes most of the 4/3 a binary payload pays as text.",
     source: 'common practice',
+    after: 'High Performance Browser Networking (I. Grigorik)',
   },
   {
     id: 'polyfill-sends-last-id-as-query',

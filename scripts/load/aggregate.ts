@@ -4,7 +4,7 @@
  * per-connection memory against the one-client twin, CPU and bytes per delivery from /stats deltas,
  * client-bound detection from the workers' CPU, and what stopped a step from its error codes.
  */
-import { proxyServesTls, type ProxyProfile } from '../../servers/proxy/nginx.ts';
+import { proxyServesTls, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { FLOOR } from './capabilities.ts';

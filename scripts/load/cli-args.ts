@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LabError } from '../../servers/errors.ts';
-import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/nginx.ts';
+import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
 

@@ -3,7 +3,7 @@
  * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts.
  */
 import { LabError } from '../../servers/errors.ts';
-import { isProxyProfile, PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/nginx.ts';
+import { isProxyProfile, PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { CLAIMS_PATH } from '../lib/claims.ts';
 import { ROOT } from '../lib/paths.ts';

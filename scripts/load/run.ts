@@ -50,7 +50,7 @@
  *   abort (Ctrl-C, SIGTERM, SIGHUP), and SIGKILLed if the runner exits with any alive.
  */
 import { DEFAULT_MAX_VERSION } from 'node:tls';
-import { nginxFileBudget, profileText, proxiable, proxyServesTls, whyNotProxiable } from '../../servers/proxy/nginx.ts';
+import { nginxFileBudget, profileText, proxiable, proxyServesTls, whyNotProxiable } from '../../servers/proxy/profiles.ts';
 import { labCertificate } from '../../servers/tls.ts';
 import { UPSTREAM_TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import { writeClaims } from '../lib/claims.ts';

@@ -21,7 +21,7 @@
  * connect, at the window's two ends (beside the /stats readings) and with the memory.
  */
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
-import { proxyServesTls } from '../../servers/proxy/nginx.ts';
+import { proxyServesTls } from '../../servers/proxy/profiles.ts';
 import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';

@@ -23,7 +23,7 @@
  * `-nginx-<profile>`), and the others direct only (`proxy.directOnly` says why). Steps measured
  * directly have `proxy: null`; a run without --proxy has `proxy: null` at the top.
  */
-import type { ProxyProfile } from '../../servers/proxy/nginx.ts';
+import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { RunMetadata } from '../lib/metadata.ts';

@@ -5,14 +5,14 @@
  * claim per intermediary) have their own sections; this one puts the proxy's evidence in one place.
  */
 import { readFileSync } from 'node:fs';
-import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/nginx.ts';
+import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { ROOT } from '../lib/paths.ts';
 import type { Block, Section } from './blocks.ts';
 import type { ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
-import { proxyCharts, proxyTables } from './proxy-charts.ts';
 import { proxyLoadSection } from './proxy-load.ts';
-import { proxyTrafficCharts, proxyTrafficTables } from './proxy-tables.ts';
+import { proxyPathCharts, proxyPathTables } from './proxy-path.ts';
+import { proxyTrafficCharts, proxyTrafficTables } from './proxy-traffic.ts';
 
 const PROFILE_WHAT: Record<ProxyProfile, string> = {
   stock: 'what people write first: one `proxy_pass` line and nginx’s defaults',
@@ -35,7 +35,7 @@ function profileBlocks(): Block[] {
 
 /** The scenarios' proxy charts: each is drawn in the section of the claim it bears on, and linked from here. */
 const scenarioProxyCharts = (inputs: ReportInputs): ChartSpec[] =>
-  inputs.scenarios ? [...proxyCharts(inputs.scenarios), ...proxyTrafficCharts(inputs.scenarios)] : [];
+  inputs.scenarios ? [...proxyPathCharts(inputs.scenarios), ...proxyTrafficCharts(inputs.scenarios)] : [];
 
 /** The charts the section adds to the report (the load block places its own). */
 export function proxyReportCharts(inputs: ReportInputs): ChartSpec[] {
@@ -60,7 +60,7 @@ export function proxySection(inputs: ReportInputs): Section {
           'raw TCP floor stays direct.',
       },
       ...profileBlocks(),
-      ...(scenarios ? [...proxyTables(scenarios), ...proxyTrafficTables(scenarios)] : []),
+      ...(scenarios ? [...proxyPathTables(scenarios), ...proxyTrafficTables(scenarios)] : []),
       ...chartLinks,
       ...load.blocks,
     ],

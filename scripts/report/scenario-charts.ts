@@ -15,7 +15,8 @@ type Facts = { [key: string]: Json };
 const facts = (r: ScenarioRecord | undefined): Facts => r?.observed.facts ?? {};
 const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
 
-function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {
+/** One scenario's observed records (not-run ones have nothing to draw), in run order. */
+export function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {
   return scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
 }
 
@@ -203,7 +204,8 @@ export function scenarioCharts(scenarios: ScenariosFile): ChartSpec[] {
   return [binaryChart(scenarios), ...reconnectCharts(scenarios), directionChart(scenarios)].filter((c): c is ChartSpec => c !== null);
 }
 
-const yesNo = (v: Json | undefined) => (v === true ? 'yes' : v === false ? 'no' : v === null || v === undefined ? null : String(v));
+/** A fact as a table cell: booleans as yes/no, nothing as an empty cell, anything else as text. */
+export const yesNo = (v: Json | undefined) => (v === true ? 'yes' : v === false ? 'no' : v === null || v === undefined ? null : String(v));
 const caseName = (r: ScenarioRecord) => r.case.replace(/-/g, ' ');
 
 /** The cross-origin and certificate matrices, placed in the sections of the claims they bear on. */

@@ -1,23 +1,20 @@
 /**
- * Charts and tables from the proxy scenarios (issue 10): SSE arrival against publish time through
- * nginx per configuration (proxy-buffering), and compact tables of proxy-works (does each
- * transport work through `stock` and `tuned`) and proxy-idle (the read timeout against each
- * heartbeat). Each reads the records' observed facts only and draws what exists.
+ * The path through nginx, from the proxy scenarios (issue 10): does each transport work through
+ * `stock` and `tuned` (proxy-works, a table), SSE arrival against publish time per configuration
+ * (proxy-buffering, a chart), and the read timeout against each heartbeat (proxy-idle, a table).
+ * Each reads the records' observed facts only and draws what exists.
  */
+import { statusText } from '../../scenarios/proxy/access-log.ts';
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
-import type { Block, Cell } from './blocks.ts';
+import type { Block } from './blocks.ts';
 import { axes, LABELS, type ChartSpec, type Dataset } from './charts.ts';
+import { observed, yesNo } from './scenario-charts.ts';
 
 type Facts = { [key: string]: Json };
 const facts = (r: ScenarioRecord): Facts => r.observed.facts ?? {};
 const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
-const yesNo = (v: Json | undefined): Cell => (v === true ? 'yes' : v === false ? 'no' : null);
 const events = (n: number | undefined) => (n === undefined ? '? events' : `${n} ${n === 1 ? 'event' : 'events'}`);
 const msText = (v: Json | undefined) => (typeof v === 'number' ? `${Math.round(v)} ms` : '–');
-
-function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {
-  return scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
-}
 
 /** A colour per buffering configuration (profile × header): one axis of its own, apart from the transports' colours. */
 const CONFIG_COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -84,7 +81,7 @@ function bufferingChart(scenarios: ScenariosFile): ChartSpec | null {
   };
 }
 
-export function proxyCharts(scenarios: ScenariosFile): ChartSpec[] {
+export function proxyPathCharts(scenarios: ScenariosFile): ChartSpec[] {
   return [bufferingChart(scenarios)].filter((c): c is ChartSpec => c !== null);
 }
 
@@ -95,33 +92,41 @@ function pageSaw(r: ScenarioRecord): string {
     return `on ${String(f.finalTransport)}${f.upgradeAttempted ? (f.upgraded ? ' (upgraded)' : ' (upgrade probe failed)') : ''}`;
   if (f.opened !== true) {
     const error = ((f.consoleErrors ?? []) as string[])[0];
-    return `close ${f.closeCode ?? '–'}${error ? `: ${error.replace(/^.*failed: /, '')}` : ''}`;
+    // An EventSource has no close code: it stayed CONNECTING, waiting for the response.
+    if (typeof f.closeCode !== 'number') return `never opened${error ? `: ${error}` : ''}`;
+    return `close ${f.closeCode}${error ? `: ${error.replace(/^.*failed: /, '')}` : ''}`;
   }
   return `open after ${msText(f.openMs)}`;
 }
 
-const statuses = (v: Json | undefined) =>
-  Object.entries((v ?? {}) as Record<string, number>)
-    .map(([status, n]) => (n === 1 ? status : `${status} ×${n}`))
-    .join(', ');
-
-export function proxyTables(scenarios: ScenariosFile): Block[] {
+/** The proxy-works and proxy-idle tables, for those scenarios that have records. */
+export function proxyPathTables(scenarios: ScenariosFile): Block[] {
   const blocks: Block[] = [];
   const works = observed(scenarios, 'proxy-works');
   if (works.length > 0) {
     blocks.push({
       kind: 'table',
       caption: 'Through nginx in Chromium: does each transport open and deliver? (`stock`: proxy_pass only; `tuned`: the documented setup)',
-      head: ['transport', 'profile', 'opened', 'quotes received', 'nginx logged', 'the page saw', 'delivery p50'],
+      head: [
+        'transport',
+        'profile',
+        'X-Accel-Buffering (server)',
+        'opened',
+        'quotes received',
+        'nginx logged',
+        'the page saw',
+        'delivery p50',
+      ],
       rows: works.map((r) => {
         const f = facts(r);
         const c = r.observed.counts ?? {};
         return [
           LABELS[r.transport],
           String(r.setup.profile),
+          r.setup.accelBufferingHeader === undefined ? '–' : String(f.upstreamAccelBuffering ?? 'none'),
           yesNo(f.opened),
           `${c.quotes ?? '?'} of ${c.published ?? '?'}${f.inOrder === false ? ' (out of order)' : ''}`,
-          statuses(f.nginxStatuses),
+          statusText((f.nginxStatuses ?? {}) as Record<string, number>),
           pageSaw(r),
           msText(((f.deliveryMs ?? {}) as Facts).p50),
         ];
@@ -132,16 +137,23 @@ export function proxyTables(scenarios: ScenariosFile): Block[] {
   if (idle.length > 0) {
     blocks.push({
       kind: 'table',
-      caption:
-        `nginx with proxy_read_timeout ${String(idle[0]!.setup.readTimeoutS)} s and a silent feed: ` + 'the heartbeat against the timeout',
-      head: ['transport', 'heartbeat', 'nginx cut it', 'after silence of', 'page noticed', 'came back by itself', 'quotes lost'],
+      caption: `nginx with proxy_read_timeout ${idle[0]!.setup.readTimeoutS} s and a silent feed: the heartbeat against the timeout`,
+      head: [
+        'transport',
+        'heartbeat',
+        'nginx cut it',
+        "after the server's last byte",
+        'page noticed',
+        'came back by itself',
+        'quotes lost',
+      ],
       rows: idle.map((r) => {
         const f = facts(r);
         return [
           LABELS[r.transport],
           String(r.setup.heartbeat),
           yesNo(f.cut),
-          f.cut ? msText(f.silentBeforeCutMs) : '–',
+          f.cut ? msText(f.lastUpstreamByteToCutMs) : '–',
           yesNo(f.noticed),
           f.cut ? yesNo(f.cameBack) : '–',
           `${r.observed.counts?.lost ?? '?'} of ${r.observed.counts?.published ?? '?'}`,

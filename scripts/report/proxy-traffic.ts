@@ -1,19 +1,17 @@
 /**
- * The "Behind a proxy" tables built from the proxy-compression, proxy-h2 and proxy-auth records:
- * bytes per event through nginx with and without gzip, EventSources through HTTP/2 at the proxy
- * against HTTP/1.1, and what each way of sending a credential leaves behind. Each table reads the
+ * What crosses nginx, from the proxy-compression, proxy-h2 and proxy-auth records: bytes per event
+ * through nginx with and without gzip (a table and a chart), EventSources through HTTP/2 at the
+ * proxy against HTTP/1.1, and what each way of sending a credential leaves behind. Each reads the
  * observed records' facts only and has a row for every record there is (none: no table).
  */
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
 import type { Block, Cell } from './blocks.ts';
 import { axes, type ChartSpec, series } from './charts.ts';
+import { observed, yesNo } from './scenario-charts.ts';
 
-const observed = (scenarios: ScenariosFile, scenario: string): ScenarioRecord[] =>
-  scenarios.records.filter((r) => r.scenario === scenario && r.status === 'observed');
 const fact = (r: ScenarioRecord, name: string): Json | undefined => r.observed.facts?.[name];
 const cell = (value: Json | undefined): Cell =>
   value === undefined || value === null ? null : typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value);
-const yesNo = (value: Json | undefined): Cell => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : null);
 
 const PAYLOADS: Record<string, string> = {
   json: 'JSON quote',
