@@ -143,7 +143,9 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
   const blocks: Block[] = [];
   blocks.push({
     kind: 'p',
-    text: `Source: ${claim.source}.${'original' in claim && claim.original ? ` Original: “${claim.original}”` : ''}`,
+    text:
+      `Source: ${claim.source}${'after' in claim ? `, after ${claim.after}` : ''}.` +
+      `${'original' in claim && claim.original ? ` Original: “${claim.original}”` : ''}`,
   });
   if (!result) {
     blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });

@@ -109,15 +109,16 @@ const WHY: Record<ClaimId, string[]> = {
       '(`proxy_pass`); what can still go wrong is buffering and idle timeouts. A WebSocket starts as an HTTP request with ' +
       '`Upgrade: websocket`, but `Upgrade` and `Connection` are hop-by-hop headers: nginx drops them (and speaks HTTP/1.0 ' +
       'upstream) unless its config passes them on, and the server never sees an upgrade. socket.io survives by falling back ' +
-      'to HTTP long-polling. The profiles below are the whole nginx configuration each record ran with.',
+      'to HTTP long-polling. Each profile is shown whole in "Behind a proxy"; the lab wraps it only with process, path and ' +
+      'log settings (and `--proxy-read-timeout` where a record says so in its setup).',
   ],
   'proxies-buffer-sse': [
-    'nginx reads an upstream response into buffers (`proxy_buffering on`, 4 or 8 KB each) and sends the client what it has ' +
-      'when the upstream pauses or a buffer fills. For a stream of small events that means late and bunched delivery, or in ' +
-      'the worst case nothing until a buffer fills. The upstream can opt out per response with `X-Accel-Buffering: no`, ' +
-      'which the lab sends on every stream unless started with `--no-accel-buffering`; the tuned profile turns buffering ' +
-      'off for all responses. Compression is a second place bytes can wait: gzip emits output when its block fills or when ' +
-      'the data is flushed.',
+    'With `proxy_buffering on` (the default) nginx reads an upstream response into memory buffers (`proxy_buffer_size`, ' +
+      '`proxy_buffers`: 4 or 8 KB each) and passes data on as they fill. A stream of small events waits until a ' +
+      "buffer's worth has built up and then arrives as a burst; the first event, and even the response head, can wait " +
+      'seconds. The upstream can opt out per response with `X-Accel-Buffering: no`, which the lab sends on every stream ' +
+      'unless started with `--no-accel-buffering`; the tuned profile turns buffering off for all responses. Compression ' +
+      'is a second place bytes can wait: gzip emits output when its block fills or when the data is flushed.',
   ],
   'gzip-undoes-base64-overhead': [
     'base64 maps 3 bytes to 4 characters from a 64-symbol alphabet, 6 bits per 8-bit character: exactly the redundancy ' +
