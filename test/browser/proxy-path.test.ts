@@ -5,31 +5,11 @@
  * carry: statuses nginx logged, close codes, socket.io's transport, quotes received and lost, cuts,
  * and how many events had reached the page by a given publish (nginx's buffers hold a count of bytes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../../scenarios/harness.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioName, ScenarioRecord } from '../../scenarios/types.ts';
+import { describe, expect, it } from 'vitest';
+import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { counts, facts, scenarioCases } from './cases.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start();
-  if (!h.browser) throw new Error(`these tests need Chromium: ${h.browserNote}`);
-});
-afterAll(() => h?.close());
-
-async function run(id: string): Promise<ScenarioRecord> {
-  const [scenario, transport, name] = id.split('/') as [ScenarioName, string, string];
-  const caseSpec = SCENARIOS[scenario].cases.find((c) => c.transport === transport && c.case === name);
-  if (!caseSpec) throw new Error(`no case ${id}`);
-  const record = await h.runCase(scenario, caseSpec);
-  expect(record.reason, record.reason).toBeUndefined();
-  expect(record.status).toBe('observed');
-  return record;
-}
-
-const facts = (r: ScenarioRecord) => r.observed.facts!;
-const counts = (r: ScenarioRecord) => r.observed.counts!;
+const { run } = scenarioCases();
 
 describe('proxy-works: through stock, then tuned', () => {
   it('SSE goes through stock: every quote, in order, one 200 in the access log', async () => {

@@ -4,40 +4,15 @@
  * case code as `npm run scenarios -- proxy-compression proxy-h2 proxy-auth`, a short subset of it;
  * assertions on headers, counts, bytes and log lines, never on times.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../../scenarios/harness.ts';
-import { proxyAuth } from '../../scenarios/proxy/auth.ts';
-import { proxyCompression } from '../../scenarios/proxy/compression.ts';
-import { proxyH2 } from '../../scenarios/proxy/h2.ts';
-import type { ScenarioSpec } from '../../scenarios/harness.ts';
-import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { describe, expect, it } from 'vitest';
+import { bytes, counts, facts, scenarioCases } from './cases.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await Harness.start();
-  if (!h.browser) throw new Error(`these tests need Chromium: ${h.browserNote}`);
-});
-afterAll(() => h?.close());
-
-/** Runs one case of a scenario by `transport/case` and returns its observed record. */
-async function run(spec: ScenarioSpec, id: string): Promise<ScenarioRecord> {
-  const caseSpec = spec.cases.find((c) => `${c.transport}/${c.case}` === id);
-  if (!caseSpec) throw new Error(`no case ${spec.name}/${id}`);
-  const record = await h.runCase(spec.name, caseSpec);
-  expect(record.reason, record.reason).toBeUndefined();
-  expect(record.status).toBe('observed');
-  return record;
-}
-
-const facts = (r: ScenarioRecord) => r.observed.facts!;
-const counts = (r: ScenarioRecord) => r.observed.counts!;
-const bytes = (r: ScenarioRecord) => r.observed.bytes!;
+const { run } = scenarioCases();
 
 describe('proxy-compression', () => {
   it('gzip compresses the event stream: Content-Encoding gzip, every quote delivered, fewer bytes than tuned', async () => {
-    const tuned = await run(proxyCompression, 'sse/json-tuned');
-    const gzip = await run(proxyCompression, 'sse/json-gzip');
+    const tuned = await run('proxy-compression/sse/json-tuned');
+    const gzip = await run('proxy-compression/sse/json-gzip');
     expect(facts(tuned).contentEncoding).toBeNull();
     expect(facts(gzip).contentEncoding).toBe('gzip');
     for (const r of [tuned, gzip]) expect(counts(r).received).toBe(counts(r).published);
@@ -48,8 +23,8 @@ describe('proxy-compression', () => {
   });
 
   it('base64 of random bytes: gzip brings the wire below the 4/3 that base64 costs through tuned', async () => {
-    const tuned = await run(proxyCompression, 'sse/base64-random-tuned');
-    const gzip = await run(proxyCompression, 'sse/base64-random-gzip');
+    const tuned = await run('proxy-compression/sse/base64-random-tuned');
+    const gzip = await run('proxy-compression/sse/base64-random-gzip');
     expect(bytes(tuned).payloadPerEvent).toBe(4096);
     expect(facts(tuned).wireToPayloadRatio).toBeGreaterThan(4 / 3);
     expect(facts(gzip).contentEncoding).toBe('gzip');
@@ -59,7 +34,7 @@ describe('proxy-compression', () => {
 
 describe('proxy-h2', () => {
   it('through h2 all eight EventSources open on one HTTP/2 connection; through tuned six of eight over HTTP/1.1', async () => {
-    const h2 = await run(proxyH2, 'sse/eventsources-h2');
+    const h2 = await run('proxy-h2/sse/eventsources-h2');
     expect(counts(h2)).toMatchObject({ asked: 8, opened: 8, connectionsCarryingStreams: 1, serverStreams: 8 });
     expect(facts(h2).protocols).toEqual(['h2']);
     expect(facts(h2).streamsPerConnection).toEqual([8]);
@@ -68,7 +43,7 @@ describe('proxy-h2', () => {
     // Behind nginx the server still gets one HTTP/1.1 connection per stream.
     expect(counts(h2).serverSockets).toBe(8);
 
-    const tuned = await run(proxyH2, 'sse/eventsources-tuned');
+    const tuned = await run('proxy-h2/sse/eventsources-tuned');
     expect(counts(tuned)).toMatchObject({
       asked: 8,
       opened: 6,
@@ -84,16 +59,16 @@ describe('proxy-h2', () => {
 
 describe('proxy-auth', () => {
   it('a query token lands in the access log; a cookie does not; both reach the server', async () => {
-    const query = await run(proxyAuth, 'sse/query-token');
+    const query = await run('proxy-auth/sse/query-token');
     expect(facts(query)).toMatchObject({ delivered: true, credentialInAccessLog: true, preflight: false });
     expect(facts(query).reachedServerAs).toEqual(['query string']);
-    const cookie = await run(proxyAuth, 'sse/cookie');
+    const cookie = await run('proxy-auth/sse/cookie');
     expect(facts(cookie)).toMatchObject({ delivered: true, credentialInAccessLog: false, preflight: false });
     expect(facts(cookie).reachedServerAs).toEqual(['Cookie header']);
   });
 
   it('an Authorization header costs a CORS preflight, which nginx logs and passes on; the token stays out of the log', async () => {
-    const r = await run(proxyAuth, 'sse/authorization-header');
+    const r = await run('proxy-auth/sse/authorization-header');
     expect(facts(r)).toMatchObject({ delivered: true, credentialInAccessLog: false, preflight: true, preflightAskedFor: 'authorization' });
     expect(counts(r)).toMatchObject({ serverPreflights: 1, accessLogPreflights: 1 });
     expect(facts(r).accessLogRequestLines).toEqual(['OPTIONS /sse HTTP/1.1', 'GET /sse HTTP/1.1']);

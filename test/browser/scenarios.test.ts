@@ -4,36 +4,14 @@
  * never on how long something took. SSE over HTTP/2's cases run against the lab's own sse-h2
  * server, their requests read from Chromium's DevTools account (TLS hides them from the tap).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness, type ScenarioSpec } from '../../scenarios/harness.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioName, ScenarioRecord } from '../../scenarios/types.ts';
+import { describe, expect, it } from 'vitest';
+import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { counts, facts, scenarioCases } from './cases.ts';
 
-let h: Harness;
+const { run, harness } = scenarioCases();
 
-beforeAll(async () => {
-  h = await Harness.start();
-  if (!h.browser) throw new Error(`these tests need Chromium: ${h.browserNote}`);
-});
-afterAll(() => h?.close());
-
-/** Runs one case by its record id, e.g. `reconnect/sse/retry-100-destroy`, and returns its record. */
-async function run(id: string): Promise<ScenarioRecord> {
-  const [scenario, transport, name] = id.split('/') as [ScenarioName, string, string];
-  const spec: ScenarioSpec = SCENARIOS[scenario];
-  const caseSpec = spec.cases.find((c) => c.transport === transport && c.case === name);
-  if (!caseSpec) throw new Error(`no case ${id}`);
-  const record = await h.runCase(scenario, caseSpec);
-  expect(record.id).toBe(id);
-  expect(record.reason, record.reason).toBeUndefined();
-  expect(record.status).toBe('observed');
-  return record;
-}
-
-const facts = (r: ScenarioRecord) => r.observed.facts!;
 /** The requests Chromium reported (over TLS the records carry its account as `network` events). */
 const networkRequests = (r: ScenarioRecord) => (r.observed.events ?? []).filter((e) => e.source === 'network' && e.type === 'request');
-const counts = (r: ScenarioRecord) => r.observed.counts!;
 
 describe('reconnect', () => {
   it('EventSource sends the last id it saw as Last-Event-ID and resumes with nothing lost or duplicated', async () => {
@@ -123,7 +101,7 @@ describe('cross-origin', () => {
   it('EventSource over HTTP/2 obeys the allowlist: the exact origin delivers, cookie and all, no preflight; off it, CLOSED', async () => {
     const allowed = await run('cross-origin/sse-h2/origin-allowed-credentials');
     expect(facts(allowed)).toMatchObject({ delivered: true, cookieSent: true, protocol: 'h2', retried: false });
-    expect(facts(allowed).originSent).toBe(h.httpsSameSitePageOrigin);
+    expect(facts(allowed).originSent).toBe(harness().httpsSameSitePageOrigin);
     expect(counts(allowed).preflights).toBe(0);
     const refused = await run('cross-origin/sse-h2/origin-refused');
     expect(facts(refused)).toMatchObject({ delivered: false, retried: false });
@@ -144,7 +122,7 @@ describe('cross-origin', () => {
   it('a cross-origin WebSocket opens with no CORS header; the server sees Origin and the cookie', async () => {
     const r = await run('cross-origin/ws/origin-unchecked');
     expect(facts(r).opened).toBe(true);
-    expect(facts(r).originSeen).toBe(h.sameSitePageOrigin);
+    expect(facts(r).originSeen).toBe(harness().sameSitePageOrigin);
     expect(facts(r).cookieSeen).toBe(true);
   });
 });
