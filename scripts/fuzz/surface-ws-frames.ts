@@ -129,6 +129,19 @@ const validUtf8 = (bytes: Buffer) => {
   }
 };
 
+/**
+ * The length the frame's header carries on the wire: `declared` cut to the width of its field, as
+ * encodeFrame writes it (2^32 + 2 in the 7-bit field is an honest 2). In the 7-bit field 126 and 127
+ * announce a longer field instead: null, no length the model can read.
+ */
+function wireLength(f: FrameSpec): bigint | null {
+  if (f.lengthBits === 7) {
+    const length = f.declared & 0x7fn;
+    return length >= 126n ? null : length;
+  }
+  return f.declared & (f.lengthBits === 16 ? 0xffffn : 0xffffffffffffffffn);
+}
+
 /** What RFC 6455 (as ws enforces it) makes of the sequence: 'open', 'closed', or null when not predicted. */
 function model(sequence: readonly FrameSpec[]): { fate: 'open' | 'closed' | null; clientClose?: number } {
   let message: Buffer[] | null = null;
@@ -136,7 +149,7 @@ function model(sequence: readonly FrameSpec[]): { fate: 'open' | 'closed' | null
   for (const f of sequence) {
     // A length that lies leaves the server waiting for bytes: no prediction. A longer-than-needed length field
     // (RFC 6455 asks for the minimal one) is accepted by ws on a data frame; on a control frame it is a 1002.
-    if (f.declared !== BigInt(f.payload.length)) return { fate: null };
+    if (wireLength(f) !== BigInt(f.payload.length)) return { fate: null };
     if (f.opcode >= 8 && f.lengthBits !== 7) return { fate: 'closed' };
     if (!f.mask || f.rsv !== 0 || ![0, 1, 2, 8, 9, 10].includes(f.opcode)) return { fate: 'closed' };
     if (f.payload.length > MAX_PAYLOAD) return { fate: 'closed' };
