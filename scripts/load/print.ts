@@ -39,6 +39,9 @@ export class ProgressBar {
 }
 
 const num = (value: number | null | undefined, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
+/** A difference with its sign: +11.33, -22.98. */
+const signed = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined ? '-' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFixed(2));
 
 /** A one-line outcome of a step for the progress output. */
@@ -46,7 +49,7 @@ export function stepOutcome(step: StepResult): string {
   const d = step.delivery;
   const p = step.proxy;
   const nginx = p
-    ? ` | nginx +${num(p.addedLatencyMs.p50, 2)}/+${num(p.addedLatencyMs.p99, 2)} ms p50/p99, ` +
+    ? ` | nginx ${signed(p.addedLatencyMs.p50)}/${signed(p.addedLatencyMs.p99)} ms p50/p99 added, ` +
       `${kb(p.memory.perClientBytes)} KB/client, ${num(p.cpu.usPerDelivery, 1)} us/delivery`
     : '';
   return (
