@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { decodeBinary, now, type Quote } from '../servers/contract.ts';
 import type { ClientTransport } from '../servers/transports.ts';
 import { PING_TIMEOUT_MS } from './constants.ts';
-import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong, type ResetInfo } from './types.ts';
+import { ClientBase, type ClientOptions, type LabClient, type Pong, type ResetInfo } from './types.ts';
 
 export class SseClient extends ClientBase implements LabClient {
   /** The EventSource transport it speaks: `sse`, or `sse-h2` with allowH2. */
@@ -35,7 +35,7 @@ export class SseClient extends ClientBase implements LabClient {
   connect(): Promise<void> {
     const url = new URL(this.options.url);
     if (this.options.format === 'binary') url.searchParams.set('format', 'base64');
-    const since = resumePoint(this);
+    const since = this.resumePoint();
     if (since !== undefined) url.searchParams.set('lastEventId', String(since));
     const source = new EventSource(url, { fetch: this.#fetch as unknown as FetchLike });
     this.#source = source;

@@ -3,7 +3,7 @@
  * files of the same shape). Scenarios and tests use these and never import ws or socket.io.
  */
 import { EventEmitter } from 'node:events';
-import { now, type ControlMessage, type Quote } from '../servers/contract.ts';
+import { now, type Quote, type Reset } from '../servers/contract.ts';
 import type { Transport } from '../servers/transports.ts';
 
 export interface ClientOptions {
@@ -38,7 +38,7 @@ export interface Counters {
   /** Successful opens; reconnects = opens - 1. */
   opens: number;
   reconnects: number;
-  /** `reset` messages: the server said quotes were lost from its replay buffer. */
+  /** `reset` messages: the server said quotes were lost from its replay buffer, or could not place the resume id (`reason`). */
   resets: number;
   errors: number;
 }
@@ -48,12 +48,16 @@ export interface Pong {
   serverTs: number;
 }
 
-export type ResetInfo = Omit<Extract<ControlMessage, { type: 'reset' }>, 'type'>;
+/** A `reset`'s body (contract.ts): `reason` says whether quotes expired from the replay buffer or the id was ahead of the feed. */
+export type ResetInfo = Reset;
 
 export interface LabClient {
   readonly transport: Transport;
   readonly counters: Counters;
-  /** Highest seq received so far (0 before any). */
+  /**
+   * Highest seq received so far (0 before any), where SSE and ws resume. A reset with reason `ahead` (the server
+   * restarted: its feed has not reached this id) sets it back to the server's firstAvailable - 1, its new numbering.
+   */
   readonly lastSeq: number;
   /** Resolves on the first open; rejects (and stops) if that first attempt fails. */
   connect(): Promise<void>;
@@ -72,9 +76,12 @@ export interface LabClient {
 export abstract class ClientBase extends EventEmitter {
   readonly counters: Counters = { quotes: 0, opens: 0, reconnects: 0, resets: 0, errors: 0 };
   lastSeq = 0;
+  /** Where to resume before any quote: the `since` option, until an `ahead` reset replaces it. */
+  #since: number | undefined;
 
   constructor(readonly options: ClientOptions) {
     super();
+    this.#since = options.since;
     this.on('error', () => {}); // counted, never thrown: a run keeps going
   }
 
@@ -93,16 +100,18 @@ export abstract class ClientBase extends EventEmitter {
 
   protected resetReceived(info: ResetInfo): void {
     this.counters.resets++;
+    // The server's numbering restarted below ours: follow it, or the next resume would ask for an id it still cannot place.
+    if (info.reason === 'ahead') this.lastSeq = this.#since = info.firstAvailable - 1;
     this.emit('reset', info);
+  }
+
+  /** Where the next connect resumes: the newest quote seen, else the `since` option (or what an `ahead` reset said). */
+  protected resumePoint(): number | undefined {
+    return this.lastSeq > 0 ? this.lastSeq : this.#since;
   }
 
   protected failed(error: Error): void {
     this.counters.errors++;
     this.emit('error', error);
   }
-}
-
-/** Where resume starts: the newest quote seen, else the `since` option. */
-export function resumePoint(client: { lastSeq: number; options: ClientOptions }): number | undefined {
-  return client.lastSeq > 0 ? client.lastSeq : client.options.since;
 }

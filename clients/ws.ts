@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import { decodeBinary, now, type ControlMessage, type Quote } from '../servers/contract.ts';
 import { PING_TIMEOUT_MS, RECONNECT_MS } from './constants.ts';
-import { ClientBase, resumePoint, type ClientOptions, type LabClient, type Pong } from './types.ts';
+import { ClientBase, type ClientOptions, type LabClient, type Pong } from './types.ts';
 
 export class WsClient extends ClientBase implements LabClient {
   readonly transport = 'ws';
@@ -27,7 +27,7 @@ export class WsClient extends ClientBase implements LabClient {
   #open(): Promise<void> {
     const url = new URL(this.options.url);
     if (this.options.format === 'binary') url.searchParams.set('format', 'binary');
-    const since = resumePoint(this);
+    const since = this.resumePoint();
     if (since !== undefined) url.searchParams.set('since', String(since));
     const socket = new WebSocket(url, { ca: this.options.ca, headers: this.options.headers, perMessageDeflate: false });
     this.#socket = socket;

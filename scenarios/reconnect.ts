@@ -218,6 +218,8 @@ async function restartCase(c: CaseContext, transport: ScenarioTransport): Promis
   );
   const lastBefore = seqsBefore.at(-1) ?? 0;
   const opens = events.filter((e) => e.type === 'open');
+  // EventSource: the restarted process cannot place the page's id (ahead of its feed) and says so with a reset.
+  const resetAfter = events.find((e) => e.type === 'reset' && e.t > killAt);
   const requests = network ? network.requests('/sse') : tap.requests;
   // The tap reads every request head that reached it; Chromium reports the headers it sent only for requests that got
   // past the TLS handshake, so over TLS the first one after the kill that the restarted server answered.
@@ -232,6 +234,7 @@ async function restartCase(c: CaseContext, transport: ScenarioTransport): Promis
       quotesBefore: seqsBefore.length,
       quotesAfter: seqsAfter.length,
       repeatedSeqs: seqsAfter.filter((s) => s <= lastBefore).length,
+      resetsAfterRestart: events.filter((e) => e.type === 'reset' && e.t > killAt).length,
       requests: requests.length,
       tcpConnections: tap.connections.length,
       refusedWhileDown: tap.connections.filter((x) => x.endedBy === 'upstream-down').length,
@@ -251,6 +254,8 @@ async function restartCase(c: CaseContext, transport: ScenarioTransport): Promis
       lostInFlightAtLeast: Math.max(0, latestAtKill - lastBefore),
       firstSeqAfterRestart: seqsAfter[0] ?? null,
       seqWentBack: seqsAfter[0] !== undefined && seqsAfter[0] <= lastBefore,
+      // {lastSeen, firstAvailable, missed, reason} as the page got it, or null (socket.io has no reset: `recovered` says it).
+      resetAfterRestart: resetAfter ? (JSON.parse(String(resetAfter.detail?.data)) as Json) : null,
       lastEventIdSent: eventSource ? (firstAfterKill?.headers['last-event-id'] ?? null) : null,
       recoveredAfterRestart:
         spec(transport).resume === 'recovery' ? ((opens.at(-1)?.detail?.recovered as boolean | undefined) ?? null) : null,
@@ -477,7 +482,7 @@ async function gapReset(c: CaseContext, transport: ScenarioTransport): Promise<O
       requestsFrom: recorded.requestsFrom,
       replayBuffer: GAP_REPLAY,
       lastEventIdSent: requests[1]?.headers['last-event-id'] ?? null,
-      // The reset event's data as the page received it: {lastSeen, firstAvailable, missed}.
+      // The reset event's data as the page received it: {lastSeen, firstAvailable, missed, reason}.
       reset: reset ? (JSON.parse(String(reset.detail?.data)) as Json) : null,
       firstSeqAfterReset:
         seqsOf(

@@ -79,10 +79,32 @@ export function decodeBinary(bytes: Uint8Array): Quote {
   return quote;
 }
 
+/**
+ * Why a resume starts with a `reset` instead of the quote after the client's id:
+ * - `expired`: the id is older than the replay buffer; quotes lastSeen+1 .. firstAvailable-1 (`missed` of them) are gone.
+ * - `ahead`: the id is ahead of this server's feed, which cannot place it: one from a previous process (a restart starts
+ *   the feed again at 1) or a made-up one. The stream goes on at `firstAvailable`, the feed's next quote, which is at or
+ *   below `lastSeen`: the client's seq goes back, and it takes firstAvailable - 1 as its new last seen (on SSE the reset
+ *   event carries that as its `id:`, so EventSource resumes from it too). `missed` is 0: the server has no quote after
+ *   lastSeen, so it can name none as missed (the same seed makes the same quotes again).
+ */
+export type ResetReason = 'expired' | 'ahead';
+
+/** A reset's body: SSE `event: reset` data, or a ws control message with `type: 'reset'`. */
+export interface Reset {
+  /** The client's id (Last-Event-ID, ?lastEventId=, ?since=). */
+  lastSeen: number;
+  /** The seq of the next quote this stream carries. */
+  firstAvailable: number;
+  /** Quotes lost between lastSeen and firstAvailable: firstAvailable - lastSeen - 1 when expired, 0 when ahead. */
+  missed: number;
+  reason: ResetReason;
+}
+
 /** Control messages of the two-way transports (ws text frames, socket.io acks). */
 export type ControlMessage =
   | { type: 'pong'; t: number; serverTs: number }
-  | { type: 'reset'; lastSeen: number; firstAvailable: number; missed: number }
+  | ({ type: 'reset' } & Reset)
   | { type: 'subscribed'; symbols: string[] }
   | { type: 'error'; code: string; message: string };
 

@@ -8,7 +8,7 @@
  * Quotes are emitted one per macrotask, never several in one tick, so no transport gets to
  * coalesce writes that another sends one by one (Node's http corks a response until the next tick).
  */
-import { SYMBOLS, encodeBinary, encodeJson, now, type Quote } from './contract.ts';
+import { SYMBOLS, encodeBinary, encodeJson, now, type Quote, type Reset } from './contract.ts';
 
 export interface FeedOptions {
   /** PRNG seed. Default `42`. */
@@ -43,11 +43,26 @@ export class Frame {
   }
 }
 
-/** What a client resuming after `lastSeen` gets: the missed frames, or a named gap. */
+/**
+ * What a client resuming after `lastSeen` gets: the missed frames, a named gap, an id ahead of the
+ * feed named as such (nothing to replay: the stream goes on at `firstAvailable`, the next quote), or
+ * a fresh stream for no id at all.
+ */
 export type Resume =
   | { kind: 'replay'; frames: Frame[] }
   | { kind: 'gap'; lastSeen: number; firstAvailable: number; missed: number; frames: Frame[] }
+  | { kind: 'ahead'; lastSeen: number; firstAvailable: number; frames: [] }
   | { kind: 'fresh' };
+
+/** The `reset` a resume starts with (see Reset in contract.ts), or undefined when it needs none. */
+export function resetOf(resume: Resume): Reset | undefined {
+  if (resume.kind === 'gap') {
+    const { lastSeen, firstAvailable, missed } = resume;
+    return { lastSeen, firstAvailable, missed, reason: 'expired' };
+  }
+  if (resume.kind === 'ahead') return { lastSeen: resume.lastSeen, firstAvailable: resume.firstAvailable, missed: 0, reason: 'ahead' };
+  return undefined;
+}
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -107,9 +122,14 @@ export class QuoteFeed {
     return frame;
   }
 
-  /** Frames after `lastSeen`: all of them, a named gap when some fell out of the buffer, or fresh. */
+  /**
+   * Frames after `lastSeen`: all of them, a named gap when some fell out of the buffer, `ahead` for
+   * an id this feed has not reached (it cannot place it: never streamed over in silence), or fresh
+   * for no id (NaN, negative, fractional).
+   */
   resumeAfter(lastSeen: number): Resume {
-    if (!Number.isSafeInteger(lastSeen) || lastSeen < 0 || lastSeen > this.#seq) return { kind: 'fresh' };
+    if (!Number.isSafeInteger(lastSeen) || lastSeen < 0) return { kind: 'fresh' };
+    if (lastSeen > this.#seq) return { kind: 'ahead', lastSeen, firstAvailable: this.#seq + 1, frames: [] };
     const frames = this.#ordered().filter((f) => f.quote.seq > lastSeen);
     const firstAvailable = frames[0]?.quote.seq ?? this.#seq + 1;
     if (firstAvailable > lastSeen + 1) {
@@ -157,7 +177,7 @@ export class QuoteFeed {
   }
 }
 
-/** A client-supplied sequence number (Last-Event-ID, ?since=); anything but plain digits is NaN, which resumes fresh. */
+/** A client-supplied sequence number (Last-Event-ID, ?since=); anything but plain digits is NaN, which starts fresh. */
 export function parseSeq(raw: unknown): number {
   return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
 }

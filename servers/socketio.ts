@@ -113,7 +113,8 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   });
 
   io.on('connection', (socket) => {
-    // A recovered socket gets its rooms back (and its missed quotes) from socket.io itself.
+    // A recovered socket gets its rooms back (and its missed quotes) from socket.io itself. After a restart this process
+    // knows neither the session nor the offset (in-memory adapter): recovered is false, socket.io's own "could not resume".
     if (socket.recovered) stats.resumed++;
     else socket.join(socket.data.format as SocketIoFormat);
     stats.opened();

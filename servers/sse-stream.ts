@@ -11,12 +11,13 @@
  *   data: {"seq":17,...}   (or the binary layout in base64 with ?format=base64)
  *
  * with a `:` comment heartbeat. Resume from the Last-Event-ID header or ?lastEventId= (the
- * polyfill's way); a resume point older than the replay buffer gets an `event: reset` first.
+ * polyfill's way); a resume point older than the replay buffer, or ahead of the feed (a previous
+ * process's id, after a restart), gets an `event: reset` first, saying which (contract.ts, Reset).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { now } from './contract.ts';
 import { errorBody, type LabErrorCode } from './errors.ts';
-import { type Frame, parseSeq, type QuoteFeed } from './feed.ts';
+import { type Frame, parseSeq, type QuoteFeed, resetOf } from './feed.ts';
 import { attachFeed, type DropMode } from './listen.ts';
 import { originAllowed, type ServerOptions } from './options.ts';
 import type { ServerStats } from './stats.ts';
@@ -190,11 +191,13 @@ export class SseStreams {
     const lastSeen = parseSeq(req.headers['last-event-id'] || query.get('lastEventId') || undefined);
     const resume = this.feed.resumeAfter(lastSeen);
     if (resume.kind === 'fresh') return;
-    stats.resumed++;
-    if (resume.kind === 'gap') {
+    if (resume.kind !== 'ahead') stats.resumed++;
+    const reset = resetOf(resume);
+    if (reset) {
       stats.resets++;
-      const { lastSeen: seen, firstAvailable, missed } = resume;
-      res.write(`event: reset\ndata: ${JSON.stringify({ lastSeen: seen, firstAvailable, missed })}\n\n`);
+      // Ahead: the id moves back to this feed's numbering, so a reconnect before the next quote resumes from here, not the old id.
+      const id = reset.reason === 'ahead' ? `id: ${reset.firstAvailable - 1}\n` : '';
+      res.write(`${id}event: reset\ndata: ${JSON.stringify(reset)}\n\n`);
     }
     for (const frame of resume.frames) if (this.#clients.has(client)) this.#sendQuote(client, frame);
   }

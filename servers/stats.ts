@@ -31,8 +31,9 @@ export interface StatsSnapshot {
   refused: number;
   /** Clients cut off for breaking the protocol or a limit: bad frames, oversize or too many bad messages. */
   violations: number;
-  /** Resumes that were served from the replay buffer / that hit a gap. */
+  /** Resumes from an id the feed could place (served from the replay buffer, with or without a gap). */
   resumed: number;
+  /** `reset`s sent: a gap in the replay buffer (`expired`), or an id ahead of the feed (`ahead`, e.g. after a restart). */
   resets: number;
   latestSeq: number;
   rss: number;

@@ -1,7 +1,8 @@
 /**
  * Raw WebSocket on `ws`, path /ws: each quote is one JSON text frame, or one binary frame in
- * the documented layout with ?format=binary. Resume with ?since=<seq>. Clients may send
- * {"type":"ping","t":...} (answered with a pong) and {"type":"subscribe","symbols":[...]}.
+ * the documented layout with ?format=binary. Resume with ?since=<seq>; a seq the replay buffer no
+ * longer holds, or one ahead of the feed (after a restart), gets a `reset` message first. Clients
+ * may send {"type":"ping","t":...} (answered with a pong) and {"type":"subscribe","symbols":[...]}.
  * Protocol-level ping/pong every heartbeatMs terminates peers that stopped answering.
  */
 import type { IncomingMessage } from 'node:http';
@@ -10,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { now, SYMBOLS, type ClientMessage, type ControlMessage } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
-import { type Frame, parseSeq, QuoteFeed } from './feed.ts';
+import { type Frame, parseSeq, QuoteFeed, resetOf } from './feed.ts';
 import { attachFeed, CLOSE_GRACE_MS, closeServer, listen, type DropMode, type RunningServer } from './listen.ts';
 import { originAllowed, resolveOptions, type ServerOptions } from './options.ts';
 import { BAD_TARGET_BODY, requestTarget } from './request.ts';
@@ -137,10 +138,11 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       stats.closed();
     });
     const resume = feed.resumeAfter(since);
-    if (resume.kind !== 'fresh') stats.resumed++;
-    if (resume.kind === 'gap') {
+    if (resume.kind === 'replay' || resume.kind === 'gap') stats.resumed++;
+    const reset = resetOf(resume);
+    if (reset) {
       stats.resets++;
-      control(client, { type: 'reset', lastSeen: resume.lastSeen, firstAvailable: resume.firstAvailable, missed: resume.missed });
+      control(client, { type: 'reset', ...reset });
     }
     if (resume.kind !== 'fresh') for (const frame of resume.frames) if (clients.has(client)) send(client, frame);
     // ws answers a peer's ping by itself; a flood of them, or of pongs nobody asked for, is bad input.

@@ -1,7 +1,7 @@
 /** The feed and the wire contract: determinism, replay and gaps, both encodings. */
 import { describe, expect, it } from 'vitest';
 import { BINARY_HEADER_BYTES, decodeBinary, encodeBinary, encodeJson, SYMBOLS } from '../servers/contract.ts';
-import { parseSeq, QuoteFeed } from '../servers/feed.ts';
+import { parseSeq, QuoteFeed, resetOf } from '../servers/feed.ts';
 import { key, publish } from './helpers.ts';
 
 describe('quote feed', () => {
@@ -18,7 +18,7 @@ describe('quote feed', () => {
     for (const [, , price] of first) expect(Number(price.toFixed(2))).toBe(price); // whole cents
   });
 
-  it('replays what a client missed, names a gap when the buffer lost some, and ignores absurd ids', () => {
+  it('replays what a client missed, names a gap when the buffer lost some, and ignores ids that are no seq', () => {
     const feed = new QuoteFeed({ rate: 0, replay: 10 });
     publish(feed, 25);
     expect(feed.oldestSeq).toBe(16);
@@ -29,9 +29,29 @@ describe('quote feed', () => {
     expect(gap).toMatchObject({ kind: 'gap', lastSeen: 3, firstAvailable: 16, missed: 12 });
     expect(gap.kind === 'gap' && gap.frames.length).toBe(10);
     expect(feed.resumeAfter(25)).toEqual({ kind: 'replay', frames: [] });
-    for (const absurd of [26, 1e12, -1, Number.NaN, 1.5]) expect(feed.resumeAfter(absurd).kind).toBe('fresh');
+    for (const none of [-1, Number.NaN, 1.5, 2 ** 53]) expect(feed.resumeAfter(none)).toEqual({ kind: 'fresh' });
     for (const raw of ['abc', '', '1e3', '-5', ' 7', undefined, '9'.repeat(16)]) expect(parseSeq(raw)).toBeNaN();
     expect(parseSeq('17')).toBe(17);
+  });
+
+  it('names an id ahead of the feed (a previous process, before a restart) instead of starting fresh in silence', () => {
+    const feed = new QuoteFeed({ rate: 0, replay: 10 });
+    expect(feed.resumeAfter(301)).toEqual({ kind: 'ahead', lastSeen: 301, firstAvailable: 1, frames: [] });
+    publish(feed, 44);
+    for (const ahead of [45, 301, 1e12]) {
+      const resume = feed.resumeAfter(ahead);
+      expect(resume).toEqual({ kind: 'ahead', lastSeen: ahead, firstAvailable: 45, frames: [] });
+      expect(resetOf(resume)).toEqual({ lastSeen: ahead, firstAvailable: 45, missed: 0, reason: 'ahead' });
+    }
+    // The newest id and older ones are placeable as before: a replay, or a gap named as expired.
+    expect(feed.resumeAfter(44)).toEqual({ kind: 'replay', frames: [] });
+    expect(resetOf(feed.resumeAfter(44))).toBeUndefined();
+    expect(resetOf(feed.resumeAfter(30))).toEqual({ lastSeen: 30, firstAvailable: 35, missed: 4, reason: 'expired' });
+    expect(resetOf(feed.resumeAfter(Number.NaN))).toBeUndefined();
+    // The next quote is the one the reset named, and the same seed makes the same one as the previous process did.
+    const before = new QuoteFeed({ rate: 0 });
+    publish(before, 44);
+    expect(key(feed.publish().quote)).toEqual(key(before.publish().quote));
   });
 
   it('encodes each quote once, however many readers ask', () => {

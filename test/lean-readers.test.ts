@@ -117,7 +117,7 @@ const STREAMS: Record<string, { body: string; seqs: number[] }> = {
   },
   'events that are not quotes': {
     body: [
-      `event: reset\ndata: {"lastSeen":1,"firstAvailable":5,"missed":3}\n\n`,
+      `event: reset\ndata: {"lastSeen":1,"firstAvailable":5,"missed":3,"reason":"expired"}\n\n`,
       `data: ${quote(90)}\n\n`, // no event field: a `message`
       `event: quotes\ndata: ${quote(91)}\n\n`,
       `event: quote\n\n`, // no data: nothing is dispatched, and the type does not carry over

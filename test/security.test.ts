@@ -195,22 +195,29 @@ describe('bad client input', () => {
     expect(error.message).toMatch(/LAB_BAD_FORMAT/);
   });
 
-  it('ws: an absurd ?since= streams fresh; a too-old one gets a reset naming the gap', async () => {
+  it('ws: an absurd ?since= (ahead of the feed) gets a reset saying so; a too-old one gets a reset naming the gap', async () => {
     await open('ws', { replay: 5 });
     publish(server.feed, 20);
-    const fresh = track(createClient('ws', { url: server.url, since: 999999 }));
-    const freshReceived = collect(fresh);
-    await fresh.connect();
+    const ahead = track(createClient('ws', { url: server.url, since: 999999 }));
+    const aheadResets: unknown[] = [];
+    ahead.on('reset', (r) => aheadResets.push(r));
+    const aheadReceived = collect(ahead);
+    await ahead.connect();
     const old = track(createClient('ws', { url: server.url, since: 3 }));
     const resets: unknown[] = [];
     old.on('reset', (r) => resets.push(r));
     const oldReceived = collect(old);
     await old.connect();
     await waitFor(() => oldReceived.length === 5, 'the buffered quotes');
-    expect(resets).toEqual([{ type: 'reset', lastSeen: 3, firstAvailable: 16, missed: 12 } satisfies ControlMessage]);
+    expect(resets).toEqual([{ type: 'reset', lastSeen: 3, firstAvailable: 16, missed: 12, reason: 'expired' } satisfies ControlMessage]);
     expect(oldReceived.map((m) => m.quote.seq)).toEqual([16, 17, 18, 19, 20]);
-    await fresh.ping();
-    expect(freshReceived).toHaveLength(0);
+    await ahead.ping();
+    expect(aheadReceived).toHaveLength(0);
+    expect(aheadResets).toEqual([
+      { type: 'reset', lastSeen: 999999, firstAvailable: 21, missed: 0, reason: 'ahead' } satisfies ControlMessage,
+    ]);
+    expect(ahead.lastSeq).toBe(20);
+    expect(server.stats).toMatchObject({ resumed: 1, resets: 2 });
   });
 });
 
@@ -231,25 +238,28 @@ describe.each(EVENT_STREAMS)('%s bad input', (transport) => {
     expect(await good.json()).toMatchObject({ type: 'pong', t: 5 });
   });
 
-  it('an absurd lastEventId streams fresh; a too-old one gets a reset naming the gap', async () => {
+  it('an absurd lastEventId (ahead of the feed) gets a reset saying so; a too-old one gets a reset naming the gap', async () => {
     await open(transport, { replay: 5 });
     publish(server.feed, 20);
     const ca = await caFor(transport);
-    const fresh = track(createClient(transport, { url: server.url, ca, since: 999999 }));
-    const freshReceived = collect(fresh);
-    await fresh.connect();
+    const ahead = track(createClient(transport, { url: server.url, ca, since: 999999 }));
+    const aheadResets: ResetInfo[] = [];
+    ahead.on('reset', (r) => aheadResets.push(r));
+    const aheadReceived = collect(ahead);
+    await ahead.connect();
     const old = track(createClient(transport, { url: server.url, ca, since: 3 }));
     const resets: ResetInfo[] = [];
     old.on('reset', (r) => resets.push(r));
     const oldReceived = collect(old);
     await old.connect();
     await waitFor(() => oldReceived.length === 5, 'the buffered quotes');
-    expect(resets).toEqual([{ lastSeen: 3, firstAvailable: 16, missed: 12 }]);
+    expect(resets).toEqual([{ lastSeen: 3, firstAvailable: 16, missed: 12, reason: 'expired' }]);
     expect(oldReceived.map((m) => m.quote.seq)).toEqual([16, 17, 18, 19, 20]);
     publish(server.feed, 1);
-    await waitFor(() => oldReceived.length === 6 && freshReceived.length > 0, 'quote 21 at both');
-    expect(freshReceived.map((m) => m.quote.seq)).toEqual([21]);
-    expect(server.stats).toMatchObject({ resumed: 1, resets: 1 });
+    await waitFor(() => oldReceived.length === 6 && aheadReceived.length > 0, 'quote 21 at both');
+    expect(aheadResets).toEqual([{ lastSeen: 999999, firstAvailable: 21, missed: 0, reason: 'ahead' }]);
+    expect(aheadReceived.map((m) => m.quote.seq)).toEqual([21]);
+    expect(server.stats).toMatchObject({ resumed: 1, resets: 2 });
   });
 });
 

@@ -128,12 +128,26 @@ describe('SSE on the wire', () => {
     publish(server.feed, 20);
     const req = request('', { 'Last-Event-ID': '3' });
     await waitFor(() => (req.body.match(/^id: /gm) ?? []).length === 5, 'the buffered events');
-    expect(req.body).toContain('event: reset\ndata: {"lastSeen":3,"firstAvailable":16,"missed":12}\n\n');
+    expect(req.body).toContain('event: reset\ndata: {"lastSeen":3,"firstAvailable":16,"missed":12,"reason":"expired"}\n\n');
     expect(req.body.indexOf('event: reset')).toBeLessThan(req.body.indexOf('id: 16'));
     expect(server.stats.resets).toBe(1);
   });
 
-  it.each(['abc', '-4', '99999999', '1e3', ''])('ignores a Last-Event-ID of %j and streams fresh', async (value) => {
+  it('says so with a reset event when the id is ahead of the feed (a previous process), then streams on', async () => {
+    await open();
+    publish(server.feed, 3);
+    const req = request('', { 'Last-Event-ID': '99999999' });
+    await waitFor(() => server.stats.connections === 1, 'the stream to open');
+    const frame = server.feed.publish();
+    await waitFor(() => req.body.includes('event: quote'), 'the next quote');
+    // Its id is the feed's newest: a reconnect before the next quote resumes from there, not from 99999999 again.
+    expect(req.body).toContain('id: 3\nevent: reset\ndata: {"lastSeen":99999999,"firstAvailable":4,"missed":0,"reason":"ahead"}\n\n');
+    expect(req.body.indexOf('event: reset')).toBeLessThan(req.body.indexOf('id: 4'));
+    expect([...req.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3, frame.quote.seq]);
+    expect(server.stats).toMatchObject({ resumed: 0, resets: 1 });
+  });
+
+  it.each(['abc', '-4', '1e3', ''])('ignores a Last-Event-ID of %j and streams fresh', async (value) => {
     await open();
     publish(server.feed, 3);
     const req = request('', { 'Last-Event-ID': value });

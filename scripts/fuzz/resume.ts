@@ -1,15 +1,18 @@
 /**
  * The resume oracle SSE (Last-Event-ID, ?lastEventId=) and ws (?since=) share. Given the resume
  * point the server should have read and the newest seq before connecting, the first messages of
- * the stream are fixed by the contract: a replay starts right after the point, a point older
- * than the replay buffer gets a `reset` naming the gap first, anything else streams fresh.
+ * the stream are fixed by the contract: a replay starts right after the point; a point older
+ * than the replay buffer gets a `reset` naming the gap first (reason `expired`); a point ahead of
+ * the feed gets a `reset` saying so (reason `ahead`, missed 0) and then the feed's next quote; no
+ * point (not a seq) streams fresh.
  */
 import { violation } from './classify.ts';
 import type { HttpResponse } from '../lib/raw/http.ts';
 
 /** The first messages of a stream: an optional reset, then the first quote's seq. */
 export interface StreamStart {
-  reset?: { lastSeen: number; firstAvailable: number; missed: number };
+  /** As it came on the wire; `reason` is checked, not trusted. */
+  reset?: { lastSeen: number; firstAvailable: number; missed: number; reason: string };
   firstSeq: number;
 }
 
@@ -24,22 +27,36 @@ export function parseSeq(raw: string | null | undefined): number {
  */
 export function checkResume(start: StreamStart, lastSeen: number, latestBefore: number, what: string): void {
   const { reset, firstSeq } = start;
-  if (Number.isNaN(lastSeen) || lastSeen > latestBefore) {
-    // Fresh (or a point the feed only reached while connecting): live quotes, never a replay of older ones.
+  if (Number.isNaN(lastSeen)) {
+    // Fresh: live quotes, never a replay of older ones.
     if (reset) violation(`${what}: a reset ${JSON.stringify(reset)} on a stream that should start fresh`);
     if (firstSeq <= latestBefore)
       violation(`${what}: started at quote ${firstSeq}, not after the newest (${latestBefore}), though nothing was to be replayed`);
     return;
   }
   if (!reset) {
-    if (firstSeq !== lastSeen + 1) violation(`${what}: resumed after ${lastSeen} but the first quote is ${firstSeq}`);
+    // A point ahead of the newest is resumed plainly only when the feed reached it while connecting.
+    if (firstSeq !== lastSeen + 1) violation(`${what}: resumed after ${lastSeen} but the first quote is ${firstSeq}, with no reset`);
     return;
   }
-  const consistent =
-    reset.lastSeen === lastSeen &&
-    reset.firstAvailable > lastSeen + 1 &&
-    reset.missed === reset.firstAvailable - lastSeen - 1 &&
-    firstSeq === reset.firstAvailable;
+  let consistent: boolean;
+  if (reset.reason === 'ahead') {
+    // Ahead of the feed when the server read it: the stream goes on at the feed's next quote, at or below the point.
+    consistent =
+      lastSeen > latestBefore &&
+      reset.lastSeen === lastSeen &&
+      reset.firstAvailable > latestBefore &&
+      reset.firstAvailable <= lastSeen &&
+      reset.missed === 0 &&
+      firstSeq === reset.firstAvailable;
+  } else {
+    consistent =
+      reset.reason === 'expired' &&
+      reset.lastSeen === lastSeen &&
+      reset.firstAvailable > lastSeen + 1 &&
+      reset.missed === reset.firstAvailable - lastSeen - 1 &&
+      firstSeq === reset.firstAvailable;
+  }
   if (!consistent) violation(`${what}: resumed after ${lastSeen}: reset ${JSON.stringify(reset)} then quote ${firstSeq} do not agree`);
 }
 
@@ -83,5 +100,10 @@ export function sseStart(response: HttpResponse, decode: (data: string) => numbe
   const resetEvent = events.slice(0, first).find((e) => e.event === 'reset');
   const unknown = events.slice(0, first).find((e) => e.event !== 'reset');
   if (unknown) violation(`${what}: an unexpected ${unknown.event} event before the first quote`);
-  return { firstSeq, ...(resetEvent ? { reset: JSON.parse(resetEvent.data) as StreamStart['reset'] } : {}) };
+  if (!resetEvent) return { firstSeq };
+  const reset = JSON.parse(resetEvent.data) as NonNullable<StreamStart['reset']>;
+  // An `ahead` reset moves the event id back to the feed's numbering (a reconnect resumes from there); an `expired` one leaves it.
+  const id = reset.reason === 'ahead' ? String(reset.firstAvailable - 1) : undefined;
+  if (resetEvent.id !== id) violation(`${what}: reset ${resetEvent.data} carries id ${JSON.stringify(resetEvent.id)}`);
+  return { firstSeq, reset };
 }

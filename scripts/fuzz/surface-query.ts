@@ -122,8 +122,10 @@ async function wsStart(connection: RawConnection, what: string): Promise<StreamS
     if (frame.opcode === 2) return { firstSeq: decodeBinary(frame.payload).seq, ...(reset ? { reset } : {}) };
     if (frame.opcode !== 1) continue;
     const message = JSON.parse(frame.payload.toString('utf8')) as { type?: string; seq?: number } & NonNullable<StreamStart['reset']>;
-    if (message.type === 'reset') reset = { lastSeen: message.lastSeen, firstAvailable: message.firstAvailable, missed: message.missed };
-    else if (message.type === undefined && typeof message.seq === 'number') return { firstSeq: message.seq, ...(reset ? { reset } : {}) };
+    if (message.type === 'reset') {
+      const { lastSeen, firstAvailable, missed, reason } = message;
+      reset = { lastSeen, firstAvailable, missed, reason };
+    } else if (message.type === undefined && typeof message.seq === 'number') return { firstSeq: message.seq, ...(reset ? { reset } : {}) };
     else violation(`${what}: ${frame.payload.toString('utf8').slice(0, 200)} before the first quote`);
   }
 }

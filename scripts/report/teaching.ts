@@ -51,7 +51,8 @@ const WHY: Record<ClaimId, string[]> = {
   'sse-event-ids-resume': [
     'Each event carries `id:`; the browser remembers the last one and sends it as `Last-Event-ID` on the reconnect. The ' +
       'browser only carries the id: the server must keep recent events and replay those after it. The lab keeps a bounded ' +
-      'replay buffer and sends an explicit `reset` when the id is older than the buffer.',
+      'replay buffer and sends an explicit `reset` when the id is older than the buffer, or ahead of its feed (an id from ' +
+      'a process before a restart, whose feed started again at 1).',
   ],
   'ws-heavier-than-sse': [
     "Per connection, both hold a TCP socket and some per-client state. SSE rides Node's http machinery (a request, a " +

@@ -125,9 +125,9 @@ export function describeLabText(bytes: Uint8Array): Content {
   });
   const quote = quoteFromJson(text);
   if (quote) return whole('quote JSON', `${quoteWords(quote)}, as ${bytes.length} bytes of JSON`, 'quote-json', [quote.seq]);
-  let message: { type?: unknown } | null = null;
+  let message: { type?: unknown; reason?: unknown } | null = null;
   try {
-    message = JSON.parse(text) as { type?: unknown };
+    message = JSON.parse(text) as { type?: unknown; reason?: unknown };
   } catch {
     // not JSON: described as text below
   }
@@ -137,7 +137,13 @@ export function describeLabText(bytes: Uint8Array): Content {
     case 'pong':
       return whole('pong JSON', `the server's pong: echoes t, adds its own serverTs`, 'pong');
     case 'reset':
-      return whole('reset JSON', `reset: quotes were lost from the server's replay buffer ${text}`, 'control');
+      return message.reason === 'ahead'
+        ? whole(
+            'reset JSON',
+            `reset: the resume id is ahead of the server's feed (a restarted process); its next quote follows ${text}`,
+            'control',
+          )
+        : whole('reset JSON', `reset: quotes were lost from the server's replay buffer ${text}`, 'control');
     default:
       return { ...whole('text', `text ${JSON.stringify(text.slice(0, 80))}`, 'other'), payloadBytes: null };
   }
