@@ -19,17 +19,16 @@
  * times from performance.timeOrigin + performance.now()) and read with page.evaluate; the Node side
  * converts every time to ms since the case started. Both clocks are this host's wall clock.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { now } from '../servers/contract.ts';
-import type { Transport } from '../servers/transports.ts';
+import { spec, type Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
 import { labCertificate } from '../servers/tls.ts';
-import { isNginxProcess, type NginxExit, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
+import { isNginxRunning, type NginxExit, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
 import type { ProxyOptions } from '../servers/proxy/profiles.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
@@ -130,6 +129,17 @@ export class LabPage {
   readyState(name: string): Promise<number | null> {
     return this.call<number | null>('readyState', name);
   }
+
+  /**
+   * Opens `transport`'s browser client as `name` at `url` by its browser API: EventSource, WebSocket,
+   * or socket.io's client (with `socketIo` options; its URL without a trailing slash).
+   */
+  async openClient(transport: Transport, name: string, url: string, socketIo: Record<string, Json> = {}): Promise<void> {
+    const api = spec(transport).browserApi;
+    if (api === 'EventSource') await this.call('eventSource', name, url);
+    else if (api === 'WebSocket') await this.call('webSocket', name, url);
+    else await this.call('socketIo', name, url.replace(/\/$/, ''), socketIo);
+  }
 }
 
 /** What a case runs with: its start time, cleanups, and constructors that clean up after themselves. */
@@ -212,7 +222,7 @@ export class CaseContext {
       if (!exit.expected) this.#fail(died(exit));
     });
     this.#checks.push(async () => {
-      if (running(proxy.pid)) return;
+      if (isNginxRunning(proxy.pid)) return;
       const exit = await proxy.exited;
       if (!exit.expected) throw died(exit);
     });
@@ -403,16 +413,6 @@ async function servePage(req: IncomingMessage, res: ServerResponse): Promise<voi
     res.end(PAGE_HTML);
   } else {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-  }
-}
-
-/** Whether nginx is still running as `pid`: there, and not a zombie (dead, its exit not collected yet). */
-function running(pid: number): boolean {
-  if (!isNginxProcess(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
   }
 }
 

@@ -39,15 +39,13 @@ async function throughRelay(c: CaseContext, transport: ScenarioTransport, heartb
   });
   const page = await c.page();
   const api = spec(transport).browserApi;
-  if (api === 'EventSource') await page.call('eventSource', 'x', relay.url(httpScheme(transport), endpointPath(server.url)));
-  else if (api === 'WebSocket') await page.call('webSocket', 'x', relay.url('ws', endpointPath(server.url)));
-  else
-    await page.call('socketIo', 'x', relay.url('http', ''), {
-      transports: ['websocket'],
-      reconnectionDelay: 200,
-      reconnectionDelayMax: 200,
-      randomizationFactor: 0,
-    });
+  const scheme = api === 'WebSocket' ? 'ws' : httpScheme(transport);
+  await page.openClient(transport, 'x', relay.url(scheme, endpointPath(server.url)), {
+    transports: ['websocket'],
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 200,
+    randomizationFactor: 0,
+  });
   await sleep(WATCH_MS);
   const events = await page.events('x');
   const count = (type: string) => countOf(events, type);

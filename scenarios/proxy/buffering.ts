@@ -25,7 +25,7 @@ import { sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from '../ha
 import { countOf, distribution, round } from '../measure.ts';
 import type { Json, Observed, ScenarioTransport } from '../types.ts';
 import { accessText, parseAccessLog } from './access-log.ts';
-import { behindNginx, openClient, PROXIED, quoteEvents } from './through.ts';
+import { behindNginx, PROXIED, quoteEvents } from './through.ts';
 
 const RATE = 20;
 const WATCH_MS = 6000;
@@ -67,7 +67,7 @@ async function buffering(c: CaseContext, transport: ScenarioTransport, config: C
   const lab = await behindNginx(c, transport, { feed, accelBufferingHeader: config.header }, { profile: config.profile });
   const page = await c.page();
   const createdAt = c.elapsed();
-  await openClient(page, transport, 'x', lab.url);
+  await page.openClient(transport, 'x', lab.url);
   await page.waitForEvents('x', 'open', 1, OPEN_MS);
   const startedAt = c.elapsed();
   feed.start();

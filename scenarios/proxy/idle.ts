@@ -26,7 +26,7 @@ import { sleep, type CaseContext, type CaseSpec, type ScenarioSpec } from '../ha
 import { countOf, lossAndDuplicates, publish, round } from '../measure.ts';
 import type { Json, Observed, ScenarioTransport } from '../types.ts';
 import { accessText, parseAccessLog } from './access-log.ts';
-import { behindNginx, openClient, PROXIED, quoteEvents, timeoutsLogged } from './through.ts';
+import { behindNginx, PROXIED, quoteEvents, timeoutsLogged } from './through.ts';
 
 const READ_TIMEOUT_S = 3;
 const SHORTER_MS = 1000;
@@ -64,7 +64,7 @@ async function idle(c: CaseContext, transport: ScenarioTransport, beat: Beat): P
     { profile: 'tuned', readTimeoutS: READ_TIMEOUT_S },
   );
   const page = await c.page();
-  await openClient(page, transport, 'x', lab.url, {
+  await page.openClient(transport, 'x', lab.url, {
     reconnectionDelay: RECONNECT_MS,
     reconnectionDelayMax: RECONNECT_MS,
     randomizationFactor: 0,

@@ -1,6 +1,7 @@
 /**
- * What the proxy scenarios share: a lab server with a wire tap behind a real nginx, the page's
- * client opened through it by the transport's browser API, and nginx's access log read back.
+ * What the proxy scenarios share: a lab server with a wire tap behind a real nginx (the page opens
+ * its client through it with LabPage.openClient), the quote events it got, and nginx's own account
+ * of timeouts (its access log: access-log.ts).
  *
  *   Chromium -> nginx (profile) -> tap -> lab server
  *
@@ -11,10 +12,9 @@
 import type { ProxyTarget, RunningProxy } from '../../servers/proxy/nginx.ts';
 import { proxiable, type ProxyOptions } from '../../servers/proxy/profiles.ts';
 import type { RunningServer, ServerOptions } from '../../servers/index.ts';
-import { spec } from '../capabilities.ts';
 import type { Tap } from '../fixtures/tap.ts';
-import { type CaseContext, type LabPage, portOf, viaLocalhost } from '../harness.ts';
-import { SCENARIO_TRANSPORTS, type Json, type ScenarioTransport, type TimedEvent } from '../types.ts';
+import { type CaseContext, portOf, viaLocalhost } from '../harness.ts';
+import { SCENARIO_TRANSPORTS, type ScenarioTransport, type TimedEvent } from '../types.ts';
 
 /** Every scenario transport nginx can front (HTTP/1.1 servers), in registry order. */
 export const PROXIED: ScenarioTransport[] = SCENARIO_TRANSPORTS.filter(proxiable);
@@ -48,20 +48,6 @@ export async function behindNginx(
   const { tap, target } = await tapInFront(c, lab);
   const running = await c.proxy(target, proxy);
   return { server: lab, tap, proxy: running, url: viaLocalhost(running.url) };
-}
-
-/** Opens the transport's browser client as `name`: EventSource, WebSocket, or socket.io's client with `socketIo` options. */
-export async function openClient(
-  page: LabPage,
-  transport: ScenarioTransport,
-  name: string,
-  url: string,
-  socketIo: Record<string, Json> = {},
-): Promise<void> {
-  const api = spec(transport).browserApi;
-  if (api === 'EventSource') await page.call('eventSource', name, url);
-  else if (api === 'WebSocket') await page.call('webSocket', name, url);
-  else await page.call('socketIo', name, url.replace(/\/$/, ''), socketIo);
 }
 
 /** The quote events of a client: EventSource's `quote`, a WebSocket's or socket.io's `message` with a seq. */

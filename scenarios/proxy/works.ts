@@ -26,7 +26,7 @@ import { sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from
 import { countOf, distribution, lossAndDuplicates, round } from '../measure.ts';
 import type { Json, Observed, ScenarioTransport } from '../types.ts';
 import { accessText, parseAccessLog, statusCounts } from './access-log.ts';
-import { behindNginx, openClient, PROXIED, quoteEvents } from './through.ts';
+import { behindNginx, PROXIED, quoteEvents } from './through.ts';
 
 const OPEN_MS = 3000;
 const SETTLE_MS = 1000;
@@ -52,7 +52,7 @@ async function works(c: CaseContext, transport: ScenarioTransport, { profile, ac
   const lab = await behindNginx(c, transport, { accelBufferingHeader }, { profile });
   const page = await c.page();
   const createdAt = c.elapsed();
-  await openClient(page, transport, 'x', lab.url);
+  await page.openClient(transport, 'x', lab.url);
   await page.waitForEvents('x', 'open', 1, OPEN_MS);
   await sleep(SETTLE_MS);
   const publishedFrom = c.elapsed();

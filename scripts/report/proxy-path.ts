@@ -8,11 +8,8 @@ import { statusText } from '../../scenarios/proxy/access-log.ts';
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
 import type { Block } from './blocks.ts';
 import { axes, LABELS, type ChartSpec, type Dataset } from './charts.ts';
-import { observed, yesNo } from './scenario-charts.ts';
+import { type Facts, facts, num, observed, yesNo } from './scenario-charts.ts';
 
-type Facts = { [key: string]: Json };
-const facts = (r: ScenarioRecord): Facts => r.observed.facts ?? {};
-const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
 const events = (n: number | undefined) => (n === undefined ? '? events' : `${n} ${n === 1 ? 'event' : 'events'}`);
 const msText = (v: Json | undefined) => (typeof v === 'number' ? `${Math.round(v)} ms` : '–');
 

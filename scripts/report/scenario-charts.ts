@@ -11,9 +11,11 @@ import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/trans
 import { axes, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
 import type { Block } from './blocks.ts';
 
-type Facts = { [key: string]: Json };
-const facts = (r: ScenarioRecord | undefined): Facts => r?.observed.facts ?? {};
-const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
+export type Facts = { [key: string]: Json };
+/** A record's observed facts (none for a missing record). */
+export const facts = (r: ScenarioRecord | undefined): Facts => r?.observed.facts ?? {};
+/** A fact that is a number, else null. */
+export const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
 
 /** One scenario's observed records (not-run ones have nothing to draw), in run order. */
 export function observed(scenarios: ScenariosFile, scenario: string): ScenarioRecord[] {

@@ -126,6 +126,16 @@ export function killNginxGroup(master: number): void {
   }
 }
 
+/** Whether nginx is still running as `pid`: an nginx process, and not a zombie (dead, its exit not collected yet). */
+export function isNginxRunning(pid: number): boolean {
+  if (!isNginxProcess(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pid` is (still) an nginx process: checked before one is killed by pid, since pids are reused. */
 export function isNginxProcess(pid: number): boolean {
   try {
