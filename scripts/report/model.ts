@@ -10,7 +10,7 @@ import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
-import { proxyReportCharts, proxySection } from './proxy-section.ts';
+import { proxySection } from './proxy-section.ts';
 import { reliabilitySection } from './reliability.ts';
 import { wireSections } from './wire-sections.ts';
 import { formatValue, type Block, type Cell, type Section } from './blocks.ts';
@@ -192,10 +192,11 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
+  const proxy = proxySection(inputs);
   const charts = [
     ...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []),
     ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : []),
-    ...proxyReportCharts(inputs),
+    ...proxy.charts,
   ];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
@@ -221,7 +222,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     runSection(inputs, charts),
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
-    proxySection(inputs),
+    proxy.section,
     ...(inputs.wire ? wireSections(inputs.wire) : []),
     ...(inputs.abuse || inputs.fuzz ? [reliabilitySection(inputs.abuse, inputs.fuzz)] : []),
     ...extraSections(inputs),

@@ -33,20 +33,16 @@ function profileBlocks(): Block[] {
   });
 }
 
-/** The scenarios' proxy charts: each is drawn in the section of the claim it bears on, and linked from here. */
-const scenarioProxyCharts = (inputs: ReportInputs): ChartSpec[] =>
-  inputs.scenarios ? [...proxyPathCharts(inputs.scenarios), ...proxyTrafficCharts(inputs.scenarios)] : [];
-
-/** The charts the section adds to the report (the load block places its own). */
-export function proxyReportCharts(inputs: ReportInputs): ChartSpec[] {
-  return [...scenarioProxyCharts(inputs), ...proxyLoadSection(inputs).charts];
-}
-
-export function proxySection(inputs: ReportInputs): Section {
-  const chartLinks: Block[] = scenarioProxyCharts(inputs).map((c) => ({ kind: 'p', text: `Chart: [${c.title}](#fig-${c.id}).` }));
+/**
+ * The section and the charts it adds to the report. The scenarios' charts are drawn in the section
+ * of the claim each bears on and linked from here; the load block places its own.
+ */
+export function proxySection(inputs: ReportInputs): { section: Section; charts: ChartSpec[] } {
   const scenarios = inputs.scenarios;
+  const scenarioCharts = scenarios ? [...proxyPathCharts(scenarios), ...proxyTrafficCharts(scenarios)] : [];
+  const chartLinks: Block[] = scenarioCharts.map((c) => ({ kind: 'p', text: `Chart: [${c.title}](#fig-${c.id}).` }));
   const load = proxyLoadSection(inputs);
-  return {
+  const section: Section = {
     id: 'behind-a-proxy',
     title: 'Behind a proxy',
     blocks: [
@@ -65,4 +61,5 @@ export function proxySection(inputs: ReportInputs): Section {
       ...load.blocks,
     ],
   };
+  return { section, charts: [...scenarioCharts, ...load.charts] };
 }
