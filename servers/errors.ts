@@ -13,7 +13,8 @@ export type LabErrorCode =
   | 'LAB_PAYLOAD_TOO_LARGE'
   | 'LAB_UNSUPPORTED_ENCODING'
   | 'LAB_NOT_FOUND'
-  | 'LAB_NO_NGINX';
+  | 'LAB_NO_NGINX'
+  | 'LAB_NO_REDIS';
 
 export class LabError extends Error {
   constructor(

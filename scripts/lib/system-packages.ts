@@ -1,5 +1,5 @@
 /**
- * The Debian programs the lab drives for real — Chromium, nginx, tshark — found, installed where
+ * The Debian programs the lab drives for real — Chromium, nginx, tshark, redis-server — found, installed where
  * the machine allows it (Debian or Ubuntu, as root: `apt-get install -y`), or named in one clear
  * line each. Never a silent skip: whatever is still missing is listed, and the tests or stages that
  * need it fail saying so.
@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { findChromium } from './browser.ts';
+import { findRedis } from '../../servers/cluster/redis.ts';
 import { findNginx } from '../../servers/proxy/nginx.ts';
 import { tsharkPath } from '../wire/tshark.ts';
 
@@ -22,6 +23,7 @@ export const PROGRAMS: Program[] = [
   { package: 'chromium', usedFor: 'browser scenarios, wire capture, report PNGs', found: () => findChromium() !== undefined },
   { package: 'nginx', usedFor: 'the reverse-proxy scenarios and load', found: () => findNginx() !== undefined },
   { package: 'tshark', usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
+  { package: 'redis-server', usedFor: 'the scale-out cluster (shared stream)', found: () => findRedis() !== undefined },
 ];
 
 /**

@@ -5,11 +5,12 @@
  * directory removed when done.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findProgram, freePort } from '../daemons.ts';
 import { LabError } from '../errors.ts';
 import { labCertificate } from '../tls.ts';
 import type { Transport } from '../transports.ts';
@@ -31,6 +32,8 @@ export interface ProxyTarget {
   url: string;
   statsUrl: string;
   origin: string;
+  /** A cluster's node origins, balanced by nginx; default the one `origin`. */
+  upstreams?: string[];
 }
 
 export interface RunningProxy {
@@ -70,35 +73,13 @@ export interface NginxExit {
 
 /** The nginx binary: $LAB_NGINX when set, else the first `nginx` on PATH or in the sbin directories. */
 export function findNginx(env: NodeJS.ProcessEnv = process.env, extraDirs = ['/usr/sbin', '/usr/local/sbin']): string | undefined {
-  const executable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (env.LAB_NGINX !== undefined) return executable(env.LAB_NGINX) ? env.LAB_NGINX : undefined;
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
-  return dirs.map((dir) => join(dir, 'nginx')).find(executable);
+  return findProgram('nginx', 'LAB_NGINX', env, extraDirs);
 }
 
 /** The one line to print when nginx is missing. */
 export function nginxMissing(env: NodeJS.ProcessEnv = process.env): LabError {
   const where = env.LAB_NGINX !== undefined ? `LAB_NGINX=${env.LAB_NGINX} is not an executable` : 'nginx is not installed';
   return new LabError('LAB_NO_NGINX', where, `install it with: ${NGINX_INSTALL_HINT}`);
-}
-
-/** A port free right now (nginx cannot take port 0); a lost race shows as a bind error and is retried. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** [master, ...workers]: the master's children from /proc (Linux); [] once the master is gone. */
@@ -210,7 +191,7 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
     await mkdir(`${dir}/logs`, { mode: 0o700 });
     // The h2 profile serves the lab's certificate: made here on first use, so nginx finds its files.
     spki = proxyServesTls(options.profile) ? (await labCertificate()).spki : undefined;
-    rendered = await renderConfig(dir, port, target.origin, options);
+    rendered = await renderConfig(dir, port, target.upstreams ?? [target.origin], options);
     await writeFile(`${dir}/nginx.conf`, rendered.main);
     await writeFile(`${dir}/profile.conf`, rendered.profile);
   } catch (error) {

@@ -4,9 +4,9 @@
  * file budget), with the placeholders filled in. nginx proxies over HTTP/1.x only, so it can front
  * the transports whose server speaks HTTP/1.1 (`proxiable`).
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { hardFileLimit } from '../daemons.ts';
 import { CERT_DIR } from '../tls.ts';
 import { spec, type Transport } from '../transports.ts';
 
@@ -35,24 +35,16 @@ export function profileText(profile: ProxyProfile): Promise<string> {
   return readFile(`${PROFILE_DIR}${profile}.conf`, 'utf8');
 }
 
+/** How nginx spreads a cluster's connections: its default round robin, or one node per client address. */
+export const BALANCES = ['round-robin', 'sticky'] as const;
+export type Balance = (typeof BALANCES)[number];
+
 export interface ProxyOptions {
   profile: ProxyProfile;
+  /** With several upstreams (a cluster): how nginx picks a node. Default `round-robin`. */
+  balance?: Balance;
   /** Overrides proxy_read_timeout (seconds) wherever the profile sets it, and sets it where it does not. */
   readTimeoutS?: number;
-}
-
-/** Open files nginx may raise itself to (the hard limit, at most 65536), once per process. */
-let fileLimit: number | undefined;
-function hardFileLimit(): number {
-  if (fileLimit === undefined) {
-    try {
-      const raw = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
-      fileLimit = raw === 'unlimited' ? 65536 : Math.min(Number(raw) || 1024, 65536);
-    } catch {
-      fileLimit = 1024;
-    }
-  }
-  return fileLimit;
 }
 
 /** nginx's file budget here: worker_rlimit_nofile, and worker_connections (90 %, the rest for logs and listeners). */
@@ -69,17 +61,38 @@ export interface Rendered {
   profile: string;
 }
 
-/** The wrapper (process, paths, logs: lab plumbing) and the profile with its placeholders filled in. */
-export async function renderConfig(dir: string, port: number, upstream: string, options: ProxyOptions): Promise<Rendered> {
+/**
+ * A cluster's nodes as one nginx upstream. Round robin hands each new connection (each long-poll request too) to the
+ * next node; `hash $remote_addr` keeps a client address on one node. A refused connection is tried on the next node
+ * (proxy_next_upstream error, the default). max_fails=0: nginx's default (max_fails=1 fail_timeout=10s) would take a
+ * node that refused once out for 10 s, so a node back from a restart gets nothing for that long, and after a restart
+ * of every node all clients get 502 "no live upstreams" until it passes; on loopback a refused connect costs nothing.
+ */
+export function upstreamBlock(origins: readonly string[], balance: Balance = 'round-robin'): string {
+  const rule =
+    balance === 'sticky'
+      ? '    hash $remote_addr;   # sticky: one client address, one node (socket.io long-polling needs it)\n'
+      : '    # round robin (nginx default): each connection and each request to the next node\n';
+  const servers = origins.map((origin) => `    server ${new URL(origin).host} max_fails=0;\n`).join('');
+  return `upstream lab_nodes {\n${rule}${servers}}\n\n`;
+}
+
+/**
+ * The wrapper (process, paths, logs: lab plumbing) and the profile with its placeholders filled in. Several upstreams
+ * (a cluster's nodes) go into an `upstream` block ahead of the profile, which then proxies to it.
+ */
+export async function renderConfig(dir: string, port: number, upstreams: readonly string[], options: ProxyOptions): Promise<Rendered> {
+  const cluster = upstreams.length > 1;
   let profile = fill(await profileText(options.profile), {
     listen: `127.0.0.1:${port}`,
-    upstream,
+    upstream: cluster ? 'http://lab_nodes' : upstreams[0]!,
     certificate: `${CERT_DIR}cert.pem`,
     certificate_key: `${CERT_DIR}key.pem`,
   });
   const timeout = options.readTimeoutS === undefined ? '' : `    proxy_read_timeout ${options.readTimeoutS}s;   # --proxy-read-timeout\n`;
   if (options.readTimeoutS !== undefined)
     profile = profile.replace(/proxy_read_timeout\s+\S+;/g, `proxy_read_timeout ${options.readTimeoutS}s;`);
+  if (cluster) profile = upstreamBlock(upstreams, options.balance) + profile;
   const { files, workerConnections } = nginxFileBudget();
   const main = [
     '# Written by the lab for one run (servers/proxy/profiles.ts); the profile follows in profile.conf.',
