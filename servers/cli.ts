@@ -2,7 +2,7 @@
  * npm run --silent server -- <transport> [--port 0] [--host 127.0.0.1] [--tls]
  *   [--seed 42] [--rate 10] [--padding 0] [--allow-origin URL ...] [--max-connections N]
  *   [--heartbeat MS|off] [--retry MS|off] [--express-stream] [--no-accel-buffering] [--stats-gc]
- *   [--proxy stock|tuned|gzip|h2 [--proxy-read-timeout S]]
+ *   [--proxy stock|tuned|gzip|h2 [--proxy-read-timeout S]] [--redis PORT]
  *
  * <transport> is a name from the registry (servers/transports.ts). Starts one transport alone in
  * this process and prints exactly one JSON line on stdout once listening:
@@ -15,6 +15,10 @@
  * line gains "proxy": {"kind","profile","pid","upstream"}. SIGTERM stops both; an nginx that dies on
  * its own is reported on stderr and the server closes, exit code 1. No nginx: exit code 2 and the
  * command that installs it.
+ *
+ * --redis makes it a cluster node (npm run cluster starts them): its quotes come from the shared
+ * stream in the lab's Redis on 127.0.0.1:PORT, written by the cluster's publisher, which owns the seed,
+ * rate and padding.
  */
 import { parseArgs } from 'node:util';
 import { isTransport, spec, startServer, TRANSPORT_NAMES, type Transport } from './transports.ts';
@@ -22,13 +26,14 @@ import { LabError } from './errors.ts';
 import type { RunningServer } from './listen.ts';
 import { numberFlag, SERVER_DEFAULTS, type ServerOptions } from './options.ts';
 import { findNginx, nginxMissing, type RunningProxy, startProxy } from './proxy/nginx.ts';
+import { StreamFeed } from './cluster/quote-stream.ts';
 import { isProxyProfile, PROXY_PROFILES, type ProxyOptions, proxiable, whyNotProxiable } from './proxy/profiles.ts';
 
 const TLS_ALWAYS = TRANSPORT_NAMES.filter((t) => spec(t).tls === 'required');
 const USAGE = [
   `usage: npm run --silent server -- <${TRANSPORT_NAMES.join('|')}> [--port 0] [--host 127.0.0.1] [--tls] [--seed 42] [--rate 10]`,
   '  [--padding 0] [--allow-origin URL ...] [--max-connections N] [--heartbeat MS|off] [--retry MS|off] [--express-stream]',
-  `  [--no-accel-buffering] [--stats-gc] [--proxy ${PROXY_PROFILES.join('|')} [--proxy-read-timeout S]]`,
+  `  [--no-accel-buffering] [--stats-gc] [--proxy ${PROXY_PROFILES.join('|')} [--proxy-read-timeout S]] [--redis PORT]`,
   `  ${TLS_ALWAYS.join(', ')}: TLS with or without --tls (HTTP/2 in browsers is TLS only)`,
 ].join('\n');
 
@@ -67,6 +72,7 @@ export function parseServerArgs(argv: string[]): ServerArgs {
       'stats-gc': { type: 'boolean' },
       proxy: { type: 'string' },
       'proxy-read-timeout': { type: 'string' },
+      redis: { type: 'string' },
     },
   });
   const transport = positionals[0] ?? '';
@@ -81,6 +87,14 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     throw new LabError('LAB_BAD_OPTION', `--no-accel-buffering with ${transport}`, 'X-Accel-Buffering is an SSE response header');
   }
   const proxy = parseProxy(transport, values.proxy, values['proxy-read-timeout']);
+  const redisPort = numberFlag('redis', values.redis);
+  if (redisPort !== undefined) {
+    if (!(Number.isInteger(redisPort) && redisPort >= 1 && redisPort <= 65535))
+      throw new LabError('LAB_BAD_OPTION', `--redis is ${values.redis}`, 'the port of the lab Redis on 127.0.0.1');
+    if (!proxiable(transport)) throw new LabError('LAB_BAD_OPTION', `--redis with ${transport}`, 'cluster nodes sit behind nginx');
+    const publisherOwns = (['seed', 'rate', 'padding'] as const).find((name) => values[name] !== undefined);
+    if (publisherOwns) throw new LabError('LAB_BAD_OPTION', `--${publisherOwns} with --redis`, "the cluster's publisher sets it");
+  }
   const options: Partial<ServerOptions> = {
     port: numberFlag('port', values.port),
     host: values.host,
@@ -95,6 +109,7 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     expressStream: values['express-stream'],
     accelBufferingHeader: values['no-accel-buffering'] ? false : undefined,
     statsGc: values['stats-gc'],
+    redis: redisPort === undefined ? undefined : `redis://127.0.0.1:${redisPort}`,
   };
   // --allow-origin adds to the defaults (the demo page's origin) rather than replacing them.
   if (values['allow-origin']) options.allowOrigins = [...SERVER_DEFAULTS.allowOrigins, ...values['allow-origin']];
@@ -117,13 +132,25 @@ function parseProxy(transport: Transport, profile: string | undefined, readTimeo
   return { profile, ...(readTimeoutS === undefined ? {} : { readTimeoutS }) };
 }
 
+/** A cluster node's feed: the shared stream, copied in before the node listens so a resume here finds its quotes. */
+async function nodeFeed(url: string): Promise<StreamFeed> {
+  const feed = new StreamFeed(url, {}, (from, to) =>
+    process.stderr.write(`lab: this node fell behind the shared stream: quotes ${from}..${to} were trimmed before it read them\n`),
+  );
+  await feed.open();
+  return feed;
+}
+
 async function main(): Promise<void> {
   let server: RunningServer;
   let parsed: ServerArgs;
+  let feed: StreamFeed | undefined;
   try {
     parsed = parseServerArgs(process.argv.slice(2));
     if (parsed.proxy && !findNginx()) throw nginxMissing();
-    server = await startServer(parsed.transport, parsed.options);
+    feed = parsed.options.redis === undefined ? undefined : await nodeFeed(parsed.options.redis);
+    server = await startServer(parsed.transport, { ...parsed.options, ...(feed ? { feed } : {}) });
+    feed?.start();
   } catch (error) {
     // Bad input (ours or node:util's parser): a lab: line and exit 2. Anything else (port in use...) is a crash.
     const bad = error instanceof LabError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
@@ -148,7 +175,7 @@ async function main(): Promise<void> {
       (proxy) => proxy.close(),
       () => undefined, // it did not start: reported below
     );
-    Promise.all([server.close(), proxyClosed]).then(
+    Promise.all([server.close().then(() => feed?.close()), proxyClosed]).then(
       () => (process.exitCode = exitCode),
       (error: Error) => {
         process.stderr.write(`lab: close failed: ${error.message}\n`);

@@ -109,17 +109,41 @@ export class QuoteFeed {
 
   /** Makes the next quote of the walk and sends it to every subscriber now. */
   publish(): Frame {
+    const { symbol, price } = this.#step();
+    const quote: Quote = { seq: this.#seq + 1, symbol, price, ts: now() };
+    if (this.options.padding > 0) quote.pad = 'x'.repeat(this.options.padding);
+    const frame = new Frame(quote);
+    this.append(frame);
+    return frame;
+  }
+
+  /**
+   * Takes `count` steps of the walk without publishing them: a cluster's publisher, restarted, goes on where the
+   * shared stream ends with the same (seq, symbol, price) an uninterrupted feed would have made.
+   */
+  skip(count: number): void {
+    for (let i = 0; i < count; i++) this.#step();
+    this.#seq += count;
+  }
+
+  /**
+   * Adds a quote made elsewhere as this feed's next one and sends it to every subscriber (unless `notify` is false: a
+   * cluster node filling its replay buffer from the shared stream at start-up). Its seq becomes the feed's latest.
+   */
+  append(frame: Frame, notify = true): void {
+    this.#seq = frame.quote.seq;
+    this.#remember(frame);
+    if (notify) for (const listener of this.#listeners) listener(frame);
+  }
+
+  /** One step of the seeded walk: a symbol and its new price. */
+  #step(): { symbol: string; price: number } {
     const index = Math.floor(this.#random() * SYMBOLS.length);
     // A step of -0.5% .. +0.5%, at least one cent, never below $1.
     const cents = this.#cents[index]!;
     const step = Math.round(cents * (this.#random() - 0.5) * 0.01) || (this.#random() < 0.5 ? -1 : 1);
     this.#cents[index] = Math.max(100, cents + step);
-    const quote: Quote = { seq: ++this.#seq, symbol: SYMBOLS[index]!, price: this.#cents[index]! / 100, ts: now() };
-    if (this.options.padding > 0) quote.pad = 'x'.repeat(this.options.padding);
-    const frame = new Frame(quote);
-    this.#remember(frame);
-    for (const listener of this.#listeners) listener(frame);
-    return frame;
+    return { symbol: SYMBOLS[index]!, price: this.#cents[index]! / 100 };
   }
 
   /**

@@ -39,6 +39,11 @@ export interface ServerOptions extends FeedOptions {
   statsGc: boolean;
   /** Share one feed between servers (the demo does); by default each server makes its own and starts it. */
   feed?: QuoteFeed;
+  /**
+   * A cluster node's Redis (redis://127.0.0.1:port): the feed is then the shared stream's copy (cluster/quote-stream.ts),
+   * and socket.io broadcasts and keeps recovery sessions through its Redis streams adapter.
+   */
+  redis?: string;
 }
 
 export const SERVER_DEFAULTS: ServerOptions = {

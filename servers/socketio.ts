@@ -3,8 +3,16 @@
  * object, or a Buffer in the binary layout for clients that ask with ?format=binary or
  * auth {format: 'binary'}. The client event `ping` is answered through its ack. Connection state
  * recovery is on, so a client back within two minutes gets the quotes it missed.
+ *
+ * As a cluster node (`redis` set), quotes arrive through @socket.io/redis-streams-adapter from the
+ * cluster's publisher, which broadcasts them (cluster/publisher.ts); recovery sessions live in Redis,
+ * so a client can resume on any node.
  */
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { socketIoStreamOptions } from './cluster/publisher.ts';
+import { connectRedis } from './cluster/quote-stream.ts';
 import { now } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
 import { QuoteFeed } from './feed.ts';
@@ -51,10 +59,22 @@ function dropNow(conn: EngineConnection): void {
   conn.close(true);
 }
 
+/** Resolves once a connection named `name` (the adapter's duplicates keep it) is blocked in XREAD; 5 s at most. */
+async function readingStream(redis: Redis, name: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const clients = (await redis.client('LIST')) as string;
+    if (clients.split('\n').some((line) => line.includes(`name=${name} `) && line.includes(' cmd=xread'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveOptions(input);
   const feed = options.feed ?? new QuoteFeed(options);
   const stats = new ServerStats('socketio', () => feed.latestSeq, options.statsGc);
+  const redisName = `lab-socketio-node-${process.pid}`;
+  const redis = options.redis === undefined ? undefined : connectRedis(options.redis, redisName);
 
   const { server, origin, spki } = await listen(statsListener(stats, 'socket.io at /socket.io/; GET /stats'), options, stats);
 
@@ -78,7 +98,12 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     perMessageDeflate: false,
     ...(options.heartbeatMs === null ? {} : { pingInterval: options.heartbeatMs }),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
+    ...(redis ? { adapter: createAdapter(redis, socketIoStreamOptions(options.replay)) } : {}),
   });
+
+  // The adapter starts reading its stream from "now" once its reading connection is up: a client resuming here before
+  // then would miss the quotes in between, so the node is ready only once that connection waits on the stream.
+  if (redis) await readingStream(redis, redisName);
 
   io.engine.on('connection', (conn: EngineConnection) => {
     if (conn.transport.name === 'polling') conn.transport.closeTimeout = POLLING_CLOSE_TIMEOUT_MS;
@@ -156,7 +181,9 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
    * connection churn must not grow that store past the cap, so the oldest sessions go first.
    */
   function pruneSessions(): void {
-    const sessions = (io.of('/').adapter as unknown as { sessions: Map<string, unknown> }).sessions;
+    // The Redis adapter keeps them in Redis instead, each with its own expiry.
+    const sessions = (io.of('/').adapter as unknown as { sessions?: Map<string, unknown> }).sessions;
+    if (!sessions) return;
     for (const pid of sessions.keys()) {
       if (sessions.size <= options.maxConnections) break;
       sessions.delete(pid);
@@ -165,9 +192,11 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
 
   const detach = attachFeed(feed, !options.feed, (frame) => {
     // One broadcast per format: socket.io encodes each packet once for all sockets in the room.
-    // Both rooms always get it, empty or not: recovery replays from these broadcasts.
-    io.to('json').emit('quote', frame.quote);
-    io.to('binary').emit('quote', frame.binary);
+    // Both rooms always get it, empty or not: recovery replays from these broadcasts. A cluster node's come from the publisher.
+    if (!redis) {
+      io.to('json').emit('quote', frame.quote);
+      io.to('binary').emit('quote', frame.binary);
+    }
     const rooms = io.of('/').adapter.rooms;
     stats.messagesSent += (rooms.get('json')?.size ?? 0) + (rooms.get('binary')?.size ?? 0);
   });
@@ -188,6 +217,16 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     drop,
     async close() {
       detach();
+      if (redis) {
+        // A cluster node going away (a redeploy): no DISCONNECT, which would tell clients not to come back. socket.io
+        // closes each socket as "server shutting down", which saves its recovery session in Redis first, and clients
+        // reconnect to another node and resume there.
+        const closing = closeServer(server, stats, 500);
+        await io.close();
+        await closing;
+        await redis.quit().catch(() => redis.disconnect());
+        return;
+      }
       // A DISCONNECT packet first, so each client learns it was the server ("io server disconnect") and does not retry;
       // closing the http server meanwhile would cut a polling client's connections before it has read it. Half a second
       // for that, half a second of grace for the rest (clients that do not read), then whatever is left is destroyed.
