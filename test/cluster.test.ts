@@ -10,6 +10,7 @@ import { type RunningCluster, startCluster } from '../servers/cluster/cluster.ts
 import type { StatsSnapshot } from '../servers/stats.ts';
 import { deliveryOf } from '../scripts/lib/delivery.ts';
 import { key, reference, waitFor } from './helpers.ts';
+import { caFor } from './trust.ts';
 
 const SEED = 7;
 const RATE = 20;
@@ -83,6 +84,27 @@ describe.each(['sse', 'ws'] as const)('%s cluster: a node killed mid-stream', (t
     expect(running.nodes[0]).toMatchObject({ alive: false, exit: { signal: 'SIGKILL', expected: true } });
     const resumed = (await snapshot(running.nodes[1]!.stats)).resumed;
     expect(resumed).toBeGreaterThanOrEqual(moved.length);
+  });
+});
+
+describe('sse cluster with --tls: SSE over HTTP/2 at nginx, HTTP/1.1 nodes behind it', () => {
+  it('a node killed mid-stream: the HTTP/2 clients resume on the other node, 0 lost, 0 duplicated', async () => {
+    const running = await startCluster({ transport: 'sse', nodes: 2, seed: SEED, rate: RATE, tls: true, nodeArgs: ['--retry', '200'] });
+    cleanups.push(() => running.close());
+    expect(running.url).toMatch(/^https:/);
+    const ca = await caFor('sse-h2');
+    const watched: Watched[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const client = createClient('sse-h2', { url: running.url, ca });
+      cleanups.push(() => client.close());
+      const seqs: number[] = [];
+      client.on('quote', ({ quote }) => seqs.push(quote.seq));
+      await client.connect();
+      watched.push({ client, seqs });
+    }
+    await waitFor(() => watched.every(({ seqs }) => seqs.length >= 3), 'three quotes on every client');
+    await loseNode0(running, watched, 'kill');
+    for (const { seqs } of watched) expect(deliveryOf(seqs)).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
   });
 });
 

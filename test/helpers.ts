@@ -1,4 +1,5 @@
 /** Small waits and collectors the tests share. No sleeps-as-assertions: waits end on a condition. */
+import { readFileSync } from 'node:fs';
 import type { LabClient, Received } from '../clients/index.ts';
 import type { Quote } from '../servers/contract.ts';
 import { QuoteFeed } from '../servers/feed.ts';
@@ -34,3 +35,12 @@ export function publish(feed: QuoteFeed, count: number): void {
 
 /** Lets the event loop turn so writes, closes and reconnect timers can run. */
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Running, not a zombie (a killed orphan stays in /proc until init reaps it). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -17,7 +17,7 @@ import { labCertificate } from '../servers/tls.ts';
 import { CLIENT_TRANSPORTS } from '../servers/transports.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { SERVER_COMMAND, spawnServer, type SpawnedServer } from '../scripts/lib/spawn-server.ts';
-import { collect, waitFor } from './helpers.ts';
+import { alive, collect, waitFor } from './helpers.ts';
 
 const FRONTED = CLIENT_TRANSPORTS.filter(proxiable);
 const agents: Agent[] = [];
@@ -34,15 +34,6 @@ async function labFetch(url: string): Promise<Response> {
   const agent = new Agent({ allowH2: true, connect: { ca: (await labCertificate()).cert } });
   agents.push(agent);
   return (await undiciFetch(url, { dispatcher: agent })) as unknown as Response;
-}
-
-/** Running, not a zombie (a killed orphan stays in /proc until init reaps it). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** The CLI without npm, its exit code and stderr. */
