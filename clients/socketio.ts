@@ -1,8 +1,12 @@
 /**
  * socket.io client with forceNew, so every client is its own connection. Reconnection is the
- * library's; missed quotes come back through the server's connection state recovery.
+ * library's; missed quotes come back through the server's connection state recovery. A local
+ * address to bind goes to both engine.io transports: long-polling requests through an http(s)
+ * Agent (xmlhttprequest-ssl takes only `agent`), the WebSocket through ws's own `localAddress`.
  */
-import { io, type Socket } from 'socket.io-client';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { decodeBinary, now, type Quote } from '../servers/contract.ts';
 import { PING_TIMEOUT_MS, RECONNECT_MS } from './constants.ts';
 import { ClientBase, type ClientOptions, type LabClient, type Pong } from './types.ts';
@@ -20,6 +24,11 @@ export class SocketIoClient extends ClientBase implements LabClient {
     return this.#socket?.recovered ?? false;
   }
 
+  /** The engine.io transport it is on now (`polling`, `websocket`: upgraded), or null before the first open. */
+  get engineTransport(): string | null {
+    return this.#socket?.io.engine?.transport?.name ?? null;
+  }
+
   connect(): Promise<void> {
     const delay = this.options.reconnectMs ?? RECONNECT_MS;
     const socket = io(this.options.url, {
@@ -31,6 +40,7 @@ export class SocketIoClient extends ClientBase implements LabClient {
       ca: this.options.ca,
       extraHeaders: this.options.headers,
       ...(this.options.transports ? { transports: this.options.transports } : {}),
+      ...this.#bind(),
     });
     this.#socket = socket;
     socket.on('quote', (payload: Quote | ArrayBuffer | Buffer) => {
@@ -41,7 +51,10 @@ export class SocketIoClient extends ClientBase implements LabClient {
         this.received(payload, JSON.stringify(payload));
       }
     });
-    socket.on('disconnect', (reason) => this.emit('close', { reason }));
+    socket.on('disconnect', (reason, description) => {
+      const cause = description && causeOf(description);
+      this.emit('close', { reason, ...(cause ? { cause } : {}) });
+    });
     return new Promise((resolve, reject) => {
       let open = false;
       socket.on('connect', () => {
@@ -50,15 +63,21 @@ export class SocketIoClient extends ClientBase implements LabClient {
         resolve();
       });
       socket.on('connect_error', (error) => {
-        if (open) return this.failed(error);
+        const failure = new Error(`lab: socket.io connect failed: ${causeOf(error)}`);
+        if (open) return this.failed(failure);
         socket.disconnect();
-        // engine.io keeps the underlying cause in `description` (e.g. "self-signed certificate"), and a refused
-        // polling handshake's answer in `context` (e.g. {"code":4,"message":"LAB_CONNECTION_CAP"}).
-        const { description, context } = error as { description?: { message?: string }; context?: { responseText?: unknown } };
-        const cause = description?.message ?? (typeof context?.responseText === 'string' ? context.responseText : undefined);
-        reject(new Error(`lab: socket.io connect failed: ${error.message}${cause ? ` (${cause})` : ''}`));
+        reject(failure);
       });
     });
+  }
+
+  /** engine.io options that bind both transports to options.localAddress (none without it). */
+  #bind(): Partial<ManagerOptions & SocketOptions> {
+    const { localAddress, url } = this.options;
+    if (!localAddress) return {};
+    // keepAlive off, as engine.io's own `agent: false`: a connection per long-poll request, each one balanced anew.
+    const agent = url.startsWith('https') ? new HttpsAgent({ localAddress }) : new HttpAgent({ localAddress });
+    return { agent, localAddress } as unknown as Partial<ManagerOptions & SocketOptions>;
   }
 
   async ping(): Promise<Pong> {
@@ -70,4 +89,17 @@ export class SocketIoClient extends ClientBase implements LabClient {
   async close(): Promise<void> {
     this.#socket?.disconnect();
   }
+}
+
+/**
+ * An engine.io error with its underlying cause: `description` holds it (e.g. "self-signed certificate", or the HTTP
+ * status a long-poll got) and `context` a refused request's answer (e.g. {"code":1,"message":"Session ID unknown"}).
+ */
+function causeOf(error: Error | { message?: string; description?: unknown; context?: unknown }): string {
+  const { message, description, context } = error as { message?: string; description?: unknown; context?: { responseText?: unknown } };
+  const status = typeof description === 'number' ? `HTTP ${description}` : undefined;
+  const detail = (description as { message?: string } | undefined)?.message;
+  const body = typeof context?.responseText === 'string' && context.responseText !== '' ? context.responseText : undefined;
+  const cause = [status, detail, body].filter(Boolean).join(' ');
+  return `${message ?? String(error)}${cause ? ` (${cause})` : ''}`;
 }

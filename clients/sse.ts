@@ -1,8 +1,9 @@
 /**
  * SSE client on the `eventsource` package (the WHATWG parser and reconnection, not hand-written):
  * it reconnects by itself after the server's `retry:` and sends Last-Event-ID. A CA to trust goes
- * through undici's dispatcher, since Node's fetch takes no `agent`; so does HTTP/2 (clients/sse-h2.ts
- * is this client with `allowH2`, its stream and its POSTs multiplexed on one connection).
+ * through undici's dispatcher, since Node's fetch takes no `agent`; so do a local address to bind
+ * and HTTP/2 (clients/sse-h2.ts is this client with `allowH2`, its stream and its POSTs
+ * multiplexed on one connection).
  */
 import { EventSource, type FetchLike } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -21,7 +22,9 @@ export class SseClient extends ClientBase implements LabClient {
   /** `allowH2`: let undici negotiate HTTP/2 (ALPN), which takes a dispatcher of its own: Node's global fetch does not. */
   constructor(options: ClientOptions, { allowH2 = false } = {}) {
     super(options);
-    const dispatcher = options.ca || allowH2 ? new Agent({ allowH2, connect: { ca: options.ca } }) : undefined;
+    // localAddress is the Agent's own option: undici passes its value (or null) over any `connect.localAddress`.
+    const { ca, localAddress } = options;
+    const dispatcher = ca || allowH2 || localAddress ? new Agent({ allowH2, localAddress, connect: { ca } }) : undefined;
     this.#dispatcher = dispatcher;
     const base = (
       dispatcher ? (url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher }) : fetch

@@ -23,6 +23,11 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** socket.io only: engine.io transports. Default socket.io's own, `['polling', 'websocket']`. */
   transports?: ('polling' | 'websocket')[];
+  /**
+   * Bind the client's sockets to this local address, e.g. 127.0.0.7: nginx's `hash $remote_addr` then sees distinct
+   * clients. Default: the system's choice (127.0.0.1 on loopback).
+   */
+  localAddress?: string;
 }
 
 export interface Received {
@@ -64,7 +69,8 @@ export interface LabClient {
   on(event: 'quote', listener: (message: Received) => void): this;
   on(event: 'reset', listener: (info: ResetInfo) => void): this;
   on(event: 'open', listener: () => void): this;
-  on(event: 'close', listener: (info: { code?: number | string; reason?: string }) => void): this;
+  /** `cause`: what the library says ended it, where it says more than `reason` (socket.io: the failed request's answer). */
+  on(event: 'close', listener: (info: { code?: number | string; reason?: string; cause?: string }) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   /** A client-to-server round trip: ws ping message, socket.io ack, or POST /sse/ping. */
   ping(): Promise<Pong>;

@@ -29,7 +29,8 @@ export class WsClient extends ClientBase implements LabClient {
     if (this.options.format === 'binary') url.searchParams.set('format', 'binary');
     const since = this.resumePoint();
     if (since !== undefined) url.searchParams.set('since', String(since));
-    const socket = new WebSocket(url, { ca: this.options.ca, headers: this.options.headers, perMessageDeflate: false });
+    const { ca, headers, localAddress } = this.options;
+    const socket = new WebSocket(url, { ca, headers, localAddress, perMessageDeflate: false });
     this.#socket = socket;
     socket.on('message', (data: Buffer, isBinary) => this.#onMessage(data, isBinary));
     return new Promise((resolve, reject) => {
