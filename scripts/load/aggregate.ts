@@ -9,6 +9,7 @@ import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { FLOOR } from './capabilities.ts';
 import { encode, merge, percentiles } from './histogram.ts';
+import type { ClusterProcReading, ClusterReadyLine } from './cluster-proc.ts';
 import { CLOCK_TICKS, type NginxReading } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
 import type { ConnectedMessage, ReportMessage } from './protocol.ts';
@@ -24,6 +25,11 @@ export interface StepPlan {
   padding: number;
   /** nginx in front with this profile; absent or `null`: clients reach the server directly. */
   proxy?: ProxyProfile | null;
+  /**
+   * A cluster of this many nodes (servers/cluster/cli.ts: Redis, a publisher, the nodes, nginx's tuned profile in front)
+   * instead of one server and its twin; absent or `null`: one server.
+   */
+  nodes?: number | null;
 }
 
 /** A CPU reading of one process: total CPU microseconds at a wall-clock ms. */
@@ -43,9 +49,9 @@ export interface StepObservation {
   connected?: ConnectedMessage[];
   serverCounted?: number;
   window?: { from: number; to: number };
-  /** /stats of the loaded server and its twin at the window's start and end, with the runner's wall ms. */
-  start?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
-  end?: { loaded: StatsSnapshot; twin: StatsSnapshot; wallMs: number };
+  /** /stats of the loaded server (a cluster's nodes summed) and its twin (a cluster has none) at the window's ends, with wall ms. */
+  start?: { loaded: StatsSnapshot; twin?: StatsSnapshot; wallMs: number };
+  end?: { loaded: StatsSnapshot; twin?: StatsSnapshot; wallMs: number };
   /** Bytes of the runner's own /stats answers the loaded server wrote between start and end. */
   probeBytes?: number;
   workerMarks?: { start: CpuMark; end: CpuMark }[];
@@ -61,10 +67,13 @@ export interface StepObservation {
     end?: NginxReading | null;
     loaded?: NginxReading | null;
   };
+  /** A cluster step: its ready line (every pid), and Redis's and the publisher's CPU from /proc at the window's ends. */
+  cluster?: { ready: ClusterReadyLine; start?: ClusterProcReading | null; end?: ClusterProcReading | null };
 }
 
 export function stepId(plan: StepPlan): string {
-  const via = plan.proxy ? `-nginx-${plan.proxy}` : '';
+  // A cluster always has nginx in front: its id names the cluster.
+  const via = plan.nodes ? `-cluster${plan.nodes}` : plan.proxy ? `-nginx-${plan.proxy}` : '';
   return `load/${plan.phase}/${plan.transport}/n${plan.clients}-r${plan.rate}-p${plan.padding}${plan.tls ? '-tls' : ''}${via}`;
 }
 
@@ -239,9 +248,11 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
   let bytesWritten: number | null = null;
   if (o.start && o.end) {
     cpuMs = (cpuOf(o.end.loaded) - cpuOf(o.start.loaded)) / 1000;
-    idleCpuMs = (cpuOf(o.end.twin) - cpuOf(o.start.twin)) / 1000;
+    if (o.start.twin && o.end.twin) {
+      idleCpuMs = (cpuOf(o.end.twin) - cpuOf(o.start.twin)) / 1000;
+      twinMessagesSent = o.end.twin.messagesSent - o.start.twin.messagesSent;
+    }
     messagesSent = o.end.loaded.messagesSent - o.start.loaded.messagesSent;
-    twinMessagesSent = o.end.twin.messagesSent - o.start.twin.messagesSent;
     bytesWritten = o.end.loaded.bytesWritten - o.start.loaded.bytesWritten - (o.probeBytes ?? 0);
   }
   const per1k = (ms: number | null, deliveries: number | null) => (ms !== null && deliveries ? round((ms / deliveries) * 1000, 4) : null);
@@ -250,9 +261,10 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
   const workerCores = (o.workerMarks ?? []).map((m) => round(coresBetween(m.start, m.end)));
   const workerCpuMicros = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
   const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
+  // Without a twin (a cluster) the servers' share is the nodes' alone.
   const hostCores =
-    seconds && cpuMs !== null && idleCpuMs !== null && o.workerMarks
-      ? round((cpuMs + idleCpuMs) / 1000 / seconds + workerCores.reduce((sum, c) => sum + c, 0))
+    seconds && cpuMs !== null && (idleCpuMs !== null || o.plan.nodes) && o.workerMarks
+      ? round((cpuMs + (idleCpuMs ?? 0)) / 1000 / seconds + workerCores.reduce((sum, c) => sum + c, 0))
       : null;
 
   const loaded = o.memory ? memorySample(o.memory.loaded) : null;
@@ -303,7 +315,8 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       deliveriesPerSecond: seconds ? Math.round(received / seconds) : null,
     },
     server: {
-      pid: o.memory?.loaded.pid ?? o.start?.loaded.pid ?? null,
+      // A cluster's nodes are many processes: their pids are in its ready line.
+      pid: o.plan.nodes ? null : (o.memory?.loaded.pid ?? o.start?.loaded.pid ?? null),
       loaded,
       idle,
       perConnection: loaded && idle ? perConnection(loaded, idle) : { heapBytes: null, rssBytes: null, externalBytes: null },

@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { LabError } from '../../servers/errors.ts';
 import { PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
-import { resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
+import { type ClusterLoadOptions, resolveClusterOptions, resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
 
 export const USAGE = [
-  `usage: npm run load [-- --quick | --tiny] [--tls | --proxy ${PROXY_PROFILES.join('|')}] [--transports ${TRANSPORT_NAMES.join(',')}]`,
+  `usage: npm run load [-- --quick | --tiny] [--tls | --proxy ${PROXY_PROFILES.join('|')} | --nodes N]`,
+  `  [--transports ${TRANSPORT_NAMES.join(',')}]`,
   '  [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]',
   '  [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none]',
   '  [--upstream-duration S] [--workers W]',
@@ -33,7 +34,8 @@ function orNone<T>(raw: string | undefined, parse: (raw: string) => T): T | null
   return raw === 'none' ? null : parse(raw);
 }
 
-export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: Profile } {
+/** With --nodes, the options of a scale-out run (isClusterRun tells them apart). */
+export function parseLoadArgs(argv: string[]): { options: LoadOptions | ClusterLoadOptions; profile: Profile } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -42,6 +44,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
       tiny: { type: 'boolean' },
       tls: { type: 'boolean' },
       proxy: { type: 'string' },
+      nodes: { type: 'string' },
       transports: { type: 'string' },
       clients: { type: 'string' },
       rate: { type: 'string' },
@@ -89,5 +92,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; profile: 
     claims: orNone(values.claims, (raw) => raw),
   };
   for (const key of Object.keys(input) as (keyof LoadOptions)[]) if (input[key] === undefined) delete input[key];
+  const nodes = number('nodes', values.nodes);
+  if (nodes !== undefined) return { options: resolveClusterOptions(input, profile, nodes), profile };
   return { options: resolveLoadOptions(input, profile), profile };
 }

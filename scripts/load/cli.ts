@@ -1,5 +1,5 @@
 /**
- * npm run load [-- --quick | --tiny] [--tls | --proxy stock|tuned|gzip|h2] [--transports sse,ws,socketio,tcp,sse-h2]
+ * npm run load [-- --quick | --tiny] [--tls | --proxy stock|tuned|gzip|h2 | --nodes N] [--transports sse,ws,socketio,tcp,sse-h2]
  *   [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]
  *   [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS]
  *   [--upstream-connections C|none] [--upstream-duration S] [--workers W]
@@ -8,22 +8,27 @@
  * A thin shell over runLoad (run.ts): parse and validate (cli-args.ts; a `lab:` line and exit code 2 on
  * bad input), show a progress bar per step, print the summary tables, write results/load.json and
  * the `ws-heavier-than-sse` claim (with --tls: every transport over TLS, results/load-tls.json and
- * no claim; with --proxy: each step directly and through nginx, results/load-proxy.json and no claim).
+ * no claim; with --proxy: each step directly and through nginx, results/load-proxy.json and no claim; with --nodes:
+ * one server behind nginx, a cluster of 1 node and one of N, results/load-cluster.json and no claim).
  * Ctrl-C stops every child process and keeps the steps so far.
  */
 import { LabError } from '../../servers/errors.ts';
+import { findRedis, redisMissing } from '../../servers/cluster/redis.ts';
 import { findNginx, nginxMissing } from '../../servers/proxy/nginx.ts';
 import { parseLoadArgs, USAGE } from './cli-args.ts';
-import { ProgressBar, stepOutcome, summaryTable } from './print.ts';
-import { runLoad } from './run.ts';
+import { runClusterLoad } from './cluster-run.ts';
+import { isClusterRun } from './options.ts';
+import { clusterSummary, ProgressBar, stepOutcome, summaryTable } from './print.ts';
+import { type RunHooks, runLoad } from './run.ts';
 
 async function main(): Promise<void> {
   let parsed: ReturnType<typeof parseLoadArgs>;
   try {
     parsed = parseLoadArgs(process.argv.slice(2));
     if (parsed.options.proxy && !findNginx()) throw nginxMissing();
+    if (isClusterRun(parsed.options) && !findRedis()) throw redisMissing();
   } catch (error) {
-    const usage = (error as LabError).code === 'LAB_NO_NGINX' ? '' : `${USAGE}\n`;
+    const usage = ['LAB_NO_NGINX', 'LAB_NO_REDIS'].includes((error as LabError).code) ? '' : `${USAGE}\n`;
     process.stderr.write(`${error instanceof LabError ? error.message : `lab: LAB_BAD_OPTION: ${(error as Error).message}`}\n${usage}`);
     process.exitCode = 2;
     return;
@@ -37,19 +42,27 @@ async function main(): Promise<void> {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const name of signals) process.on(name, onSigint);
   const bar = new ProgressBar();
+  const hooks: RunHooks = {
+    signal: controller.signal,
+    profile: parsed.profile,
+    onProgress: (label, progress) => bar.update(label, progress),
+    onResult: (label, result) =>
+      bar.done(
+        label,
+        'delivery' in result
+          ? stepOutcome(result)
+          : `${result.status}: ${result.requestsPerSecond ?? '-'} req/s, p99 ${result.latencyMs.p99 ?? '-'} ms`,
+      ),
+  };
   try {
-    const results = await runLoad(parsed.options, {
-      signal: controller.signal,
-      profile: parsed.profile,
-      onProgress: (label, progress) => bar.update(label, progress),
-      onResult: (label, result) =>
-        bar.done(
-          label,
-          'delivery' in result
-            ? stepOutcome(result)
-            : `${result.status}: ${result.requestsPerSecond ?? '-'} req/s, p99 ${result.latencyMs.p99 ?? '-'} ms`,
-        ),
-    });
+    if (isClusterRun(parsed.options)) {
+      const results = await runClusterLoad(parsed.options, hooks);
+      process.stdout.write(`\n${clusterSummary(results)}\n\n`);
+      if (parsed.options.out) process.stdout.write(`wrote ${parsed.options.out}${results.aborted ? ' (aborted run: partial)' : ''}\n`);
+      process.exitCode = results.aborted ? 130 : 0;
+      return;
+    }
+    const results = await runLoad(parsed.options, hooks);
     process.stdout.write(`\n${summaryTable(results)}\n\n`);
     if (parsed.options.out) process.stdout.write(`wrote ${parsed.options.out}${results.aborted ? ' (aborted run: partial)' : ''}\n`);
     if (parsed.options.claims && !results.aborted) process.stdout.write(`filled ws-heavier-than-sse in ${parsed.options.claims}\n`);

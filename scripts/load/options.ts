@@ -1,9 +1,11 @@
 /**
  * One options type, one defaults object, three profiles (full, quick, tiny) and eager
- * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts.
+ * validation: a bad value throws LAB_BAD_OPTION with a hint before any process starts. A scale-out
+ * run (--nodes) adds one field to the same options (ClusterLoadOptions) and its own defaults (CLUSTER_RUN).
  */
 import { LabError } from '../../servers/errors.ts';
-import { isProxyProfile, PROXY_PROFILES, type ProxyProfile } from '../../servers/proxy/profiles.ts';
+import { SERVER_DEFAULTS } from '../../servers/options.ts';
+import { isProxyProfile, PROXY_PROFILES, proxiable, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { CLAIMS_PATH } from '../lib/claims.ts';
 import { ROOT } from '../lib/paths.ts';
@@ -28,7 +30,7 @@ export interface LoadOptions {
   proxy: ProxyProfile | null;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
-  /** Feed rate of the client sweep and the payload sweep, quotes/s. Default `1` (article A's server sends once a second). */
+  /** Feed rate of the client and payload sweeps, quotes/s. Default `1` (article A's server sends once a second); `10` with --nodes. */
   rate: number;
   /** Length of each step's measured window, seconds. Default `10`. */
   duration: number;
@@ -38,7 +40,7 @@ export interface LoadOptions {
    * The window opens no earlier than this many seconds after the step's two servers started: a fresh
    * Node server spends a one-off 40-130 ms of CPU some 6-13 s after start, which would land in one
    * server's window and not the other's. Default `15`; `0` in the quick and tiny profiles (their
-   * CPU figures then may carry that burst).
+   * CPU figures then may carry that burst); `20` in a full --nodes run, counted from a cluster's ready line.
    */
   settleS: number;
   /**
@@ -287,6 +289,79 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   }
   return o;
 }
+
+/** The transports a cluster runs (servers/cluster/cli.ts): those nginx can balance. */
+export const CLUSTER_TRANSPORTS = TRANSPORT_NAMES.filter(proxiable);
+/** The cluster CLI's largest --nodes. */
+export const MAX_NODES = 16;
+
+/** A scale-out run (--nodes): the load options, and the size of the larger cluster measured beside one node. */
+export interface ClusterLoadOptions extends LoadOptions {
+  /**
+   * Nodes of the larger cluster: each transport's step runs against one server behind nginx, a cluster of 1 node and a
+   * cluster of this many (just the first two when it is 1). No default: `--nodes` is what asks for a scale-out run.
+   */
+  nodes: number;
+}
+
+/**
+ * What `--nodes` changes in the defaults, after the profile: its own results file, no claim, the client sweep only at
+ * one N (1,000 clients; 200 in the quick profile) at 10 quotes/s, the cluster transports, a longer settle in the full
+ * profile, and nginx's tuned profile in front of every step (the cluster's nginx runs it, so the single server is
+ * measured behind the same). The heartbeat is the servers' default: the cluster CLI starts its nodes without a --heartbeat, and the
+ * single server must carry the same liveness traffic.
+ */
+const CLUSTER_COMMON: Partial<LoadOptions> = {
+  ...PROXY_COMMON,
+  out: `${ROOT}results/load-cluster.json`,
+  transports: CLUSTER_TRANSPORTS,
+  clients: [1000],
+  // At 1 quote/s a window holds ~0.1 core of work, and one GC or heartbeat round moved the nodes' µs per delivery by
+  // tens (two runs: ws's bus cost +13 and +48 µs); at 10/s three runs gave +2.3 to +3.9 µs.
+  rate: 10,
+  heartbeatMs: SERVER_DEFAULTS.heartbeatMs!,
+};
+export const CLUSTER_RUN: Record<Profile, Partial<LoadOptions>> = {
+  // A cluster's processes (the cluster process, the nodes) spend one-off bursts of CPU up to ~17 s after they start
+  // (V8 collecting start-up garbage once allocation slows), later than a lone server's 6-13 s: 20 s keeps them out.
+  full: { ...CLUSTER_COMMON, settleS: 20 },
+  quick: { ...CLUSTER_COMMON, clients: [200] },
+  tiny: { ...CLUSTER_COMMON, clients: [20] },
+};
+
+/** The profile, then CLUSTER_RUN, then the caller's values, over the defaults; every field checked, what a cluster cannot do refused. */
+export function resolveClusterOptions(input: Partial<LoadOptions>, profile: Profile, nodes: number): ClusterLoadOptions {
+  check(isInt(nodes, 1, MAX_NODES), 'nodes', nodes, `a whole number 1..${MAX_NODES} (the cluster CLI's range)`);
+  check(input.tls !== true, 'tls with nodes', true, "a cluster's nodes speak plain HTTP behind nginx; leave --tls out");
+  check(
+    input.proxy === undefined || input.proxy === null,
+    'proxy with nodes',
+    input.proxy,
+    "every step of a scale-out run is behind nginx's tuned profile, the cluster's; leave --proxy out",
+  );
+  const o = resolveLoadOptions({ ...CLUSTER_RUN[profile], ...input, proxy: 'tuned' }, profile);
+  check(
+    o.transports.every((t) => CLUSTER_TRANSPORTS.includes(t)),
+    'transports with nodes',
+    o.transports,
+    `a cluster runs ${CLUSTER_TRANSPORTS.join(', ')}`,
+  );
+  check(
+    o.payload.length === 0 && o.rampClients === null,
+    'payload or ramp with nodes',
+    { payload: o.payload, rampClients: o.rampClients },
+    'a scale-out run measures the client sweep only; leave --payload and --ramp-clients out',
+  );
+  check(
+    o.heartbeatMs === SERVER_DEFAULTS.heartbeatMs,
+    'heartbeatMs with nodes',
+    o.heartbeatMs,
+    `the cluster's nodes run the servers' default ${SERVER_DEFAULTS.heartbeatMs} ms, and the single server must match them`,
+  );
+  return { ...o, nodes };
+}
+
+export const isClusterRun = (options: LoadOptions): options is ClusterLoadOptions => 'nodes' in options;
 
 /** Ramp rates: rampStart doubled rampSteps - 1 times. */
 export function rampRates(o: Pick<LoadOptions, 'rampStart' | 'rampSteps'>): number[] {

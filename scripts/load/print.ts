@@ -5,7 +5,7 @@
 import type { Transport } from '../../servers/transports.ts';
 import { usesTls } from './capabilities.ts';
 import type { StepProgress } from './step.ts';
-import type { LoadResults, StepResult } from './types.ts';
+import type { ClusterLoadResults, LoadResults, StepResult } from './types.ts';
 
 const BAR_WIDTH = 24;
 
@@ -48,10 +48,9 @@ const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFi
 export function stepOutcome(step: StepResult): string {
   const d = step.delivery;
   const p = step.proxy;
-  const nginx = p
-    ? ` | nginx ${signed(p.addedLatencyMs.p50)}/${signed(p.addedLatencyMs.p99)} ms p50/p99 added, ` +
-      `${kb(p.memory.perClientBytes)} KB/client, ${num(p.cpu.usPerDelivery, 1)} us/delivery`
-    : '';
+  // A step with no direct twin (a cluster's, the single server's in a --nodes run) has no added latency to show.
+  const added = p?.directId ? `${signed(p.addedLatencyMs.p50)}/${signed(p.addedLatencyMs.p99)} ms p50/p99 added, ` : '';
+  const nginx = p ? ` | nginx ${added}` + `${kb(p.memory.perClientBytes)} KB/client, ${num(p.cpu.usPerDelivery, 1)} us/delivery` : '';
   return (
     `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
     `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores${nginx}` +
@@ -226,4 +225,59 @@ export function summaryTable(results: LoadResults): string {
     parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${named(s.transport)} n${s.clients}: ${s.reason}`).join('\n')}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);
   return parts.join('\n\n');
+}
+
+/** A scale-out run: per transport, the single server behind nginx, 1 node and N, every process's CPU per delivery. */
+export function clusterSummary(results: ClusterLoadResults): string {
+  const us = (value: number | null | undefined) => num(value, 1);
+  const rows = results.comparisons.flatMap((c) =>
+    c.rows.map((r) => [
+      c.transport,
+      String(c.clients),
+      r.kind === 'plain' ? 'server + nginx' : `cluster of ${r.nodes}`,
+      num(r.deliveriesPerSecond),
+      num(r.latencyMs.p50, 2),
+      num(r.latencyMs.p99, 2),
+      String(r.lost),
+      us(r.cpu.server.usPerDelivery),
+      us(r.cpu.redis?.usPerDelivery),
+      us(r.cpu.publisher?.usPerDelivery),
+      us(r.cpu.nginx.usPerDelivery),
+      us(r.cpu.generator.usPerDelivery),
+      us(r.serverSideUsPerDelivery),
+      signed(r.busUsPerDelivery, 1),
+      num(r.hostCores, 2),
+      r.status,
+    ]),
+  );
+  const body = table(
+    [
+      'transport',
+      'N',
+      'servers',
+      'deliv/s',
+      'p50 ms',
+      'p99 ms',
+      'lost',
+      'server us/deliv',
+      'redis',
+      'publisher',
+      'nginx',
+      'generator',
+      'server side',
+      'bus adds',
+      'host cores',
+      'status',
+    ],
+    rows,
+  );
+  const bus = results.comparisons.map((c) => `${c.transport} at ${c.clients} clients: ${signed(c.busUsPerDelivery, 1)} us`).join('; ');
+  const skipped = results.skipped.map((s) => `  ${s.transport} n${s.clients}: ${s.reason}`).join('\n');
+  return [
+    `Scaled out (every step behind nginx ${results.proxy.profile}; CPU in microseconds per delivery; server side = server or ` +
+      `nodes + Redis + publisher; bus adds = server side minus the single server's)\n${body}`,
+    `What the bus adds per delivery (1 node against the single server): ${bus || '-'}`,
+    ...(skipped ? [`Skipped\n${skipped}`] : []),
+    results.note,
+  ].join('\n\n');
 }

@@ -1,8 +1,9 @@
 /**
  * The runner's child processes and how it talks to them: servers through the CLI contract
- * (spawnServer), generator workers forked with `--import tsx`, and a /stats probe on one
- * keep-alive connection. Every child is registered so it is stopped on success, on error and on
- * Ctrl-C, and killed outright if the runner exits with any still alive.
+ * (spawnServer), clusters through theirs (cluster-proc.ts), generator workers forked with
+ * `--import tsx`, and a /stats probe on one keep-alive connection (a cluster's: one per node,
+ * summed). Every child is registered so it is stopped on success, on error and on Ctrl-C, and
+ * killed outright if the runner exits with any still alive.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
@@ -16,6 +17,7 @@ import type { StatsSnapshot } from '../../servers/stats.ts';
 import { spawnServer, type SpawnedServer } from '../lib/spawn-server.ts';
 import { ROOT } from '../lib/paths.ts';
 import { killNginxGroup } from '../../servers/proxy/nginx.ts';
+import { type SpawnedCluster, spawnCluster } from './cluster-proc.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -134,6 +136,7 @@ export class Children {
   readonly #servers = new Set<SpawnedServer>();
   readonly #workers = new Set<WorkerHandle>();
   readonly #nginx = new Map<SpawnedServer, number>();
+  readonly #clusters = new Set<SpawnedCluster>();
   readonly #onExit = () => this.killNow();
 
   constructor() {
@@ -147,6 +150,18 @@ export class Children {
     if (proxy) this.#nginx.set(server, proxy.pid);
     server.child.once('exit', () => this.#servers.delete(server));
     return server;
+  }
+
+  /** A cluster process (`servers/cluster/cli.ts`), stopped like a server and, if killed, with everything it started. */
+  async cluster(transport: Transport, args: string[]): Promise<SpawnedCluster> {
+    const cluster = await spawnCluster(transport, args);
+    this.#clusters.add(cluster);
+    return cluster;
+  }
+
+  async stopCluster(cluster: SpawnedCluster): Promise<void> {
+    await cluster.stop();
+    this.#clusters.delete(cluster);
   }
 
   worker(): WorkerHandle {
@@ -177,7 +192,11 @@ export class Children {
 
   /** Stops every child still running. */
   async stopAll(): Promise<void> {
-    await Promise.all([...[...this.#workers].map((w) => this.stopWorker(w)), ...[...this.#servers].map((s) => this.stopServer(s))]);
+    await Promise.all([
+      ...[...this.#workers].map((w) => this.stopWorker(w)),
+      ...[...this.#servers].map((s) => this.stopServer(s)),
+      ...[...this.#clusters].map((c) => this.stopCluster(c)),
+    ]);
   }
 
   /** Synchronous last resort (process exit): SIGKILL whatever is left. */
@@ -185,6 +204,7 @@ export class Children {
     for (const worker of this.#workers) if (alive(worker.child)) worker.child.kill('SIGKILL');
     for (const server of this.#servers) if (alive(server.child)) server.child.kill('SIGKILL');
     for (const master of this.#nginx.values()) killNginxGroup(master);
+    for (const cluster of this.#clusters) cluster.killNow();
   }
 
   dispose(): void {
@@ -303,5 +323,60 @@ export class StatsProbe {
   close(): void {
     this.#agent?.destroy();
     this.#session?.destroy();
+  }
+}
+
+/** The nodes' snapshots as one server's: counters, memory and CPU summed; `latestSeq` the lowest (what every node has sent). */
+export function sumSnapshots(snapshots: readonly StatsSnapshot[]): StatsSnapshot {
+  const sum = (pick: (s: StatsSnapshot) => number) => snapshots.reduce((total, s) => total + pick(s), 0);
+  const [first] = snapshots;
+  return {
+    transport: first!.transport,
+    pid: first!.pid,
+    connections: sum((s) => s.connections),
+    peakConnections: sum((s) => s.peakConnections),
+    sockets: sum((s) => s.sockets),
+    messagesSent: sum((s) => s.messagesSent),
+    bytesWritten: sum((s) => s.bytesWritten),
+    bytesRead: sum((s) => s.bytesRead),
+    dropped: sum((s) => s.dropped),
+    refused: sum((s) => s.refused),
+    violations: sum((s) => s.violations),
+    resumed: sum((s) => s.resumed),
+    resets: sum((s) => s.resets),
+    latestSeq: Math.min(...snapshots.map((s) => s.latestSeq)),
+    rss: sum((s) => s.rss),
+    heapUsed: sum((s) => s.heapUsed),
+    heapTotal: sum((s) => s.heapTotal),
+    external: sum((s) => s.external),
+    cpuUserMicros: sum((s) => s.cpuUserMicros),
+    cpuSystemMicros: sum((s) => s.cpuSystemMicros),
+    gc: snapshots.every((s) => s.gc),
+  };
+}
+
+/**
+ * Every node's /stats read together, one keep-alive connection each, answered as one server's (sumSnapshots). Each
+ * node serves /stats on its stream's port, so `bytesBefore` sums what the probe read from all of them and the step
+ * takes exactly that out of the nodes' bytes on the wire.
+ */
+export class ClusterProbe {
+  readonly #probes: StatsProbe[];
+
+  constructor(statsUrls: readonly string[]) {
+    this.#probes = statsUrls.map((url) => new StatsProbe(url));
+  }
+
+  async read(gc = false): Promise<ProbeReading> {
+    const readings = await Promise.all(this.#probes.map((p) => p.read(gc)));
+    return {
+      snapshot: sumSnapshots(readings.map((r) => r.snapshot)),
+      bytesBefore: readings.reduce((sum, r) => sum + r.bytesBefore, 0),
+      wallMs: Math.max(...readings.map((r) => r.wallMs)),
+    };
+  }
+
+  close(): void {
+    for (const probe of this.#probes) probe.close();
   }
 }

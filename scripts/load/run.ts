@@ -123,7 +123,7 @@ export interface RunHooks {
 }
 
 /** The run-level facts of a --proxy run: the profile's config, what runs directly only, the client cap. */
-async function proxyRun(options: LoadOptions): Promise<ProxyRun> {
+export async function proxyRun(options: LoadOptions): Promise<ProxyRun> {
   const profile = options.proxy!;
   const { files, workerConnections } = nginxFileBudget();
   const clientCap = proxyClientCap(workerConnections);
@@ -147,7 +147,8 @@ export function stepLabel(plan: StepPlan): string {
       : plan.phase === 'payload'
         ? `n=${plan.clients} pad=${plan.padding}`
         : `n=${plan.clients} rate=${plan.rate}`;
-  return `${plan.phase} ${plan.transport} ${what}${plan.tls ? ' tls' : ''}${plan.proxy ? ` nginx ${plan.proxy}` : ''}`;
+  const via = plan.nodes ? ` cluster of ${plan.nodes}` : plan.proxy ? ` nginx ${plan.proxy}` : '';
+  return `${plan.phase} ${plan.transport} ${what}${plan.tls ? ' tls' : ''}${via}`;
 }
 
 export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promise<LoadResults> {
@@ -250,24 +251,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     method: proxy ? [...METHOD, ...PROXY_METHOD] : METHOD,
     profile: hooks.profile ?? 'custom',
     options,
-    environment: {
-      nofile: nofile(),
-      ephemeralPorts: ephemeralPorts(),
-      somaxconn: somaxconn(),
-      batching: 'none',
-      batchingNote:
-        'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: ' +
-        'no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
-      readers:
-        'clients/lean/: node:http(s) SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws ' +
-        '(transport=websocket), node:net (node:tls) NDJSON, node:http2 SSE reader (one session per client); upstream: ' +
-        "autocannon (HTTP/1.1), node:http2 sessions (HTTP/2), the readers' own pings",
-      tls: anyTls
-        ? "The lab's self-signed EC P-256 certificate (servers/tls.ts), trusted by every client and the /stats probe; Node's " +
-          `defaults on both ends (${DEFAULT_MAX_VERSION} at most); every client makes a full handshake (no session resumption), ` +
-          'as separate browsers would. Bytes on the wire include TLS records and handshakes.'
-        : null,
-    },
+    environment: loadEnvironment(anyTls),
     steps,
     skipped,
     ramp: summarizeRamps(direct, options.transports, options),
@@ -281,4 +265,26 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   if (options.out) await writeJson(options.out, results);
   if (options.claims && !aborted) await writeClaims([claim], options.claims);
   return results;
+}
+
+/** The machine's limits and how the load was generated, as every load results file records them. */
+export function loadEnvironment(anyTls: boolean): LoadResults['environment'] {
+  return {
+    nofile: nofile(),
+    ephemeralPorts: ephemeralPorts(),
+    somaxconn: somaxconn(),
+    batching: 'none',
+    batchingNote:
+      'The feed publishes one quote per macrotask (servers/feed.ts), so every transport writes each quote on its own: ' +
+      'no res.write coalescing for SSE, no send batching for ws, socket.io or TCP.',
+    readers:
+      'clients/lean/: node:http(s) SSE reader framed by eventsource-parser, ws WebSocket, engine.io/socket.io protocol over ws ' +
+      '(transport=websocket), node:net (node:tls) NDJSON, node:http2 SSE reader (one session per client); upstream: ' +
+      "autocannon (HTTP/1.1), node:http2 sessions (HTTP/2), the readers' own pings",
+    tls: anyTls
+      ? "The lab's self-signed EC P-256 certificate (servers/tls.ts), trusted by every client and the /stats probe; Node's " +
+        `defaults on both ends (${DEFAULT_MAX_VERSION} at most); every client makes a full handshake (no session resumption), ` +
+        'as separate browsers would. Bytes on the wire include TLS records and handshakes.'
+      : null,
+  };
 }

@@ -19,15 +19,22 @@
  * to nginx, while the twin and the /stats probe reach the servers directly (so the server's figures
  * are read exactly as in a direct step). nginx's processes are read from /proc before the clients
  * connect, at the window's two ends (beside the /stats readings) and with the memory.
+ *
+ * Against a cluster (plan.nodes), step 1 starts the cluster process instead (cluster-proc.ts): no twin,
+ * `settleS` counts from its ready line (it starts its nodes last), the clients connect to the cluster's
+ * nginx, the /stats probe reads every node and sums them, and Redis's and the publisher's CPU are read
+ * from /proc beside nginx's. Memory is not read (the nodes run without --stats-gc, and there is no twin
+ * to subtract).
  */
 import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
 import { proxyServesTls } from '../../servers/proxy/profiles.ts';
 import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
+import { clusterArgs, readClusterProcs, type SpawnedCluster } from './cluster-proc.ts';
 import { readNginx } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
-import { AbortedError, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
+import { AbortedError, ClusterProbe, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
 import type { StepResult } from './types.ts';
 
 export type StepPhase = 'starting' | 'connecting' | 'warm-up' | 'measuring' | 'draining' | 'collecting';
@@ -80,23 +87,26 @@ export function splitClients(clients: number, workers: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
 }
 
+/** What the step reads /stats with: one server's probe, or a cluster's (its nodes summed). */
+type Probe = Pick<StatsProbe, 'read' | 'close'>;
+
 /**
- * Polls /stats of the loaded server and its twin together until the loaded feed has published
- * `seq`, sleeping until it is about due: both servers answer the same number of /stats reads, so
- * the probe's own cost cancels in the twin subtraction.
+ * Polls /stats of the loaded server and its twin (if any) together until the loaded feed has
+ * published `seq`, sleeping until it is about due: both servers answer the same number of /stats
+ * reads, so the probe's own cost cancels in the twin subtraction.
  */
 async function waitForSeq(
-  probes: readonly [StatsProbe, StatsProbe],
+  probes: readonly Probe[],
   seq: number,
   rate: number,
   timeoutMs: number,
   signal: AbortSignal,
   onPoll: (latest: number) => void,
-): Promise<[ProbeReading, ProbeReading]> {
+): Promise<ProbeReading[]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const readings = await Promise.all([probes[0].read(), probes[1].read()]);
-    const latest = readings[0].snapshot.latestSeq;
+    const readings = await Promise.all(probes.map((p) => p.read()));
+    const latest = readings[0]!.snapshot.latestSeq;
     onPoll(latest);
     if (latest >= seq) return readings;
     if (performance.now() > deadline)
@@ -119,6 +129,11 @@ async function marks(workers: readonly WorkerHandle[], signal: AbortSignal): Pro
 }
 
 export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepResult> {
+  return buildStep(await observeStep(plan, ctx), ctx.options);
+}
+
+/** Measures one step and returns what it observed (runStep turns that into its result). */
+export async function observeStep(plan: StepPlan, ctx: StepContext): Promise<StepObservation> {
   const { options, children, signal } = ctx;
   const addresses = sourceAddresses(plan.clients, options.clientsPerAddress);
   const shares = splitClients(plan.clients, options.workers);
@@ -130,47 +145,69 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
     workers: shares.length,
   };
   const servers: SpawnedServer[] = [];
+  const clusters: SpawnedCluster[] = [];
   const workers: WorkerHandle[] = [];
-  const probes: StatsProbe[] = [];
+  const probes: Probe[] = [];
   let twinReader: LeanReader | null = null;
   const say = (phase: StepPhase, fraction: number, detail: string) =>
     ctx.progress({ phase, fraction: Math.min(1, Math.max(0, fraction)), detail });
 
   try {
-    say('starting', 0, `starting the server${plan.proxy ? ` behind nginx (${plan.proxy})` : ''} and its twin`);
-    const args = serverArgs(plan, options);
-    // The servers' age counts from their spawn.
-    const startedAt = performance.now();
-    const started = await Promise.allSettled([
-      children.server(plan.transport, plan.proxy ? [...args, '--proxy', plan.proxy] : args),
-      children.server(plan.transport, args),
-    ]);
-    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
-    if (signal.aborted) throw new AbortedError();
-    const [loaded, twin] = servers as [SpawnedServer, SpawnedServer];
-    // One client on the twin too: a connected client makes a server build and keep each quote's
-    // encodings in its replay ring, which a twin without clients would not; (loaded - twin) / (N - 1).
-    const ca = plan.tls ? ctx.ca : null;
-    twinReader = await connectLean(plan.transport, {
-      url: twin.ready.url,
-      ca: ca ?? undefined,
-      connectTimeoutMs: options.connectTimeoutMs,
-      onQuote: () => {},
-    });
-    // Through nginx, /stats is read from the server itself: nginx's bytes and CPU stay out of the server's figures.
-    const proxy = loaded.ready.proxy;
-    const direct = proxy ? behind(loaded.ready.stats, proxy.upstream) : loaded.ready;
-    if (plan.proxy && !proxy) throw new Error(`lab: the ${plan.transport} server started with --proxy printed no proxy in its ready line`);
-    if (proxy) o.nginx = { masterPid: proxy.pid, upstream: proxy.upstream, idle: readNginx(proxy.pid) };
-    const probeOptions = { ca: ca ?? undefined, http2: speaksHttp2(plan.transport) };
-    const probe = new StatsProbe(direct.stats, probeOptions);
-    const twinProbe = new StatsProbe(twin.ready.stats, probeOptions);
-    probes.push(probe, twinProbe);
-    // The floor serves /stats on a side port whose bytes the server does not count; the others share the stream's port.
-    const probeSharesPort = new URL(direct.stats).port === new URL(direct.url).port;
-    // The clients trust the lab certificate when the server, or nginx in front of it (h2 profile), serves TLS.
-    const clientCa = plan.proxy && proxyServesTls(plan.proxy) ? ctx.ca : ca;
+    // The servers' age counts from their spawn; a cluster's from its ready line, since it starts its nodes last.
+    let startedAt = performance.now();
+    let url: string;
+    let probeSharesPort: boolean;
+    let clientCa: string | null;
+    if (plan.nodes) {
+      say('starting', 0, `starting a cluster of ${plan.nodes} node${plan.nodes === 1 ? '' : 's'}, Redis and nginx`);
+      const cluster = await children.cluster(plan.transport, clusterArgs(plan, options));
+      startedAt = performance.now();
+      clusters.push(cluster);
+      if (signal.aborted) throw new AbortedError();
+      const { ready } = cluster;
+      o.cluster = { ready };
+      o.nginx = { masterPid: ready.proxy.pid, upstream: ready.nodes.map((n) => n.url).join(' '), idle: readNginx(ready.proxy.pid) };
+      probes.push(new ClusterProbe(ready.nodes.map((n) => n.stats)));
+      url = ready.url;
+      // Each node serves /stats on its stream's port.
+      probeSharesPort = true;
+      clientCa = null;
+    } else {
+      say('starting', 0, `starting the server${plan.proxy ? ` behind nginx (${plan.proxy})` : ''} and its twin`);
+      const args = serverArgs(plan, options);
+      const started = await Promise.allSettled([
+        children.server(plan.transport, plan.proxy ? [...args, '--proxy', plan.proxy] : args),
+        children.server(plan.transport, args),
+      ]);
+      for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      if (signal.aborted) throw new AbortedError();
+      const [loaded, twin] = servers as [SpawnedServer, SpawnedServer];
+      // One client on the twin too: a connected client makes a server build and keep each quote's
+      // encodings in its replay ring, which a twin without clients would not; (loaded - twin) / (N - 1).
+      const ca = plan.tls ? ctx.ca : null;
+      twinReader = await connectLean(plan.transport, {
+        url: twin.ready.url,
+        ca: ca ?? undefined,
+        connectTimeoutMs: options.connectTimeoutMs,
+        onQuote: () => {},
+      });
+      // Through nginx, /stats is read from the server itself: nginx's bytes and CPU stay out of the server's figures.
+      const proxy = loaded.ready.proxy;
+      const direct = proxy ? behind(loaded.ready.stats, proxy.upstream) : loaded.ready;
+      if (plan.proxy && !proxy)
+        throw new Error(`lab: the ${plan.transport} server started with --proxy printed no proxy in its ready line`);
+      if (proxy) o.nginx = { masterPid: proxy.pid, upstream: proxy.upstream, idle: readNginx(proxy.pid) };
+      const probeOptions = { ca: ca ?? undefined, http2: speaksHttp2(plan.transport) };
+      probes.push(new StatsProbe(direct.stats, probeOptions), new StatsProbe(twin.ready.stats, probeOptions));
+      url = loaded.ready.url;
+      // The floor serves /stats on a side port whose bytes the server does not count; the others share the stream's port.
+      probeSharesPort = new URL(direct.stats).port === new URL(direct.url).port;
+      // The clients trust the lab certificate when the server, or nginx in front of it (h2 profile), serves TLS.
+      clientCa = plan.proxy && proxyServesTls(plan.proxy) ? ctx.ca : ca;
+    }
+    const probe = probes[0]!;
+    const twinProbe = probes[1];
 
     // Connect.
     const progress = shares.map(() => ({ connected: 0, failed: 0 }));
@@ -194,7 +231,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       worker.send({
         type: 'connect',
         transport: plan.transport,
-        url: loaded.ready.url,
+        url,
         count,
         offset,
         ca: clientCa,
@@ -241,7 +278,7 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
 
     const warmupStart = armedAt;
     const [startReading, twinStart] = await waitForSeq(
-      [probe, twinProbe],
+      probes,
       from - 1,
       plan.rate,
       ((from - armedAt) / plan.rate) * 2000 + 10_000,
@@ -249,22 +286,18 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       (latest) => say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
     );
     if (o.nginx) o.nginx.start = readNginx(o.nginx.masterPid);
+    if (o.cluster) o.cluster.start = readClusterProcs(o.cluster.ready);
     const startMarks = await marks(workers, signal);
-    o.start = { loaded: startReading.snapshot, twin: twinStart.snapshot, wallMs: startReading.wallMs };
+    o.start = { loaded: startReading!.snapshot, twin: twinStart?.snapshot, wallMs: startReading!.wallMs };
 
-    const [endReading, twinEnd] = await waitForSeq(
-      [probe, twinProbe],
-      to,
-      plan.rate,
-      (quotes / plan.rate) * 2000 + 10_000,
-      signal,
-      (latest) =>
-        say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
+    const [endReading, twinEnd] = await waitForSeq(probes, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
+      say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
     );
     if (o.nginx) o.nginx.end = readNginx(o.nginx.masterPid);
+    if (o.cluster) o.cluster.end = readClusterProcs(o.cluster.ready);
     const endMarks = await marks(workers, signal);
-    o.end = { loaded: endReading.snapshot, twin: twinEnd.snapshot, wallMs: endReading.wallMs };
-    o.probeBytes = probeSharesPort ? endReading.bytesBefore - startReading.bytesBefore : 0;
+    o.end = { loaded: endReading!.snapshot, twin: twinEnd?.snapshot, wallMs: endReading!.wallMs };
+    o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
     o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
 
     // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
@@ -277,11 +310,11 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
       ),
     );
 
-    say('collecting', 0.95, 'tallies and memory after forced GC');
+    say('collecting', 0.95, twinProbe ? 'tallies and memory after forced GC' : 'tallies');
     for (const worker of workers) worker.send({ type: 'collect' });
     o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
     // One forced GC each (the server runs two back to back; it allows one such request a second).
-    o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
+    if (twinProbe) o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
     if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);
   } catch (error) {
     if (signal.aborted || error instanceof AbortedError) throw new AbortedError();
@@ -289,8 +322,12 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepRes
   } finally {
     twinReader?.close();
     for (const probe of probes) probe.close();
-    await Promise.all([...workers.map((w) => children.stopWorker(w)), ...servers.map((s) => children.stopServer(s))]);
+    await Promise.all([
+      ...workers.map((w) => children.stopWorker(w)),
+      ...servers.map((s) => children.stopServer(s)),
+      ...clusters.map((c) => children.stopCluster(c)),
+    ]);
   }
   say('collecting', 1, 'done');
-  return buildStep(o, options);
+  return o;
 }

@@ -22,12 +22,17 @@
  * transport nginx can front twice, direct and then through nginx (`proxy` not null, id ending in
  * `-nginx-<profile>`), and the others direct only (`proxy.directOnly` says why). Steps measured
  * directly have `proxy: null`; a run without --proxy has `proxy: null` at the top.
+ *
+ * Scaled out: `npm run load -- --nodes N` writes results/load-cluster.json, a ClusterLoadResults (kind `load-cluster`):
+ * the same StepResults (one server behind nginx, a cluster of 1 node, a cluster of N; a cluster step's id ends in
+ * `-cluster<N>`, its `server` figures are its nodes' summed, `server.pid` and the memory figures are null) and, per
+ * transport, a comparison of the three with every process's CPU per delivery and what the bus adds.
  */
 import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { RunMetadata } from '../lib/metadata.ts';
-import type { LoadOptions } from './options.ts';
+import type { ClusterLoadOptions, LoadOptions } from './options.ts';
 
 /** Summary of one HDR histogram, in ms (3 decimals); all `null` when it holds no samples. */
 export interface Percentiles {
@@ -393,5 +398,95 @@ export interface LoadResults {
   /** True when Ctrl-C (or an abort signal) ended the run early; the steps so far are kept. */
   aborted: boolean;
   /** Wall time of the whole run, seconds. */
+  elapsedS: number;
+}
+
+/** CPU of one process, or of a group of them (nodes; nginx's master and workers), over a step's window. */
+export interface ProcessCpu {
+  /** utime + stime in clock ticks (/proc/<pid>/stat) for what has no /stats (Redis, the publisher, nginx); `null` for servers. */
+  ticks: number | null;
+  /** CPU time over the window, ms. */
+  cpuMs: number | null;
+  /** cpuMs / window wall time, in cores. */
+  cores: number | null;
+  /** cpuMs in microseconds / the quotes the servers delivered over the window (their messagesSent, summed). */
+  usPerDelivery: number | null;
+}
+
+/** One step of a scale-out comparison, digested from its StepResult (and the cluster's /proc readings). */
+export interface ClusterRow {
+  /** `plain`: one server process behind nginx (tuned), its feed inside it, no Redis. `cluster`: the cluster CLI's processes. */
+  kind: 'plain' | 'cluster';
+  /** Server processes: 1 for the plain server. */
+  nodes: number;
+  /** The StepResult in `steps` this row digests. */
+  stepId: string;
+  status: StepStatus;
+  clients: number;
+  connected: number;
+  lost: number;
+  deliveriesPerSecond: number | null;
+  latencyMs: { p50: number | null; p99: number | null };
+  /** Quotes the server(s) wrote over the window (messagesSent, summed over the nodes): what CPU is divided by. */
+  deliveries: number | null;
+  cpu: {
+    /** The server, or the nodes summed, from their /stats (process.cpuUsage, microseconds): `ticks` is null. */
+    server: ProcessCpu;
+    /** redis-server (/proc); `null` for the plain server. */
+    redis: ProcessCpu | null;
+    /** The cluster process (the ready line's `pid`), which runs the publisher (/proc); `null` for the plain server (feed in `server`). */
+    publisher: ProcessCpu | null;
+    /** nginx, master and workers (/proc), as the step's `proxy.cpu`. */
+    nginx: ProcessCpu;
+    /** The generator workers: CPU per delivery received, and their cores. */
+    generator: { cores: number | null; usPerDelivery: number | null };
+  };
+  /** server + redis + publisher, µs per delivery: the server side of a delivery, bus included. */
+  serverSideUsPerDelivery: number | null;
+  /** serverSideUsPerDelivery minus the plain server's, µs per delivery: what the bus adds; `null` on the plain row. */
+  busUsPerDelivery: number | null;
+  /** Server(s), Redis, publisher, nginx and generator, in cores over the window: near the machine's CPU count, all competed. */
+  hostCores: number | null;
+  /** The step's processes, so a test can check none is left: the cluster process, the servers, Redis, nginx's master and workers. */
+  pids: { cluster: number | null; servers: number[]; redis: number | null; nginx: number[] };
+}
+
+/** One transport at one N: the plain server behind nginx, a cluster of 1 node, and a cluster of N. */
+export interface ClusterComparison {
+  transport: Transport;
+  clients: number;
+  rate: number;
+  /** plain, cluster of 1, cluster of N (absent when N is 1, or a step was skipped). */
+  rows: ClusterRow[];
+  /** The 1-node cluster's busUsPerDelivery: the cost of the bus alone, without a second node to share the cores. */
+  busUsPerDelivery: number | null;
+}
+
+/** results/load-cluster.json: `npm run load -- --nodes N`. */
+export interface ClusterLoadResults {
+  kind: 'load-cluster';
+  schema: 1;
+  meta: RunMetadata;
+  method: string[];
+  profile: string;
+  options: ClusterLoadOptions;
+  environment: LoadResults['environment'];
+  /** What this machine can and cannot show about scaling out, in words (also printed). */
+  note: string;
+  cluster: {
+    /** The larger cluster's nodes. */
+    nodes: number;
+    balance: 'round-robin';
+    /** The heartbeat every server ran with (the cluster CLI starts its nodes with the servers' default). */
+    heartbeatMs: number;
+    /** CPUs this machine has (os.availableParallelism). */
+    cpus: number;
+  };
+  /** nginx's tuned profile, in front of every step, and the most clients one step sends through it. */
+  proxy: ProxyRun;
+  comparisons: ClusterComparison[];
+  steps: StepResult[];
+  skipped: SkippedStep[];
+  aborted: boolean;
   elapsedS: number;
 }
