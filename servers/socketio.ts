@@ -12,7 +12,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { socketIoStreamOptions } from './cluster/publisher.ts';
-import { connectRedis } from './cluster/quote-stream.ts';
+import { connectRedis, trackDuplicates } from './cluster/quote-stream.ts';
 import { now } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
 import { QuoteFeed } from './feed.ts';
@@ -75,6 +75,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   const stats = new ServerStats('socketio', () => feed.latestSeq, options.statsGc);
   const redisName = `lab-socketio-node-${process.pid}`;
   const redis = options.redis === undefined ? undefined : connectRedis(options.redis, redisName);
+  const closeCopies = redis ? trackDuplicates(redis) : () => {};
 
   const { server, origin, spki } = await listen(statsListener(stats, 'socket.io at /socket.io/; GET /stats'), options, stats);
 
@@ -224,6 +225,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
         const closing = closeServer(server, stats, 500);
         await io.close();
         await closing;
+        closeCopies();
         await redis.quit().catch(() => redis.disconnect());
         return;
       }

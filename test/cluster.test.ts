@@ -151,6 +151,16 @@ describe('the cluster feed', () => {
     expect(got).toEqual(reference(SEED, last).slice(got[0]![0] - 1, last));
   });
 
+  it('sse: every node down at once gets the EventSource an event stream that says retry, not a 502; it resumes, 0 lost', async () => {
+    const running = await cluster('sse');
+    const [watched] = await clientsOn(running, 1);
+    await running.restartAll();
+    const after = running.publisher.feed.latestSeq;
+    await waitFor(() => (watched!.seqs.at(-1) ?? 0) >= after + 5, 'quotes after the restart', 20_000);
+    expect(deliveryOf(watched!.seqs)).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(watched!.client.counters.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
   it('survives a restart of every node and the publisher while Redis keeps the stream: 0 lost; without Redis, a reset', async () => {
     const running = await cluster('ws');
     const [watched] = await clientsOn(running, 1);

@@ -90,6 +90,12 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
   const options = { ...CLUSTER_DEFAULTS, ...input };
   const feedOptions: FeedOptions = { ...FEED_DEFAULTS, seed: options.seed, rate: options.rate, padding: options.padding };
   const started: (() => Promise<void>)[] = []; // undo steps, newest first, for a start that fails half-way
+  /** Runs every undo step; one that fails is reported and the others still run. */
+  const undoAll = async () => {
+    for (const undo of started.splice(0)) {
+      await undo().catch((error: Error) => process.stderr.write(`lab: stopping the cluster: ${error.message}\n`));
+    }
+  };
   try {
     let redis = await startRedis();
     started.unshift(() => redis.close());
@@ -198,12 +204,12 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
       },
       async close() {
         // nginx first, so no client is sent to a node that is stopping; then the nodes, the publisher and Redis.
-        for (const undo of started) await undo().catch(() => {});
+        await undoAll();
       },
     };
     return cluster;
   } catch (error) {
-    for (const undo of started) await undo().catch(() => {});
+    await undoAll();
     throw error;
   }
 }

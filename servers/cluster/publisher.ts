@@ -11,7 +11,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server } from 'socket.io';
 import type { Transport } from '../transports.ts';
 import { type FeedOptions, QuoteFeed } from '../feed.ts';
-import { appendQuote, connectRedis, lastSeqInStream } from './quote-stream.ts';
+import { appendQuote, connectRedis, lastSeqInStream, trackDuplicates } from './quote-stream.ts';
 
 /** socket.io's stream: two entries per quote (one per format room), the same window of quotes as the shared stream. */
 export const socketIoStreamOptions = (replay: number) => ({ streamName: 'lab:socket.io', maxLen: 2 * replay, blockTimeInMs: 500 });
@@ -28,6 +28,7 @@ export async function startPublisher(url: string, transport: Transport, options:
   const resumedAfter = await lastSeqInStream(redis);
   const feed = new QuoteFeed(options);
   feed.skip(resumedAfter);
+  const closeCopies = trackDuplicates(redis);
   const io = transport === 'socketio' ? new Server({ adapter: createAdapter(redis, socketIoStreamOptions(options.replay)) }) : undefined;
   const unsubscribe = feed.subscribe((frame) => {
     // ioredis sends commands in order on one connection: the stream gets the quotes in seq order.
@@ -42,7 +43,9 @@ export async function startPublisher(url: string, transport: Transport, options:
     async close() {
       feed.stop();
       unsubscribe();
-      await io?.close();
+      // Never attached to an HTTP server, so io.close() (which closes its engine) does not apply: only its adapter runs.
+      await io?.of('/').adapter.close();
+      closeCopies();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

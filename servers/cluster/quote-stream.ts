@@ -19,6 +19,24 @@ export function connectRedis(url: string, name: string): Redis {
   return redis;
 }
 
+/**
+ * Closes every copy the socket.io adapter made of `redis` (redis.duplicate(): one for its blocking XREAD, one for
+ * pub/sub). The adapter ends its reader only once the XREAD in flight returns; should Redis stop first, that copy
+ * would reconnect forever and keep the process alive. Returns the function that disconnects them all now.
+ */
+export function trackDuplicates(redis: Redis): () => void {
+  const copies: Redis[] = [];
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+    const copy = duplicate(...args);
+    copies.push(copy);
+    return copy;
+  };
+  return () => {
+    for (const copy of copies) copy.disconnect();
+  };
+}
+
 const entryId = (seq: number) => `${seq}-0`;
 
 /** Appends one quote; the stream keeps the last `maxLen`. */

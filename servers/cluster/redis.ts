@@ -68,7 +68,7 @@ function maxClients(): number {
 }
 
 /** The config text: every group says why it is there, since the report quotes it. */
-function redisConfig(dir: string, port: number): string {
+export function redisConfig(dir: string, port: number | string): string {
   return [
     "# The lab's Redis: the cluster's shared bus (a stream of quotes, socket.io's redis-streams adapter).",
     '# Written by servers/cluster/redis.ts for one run, in a directory removed when the lab stops it.',

@@ -78,6 +78,33 @@ export function upstreamBlock(origins: readonly string[], balance: Balance = 'ro
 }
 
 /**
+ * What a cluster's nginx answers when no node does (every node down: a whole-cluster restart). Its own 502 would end
+ * an EventSource for good: a browser retries only after a 200 event stream, never after an error status. So a request
+ * that asks for an event stream gets a 200 stream that says only `retry:`, ends, and the browser comes back with its
+ * Last-Event-ID; every other request keeps the 502 (WebSocket and socket.io clients retry on their own). It carries
+ * no CORS headers (nginx does not hold the nodes' allowlist): a page on another origin still sees a failure.
+ */
+export const NODES_DOWN = {
+  inLocation: '        error_page 502 504 = @nodes_down;   # every node down: see location @nodes_down\n',
+  location: [
+    '    location @nodes_down {',
+    '        default_type text/event-stream;',
+    '        if ($http_accept ~* "text/event-stream") { return 200 "retry: 1000\\n\\n"; }',
+    '        return 502;',
+    '    }',
+    '',
+  ].join('\n'),
+};
+
+/** A cluster's profile: the upstream block ahead of it, and the nodes-down answer inside its server block. */
+function clusterProfile(profile: string, upstreams: readonly string[], balance: Balance | undefined): string {
+  const withLocation = profile
+    .replace(/(location \/ \{\n)/, `$1${NODES_DOWN.inLocation}`)
+    .replace(/\n\}\s*$/, `\n\n${NODES_DOWN.location}}\n`);
+  return upstreamBlock(upstreams, balance) + withLocation;
+}
+
+/**
  * The wrapper (process, paths, logs: lab plumbing) and the profile with its placeholders filled in. Several upstreams
  * (a cluster's nodes) go into an `upstream` block ahead of the profile, which then proxies to it.
  */
@@ -92,7 +119,7 @@ export async function renderConfig(dir: string, port: number, upstreams: readonl
   const timeout = options.readTimeoutS === undefined ? '' : `    proxy_read_timeout ${options.readTimeoutS}s;   # --proxy-read-timeout\n`;
   if (options.readTimeoutS !== undefined)
     profile = profile.replace(/proxy_read_timeout\s+\S+;/g, `proxy_read_timeout ${options.readTimeoutS}s;`);
-  if (cluster) profile = upstreamBlock(upstreams, options.balance) + profile;
+  if (cluster) profile = clusterProfile(profile, upstreams, options.balance);
   const { files, workerConnections } = nginxFileBudget();
   const main = [
     '# Written by the lab for one run (servers/proxy/profiles.ts); the profile follows in profile.conf.',
