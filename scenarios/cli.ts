@@ -1,5 +1,5 @@
 /**
- * npm run scenarios [-- <name> ...]
+ * npm run scenarios [-- <name> ...] [--full]
  *
  * Runs the browser scenarios (all, or the named ones) with one Chromium, prints a line per
  * scenario with its duration, writes results/scenarios.json (merged: scenarios not run keep their
@@ -7,7 +7,8 @@
  * says how to install it, runs the Node-only cases and records the browser cases as not-run.
  * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
  * current case, cleans up (servers, children, Chromium) and writes nothing: a partial run must
- * not replace complete results.
+ * not replace complete results. --full runs the cases that have a size (the cluster's rolling restart)
+ * at full size; without it they run small, and their records say which.
  */
 import { relative } from 'node:path';
 import { CLAIMS_PATH } from '../scripts/lib/claims.ts';
@@ -15,15 +16,16 @@ import { ROOT } from '../scripts/lib/paths.ts';
 import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS } from './index.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
 
-const USAGE = `usage: npm run scenarios [-- <name> ...]\n  names: ${SCENARIO_NAMES.join(', ')}`;
+const USAGE = `usage: npm run scenarios [-- <name> ...] [--full]\n  names: ${SCENARIO_NAMES.join(', ')}`;
 
 function parseNames(argv: string[]): ScenarioName[] | string {
   if (argv.includes('--help') || argv.includes('-h')) return USAGE;
-  const unknown = argv.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
+  const unknown = argv.filter((name) => name !== '--full' && !(SCENARIO_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0)
     return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
   // Run in the registry's order, each once.
-  return argv.length === 0 ? [...SCENARIO_NAMES] : SCENARIO_NAMES.filter((name) => argv.includes(name));
+  const named = SCENARIO_NAMES.filter((name) => argv.includes(name));
+  return named.length === 0 ? [...SCENARIO_NAMES] : named;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   const cases = names.reduce((sum, name) => sum + SCENARIOS[name].cases.length, 0);
   process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases)\n`);
   const run = await runScenarios(names, {
+    full: process.argv.includes('--full'),
     stopped: () => stopping,
     onStart: (browser) =>
       process.stdout.write(

@@ -30,6 +30,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../servers/
 import { labCertificate } from '../servers/tls.ts';
 import { isNginxRunning, type NginxExit, type ProxyTarget, type RunningProxy, startProxy } from '../servers/proxy/nginx.ts';
 import type { ProxyOptions } from '../servers/proxy/profiles.ts';
+import { type ClusterOptions, type RunningCluster, startCluster } from '../servers/cluster/cluster.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
 import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
@@ -64,6 +65,8 @@ export interface CaseSpec {
   claims: ClaimId[];
   /** The knobs, recorded as given (also on not-run records). */
   setup: { [name: string]: Json };
+  /** Its own time limit, for a case that must watch longer than CASE_TIMEOUT_MS (a default heartbeat noticing a dead peer). */
+  timeoutMs?: number;
   run(c: CaseContext): Promise<Observed>;
 }
 
@@ -229,6 +232,25 @@ export class CaseContext {
     return proxy;
   }
 
+  /**
+   * A scaled-out lab (servers/cluster/): Redis, a publisher, `nodes` server processes with the page origins allowed,
+   * and nginx balancing them, all stopped when the case ends. Nodes the case kills or stops are expected; a node,
+   * or nginx, that exits on its own fails the case.
+   */
+  async cluster(options: Partial<ClusterOptions> & { transport: Transport }): Promise<RunningCluster> {
+    const origins = this.h.pageOrigins.flatMap((origin) => ['--allow-origin', origin]);
+    const cluster = await startCluster({
+      ...options,
+      nodeArgs: [...origins, ...(options.nodeArgs ?? [])],
+      onNodeExit: (node) => this.#fail(new Error(`lab: cluster node ${node.index} (pid ${node.pid}) exited during the case`)),
+    });
+    this.defer(() => cluster.close());
+    void cluster.proxy.exited.then((exit) => {
+      if (!exit.expected) this.#fail(new Error(`lab: the cluster's nginx exited during the case (${exit.signal ?? `code ${exit.code}`})`));
+    });
+    return cluster;
+  }
+
   async tap(options: Omit<TapOptions, 't0'>): Promise<Tap> {
     const tap = await startTap({ ...options, t0: this.t0 });
     this.defer(() => tap.close());
@@ -249,6 +271,8 @@ export type PageOrigin = 'http' | 'https' | 'same-site' | 'https-same-site';
 export interface HarnessOptions {
   /** Launch Chromium (default true); false runs Node cases only. */
   browser?: boolean;
+  /** The full profile (npm run lab -- --full): cases with a size knob (the cluster's thousands of clients) run at full size. */
+  full?: boolean;
 }
 
 export class Harness {
@@ -258,6 +282,8 @@ export class Harness {
   chromiumArgs: string[] = [];
   /** Why there is no browser, when there is none. */
   browserNote?: string;
+  /** Full size for the cases that have one (HarnessOptions.full); quick otherwise. */
+  full = false;
   pageOrigin = '';
   httpsPageOrigin = '';
   sameSitePageOrigin = '';
@@ -281,6 +307,7 @@ export class Harness {
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const h = new Harness();
+    h.full = options.full ?? false;
     try {
       await h.#startPageServers();
       if (options.browser !== false) await h.#launch();
@@ -340,7 +367,7 @@ export class Harness {
     const records: ScenarioRecord[] = [];
     for (const caseSpec of spec.cases) {
       if (stopped()) break;
-      records.push(await this.runCase(spec.name, caseSpec));
+      records.push(await this.runCase(spec.name, caseSpec, caseSpec.timeoutMs));
     }
     return records;
   }

@@ -9,6 +9,11 @@ import { writeJson } from '../scripts/lib/json.ts';
 import { runMetadata } from '../scripts/lib/metadata.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { binary } from './binary.ts';
+import { clusterDeadPeers } from './cluster/dead-peers.ts';
+import { clusterNodeDeath } from './cluster/node-death.ts';
+import { clusterRestart } from './cluster/restart.ts';
+import { clusterRollingRestart } from './cluster/rolling-restart.ts';
+import { clusterSticky } from './cluster/sticky.ts';
 import { connectionLimit } from './connection-limit.ts';
 import { crossOrigin } from './cross-origin.ts';
 import { direction } from './direction.ts';
@@ -41,6 +46,11 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   'proxy-compression': proxyCompression,
   'proxy-h2': proxyH2,
   'proxy-auth': proxyAuth,
+  'cluster-node-death': clusterNodeDeath,
+  'cluster-rolling-restart': clusterRollingRestart,
+  'cluster-sticky': clusterSticky,
+  'cluster-dead-peers': clusterDeadPeers,
+  'cluster-restart': clusterRestart,
 };
 
 export const SCENARIOS_PATH = `${ROOT}results/scenarios.json`;
@@ -54,6 +64,8 @@ export interface RunOptions {
   onScenario?: (summary: ScenarioSummary) => void;
   /** Stops before the next case when it returns true (Ctrl-C). */
   stopped?: () => boolean;
+  /** Cases with a size knob at full size (HarnessOptions.full). */
+  full?: boolean;
 }
 
 export interface RunResult {
@@ -64,7 +76,7 @@ export interface RunResult {
 
 /** Runs the named scenarios in order with one harness (one Chromium), always closing it. */
 export async function runScenarios(names: readonly ScenarioName[], options: RunOptions = {}, harness?: Harness): Promise<RunResult> {
-  const h = harness ?? (await Harness.start({ browser: options.browser }));
+  const h = harness ?? (await Harness.start({ browser: options.browser, full: options.full }));
   const records: ScenarioRecord[] = [];
   const summaries: ScenarioSummary[] = [];
   const browser: ScenariosFile['browser'] = {

@@ -26,6 +26,11 @@ export const SCENARIO_NAMES = [
   'proxy-compression',
   'proxy-h2',
   'proxy-auth',
+  'cluster-node-death',
+  'cluster-rolling-restart',
+  'cluster-sticky',
+  'cluster-dead-peers',
+  'cluster-restart',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

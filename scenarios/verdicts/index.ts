@@ -14,6 +14,7 @@ import { CLAIMS, type ClaimId, type ClaimResult } from '../../scripts/lib/claims
 import type { ScenarioRecord } from '../types.ts';
 import { BINARY_RULES } from './binary.ts';
 import { CERTIFICATE_RULES } from './certificates.ts';
+import { CLUSTER_RULES } from './cluster.ts';
 import { COMPRESSION_RULES } from './compression.ts';
 import { CONNECTION_LIMIT_RULES } from './connection-limit.ts';
 import { CROSS_ORIGIN_RULES } from './cross-origin.ts';
@@ -38,6 +39,7 @@ const RULES: RuleSet = {
   ...CONNECTION_LIMIT_RULES,
   ...PROXY_RULES,
   ...COMPRESSION_RULES,
+  ...CLUSTER_RULES,
 };
 
 /** The claim ids the scenarios decide (all but the load runner's), in the order of CLAIMS. */

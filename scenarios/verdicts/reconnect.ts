@@ -6,6 +6,7 @@
  * server, TLS) repeats the drops and the restart: its EventSource counts toward both SSE verdicts,
  * and its figures are stated beside HTTP/1.1's.
  */
+import { clusterClean, clusterResume, clusterWords } from './cluster.ts';
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, esState, ms, plural, times, wsState, yes } from './words.ts';
@@ -188,18 +189,21 @@ export const RECONNECT_RULES = {
           lost: e.count(id, 'lost'),
           duplicated: e.count(id, 'duplicated'),
         })),
+        cluster: clusterResume(e, 'sse'),
       };
     },
-    decide({ drops, h2Drops, restart, h2RestartResumed }) {
+    decide({ drops, h2Drops, restart, h2RestartResumed, cluster }) {
       const matches = (list: typeof drops) => list.filter((d) => d.sent !== null && d.sent !== undefined && d.sent === d.beforeDrop).length;
       const cleanOf = (list: typeof drops) => list.filter((d) => d.lost === 0 && d.duplicated === 0).length;
       const [headerMatches, clean] = [matches(drops), cleanOf(drops)];
       const [http2HeaderMatches, http2Clean] = [matches(h2Drops), cleanOf(h2Drops)];
       const all =
         headerMatches + http2HeaderMatches === drops.length + h2Drops.length && clean + http2Clean === drops.length + h2Drops.length;
+      const shared = clusterClean(cluster);
       return {
-        verdict: all && restart.resumed && h2RestartResumed ? 'confirmed' : all ? 'depends' : 'refuted',
+        verdict: all && restart.resumed && h2RestartResumed && shared ? 'confirmed' : all ? 'depends' : 'refuted',
         figures: {
+          clusterClean: shared,
           headerMatches,
           drops: drops.length,
           cleanDrops: clean,
@@ -212,7 +216,7 @@ export const RECONNECT_RULES = {
         },
       };
     },
-    word({ drops, h2Drops, restart, h2RestartResumed, gaps }, d) {
+    word({ drops, h2Drops, restart, h2RestartResumed, gaps, cluster }, d) {
       const lost = drops.reduce((sum, drop) => sum + drop.lost, 0);
       const duplicated = drops.reduce((sum, drop) => sum + drop.duplicated, 0);
       const h2Lost = h2Drops.reduce((sum, drop) => sum + drop.lost + drop.duplicated, 0);
@@ -232,11 +236,14 @@ export const RECONNECT_RULES = {
         `(${d.figures.http2CleanDrops} clean), and its restarted process resumed: ${yes(h2RestartResumed)}. ` +
         `Away for longer than a replay buffer of ${gaps[0]!.replay} quotes holds, the resume met a gap: over HTTP/1.1 ${gapWords[0]}; ` +
         `over HTTP/2 ${gapWords[1]}. ` +
+        clusterWords(cluster, 'SSE') +
         closing(d.verdict, {
           confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
-          depends:
-            'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, ' +
-            'which the restarted process did not: depends.',
+          depends: d.figures.clusterClean
+            ? 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids point to: ' +
+              'a single process that restarts does not, a shared log (Redis here) across nodes and restarts does: depends.'
+            : 'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, ' +
+              'which the restarted process did not: depends.',
           refuted: 'The ids did not carry the stream over every drop: refuted.',
         })
       );

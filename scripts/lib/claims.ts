@@ -126,6 +126,18 @@ export const CLAIMS = [
     after: 'High Performance Browser Networking (I. Grigorik)',
   },
   {
+    id: 'socketio-needs-sticky-sessions',
+    statement: 'socket.io behind a load balancer needs sticky sessions: each client must stay on one node.',
+    source: 'common practice',
+    after: 'socket.io\'s documentation, "Using multiple nodes"',
+  },
+  {
+    id: 'ws-needs-own-resume-protocol',
+    statement: 'A raw WebSocket has no event ids: to resume after a drop without losing messages you write your own protocol.',
+    original: 'SSE has features WebSocket lacks by design: automatic reconnection, event ids, arbitrary events.',
+    source: 'article B',
+  },
+  {
     id: 'polyfill-sends-last-id-as-query',
     statement: 'event-source-polyfill sends the last event id as a `lastEventId` query parameter, not a Last-Event-ID header.',
     source: 'common practice',

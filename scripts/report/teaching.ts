@@ -128,6 +128,20 @@ const WHY: Record<ClaimId, string[]> = {
       'undo the 4/3; repetitive JSON compresses far below its raw size. Compression works across a stream only when the ' +
       'compressor keeps its window between events and flushes after each, which costs CPU per connection at the proxy.',
   ],
+  'socketio-needs-sticky-sessions': [
+    'socket.io starts every session with HTTP long-polling (each message a separate request, the session named by its `sid`) ' +
+      'and upgrades to a WebSocket later. Only the node that handed out the `sid` knows it: a request the load balancer ' +
+      'sends to another node gets HTTP 400 "Session ID unknown" (socket.io#4881). Sticky routing (`hash $remote_addr` here; ' +
+      'a cookie in production) keeps a client on its node. A WebSocket-only client holds one connection, which stays on one ' +
+      'node by construction, and so do SSE streams and raw WebSockets: the balancer picks a node once per connection.',
+  ],
+  'ws-needs-own-resume-protocol': [
+    'RFC 6455 gives a WebSocket frames, not messages with ids: when a connection ends, neither side knows what the other ' +
+      'last got, and the browser never reconnects by itself. Resuming needs three things the lab had to write: a position the ' +
+      'client remembers (the last seq), a way to send it back (`?since=`), and a server that keeps what came after it — across ' +
+      'nodes, a shared log (a Redis Stream whose entry ids are the seqs). SSE has the first two in the protocol; the third is ' +
+      'always the server’s job.',
+  ],
   'polyfill-sends-last-id-as-query': [
     'event-source-polyfill is built on XHR/fetch and appends the last id as a query parameter (`lastEventId` by default) on ' +
       'reconnect, because some servers and proxies drop unknown headers; native EventSource sends the `Last-Event-ID` ' +
@@ -175,7 +189,7 @@ function codeFor(id: ClaimId): Block[] {
     case 'seed-credentials-with-wildcard-cors':
       return [code('servers/sse-stream.ts', /function checkCors/, /^\}/)];
     case 'ws-rejects-self-signed-sse-accepts':
-      return [code('clients/sse.ts', /const dispatcher = options\.ca/, /this\.#fetch =/)];
+      return [code('clients/sse.ts', /const \{ ca, localAddress \} = options/, /this\.#fetch =/)];
     case 'sse-heartbeat-comments-needed':
       return [code('servers/sse-stream.ts', /this\.#heartbeat = setInterval/, /heartbeatMs\);/)];
     case 'sse-named-events-need-listener':
@@ -191,6 +205,13 @@ function codeFor(id: ClaimId): Block[] {
       ];
     case 'gzip-undoes-base64-overhead':
       return [code('servers/proxy/profiles/gzip.conf', /gzip on/, /gzip_types/)];
+    case 'socketio-needs-sticky-sessions':
+      return [code('servers/proxy/profiles.ts', /export function upstreamBlock/, /^\}/)];
+    case 'ws-needs-own-resume-protocol':
+      return [
+        code('clients/ws.ts', /const since = this\.resumePoint\(\)/, /url\.searchParams\.set\('since'/),
+        code('servers/cluster/quote-stream.ts', /export function appendQuote/, /^\}/),
+      ];
   }
 }
 

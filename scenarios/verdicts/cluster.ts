@@ -1,0 +1,162 @@
+/**
+ * Several server processes behind nginx with Redis between them (issue 11): whether socket.io needs sticky sessions
+ * (socketio-needs-sticky-sessions, from cluster-sticky), whether a raw WebSocket needs a resume protocol of your own
+ * (ws-needs-own-resume-protocol: the reconnect scenario's bare WebSocket against the lab's `?since=` protocol on a
+ * shared log, across a node's death and whole-cluster restarts), and what the cluster adds to sse-event-ids-resume
+ * (read by reconnect.ts through clusterResume below).
+ */
+import type { Evidence } from './evidence.ts';
+import { type RuleSet, rule } from './rule.ts';
+import { closing, ms, plural } from './words.ts';
+
+const sticky = (transport: string, config: string) => `cluster-sticky/${transport}/${config}`;
+
+/** One cluster-sticky case: did every client connect and get its quotes, with nothing lost and no 400 from a node? */
+function balanced(e: Evidence, id: string) {
+  const clients = e.count(id, 'clients');
+  const connected = e.count(id, 'connected');
+  const quotes = e.count(id, 'quotes');
+  const lost = e.count(id, 'lost');
+  const http400 = e.count(id, 'http400');
+  return {
+    clients,
+    connected,
+    quotes,
+    lost,
+    http400,
+    sessionUnknown: e.fact<number>(id, 'sessionUnknownErrors') ?? 0,
+    worked: connected === clients && quotes > 0 && lost === 0 && http400 === 0,
+  };
+}
+type Balanced = ReturnType<typeof balanced>;
+
+const outcome = (b: Balanced) =>
+  `${b.connected} of ${b.clients} clients connected, ${b.quotes} quotes, ${b.lost} lost, ${plural(b.http400, 'HTTP 400')}` +
+  `${b.sessionUnknown > 0 ? ` ("Session ID unknown" ${b.sessionUnknown} times)` : ''}`;
+
+/** What a node's death and whole-cluster restarts did to one transport's resuming clients (Node and, where run, Chromium). */
+export function clusterResume(e: Evidence, transport: 'sse' | 'ws') {
+  const death = (client: string) => {
+    const id = `cluster-node-death/${transport}/${client}`;
+    return {
+      client,
+      moved: e.count(id, 'movedClients'),
+      lost: e.count(id, 'lost'),
+      duplicated: e.count(id, 'duplicated'),
+      backP50: e.fact<{ p50?: number } | null>(id, 'backAfterMs')?.p50 ?? null,
+    };
+  };
+  const kept = `cluster-restart/${transport}/redis-kept`;
+  const lostRedis = `cluster-restart/${transport}/redis-lost`;
+  return {
+    deaths: [death('node'), death('chromium')],
+    restartKept: { lost: e.count(kept, 'lost'), duplicated: e.count(kept, 'duplicated') },
+    restartLost: { resetsAhead: e.count(lostRedis, 'resetsAhead'), silent: e.fact<number>(lostRedis, 'silentRegressions') ?? Number.NaN },
+  };
+}
+export type ClusterResume = ReturnType<typeof clusterResume>;
+
+/** Nothing lost or repeated across the node deaths and the restart that kept Redis, and Redis's loss said out loud. */
+export function clusterClean(c: ClusterResume): boolean {
+  const deaths = c.deaths.every((d) => d.lost === 0 && d.duplicated === 0 && d.moved > 0);
+  return (
+    deaths && c.restartKept.lost === 0 && c.restartKept.duplicated === 0 && c.restartLost.resetsAhead > 0 && c.restartLost.silent === 0
+  );
+}
+
+/** The cluster's part of a resume verdict's paragraph. */
+export function clusterWords(c: ClusterResume, label: string): string {
+  const deaths = c.deaths
+    .map(
+      (d) =>
+        `${d.client === 'node' ? 'Node clients' : 'Chromium'}: ${d.moved} moved, ${d.lost} lost, ${d.duplicated} duplicated, ` +
+        `back after ${ms(d.backP50)} (median)`,
+    )
+    .join('; ');
+  return (
+    `With two ${label} nodes behind nginx reading one Redis Stream, a node killed mid-stream (${deaths}); every node and the ` +
+    `publisher restarted while Redis kept the stream: ${c.restartKept.lost} lost, ${c.restartKept.duplicated} duplicated; ` +
+    `Redis restarted too (the stream gone): ${plural(c.restartLost.resetsAhead, 'reset')} with reason "ahead" and ` +
+    `${plural(c.restartLost.silent, 'silent step')} back. `
+  );
+}
+
+export const CLUSTER_RULES = {
+  'socketio-needs-sticky-sessions': rule({
+    read: (e) => ({
+      pollingRoundRobin: balanced(e, sticky('socketio', 'polling-round-robin')),
+      pollingSticky: balanced(e, sticky('socketio', 'polling-sticky')),
+      websocketRoundRobin: balanced(e, sticky('socketio', 'websocket-round-robin')),
+      sse: balanced(e, sticky('sse', 'round-robin')),
+      ws: balanced(e, sticky('ws', 'round-robin')),
+    }),
+    decide(s) {
+      const broken = !s.pollingRoundRobin.worked;
+      return {
+        verdict: !broken ? 'refuted' : s.websocketRoundRobin.worked && s.pollingSticky.worked ? 'depends' : 'confirmed',
+        figures: {
+          pollingRoundRobinWorked: s.pollingRoundRobin.worked,
+          pollingRoundRobin400: s.pollingRoundRobin.http400,
+          pollingStickyWorked: s.pollingSticky.worked,
+          websocketOnlyRoundRobinWorked: s.websocketRoundRobin.worked,
+          sseRoundRobinWorked: s.sse.worked,
+          wsRoundRobinWorked: s.ws.worked,
+        },
+      };
+    },
+    word(s, d) {
+      return (
+        `Two socket.io nodes behind nginx, ten Node clients each from their own 127.0.0.x address. With its default ` +
+        `transports (long-polling first) through round robin: ${outcome(s.pollingRoundRobin)}; through \`hash $remote_addr\` ` +
+        `(sticky): ${outcome(s.pollingSticky)}; WebSocket only, through round robin: ${outcome(s.websocketRoundRobin)}. ` +
+        `Through round robin SSE: ${outcome(s.sse)}; a raw WebSocket: ${outcome(s.ws)}. ` +
+        closing(d.verdict, {
+          confirmed: 'socket.io failed through round robin whatever its transport: confirmed.',
+          depends:
+            'Long-polling is several HTTP requests per session, and only the node that issued the session id knows it, so they ' +
+            'must all reach that node; a WebSocket is one connection and stays put on its own. socket.io needs sticky sessions ' +
+            'with its default transports, not with WebSocket only; SSE and a raw WebSocket never do: depends.',
+          refuted: 'socket.io with long-polling worked through round robin: refuted.',
+        })
+      );
+    },
+  }),
+
+  'ws-needs-own-resume-protocol': rule({
+    read: (e) => ({
+      // The reconnect scenario's bare WebSocket: dropped, does anything come back by itself?
+      bare: { afterDrop: e.count('reconnect/ws/destroy', 'connectionsAfterDrop') },
+      cluster: clusterResume(e, 'ws'),
+      socketIoKill: {
+        moved: e.count('cluster-node-death/socketio/node', 'movedClients'),
+        lost: e.count('cluster-node-death/socketio/node', 'lost'),
+        recovered: e.fact<number>('cluster-node-death/socketio/node', 'recoveredClients') ?? Number.NaN,
+      },
+    }),
+    decide(s) {
+      const bareCameBack = s.bare.afterDrop > 0;
+      const ownClean = clusterClean(s.cluster);
+      return {
+        verdict: bareCameBack ? 'refuted' : ownClean ? 'confirmed' : 'depends',
+        figures: { bareConnectionsAfterDrop: s.bare.afterDrop, ownProtocolClean: ownClean, socketIoLostOnKill: s.socketIoKill.lost },
+      };
+    },
+    word(s, d) {
+      return (
+        `A bare WebSocket, dropped, opened ${plural(s.bare.afterDrop, 'connection')} afterwards by itself: no reconnect, no ` +
+        "resume point. The lab's own protocol (reconnect with `?since=<last seq>`, a `reset` message when the server cannot " +
+        `place it) on nodes that share a log. ${clusterWords(s.cluster, 'ws')}` +
+        `socket.io, the library way, after a SIGKILL: ${s.socketIoKill.moved} clients moved, ${s.socketIoKill.recovered} recovered, ` +
+        `${s.socketIoKill.lost} quotes lost (its recovery session is saved by the node that sees the disconnect, which a killed ` +
+        'node never does). ' +
+        closing(d.verdict, {
+          confirmed:
+            'WebSocket has no ids and no replay: the lab had to write both, and with them and a shared log nothing was lost: confirmed.',
+          depends:
+            'WebSocket has no ids and no replay: the lab wrote its own, and it still lost or repeated quotes across the cluster: depends.',
+          refuted: 'The bare WebSocket came back by itself: refuted.',
+        })
+      );
+    },
+  }),
+} satisfies RuleSet;
