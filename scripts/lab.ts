@@ -1,10 +1,11 @@
 /**
  * npm run lab [-- --full] [--reference]
  *
- * The whole lab in one go: browser scenarios (nginx's among them), the load sweep (quick by default,
- * --full for 100 .. 10k clients), a TLS pass and a pass through nginx at 1,000 clients, the wire capture, the attack suite and a
- * short fuzzing campaign, then the report. Each stage runs as its own process with its own progress output; a failed stage is
- * reported and the rest still run, so the report shows whatever was measured. --reference also
+ * The whole lab in one go: browser scenarios (nginx's and the cluster's among them), the load sweep (quick by
+ * default, --full for 100 .. 10k clients), a TLS pass, a pass through nginx at 1,000 clients and one on a cluster of 1
+ * and 2 nodes on Redis, the wire capture, the attack suite and a short fuzzing campaign, then the report. Each stage
+ * runs as its own process with its own progress output; a failed stage is reported and the rest still run, so the
+ * report shows whatever was measured. --reference also
  * copies the results into results/reference/ and writes the verdict table and charts into the README.
  */
 import { spawn } from 'node:child_process';
@@ -23,12 +24,17 @@ const { values } = parseArgs({ options: { full: { type: 'boolean', default: fals
 const quick = values.full ? [] : ['--quick'];
 const TLS_PASS = ['--clients', '1000', '--payload', 'none', '--ramp-clients', 'none', '--upstream-connections', 'none'];
 const stages: Stage[] = [
-  { name: 'scenarios', args: ['scenarios/cli.ts'] },
+  { name: 'scenarios', args: ['scenarios/cli.ts', ...(values.full ? ['--full'] : [])] },
   { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...quick] },
   // Every transport again over TLS at 1,000 clients, beside the plain run: what TLS costs per connection and per delivery.
   { name: 'load over TLS (1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--tls', ...TLS_PASS] },
   // The same 1,000 clients through a real nginx (the tuned profile), each step beside its direct twin: what the proxy adds.
   { name: 'load through nginx (tuned, 1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--proxy', 'tuned', '--clients', '1000'] },
+  // Scaled out: one server against a cluster of 1 and of 2 nodes on Redis, every step through nginx: what the bus costs a delivery.
+  {
+    name: values.full ? 'load scaled out (1 and 2 nodes, 1,000 clients)' : 'load scaled out (quick)',
+    args: ['scripts/load/cli.ts', ...quick, '--nodes', '2'],
+  },
   { name: 'wire', args: ['scripts/wire/cli.ts'] },
   { name: 'abuse (attacks on real servers)', args: ['scripts/abuse/cli.ts'] },
   { name: values.full ? 'fuzz (3 min)' : 'fuzz (1 min)', args: ['scripts/fuzz/cli.ts', '--minutes', values.full ? '3' : '1'] },
@@ -49,7 +55,7 @@ function run(stage: Stage): Promise<number | null> {
   });
 }
 
-// Chromium, nginx and tshark: found, installed (Debian, as root) or named here; the stages that need one say so too.
+// Chromium, nginx, redis-server and tshark: found, installed (Debian, as root) or named here; the stages that need one say so too.
 const missing = ensurePrograms();
 for (const line of missing) console.log(line);
 

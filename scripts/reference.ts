@@ -24,7 +24,17 @@ const README_CHARTS = [
 
 export async function publishReference(): Promise<void> {
   await mkdir(REFERENCE, { recursive: true });
-  const names = ['claims.json', 'scenarios.json', 'load.json', 'load-tls.json', 'load-proxy.json', 'wire.json', 'abuse.json', 'fuzz.json'];
+  const names = [
+    'claims.json',
+    'scenarios.json',
+    'load.json',
+    'load-tls.json',
+    'load-proxy.json',
+    'load-cluster.json',
+    'wire.json',
+    'abuse.json',
+    'fuzz.json',
+  ];
   for (const name of names) {
     await copyFile(join(RESULTS, name), join(REFERENCE, name)).catch(() => console.log(`reference: no ${name} to copy`));
   }

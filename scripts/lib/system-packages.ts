@@ -28,8 +28,9 @@ export const PROGRAMS: Program[] = [
 
 /**
  * Debian's invoke-rc.d asks this script whether a package may start its service; exit code 101 says
- * no. Installed only for the lab's own apt-get run (when the machine has none), so the nginx package
- * does not start a system nginx listening on port 80 of every interface; the lab runs its own.
+ * no. Installed only for the lab's own apt-get run (when the machine has none), so the nginx and
+ * redis-server packages start no system service (nginx on port 80 of every interface, Redis on 6379);
+ * the lab runs its own.
  */
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 

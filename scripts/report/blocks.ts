@@ -13,7 +13,9 @@ export type Block =
   | { kind: 'chart'; id: string }
   | { kind: 'code'; file: string; line: number; code: string }
   | { kind: 'details'; summary: string; blocks: Block[] }
-  | { kind: 'bytes'; rows: ByteRow[]; caption?: string };
+  | { kind: 'bytes'; rows: ByteRow[]; caption?: string }
+  /** A diagram the report draws itself (inline SVG, no external request), with a caption that says what it shows. */
+  | { kind: 'figure'; svg: string; caption: string };
 
 export interface Section {
   id: string;

@@ -64,6 +64,8 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
       );
     case 'details':
       return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts)).join('')}</details>`;
+    case 'figure':
+      return `<figure class="diagram">${block.svg}<figcaption>${prose(block.caption)}</figcaption></figure>`;
     case 'bytes': {
       const caption = block.caption ? `<p class="caption">${prose(block.caption)}</p>` : '';
       const head = '<thead><tr><th>offset</th><th>hex</th><th>text</th><th>meaning</th></tr></thead>';

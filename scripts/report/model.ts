@@ -10,6 +10,7 @@ import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
+import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
 import { reliabilitySection } from './reliability.ts';
 import { wireSections } from './wire-sections.ts';
@@ -193,10 +194,12 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
 
 export function buildModel(inputs: ReportInputs): ReportModel {
   const proxy = proxySection(inputs);
+  const cluster = clusterSection(inputs);
   const charts = [
     ...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []),
     ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : []),
     ...proxy.charts,
+    ...cluster.charts,
   ];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
@@ -223,6 +226,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
     proxy.section,
+    cluster.section,
     ...(inputs.wire ? wireSections(inputs.wire) : []),
     ...(inputs.abuse || inputs.fuzz ? [reliabilitySection(inputs.abuse, inputs.fuzz)] : []),
     ...extraSections(inputs),
