@@ -7,29 +7,18 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { CLUSTER_COMMAND } from '../scripts/load/cluster-proc.ts';
+import type { ClusterReadyLine } from '../servers/cluster/cluster.ts';
 import { alive, waitFor } from './helpers.ts';
 
-const CLUSTER = [process.execPath, '--import', 'tsx', 'servers/cluster/cli.ts'];
-
-interface ClusterReady {
-  transport: string;
-  url: string;
-  stats: string;
-  pid: number;
-  balance: string;
-  nodes: { pid: number; url: string; stats: string }[];
-  redis: { pid: number; port: number };
-  proxy: { pid: number };
-}
-
 function startCli(args: string[]) {
-  const [command, ...base] = CLUSTER;
+  const [command, ...base] = CLUSTER_COMMAND;
   const child = spawn(command!, [...base, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<ClusterReady>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as ClusterReady));
+  const ready = new Promise<ClusterReadyLine>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as ClusterReadyLine));
     exited.then((code) => reject(new Error(`cluster exited (${code}) before its ready line: ${stderr}`)));
   });
   return { child, ready, exited, stderr: () => stderr };

@@ -5,7 +5,7 @@
  * Redis only by a node that sees the disconnect, so a SIGKILL loses its clients' missed quotes and a SIGTERM does not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type LabClient, type SocketIoClient } from '../clients/index.ts';
+import { type ClientOptions, type ClientTransport, createClient, type LabClient, type SocketIoClient } from '../clients/index.ts';
 import { type RunningCluster, startCluster } from '../servers/cluster/cluster.ts';
 import type { StatsSnapshot } from '../servers/stats.ts';
 import { deliveryOf } from '../scripts/lib/delivery.ts';
@@ -39,8 +39,12 @@ interface Watched {
   seqs: number[];
 }
 
-async function clientsOn(running: RunningCluster, count = CLIENTS): Promise<Watched[]> {
-  const transport = running.transport as 'sse' | 'ws' | 'socketio';
+async function clientsOn(
+  running: RunningCluster,
+  count = CLIENTS,
+  transport: ClientTransport = running.transport as ClientTransport,
+  options: Partial<ClientOptions> = {},
+): Promise<Watched[]> {
   const watched: Watched[] = [];
   for (let i = 0; i < count; i++) {
     // socket.io over WebSocket only: with long-polling, round robin breaks its sessions (the sticky-sessions scenario).
@@ -48,6 +52,7 @@ async function clientsOn(running: RunningCluster, count = CLIENTS): Promise<Watc
       url: running.url,
       reconnectMs: 200,
       ...(transport === 'socketio' ? { transports: ['websocket'] } : {}),
+      ...options,
     });
     cleanups.push(() => client.close());
     const seqs: number[] = [];
@@ -92,17 +97,7 @@ describe('sse cluster with --tls: SSE over HTTP/2 at nginx, HTTP/1.1 nodes behin
     const running = await startCluster({ transport: 'sse', nodes: 2, seed: SEED, rate: RATE, tls: true, nodeArgs: ['--retry', '200'] });
     cleanups.push(() => running.close());
     expect(running.url).toMatch(/^https:/);
-    const ca = await caFor('sse-h2');
-    const watched: Watched[] = [];
-    for (let i = 0; i < CLIENTS; i++) {
-      const client = createClient('sse-h2', { url: running.url, ca });
-      cleanups.push(() => client.close());
-      const seqs: number[] = [];
-      client.on('quote', ({ quote }) => seqs.push(quote.seq));
-      await client.connect();
-      watched.push({ client, seqs });
-    }
-    await waitFor(() => watched.every(({ seqs }) => seqs.length >= 3), 'three quotes on every client');
+    const watched = await clientsOn(running, CLIENTS, 'sse-h2', { ca: await caFor('sse-h2') });
     await loseNode0(running, watched, 'kill');
     for (const { seqs } of watched) expect(deliveryOf(seqs)).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 });
   });

@@ -47,6 +47,7 @@ import {
   watchClients,
 } from './clients.ts';
 import { NODE_CLIENT } from './node-death.ts';
+import { deliveryOf } from '../../scripts/lib/delivery.ts';
 
 const NODES = 2;
 const RATE = 20;
@@ -69,17 +70,8 @@ interface Followed {
 
 /** Quotes a feed published in `from..to` that never arrived, with duplicates and late arrivals among `seqs`. */
 function delivered(seqs: readonly number[], from: number, to: number) {
-  const seen = new Set<number>();
-  let duplicated = 0;
-  let outOfOrder = 0;
-  let highest = 0;
-  for (const seq of seqs) {
-    if (seen.has(seq)) duplicated++;
-    else if (seq < highest) outOfOrder++;
-    seen.add(seq);
-    highest = Math.max(highest, seq);
-  }
-  const inRange = [...seen].filter((seq) => seq >= from && seq <= to).length;
+  const { duplicated, outOfOrder } = deliveryOf(seqs);
+  const inRange = new Set(seqs.filter((seq) => seq >= from && seq <= to)).size;
   return { lost: Math.max(0, to - from + 1 - inRange), duplicated, outOfOrder };
 }
 

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { killNginxGroup } from '../../servers/proxy/nginx.ts';
+import type { ClusterReadyLine } from '../../servers/cluster/cluster.ts';
 import type { Transport } from '../../servers/transports.ts';
 import { ROOT } from '../lib/paths.ts';
 import type { StepPlan } from './aggregate.ts';
@@ -24,21 +25,6 @@ export const CLUSTER_COMMAND = [process.execPath, '--import', 'tsx', 'servers/cl
 const READY_TIMEOUT_MS = 60_000;
 /** The cluster CLI's contract is 3 s from SIGTERM to exit; past this it is killed. */
 const STOP_GRACE_MS = 5000;
-
-/** The line `npm run cluster` prints once every process is ready. */
-export interface ClusterReadyLine {
-  transport: Transport;
-  /** nginx's url for the transport: where clients connect. */
-  url: string;
-  /** The cluster's own /stats (every node's snapshot); the runner reads the nodes' own instead. */
-  stats: string;
-  /** The cluster process: it runs the publisher. */
-  pid: number;
-  balance: string;
-  nodes: { pid: number; url: string; stats: string }[];
-  redis: { pid: number; port: number };
-  proxy: { pid: number };
-}
 
 export interface SpawnedCluster {
   ready: ClusterReadyLine;

@@ -57,6 +57,23 @@ export interface ClusterNode {
   starts: number;
 }
 
+/** The line `npm run cluster` prints once every process is ready. */
+export interface ClusterReadyLine {
+  transport: Transport;
+  /** nginx's url for the transport: where clients connect. */
+  url: string;
+  /** The cluster's own /stats: every node's snapshot and state. */
+  stats: string;
+  /** The cluster process: it runs the publisher. */
+  pid: number;
+  /** nginx's certificate (the lab's), with --tls. */
+  spki?: string;
+  balance: Balance;
+  nodes: { pid: number; url: string; stats: string }[];
+  redis: { pid: number; port: number };
+  proxy: { pid: number };
+}
+
 export interface RunningCluster {
   transport: Transport;
   balance: Balance;
@@ -71,7 +88,7 @@ export interface RunningCluster {
   proxy: RunningProxy;
   publisher: RunningPublisher;
   /** The one JSON line `npm run cluster` prints. */
-  readyLine(): Record<string, unknown>;
+  readyLine(): ClusterReadyLine;
   /** SIGKILL: the node dies mid-stream, its clients' connections reset. Resolves once it has exited. */
   killNode(index: number): Promise<void>;
   /** SIGTERM: the node closes its clients the clean way, then exits. */
