@@ -49,6 +49,13 @@ export async function publishReference(): Promise<void> {
     return `**${spec.title}** — ${spec.caption}\n\n![${spec.title}](results/reference/charts/${id}.png)`;
   });
   const m = meta.meta;
+  // A pass run later into the same results (only some scenarios or one load file) says so, with its own commit and date.
+  const cluster = JSON.parse(await readFile(join(REFERENCE, 'load-cluster.json'), 'utf8').catch(() => '{}')) as typeof meta;
+  const later =
+    m && cluster.meta && cluster.meta.commit !== m.commit
+      ? ` The scaled-out pass (the cluster-* scenarios and load-cluster.json) ran later on the same machine: commit ` +
+        `${cluster.meta.commit}, ${cluster.meta.date.slice(0, 10)}, merged into these results.`
+      : '';
   const block = [
     '<!-- verdicts:start -->',
     '## Verdicts (reference run)',
@@ -57,7 +64,7 @@ export async function publishReference(): Promise<void> {
       ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ` +
         `${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. ` +
         'Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). ' +
-        'Regenerate with `npm run lab -- --full --reference`.'
+        `Regenerate with \`npm run lab -- --full --reference\`.${later}`
       : '',
     '',
     verdictTable(out.model, 'results/reference/report.html'),

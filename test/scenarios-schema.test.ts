@@ -192,6 +192,34 @@ describe('verdicts follow the observations', () => {
       saysNot: ['which the restarted process did not'],
     },
     {
+      claim: 'socketio-needs-sticky-sessions',
+      changes: [
+        ['cluster-sticky/socketio/polling-round-robin', 'counts', 'connected', 10],
+        ['cluster-sticky/socketio/polling-round-robin', 'counts', 'quotes', 600],
+        ['cluster-sticky/socketio/polling-round-robin', 'counts', 'http400', 0],
+      ],
+      verdict: 'refuted',
+      says: ['through round robin: 10 of 10 clients connected, 600 quotes', 'refuted.'],
+    },
+    {
+      claim: 'socketio-needs-sticky-sessions',
+      changes: [['cluster-sticky/socketio/websocket-round-robin', 'counts', 'connected', 0]],
+      verdict: 'confirmed',
+      says: ['WebSocket only, through round robin: 0 of 10 clients connected', 'confirmed.'],
+    },
+    {
+      claim: 'ws-needs-own-resume-protocol',
+      changes: [['cluster-node-death/ws/node', 'counts', 'lost', 4]],
+      verdict: 'depends',
+      says: ['moved, 4 lost', 'it still lost or repeated quotes across the cluster: depends.'],
+    },
+    {
+      claim: 'ws-needs-own-resume-protocol',
+      changes: [['reconnect/ws/destroy', 'counts', 'connectionsAfterDrop', 1]],
+      verdict: 'refuted',
+      says: ['opened 1 connection afterwards by itself', 'refuted.'],
+    },
+    {
       claim: 'ws-ignores-cross-origin',
       changes: [['cross-origin/ws/origin-unchecked', 'facts', 'opened', false]],
       verdict: 'refuted',

@@ -22,6 +22,7 @@ const FIXTURES = {
   'load.json': 'example-load.json',
   'load-tls.json': 'example-load-tls.json',
   'load-proxy.json': 'example-load-proxy.json',
+  'load-cluster.json': 'example-load-cluster.json',
   'wire.json': 'example-wire.json',
   'abuse.json': 'example-abuse.json',
   'fuzz.json': 'example-fuzz.json',
