@@ -59,7 +59,7 @@ function dropNow(conn: EngineConnection): void {
   conn.close(true);
 }
 
-/** Resolves once a connection named `name` (the adapter's duplicates keep it) is blocked in XREAD; 5 s at most. */
+/** Resolves once a connection named `name` (the adapter's duplicates keep it) is blocked in XREAD; throws after 5 s. */
 async function readingStream(redis: Redis, name: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
@@ -67,6 +67,7 @@ async function readingStream(redis: Redis, name: string): Promise<void> {
     if (clients.split('\n').some((line) => line.includes(`name=${name} `) && line.includes(' cmd=xread'))) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new Error(`lab: socket.io's Redis adapter is not reading its stream after 5 s (connection ${name})`);
 }
 
 export async function start(input: Partial<ServerOptions> = {}): Promise<RunningServer> {

@@ -57,6 +57,7 @@ describe('npm run cluster', () => {
     [['sse-h2', '--nodes', '2'], 'cluster sse --tls'],
     [['tcp', '--nodes', '2'], 'nginx balances HTTP only'],
     [['ws', '--nodes', '2', '--balance', 'random'], '--balance is "random"'],
+    [['ws', '--nodes', '2', '--rate', '200000'], 'rate is 200000'],
   ])('refuses %j with exit code 2 and a lab: line', async (args, says) => {
     const cli = startCli(args);
     cli.ready.catch(() => undefined);

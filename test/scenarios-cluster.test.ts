@@ -18,7 +18,7 @@ const run = (scenario: ScenarioSpec, id: string) =>
   h.runCase(scenario.name, scenario.cases.find((c) => `${c.transport}/${c.case}` === id)!);
 
 describe('cluster-node-death', () => {
-  it('sse/node: clients of the killed node resume on the other one, nothing lost or repeated', { timeout: 60_000 }, async () => {
+  it('sse/node: clients of the killed node resume on the other one, nothing lost or repeated', { timeout: 120_000 }, async () => {
     const record = await run(clusterNodeDeath, 'sse/node');
     expect(record.status, record.reason).toBe('observed');
     const { counts, facts } = record.observed;
@@ -30,7 +30,7 @@ describe('cluster-node-death', () => {
 });
 
 describe('cluster-restart', () => {
-  it('ws/redis-lost: every client told of the new numbering (reset ahead), none goes back in silence', { timeout: 60_000 }, async () => {
+  it('ws/redis-lost: every client told of the new numbering (reset ahead), none goes back in silence', { timeout: 120_000 }, async () => {
     const record = await run(clusterRestart, 'ws/redis-lost');
     expect(record.status, record.reason).toBe('observed');
     const { counts, facts } = record.observed;

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LabError } from '../errors.ts';
-import { numberFlag } from '../options.ts';
+import { numberFlag, resolveOptions } from '../options.ts';
 import { findNginx, nginxMissing } from '../proxy/nginx.ts';
 import { BALANCES, type Balance, proxiable } from '../proxy/profiles.ts';
 import { isTransport, TRANSPORT_NAMES, type Transport } from '../transports.ts';
@@ -65,6 +65,12 @@ export function parseClusterArgs(argv: string[]): ClusterOptions {
   const seed = numberFlag('seed', values.seed);
   const rate = numberFlag('rate', values.rate);
   const padding = numberFlag('padding', values.padding);
+  // The publisher's feed takes the servers' ranges (the nodes never see these flags): a bad value is refused here.
+  resolveOptions({
+    ...(seed === undefined ? {} : { seed }),
+    ...(rate === undefined ? {} : { rate }),
+    ...(padding === undefined ? {} : { padding }),
+  });
   return {
     transport: transport as Transport,
     nodes,
@@ -109,6 +115,7 @@ async function main(): Promise<void> {
   cluster = await startCluster({
     ...options,
     onNodeExit: (node) => {
+      if (closing) return; // Ctrl-C reaches the nodes too (one process group): not a death to report
       const how = node.exit?.signal ? `signal ${node.exit.signal}` : `code ${node.exit?.code}`;
       process.stderr.write(`lab: node ${node.index} (pid ${node.pid}) exited with ${how}; nginx sends its clients to the others\n`);
     },

@@ -122,7 +122,16 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
     const nodes: ClusterNode[] = [];
     const processes: (SpawnedServer | undefined)[] = [];
     const expected = new Set<number>();
-    const spawnNode = async (index: number, port: number): Promise<void> => {
+    /** Nodes still starting: a stop waits for them, then stops them too. */
+    const spawning = new Set<Promise<void>>();
+    const spawnNode = (index: number, port: number): Promise<void> => {
+      const starting = launchNode(index, port);
+      spawning.add(starting);
+      const done = () => spawning.delete(starting);
+      starting.then(done, done);
+      return starting;
+    };
+    const launchNode = async (index: number, port: number): Promise<void> => {
       const spawned = await spawnServer(options.transport, [
         '--redis',
         String(redis.port),
@@ -150,8 +159,14 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
       await spawned.stop(signal);
     };
     const allNodes = (run: (index: number) => Promise<void>) => Promise.all(nodes.map((node) => run(node.index)));
-    await Promise.all(Array.from({ length: options.nodes }, (_, index) => spawnNode(index, 0)));
-    started.unshift(() => allNodes((index) => endNode(index, 'SIGTERM')).then(() => undefined));
+    // Registered before any node starts, so a start that fails half-way (or a stop during a restart) stops every node.
+    started.unshift(async () => {
+      await Promise.allSettled([...spawning]);
+      await allNodes((index) => endNode(index, 'SIGTERM'));
+    });
+    const spawned = await Promise.allSettled(Array.from({ length: options.nodes }, (_, index) => spawnNode(index, 0)));
+    const failed = spawned.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const node0 = nodes[0]!;
     const proxy = await startProxy(
@@ -253,10 +268,9 @@ async function clusterStats(
       nodes.map(async (node) => ({
         ...node,
         snapshot: node.alive
-          ? await fetch(node.stats, { signal: AbortSignal.timeout(2000) }).then(
-              (r) => r.json(),
-              () => null,
-            )
+          ? await fetch(node.stats, { signal: AbortSignal.timeout(2000) })
+              .then((r) => r.json())
+              .catch(() => null)
           : null,
       })),
     );
