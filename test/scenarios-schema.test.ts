@@ -211,7 +211,7 @@ describe('verdicts follow the observations', () => {
       claim: 'ws-needs-own-resume-protocol',
       changes: [['cluster-node-death/ws/node', 'counts', 'lost', 4]],
       verdict: 'depends',
-      says: ['moved, 4 lost', 'it still lost or repeated quotes across the cluster: depends.'],
+      says: ['moved, 4 lost', "fell short in a node's death (Node clients)", 'depends.'],
     },
     {
       claim: 'ws-needs-own-resume-protocol',

@@ -137,10 +137,9 @@ export async function nodeSnapshots(cluster: RunningCluster): Promise<(StatsSnap
   return Promise.all(
     cluster.nodes.map((node) =>
       node.alive
-        ? fetch(node.stats, { signal: AbortSignal.timeout(2000) }).then(
-            (r) => r.json() as Promise<StatsSnapshot>,
-            () => null,
-          )
+        ? fetch(node.stats, { signal: AbortSignal.timeout(2000) })
+            .then((r) => r.json() as Promise<StatsSnapshot>)
+            .catch(() => null)
         : null,
     ),
   );

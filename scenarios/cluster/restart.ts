@@ -22,13 +22,13 @@
  * back and nothing told them (socket.io has no reset; `recoveredClients` counts the moved clients whose last connect
  * recovered their session).
  * `backAfterMs`: per client, ms from the start of the restart to its first quote from the restarted cluster. An SSE
- * client whose reconnect (`retry:` after the drop) comes while every node is still down gets nginx's 502, and
- * EventSource gives up for good on any answer but 200: `clientsBack` and `clientErrors` show it.
+ * client whose reconnect (`retry:` after the drop) comes while every node is still down gets nginx's nodes-down
+ * answer (a 200 event stream that says only `retry:`; servers/proxy/profiles.ts NODES_DOWN) and tries again; without
+ * it nginx's 502 would end the EventSource for good. `clientsBack` and `clientErrors` show what happened.
  *
  * Samples: CLIENTS clients per case, one restart. Invalidated by: a client whose reconnect reaches a node only after
  * the new feed has passed its id (none is then ahead: no reset is due, and its seqs skip forward): the time it took
- * is in `backAfterMs`, the ids it resumed from in `firstSeqAfter`. Whether SSE's reconnect lands before the nodes are
- * back depends on how long they take to start (`restartMs` against `retry:`), which a loaded machine stretches.
+ * is in `backAfterMs`, the ids it resumed from in `firstSeqAfter`.
  */
 import { FEED_DEFAULTS } from '../../servers/feed.ts';
 import { SERVER_DEFAULTS } from '../../servers/options.ts';
@@ -182,8 +182,7 @@ async function restart(c: CaseContext, transport: ClusterTransport, redis: Redis
       resetReasons: tally(followed.flatMap(({ w }) => w.resets.map((reset) => reset.reason))),
       silentRegressions: followed.filter(regressedSilently).length,
       recoveredClients: transport === 'socketio' ? moved.filter((k) => k.recovered === true).length : null,
-      // What the clients reported going wrong, e.g. an EventSource that reconnected while every node was down and
-      // got nginx's 502, which ends it for good.
+      // What the clients reported going wrong while the cluster was down (refused connections, nginx's 502 to a WebSocket).
       clientErrors: tally(followed.flatMap(({ errors }) => errors)),
     } satisfies { [name: string]: Json },
   };

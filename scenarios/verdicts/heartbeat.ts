@@ -61,6 +61,17 @@ export const HEARTBEAT_RULES = {
         },
         wsBeatCuts: e.count('idle-heartbeat/ws/relay-heartbeat', 'idleCuts'),
         nginx: nginxSeen(e),
+        deadPeers: (['sse', 'ws', 'socketio'] as const).map((transport) => {
+          const id = `cluster-dead-peers/${transport}/default`;
+          const freed = e.count(id, 'freedByServer');
+          return {
+            transport,
+            clients: e.count(id, 'clients'),
+            freed,
+            lastMs: freed > 0 ? e.fact<number>(id, 'serverFreedLastMs') : null,
+            watchMs: e.fact<number>(id, 'watchMs'),
+          };
+        }),
       };
     },
     decide(s) {
@@ -112,7 +123,7 @@ export const HEARTBEAT_RULES = {
         },
       };
     },
-    word: ({ native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts, nginx }, d) =>
+    word: ({ native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts, nginx, deadPeers }, d) =>
       `With no intermediary, Chromium's own EventSource reopened a silent stream ${times(native.reopened)} in ${native.watchMs} ms. ` +
       `Through a relay with a ${relaySilent.idleTimeoutMs} ms idle timeout the silent stream was cut ${times(relaySilent.cuts)} ` +
       `in ${relaySilent.watchMs} ms (the EventSource opened ${times(relaySilent.opens)}); ` +
@@ -128,6 +139,10 @@ export const HEARTBEAT_RULES = {
       `Per intermediary: ${d.intermediaries
         .map((i) => `${i.name}: ${i.cut ? 'cut silence' : 'did not cut silence'}, ${i.comments}`)
         .join('; ')}; with no intermediary, ${native.reopened === 0 ? 'nothing cut it' : 'the browser reopened it'}. ` +
+      // What a heartbeat does not do: against a peer gone silent (no FIN, no RST) a comment is a write that succeeds.
+      `Against clients whose network went silent without a FIN or RST (default heartbeats), the servers freed: ${deadPeers
+        .map((p) => `${p.transport} ${p.freed} of ${p.clients}${p.lastMs === null ? ` within ${p.watchMs} ms` : ` by ${ms(p.lastMs)}`}`)
+        .join(', ')}: an SSE comment lands in kernel buffers, so it keeps an intermediary's timer alive but detects no dead peer. ` +
       closing(d.verdict, {
         confirmed: 'Silence was cut even with no intermediary, and comments kept the stream: confirmed.',
         depends:

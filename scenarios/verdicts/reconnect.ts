@@ -6,7 +6,7 @@
  * server, TLS) repeats the drops and the restart: its EventSource counts toward both SSE verdicts,
  * and its figures are stated beside HTTP/1.1's.
  */
-import { clusterClean, clusterResume, clusterWords } from './cluster.ts';
+import { clusterResume, clusterShortfall, clusterWords } from './cluster.ts';
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, esState, ms, plural, times, wsState, yes } from './words.ts';
@@ -199,9 +199,11 @@ export const RECONNECT_RULES = {
       const [http2HeaderMatches, http2Clean] = [matches(h2Drops), cleanOf(h2Drops)];
       const all =
         headerMatches + http2HeaderMatches === drops.length + h2Drops.length && clean + http2Clean === drops.length + h2Drops.length;
-      const shared = clusterClean(cluster);
+      const shortfall = clusterShortfall(cluster);
+      const shared = shortfall === null;
       return {
         verdict: all && restart.resumed && h2RestartResumed && shared ? 'confirmed' : all ? 'depends' : 'refuted',
+        shortfall,
         figures: {
           clusterClean: shared,
           headerMatches,
@@ -239,11 +241,13 @@ export const RECONNECT_RULES = {
         clusterWords(cluster, 'SSE') +
         closing(d.verdict, {
           confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
-          depends: d.figures.clusterClean
-            ? 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids point to: ' +
-              'a single process that restarts does not, a shared log (Redis here) across nodes and restarts does: depends.'
-            : 'The browser does its half on every drop; nothing is lost only while the server keeps the events the ids point to, ' +
-              'which the restarted process did not: depends.',
+          depends: !d.figures.clusterClean
+            ? `The browser does its half on every drop, but the cluster fell short in ${d.shortfall}: depends.`
+            : restart.resumed && h2RestartResumed
+              ? 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids ' +
+                'point to: depends.'
+              : 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids point to: ' +
+                'a single process that restarts does not, a shared log (Redis here) across nodes and restarts does: depends.',
           refuted: 'The ids did not carry the stream over every drop: refuted.',
         })
       );
