@@ -4,7 +4,7 @@
  * sequence numbers say about delivery across a node's death, a redeploy or a restart.
  */
 import { createClient, type ClientOptions, type LabClient, type ResetInfo, SocketIoClient } from '../../clients/index.ts';
-import type { RunningCluster } from '../../servers/cluster/cluster.ts';
+import { nodeSnapshot, type RunningCluster } from '../../servers/cluster/cluster.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
 import { deliveryOf } from '../../scripts/lib/delivery.ts';
 import type { CaseContext } from '../harness.ts';
@@ -99,16 +99,22 @@ export const movedAfter = <T extends Pick<Track, 'opens'>>(tracks: readonly T[],
 /**
  * Per client that moved after `t`, ms from `t` to its first quote on a new connection (after its first open since `t`
  * and after `quotesAfter`, default `t`: a restart counts only quotes from the restarted cluster). Quotes still in flight
- * when the connection died arrive after `t` too: they are not "received again". A distribution, or null when none moved.
+ * when the connection died arrive after `t` too: they are not "received again". A moved client with no quote since has
+ * no gap.
  */
-export function backAfterMs(tracks: readonly Track[], t: number, quotesAfter = t): { [name: string]: Json } | null {
-  const gaps = movedAfter(tracks, t)
+export function gapsAfter(tracks: readonly Pick<Track, 'opens' | 'times'>[], t: number, quotesAfter = t): number[] {
+  return movedAfter(tracks, t)
     .map((k) => {
       const reopened = k.opens.find((o) => o > t)!;
       return k.times.find((time) => time >= reopened && time > quotesAfter);
     })
     .filter((time): time is number => time !== undefined)
     .map((time) => round(time - t));
+}
+
+/** gapsAfter as a distribution, or null when none moved. */
+export function backAfterMs(tracks: readonly Track[], t: number, quotesAfter = t): { [name: string]: Json } | null {
+  const gaps = gapsAfter(tracks, t, quotesAfter);
   return gaps.length === 0 ? null : { ...distribution(gaps) };
 }
 
@@ -133,16 +139,8 @@ export function deliverySummary(tracks: readonly Pick<Track, 'seqs' | 'resets'>[
 }
 
 /** Each node's /stats now (null for a node that is down). */
-export async function nodeSnapshots(cluster: RunningCluster): Promise<(StatsSnapshot | null)[]> {
-  return Promise.all(
-    cluster.nodes.map((node) =>
-      node.alive
-        ? fetch(node.stats, { signal: AbortSignal.timeout(2000) })
-            .then((r) => r.json() as Promise<StatsSnapshot>)
-            .catch(() => null)
-        : null,
-    ),
-  );
+export function nodeSnapshots(cluster: RunningCluster): Promise<(StatsSnapshot | null)[]> {
+  return Promise.all(cluster.nodes.map(nodeSnapshot));
 }
 
 /** Connections on each node now (0 for a node that is down). */

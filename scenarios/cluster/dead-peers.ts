@@ -41,6 +41,7 @@
  * figure beyond that is the lab's, and the kernel queues are the zero-window case's; a machine stalled long enough to
  * delay the heartbeat timers (they set every figure here).
  */
+import { tally } from '../../scripts/abuse/observe.ts';
 import { readFile } from 'node:fs/promises';
 import { SERVER_DEFAULTS } from '../../servers/options.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
@@ -173,11 +174,10 @@ async function deadPeers(c: CaseContext, transport: ClusterTransport, heartbeatM
   const watched = await watchClients(c, transport, url.href, CLIENTS, { reconnect: false });
   // Runs before the clients' own cleanups: a ws close handshake through a frozen relay would wait 30 s for each.
   c.defer(() => tap.close());
-  const closeReasons = new Map<string, number>();
+  const closeReasons: string[] = [];
   for (const w of watched)
     w.client.on('close', ({ code, reason }) => {
-      const key = [code, reason].filter((x) => x !== undefined && x !== '').join(' ') || 'none';
-      closeReasons.set(key, (closeReasons.get(key) ?? 0) + 1);
+      closeReasons.push([code, reason].filter((x) => x !== undefined && x !== '').join(' ') || 'none');
     });
   await until(() => watched.every((w) => w.seqs.length > 0), FIRST_QUOTE_MS);
   const streaming = watched.filter((w) => w.seqs.length > 0).length;
@@ -198,7 +198,7 @@ async function deadPeers(c: CaseContext, transport: ClusterTransport, heartbeatM
   }
   const watchedMs = round(c.elapsed() - frozenAt);
   const clientNoticed = noticed().map((w) => round(w.closes.find((t) => t > frozenAt)! - frozenAt));
-  const clientCloseReasons = Object.fromEntries(closeReasons);
+  const clientCloseReasons = tally(closeReasons);
   await sleep(1000); // the forced GC runs once a second at most: this one must not be refused
   const after = await read(true);
   const { toClients, kernel, held } = await bytesNow(read, port, tap);

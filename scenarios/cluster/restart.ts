@@ -30,6 +30,7 @@
  * the new feed has passed its id (none is then ahead: no reset is due, and its seqs skip forward): the time it took
  * is in `backAfterMs`, the ids it resumed from in `firstSeqAfter`.
  */
+import { tally } from '../../scripts/abuse/observe.ts';
 import { FEED_DEFAULTS } from '../../servers/feed.ts';
 import { SERVER_DEFAULTS } from '../../servers/options.ts';
 import { spec } from '../capabilities.ts';
@@ -87,11 +88,7 @@ function regressedSilently({ w, aheadAt }: Followed): boolean {
 }
 
 /** Each distinct text once, with how many times it came: `ahead x10`. */
-function tally(texts: readonly string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
-  return [...counts].map(([text, n]) => `${text} x${n}`);
-}
+const counted = (texts: readonly string[]): string[] => Object.entries(tally(texts)).map(([text, n]) => `${text} x${n}`);
 
 async function restart(c: CaseContext, transport: ClusterTransport, redis: Redis): Promise<Observed> {
   const cluster = await c.cluster({ transport, nodes: NODES, balance: 'round-robin', rate: RATE });
@@ -154,6 +151,7 @@ async function restart(c: CaseContext, transport: ClusterTransport, redis: Redis
 
   const tracks = followed.map(({ w }) => trackOf(w));
   const moved = movedAfter(tracks, startedAt);
+  const summary = deliverySummary(tracks);
   return {
     counts: {
       clients: followed.length,
@@ -162,8 +160,8 @@ async function restart(c: CaseContext, transport: ClusterTransport, redis: Redis
       received,
       ...totals,
       // Resets only: lost and duplicated are counted per feed above, not over one numbering.
-      resetsExpired: deliverySummary(tracks).resetsExpired,
-      resetsAhead: deliverySummary(tracks).resetsAhead,
+      resetsExpired: summary.resetsExpired,
+      resetsAhead: summary.resetsAhead,
       published,
       errors: followed.reduce((n, { errors }) => n + errors.length, 0),
     },
@@ -179,11 +177,11 @@ async function restart(c: CaseContext, transport: ClusterTransport, redis: Redis
       lostByFeed: numberingRestarted ? lostByFeed : null,
       firstSeqAfter: firstAfter.length === 0 ? null : { min: Math.min(...firstAfter), max: Math.max(...firstAfter) },
       backAfterMs: backAfterMs(tracks, startedAt, endedAt),
-      resetReasons: tally(followed.flatMap(({ w }) => w.resets.map((reset) => reset.reason))),
+      resetReasons: counted(followed.flatMap(({ w }) => w.resets.map((reset) => reset.reason))),
       silentRegressions: followed.filter(regressedSilently).length,
       recoveredClients: transport === 'socketio' ? moved.filter((k) => k.recovered === true).length : null,
       // What the clients reported going wrong while the cluster was down (refused connections, nginx's 502 to a WebSocket).
-      clientErrors: tally(followed.flatMap(({ errors }) => errors)),
+      clientErrors: counted(followed.flatMap(({ errors }) => errors)),
     } satisfies { [name: string]: Json },
   };
 }

@@ -23,7 +23,7 @@
  * see deliveryRatio), messages (every quote message, duplicates included), lost / duplicated / outOfOrder /
  * clientsWithLoss (each client between its own first and last seq: clients.ts deliverySummary), reconnects (summed),
  * movedClients, neverReconnected (away at the end: a drop with no open after it). facts: deliveryRatio, reconnectMs
- * (the three stops merged; see reconnectGaps), stormPerNode (per stop, the most connections/s a node still up took),
+ * (the three stops merged; clients.ts gapsAfter), stormPerNode (per stop, the most connections/s a node still up took),
  * stops (per stop: timings, clients dropped, its own reconnectMs, each survivor's gain), recoveredClients (socket.io),
  * lossExamples, redeployMs, clientLoopDelayMs, samples and connectionsTimeline (the storm's raw data).
  *
@@ -53,6 +53,7 @@ import {
   CONNECT_BATCH,
   connectionsPerNode,
   deliverySummary,
+  gapsAfter,
   nodeSnapshots,
   type WatchedClient,
   watchClients,
@@ -170,20 +171,6 @@ function gainOf(samples: readonly Sample[], node: number, from: number, to: numb
 }
 
 /**
- * Each dropped client's time without quotes: from the stop to its first quote on the connection it opened after it.
- * (backAfter in clients.ts takes the first quote after the stop, which can be one the closing node still sent.)
- */
-function reconnectGaps(dropped: readonly WatchedClient[], at: number): number[] {
-  const gaps: number[] = [];
-  for (const w of dropped) {
-    const open = w.opens.find((o) => o > at);
-    const quote = open === undefined ? undefined : w.times.find((t) => t >= open);
-    if (quote !== undefined) gaps.push(round(quote - at));
-  }
-  return gaps;
-}
-
-/**
  * Delivery ratio: each client should have every quote from its first seq to `endSeq` (the publisher's seq when the
  * redeploy ended; every client was connected before it began). expected = sum over clients of (endSeq - first + 1),
  * received = sum of the distinct seqs each got in that range. A client that never came back counts every quote after
@@ -298,7 +285,7 @@ async function redeploy(c: CaseContext, transport: ClusterTransport): Promise<Ob
   const windows = stops.map((stop, i) => ({ stop, to: stops[i + 1]?.at ?? Number.POSITIVE_INFINITY }));
   const perStop = windows.map(({ stop, to }) => {
     const dropped = watched.filter((w) => w.drops.some((d) => d >= stop.at && d < to));
-    const gaps = reconnectGaps(dropped, stop.at);
+    const gaps = gapsAfter(dropped, stop.at);
     const survivors = cluster.nodes
       .filter((n) => n.index !== stop.node)
       .map((n) => ({ node: n.index, ...gainOf(sampler.samples, n.index, stop.at, to) }));

@@ -26,6 +26,7 @@
  * Samples: one run of CLIENTS clients per case. Invalidated by: clients sharing an address (localAddress ignored:
  * the access log then shows one address), or a node that is not up for the whole case (the harness fails the case).
  */
+import { tally } from '../../scripts/abuse/observe.ts';
 import { createClient, type SocketIoClient } from '../../clients/index.ts';
 import type { RunningCluster } from '../../servers/cluster/cluster.ts';
 import type { Balance } from '../../servers/proxy/profiles.ts';
@@ -101,12 +102,6 @@ function nodesServed(r: ClientRequests | undefined): '1' | '2' | 'unknown' | 'no
   return r.opened <= 1 ? '1' : 'unknown';
 }
 
-function histogram(values: readonly string[]): { [value: string]: number } {
-  const counts: { [value: string]: number } = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-}
-
 /** What nginx logged: requests, 400s, the ones naming a session among them, lines by request and status, nodes per client. */
 async function fromAccessLog(cluster: RunningCluster, addresses: readonly string[]) {
   const lines = await cluster.proxy.accessLog();
@@ -117,8 +112,8 @@ async function fromAccessLog(cluster: RunningCluster, addresses: readonly string
     http400: parsed.filter((l) => l.status === 400).length,
     sessionRefused: [...byAddress.values()].reduce((sum, r) => sum + r.sessionRefused, 0),
     statuses: statusCounts(parsed),
-    lines: histogram(parsed.map((l) => accessText(l) as string)),
-    nodesPerClient: histogram(addresses.map((a) => nodesServed(byAddress.get(a)))),
+    lines: tally(parsed.map((l) => accessText(l) as string)),
+    nodesPerClient: tally(addresses.map((a) => nodesServed(byAddress.get(a)))),
     addressesLogged: byAddress.size,
   };
 }
@@ -236,7 +231,7 @@ async function nodeClients(
       sessionUnknownErrors: countUnknown(messages),
       errorMessages: distinct(messages),
       upgradeCompleted: engine === null ? null : engine.filter((name) => name === 'websocket').length,
-      engineTransports: engine === null ? null : histogram(engine.map((name) => name ?? 'none')),
+      engineTransports: engine === null ? null : tally(engine.map((name) => name ?? 'none')),
       statuses: log.statuses,
       accessLog: log.lines,
       connectedAtMs,

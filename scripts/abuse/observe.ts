@@ -32,7 +32,7 @@ export function answerOf(answer: HttpAnswer): { status: number | null; code: str
 }
 
 /** Counts equal strings: {"1013 LAB_CONNECTION_CAP": 12}. */
-export function tally(values: (string | number | null | undefined)[]): Record<string, number> {
+export function tally(values: readonly (string | number | null | undefined)[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
   return counts;

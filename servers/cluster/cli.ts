@@ -62,23 +62,19 @@ export function parseClusterArgs(argv: string[]): ClusterOptions {
   const balance = values.balance ?? 'round-robin';
   if (!(BALANCES as readonly string[]).includes(balance))
     throw new LabError('LAB_BAD_OPTION', `--balance is ${JSON.stringify(balance)}`, `one of ${BALANCES.join(', ')}`);
-  const seed = numberFlag('seed', values.seed);
-  const rate = numberFlag('rate', values.rate);
-  const padding = numberFlag('padding', values.padding);
+  const feed: Partial<Pick<ClusterOptions, 'seed' | 'rate' | 'padding'>> = {};
+  for (const name of ['seed', 'rate', 'padding'] as const) {
+    const value = numberFlag(name, values[name]);
+    if (value !== undefined) feed[name] = value;
+  }
   // The publisher's feed takes the servers' ranges (the nodes never see these flags): a bad value is refused here.
-  resolveOptions({
-    ...(seed === undefined ? {} : { seed }),
-    ...(rate === undefined ? {} : { rate }),
-    ...(padding === undefined ? {} : { padding }),
-  });
+  resolveOptions(feed);
   return {
     transport: transport as Transport,
     nodes,
     balance: balance as Balance,
     tls: values.tls ?? false,
-    ...(seed === undefined ? {} : { seed }),
-    ...(rate === undefined ? {} : { rate }),
-    ...(padding === undefined ? {} : { padding }),
+    ...feed,
   } as ClusterOptions;
 }
 

@@ -14,10 +14,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ReadyLine, type SpawnedServer, spawnServer } from '../../scripts/lib/spawn-server.ts';
 import { FEED_DEFAULTS, type FeedOptions } from '../feed.ts';
-import { closeServer } from '../listen.ts';
 import { type RunningProxy, startProxy } from '../proxy/nginx.ts';
 import type { Balance } from '../proxy/profiles.ts';
-import { ServerStats } from '../stats.ts';
+import type { StatsSnapshot } from '../stats.ts';
+import { errorBody } from '../errors.ts';
 import type { Transport } from '../transports.ts';
 import { type RunningPublisher, startPublisher } from './publisher.ts';
 import { type RunningRedis, startRedis } from './redis.ts';
@@ -250,6 +250,14 @@ function nodeFrom(ready: ReadyLine): Pick<ClusterNode, 'pid' | 'url' | 'stats' |
   return { pid: ready.pid, url: ready.url, stats: ready.stats, port: Number(new URL(ready.stats).port) };
 }
 
+/** A node's /stats now, or null when it is down or does not answer within 2 s. */
+export async function nodeSnapshot(node: ClusterNode): Promise<StatsSnapshot | null> {
+  if (!node.alive) return null;
+  return fetch(node.stats, { signal: AbortSignal.timeout(2000) })
+    .then((r) => r.json() as Promise<StatsSnapshot>)
+    .catch(() => null);
+}
+
 /**
  * GET /stats on the cluster's own port (127.0.0.1): its shape (nodes, Redis, publisher) and each live node's snapshot,
  * fetched now; a dead node is listed with its exit, not left out.
@@ -257,29 +265,22 @@ function nodeFrom(ready: ReadyLine): Pick<ClusterNode, 'pid' | 'url' | 'stats' |
 async function clusterStats(
   shape: () => { nodes: ClusterNode[] } & Record<string, unknown>,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new ServerStats('sse', () => 0, false); // only its socket tracking, for a clean close
   const server: Server = createServer(async (req, res) => {
     if (req.url !== '/stats') {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"LAB_NOT_FOUND","message":"GET /stats"}}');
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end(errorBody('LAB_NOT_FOUND', 'GET /stats'));
       return;
     }
     const { nodes, ...rest } = shape();
-    const withStats = await Promise.all(
-      nodes.map(async (node) => ({
-        ...node,
-        snapshot: node.alive
-          ? await fetch(node.stats, { signal: AbortSignal.timeout(2000) })
-              .then((r) => r.json())
-              .catch(() => null)
-          : null,
-      })),
-    );
+    const withStats = await Promise.all(nodes.map(async (node) => ({ ...node, snapshot: await nodeSnapshot(node) })));
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ...rest, nodes: withStats }));
   });
-  sockets.watch(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats`,
-    close: () => closeServer(server, sockets, 200),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // keep-alive /stats readers: nothing of theirs is in flight worth waiting for
+      }),
   };
 }
