@@ -104,7 +104,7 @@ function binaryCase(transport: ScenarioTransport, kind: Kind, size: number): Cas
   return {
     transport,
     case: `${name}-${size}`,
-    client: 'chromium',
+    client: 'browser',
     title: `${WHAT[kind]}: ${COUNT} x ${size} random bytes`,
     claims:
       kind === 'ws' || kind === 'socketio'

@@ -1,10 +1,10 @@
 /**
- * npm run scenarios [-- <name> ...] [--full]
+ * npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]
  *
- * Runs the browser scenarios (all, or the named ones) with one Chromium, prints a line per
- * scenario with its duration, writes results/scenarios.json (merged: scenarios not run keep their
- * earlier records) and the verdicts it can decide into results/claims.json. Without Chromium it
- * says how to install it, runs the Node-only cases and records the browser cases as not-run.
+ * Runs the scenarios (all, or the named ones), each browser case in every engine asked for (default all: Chromium and
+ * Firefox, one browser each), prints a line per scenario with its duration, writes results/scenarios.json (merged:
+ * scenarios and engines not run keep their earlier records) and the verdicts it can decide into results/claims.json.
+ * An engine that is not installed is named with its install command and its browser cases are recorded as not-run.
  * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
  * current case, cleans up (servers, children, Chromium) and writes nothing: a partial run must
  * not replace complete results. --full runs the cases that have a size (the cluster's rolling restart)
@@ -15,29 +15,47 @@ import { CLAIMS_PATH } from '../scripts/lib/claims.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS } from './index.ts';
 import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
+import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
 
-const USAGE = `usage: npm run scenarios [-- <name> ...] [--full]\n  names: ${SCENARIO_NAMES.join(', ')}`;
+const USAGE =
+  'usage: npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]\n' + `  names: ${SCENARIO_NAMES.join(', ')}`;
 
-function parseNames(argv: string[]): ScenarioName[] | string {
+interface Parsed {
+  names: ScenarioName[];
+  engines: Engine[];
+  full: boolean;
+}
+
+function parse(argv: string[]): Parsed | string {
   if (argv.includes('--help') || argv.includes('-h')) return USAGE;
-  const unknown = argv.filter((name) => name !== '--full' && !(SCENARIO_NAMES as readonly string[]).includes(name));
+  const engineAt = argv.indexOf('--engine');
+  let engines = [...ENGINES];
+  if (engineAt >= 0) {
+    const value = argv[engineAt + 1];
+    if (value !== 'all' && !(ENGINES as readonly string[]).includes(value ?? ''))
+      return `lab: --engine takes chromium, firefox or all (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`;
+    if (value !== 'all') engines = [value as Engine];
+  }
+  const rest = argv.filter((_, i) => engineAt < 0 || (i !== engineAt && i !== engineAt + 1));
+  const unknown = rest.filter((name) => name !== '--full' && !(SCENARIO_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0)
     return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
   // Run in the registry's order, each once.
-  const named = SCENARIO_NAMES.filter((name) => argv.includes(name));
-  return named.length === 0 ? [...SCENARIO_NAMES] : named;
+  const named = SCENARIO_NAMES.filter((name) => rest.includes(name));
+  return { names: named.length === 0 ? [...SCENARIO_NAMES] : named, engines, full: rest.includes('--full') };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  const names = parseNames(process.argv.slice(2));
-  if (typeof names === 'string') {
-    const help = names === USAGE;
-    (help ? process.stdout : process.stderr).write(`${names}\n`);
+  const parsed = parse(process.argv.slice(2));
+  if (typeof parsed === 'string') {
+    const help = parsed === USAGE;
+    (help ? process.stdout : process.stderr).write(`${parsed}\n`);
     if (!help) process.exitCode = 2;
     return;
   }
+  const { names, engines, full } = parsed;
   let stopping = false;
   process.once('SIGINT', () => {
     stopping = true;
@@ -45,16 +63,17 @@ async function main(): Promise<void> {
   });
   const started = Date.now();
   const cases = names.reduce((sum, name) => sum + SCENARIOS[name].cases.length, 0);
-  process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases)\n`);
+  process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases; browser cases in ${engines.join(' and ')})\n`);
   const run = await runScenarios(names, {
-    full: process.argv.includes('--full'),
+    full,
+    engines,
     stopped: () => stopping,
-    onStart: (browser) =>
-      process.stdout.write(
-        browser.found
-          ? `chromium ${browser.version} (${browser.path})\n`
-          : `lab: ${browser.note}; running the Node-only cases, browser cases are recorded as not-run\n`,
-      ),
+    onStart: (browsers) => {
+      for (const b of browsers)
+        process.stdout.write(
+          b.found ? `${b.engine} ${b.version} (${b.path})\n` : `lab: ${b.note}; its browser cases are recorded as not-run\n`,
+        );
+    },
     onScenario: (s) =>
       process.stdout.write(
         `  ${s.name.padEnd(17)} ${String(s.observed + s.notRun).padStart(3)} cases  ${String(s.observed).padStart(3)} observed  ` +

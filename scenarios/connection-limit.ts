@@ -24,7 +24,7 @@
 import { EVENT_SOURCE, endpointPath, readableHttp1, spec, transportsWhere } from './capabilities.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { round } from './measure.ts';
-import { NetworkLog } from './network.ts';
+import { NetworkLog, networkAccount } from './network.ts';
 import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const ASKED = 8;
@@ -54,24 +54,17 @@ async function http1(c: CaseContext): Promise<Observed> {
   const sameOrigin = await page.call<FetchProbe>('probeFetch', fixture.url('http', '/ping'), FETCH_TIMEOUT_MS);
   const otherOrigin = await page.call<FetchProbe>('probeFetch', other.url('http', '/ping'), FETCH_TIMEOUT_MS);
   await page.call('webSocket', 'ws', fixture.url('ws', '/ws-open'));
-  const tab = await page.context.newPage();
-  await tab.goto(`${c.h.pageOrigin}/`);
-  await tab.evaluate(
-    (url) => (window as unknown as { lab: { eventSource(n: string, u: string): void } }).lab.eventSource('tab2', url),
-    fixture.url('http', '/stream?events=1'),
-  );
+  const tab = await page.tab(`${c.h.pageOrigin}/`);
+  await tab.call('eventSource', 'tab2', fixture.url('http', '/stream?events=1'));
   await sleep(SETTLE_MS);
-  const tabOpened = await tab.evaluate(
-    () => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length,
-  );
+  const tabOpens = async () => (await tab.events('tab2')).filter((e) => e.type === 'open').length;
+  const tabOpened = await tabOpens();
   const closedAt = c.elapsed();
   await page.call('close', 'es1');
   await sleep(SETTLE_MS);
   const events = await page.events();
   const wsOpened = events.some((e) => e.source === 'ws' && e.type === 'open');
-  const tabOpenedAfterClose = await tab.evaluate(
-    () => (window as unknown as { lab: { log: { type: string }[] } }).lab.log.filter((e) => e.type === 'open').length,
-  );
+  const tabOpenedAfterClose = await tabOpens();
   const openedAfterClose = events.filter((e) => e.type === 'open' && e.t > closedAt).map((e) => e.source);
   if (tabOpenedAfterClose > tabOpened) openedAfterClose.push('tab2');
   return {
@@ -125,7 +118,7 @@ async function http2(c: CaseContext, transport: ScenarioTransport): Promise<Obse
       streamsPerSession: carrying.map((x) => x.requests),
       sameOriginFetch: probe(fetched),
       sameOriginFetchCompleted: fetched.status !== undefined,
-      requestsFrom: 'Chromium DevTools Network (protocol, connection ids); server /stats (streams); TCP relay (connections)',
+      requestsFrom: `${networkAccount(c.engine)}; server /stats (streams); TCP relay (connections)`,
     },
   };
 }
@@ -154,7 +147,7 @@ export const connectionLimit: ScenarioSpec = {
       (transport): CaseSpec => ({
         transport,
         case: 'http1-eventsources',
-        client: 'chromium',
+        client: 'browser',
         title: `${ASKED} EventSources to one HTTP/1.1 origin, then a fetch, a WebSocket and a second tab`,
         claims: CLAIMS,
         setup: { asked: ASKED, protocol: 'HTTP/1.1', server: 'fixture /stream', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },
@@ -165,7 +158,7 @@ export const connectionLimit: ScenarioSpec = {
       (transport): CaseSpec => ({
         transport,
         case: 'http2-eventsources',
-        client: 'chromium',
+        client: 'browser',
         title: `${ASKED} EventSources to the lab's HTTP/2 server (one origin), then a fetch`,
         claims: CLAIMS,
         setup: {
@@ -182,7 +175,7 @@ export const connectionLimit: ScenarioSpec = {
       (transport): CaseSpec => ({
         transport,
         case: 'websockets',
-        client: 'chromium',
+        client: 'browser',
         title: `${ASKED} WebSockets to one host and port, then a fetch`,
         claims: CLAIMS,
         setup: { asked: ASKED, protocol: 'WebSocket over HTTP/1.1', settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS },

@@ -43,7 +43,7 @@ import {
   viaLocalhost,
 } from './harness.ts';
 import { countOf, publish } from './measure.ts';
-import { NetworkLog } from './network.ts';
+import { NetworkLog, networkAccount } from './network.ts';
 import type { CorsMode } from './fixtures/http-fixtures.ts';
 import type { Json, Observed, ScenarioTransport, TimedEvent } from './types.ts';
 
@@ -54,7 +54,7 @@ const RETRY_WATCH_MS = 700;
 /** A context whose cookie jar holds lab=1 for localhost, so "were credentials sent?" has an answer. */
 async function pageWithCookie(c: CaseContext, origin: PageOrigin = 'same-site'): Promise<LabPage> {
   const page = await c.page({ origin });
-  await page.context.addCookies([{ name: 'lab', value: 'cookie-for-localhost', domain: 'localhost', path: '/', sameSite: 'Lax' }]);
+  await page.context.setCookie({ name: 'lab', value: 'cookie-for-localhost', domain: 'localhost', path: '/', sameSite: 'Lax' });
   return page;
 }
 
@@ -116,7 +116,7 @@ async function labAllowlist(c: CaseContext, transport: ScenarioTransport, allowe
       retried: gets.length > 1,
       statusSeen: gets[0]?.status ?? null,
       protocol: gets[0]?.protocol ?? null,
-      requestsFrom: 'Chromium DevTools Network',
+      requestsFrom: networkAccount(c.engine),
       console: page.console.map((e) => e.detail!.text!) as Json,
     },
   };
@@ -230,7 +230,7 @@ function sseCase(transport: ScenarioTransport, mode: CorsMode, id: string, what:
   return {
     transport,
     case: withCredentials ? `${id}-credentials` : id,
-    client: 'chromium',
+    client: 'browser',
     title: `EventSource cross-origin, ${what}, withCredentials ${withCredentials}${seed ? " (article A's setup)" : ''}`,
     claims: seed ? ['sse-needs-cors-headers', 'seed-credentials-with-wildcard-cors'] : ['sse-needs-cors-headers'],
     setup: {
@@ -254,7 +254,7 @@ function allowlistCases(transport: ScenarioTransport): CaseSpec[] {
       (withCredentials): CaseSpec => ({
         transport,
         case: `origin-${allowed ? 'allowed' : 'refused'}${withCredentials ? '-credentials' : ''}`,
-        client: 'chromium',
+        client: 'browser',
         title:
           `EventSource${h2} to the lab server ${allowed ? 'with the page origin on' : 'whose'} allowlist` +
           `${allowed ? '' : ' lacks the page origin'}, withCredentials ${withCredentials}`,
@@ -291,7 +291,7 @@ export const crossOrigin: ScenarioSpec = {
       (transport): CaseSpec => ({
         transport,
         case: 'seed-article-a-polyfill',
-        client: 'chromium',
+        client: 'browser',
         title: "Article A's client: event-source-polyfill with withCredentials true against Access-Control-Allow-Origin: *",
         claims: ['seed-credentials-with-wildcard-cors', 'sse-needs-cors-headers'],
         setup: { cors: 'star', withCredentials: true, client: 'event-source-polyfill', watchMs: WATCH_MS },
@@ -303,7 +303,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'origin-unchecked',
-        client: 'chromium',
+        client: 'browser',
         title: 'WebSocket to a server that checks no Origin and sends no CORS header',
         claims: ['ws-ignores-cross-origin'],
         setup: { server: 'fixture /ws-open', serverChecksOrigin: false, watchMs: WATCH_MS },
@@ -312,7 +312,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'origin-allowed',
-        client: 'chromium',
+        client: 'browser',
         title: 'WebSocket to the lab server with the page origin on its allowlist',
         claims: ['ws-ignores-cross-origin'],
         setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: 'page origin', watchMs: WATCH_MS },
@@ -321,7 +321,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'origin-refused',
-        client: 'chromium',
+        client: 'browser',
         title: 'WebSocket to the lab server whose allowlist lacks the page origin',
         claims: ['ws-ignores-cross-origin'],
         setup: { server: 'lab ws', serverChecksOrigin: true, allowOrigins: ['http://example.test'], watchMs: WATCH_MS },
@@ -332,7 +332,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'polling-first-no-cors',
-        client: 'chromium',
+        client: 'browser',
         title: 'socket.io polling-first to a default server (no cors option)',
         claims: ['ws-ignores-cross-origin', 'sse-needs-cors-headers'],
         setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS },
@@ -341,7 +341,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'websocket-only-no-cors',
-        client: 'chromium',
+        client: 'browser',
         title: 'socket.io websocket-only to the same default server',
         claims: ['ws-ignores-cross-origin'],
         setup: { server: 'fixture, socket.io defaults', randomizationFactor: 0, transports: ['websocket'], watchMs: WATCH_MS },
@@ -350,7 +350,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'polling-first-allowed',
-        client: 'chromium',
+        client: 'browser',
         title: 'socket.io polling-first to the lab server (CORS allowlist with the page origin)',
         claims: ['ws-ignores-cross-origin'],
         setup: { server: 'lab socket.io', randomizationFactor: 0, transports: ['polling', 'websocket'], watchMs: WATCH_MS },
@@ -359,7 +359,7 @@ export const crossOrigin: ScenarioSpec = {
       {
         transport,
         case: 'websocket-only-refused',
-        client: 'chromium',
+        client: 'browser',
         title: 'socket.io websocket-only to the lab server whose allowlist lacks the page origin',
         claims: ['ws-ignores-cross-origin'],
         setup: {

@@ -40,7 +40,7 @@ import {
 import type { Tap } from './fixtures/tap.ts';
 import { portOf, until, type CaseContext, type CaseSpec, type ScenarioSpec } from './harness.ts';
 import { distribution, round } from './measure.ts';
-import { NetworkLog } from './network.ts';
+import { NetworkLog, networkAccount } from './network.ts';
 import type { Json, Observed, ScenarioTransport } from './types.ts';
 
 const WARMUP = 20;
@@ -64,7 +64,7 @@ function handshake(tap: Tap, connection = 0): Record<string, Json> {
 }
 
 /**
- * Over TLS the tap reads nothing: Chromium's account of the stream and the warm-up POSTs beside
+ * Over TLS the tap reads nothing: the browser's account of the stream and the warm-up POSTs beside
  * it, once it has reported every answered POST (its events may trail the page's own by a moment).
  */
 async function browserAccount(network: NetworkLog, path: string, posts: number): Promise<Record<string, Json>> {
@@ -79,8 +79,10 @@ async function browserAccount(network: NetworkLog, path: string, posts: number):
     responseContentType: stream?.contentType ?? null,
     preflights: pings.filter((r) => r.type === 'Preflight').length,
     warmupPingRequests: pings.filter((r) => r.method === 'POST').length,
-    warmupPostsOnTheStreamConnection: answered().filter((r) => r.connectionId === stream?.connectionId).length,
-    requestsFrom: 'Chromium DevTools Network during the warm-up (TLS hides the requests from the tap; its bytes include the TLS records)',
+    warmupPostsOnTheStreamConnection:
+      stream?.connectionId === undefined ? null : answered().filter((r) => r.connectionId === stream.connectionId).length,
+    requestsFrom:
+      `${networkAccount(network.engine)} during the warm-up ` + '(TLS hides the requests from the tap; its bytes include the TLS records)',
   };
 }
 
@@ -181,9 +183,9 @@ export const direction: ScenarioSpec = {
       (transport): CaseSpec => ({
         transport,
         case: 'round-trips',
-        client: 'chromium',
+        client: 'browser',
         title:
-          `Chromium: ${SAMPLES} sequential round trips, ` +
+          `Browser: ${SAMPLES} sequential round trips, ` +
           (spec(transport).upstream === 'post'
             ? `fetch POST /sse/ping beside an open EventSource${spec(transport).http === '2' ? ' (HTTP/2)' : ''}`
             : spec(transport).upstream === 'message'

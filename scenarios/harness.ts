@@ -1,17 +1,17 @@
 /**
- * The shared harness: one Chromium per run, a page server on its own origin, servers on port 0,
- * and a runner that turns each case into a ScenarioRecord.
+ * The shared harness: one browser per engine per run (Chromium and Firefox, scripts/lib/browser.ts), a page server on
+ * its own origin, servers on port 0, and a runner that turns each case into a ScenarioRecord: a Node case once, a
+ * browser case once per engine (its record carries the engine and the browser's version, its id ends in `@<engine>`).
  *
  * Origins: test pages come from http://127.0.0.1:<page port> (and https:// on a second port, for
  * the self-signed scenario and the HTTP/2 server); every server is addressed as localhost:<port>, so a page
  * and a server are always different origins, the way a site and its API usually are. Lab
  * servers get the page origins on their allowlist.
  *
- * Chromium is launched once, with --ignore-certificate-errors-spki-list naming the lab's
- * self-signed certificate (the documented way to trust one certificate): servers started with
- * `tls: true` are trusted, and the self-signed scenario uses a second, per-run certificate that
- * nothing trusts. Each case gets a fresh browser context (its own cookies, cache and connection
- * pool), closed when the case ends. Each case runs under a time limit (CASE_TIMEOUT_MS): a case
+ * Each browser is launched once, told to trust the lab's self-signed certificate (Chromium: the SPKI list naming it;
+ * Firefox: see the driver): servers started with `tls: true` are trusted, and the self-signed scenario uses a second,
+ * per-run certificate that nothing trusts. Each case gets a fresh browser context (its own cookies, cache and
+ * connection pool), closed when the case ends. Each case runs under a time limit (CASE_TIMEOUT_MS): a case
  * that outlives it, throws, or loses its nginx (CaseContext.proxy) becomes a not-run record with the
  * reason, and its cleanups run.
  *
@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'puppeteer-core';
 import { now } from '../servers/contract.ts';
 import { spec, type Transport } from '../servers/transports.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../servers/index.ts';
@@ -32,7 +32,17 @@ import { isNginxRunning, type NginxExit, type ProxyTarget, type RunningProxy, st
 import type { ProxyOptions } from '../servers/proxy/profiles.ts';
 import { type ClusterOptions, type RunningCluster, startCluster } from '../servers/cluster/cluster.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
-import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium } from '../scripts/lib/browser.ts';
+import {
+  type CertificateTrust,
+  consoleType,
+  ENGINE_NAME,
+  ENGINES,
+  type Engine,
+  findBrowser,
+  installHint,
+  LabBrowser,
+  type LabContext,
+} from '../scripts/lib/browser.ts';
 import { startFixtureServer, type FixtureServer } from './fixtures/http-fixtures.ts';
 import { startTap, type Tap, type TapOptions } from './fixtures/tap.ts';
 import type { ClaimId } from '../scripts/lib/claims.ts';
@@ -67,6 +77,8 @@ export interface CaseSpec {
   setup: { [name: string]: Json };
   /** Its own time limit, for a case that must watch longer than CASE_TIMEOUT_MS (a default heartbeat noticing a dead peer). */
   timeoutMs?: number;
+  /** Engines the case cannot be driven in, with the reason (it becomes that engine's not-run record). */
+  notIn?: Partial<Record<Engine, string>>;
   run(c: CaseContext): Promise<Observed>;
 }
 
@@ -100,14 +112,32 @@ export class LabPage {
 
   constructor(
     readonly page: Page,
-    readonly context: BrowserContext,
+    readonly context: LabContext,
     readonly t0: number,
   ) {
     page.on('console', (message) => {
-      if ((message.type() === 'error' || message.type() === 'warning') && this.console.length < 50) {
-        this.console.push({ t: now() - t0, source: 'console', type: message.type(), detail: { text: message.text().slice(0, 300) } });
+      const type = consoleType(message.type());
+      if ((type === 'error' || type === 'warning') && this.console.length < 50) {
+        const detail = { text: message.text().slice(0, 300) };
+        this.console.push({ t: now() - t0, source: 'console', type, detail });
+        // Firefox (BiDi) renders an object argument as `JSHandle@error`: read the values themselves instead.
+        if (detail.text.includes('JSHandle@'))
+          void Promise.all(message.args().map((arg) => arg.evaluate((v) => (v instanceof Error ? v.message : String(v)))))
+            .then((texts) => (detail.text = texts.join(' ').slice(0, 300)))
+            .catch(() => undefined);
       }
     });
+  }
+
+  get engine(): Engine {
+    return this.context.engine;
+  }
+
+  /** Another page (tab) in the same context, with the helpers loaded from `url`. */
+  async tab(url: string): Promise<LabPage> {
+    const tab = new LabPage(await this.context.newPage(), this.context, this.t0);
+    await tab.page.goto(url);
+    return tab;
   }
 
   /** Calls lab.<method>(...args) in the page and returns its (awaited) result. */
@@ -157,7 +187,11 @@ export class CaseContext {
     this.#fail = reject;
   });
 
-  constructor(readonly h: Harness) {
+  constructor(
+    readonly h: Harness,
+    /** The engine a browser case runs in (undefined for a Node case). */
+    readonly engine?: Engine,
+  ) {
     this.failed.catch(() => undefined); // nobody races it once the case is over
   }
 
@@ -185,17 +219,28 @@ export class CaseContext {
     }
   }
 
+  /** The browser of this case's engine. */
+  get browser(): LabBrowser {
+    const browser = this.engine && this.h.browsers[this.engine];
+    if (!browser) throw new Error('lab: this case needs a browser');
+    return browser;
+  }
+
+  /** The engine's display name, for facts and wording ("Chromium", "Firefox"). */
+  get browserName(): string {
+    return this.engine ? ENGINE_NAME[this.engine] : 'Node';
+  }
+
   /**
-   * A fresh browser context and page. Default origin http://127.0.0.1:<page port> (cross-site to
+   * A fresh browser context and page. `certificates`: which certificates the context trusts (default: the lab's).
+   * Default origin http://127.0.0.1:<page port> (cross-site to
    * the servers on localhost); `https` for the page server's TLS origin; `same-site` for
    * http://localhost:<page port> (cross-origin but same-site, so SameSite=Lax cookies go along);
    * `https-same-site` for https://localhost:<https page port> (the same, for servers on https:
    * since Chromium counts the scheme in the site, http://localhost is cross-site to them).
    */
-  async page(options: { contextOptions?: BrowserContextOptions; origin?: PageOrigin; url?: string } = {}): Promise<LabPage> {
-    const browser = this.h.browser;
-    if (!browser) throw new Error('lab: this case needs Chromium');
-    const context = await browser.newContext(options.contextOptions);
+  async page(options: { certificates?: CertificateTrust; origin?: PageOrigin; url?: string } = {}): Promise<LabPage> {
+    const context = await this.browser.newContext(options.certificates);
     this.defer(() => context.close());
     const page = await context.newPage();
     const labPage = new LabPage(page, context, this.t0);
@@ -269,19 +314,20 @@ export class CaseContext {
 export type PageOrigin = 'http' | 'https' | 'same-site' | 'https-same-site';
 
 export interface HarnessOptions {
-  /** Launch Chromium (default true); false runs Node cases only. */
+  /** Launch browsers (default true); false runs Node cases only. */
   browser?: boolean;
+  /** The engines browser cases run in (default both). */
+  engines?: readonly Engine[];
   /** The full profile (npm run lab -- --full): cases with a size knob (the cluster's thousands of clients) run at full size. */
   full?: boolean;
 }
 
 export class Harness {
-  browser?: Browser;
-  chromiumPath?: string;
-  /** Extra flags Chromium was launched with. */
-  chromiumArgs: string[] = [];
-  /** Why there is no browser, when there is none. */
-  browserNote?: string;
+  /** The engines browser cases run in, launched or not. */
+  engines: readonly Engine[] = ENGINES;
+  browsers: Partial<Record<Engine, LabBrowser>> = {};
+  /** Why an engine has no browser, when it has none. */
+  browserNotes: Partial<Record<Engine, string>> = {};
   /** Full size for the cases that have one (HarnessOptions.full); quick otherwise. */
   full = false;
   pageOrigin = '';
@@ -308,10 +354,13 @@ export class Harness {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const h = new Harness();
     h.full = options.full ?? false;
+    h.engines = options.engines ?? ENGINES;
     try {
       await h.#startPageServers();
-      if (options.browser !== false) await h.#launch();
-      else h.browserNote = 'browser cases skipped on request';
+      for (const engine of h.engines) {
+        if (options.browser !== false) await h.#launch(engine);
+        else h.browserNotes[engine] = 'browser cases skipped on request';
+      }
     } catch (error) {
       await h.close();
       throw error;
@@ -319,21 +368,19 @@ export class Harness {
     return h;
   }
 
-  async #launch(): Promise<void> {
-    this.chromiumPath = findChromium();
-    if (!this.chromiumPath) {
-      this.browserNote = `no Chromium found; install it with: ${CHROMIUM_INSTALL_HINT}`;
+  async #launch(engine: Engine): Promise<void> {
+    const path = findBrowser(engine);
+    if (!path) {
+      this.browserNotes[engine] = `no ${ENGINE_NAME[engine]} found; install it with: ${installHint(engine)}`;
       return;
     }
-    const cert = await labCertificate();
-    this.chromiumArgs = [`--ignore-certificate-errors-spki-list=${cert.spki}`];
     try {
       // The CLI handles Ctrl-C itself: finish the case, clean up, then close the browser.
-      this.browser = await launchChromium(this.chromiumArgs, { handleSIGINT: false });
+      this.browsers[engine] = await LabBrowser.launch(engine, { labSpki: (await labCertificate()).spki, handleSIGINT: false });
     } catch (error) {
-      this.browserNote =
-        `Chromium at ${this.chromiumPath} did not start (${(error as Error).message.split('\n')[0]}); ` +
-        `reinstall it with: ${CHROMIUM_INSTALL_HINT}`;
+      this.browserNotes[engine] =
+        `${ENGINE_NAME[engine]} at ${path} did not start (${(error as Error).message.split('\n')[0]}); ` +
+        `reinstall it with: ${installHint(engine)}`;
     }
   }
 
@@ -360,34 +407,45 @@ export class Harness {
   }
 
   /**
-   * Runs the cases of one scenario; browser cases become not-run records without a browser.
-   * Stops between cases once `stopped()` is true (Ctrl-C).
+   * Runs the cases of one scenario, each browser case once per engine; browser cases become not-run records for an
+   * engine without a browser. Stops between cases once `stopped()` is true (Ctrl-C).
    */
   async runScenario(spec: ScenarioSpec, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
     const records: ScenarioRecord[] = [];
     for (const caseSpec of spec.cases) {
-      if (stopped()) break;
-      records.push(await this.runCase(spec.name, caseSpec, caseSpec.timeoutMs));
+      for (const engine of caseSpec.client === 'browser' ? this.engines : [undefined]) {
+        if (stopped()) return records;
+        records.push(await this.runCase(spec.name, caseSpec, engine, caseSpec.timeoutMs));
+      }
     }
     return records;
   }
 
-  /** Runs one case within `timeoutMs`; a failure or a timeout becomes a not-run record, and its cleanups run either way. */
-  async runCase(scenario: ScenarioName, spec: CaseSpec, timeoutMs = CASE_TIMEOUT_MS): Promise<ScenarioRecord> {
+  /**
+   * Runs one case (a browser case in `engine`) within `timeoutMs`; a failure, a timeout or a case that cannot run in
+   * that engine (CaseSpec.notIn) becomes a not-run record, and its cleanups run either way.
+   */
+  async runCase(scenario: ScenarioName, spec: CaseSpec, engine?: Engine, timeoutMs = CASE_TIMEOUT_MS): Promise<ScenarioRecord> {
+    const browser = engine && this.browsers[engine];
     const base = {
-      id: `${scenario}/${spec.transport}/${spec.case}`,
+      id: recordId(scenario, spec.transport, spec.case, engine),
       scenario,
       transport: spec.transport,
       case: spec.case,
       client: spec.client,
+      ...(engine ? { engine, browserVersion: browser?.version ?? null } : {}),
       title: spec.title,
       setup: spec.setup,
       claims: spec.claims,
     };
-    if (spec.client === 'chromium' && !this.browser) {
-      return { ...base, status: 'not-run', reason: this.browserNote ?? 'no browser', observed: {}, durationMs: 0 };
+    // A case the engine cannot drive says so even where that engine is missing: installing it would not help.
+    const cannot = engine && spec.notIn?.[engine];
+    if (cannot)
+      return { ...base, status: 'not-run', reason: `lab: not run in ${ENGINE_NAME[engine!]}: ${cannot}`, observed: {}, durationMs: 0 };
+    if (spec.client === 'browser' && engine && !browser) {
+      return { ...base, status: 'not-run', reason: this.browserNotes[engine] ?? 'no browser', observed: {}, durationMs: 0 };
     }
-    const c = new CaseContext(this);
+    const c = new CaseContext(this, engine);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`lab: case timed out after ${timeoutMs / 1000} s`)), timeoutMs);
@@ -417,8 +475,9 @@ export class Harness {
   }
 
   async close(): Promise<void> {
-    await this.browser?.close().catch(() => undefined);
-    this.browser = undefined;
+    const browsers = Object.values(this.browsers);
+    this.browsers = {};
+    await Promise.all(browsers.map((b) => b.close()));
     for (const server of this.#pageServers) {
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(resolve));
@@ -441,6 +500,11 @@ async function servePage(req: IncomingMessage, res: ServerResponse): Promise<voi
   } else {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   }
+}
+
+/** A record's id: `scenario/transport/case`, and `@engine` for a browser case. */
+export function recordId(scenario: ScenarioName, transport: ScenarioTransport, caseId: string, engine?: Engine): string {
+  return `${scenario}/${transport}/${caseId}${engine ? `@${engine}` : ''}`;
 }
 
 /** The TCP port of a server URL. */

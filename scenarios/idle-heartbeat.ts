@@ -101,7 +101,7 @@ function relayCase(transport: ScenarioTransport, heartbeat: boolean): CaseSpec {
   return {
     transport,
     case: heartbeat ? 'relay-heartbeat' : 'relay-silent',
-    client: 'chromium',
+    client: 'browser',
     title: `${transport} through a relay with a ${IDLE_MS} ms idle timeout, ${heartbeat ? beat.with : beat.without}`,
     claims: ['sse-heartbeat-comments-needed'],
     setup,

@@ -19,6 +19,7 @@ import { crossOrigin } from './cross-origin.ts';
 import { direction } from './direction.ts';
 import { Harness, type ScenarioSpec } from './harness.ts';
 import { idleHeartbeat } from './idle-heartbeat.ts';
+import { lifecycle } from './lifecycle.ts';
 import { polyfill } from './polyfill.ts';
 import { proxyAuth } from './proxy/auth.ts';
 import { proxyBuffering } from './proxy/buffering.ts';
@@ -28,7 +29,15 @@ import { proxyIdle } from './proxy/idle.ts';
 import { proxyWorks } from './proxy/works.ts';
 import { reconnect } from './reconnect.ts';
 import { selfSigned } from './self-signed.ts';
-import { SCENARIO_NAMES, type ScenarioName, type ScenarioRecord, type ScenariosFile, type ScenarioSummary } from './types.ts';
+import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
+import {
+  type BrowserRun,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  type ScenarioRecord,
+  type ScenariosFile,
+  type ScenarioSummary,
+} from './types.ts';
 import { computeVerdicts } from './verdicts/index.ts';
 
 export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
@@ -40,6 +49,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   polyfill,
   'connection-limit': connectionLimit,
   'idle-heartbeat': idleHeartbeat,
+  lifecycle,
   'proxy-works': proxyWorks,
   'proxy-buffering': proxyBuffering,
   'proxy-idle': proxyIdle,
@@ -56,10 +66,12 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
 export const SCENARIOS_PATH = `${ROOT}results/scenarios.json`;
 
 export interface RunOptions {
-  /** Launch Chromium (default true). */
+  /** Launch browsers (default true). */
   browser?: boolean;
-  /** Called once the harness is up, with what became of the browser. */
-  onStart?: (browser: ScenariosFile['browser']) => void;
+  /** The engines browser cases run in (default both). */
+  engines?: readonly Engine[];
+  /** Called once the harness is up, with what became of each engine. */
+  onStart?: (browsers: BrowserRun[]) => void;
   /** Called after each scenario with its summary. */
   onScenario?: (summary: ScenarioSummary) => void;
   /** Stops before the next case when it returns true (Ctrl-C). */
@@ -71,23 +83,28 @@ export interface RunOptions {
 export interface RunResult {
   records: ScenarioRecord[];
   summaries: ScenarioSummary[];
-  browser: ScenariosFile['browser'];
+  browsers: BrowserRun[];
 }
 
-/** Runs the named scenarios in order with one harness (one Chromium), always closing it. */
+/** What became of each engine in a harness. */
+export function browserRuns(h: Harness): BrowserRun[] {
+  return h.engines.map((engine) => {
+    const b = h.browsers[engine];
+    const note = h.browserNotes[engine];
+    return b
+      ? { engine, found: true, path: b.path, version: b.version, settings: b.settings }
+      : { engine, found: false, settings: [], ...(note ? { note } : {}) };
+  });
+}
+
+/** Runs the named scenarios in order with one harness (one browser per engine), always closing it. */
 export async function runScenarios(names: readonly ScenarioName[], options: RunOptions = {}, harness?: Harness): Promise<RunResult> {
-  const h = harness ?? (await Harness.start({ browser: options.browser, full: options.full }));
+  const h = harness ?? (await Harness.start({ browser: options.browser, full: options.full, engines: options.engines }));
   const records: ScenarioRecord[] = [];
   const summaries: ScenarioSummary[] = [];
-  const browser: ScenariosFile['browser'] = {
-    found: !!h.browser,
-    path: h.chromiumPath,
-    version: h.browser?.version(),
-    args: h.chromiumArgs,
-    ...(h.browserNote ? { note: h.browserNote } : {}),
-  };
+  const browsers = browserRuns(h);
   try {
-    options.onStart?.(browser);
+    options.onStart?.(browsers);
     for (const name of names) {
       if (options.stopped?.()) break;
       const started = Date.now();
@@ -97,13 +114,14 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
         name,
         date: new Date(started).toISOString(),
         durationMs: Date.now() - started,
+        engines: [...h.engines],
         observed: scenarioRecords.filter((r) => r.status === 'observed').length,
         notRun: scenarioRecords.filter((r) => r.status === 'not-run').length,
       };
       summaries.push(summary);
       options.onScenario?.(summary);
     }
-    return { records, summaries, browser };
+    return { records, summaries, browsers };
   } finally {
     if (!harness) await h.close();
   }
@@ -128,16 +146,23 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
   }
 }
 
-/** Merges this run into the results file (scenarios run now replace their earlier records) and returns the file written. */
+/**
+ * Merges this run into the results file and returns the file written: a scenario run now replaces its earlier Node
+ * records and its browser records of the engines it ran in (a Firefox-only run keeps the Chromium records).
+ */
 export async function writeScenarios(run: RunResult, path = SCENARIOS_PATH): Promise<ScenariosFile> {
   const previous = await readPrevious(path);
-  const ran = new Set(run.summaries.map((s) => s.name));
-  const keptRecords = (previous?.records ?? []).filter((r) => !ran.has(r.scenario));
+  const ran = new Map(run.summaries.map((s) => [s.name, s.engines]));
+  const replaced = (r: ScenarioRecord) => ran.has(r.scenario) && (r.engine === undefined || ran.get(r.scenario)!.includes(r.engine));
+  const keptRecords = (previous?.records ?? []).filter((r) => !replaced(r));
   const keptSummaries = (previous?.scenarios ?? []).filter((s) => !ran.has(s.name));
+  const engines = new Set(run.browsers.map((b) => b.engine));
   const order = (name: ScenarioName) => SCENARIO_NAMES.indexOf(name);
   const file: ScenariosFile = {
-    meta: runMetadata(run.browser.version),
-    browser: run.browser,
+    meta: runMetadata(run.browsers.find((b) => b.engine === 'chromium')?.version),
+    browsers: [...(previous?.browsers ?? []).filter((b) => !engines.has(b.engine)), ...run.browsers].sort(
+      (a, b) => ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine),
+    ),
     scenarios: [...keptSummaries, ...run.summaries].sort((a, b) => order(a.name) - order(b.name)),
     records: [...keptRecords, ...run.records].sort((a, b) => order(a.scenario) - order(b.scenario)),
   };

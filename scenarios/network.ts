@@ -1,16 +1,22 @@
 /**
- * Chromium's own account of a page's requests, from the DevTools protocol's Network domain: each
+ * The browser's own account of a page's requests. Chromium's comes from the DevTools protocol's Network domain: each
  * request's method, path and the headers the network stack actually sent (Last-Event-ID, Origin,
  * Cookie: `requestWillBeSentExtraInfo`), and its response's status, protocol (ALPN: h2,
  * http/1.1) and connection id (which requests shared a connection). CORS preflights are
  * requests of their own (initiator `preflight`).
+ *
+ * Firefox's comes from WebDriver BiDi's network events (puppeteer-core's request and response events): method, path,
+ * every request header (Cookie and Last-Event-ID included), status, failures; BiDi names no connection, no protocol and
+ * no CORS preflight, so those fields stay absent in Firefox's records and `connections()` is empty there.
  *
  * The scenarios read requests off the wire tap where they can. Over TLS the tap sees only
  * encrypted records, so the cases of a TLS-only transport (HTTP/2) read them here instead, and
  * say so in their facts (`requestsFrom`). Times are the browser's wall clock (`wallTime`), the
  * same host clock as the case's, converted to ms since the case started.
  */
-import type { CDPSession } from 'playwright-core';
+import type { CDPSession, HTTPRequest, HTTPResponse } from 'puppeteer-core';
+import { now } from '../servers/contract.ts';
+import type { Engine } from '../scripts/lib/browser.ts';
 import type { LabPage } from './harness.ts';
 import { round } from './measure.ts';
 import type { Json, TimedEvent } from './types.ts';
@@ -59,6 +65,11 @@ interface LoadingFailed {
   corsErrorStatus?: { corsError: string };
 }
 
+/** Whose account of the requests a record carries, by engine (facts' `requestsFrom`). */
+export function networkAccount(engine: Engine | undefined): string {
+  return engine === 'firefox' ? 'Firefox WebDriver BiDi network events (no connection ids, no protocol)' : 'Chromium DevTools Network';
+}
+
 const lowerCase = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 const kept = (headers: Record<string, string>) =>
   Object.fromEntries(KEPT.filter((k) => headers[k] !== undefined).map((k) => [k, headers[k]!]));
@@ -68,11 +79,13 @@ export class NetworkLog {
   /** ExtraInfo that arrived before its request (the protocol does not order the two). */
   readonly #early = new Map<string, Record<string, string>>();
 
-  #cdp?: CDPSession;
+  /** Undoes the recording: detaches Chromium's DevTools session, or removes the Firefox page's listeners. */
+  #stop?: () => Promise<unknown>;
 
   private constructor(
     readonly t0: number,
     readonly origin: string,
+    readonly engine: Engine,
   ) {}
 
   /**
@@ -80,21 +93,54 @@ export class NetworkLog {
    * favicon); call it before the page makes the requests of interest.
    */
   static async watch(page: LabPage, origin: string): Promise<NetworkLog> {
-    const log = new NetworkLog(page.t0, new URL(origin).origin);
-    const cdp: CDPSession = await page.context.newCDPSession(page.page);
+    const log = new NetworkLog(page.t0, new URL(origin).origin, page.engine);
+    if (page.engine === 'firefox') {
+      log.#watchBidi(page);
+      return log;
+    }
+    const cdp: CDPSession = await page.page.createCDPSession();
     cdp.on('Network.requestWillBeSent', (e: WillBeSent) => log.#sent(e));
     cdp.on('Network.requestWillBeSentExtraInfo', (e: ExtraInfo) => log.#extra(e));
     cdp.on('Network.responseReceived', (e: ResponseReceived) => log.#response(e));
     cdp.on('Network.loadingFailed', (e: LoadingFailed) => log.#failed(e));
     await cdp.send('Network.enable');
-    log.#cdp = cdp;
+    log.#stop = () => cdp.detach();
     return log;
+  }
+
+  /** Firefox: the page's BiDi network events, timed on arrival (Node's clock, the case's). */
+  #watchBidi(page: LabPage): void {
+    const ids = new WeakMap<HTTPRequest, string>();
+    let next = 0;
+    const idOf = (r: HTTPRequest) => ids.get(r) ?? `${next}`;
+    const onRequest = (r: HTTPRequest) => {
+      ids.set(r, `${++next}`);
+      const headers = lowerCase(r.headers());
+      const type = headers.accept === 'text/event-stream' ? 'EventSource' : headers.upgrade === 'websocket' ? 'WebSocket' : 'Other';
+      this.#sent({
+        requestId: idOf(r),
+        request: { url: r.url(), method: r.method(), headers },
+        wallTime: now() / 1000,
+        type,
+        initiator: { type },
+      });
+    };
+    const onResponse = (r: HTTPResponse) => {
+      const request = this.#requests.get(idOf(r.request()));
+      if (!request) return;
+      request.status = r.status();
+      const type = lowerCase(r.headers())['content-type'];
+      if (type !== undefined) request.contentType = type;
+    };
+    const onFailed = (r: HTTPRequest) => this.#failed({ requestId: idOf(r), errorText: r.failure()?.errorText ?? 'failed' });
+    page.page.on('request', onRequest).on('response', onResponse).on('requestfailed', onFailed);
+    this.#stop = async () => page.page.off('request', onRequest).off('response', onResponse).off('requestfailed', onFailed);
   }
 
   /** Stops recording (what was recorded stays), so DevTools does not weigh on what is timed next. */
   async stop(): Promise<void> {
-    await this.#cdp?.detach().catch(() => undefined);
-    this.#cdp = undefined;
+    await this.#stop?.().catch(() => undefined);
+    this.#stop = undefined;
   }
 
   /** Requests in the order sent, optionally only those whose path starts with `prefix`. */

@@ -172,7 +172,7 @@ export const polyfill: ScenarioSpec = {
       ...both((p) => ({
         transport,
         case: `${who(p)}-reconnect`,
-        client: 'chromium',
+        client: 'browser',
         title: `${p ? 'event-source-polyfill' : 'Native EventSource'}: what the reconnect request carries`,
         claims: ['polyfill-sends-last-id-as-query', 'sse-event-ids-resume'],
         setup: { retryMs: 300, dropMode: 'destroy' },
@@ -181,7 +181,7 @@ export const polyfill: ScenarioSpec = {
       ...both((p) => ({
         transport,
         case: `${who(p)}-authorization-header`,
-        client: 'chromium',
+        client: 'browser',
         title: `${p ? 'event-source-polyfill' : 'Native EventSource'} asked to send Authorization`,
         claims: ['polyfill-sends-last-id-as-query'],
         setup: { headers: { Authorization: 'Bearer lab-token' } },
@@ -190,7 +190,7 @@ export const polyfill: ScenarioSpec = {
       {
         transport,
         case: 'polyfill-heartbeat-silent',
-        client: 'chromium',
+        client: 'browser',
         title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, silent stream`,
         claims: ['sse-heartbeat-comments-needed'],
         setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, comments: null, watchMs: WATCH_MS },
@@ -199,7 +199,7 @@ export const polyfill: ScenarioSpec = {
       {
         transport,
         case: 'polyfill-heartbeat-comments',
-        client: 'chromium',
+        client: 'browser',
         title: `event-source-polyfill, heartbeatTimeout ${HEARTBEAT_TIMEOUT_MS} ms, \`:\` comment every 500 ms`,
         claims: ['sse-heartbeat-comments-needed'],
         setup: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, commentsMs: 500, watchMs: WATCH_MS },
@@ -208,7 +208,7 @@ export const polyfill: ScenarioSpec = {
       {
         transport,
         case: 'native-silent',
-        client: 'chromium',
+        client: 'browser',
         title: 'Native EventSource on the same silent stream',
         claims: ['sse-heartbeat-comments-needed'],
         setup: { comments: null, watchMs: WATCH_MS },
@@ -217,7 +217,7 @@ export const polyfill: ScenarioSpec = {
       ...both((p) => ({
         transport,
         case: `seed-b-${who(p)}`,
-        client: 'chromium',
+        client: 'browser',
         title:
           "Article B's ssestream server (event: server-time, retry: 20000) " +
           `read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`,

@@ -61,13 +61,13 @@ import {
   round,
   seqsOf,
 } from './measure.ts';
-import { NetworkLog } from './network.ts';
+import { NetworkLog, networkAccount } from './network.ts';
 import { type Json, type Observed, type RequestSeen, SCENARIO_TRANSPORTS, type ScenarioTransport, type TimedEvent } from './types.ts';
 
 const WAIT_MS = 6000;
 /** Whose account of the requests a record carries (`requestsFrom`). */
 const TAP_ACCOUNT = 'wire tap (server side)';
-const CHROMIUM_ACCOUNT = 'Chromium DevTools Network (TLS hides the request heads from the tap)';
+const browserAccount = (c: CaseContext) => `${networkAccount(c.engine)} (TLS hides the request heads from the tap)`;
 /** How long a case watches for a reconnect that should not come. */
 const QUIET_MS = 2000;
 /** The replay buffer of the gap case, in quotes: small, so a short absence outruns it. */
@@ -102,12 +102,12 @@ async function behindTap(c: CaseContext, transport: ScenarioTransport, options: 
     /** What goes in the record: the tap's requests as the server saw them, or the browser's as events beside the page's. */
     record: (events: TimedEvent[]): { events: TimedEvent[]; requests?: RequestSeen[]; requestsFrom: string } =>
       network
-        ? { events: [...events, ...network.events(path)], requestsFrom: CHROMIUM_ACCOUNT }
+        ? { events: [...events, ...network.events(path)], requestsFrom: browserAccount(c) }
         : { events, requests: tap.requests, requestsFrom: TAP_ACCOUNT },
   };
 }
 
-/** EventSource in Chromium: drop, publish while away, come back. */
+/** EventSource in the browser: drop, publish while away, come back. */
 async function sseDrop(c: CaseContext, transport: ScenarioTransport, retryMs: number | null, mode: 'destroy' | 'end'): Promise<Observed> {
   const { server, tap, page, url, requests: sent, record } = await behindTap(c, transport, { retryMs });
   await page.call('resumingEventSource', 'es', url);
@@ -156,7 +156,8 @@ async function sseDrop(c: CaseContext, transport: ScenarioTransport, retryMs: nu
       errorEventAfterDropMs: errorAt === undefined ? null : round(errorAt - dropAt),
       lastEventIdBeforeDrop: lastIdBeforeDrop,
       lastEventIdSent: reconnect?.headers['last-event-id'] ?? null,
-      reconnectReusedConnection: reconnect ? reconnect.connection === requests[0]!.connection : null,
+      // Connection 0: the account names no connection (Firefox's network log), so reuse is unknown.
+      reconnectReusedConnection: reconnect && reconnect.connection > 0 ? reconnect.connection === requests[0]!.connection : null,
     },
   };
 }
@@ -245,7 +246,7 @@ async function restartCase(c: CaseContext, transport: ScenarioTransport): Promis
       counters: { resumedAfterRestart: after.resumed, latestSeqAtKill: latestAtKill },
     },
     facts: {
-      requestsFrom: network ? CHROMIUM_ACCOUNT : TAP_ACCOUNT,
+      requestsFrom: network ? browserAccount(c) : TAP_ACCOUNT,
       killAtMs: killAt,
       restartedAtMs: restartedAt,
       reconnected: reopened,
@@ -363,7 +364,7 @@ async function wsHandWritten(c: CaseContext, transport: ScenarioTransport): Prom
   };
 }
 
-/** socket.io in Chromium: `destroy` (a network drop: it reconnects and recovers) or `end` (the server disconnects it). */
+/** socket.io in the browser: `destroy` (a network drop: it reconnects and recovers) or `end` (the server disconnects it). */
 async function socketIoDrop(c: CaseContext, transport: ScenarioTransport, mode: 'destroy' | 'end'): Promise<Observed> {
   const server = await c.lab(transport);
   const tap = await c.tap({ target: { host: '127.0.0.1', port: portOf(server.url) } });
@@ -539,7 +540,7 @@ const browser = (
   claims: ClaimId[],
   setup: Record<string, Json>,
   run: (c: CaseContext) => Promise<Observed>,
-): CaseSpec => ({ transport, case: id, client: 'chromium', title, claims, setup, run });
+): CaseSpec => ({ transport, case: id, client: 'browser', title, claims, setup, run });
 
 const RETRIES: (number | null)[] = [100, 500, 1000, null];
 const SSE_CLAIMS: ClaimId[] = ['sse-auto-reconnect', 'sse-event-ids-resume'];

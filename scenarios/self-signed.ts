@@ -1,13 +1,16 @@
 /**
- * Scenario `self-signed`: https/wss with self-signed certificates, in Chromium and in Node.
+ * Scenario `self-signed`: https/wss with self-signed certificates, in Chromium, Firefox and Node.
  *
  * Method. Two certificates: the lab's (servers/tls.ts), which Chromium is told to trust at launch
- * by its SPKI hash (--ignore-certificate-errors-spki-list), and a fresh per-run certificate that
- * nothing trusts (fixtures/untrusted-cert.ts), served by a TLS-terminating wire tap in front of a
+ * by its SPKI hash (--ignore-certificate-errors-spki-list) and Firefox through a session that accepts every
+ * certificate (acceptInsecureCerts: Firefox has no per-certificate flag; scripts/lib/browser.ts), and a fresh
+ * per-run certificate that nothing trusts (fixtures/untrusted-cert.ts), served by a TLS-terminating wire tap in front of a
  * plain lab server, so the SSE and WebSocket servers behind it are the lab's own. For each setting
  * the page opens an EventSource and a WebSocket to the same kind of endpoint and the record says
  * what happened: open or error events, readyState, TLS handshakes the server side saw fail, and
- * the console message. Settings: a default context; a context with ignoreHTTPSErrors; the
+ * the console message. Settings: a default context (in Firefox, one from a second Firefox that accepts no
+ * self-signed certificate); a context that ignores certificate errors (Chromium's per-context switch; Firefox's
+ * acceptInsecureCerts session); the
  * SPKI-trusted lab certificate; a user who clicked through the certificate warning for
  * https://localhost:<port> (emulated by typing `thisisunsafe` on Chromium's interstitial, which
  * is what its "Proceed" does) and then connects to another port on the same host name, or to the
@@ -24,7 +27,8 @@
  * Node cases, SSE over HTTP/2's client included.
  *
  * Samples: one connection per setting, watched for 1.5 s. Invalidated by: a Chromium whose
- * interstitial ignores `thisisunsafe` (the case then fails: a not-run record naming the warning).
+ * interstitial ignores `thisisunsafe` (the case then fails: a not-run record naming the warning). The click-through
+ * warning is clicked through in both engines (clickThrough).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -86,7 +90,7 @@ function withTls(observed: Observed, tap: Tap, setting: Record<string, Json>): O
 
 async function untrusted(c: CaseContext, transport: ScenarioTransport, ignoreHTTPSErrors: boolean): Promise<Observed> {
   const tap = await behindUntrusted(c, transport);
-  const page = await c.page({ contextOptions: { ignoreHTTPSErrors } });
+  const page = await c.page({ certificates: ignoreHTTPSErrors ? 'any' : 'none' });
   const observed = await tryOpen(page, transport, tap.url(schemeOf(transport), pathOf(transport)));
   return withTls(observed, tap, { certificate: 'untrusted (per run)', ignoreHTTPSErrors, pageOrigin: c.h.pageOrigin });
 }
@@ -95,28 +99,56 @@ async function spkiTrusted(c: CaseContext, transport: ScenarioTransport): Promis
   const server = await c.lab(transport, { tls: true });
   const page = await c.page();
   const observed = await tryOpen(page, transport, viaLocalhost(server.url));
-  return { ...observed, facts: { ...observed.facts, certificate: 'lab (SPKI on the launch flag)', spki: server.spki ?? null } };
+  const how = c.engine === 'firefox' ? 'acceptInsecureCerts session: every certificate' : 'SPKI on the launch flag';
+  return { ...observed, facts: { ...observed.facts, certificate: `lab (${how})`, spki: server.spki ?? null } };
 }
 
 /**
- * What Chromium's "Proceed" on its certificate warning does: the interstitial takes the typed
- * phrase `thisisunsafe` as the click. Tries up to three times (the interstitial may not have focus yet).
+ * The user's "Proceed" on the certificate warning. Chromium's interstitial takes the typed phrase `thisisunsafe` as
+ * the click (tried up to three times: it may not have focus yet). Firefox's warning (about:certerror) is a page whose
+ * "Advanced…" and then "Accept the Risk and Continue" buttons are pressed; the second is enabled only after a security
+ * delay, so it is pressed until the page leaves the warning.
  */
 async function clickThrough(page: LabPage, url: string): Promise<{ warning: string | null; proceeded: boolean }> {
   const warning = await page.page.goto(url).then(
     () => null,
-    (error: Error) => error.message.match(/net::ERR_[A-Z_]+/)?.[0] ?? error.message.split('\n')[0]!,
+    (error: Error) =>
+      error.message.match(/net::ERR_[A-Z_]+|MOZILLA_PKIX_ERROR_[A-Z_]+|SEC_ERROR_[A-Z_]+/)?.[0] ?? error.message.split('\n')[0]!,
   );
   if (warning === null) return { warning, proceeded: true };
+  if (page.engine === 'firefox') return { warning, proceeded: await acceptFirefoxRisk(page, url) };
   for (let attempt = 0; attempt < 3; attempt++) {
     await sleep(200);
     await page.page.keyboard.type('thisisunsafe');
     if (await until(() => page.page.url() === url, 2000)) {
-      await page.page.waitForLoadState('load');
+      await page.page.waitForFunction(() => document.readyState === 'complete');
       return { warning, proceeded: true };
     }
   }
   return { warning, proceeded: false };
+}
+
+/** Presses a button of Firefox's certificate warning (inside its `net-error-card`); false when it is not there (yet). */
+const pressWarningButton = (page: LabPage, id: string) =>
+  page.page.evaluate((buttonId) => {
+    const button = document.querySelector('net-error-card')?.shadowRoot?.getElementById(buttonId) as HTMLElement | null | undefined;
+    button?.click();
+    return !!button;
+  }, id);
+
+async function acceptFirefoxRisk(page: LabPage, url: string): Promise<boolean> {
+  if (!(await until(() => pressWarningButton(page, 'advanced-button'), 3000, 100))) return false;
+  const left = await until(
+    async () => {
+      if (page.page.url() === url) return true;
+      await pressWarningButton(page, 'exception-button').catch(() => false); // the page may be navigating away
+      return false;
+    },
+    6000,
+    250,
+  );
+  if (left) await page.page.waitForFunction(() => document.readyState === 'complete');
+  return left;
 }
 
 /**
@@ -129,7 +161,7 @@ async function clickedThrough(c: CaseContext, transport: ScenarioTransport, host
   const pageUrl = pageTap.url('https', '/');
   const acceptedOrigin = new URL(pageUrl).origin;
   const tap = await behindUntrusted(c, transport, [acceptedOrigin]);
-  const page = await c.page({ url: 'about:blank' });
+  const page = await c.page({ url: 'about:blank', certificates: 'none' });
   const { warning, proceeded } = await clickThrough(page, pageUrl);
   if (!proceeded) throw new Error(`could not click through the certificate warning (${warning})`);
   const observed = await tryOpen(page, transport, tap.url(schemeOf(transport), pathOf(transport), host));
@@ -143,12 +175,12 @@ async function clickedThrough(c: CaseContext, transport: ScenarioTransport, host
  */
 async function acceptedLater(c: CaseContext, transport: ScenarioTransport): Promise<Observed> {
   const tap = await behindUntrusted(c, transport);
-  const page = await c.page();
+  const page = await c.page({ certificates: 'none' });
   await page.call(apiOf(transport).open, 'x', tap.url(schemeOf(transport), pathOf(transport)));
   await sleep(500);
   const stateBefore = await page.readyState('x');
-  const tab = await page.context.newPage();
-  const { warning, proceeded } = await clickThrough(new LabPage(tab, page.context, c.t0), tap.url('https', '/'));
+  const tab = new LabPage(await page.context.newPage(), page.context, c.t0);
+  const { warning, proceeded } = await clickThrough(tab, tap.url('https', '/'));
   if (!proceeded) throw new Error(`could not click through the certificate warning (${warning})`);
   const acceptedAt = c.elapsed(); // the certificate counts as accepted once the interstitial let the tab through
   await page.waitForEvents('x', 'open', 1, 4500);
@@ -211,7 +243,7 @@ function browserCases(transport: ScenarioTransport): CaseSpec[] {
   const spec = (id: string, title: string, setup: Record<string, Json>, run: (c: CaseContext) => Promise<Observed>): CaseSpec => ({
     transport,
     case: id,
-    client: 'chromium',
+    client: 'browser',
     title,
     claims: CLAIMS,
     setup,
@@ -227,14 +259,20 @@ function browserCases(transport: ScenarioTransport): CaseSpec[] {
     ),
     spec(
       'untrusted-ignore-https-errors',
-      `${name}, untrusted certificate, context with ignoreHTTPSErrors`,
-      { certificate: 'untrusted', context: 'ignoreHTTPSErrors: true' },
+      `${name}, untrusted certificate, context that ignores certificate errors`,
+      {
+        certificate: 'untrusted',
+        context: 'certificate errors ignored (Chromium: Security.setIgnoreCertificateErrors per context; Firefox: acceptInsecureCerts)',
+      },
       (c) => untrusted(c, transport, true),
     ),
     spec(
       'spki-trusted',
-      `${name} to the lab's certificate, trusted by --ignore-certificate-errors-spki-list`,
-      { certificate: 'lab', chromiumFlag: '--ignore-certificate-errors-spki-list' },
+      `${name} to the lab's certificate, trusted at launch`,
+      {
+        certificate: 'lab',
+        trustedBy: 'Chromium: --ignore-certificate-errors-spki-list (that certificate); Firefox: acceptInsecureCerts (any)',
+      },
       (c) => spkiTrusted(c, transport),
     ),
     spec(

@@ -10,6 +10,7 @@
 import type { ClaimId } from '../scripts/lib/claims.ts';
 import { BROWSER_TRANSPORTS, type BrowserTransport } from '../servers/transports.ts';
 import type { RunMetadata } from '../scripts/lib/metadata.ts';
+import type { Engine } from '../scripts/lib/browser.ts';
 
 export const SCENARIO_NAMES = [
   'reconnect',
@@ -20,6 +21,7 @@ export const SCENARIO_NAMES = [
   'polyfill',
   'connection-limit',
   'idle-heartbeat',
+  'lifecycle',
   'proxy-works',
   'proxy-buffering',
   'proxy-idle',
@@ -38,8 +40,8 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 export const SCENARIO_TRANSPORTS = BROWSER_TRANSPORTS;
 export type ScenarioTransport = BrowserTransport;
 
-/** Who played the client: real Chromium (a page), or a Node client from clients/. */
-export type ClientKind = 'chromium' | 'node';
+/** Who played the client: a real browser (a page, in each engine), or a Node client from clients/. */
+export type ClientKind = 'browser' | 'node';
 
 /** Plain JSON values, so every record survives a round trip through the file. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -101,13 +103,17 @@ export interface Observed {
 export type RecordStatus = 'observed' | 'not-run';
 
 export interface ScenarioRecord {
-  /** `${scenario}/${transport}/${case}`: stable, used by claims.json to cite its evidence. */
+  /** `${scenario}/${transport}/${case}`, plus `@${engine}` for a browser case: stable, used by claims.json to cite its evidence. */
   id: string;
   scenario: ScenarioName;
   transport: ScenarioTransport;
   /** Stable kebab-case case id, e.g. `retry-500-destroy`. */
   case: string;
   client: ClientKind;
+  /** The browser engine of a browser case. */
+  engine?: Engine;
+  /** That browser's version string (`Chrome/156…`, `firefox/153…`); null when it did not start. */
+  browserVersion?: string | null;
   /** One line: what this case does. */
   title: string;
   /** `not-run`: no browser, or the case failed before observing anything (see `reason`). Never a pass. */
@@ -129,16 +135,29 @@ export interface ScenarioSummary {
   date: string;
   /** Wall time of the whole scenario, ms. */
   durationMs: number;
+  /** The engines its browser cases ran in. */
+  engines: Engine[];
   /** Records by status. */
   observed: number;
   notRun: number;
 }
 
+/** One engine of a run. */
+export interface BrowserRun {
+  engine: Engine;
+  found: boolean;
+  path?: string;
+  version?: string;
+  /** Engine-specific settings (the certificate the lab trusts and how). */
+  settings: string[];
+  note?: string;
+}
+
 export interface ScenariosFile {
   /** Metadata of the latest run (date, machine, Node, Chromium and library versions, commit). */
   meta: RunMetadata;
-  /** How the browser was run: the binary and the extra Chromium flags, or why it did not run. */
-  browser: { found: boolean; path?: string; version?: string; args: string[]; note?: string };
+  /** How each engine was run: the binary, its version and engine-specific settings, or why it did not run. */
+  browsers: BrowserRun[];
   scenarios: ScenarioSummary[];
   records: ScenarioRecord[];
 }

@@ -7,19 +7,21 @@ import { execFileSync } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
+/** Whether `path` is a file this process may execute. */
+export function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A program: `env[override]` when set (undefined unless executable), else the first `name` on PATH or in `extraDirs`
  * (the sbin directories are not on every PATH).
  */
 export function findProgram(name: string, override: string, env: NodeJS.ProcessEnv, extraDirs: readonly string[]): string | undefined {
-  const executable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const chosen = env[override];
   if (chosen !== undefined) return executable(chosen) ? chosen : undefined;
   const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];

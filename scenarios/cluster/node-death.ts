@@ -159,7 +159,7 @@ async function withPage(c: CaseContext, transport: ClusterTransport): Promise<Ob
   return { ...observed(tracks, cluster, perNode, killedAt, killSeq), events: [...notQuotes, ...page.console].slice(0, 60) };
 }
 
-function deathCase(transport: ClusterTransport, client: 'node' | 'chromium'): CaseSpec {
+function deathCase(transport: ClusterTransport, client: 'node' | 'browser'): CaseSpec {
   const api = spec(transport).browserApi!;
   const clients = client === 'node' ? NODE_CLIENTS : PAGE_CLIENTS;
   return {
@@ -167,7 +167,7 @@ function deathCase(transport: ClusterTransport, client: 'node' | 'chromium'): Ca
     case: client,
     client,
     title:
-      `${clients} ${client === 'node' ? 'Node' : 'Chromium'} ${spec(transport).label} clients on a ${NODES}-node cluster, ` +
+      `${clients} ${client === 'node' ? 'Node' : 'browser'} ${spec(transport).label} clients on a ${NODES}-node cluster, ` +
       'node 0 SIGKILLed mid-stream',
     claims: ['sse-event-ids-resume', 'ws-needs-own-resume-protocol'],
     setup: {
@@ -180,7 +180,7 @@ function deathCase(transport: ClusterTransport, client: 'node' | 'chromium'): Ca
       server: 'lab defaults otherwise; nginx profile tuned',
       clients,
       client: client === 'node' ? NODE_CLIENT[api] : PAGE_CLIENT[api],
-      ...(client === 'chromium'
+      ...(client === 'browser'
         ? { through: 'nginx at localhost (another origin than the page), HTTP/1.1: one connection per client' }
         : {}),
       kill: 'SIGKILL node 0 once every client has a quote',
@@ -193,5 +193,5 @@ function deathCase(transport: ClusterTransport, client: 'node' | 'chromium'): Ca
 export const clusterNodeDeath: ScenarioSpec = {
   name: 'cluster-node-death',
   title: 'A node SIGKILLed mid-stream: lost, duplicated, out of order, and how long until each client received again',
-  cases: CLUSTERED.flatMap((transport) => [deathCase(transport, 'node'), deathCase(transport, 'chromium')]),
+  cases: CLUSTERED.flatMap((transport) => [deathCase(transport, 'node'), deathCase(transport, 'browser')]),
 };

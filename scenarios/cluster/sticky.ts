@@ -346,7 +346,7 @@ export const clusterSticky: ScenarioSpec = {
     {
       transport: 'socketio',
       case: 'browser-polling-round-robin',
-      client: 'chromium',
+      client: 'browser',
       title: `socket.io's browser client, default transports, through round robin over ${NODES} nodes`,
       claims: ['socketio-needs-sticky-sessions'],
       setup: { ...SETUP, balance: 'round-robin', clients: 1, transports: ['polling', 'websocket'], randomizationFactor: 0 },

@@ -432,6 +432,26 @@
     return { eventSourceSend: typeof EventSource.prototype.send, webSocketSend: typeof WebSocket.prototype.send };
   }
 
+  // ---- lifecycle: the page's own account of being hidden, frozen, resumed, or stored in the back/forward cache ----
+
+  // Registered as the script runs, before the load, so the first pageshow (persisted false) is logged too. A page
+  // restored from the back/forward cache keeps this log; a page loaded again starts a new one.
+  window.addEventListener('pageshow', (event) => {
+    mark('page', 'pageshow', { persisted: event.persisted });
+  });
+  window.addEventListener('pagehide', (event) => {
+    mark('page', 'pagehide', { persisted: event.persisted });
+  });
+  document.addEventListener('freeze', () => {
+    mark('page', 'freeze', {});
+  });
+  document.addEventListener('resume', () => {
+    mark('page', 'resume', {});
+  });
+  document.addEventListener('visibilitychange', () => {
+    mark('page', 'visibilitychange', { state: document.visibilityState });
+  });
+
   window.lab = {
     log: log,
     now: now,

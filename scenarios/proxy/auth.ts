@@ -71,7 +71,7 @@ async function authenticate(c: CaseContext, transport: ScenarioTransport, method
   const proxy = await c.proxy(server.target, { profile: 'tuned' });
   const page = await c.page({ origin: 'same-site' });
   if (method === 'cookie')
-    await page.context.addCookies([{ name: 'session', value: SECRET, domain: 'localhost', path: '/', sameSite: 'Lax' }]);
+    await page.context.setCookie({ name: 'session', value: SECRET, domain: 'localhost', path: '/', sameSite: 'Lax' });
   await open(page, transport, method, viaLocalhost(proxy.origin));
   await page.waitForEvents('x', 'message', 1, WAIT_MS);
   const events = await page.events('x');
@@ -138,7 +138,7 @@ export const proxyAuth: ScenarioSpec = {
     ([transport, method]): CaseSpec => ({
       transport,
       case: method,
-      client: 'chromium',
+      client: 'browser',
       title: `${transport === 'sse' ? 'SSE' : 'WebSocket'} through nginx \`tuned\` with ${WHAT[method]}`,
       claims: ['sse-needs-no-special-server'],
       setup: {

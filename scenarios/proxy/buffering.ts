@@ -123,7 +123,7 @@ function bufferingCase(transport: ScenarioTransport, config: Config): CaseSpec {
   return {
     transport,
     case: configCase(config),
-    client: 'chromium',
+    client: 'browser',
     title: `${spec(transport).label} at ${RATE} quotes/s through nginx's \`${config.profile}\` profile, ${header}`,
     claims: ['proxies-buffer-sse'],
     setup: {

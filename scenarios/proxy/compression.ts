@@ -158,7 +158,7 @@ function compressionCase(transport: ScenarioTransport, payload: Payload, profile
   return {
     transport,
     case: `${payload}-${profile}`,
-    client: 'chromium',
+    client: 'browser',
     title: `${ws ? 'WebSocket' : 'EventSource'} through nginx \`${profile}\`: ${EVENTS} ${WHAT[payload]}`,
     claims: ['gzip-undoes-base64-overhead'],
     setup: {

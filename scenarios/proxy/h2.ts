@@ -19,7 +19,7 @@
  */
 import type { ProxyProfile } from '../../servers/proxy/profiles.ts';
 import { portOf, sleep, until, type CaseContext, type CaseSpec, type ScenarioSpec } from '../harness.ts';
-import { NetworkLog } from '../network.ts';
+import { NetworkLog, networkAccount } from '../network.ts';
 import type { Observed } from '../types.ts';
 import { requestLines } from './access-log.ts';
 
@@ -72,7 +72,7 @@ async function eightStreams(c: CaseContext, profile: ProxyProfile): Promise<Obse
       sameOriginFetchCompleted: fetched.status !== undefined,
       sameOriginFetch: fetched.status ?? fetched.error ?? null,
       requestsFrom:
-        'page (opens); Chromium DevTools Network (protocol, connection ids); TCP tap before nginx (connections); ' +
+        `page (opens); ${networkAccount(c.engine)}; TCP tap before nginx (connections); ` +
         'server /stats (streams, sockets from nginx); nginx access log (request lines)',
     },
   };
@@ -90,7 +90,7 @@ export const proxyH2: ScenarioSpec = {
     ({ profile, what }): CaseSpec => ({
       transport: 'sse',
       case: `eventsources-${profile}`,
-      client: 'chromium',
+      client: 'browser',
       title: `${ASKED} EventSources to one origin through nginx \`${profile}\` (${what}), then a fetch`,
       claims: ['sse-six-connections-per-origin'],
       setup: { profile, asked: ASKED, settleMs: SETTLE_MS, fetchTimeoutMs: FETCH_TIMEOUT_MS, behind: 'lab sse over HTTP/1.1' },

@@ -134,7 +134,7 @@ function idleCase(transport: ScenarioTransport, beat: Beat): CaseSpec {
   return {
     transport,
     case: `heartbeat-${beat}`,
-    client: 'chromium',
+    client: 'browser',
     title: `${spec(transport).label} through nginx with a ${READ_TIMEOUT_S} s read timeout, heartbeat: ${HEARTBEAT[api](heartbeatMs)}`,
     claims: ['sse-heartbeat-comments-needed'],
     setup: {

@@ -132,9 +132,9 @@ function worksCase(transport: ScenarioTransport, config: Config): CaseSpec {
   return {
     transport,
     case: accelBufferingHeader ? profile : `${profile}-no-header`,
-    client: 'chromium',
+    client: 'browser',
     title:
-      `${spec(transport).label} in Chromium through nginx's \`${profile}\` profile` +
+      `${spec(transport).label} in the browser through nginx's \`${profile}\` profile` +
       `${accelBufferingHeader ? '' : ', from a server that sends no X-Accel-Buffering'}: does it open and deliver?`,
     claims: ['sse-needs-no-special-server'],
     setup: {

@@ -21,7 +21,7 @@ const LIBRARIES = [
   'socket.io-client',
   'eventsource',
   'event-source-polyfill',
-  'playwright-core',
+  'puppeteer-core',
   'hdr-histogram-js',
   'autocannon',
   'chart.js',

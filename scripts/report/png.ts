@@ -1,27 +1,39 @@
 /**
- * PNG copies of the report's charts, for the README: headless Chromium opens the report from
- * disk with every network request refused, waits for chart.js to draw, and screenshots each chart.
+ * PNG copies of the report's charts, for the README: a headless browser (Chromium if there is one, else Firefox) opens
+ * the report from disk with every network request refused, waits for chart.js to draw, and screenshots each chart.
+ * Only the PNGs need a browser: without one they are skipped, saying so, and the report itself is still written.
  */
 import { mkdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from '../lib/browser.ts';
+import { ENGINES, findBrowser, installHint, LabBrowser } from '../lib/browser.ts';
 
-export async function renderPngs(htmlPath: string, outDir: string, ids: string[]): Promise<string[]> {
+export async function renderPngs(
+  htmlPath: string,
+  outDir: string,
+  ids: string[],
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string[]> {
+  // ENGINES lists Chromium first: the reference PNGs come from it.
+  const engine = ENGINES.find((e) => findBrowser(e) !== undefined);
+  if (!engine) {
+    log(`lab: chart PNGs skipped: no browser found; install one with: ${installHint('chromium')}`);
+    return [];
+  }
   await mkdir(outDir, { recursive: true });
-  const browser = await launchChromium();
+  const browser = await LabBrowser.launch(engine);
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1.5 });
-    await page.route(
-      (url) => url.protocol !== 'file:',
-      (route) => route.abort(),
-    );
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1000, height: 800, deviceScaleFactor: 1.5 });
+    await page.setRequestInterception(true);
+    // The file and what it carries inline (Firefox reports data: URLs as requests too); nothing from the network.
+    page.on('request', (request) => void (/^(file|data):/.test(request.url()) ? request.continue() : request.abort()));
     await page.goto(pathToFileURL(htmlPath).href);
     await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
     const written: string[] = [];
     for (const id of ids) {
-      const figure = page.locator(`#fig-${id}`);
-      if ((await figure.count()) === 0) continue;
-      const path = `${outDir}/${id}.png`;
+      const figure = await page.$(`#fig-${id}`);
+      if (!figure) continue;
+      const path = `${outDir}/${id}.png` as const;
       await figure.screenshot({ path });
       written.push(path);
     }

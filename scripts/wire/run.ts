@@ -27,12 +27,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'puppeteer-core';
 import { now } from '../../servers/contract.ts';
 import { startServer, type DropMode, type RunningServer } from '../../servers/index.ts';
 import { labCertificate } from '../../servers/tls.ts';
 import { TRANSPORTS } from '../../servers/transports.ts';
-import { launchChromium } from '../lib/browser.ts';
+import { LabBrowser, type LabContext } from '../lib/browser.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { ROOT } from '../lib/paths.ts';
@@ -173,7 +173,7 @@ interface SessionResult {
 
 async function session(
   transport: WireTransport,
-  browser: Browser,
+  browser: LabBrowser,
   pages: PageServer,
   options: WireRunOptions,
   tls: TlsCapture | null,
@@ -193,7 +193,7 @@ async function session(
   const closers: (() => Promise<unknown>)[] = [];
   let server: RunningServer | undefined;
   let relay: Relay | undefined;
-  let context: BrowserContext | undefined;
+  let context: LabContext | undefined;
   let pcap: TransportWire['pcap'] = { path: null, tool: null, note: 'not started' };
   try {
     server = await startServer(transport, {
@@ -251,7 +251,7 @@ async function session(
 
     const until = async (expression: string, what: string) => {
       try {
-        await page.waitForFunction(expression, undefined, { timeout: STEP_LIMIT_MS, polling: 20 });
+        await page.waitForFunction(expression, { timeout: STEP_LIMIT_MS, polling: 20 });
       } catch {
         throw new Error(`lab: ${transport}: timed out after ${STEP_LIMIT_MS} ms waiting for ${what} (${expression})`);
       }
@@ -417,19 +417,19 @@ export async function runWire(input: Partial<WireRunOptions> = {}): Promise<Wire
   }
   const runnable = options.transports.filter((t) => !notRun[t]);
   const pages = await startPageServer();
-  let browser: Browser | undefined;
+  let browser: LabBrowser | undefined;
   let tls: TlsCapture | null = null;
   try {
-    const args: string[] = [];
-    if (runnable.some((t) => TRANSPORTS[t].tls === 'required'))
-      args.push(`--ignore-certificate-errors-spki-list=${(await labCertificate()).spki}`);
+    const chromiumArgs: string[] = [];
+    const labSpki = runnable.some((t) => TRANSPORTS[t].tls === 'required') ? (await labCertificate()).spki : undefined;
     if (tshark && runnable.some((t) => wireKind(t) === 'h2')) {
       const dir = await mkdtemp(join(tmpdir(), 'lab-wire-tls-'));
       tls = { tshark, dir, keylog: join(dir, 'keys.log'), glossary: { values: {}, fields: {} } };
       tls.glossary = await tsharkGlossary(tshark);
-      args.push(`--ssl-key-log-file=${tls.keylog}`);
+      chromiumArgs.push(`--ssl-key-log-file=${tls.keylog}`);
     }
-    browser = await launchChromium(args);
+    // Chromium only: the key log that lets tshark read the HTTP/2 session is a Chromium flag.
+    browser = await LabBrowser.launch('chromium', { labSpki, chromiumArgs });
     const runs: Partial<Record<WireTransport, DecodedSession>> = {};
     const wires: Partial<Record<WireTransport, TransportWire>> = {};
     for (const transport of runnable) {
@@ -451,7 +451,8 @@ export async function runWire(input: Partial<WireRunOptions> = {}): Promise<Wire
     const { transports, seed, padding, heartbeatMs, retryMs, reconnectWatchMs, pcap } = options;
     const recorded: WireOptions = { transports, seed, padding, heartbeatMs, retryMs, reconnectWatchMs, pcap };
     const results: WireResults = {
-      meta: runMetadata(browser.version()),
+      // The bare version (`Chrome/156.0.1` -> `156.0.1`), as the results have always carried it.
+      meta: runMetadata(browser.version.replace(/^\D+\//, '')),
       options: recorded,
       method:
         'Feed paused (rate 0); the lab publishes each quote by hand once the page is ready and waits until the page saw it. ' +
