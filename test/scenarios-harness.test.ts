@@ -1,16 +1,18 @@
 /**
  * The scenario harness without a browser: the wire tap's request parsing and idle cut, the
- * measurements, browser cases recorded as not-run (never observed) when there is no Chromium,
- * Node-only cases still observed, and the CLI's answer to an unknown scenario name.
+ * measurements, browser cases recorded as not-run (never observed) in each engine with no browser,
+ * a case that cannot run in one engine (notIn) recorded as not-run there only, Node-only cases still
+ * observed, and the CLI's answer to an unknown scenario name.
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINES, type LabBrowser } from '../scripts/lib/browser.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { startTap, type Tap } from '../scenarios/fixtures/tap.ts';
 import { startFixtureServer, type FixtureServer } from '../scenarios/fixtures/http-fixtures.ts';
-import { Harness, type CaseSpec } from '../scenarios/harness.ts';
+import { Harness, type CaseSpec, type ScenarioSpec } from '../scenarios/harness.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { between, codeLines, distribution, lossAndDuplicates, packagesImported } from '../scenarios/measure.ts';
 import { SCENARIO_NAMES } from '../scenarios/types.ts';
@@ -83,15 +85,84 @@ describe('harness without a browser', () => {
   it('records browser cases as not-run with the reason, and still observes Node cases', async () => {
     const h = await Harness.start({ browser: false });
     try {
-      const browserCase = SCENARIOS.reconnect.cases.find((c) => c.client === 'chromium')!;
+      const browserCase = SCENARIOS.reconnect.cases.find((c) => c.client === 'browser')!;
       const nodeCase = SCENARIOS.reconnect.cases.find((c) => c.client === 'node' && c.case === 'node-destroy' && c.transport === 'ws')!;
-      const notRun = await h.runCase('reconnect', browserCase);
+      const notRun = await h.runCase('reconnect', browserCase, 'firefox');
       expect(notRun.status).toBe('not-run');
-      expect(notRun.reason).toBeTruthy();
+      expect(notRun.reason).toBe('browser cases skipped on request');
       expect(notRun.observed).toEqual({});
+      expect(notRun).toMatchObject({ id: `reconnect/${browserCase.transport}/${browserCase.case}@firefox`, engine: 'firefox' });
+      expect(notRun.browserVersion).toBeNull();
       const observed = await h.runCase('reconnect', nodeCase);
       expect(observed.status).toBe('observed');
+      expect(observed.id).toBe('reconnect/ws/node-destroy');
+      expect(observed).not.toHaveProperty('engine');
+      expect(observed).not.toHaveProperty('browserVersion');
       expect(observed.observed.counts).toMatchObject({ quotes: 15, lost: 0, duplicated: 0, reconnects: 1 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('runs a browser case once per engine, and a case that cannot run in Firefox is not-run there only, with the reason', async () => {
+    const h = await Harness.start({ browser: false });
+    // Stand-ins for launched browsers: the case below opens no page, so only the engine and its version are read.
+    for (const engine of ENGINES) {
+      h.browsers[engine] = { engine, version: `${engine}/test`, close: async () => undefined } as unknown as LabBrowser;
+    }
+    try {
+      const scenario: ScenarioSpec = {
+        name: 'reconnect',
+        title: 'engines',
+        cases: [
+          {
+            transport: 'sse',
+            case: 'both',
+            client: 'browser',
+            title: 'a browser case every engine runs',
+            claims: ['sse-auto-reconnect'],
+            setup: {},
+            run: async (c) => ({ facts: { engine: c.engine ?? null, browser: c.browserName } }),
+          },
+          {
+            transport: 'sse',
+            case: 'not-in-firefox',
+            client: 'browser',
+            title: 'a browser case Firefox cannot drive',
+            claims: ['sse-auto-reconnect'],
+            setup: {},
+            notIn: { firefox: 'it needs a DevTools session' },
+            run: async (c) => ({ facts: { engine: c.engine ?? null } }),
+          },
+          {
+            transport: 'ws',
+            case: 'node',
+            client: 'node',
+            title: 'a Node case, run once',
+            claims: ['sse-auto-reconnect'],
+            setup: {},
+            run: async (c) => ({ facts: { engine: c.engine ?? null, browser: c.browserName } }),
+          },
+        ],
+      };
+      const records = await h.runScenario(scenario);
+      expect(records.map((r) => `${r.id} ${r.status}`)).toEqual([
+        'reconnect/sse/both@chromium observed',
+        'reconnect/sse/both@firefox observed',
+        'reconnect/sse/not-in-firefox@chromium observed',
+        'reconnect/sse/not-in-firefox@firefox not-run',
+        'reconnect/ws/node observed',
+      ]);
+      for (const r of records.filter((r) => r.client === 'browser')) {
+        expect(r.id.endsWith(`@${r.engine}`)).toBe(true);
+        expect(r.browserVersion).toBe(`${r.engine}/test`);
+      }
+      expect(records[1]!.observed.facts).toEqual({ engine: 'firefox', browser: 'Firefox' });
+      expect(records[3]!.reason).toBe('lab: not run in Firefox: it needs a DevTools session');
+      expect(records[3]!.observed).toEqual({});
+      expect(records[4]!.observed.facts).toEqual({ engine: null, browser: 'Node' });
+      expect(records[4]).not.toHaveProperty('engine');
+      expect(records[4]).not.toHaveProperty('browserVersion');
     } finally {
       await h.close();
     }
@@ -113,7 +184,7 @@ describe('harness without a browser', () => {
           return new Promise(() => undefined);
         },
       } satisfies CaseSpec;
-      const record = await h.runCase('reconnect', stuck, 200);
+      const record = await h.runCase('reconnect', stuck, undefined, 200);
       expect(record.status).toBe('not-run');
       expect(record.reason).toBe('lab: case timed out after 0.2 s');
       expect(cleaned).toBe(true);

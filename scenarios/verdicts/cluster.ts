@@ -36,14 +36,14 @@ const outcome = (b: Balanced) =>
 
 /**
  * What a node's death, a rolling redeploy and whole-cluster restarts did to one transport's resuming clients (Node and,
- * where run, Chromium). A client that never came back counts nothing lost between its first and last quote, so
+ * where run, the browser's). A client that never came back counts nothing lost between its first and last quote, so
  * whether every client caught up (or came back) is read too.
  */
 export function clusterResume(e: Evidence, transport: 'sse' | 'ws') {
   const death = (client: string) => {
     const id = `cluster-node-death/${transport}/${client}`;
     return {
-      client,
+      client: client === 'node' ? 'Node clients' : e.browser,
       moved: e.count(id, 'movedClients'),
       lost: e.count(id, 'lost'),
       duplicated: e.count(id, 'duplicated'),
@@ -55,7 +55,7 @@ export function clusterResume(e: Evidence, transport: 'sse' | 'ws') {
   const kept = `cluster-restart/${transport}/redis-kept`;
   const lostRedis = `cluster-restart/${transport}/redis-lost`;
   return {
-    deaths: [death('node'), death('chromium')],
+    deaths: [death('node'), death('browser')],
     redeploy: {
       clients: e.count(redeploy, 'clients'),
       lost: e.count(redeploy, 'lost'),
@@ -84,7 +84,7 @@ export type ClusterResume = ReturnType<typeof clusterResume>;
  */
 export function clusterShortfall(c: ClusterResume): string | null {
   const death = c.deaths.find((d) => d.lost > 0 || d.duplicated > 0 || d.moved === 0 || !d.caughtUp);
-  if (death) return `a node's death (${death.client === 'node' ? 'Node clients' : 'Chromium'})`;
+  if (death) return `a node's death (${death.client})`;
   const r = c.redeploy;
   if (r.lost > 0 || r.duplicated > 0 || r.neverBack > 0 || !r.caughtUp) return 'the rolling redeploy';
   const k = c.restartKept;
@@ -96,11 +96,7 @@ export function clusterShortfall(c: ClusterResume): string | null {
 /** The cluster's part of a resume verdict's paragraph. */
 export function clusterWords(c: ClusterResume, label: string): string {
   const deaths = c.deaths
-    .map(
-      (d) =>
-        `${d.client === 'node' ? 'Node clients' : 'Chromium'}: ${d.moved} moved, ${d.lost} lost, ${d.duplicated} duplicated, ` +
-        `back after ${ms(d.backP50)} (median)`,
-    )
+    .map((d) => `${d.client}: ${d.moved} moved, ${d.lost} lost, ${d.duplicated} duplicated, back after ${ms(d.backP50)} (median)`)
     .join('; ');
   const r = c.redeploy;
   return (

@@ -1,11 +1,14 @@
 /**
- * The per-origin connection cap (sse-six-connections-per-origin): how many EventSources Chromium
+ * The per-origin connection cap (sse-six-connections-per-origin): how many EventSources the browser
  * opens to one origin over HTTP/1.1 and over HTTP/2, what else still reaches the origin while they
  * are open, and WebSockets to the same host and port, from the connection-limit scenario. Over
- * HTTP/2 the records come from the lab's own sse-h2 server: the streams it held (its /stats), the
- * TCP connections it accepted, and Chromium's report of each request's protocol and connection.
- * The same eight through nginx (proxy-h2: HTTP/2 at the proxy in front of an HTTP/1.1 server, and
- * HTTP/1.1 throughout) are cited beside them; the decision rests on the direct records.
+ * HTTP/2 the records come from the lab's own sse-h2 server: the streams it held and the TLS
+ * connections they came on (its /stats), and the TCP connections the relay in front of it accepted;
+ * Chromium also reports each request's protocol (ALPN) and connection, which Firefox's network log
+ * (WebDriver BiDi) does not name, so those are cited where the browser reported them. The same
+ * eight through nginx (proxy-h2: HTTP/2 at the proxy in front of an HTTP/1.1 server, and HTTP/1.1
+ * throughout) are cited beside them, with nginx's access log for the protocol; the decision rests
+ * on the direct records.
  */
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
@@ -15,15 +18,25 @@ const H1 = 'connection-limit/sse/http1-eventsources';
 const H2 = 'connection-limit/sse-h2/http2-eventsources';
 const WS = 'connection-limit/ws/websockets';
 const PROXY = (profile: 'h2' | 'tuned') => `proxy-h2/sse/eventsources-${profile}`;
-/** Eight EventSources through nginx with that profile: how many opened, on how many connections, over which protocol. */
+/**
+ * Eight EventSources through nginx with that profile: how many opened, over which protocol (nginx's access log), and on
+ * how many connections: those the browser reported carrying streams, or, where it reports no connection (Firefox),
+ * every connection the tap in front of nginx accepted.
+ */
 function throughNginx(e: Evidence, profile: 'h2' | 'tuned') {
+  const reported = (e.fact<string[]>(PROXY(profile), 'protocols') ?? []).length > 0;
   return {
     asked: e.count(PROXY(profile), 'asked'),
     opened: e.count(PROXY(profile), 'opened'),
-    connections: e.count(PROXY(profile), 'connectionsCarryingStreams'),
-    protocols: e.fact<string[]>(PROXY(profile), 'protocols') ?? [],
+    reported,
+    connections: e.count(PROXY(profile), reported ? 'connectionsCarryingStreams' : 'browserConnections'),
+    protocols: e.fact<string[]>(PROXY(profile), 'accessLogProtocols') ?? [],
   };
 }
+
+/** The nginx record's connections: those the browser reported carrying streams, or those the tap counted. */
+const nginxConnections = (n: ReturnType<typeof throughNginx>, browser: string) =>
+  `on ${plural(n.connections, 'connection')}${n.reported ? '' : ` (counted at the tap in front of nginx: ${browser} names none)`}`;
 
 /** The cap the claim names. */
 const CLAIMED = 6;
@@ -32,7 +45,9 @@ export const CONNECTION_LIMIT_RULES = {
   'sse-six-connections-per-origin': rule({
     read(e) {
       const fetched = e.fact<boolean>(H1, 'sameOriginFetchCompleted');
+      const alpn = e.fact<(string | null)[]>(H2, 'alpnProtocols') ?? [];
       return {
+        browser: e.browser,
         h1: {
           asked: e.setup<number>(H1, 'asked') ?? Number.NaN,
           opened: e.count(H1, 'opened'),
@@ -49,10 +64,13 @@ export const CONNECTION_LIMIT_RULES = {
           asked: e.setup<number>(H2, 'asked') ?? Number.NaN,
           opened: e.count(H2, 'opened'),
           serverStreams: e.count(H2, 'serverStreams'),
-          alpn: e.fact(H2, 'alpnProtocols'),
+          // The browser's account of each connection: Chromium's network log names them, Firefox's does not.
+          reported: alpn.length > 0,
+          alpn,
           streamsPerSession: e.fact(H2, 'streamsPerSession'),
           sessionsCarryingStreams: e.count(H2, 'sessionsCarryingStreams'),
           sessions: e.count(H2, 'serverSessions'),
+          serverSockets: e.counter(H2, 'sockets'),
           fetched: e.fact<boolean>(H2, 'sameOriginFetchCompleted'),
         },
         ws: { opened: e.count(WS, 'opened'), asked: e.setup(WS, 'asked'), fetched: e.fact<boolean>(WS, 'sameOriginFetchCompleted') },
@@ -72,16 +90,17 @@ export const CONNECTION_LIMIT_RULES = {
           asked: h1.asked,
           http2Opened: h2.opened,
           http2Sessions: h2.sessions,
-          http2SessionsCarryingStreams: h2.sessionsCarryingStreams,
+          http2ServerSockets: h2.serverSockets,
+          http2SessionsCarryingStreams: h2.reported ? h2.sessionsCarryingStreams : null,
           websocketsOpened: ws.opened,
           nginxH2Opened: nginx.h2.opened,
-          nginxH2Connections: nginx.h2.connections,
+          nginxH2Connections: nginx.h2.reported ? nginx.h2.connections : null,
           nginxHttp1Opened: nginx.tuned.opened,
         },
       };
     },
-    word: ({ h1, h2, ws, nginx }, d) =>
-      `Over HTTP/1.1, Chromium opened ${h1.opened} of ${h1.asked} EventSources to one origin ` +
+    word: ({ browser, h1, h2, ws, nginx }, d) =>
+      `Over HTTP/1.1, ${browser} opened ${h1.opened} of ${h1.asked} EventSources to one origin ` +
       `and the server held ${h1.serverStreams} streams; ${h1.asked - h1.opened} waited. ` +
       `While they were open, a fetch to the same origin ${h1.fetched ? 'completed' : `did not complete in ${h1.fetchTimeoutMs} ms`}, ` +
       `an EventSource in a second tab of the same profile opened: ${yes(h1.secondTabOpened)}, ` +
@@ -90,15 +109,17 @@ export const CONNECTION_LIMIT_RULES = {
       `${ws.opened} of ${ws.asked} WebSockets opened to one host and port with a fetch completing beside them: ${yes(ws.fetched)}. ` +
       'Closing one EventSource let ' +
       `${h1.openedAfterClosingOne.length > 0 ? `${JSON.stringify(h1.openedAfterClosingOne)} open` : 'none of the waiting ones open'}. ` +
-      `Over HTTP/2 (the lab's sse-h2 server; ALPN per connection as Chromium reports it: ${JSON.stringify(h2.alpn)}), ` +
-      `${h2.opened} of ${h2.asked} opened and the server held ${h2.serverStreams} streams ` +
-      `(streams per TLS connection: ${JSON.stringify(h2.streamsPerSession)}; ` +
-      `${h2.sessionsCarryingStreams} of the ${h2.sessions} connections the server accepted carried them), ` +
+      `Over HTTP/2 (the lab's sse-h2 server), ${h2.opened} of ${h2.asked} opened and the server held ${h2.serverStreams} streams ` +
+      `on ${plural(h2.serverSockets, 'TLS connection')}; ` +
+      (h2.reported
+        ? `ALPN per connection as ${browser} reports it: ${JSON.stringify(h2.alpn)}, streams per connection: ` +
+          `${JSON.stringify(h2.streamsPerSession)} (${h2.sessionsCarryingStreams} of the ${h2.sessions} connections the relay accepted ` +
+          'carried them), '
+        : `${browser}'s network log names no protocol or connection; the relay accepted ${plural(h2.sessions, 'connection')}, `) +
       `and a fetch completed: ${yes(h2.fetched)}. ` +
       `Through nginx's \`h2\` profile (HTTP/2 to the browser, HTTP/1.1 to the server behind it), ${nginx.h2.opened} of ` +
-      `${nginx.h2.asked} opened on ${plural(nginx.h2.connections, 'connection')} ` +
-      `(${nginx.h2.protocols.join(', ') || 'no protocol reported'}); ` +
-      `through \`tuned\` (HTTP/1.1), ${nginx.tuned.opened} of ${nginx.tuned.asked} on ${plural(nginx.tuned.connections, 'connection')}. ` +
+      `${nginx.h2.asked} opened ${nginxConnections(nginx.h2, browser)}, nginx logging ${nginx.h2.protocols.join(', ') || 'no request'}; ` +
+      `through \`tuned\` (HTTP/1.1), ${nginx.tuned.opened} of ${nginx.tuned.asked} ${nginxConnections(nginx.tuned, browser)}. ` +
       closing(d.verdict, {
         confirmed: `HTTP/1.1 capped the origin at ${CLAIMED} EventSources and HTTP/2 lifted it: confirmed.`,
         depends:

@@ -4,10 +4,37 @@
  * credentials setup (seed-credentials-with-wildcard-cors), from the cross-origin scenario's pages
  * on another origin.
  */
+import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, esState, plural, yes } from './words.ts';
 
 const sse = (c: string) => `cross-origin/sse/${c}`;
+
+/**
+ * What the page's console said about a refusal: the first message naming `word`, and whether the console held any
+ * message at all (Firefox over WebDriver BiDi passes on only the page's own console calls, not its network errors).
+ */
+const consoleOf = (e: Evidence, id: string, word: string) => {
+  const messages = e.fact<string[]>(id, 'console') ?? [];
+  return { browser: e.browser, message: messages.find((t) => t.includes(word)), empty: messages.length === 0 };
+};
+
+/** The HTTP status a refused WebSocket upgrade got, as Chromium's console states it ("Unexpected response code: 403"). */
+const statusWords = (c: ReturnType<typeof consoleOf>) => {
+  const status = c.message && /response code: (\d+)/.exec(c.message)?.[1];
+  return status
+    ? `HTTP status in ${c.browser}'s console: ${status}`
+    : c.empty
+      ? `${c.browser}'s console, as the lab reads it, held no message`
+      : `${c.browser}'s console named no HTTP status`;
+};
+
+const consoleWords = (c: ReturnType<typeof consoleOf>, word: string) =>
+  c.message
+    ? `${c.browser}'s console said: "${c.message}"`
+    : c.empty
+      ? `${c.browser}'s console, as the lab reads it, held no message`
+      : `${c.browser}'s console named no ${word} error`;
 
 export const CROSS_ORIGIN_RULES = {
   'ws-ignores-cross-origin': rule({
@@ -18,12 +45,13 @@ export const CROSS_ORIGIN_RULES = {
       const opened = e.fact<boolean>(open, 'opened') === true;
       const originSeen = e.fact<string>(open, 'originSeen');
       const cookieSeen = e.fact<boolean>(open, 'cookieSeen');
-      const refusedConsole = e.fact<string[]>(refused, 'console') ?? [];
+      const refusedConsole = consoleOf(e, refused, 'response code');
       const pollingConnected = e.fact<boolean>(polling, 'connected');
       return {
+        browser: e.browser,
         unchecked: { opened, originSeen, cookieSeen },
         refused: {
-          statusInConsole: refusedConsole.map((t) => /response code: (\d+)/.exec(t)?.[1]).find(Boolean) ?? 'none reported',
+          console: refusedConsole,
           allowOrigins: e.setup(refused, 'allowOrigins'),
           upgradesRefused: e.counter(refused, 'refused'),
           closeCode: e.fact<number>(refused, 'closeCode'),
@@ -54,16 +82,16 @@ export const CROSS_ORIGIN_RULES = {
         socketioPollingFirst: s.polling.connected ?? null,
       },
     }),
-    word({ unchecked, refused, polling, websocketOnlyConnected }, d) {
+    word({ browser, unchecked, refused, polling, websocketOnlyConnected }, d) {
       const pollingFailure =
         `did not (first error "${polling.firstError}", ${polling.reconnectAttempts} reconnect attempts in ${polling.watchMs} ms` +
         `${polling.corsInConsole ? ', the console naming the CORS policy' : ''})`;
       return (
-        `From a page on another origin, Chromium ${unchecked.opened ? 'opened' : 'did not open'} a WebSocket ` +
+        `From a page on another origin, ${browser} ${unchecked.opened ? 'opened' : 'did not open'} a WebSocket ` +
         'to a server that sends no CORS header and checks nothing; ' +
         `the server saw Origin ${unchecked.originSeen} and the page's cookie went along: ${yes(unchecked.cookieSeen)}. ` +
         `The lab's ws server, whose allowlist (${JSON.stringify(refused.allowOrigins)}) lacked that origin, ` +
-        `refused ${plural(refused.upgradesRefused, 'upgrade')} (HTTP status in the console: ${refused.statusInConsole}) ` +
+        `refused ${plural(refused.upgradesRefused, 'upgrade')} (${statusWords(refused.console)}) ` +
         `and the page got close code ${refused.closeCode}. ` +
         `To a default socket.io server with no cors option, websocket-only connected: ${yes(websocketOnlyConnected)}; ` +
         `polling-first ${polling.connected ? 'connected' : pollingFailure}. ` +
@@ -86,7 +114,7 @@ export const CROSS_ORIGIN_RULES = {
         exact: delivered('acao-exact'),
         exactCredentials: delivered('acao-exact-credentials'),
         noHeaderRequests: e.count(sse('no-cors-header'), 'requests'),
-        corsMessage: (e.fact<string[]>(sse('no-cors-header'), 'console') ?? []).find((t) => t.includes('CORS')),
+        console: consoleOf(e, sse('no-cors-header'), 'CORS'),
         noHeaderReadyState: e.readyState(sse('no-cors-header')),
       };
     },
@@ -108,7 +136,7 @@ export const CROSS_ORIGIN_RULES = {
       'Cross-origin, with no Access-Control-Allow-Origin on the response, ' +
       `an EventSource delivered a message: ${yes(s.noHeader)} (with credentials: ${yes(s.noHeaderCredentials)}); ` +
       `it ended in readyState ${esState(s.noHeaderReadyState)}, the server received ${plural(s.noHeaderRequests, 'request')}` +
-      `${s.corsMessage ? ` and the console said: "${s.corsMessage}"` : ' and the console named no CORS error'}. ` +
+      ` and ${consoleWords(s.console, 'CORS')}. ` +
       `With \`*\` it delivered without credentials: ${yes(s.star)}; ` +
       `with the exact origin, without and with credentials: ${yes(s.exact)}, ${yes(s.exactCredentials)}. ` +
       closing(d.verdict, {
@@ -127,7 +155,7 @@ export const CROSS_ORIGIN_RULES = {
           delivered: e.fact<boolean>(native, 'delivered'),
           readyState: e.readyState(native),
           requests: e.count(native, 'requests'),
-          wildcardMessage: (e.fact<string[]>(native, 'console') ?? []).find((t) => t.includes('wildcard')),
+          console: consoleOf(e, native, 'wildcard'),
         },
         poly: { delivered: e.fact<boolean>(poly, 'delivered'), requests: e.count(poly, 'requests'), watchMs: e.setup(poly, 'watchMs') },
         starDelivered: e.fact<boolean>(sse('acao-star'), 'delivered'),
@@ -145,7 +173,7 @@ export const CROSS_ORIGIN_RULES = {
       `(readyState ${esState(native.readyState)}, ${plural(native.requests, 'request')}) ` +
       `and event-source-polyfill, the article's client, ${poly.delivered ? 'received a' : 'got no'} message ` +
       `(${plural(poly.requests, 'request')} in ${poly.watchMs} ms). ` +
-      (native.wildcardMessage ? `Chromium's console said: "${native.wildcardMessage}". ` : "Chromium's console named no wildcard error. ") +
+      `${consoleWords(native.console, 'wildcard')}. ` +
       `The same server with \`*\` delivered without credentials: ${yes(starDelivered)}; ` +
       `with the exact origin plus Access-Control-Allow-Credentials it delivered with them: ${yes(exactDelivered)} ` +
       '(see sse-needs-cors-headers). ' +

@@ -57,6 +57,7 @@ export const DIRECTION_RULES = {
     read(e) {
       const rtt = (id: string) => e.fact<Record<string, number>>(id, 'rttMs')?.p50;
       return {
+        browser: e.browser,
         esSend: e.fact<string>(SSE, 'eventSourceSend'),
         wsSend: e.fact<string>(SSE, 'webSocketSend'),
         upstreamOnStream: e.fact<number>(SSE, 'streamBytesFromClientAfterRequest'),
@@ -78,7 +79,7 @@ export const DIRECTION_RULES = {
       },
     }),
     word: (s, d) =>
-      `In Chromium EventSource.prototype.send is ${s.esSend} and WebSocket.prototype.send is ${s.wsSend}; ` +
+      `In ${s.browser} EventSource.prototype.send is ${s.esSend} and WebSocket.prototype.send is ${s.wsSend}; ` +
       `on the SSE stream's connection the page sent ${s.upstreamOnStream} bytes after its request head. ` +
       'Client-to-server data beside the open stream went as separate HTTP requests: ' +
       `a fetch POST round trip cost ${s.sse.perRoundTrip} bytes on the wire (p50 ${s.sse.p50} ms in the page, ` +

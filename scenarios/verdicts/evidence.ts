@@ -3,21 +3,40 @@
  * can name the records it rests on, and a record that did not run (or lacks the key read) makes
  * the claim `not-run` instead of a guess: `id` for a missing record, `id#key` for a missing key.
  */
+import { ENGINE_NAME, type Engine } from '../../scripts/lib/browser.ts';
 import type { Json, ScenarioRecord } from '../types.ts';
 
-/** Record lookups that remember which records a rule used and which it needed but did not find. */
+/**
+ * Record lookups that remember which records a rule used and which it needed but did not find. Built for one engine,
+ * a rule sees the Node records and that engine's browser records under their ids without the `@engine` suffix, so
+ * one rule decides a claim in each engine; `used` names the records with it.
+ */
 export class Evidence {
   readonly used = new Set<string>();
   readonly missing = new Set<string>();
+  /** Whether a browser record was read: the verdict then holds for this engine, not for every client. */
+  usedBrowser = false;
   readonly #byId: Map<string, ScenarioRecord>;
 
-  constructor(records: readonly ScenarioRecord[]) {
-    this.#byId = new Map(records.filter((r) => r.status === 'observed').map((r) => [r.id, r]));
+  constructor(
+    records: readonly ScenarioRecord[],
+    readonly engine: Engine = 'chromium',
+  ) {
+    const mine = records.filter((r) => r.status === 'observed' && (r.engine === undefined || r.engine === engine));
+    this.#byId = new Map(mine.map((r) => [r.id.replace(/@[a-z]+$/, ''), r]));
+  }
+
+  /** The engine's name as a verdict's words use it ("Chromium", "Firefox"). */
+  get browser(): string {
+    return ENGINE_NAME[this.engine];
   }
 
   record(id: string): ScenarioRecord | undefined {
     const record = this.#byId.get(id);
-    (record ? this.used : this.missing).add(id);
+    if (record) {
+      this.used.add(record.id);
+      if (record.engine) this.usedBrowser = true;
+    } else this.missing.add(id);
     return record;
   }
 

@@ -1,6 +1,6 @@
 /**
  * Heartbeats through an idle-timing intermediary (sse-heartbeat-comments-needed), decided per
- * intermediary: a silent SSE stream with and without `:` comments, seen by Chromium's own
+ * intermediary: a silent SSE stream with and without `:` comments, seen by the browser's own
  * EventSource with nothing in between, through a relay that cuts idle connections, by
  * event-source-polyfill's heartbeat timeout, and through a real nginx with a short
  * proxy_read_timeout (comments shorter and longer than it), with a raw WebSocket through the relay
@@ -48,6 +48,7 @@ export const HEARTBEAT_RULES = {
       const relayBeat = { cuts: e.count(RELAY_BEAT, 'idleCuts'), heartbeatMs: e.setup(RELAY_BEAT, 'heartbeatMs') };
       const wsCuts = e.count(WS_SILENT, 'idleCuts');
       return {
+        browser: e.browser,
         native,
         relaySilent,
         relayBeat,
@@ -123,8 +124,8 @@ export const HEARTBEAT_RULES = {
         },
       };
     },
-    word: ({ native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts, nginx, deadPeers }, d) =>
-      `With no intermediary, Chromium's own EventSource reopened a silent stream ${times(native.reopened)} in ${native.watchMs} ms. ` +
+    word: ({ browser, native, relaySilent, relayBeat, wsSilent, polySilent, polyBeatReopened, wsBeatCuts, nginx, deadPeers }, d) =>
+      `With no intermediary, ${browser}'s own EventSource reopened a silent stream ${times(native.reopened)} in ${native.watchMs} ms. ` +
       `Through a relay with a ${relaySilent.idleTimeoutMs} ms idle timeout the silent stream was cut ${times(relaySilent.cuts)} ` +
       `in ${relaySilent.watchMs} ms (the EventSource opened ${times(relaySilent.opens)}); ` +
       `with a \`:\` comment every ${relayBeat.heartbeatMs} ms ` +

@@ -10,7 +10,8 @@
  * The rules live by claim family, one module each, written out so a reader can check them against
  * the records by hand.
  */
-import { CLAIMS, type ClaimId, type ClaimResult } from '../../scripts/lib/claims.ts';
+import { ENGINE_NAME, ENGINES, type Engine } from '../../scripts/lib/browser.ts';
+import { CLAIMS, type ClaimId, type ClaimResult, type EngineVerdict } from '../../scripts/lib/claims.ts';
 import type { ScenarioRecord } from '../types.ts';
 import { BINARY_RULES } from './binary.ts';
 import { CERTIFICATE_RULES } from './certificates.ts';
@@ -52,40 +53,83 @@ function apply(rule: Rule<unknown>, evidence: Evidence) {
   return { verdict: decision.verdict, explanation: rule.word(seen, decision), figures: decision.figures };
 }
 
-/** Every claim this producer decides, with its verdict computed from `records`. */
+/** One claim decided from the records one engine sees (EngineVerdict), and whether a browser record was read. */
+function decideIn(id: ClaimId, records: readonly ScenarioRecord[], engine: Engine): EngineVerdict & { usedBrowser: boolean } {
+  const evidence = new Evidence(records, engine);
+  let decided: ReturnType<typeof apply> | undefined;
+  let failure: string | undefined;
+  try {
+    decided = apply(RULES[id]!, evidence);
+  } catch (error) {
+    failure = (error as Error).message;
+  }
+  const used = [...evidence.used, ...evidence.missing];
+  if (!decided || evidence.missing.size > 0) {
+    const why =
+      evidence.missing.size > 0
+        ? `the records it rests on did not run or were not observed: ${[...evidence.missing].join(', ')}`
+        : `its rule failed: ${failure}`;
+    const explanation = `Not decided: ${why}. Run \`npm run scenarios\` with ${ENGINE_NAME[engine]} installed.`;
+    return { verdict: 'not-run', explanation, records: used, usedBrowser: evidence.usedBrowser };
+  }
+  return { ...decided, records: used, usedBrowser: evidence.usedBrowser };
+}
+
+const names = (engines: Engine[]) => engines.map((e) => ENGINE_NAME[e]).join(' and ');
+
+/**
+ * The combined verdict of a browser claim: the engines' verdict where those that ran agree, `depends` where they
+ * differ (each engine's paragraph states its figures), and the one engine's verdict, said to be that engine's alone,
+ * where the other did not run. Figures are prefixed by engine (`firefox.reconnectMs`).
+ */
+export function combine(id: ClaimId, byEngine: Partial<Record<Engine, EngineVerdict>>, date: string): ClaimResult {
+  const engines = ENGINES.filter((e) => byEngine[e]);
+  const ran = engines.filter((e) => byEngine[e]!.verdict !== 'not-run');
+  const verdicts = new Set(ran.map((e) => byEngine[e]!.verdict));
+  const paragraph = (e: Engine) => `${ENGINE_NAME[e]}: ${byEngine[e]!.explanation}`;
+  let verdict: ClaimResult['verdict'];
+  let lead: string;
+  if (ran.length === 0) {
+    verdict = 'not-run';
+    lead = `Not decided in any engine.`;
+  } else if (verdicts.size > 1) {
+    verdict = 'depends';
+    lead = `The engines differ: ${ran.map((e) => `${byEngine[e]!.verdict} in ${ENGINE_NAME[e]}`).join(', ')}.`;
+  } else {
+    verdict = [...verdicts][0]!;
+    const notRun = engines.filter((e) => !ran.includes(e));
+    lead =
+      notRun.length === 0
+        ? `${verdict[0]!.toUpperCase()}${verdict.slice(1)} in ${names(ran)} alike.`
+        : `Decided in ${names(ran)} only (${names(notRun)} did not run).`;
+  }
+  const figures: NonNullable<ClaimResult['figures']> = {};
+  for (const e of ran) for (const [k, v] of Object.entries(byEngine[e]!.figures ?? {})) figures[`${e}.${k}`] = v;
+  return {
+    id,
+    verdict,
+    explanation: [lead, ...engines.map(paragraph)].join(' '),
+    records: [...new Set(engines.flatMap((e) => byEngine[e]!.records))],
+    ...(ran.length ? { figures } : {}),
+    engines: byEngine,
+    holdsIn: ran.filter((e) => byEngine[e]!.verdict === verdict),
+    decidedBy: 'scenarios',
+    date,
+  };
+}
+
+/**
+ * Every claim this producer decides, with its verdict computed from `records`: once per engine; a claim no browser
+ * record bears on keeps one verdict for every client, a browser claim gets each engine's and their combination.
+ */
 export function computeVerdicts(records: readonly ScenarioRecord[], date = new Date().toISOString()): ClaimResult[] {
   return DECIDED_CLAIMS.map((id) => {
-    const evidence = new Evidence(records);
-    let decided: ReturnType<typeof apply> | undefined;
-    let failure: string | undefined;
-    try {
-      decided = apply(RULES[id]!, evidence);
-    } catch (error) {
-      failure = (error as Error).message;
+    const byEngine = Object.fromEntries(ENGINES.map((e) => [e, decideIn(id, records, e)])) as Record<Engine, ReturnType<typeof decideIn>>;
+    if (!ENGINES.some((e) => byEngine[e].usedBrowser)) {
+      const { usedBrowser: _, ...only } = byEngine.chromium;
+      return { id, ...only, decidedBy: 'scenarios', date };
     }
-    const used = [...evidence.used, ...evidence.missing];
-    if (!decided || evidence.missing.size > 0) {
-      const why =
-        evidence.missing.size > 0
-          ? `the records it rests on did not run or were not observed: ${[...evidence.missing].join(', ')}`
-          : `its rule failed: ${failure}`;
-      return {
-        id,
-        verdict: 'not-run',
-        explanation: `Not decided: ${why}. Run \`npm run scenarios\` with Chromium installed.`,
-        records: used,
-        decidedBy: 'scenarios',
-        date,
-      };
-    }
-    return {
-      id,
-      verdict: decided.verdict,
-      explanation: decided.explanation,
-      records: used,
-      figures: decided.figures,
-      decidedBy: 'scenarios',
-      date,
-    };
+    const strip = ({ usedBrowser: _, ...v }: ReturnType<typeof decideIn>): EngineVerdict => v;
+    return combine(id, { chromium: strip(byEngine.chromium), firefox: strip(byEngine.firefox) }, date);
   });
 }

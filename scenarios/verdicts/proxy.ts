@@ -88,6 +88,7 @@ export const PROXY_RULES = {
         upgradeHeaderUpstream: e.fact<string | null>(works('ws', 'stock'), 'upstreamUpgradeHeader') ?? null,
       };
       return {
+        browser: e.browser,
         sse: {
           stock: sseThrough(e, 'stock'),
           plain: sseThrough(e, 'stock-no-header'),
@@ -131,14 +132,14 @@ export const PROXY_RULES = {
         },
       };
     },
-    word: ({ sse, ws, socketio, credentials }, d) => {
+    word: ({ browser, sse, ws, socketio, credentials }, d) => {
       const sseOnly = sse.stock.timely
         ? `SSE got every quote through stock in time only when the server's response carried ${header(sse.stock.accelBuffering)}, ` +
           `a header for nginx; with ${header(sse.plain.accelBuffering)} ${got(sse.plain)} arrived within ${ms(sse.waitMs)}`
         : 'SSE did not get every quote through stock in time, with the header or without';
       return (
         'Through nginx with only `proxy_pass` (the `stock` profile: HTTP/1.0 to the server, buffering on, no Upgrade headers), ' +
-        `Chromium's EventSource to a server whose response carried ${header(sse.stock.accelBuffering)} ` +
+        `${browser}'s EventSource to a server whose response carried ${header(sse.stock.accelBuffering)} ` +
         `opened: ${yes(sse.stock.opened)} and received ${got(sse.stock)} (nginx logged ${statusText(sse.stock.statuses)}); ` +
         `to one whose response carried ${header(sse.plain.accelBuffering)}, as a server that never heard of nginx sends it, ` +
         `it opened: ${yes(sse.plain.opened)} and received ${got(sse.plain)} within ${ms(sse.waitMs)} ` +

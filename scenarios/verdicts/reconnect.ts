@@ -21,6 +21,10 @@ const H2_RESTART = 'reconnect/sse-h2/restart';
 /** Away longer than a small replay buffer holds: the resume meets a gap, on each HTTP version. */
 const GAPS = ['reconnect/sse/gap-reset', 'reconnect/sse-h2/gap-reset'];
 
+/** Over which HTTP versions the EventSource did not come back after a restart, when only one of them (else nothing). */
+const notBackAfter = (s: { restarted?: boolean; h2: { restarted?: boolean } }) =>
+  s.restarted === s.h2.restarted ? '' : s.restarted ? ' over HTTP/2' : ' over HTTP/1.1';
+
 /** Whether each drop came back (a second open), the retry it was given and how long it took. */
 const reconnects = (e: Evidence, ids: string[]) =>
   ids.map((id) => ({ opens: e.count(id, 'opens'), retryMs: e.setup(id, 'retryMs'), delayMs: e.fact<number>(id, 'reconnectDelayMs') }));
@@ -28,6 +32,7 @@ const reconnects = (e: Evidence, ids: string[]) =>
 export const RECONNECT_RULES = {
   'sse-auto-reconnect': rule({
     read: (e) => ({
+      browser: e.browser,
       drops: reconnects(e, SSE_DROPS),
       restarted: e.fact<boolean>(SSE_RESTART, 'reconnected'),
       h2: { drops: reconnects(e, H2_DROPS), restarted: e.fact<boolean>(H2_RESTART, 'reconnected') },
@@ -72,7 +77,7 @@ export const RECONNECT_RULES = {
           `${end.answer}: ${end.requests} requests, readyState ${esState(end.readyState)}, ${end.afterAnswer} requests after the answer`,
       );
       return (
-        `Native EventSource in Chromium reconnected by itself in ${reconnectedDrops} of ${s.drops.length} drops ` +
+        `Native EventSource in ${s.browser} reconnected by itself in ${reconnectedDrops} of ${s.drops.length} drops ` +
         `(socket destroyed or response ended), with these delays after the drop: ${delays}; ` +
         `after a SIGKILL and restart of the server process it reconnected: ${yes(s.restarted)}. ` +
         `Over HTTP/2 (the lab's sse-h2 server, TLS) it reconnected by itself in ${http2ReconnectedDrops} of ${s.h2.drops.length} ` +
@@ -86,7 +91,10 @@ export const RECONNECT_RULES = {
           confirmed:
             'EventSource reconnected by itself after every drop seen here, over HTTP/1.1 and HTTP/2: confirmed' +
             `${stoppedForGood === s.ends.length ? ', and it stopped for good on every answer that means "stop"' : ''}.`,
-          depends: 'It reconnected after some drops but not all: depends.',
+          depends:
+            reconnectedDrops === s.drops.length && http2ReconnectedDrops === s.h2.drops.length
+              ? `It reconnected after every drop, but not after the server process was killed and restarted${notBackAfter(s)}: depends.`
+              : 'It reconnected after some drops but not all: depends.',
           refuted: 'It reconnected after none of the drops: refuted.',
         })
       );
@@ -172,17 +180,22 @@ export const RECONNECT_RULES = {
         const beforeDrop = sent === null || sent === undefined ? undefined : e.fact(id, 'lastEventIdBeforeDrop');
         return { sent, beforeDrop, lost: e.count(id, 'lost'), duplicated: e.count(id, 'duplicated') };
       };
+      const reconnected = e.fact<boolean>(SSE_RESTART, 'reconnected');
       return {
+        browser: e.browser,
         drops: SSE_DROPS.map(drop),
         h2Drops: H2_DROPS.map(drop),
         restart: {
+          reconnected,
           resumed: e.counter(SSE_RESTART, 'resumedAfterRestart') > 0,
           repeated: e.count(SSE_RESTART, 'repeatedSeqs'),
           lastEventIdSent: e.fact(SSE_RESTART, 'lastEventIdSent'),
-          firstSeqAfter: e.fact(SSE_RESTART, 'firstSeqAfterRestart'),
-          lastSeqBeforeKill: e.fact(SSE_RESTART, 'lastSeqBeforeKill'),
+          // The seqs around the restart are cited only when the browser came back.
+          firstSeqAfter: reconnected ? e.fact(SSE_RESTART, 'firstSeqAfterRestart') : undefined,
+          lastSeqBeforeKill: reconnected ? e.fact(SSE_RESTART, 'lastSeqBeforeKill') : undefined,
         },
         h2RestartResumed: e.counter(H2_RESTART, 'resumedAfterRestart') > 0,
+        h2RestartReconnected: e.fact<boolean>(H2_RESTART, 'reconnected'),
         gaps: GAPS.map((id) => ({
           replay: e.setup<number>(id, 'replay'),
           reset: e.fact<{ missed?: number }>(id, 'reset'),
@@ -218,7 +231,7 @@ export const RECONNECT_RULES = {
         },
       };
     },
-    word({ drops, h2Drops, restart, h2RestartResumed, gaps, cluster }, d) {
+    word({ browser, drops, h2Drops, restart, h2RestartResumed, h2RestartReconnected, gaps, cluster }, d) {
       const lost = drops.reduce((sum, drop) => sum + drop.lost, 0);
       const duplicated = drops.reduce((sum, drop) => sum + drop.duplicated, 0);
       const h2Lost = h2Drops.reduce((sum, drop) => sum + drop.lost + drop.duplicated, 0);
@@ -226,16 +239,21 @@ export const RECONNECT_RULES = {
         (gap) => `the reset named ${gap.reset?.missed ?? 'no'} missed quotes and the page lost ${gap.lost} (duplicated ${gap.duplicated})`,
       );
       return (
-        `On ${d.figures.headerMatches} of ${drops.length} reconnects Chromium sent Last-Event-ID equal to the last id it had seen, ` +
+        `On ${d.figures.headerMatches} of ${drops.length} reconnects ${browser} sent Last-Event-ID equal to the last id it had seen, ` +
         `and with the lab server's replay buffer the page lost ${lost} and duplicated ${duplicated} quotes ` +
         `across the ${drops.length} drops (${d.figures.cleanDrops} clean). ` +
-        `After the server process was killed and restarted, the browser sent Last-Event-ID ${restart.lastEventIdSent}; ` +
-        `the new process resumed from it: ${yes(restart.resumed)}. ` +
-        `The first quote after the restart had seq ${restart.firstSeqAfter} (last seen before the kill: ${restart.lastSeqBeforeKill}) ` +
-        `and ${plural(restart.repeated, 'quote')} arrived with seqs the page had already seen. ` +
+        (restart.reconnected
+          ? `After the server process was killed and restarted, the browser sent Last-Event-ID ${restart.lastEventIdSent}; ` +
+            `the new process resumed from it: ${yes(restart.resumed)}. ` +
+            `The first quote after the restart had seq ${restart.firstSeqAfter} ` +
+            `(last seen before the kill: ${restart.lastSeqBeforeKill}) ` +
+            `and ${plural(restart.repeated, 'quote')} arrived with seqs the page had already seen. `
+          : `After the server process was killed and restarted, ${browser} did not reconnect (Last-Event-ID on its attempt while ` +
+            `the server was down: ${restart.lastEventIdSent ?? 'none seen'}), so the new process had nothing to resume. `) +
         `Over HTTP/2 (sse-h2, the browser's own account of the header it sent) Last-Event-ID matched on ` +
         `${d.figures.http2HeaderMatches} of ${h2Drops.length} reconnects with ${h2Lost} quotes lost or duplicated ` +
-        `(${d.figures.http2CleanDrops} clean), and its restarted process resumed: ${yes(h2RestartResumed)}. ` +
+        `(${d.figures.http2CleanDrops} clean), and ` +
+        `${h2RestartReconnected ? `its restarted process resumed: ${yes(h2RestartResumed)}` : 'after a restart it did not reconnect'}. ` +
         `Away for longer than a replay buffer of ${gaps[0]!.replay} quotes holds, the resume met a gap: over HTTP/1.1 ${gapWords[0]}; ` +
         `over HTTP/2 ${gapWords[1]}. ` +
         clusterWords(cluster, 'SSE') +
@@ -243,11 +261,15 @@ export const RECONNECT_RULES = {
           confirmed: 'The ids carried the stream over every drop, the restart included: confirmed.',
           depends: !d.figures.clusterClean
             ? `The browser does its half on every drop, but the cluster fell short in ${d.shortfall}: depends.`
-            : restart.resumed && h2RestartResumed
-              ? 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids ' +
-                'point to: depends.'
-              : 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids point to: ' +
-                'a single process that restarts does not, a shared log (Redis here) across nodes and restarts does: depends.',
+            : !restart.reconnected || !h2RestartReconnected
+              ? 'The browser does its half on every drop, but it did not come back after a server restart (see sse-auto-reconnect); ' +
+                'nothing is lost only while some server keeps the events the ids point to, which a shared log (Redis here) ' +
+                'across nodes and restarts does: depends.'
+              : restart.resumed && h2RestartResumed
+                ? 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids ' +
+                  'point to: depends.'
+                : 'The browser does its half on every drop; nothing is lost only while some server keeps the events the ids point to: ' +
+                  'a single process that restarts does not, a shared log (Redis here) across nodes and restarts does: depends.',
           refuted: 'The ids did not carry the stream over every drop: refuted.',
         })
       );

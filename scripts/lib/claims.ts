@@ -4,6 +4,7 @@
  * id so each producer fills only the claims it decides.
  */
 import { readFile } from 'node:fs/promises';
+import type { Engine } from './browser.ts';
 import { writeJson } from './json.ts';
 import { ROOT } from './paths.ts';
 
@@ -159,6 +160,18 @@ export interface ClaimResult {
   /** Which producer decided it: scenarios, load or wire. */
   decidedBy: 'scenarios' | 'load' | 'wire';
   date: string;
+  /** A claim browser records bear on: its verdict in each engine (the fields above combine them). */
+  engines?: Partial<Record<Engine, EngineVerdict>>;
+  /** The engines whose own verdict is the combined one. */
+  holdsIn?: Engine[];
+}
+
+/** A browser claim's verdict in one engine. */
+export interface EngineVerdict {
+  verdict: Verdict;
+  explanation: string;
+  records: string[];
+  figures?: Record<string, number | string | boolean | null>;
 }
 
 export interface ClaimsFile {
