@@ -5,6 +5,8 @@
  */
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScenariosFile } from '../scenarios/types.ts';
+import { ENGINE_NAME } from './lib/browser.ts';
 import { ROOT } from './lib/paths.ts';
 import { buildReport } from './report/build.ts';
 import { verdictTable } from './report/markdown.ts';
@@ -49,13 +51,16 @@ export async function publishReference(): Promise<void> {
     return `**${spec.title}** — ${spec.caption}\n\n![${spec.title}](results/reference/charts/${id}.png)`;
   });
   const m = meta.meta;
-  // A pass run later into the same results (only some scenarios or one load file) says so, with its own commit and date.
-  const cluster = JSON.parse(await readFile(join(REFERENCE, 'load-cluster.json'), 'utf8').catch(() => '{}')) as typeof meta;
-  const later =
-    m && cluster.meta && cluster.meta.commit !== m.commit
-      ? ` The scaled-out pass (the cluster-* scenarios and load-cluster.json) ran later on the same machine: commit ` +
-        `${cluster.meta.commit}, ${cluster.meta.date.slice(0, 10)}, merged into these results.`
-      : '';
+  // Passes run later into the same results (some scenarios, the wire capture, one load file) say so, with their commit.
+  const later = m ? await laterPasses(m.commit) : '';
+  // The engines the browser verdicts come from, as the scenarios recorded them.
+  const scenarios = JSON.parse(await readFile(join(REFERENCE, 'scenarios.json'), 'utf8').catch(() => '{}')) as Partial<ScenariosFile>;
+  const engines = (scenarios.browsers ?? []).map((b) =>
+    b.found && b.version
+      ? `${ENGINE_NAME[b.engine]} ${b.version.replace(/^[^/]*\//, '')}`
+      : `${ENGINE_NAME[b.engine]} not run (${b.note ?? 'not found'})`,
+  );
+  const browsers = engines.length ? ` Browser verdicts from ${engines.join(' and ')}.` : '';
   const block = [
     '<!-- verdicts:start -->',
     '## Verdicts (reference run)',
@@ -64,7 +69,7 @@ export async function publishReference(): Promise<void> {
       ? `From the committed reference run in [results/reference/](results/reference/): ${m.machine.cpus} × ${m.machine.cpuModel}, ` +
         `${m.machine.memoryGiB} GiB, Node ${m.node}, commit ${m.commit}, ${m.date.slice(0, 10)}. ` +
         'Full report with evidence: [results/reference/report.html](results/reference/report.html) (open it locally; it works offline). ' +
-        `Regenerate with \`npm run lab -- --full --reference\`.${later}`
+        `Regenerate with \`npm run lab -- --full --reference\`.${browsers}${later}`
       : '',
     '',
     verdictTable(out.model, 'results/reference/report.html'),
@@ -77,4 +82,23 @@ export async function publishReference(): Promise<void> {
   const updated = readme.replace(/<!-- verdicts:start -->[\s\S]*<!-- verdicts:end -->/, block);
   await writeFile(readmePath, updated);
   console.log(`reference: ${REFERENCE} and the README's verdict table updated`);
+}
+
+/** The results files a later pass may have replaced, and what a reader calls them. */
+const PASSES: [file: string, what: string][] = [
+  ['scenarios.json', 'the scenarios'],
+  ['wire.json', 'the wire capture'],
+  ['load-cluster.json', 'the scaled-out load pass'],
+];
+
+/** One sentence naming the passes whose commit is not the main run's, or '' when every file is the main run's. */
+async function laterPasses(mainCommit: string): Promise<string> {
+  const passes: string[] = [];
+  for (const [file, what] of PASSES) {
+    const meta = (
+      JSON.parse(await readFile(join(REFERENCE, file), 'utf8').catch(() => '{}')) as { meta?: { commit: string; date: string } }
+    ).meta;
+    if (meta && meta.commit !== mainCommit) passes.push(`${what} (commit ${meta.commit}, ${meta.date.slice(0, 10)})`);
+  }
+  return passes.length ? ` Run later on the same machine and merged into these results: ${passes.join('; ')}.` : '';
 }

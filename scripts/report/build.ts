@@ -15,7 +15,7 @@ export interface ReportOptions {
   resultsDir: string;
   /** Where report.html, report.md and charts/ go. Default: the results folder. */
   outDir: string;
-  /** Also render each chart to charts/<id>.png with headless Chromium. Default `false`. */
+  /** Also render each chart to charts/<id>.png in a headless browser (png.ts: Chromium if there is one, else Firefox). Default `false`. */
   png: boolean;
 }
 

@@ -34,6 +34,8 @@ export interface Dataset {
   borderDash?: number[];
   borderWidth?: number;
   pointRadius?: number;
+  /** chart.js point shape ('circle' by default): tells apart series of one colour, such as one transport in two engines. */
+  pointStyle?: string;
   spanGaps?: boolean;
 }
 

@@ -11,6 +11,7 @@ import type { Block, Cell, Section } from './blocks.ts';
 import type { ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { clusterLoadBlocks } from './cluster-load.ts';
+import { clientOf, enginesOf } from './engines.ts';
 
 /** The topology, drawn: clients, nginx, the nodes, Redis and the publisher. */
 function topology(): string {
@@ -53,7 +54,7 @@ const spread = (r: ScenarioRecord, name: string): Cell => {
 };
 const cell = (value: unknown): Cell => (value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : (value as Cell));
 
-/** One table over a scenario's records: a row per record, its status, and the columns named. */
+/** One table over a scenario's records: a row per record, its client (where browsers took part), its status, and the columns named. */
 function recordTable(
   scenarios: ScenariosFile,
   scenario: string,
@@ -63,13 +64,15 @@ function recordTable(
   const list = records(scenarios, scenario);
   if (list.length === 0)
     return [{ kind: 'p', text: `No \`${scenario}\` records in these results: run \`npm run scenarios -- ${scenario}\`.` }];
+  const browsers = enginesOf(list).length > 0;
   return [
     {
       kind: 'table',
       caption,
-      head: ['record', 'status', ...columns.map(([head]) => head)],
+      head: ['record', ...(browsers ? ['client'] : []), 'status', ...columns.map(([head]) => head)],
       rows: list.map((r) => [
         `\`${r.id}\``,
+        ...(browsers ? [clientOf(r)] : []),
         r.status === 'observed' ? 'observed' : `not-run: ${r.reason ?? ''}`,
         ...columns.map(([, get]) => get(r)),
       ]),

@@ -8,16 +8,18 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** One table row: `| a | b | … |`. */
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
+/** The verdicts, one row per claim; "engines" says where a browser claim's verdict holds ("—": no browser record bears on it). */
 export function verdictTable(model: ReportModel, link = './report.html'): string {
   const rows = model.verdicts.map((v) =>
     row([
       `[${cell(v.claim.statement)}](${link}#claim-${v.claim.id})`,
       v.claim.source,
       `**${v.result?.verdict ?? 'not-run'}**`,
+      cell(v.engines),
       cell(v.evidence),
     ]),
   );
-  return ['| claim | source | verdict | evidence |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| claim | source | verdict | engines | evidence |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 function keyFigures(load: LoadResults): string {

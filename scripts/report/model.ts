@@ -8,6 +8,7 @@ import { CLAIMS, type ClaimResult } from '../lib/claims.ts';
 import type { StepResult } from '../load/types.ts';
 import { loadCharts, type ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
+import { lifecycleTable } from './lifecycle.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { clusterSection } from './cluster-section.ts';
@@ -15,6 +16,8 @@ import { proxySection } from './proxy-section.ts';
 import { reliabilitySection } from './reliability.ts';
 import { wireSections } from './wire-sections.ts';
 import { formatValue, type Block, type Cell, type Section } from './blocks.ts';
+import { engineItems, enginesCell, enginesDiffer, evidenceLine, holdsInLine, leadOf, spoken } from './engines.ts';
+import { ENGINE_NAME, ENGINES } from '../lib/browser.ts';
 
 type Claim = (typeof CLAIMS)[number];
 
@@ -24,13 +27,21 @@ export interface ReportModel {
   charts: ChartSpec[];
   sections: Section[];
   /** Verdict rows in claim order, for the Markdown and the README. */
-  verdicts: { claim: Claim; result: ClaimResult | null; evidence: string }[];
+  verdicts: { claim: Claim; result: ClaimResult | null; evidence: string; engines: string }[];
 }
 
-/** The first sentence of an explanation: the verdict table's one-line evidence. */
-export function firstSentence(text: string): string {
-  const match = /^(.+?[.!?])(\s|$)/.exec(text.trim());
-  return match ? match[1]! : text.trim();
+/** Each engine of the scenarios run: its version, binary and engine-specific settings, or why it did not run. */
+function browserRows(inputs: ReportInputs): Cell[][] {
+  const runs = inputs.scenarios?.browsers ?? [];
+  const rows: Cell[][] = runs.map((b) => [
+    ENGINE_NAME[b.engine],
+    b.found && b.version
+      ? [`${b.version}${b.path ? ` (${b.path})` : ''}`, ...b.settings, ...(b.note ? [b.note] : [])].join('; ')
+      : `not run: ${b.note ?? 'not found'}`,
+  ]);
+  // The wire capture runs in Chromium only (it reads Chromium's TLS key log).
+  if (inputs.wire?.meta.chromium) rows.push(['wire capture', `Chromium ${inputs.wire.meta.chromium}`]);
+  return rows.length ? rows : [['browsers', 'not used']];
 }
 
 function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
@@ -40,7 +51,7 @@ function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
     const m = meta.machine;
     rows.push(['machine', `${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform} ${m.release} ${m.arch}`]);
     rows.push(['Node', meta.node]);
-    rows.push(['Chromium', inputs.scenarios?.browser.version ?? inputs.wire?.meta.chromium ?? 'not used']);
+    rows.push(...browserRows(inputs));
     rows.push([
       'libraries',
       Object.entries(meta.versions)
@@ -140,6 +151,24 @@ function stepSummary(step: StepResult): string {
   );
 }
 
+/** A browser claim's figures, one column per engine that has any. */
+function engineFigures(result: ClaimResult): Block[] {
+  const engines = ENGINES.filter((e) => Object.keys(result.engines?.[e]?.figures ?? {}).length > 0);
+  const names = [...new Set(engines.flatMap((e) => Object.keys(result.engines![e]!.figures!)))];
+  if (names.length === 0) return [];
+  return [
+    {
+      kind: 'table',
+      caption: `The figures each engine's verdict was computed from (${result.decidedBy}, ${spoken(engines.map((e) => ENGINE_NAME[e]))}):`,
+      head: ['figure', ...engines.map((e) => ENGINE_NAME[e])],
+      rows: names.map((k) => [
+        k,
+        ...engines.map((e) => (k in result.engines![e]!.figures! ? formatValue(result.engines![e]!.figures![k]) : null)),
+      ]),
+    },
+  ];
+}
+
 function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportInputs, charts: ChartSpec[]): Section {
   const blocks: Block[] = [];
   blocks.push({
@@ -150,6 +179,13 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
   });
   if (!result) {
     blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });
+  } else if (result.engines) {
+    // A browser claim: the combined verdict, where it holds, then each engine's verdict and explanation.
+    // Where the engines differ, the verdicts module's lead sentence says how.
+    const text = enginesDiffer(result) ? `${holdsInLine(result)} ${leadOf(result)}` : holdsInLine(result);
+    blocks.push({ kind: 'verdict', verdict: result.verdict, text });
+    blocks.push({ kind: 'list', items: engineItems(result) });
+    blocks.push(...engineFigures(result));
   } else {
     blocks.push({ kind: 'verdict', verdict: result.verdict, text: result.explanation });
     const figures = Object.entries(result.figures ?? {});
@@ -167,6 +203,9 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
     blocks.push(first ? { kind: 'chart', id: chart.id } : { kind: 'p', text: `Chart: [${chart.title}](#fig-${chart.id}).` });
   }
   for (const table of inputs.scenarios ? scenarioTables(inputs.scenarios) : []) if (table.claims[0] === claim.id) blocks.push(table.block);
+  // A backgrounded tab and the back/forward cache: reconnection as a user meets it, with no network fault at all.
+  const lifecycle = claim.id === 'sse-auto-reconnect' && inputs.scenarios ? lifecycleTable(inputs.scenarios) : null;
+  if (lifecycle) blocks.push(lifecycle);
   const teaching = claimTeaching(claim.id, inputs);
   blocks.push(...teaching.why);
   const records = (result?.records ?? []).map((id) => ({
@@ -203,7 +242,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
   ];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
-    return { claim, result, evidence: result ? firstSentence(result.explanation) : 'not run' };
+    return { claim, result, evidence: evidenceLine(result), engines: enginesCell(result) };
   });
   const verdictSection: Section = {
     id: 'verdicts',
@@ -211,11 +250,12 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     blocks: [
       {
         kind: 'table',
-        head: ['claim', 'source', 'verdict', 'evidence'],
+        head: ['claim', 'source', 'verdict', 'engines', 'evidence'],
         rows: verdicts.map((v) => [
           `[${v.claim.statement}](#claim-${v.claim.id})`,
           v.claim.source,
           `{${v.result?.verdict ?? 'not-run'}}`,
+          v.engines,
           v.evidence,
         ]),
       },
@@ -231,12 +271,14 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     ...(inputs.abuse || inputs.fuzz ? [reliabilitySection(inputs.abuse, inputs.fuzz)] : []),
     ...extraSections(inputs),
   ];
+  const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',
     subtitle:
-      'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested in real Chromium ' +
-      'and with Node clients, and measured side by side with a raw-TCP floor. Each claim below states where it comes from, ' +
-      'the verdict the measurements support (confirmed, refuted, or it depends), the evidence, and why.',
+      'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested ' +
+      `${ran.length ? `in real ${spoken(ran)} and ` : ''}with Node clients, and measured side by side with a raw-TCP floor. ` +
+      'Each claim below states where it comes from, the verdict the measurements support (confirmed, refuted, or it ' +
+      'depends) and, for a claim about browsers, the engines it holds in, the evidence, and why.',
     charts,
     sections,
     verdicts,

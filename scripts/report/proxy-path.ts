@@ -8,6 +8,7 @@ import { statusText } from '../../scenarios/proxy/access-log.ts';
 import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.ts';
 import type { Block } from './blocks.ts';
 import { axes, LABELS, type ChartSpec, type Dataset } from './charts.ts';
+import { byCase, clientOf, lineStyle, ranIn } from './engines.ts';
 import { type Facts, facts, num, observed, yesNo } from './scenario-charts.ts';
 
 const events = (n: number | undefined) => (n === undefined ? '? events' : `${n} ${n === 1 ? 'event' : 'events'}`);
@@ -27,16 +28,22 @@ function arrivalPoints(r: ScenarioRecord): { x: number; y: number }[] {
 }
 
 function bufferingChart(scenarios: ScenariosFile): ChartSpec | null {
-  const records = observed(scenarios, 'proxy-buffering').filter((r) => arrivalPoints(r).length > 0);
+  const records = byCase(observed(scenarios, 'proxy-buffering').filter((r) => arrivalPoints(r).length > 0));
   if (records.length === 0) return null;
-  const datasets: Dataset[] = records.map((r, i) => ({
-    label: `${LABELS[r.transport]} through ${configLabel(r)}`,
-    data: arrivalPoints(r),
-    borderColor: CONFIG_COLORS[i % CONFIG_COLORS.length],
-    backgroundColor: CONFIG_COLORS[i % CONFIG_COLORS.length],
-    pointRadius: 2,
-    borderWidth: 1,
-  }));
+  // A colour per configuration, the same in every engine; the engine tells apart by its point style and dashes.
+  const configs = [...new Set(records.map(configLabel))];
+  const datasets: Dataset[] = records.map((r) => {
+    const color = CONFIG_COLORS[configs.indexOf(configLabel(r)) % CONFIG_COLORS.length];
+    return {
+      label: `${LABELS[r.transport]} through ${configLabel(r)} (${clientOf(r)})`,
+      data: arrivalPoints(r),
+      borderColor: color,
+      backgroundColor: color,
+      pointRadius: 2,
+      borderWidth: 1,
+      ...lineStyle(r.engine),
+    };
+  });
   const end = Math.max(...datasets.flatMap((d) => (d.data as { x: number; y: number }[]).map((p) => Math.max(p.x, p.y))));
   datasets.push({
     label: 'arrival = publish (no delay)',
@@ -52,7 +59,8 @@ function bufferingChart(scenarios: ScenariosFile): ChartSpec | null {
     const f = facts(r);
     const delivery = (f.deliveryMs ?? {}) as Facts;
     return (
-      `${configLabel(r)}: first event ${msText(f.firstEventDelayMs)} after it was published, p50 ${msText(delivery.p50)}, ` +
+      `${configLabel(r)} in ${clientOf(r)}: first event ${msText(f.firstEventDelayMs)} after it was published, ` +
+      `p50 ${msText(delivery.p50)}, ` +
       `largest burst ${events(r.observed.counts?.largestBurst)}, ` +
       `${r.observed.counts?.quotes ?? '?'} of ${r.observed.counts?.published ?? '?'} arrived`
     );
@@ -61,7 +69,8 @@ function bufferingChart(scenarios: ScenariosFile): ChartSpec | null {
     id: 'proxy-buffering-arrivals',
     title: 'SSE through nginx: arrival time against publish time',
     caption:
-      `Each point is one event at ${records[0]!.setup.rate} quotes/s, ms since the feed started; on the dashed diagonal an event arrives ` +
+      `Each point is one event at ${records[0]!.setup.rate} quotes/s to a page ${ranIn(records)}, ms since the feed started; on the ` +
+      'dashed grey diagonal an event arrives ' +
       `the moment it is published, and a staircase above it is events held back and released together. ${held.join('; ')}.`,
     claims: ['proxies-buffer-sse'],
     config: {
@@ -99,13 +108,16 @@ function pageSaw(r: ScenarioRecord): string {
 /** The proxy-works and proxy-idle tables, for those scenarios that have records. */
 export function proxyPathTables(scenarios: ScenariosFile): Block[] {
   const blocks: Block[] = [];
-  const works = observed(scenarios, 'proxy-works');
+  const works = byCase(observed(scenarios, 'proxy-works'));
   if (works.length > 0) {
     blocks.push({
       kind: 'table',
-      caption: 'Through nginx in Chromium: does each transport open and deliver? (`stock`: proxy_pass only; `tuned`: the documented setup)',
+      caption:
+        `Through nginx ${ranIn(works)}: does each transport open and deliver? (\`stock\`: proxy_pass only; \`tuned\`: the ` +
+        'documented setup)',
       head: [
         'transport',
+        'engine',
         'profile',
         'X-Accel-Buffering (server)',
         'opened',
@@ -119,6 +131,7 @@ export function proxyPathTables(scenarios: ScenariosFile): Block[] {
         const c = r.observed.counts ?? {};
         return [
           LABELS[r.transport],
+          clientOf(r),
           String(r.setup.profile),
           r.setup.accelBufferingHeader === undefined ? '–' : String(f.upstreamAccelBuffering ?? 'none'),
           yesNo(f.opened),
@@ -130,13 +143,16 @@ export function proxyPathTables(scenarios: ScenariosFile): Block[] {
       }),
     });
   }
-  const idle = observed(scenarios, 'proxy-idle');
+  const idle = byCase(observed(scenarios, 'proxy-idle'));
   if (idle.length > 0) {
     blocks.push({
       kind: 'table',
-      caption: `nginx with proxy_read_timeout ${idle[0]!.setup.readTimeoutS} s and a silent feed: the heartbeat against the timeout`,
+      caption:
+        `nginx with proxy_read_timeout ${idle[0]!.setup.readTimeoutS} s and a silent feed, ${ranIn(idle)}: the heartbeat ` +
+        'against the timeout',
       head: [
         'transport',
+        'engine',
         'heartbeat',
         'nginx cut it',
         "after the server's last byte",
@@ -148,6 +164,7 @@ export function proxyPathTables(scenarios: ScenariosFile): Block[] {
         const f = facts(r);
         return [
           LABELS[r.transport],
+          clientOf(r),
           String(r.setup.heartbeat),
           yesNo(f.cut),
           f.cut ? msText(f.lastUpstreamByteToCutMs) : '–',

@@ -3,8 +3,11 @@
  * mechanism, with sources from ../shared/FACTS.md) and the few lines of the lab's code that matter,
  * quoted live by code.ts. Verdicts are never written here: they come from claims.json.
  */
+import type { ScenarioRecord } from '../../scenarios/types.ts';
 import type { ClaimId } from '../lib/claims.ts';
+import { LABELS } from './charts.ts';
 import { excerpt } from './code.ts';
+import { clientOf, ranIn } from './engines.ts';
 import type { LoadResults } from '../load/types.ts';
 import type { ReportInputs } from './inputs.ts';
 import type { Block, Section } from './blocks.ts';
@@ -38,7 +41,7 @@ const WHY: Record<ClaimId, string[]> = {
   ],
   'sse-auto-reconnect': [
     'The EventSource spec builds reconnection in: after a network error or a normal end of the body, the browser waits the ' +
-      'reconnection time (the last `retry:` value, or its default, about 3 s in Chromium) and reconnects, sending the last ' +
+      "reconnection time (the last `retry:` value, or the browser's own default) and reconnects, sending the last " +
       'event id. A non-200 status or a wrong Content-Type is different: the connection fails for good (readyState CLOSED), ' +
       'which is how a server says "stop".',
   ],
@@ -96,8 +99,8 @@ const WHY: Record<ClaimId, string[]> = {
       'chunk header. WebSocket binary frames carry the bytes as they are with a 2–10 byte header.',
   ],
   'sse-six-connections-per-origin': [
-    'Browsers cap HTTP/1.1 connections per host (6 in Chromium). Each open EventSource holds one for good, so the seventh ' +
-      'stream — and any other request to that host, fetch or image — waits for a free connection. HTTP/2 multiplexes every ' +
+    'Browsers cap HTTP/1.1 connections per host. Each open EventSource holds one for good, so the stream past the cap ' +
+      '— and any other request to that host, fetch or image — waits for a free connection. HTTP/2 multiplexes every ' +
       'stream over one connection, so the cap no longer bites. WebSockets have their own, much larger, limit.',
   ],
   'sse-named-events-need-listener': [
@@ -215,8 +218,39 @@ function codeFor(id: ClaimId): Block[] {
   }
 }
 
-export function claimTeaching(id: ClaimId, _inputs: ReportInputs): { why: Block[]; code: Block[] } {
-  return { why: WHY[id].map(p), code: codeFor(id) };
+/**
+ * The browser figures the "why" would otherwise state as constants, measured in each engine that ran: the default
+ * reconnection delay (no `retry:` sent) and the EventSources one HTTP/1.1 origin got.
+ */
+function measuredHere(id: ClaimId, inputs: ReportInputs): Block[] {
+  const records = (inputs.scenarios?.records ?? []).filter((r) => r.engine && r.status === 'observed');
+  const each = (list: ScenarioRecord[], say: (r: ScenarioRecord) => string) => list.map((r) => `${clientOf(r)} ${say(r)}`).join(', ');
+  if (id === 'sse-auto-reconnect') {
+    const defaults = records.filter((r) => r.scenario === 'reconnect' && r.case === 'retry-none-destroy');
+    const delay = (r: ScenarioRecord) => r.observed.facts?.reconnectDelayMs;
+    if (defaults.length === 0) return [];
+    return [
+      p(
+        `The default measured here, with no \`retry:\` sent (${ranIn(defaults)}): ` +
+          `${each(defaults, (r) => `${typeof delay(r) === 'number' ? Math.round(delay(r) as number) : '?'} ms (${LABELS[r.transport]})`)}.`,
+      ),
+    ];
+  }
+  if (id === 'sse-six-connections-per-origin') {
+    const limit = records.filter((r) => r.scenario === 'connection-limit' && r.case === 'http1-eventsources');
+    if (limit.length === 0) return [];
+    return [
+      p(
+        `Measured here with ${String(limit[0]!.setup.asked ?? '?')} EventSources to one HTTP/1.1 origin (${ranIn(limit)}): ` +
+          `${each(limit, (r) => `opened ${r.observed.counts?.opened ?? '?'}`)}.`,
+      ),
+    ];
+  }
+  return [];
+}
+
+export function claimTeaching(id: ClaimId, inputs: ReportInputs): { why: Block[]; code: Block[] } {
+  return { why: [...WHY[id].map(p), ...measuredHere(id, inputs)], code: codeFor(id) };
 }
 
 /** Records of these scenarios, as evidence rows for the sections the claims do not cover. */
