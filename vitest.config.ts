@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Five projects: fast protocol tests; real-Chromium tests; load tests run one file at a time;
+// Five projects: fast protocol tests; real-browser tests (Chromium and Firefox); load tests run one file at a time;
 // attacks on real server processes (each measures a server's memory and its 2 s shutdown);
 // property-based fuzzing of every input surface against live servers.
 // The load, attack and fuzz projects each run alone (groupOrder), after the others: they load both
 // cores, and the attacks' memory and shutdown figures must not carry another suite's load.
 export default defineConfig({
   test: {
-    // Chromium, nginx and tshark found or installed first (Debian, as root), or named in one line each.
+    // Chromium, Firefox, nginx, redis-server and tshark found or installed first (Debian, as root), or named in one line each.
     globalSetup: ['test/setup/programs.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

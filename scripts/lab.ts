@@ -1,15 +1,19 @@
 /**
- * npm run lab [-- --full] [--reference]
+ * npm run lab [-- --full] [--reference] [--engine chromium|firefox|all]
  *
- * The whole lab in one go: browser scenarios (nginx's and the cluster's among them), the load sweep (quick by
- * default, --full for 100 .. 10k clients), a TLS pass, a pass through nginx at 1,000 clients and one on a cluster of 1
- * and 2 nodes on Redis, the wire capture, the attack suite and a short fuzzing campaign, then the report. Each stage
- * runs as its own process with its own progress output; a failed stage is reported and the rest still run, so the
- * report shows whatever was measured. --reference also
- * copies the results into results/reference/ and writes the verdict table and charts into the README.
+ * The whole lab in one go: browser scenarios (nginx's and the cluster's among them) in Chromium and Firefox (--engine
+ * picks one), the load sweep (quick by default, --full for 100 .. 10k clients), a TLS pass, a pass through nginx at
+ * 1,000 clients and one on a cluster of 1 and 2 nodes on Redis, the wire capture (Chromium), the attack suite and a
+ * short fuzzing campaign, then the report. Each stage runs as its own process with its own progress output; a failed
+ * stage is reported and the rest still run, so the report shows whatever was measured. A browser the run needs that
+ * is neither found nor installable stops the lab before it starts, with the command that installs it: a run without
+ * it would only record its cases as not run. --reference also copies the results into results/reference/ and writes
+ * the verdict table and charts into the README.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BROWSER_PACKAGE, ENGINE_NAME, ENGINES, type Engine, findBrowser } from './lib/browser.ts';
 import { ROOT } from './lib/paths.ts';
 import { ensurePrograms } from './lib/system-packages.ts';
 import { publishReference } from './reference.ts';
@@ -19,12 +23,25 @@ interface Stage {
   args: string[];
 }
 
-const { values } = parseArgs({ options: { full: { type: 'boolean', default: false }, reference: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    reference: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'all' },
+  },
+});
+if (values.engine !== 'all' && !(ENGINES as readonly string[]).includes(values.engine)) {
+  console.error(`lab: --engine takes chromium, firefox or all (got ${JSON.stringify(values.engine)})`);
+  process.exit(2);
+}
+/** The scenarios' engines, and Chromium for the wire capture (its TLS key log is a Chromium flag). */
+const engines: Engine[] = values.engine === 'all' ? [...ENGINES] : [values.engine as Engine];
+const needed = ENGINES.filter((e) => e === 'chromium' || engines.includes(e));
 
 const quick = values.full ? [] : ['--quick'];
 const TLS_PASS = ['--clients', '1000', '--payload', 'none', '--ramp-clients', 'none', '--upstream-connections', 'none'];
 const stages: Stage[] = [
-  { name: 'scenarios', args: ['scenarios/cli.ts', ...(values.full ? ['--full'] : [])] },
+  { name: 'scenarios', args: ['scenarios/cli.ts', '--engine', values.engine, ...(values.full ? ['--full'] : [])] },
   { name: values.full ? 'load (full sweep)' : 'load (quick)', args: ['scripts/load/cli.ts', ...quick] },
   // Every transport again over TLS at 1,000 clients, beside the plain run: what TLS costs per connection and per delivery.
   { name: 'load over TLS (1,000 clients)', args: ['scripts/load/cli.ts', ...quick, '--tls', ...TLS_PASS] },
@@ -55,8 +72,18 @@ function run(stage: Stage): Promise<number | null> {
   });
 }
 
-// Chromium, nginx, redis-server and tshark: found, installed (Debian, as root) or named here; the stages that need one say so too.
+// Chromium, Firefox, nginx, redis-server and tshark: found, installed (Debian, as root) or named here; the stages that need one say so too.
 const missing = ensurePrograms();
+const absent = needed.filter((e) => findBrowser(e) === undefined);
+if (absent.length > 0) {
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  console.log(
+    `lab: no ${absent.map((e) => ENGINE_NAME[e]).join(' and no ')} found, which this run needs; nothing was run. ` +
+      `Install with: ${sudo}apt-get install -y ${absent.map((e) => BROWSER_PACKAGE[e]).join(' ')} ` +
+      `(or point ${absent.map((e) => e.toUpperCase()).join(' / ')} at the browser's binary)`,
+  );
+  process.exit(1);
+}
 for (const line of missing) console.log(line);
 
 const started = Date.now();
@@ -76,6 +103,16 @@ if (values.reference && failed.length === 0) await publishReference();
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 console.log(`\nlab finished in ${minutes} min${failed.length ? `; failed stages: ${failed.join(', ')}` : ''}`);
 for (const line of missing) console.log(line);
+// A report path only for a report this run wrote: not an older one left from an earlier run.
+const report = `${ROOT}results/report.html`;
+const writtenAt = (() => {
+  try {
+    return statSync(report).mtimeMs;
+  } catch {
+    return 0;
+  }
+})();
 if (failed.includes('report')) console.log('no report: the report stage failed (see its output above)');
-else console.log(`report: ${ROOT}results/report.html`);
+else if (writtenAt < started) console.log(`no report: the report stage did not write ${report}`);
+else console.log(`report: ${report}`);
 process.exitCode = failed.length ? 1 : 0;

@@ -1,12 +1,12 @@
 /**
- * The Debian programs the lab drives for real — Chromium, nginx, tshark, redis-server — found, installed where
- * the machine allows it (Debian or Ubuntu, as root: `apt-get install -y`), or named in one clear
- * line each. Never a silent skip: whatever is still missing is listed, and the tests or stages that
+ * The Debian programs the lab drives for real — Chromium and Firefox, nginx, tshark, redis-server — found, installed
+ * where the machine allows it (Debian or Ubuntu, as root: `apt-get install -y`, each command printed as it runs), or
+ * named in one clear line each. Never a silent skip: whatever is still missing is listed, and the tests or stages that
  * need it fail saying so.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { findChromium } from './browser.ts';
+import { BROWSER_PACKAGE, ENGINE_NAME, ENGINES, findBrowser, installHint } from './browser.ts';
 import { findRedis } from '../../servers/cluster/redis.ts';
 import { findNginx } from '../../servers/proxy/nginx.ts';
 import { tsharkPath } from '../wire/tshark.ts';
@@ -17,13 +17,22 @@ interface Program {
   /** What the lab uses it for, in a few words. */
   usedFor: string;
   found(): boolean;
+  /** How to get it, without sudo (a browser can also be pointed at with an environment variable). */
+  hint: string;
 }
 
+const apt = (pkg: string) => ({ package: pkg, hint: `apt-get install -y ${pkg}` });
+
 export const PROGRAMS: Program[] = [
-  { package: 'chromium', usedFor: 'browser scenarios, wire capture, report PNGs', found: () => findChromium() !== undefined },
-  { package: 'nginx', usedFor: 'the reverse-proxy scenarios and load', found: () => findNginx() !== undefined },
-  { package: 'tshark', usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
-  { package: 'redis-server', usedFor: 'the scale-out cluster (shared stream)', found: () => findRedis() !== undefined },
+  ...ENGINES.map((engine) => ({
+    package: BROWSER_PACKAGE[engine],
+    usedFor: `${ENGINE_NAME[engine]}: the browser scenarios${engine === 'chromium' ? ', the wire capture, the report PNGs' : ''}`,
+    found: () => findBrowser(engine) !== undefined,
+    hint: installHint(engine),
+  })),
+  { ...apt('nginx'), usedFor: 'the reverse-proxy scenarios and load', found: () => findNginx() !== undefined },
+  { ...apt('tshark'), usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
+  { ...apt('redis-server'), usedFor: 'the scale-out cluster (shared stream)', found: () => findRedis() !== undefined },
 ];
 
 /**
@@ -49,24 +58,34 @@ function withServicesHeld<T>(install: () => T): T {
 const hasAptGet = () => spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
 
 /**
- * Installs the missing programs when root on a machine with apt-get; returns one line per program
- * still missing afterwards (empty when all are there).
+ * Installs the missing programs when root on a machine with apt-get, printing each command it runs; returns one line
+ * per program still missing afterwards (empty when all are there), each naming the command that installs it.
  */
 export function ensurePrograms(programs = PROGRAMS, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string[] {
   const missing = programs.filter((p) => !p.found());
   if (missing.length === 0) return [];
-  const names = missing.map((p) => p.package);
   if (process.getuid?.() === 0 && hasAptGet()) {
-    log(`lab: installing Debian packages: ${names.join(' ')} (apt-get, as root)`);
-    try {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-      withServicesHeld(() => execFileSync('apt-get', ['install', '-y', '-qq', ...names], { env, stdio: 'inherit' }));
-    } catch (error) {
-      log(`lab: apt-get failed: ${(error as Error).message}`);
-    }
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const run = (args: string[]) => {
+      log(`lab: running: apt-get ${args.join(' ')}`);
+      execFileSync('apt-get', args, { env, stdio: 'inherit' });
+    };
+    const attempt = (step: () => void) => {
+      try {
+        step();
+        return true;
+      } catch (error) {
+        log(`lab: apt-get failed: ${(error as Error).message.split('\n')[0]}`);
+        return false;
+      }
+    };
+    const names = missing.map((p) => p.package);
+    // One install for all; if it fails (a package this distribution lacks, such as firefox-esr on Ubuntu, fails them
+    // all), one at a time, so each program that can be installed is.
+    const install = (packages: string[]) => attempt(() => withServicesHeld(() => run(['install', '-y', '-qq', ...packages])));
+    if (attempt(() => run(['update', '-qq'])) && !install(names) && names.length > 1) for (const name of names) install([name]);
   }
   const still = programs.filter((p) => !p.found());
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-  return still.map((p) => `lab: ${p.package} is missing (${p.usedFor}); install it with: ${sudo}apt-get install -y ${p.package}`);
+  return still.map((p) => `lab: ${p.package} is missing (${p.usedFor}); install it with: ${sudo}${p.hint}`);
 }

@@ -1,6 +1,6 @@
 /**
  * The report generator on the committed example results: the HTML holds every claim id and its
- * verdict; Chromium opens it from disk with no console errors, no network request, and every
+ * verdict; Chromium and Firefox each open it from disk with no console errors, no network request, and every
  * chart canvas drawn (non-blank pixels); report.md carries the same verdicts as claims.json.
  */
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../../scripts/lib/browser.ts';
+import { ENGINES, LabBrowser } from '../../scripts/lib/browser.ts';
 import type { AbuseFile } from '../../scripts/abuse/types.ts';
 import { CLAIMS, writeClaims, type ClaimsFile } from '../../scripts/lib/claims.ts';
 import type { FuzzResults } from '../../scripts/fuzz/types.ts';
@@ -72,19 +72,22 @@ describe('report', () => {
     expect(text).toContain(`${fuzz.totalInputs} inputs`);
   });
 
-  it.skipIf(!findChromium())('opens offline in Chromium with no errors, no requests, and every chart drawn', async () => {
-    const browser = await launchChromium();
+  it.each(ENGINES)('opens offline in %s with no errors, no requests, and every chart drawn', async (engine) => {
+    const browser = await LabBrowser.launch(engine);
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
       const requests: string[] = [];
       page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
       page.on('pageerror', (e) => problems.push(String(e)));
-      page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
-      await page.route(
-        (url) => url.protocol !== 'file:',
-        (route) => route.abort(),
-      );
+      // Any request for something not in the file itself (Firefox reports its data: URLs as requests too) is noted and
+      // refused: the report must not need the network.
+      await page.setRequestInterception(true);
+      page.on('request', (r) => {
+        if (/^(file|data):/.test(r.url())) return void r.continue();
+        requests.push(r.url());
+        void r.abort();
+      });
       await page.goto(pathToFileURL(out.html).href);
       await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
       const canvases = await page.$$eval('canvas', (list) =>

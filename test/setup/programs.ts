@@ -1,5 +1,5 @@
 /**
- * vitest global setup: the programs the tests drive for real (Chromium, nginx, redis-server, tshark) are found or
+ * vitest global setup: the programs the tests drive for real (Chromium, Firefox, nginx, redis-server, tshark) are found or
  * installed before any test runs (scripts/lib/system-packages.ts). What cannot be installed is named
  * here, one line each, and the tests that need it fail with the same hint — never a silent skip.
  */
