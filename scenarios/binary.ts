@@ -1,5 +1,5 @@
 /**
- * Scenario `binary`: random bytes from 16 B to 64 KiB over each transport, received in Chromium.
+ * Scenario `binary`: random bytes from 16 B to 64 KiB over each transport, received in each browser engine.
  *
  * Method. The binary fixture server (fixtures/binary-server.ts) prepares `count` payloads of
  * random bytes and their SHA-256; the page receives them as WebSocket binary frames
@@ -14,7 +14,7 @@
  * as SSE text, to show what an event stream does with bytes that are not UTF-8 text.
  *
  * Samples: `count` messages per size, one connection. Decode times are single-message figures
- * read from performance.now(), which Chromium coarsens to 0.1 ms on a page that is not
+ * read from performance.now(), which the engines coarsen (Chromium 0.1 ms, Firefox 1 ms) on a page that is not
  * cross-origin isolated: most read 0 or 0.1, so compare the totals and orders of magnitude. Byte counts are
  * exact for the run (random bytes are incompressible and compression is off everywhere).
  *

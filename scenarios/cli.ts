@@ -6,7 +6,7 @@
  * scenarios and engines not run keep their earlier records) and the verdicts it can decide into results/claims.json.
  * An engine that is not installed is named with its install command and its browser cases are recorded as not-run.
  * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
- * current case, cleans up (servers, children, Chromium) and writes nothing: a partial run must
+ * current case, cleans up (servers, children, browsers) and writes nothing: a partial run must
  * not replace complete results. --full runs the cases that have a size (the cluster's rolling restart)
  * at full size; without it they run small, and their records say which.
  */
@@ -17,8 +17,7 @@ import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS 
 import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
 import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
 
-const USAGE =
-  'usage: npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]\n' + `  names: ${SCENARIO_NAMES.join(', ')}`;
+const USAGE = `usage: npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]\n  names: ${SCENARIO_NAMES.join(', ')}`;
 
 interface Parsed {
   names: ScenarioName[];

@@ -1,9 +1,9 @@
 /**
- * Scenario `connection-limit`: how many EventSources Chromium keeps open to one HTTP/1.1 origin,
+ * Scenario `connection-limit`: how many EventSources a browser keeps open to one HTTP/1.1 origin,
  * what that does to the next request, whether WebSockets count, and HTTP/2 for comparison.
  *
  * Method. The fixture server's /stream route holds a stream open; the page opens ASKED
- * EventSources to it (all in one browser context, whose connection pool is Chromium's), waits
+ * EventSources to it (all in one browser context, whose connection pool is the engine's), waits
  * SETTLE_MS, and counts those that fired `open` and the streams the server holds. Then: a fetch
  * to the same origin with a FETCH_TIMEOUT_MS timeout, a fetch to a second fixture server (another
  * port, another origin), a WebSocket to the same host and port, an EventSource from a second tab
@@ -12,7 +12,7 @@
  * certificate) gets the same ASKED EventSources through a TCP relay, then a fetch. TLS hides
  * the requests from the relay, so each figure says whose account it is: the page's opens; the
  * streams the server holds (its /stats `connections`); the TCP connections the relay carried
- * (one TLS session each); and Chromium's own report of every request (DevTools Network: the
+ * (one TLS session each); and the browser's own report of every request (Chromium's DevTools Network: the
  * protocol ALPN chose and the connection id that carried it). Eight WebSockets on their own
  * show the WebSocket side. Which case a transport gets follows its registry entry: the HTTP/1.1
  * case is the fixture's (plain HTTP/1.1), the HTTP/2 case needs `http: '2'`, the WebSocket case

@@ -23,7 +23,7 @@
  * is open: for SSE over HTTP/2 these are its cross-origin cases (the fixture speaks plain
  * HTTP/1.1), from a page on https://localhost:<https page port>, since http://localhost is
  * cross-site to an https server and SameSite=Lax would keep the cookie back. Those cases read
- * the requests from Chromium's DevTools Network log (TLS hides them from a tap): the headers it
+ * the requests from the browser's network log (network.ts; TLS hides them from a tap): the headers it
  * sent (Origin, Cookie), whether it sent a CORS preflight (an EventSource GET should need none),
  * and the connection's protocol. Which cases a transport gets follows its registry entry.
  *

@@ -14,7 +14,7 @@
  * (the stream is one-way). Each case records the handshake the tap saw (request and status line),
  * which shows how each connection starts. Node cases repeat the timing with clients/ ping().
  * SSE over HTTP/2: the tap relays TLS it cannot read, so its byte counts include the TLS records
- * and the handshake facts come from Chromium's DevTools Network log instead (status, protocol,
+ * and the handshake facts come from the browser's network log instead (status, protocol,
  * content type, and which connection carried the stream and each warm-up POST: HTTP/2 multiplexes
  * them on one), recorded up to the end of the warm-up and stopped before the timed round trips,
  * so DevTools does not weigh on them. Every transport with an upstream path takes part; its
@@ -63,6 +63,8 @@ function handshake(tap: Tap, connection = 0): Record<string, Json> {
   };
 }
 
+const TLS_HIDES = 'TLS hides the requests from the tap; its bytes include the TLS records';
+
 /**
  * Over TLS the tap reads nothing: the browser's account of the stream and the warm-up POSTs beside
  * it, once it has reported every answered POST (its events may trail the page's own by a moment).
@@ -81,8 +83,7 @@ async function browserAccount(network: NetworkLog, path: string, posts: number):
     warmupPingRequests: pings.filter((r) => r.method === 'POST').length,
     warmupPostsOnTheStreamConnection:
       stream?.connectionId === undefined ? null : answered().filter((r) => r.connectionId === stream.connectionId).length,
-    requestsFrom:
-      `${networkAccount(network.engine)} during the warm-up ` + '(TLS hides the requests from the tap; its bytes include the TLS records)',
+    requestsFrom: `${networkAccount(network.engine)} during the warm-up (${TLS_HIDES})`,
   };
 }
 

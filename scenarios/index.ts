@@ -29,7 +29,7 @@ import { proxyIdle } from './proxy/idle.ts';
 import { proxyWorks } from './proxy/works.ts';
 import { reconnect } from './reconnect.ts';
 import { selfSigned } from './self-signed.ts';
-import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
+import { bareVersion, ENGINES, type Engine } from '../scripts/lib/browser.ts';
 import {
   type BrowserRun,
   SCENARIO_NAMES,
@@ -136,7 +136,7 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
     return undefined;
   }
   try {
-    return JSON.parse(text) as ScenariosFile;
+    return upgraded(JSON.parse(text) as ScenariosFile);
   } catch (error) {
     process.stderr.write(
       `lab: ${path} is not valid JSON (${(error as Error).message}); ` +
@@ -144,6 +144,15 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
     );
     return undefined;
   }
+}
+
+/** A file written before the two engines: its browser records were Chromium's (`client: 'chromium'`, no engine in the id). */
+function upgraded(file: ScenariosFile): ScenariosFile {
+  for (const r of file.records) {
+    if ((r.client as string) !== 'chromium') continue;
+    Object.assign(r, { client: 'browser', engine: 'chromium', browserVersion: null, id: `${r.id}@chromium` });
+  }
+  return file;
 }
 
 /**
@@ -158,13 +167,27 @@ export async function writeScenarios(run: RunResult, path = SCENARIOS_PATH): Pro
   const keptSummaries = (previous?.scenarios ?? []).filter((s) => !ran.has(s.name));
   const engines = new Set(run.browsers.map((b) => b.engine));
   const order = (name: ScenarioName) => SCENARIO_NAMES.indexOf(name);
+  const records = [...keptRecords, ...run.records].sort((a, b) => order(a.scenario) - order(b.scenario));
+  // A scenario run in one engine keeps the other's records: its summary counts both and names every engine in it.
+  const summaries = run.summaries.map((s) => {
+    const mine = records.filter((r) => r.scenario === s.name);
+    const inFile = new Set([...s.engines, ...mine.flatMap((r) => (r.engine ? [r.engine] : []))]);
+    return {
+      ...s,
+      engines: ENGINES.filter((e) => inFile.has(e)),
+      observed: mine.filter((r) => r.status === 'observed').length,
+      notRun: mine.filter((r) => r.status === 'not-run').length,
+    };
+  });
+  const browsers = [...(previous?.browsers ?? []).filter((b) => !engines.has(b.engine)), ...run.browsers].sort(
+    (a, b) => ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine),
+  );
+  const chromium = browsers.find((b) => b.engine === 'chromium')?.version;
   const file: ScenariosFile = {
-    meta: runMetadata(run.browsers.find((b) => b.engine === 'chromium')?.version),
-    browsers: [...(previous?.browsers ?? []).filter((b) => !engines.has(b.engine)), ...run.browsers].sort(
-      (a, b) => ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine),
-    ),
-    scenarios: [...keptSummaries, ...run.summaries].sort((a, b) => order(a.name) - order(b.name)),
-    records: [...keptRecords, ...run.records].sort((a, b) => order(a.scenario) - order(b.scenario)),
+    meta: runMetadata(chromium ? bareVersion(chromium) : undefined),
+    browsers,
+    scenarios: [...keptSummaries, ...summaries].sort((a, b) => order(a.name) - order(b.name)),
+    records,
   };
   await writeJson(path, file);
   return file;

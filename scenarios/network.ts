@@ -112,7 +112,8 @@ export class NetworkLog {
   #watchBidi(page: LabPage): void {
     const ids = new WeakMap<HTTPRequest, string>();
     let next = 0;
-    const idOf = (r: HTTPRequest) => ids.get(r) ?? `${next}`;
+    // A request sent before the log started has no id: its response and failure are not this log's.
+    const idOf = (r: HTTPRequest) => ids.get(r) ?? '';
     const onRequest = (r: HTTPRequest) => {
       ids.set(r, `${++next}`);
       const headers = lowerCase(r.headers());

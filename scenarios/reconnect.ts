@@ -9,7 +9,7 @@
  * own account). Reconnection delay = (time the tap saw the new request) - (time of the drop), both
  * on Node's clock. Lost/duplicated = published seqs 1..N against the seqs the page received.
  * Over HTTP/2 (a transport with `tls: 'required'`) the tap is a plain TCP relay that sees only
- * TLS records, so the requests come from Chromium's own account instead (DevTools Network: the
+ * TLS records, so the requests come from the browser's own account instead (network.ts; Chromium's DevTools Network: the
  * headers it sent, its send time on the same host clock, the connection id), which each record
  * names in `requestsFrom`; the server's counters (resumed, resets) are read as before.
  * `gap-reset`: the same drop against a replay buffer of GAP_REPLAY quotes with twice that many
@@ -79,7 +79,7 @@ function timesOf(events: TimedEvent[], type: string): number[] {
 
 /**
  * A lab server behind the wire tap, and who reports the requests: the tap (server side) for plain
- * HTTP/1.1, Chromium's DevTools Network log where TLS hides the request heads from the tap.
+ * HTTP/1.1, the browser's network log where TLS hides the request heads from the tap.
  */
 async function behindTap(c: CaseContext, transport: ScenarioTransport, options: Partial<ServerOptions>) {
   const server = await c.lab(transport, options);
@@ -92,7 +92,7 @@ async function behindTap(c: CaseContext, transport: ScenarioTransport, options: 
     tap,
     page,
     url: tap.url(httpScheme(transport), path),
-    /** The stream requests in order: `connection` is the tap's connection number, or Chromium's connection id. */
+    /** The stream requests in order: `connection` is the tap's connection number or Chromium's connection id (Firefox: 0). */
     requests: (): RequestSeen[] =>
       network
         ? network

@@ -9,8 +9,8 @@
  * the page opens an EventSource and a WebSocket to the same kind of endpoint and the record says
  * what happened: open or error events, readyState, TLS handshakes the server side saw fail, and
  * the console message. Settings: a default context (in Firefox, one from a second Firefox that accepts no
- * self-signed certificate); a context that ignores certificate errors (Chromium's per-context switch; Firefox's
- * acceptInsecureCerts session); the
+ * self-signed certificate); a context that ignores certificate errors (Chromium: the DevTools switch on each page's
+ * session; Firefox's acceptInsecureCerts session); the
  * SPKI-trusted lab certificate; a user who clicked through the certificate warning for
  * https://localhost:<port> (emulated by typing `thisisunsafe` on Chromium's interstitial, which
  * is what its "Proceed" does) and then connects to another port on the same host name, or to the
@@ -262,7 +262,8 @@ function browserCases(transport: ScenarioTransport): CaseSpec[] {
       `${name}, untrusted certificate, context that ignores certificate errors`,
       {
         certificate: 'untrusted',
-        context: 'certificate errors ignored (Chromium: Security.setIgnoreCertificateErrors per context; Firefox: acceptInsecureCerts)',
+        context:
+          'certificate errors ignored (Chromium: Security.setIgnoreCertificateErrors on each page session; Firefox: acceptInsecureCerts)',
       },
       (c) => untrusted(c, transport, true),
     ),

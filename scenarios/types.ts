@@ -102,6 +102,9 @@ export interface Observed {
 
 export type RecordStatus = 'observed' | 'not-run';
 
+/** A record's id without its `@engine`: the case's id, the same in every engine (what a verdict rule reads). */
+export const caseIdOf = (id: string): string => id.replace(/@[a-z]+$/, '');
+
 export interface ScenarioRecord {
   /** `${scenario}/${transport}/${case}`, plus `@${engine}` for a browser case: stable, used by claims.json to cite its evidence. */
   id: string;
@@ -154,7 +157,7 @@ export interface BrowserRun {
 }
 
 export interface ScenariosFile {
-  /** Metadata of the latest run (date, machine, Node, Chromium and library versions, commit). */
+  /** Metadata of the latest run (date, machine, Node, Chromium's and library versions, commit; each engine's in `browsers`). */
   meta: RunMetadata;
   /** How each engine was run: the binary, its version and engine-specific settings, or why it did not run. */
   browsers: BrowserRun[];

@@ -6,7 +6,7 @@
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenariosFile } from '../scenarios/types.ts';
-import { ENGINE_NAME } from './lib/browser.ts';
+import { bareVersion, ENGINE_NAME } from './lib/browser.ts';
 import { ROOT } from './lib/paths.ts';
 import { buildReport } from './report/build.ts';
 import { verdictTable } from './report/markdown.ts';
@@ -57,7 +57,7 @@ export async function publishReference(): Promise<void> {
   const scenarios = JSON.parse(await readFile(join(REFERENCE, 'scenarios.json'), 'utf8').catch(() => '{}')) as Partial<ScenariosFile>;
   const engines = (scenarios.browsers ?? []).map((b) =>
     b.found && b.version
-      ? `${ENGINE_NAME[b.engine]} ${b.version.replace(/^[^/]*\//, '')}`
+      ? `${ENGINE_NAME[b.engine]} ${bareVersion(b.version)}`
       : `${ENGINE_NAME[b.engine]} not run (${b.note ?? 'not found'})`,
   );
   const browsers = engines.length ? ` Browser verdicts from ${engines.join(' and ')}.` : '';

@@ -19,7 +19,7 @@
  * kill to its first quote on its new connection; `recoveredClients` (socket.io) counts moved clients whose reconnect recovered
  * their session (SocketIoClient.recovered; in the page, `recovered` of socket.io's connect).
  *
- * Samples: NODE_CLIENTS (Node) or PAGE_CLIENTS (Chromium) clients per case, one kill. Invalidated by: round robin
+ * Samples: NODE_CLIENTS (Node) or PAGE_CLIENTS (a page in each engine) clients per case, one kill. Invalidated by: round robin
  * not spreading the clients (the case says not-run), or a stall of the 2-core machine longer than the replay window
  * (1000 quotes, 50 s at RATE), which would turn a resume into a reset.
  */

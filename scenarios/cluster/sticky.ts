@@ -11,7 +11,7 @@
  * each, resumed by id on any node). Node clients: CLIENTS per case, each bound to its own address
  * 127.0.0.(FIRST_HOST + i) (ClientOptions.localAddress), so `hash $remote_addr` sees distinct clients; connected one
  * after another (a client whose first connect fails stays down: LabClient.connect), then watched WATCH_MS with the
- * feed at RATE quotes/s. One Chromium case: socket.io's browser client, default transports, through round robin, as
+ * feed at RATE quotes/s. One browser case (each engine): socket.io's browser client, default transports, through round robin, as
  * a user sees the failure (console errors, connect_error, reconnect attempts, upgrade errors).
  *
  * Where each request went: nginx's access log (its `combined` format, fixed in servers/proxy/profiles.ts) names the

@@ -2,7 +2,7 @@
  * Scenario `proxy-auth`: the ways a browser client can send a credential with a stream, through
  * nginx's `tuned` profile, and what each leaves behind.
  *
- * Method. Chromium -> nginx (`tuned`, access log in nginx's `combined` format) -> auth-server.ts,
+ * Method. The browser (each engine) -> nginx (`tuned`, access log in nginx's `combined` format) -> auth-server.ts,
  * which checks nothing and records every request's method, path and query, Cookie and
  * Authorization headers, and each WebSocket's first message. The page is on
  * http://localhost:<page port>, nginx on http://localhost:<its port>: cross-origin, same site, so a

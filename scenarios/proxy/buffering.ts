@@ -3,7 +3,7 @@
  * on, nginx's default) with and without the server's `X-Accel-Buffering: no`, and through `gzip`
  * (buffering off, gzip on for text/event-stream) with and without it.
  *
- * Method. An SSE lab server behind nginx; Chromium opens an EventSource through it and waits up to
+ * Method. An SSE lab server behind nginx; the browser (each engine) opens an EventSource through it and waits up to
  * OPEN_MS for `open` (with buffering, nginx may hold even the response head). Then the feed runs at
  * RATE quotes/s (small quotes, about 100 bytes per event) for WATCH_MS: long enough that 4 KB or
  * 8 KB of events (nginx's buffer sizes) accumulate more than once. Each quote carries its publish

@@ -2,7 +2,7 @@
  * Scenario `proxy-compression`: bytes on the wire per event through nginx's `gzip` profile against
  * `tuned`, for JSON quotes and for binary payloads in base64, and whether compressing delays them.
  *
- * Method. Chromium -> front tap -> nginx -> back tap -> server. Both taps are byte-counting TCP
+ * Method. The browser (each engine) -> front tap -> nginx -> back tap -> server. Both taps are byte-counting TCP
  * relays (scenarios/fixtures/tap.ts): the front one counts what the browser is sent (nginx's
  * output, gzip and chunk framing included), the back one what the server wrote (its own chunk
  * framing, uncompressed). The page opens one EventSource (or a raw WebSocket for `ws`) through
@@ -74,7 +74,7 @@ async function sourceOf(c: CaseContext, transport: ScenarioTransport, payload: P
 const received = (tap: Tap) => tap.connections.reduce((sum, x) => sum + x.bytesDown, 0);
 /** The event's seq: a JSON quote's own, else its SSE id (base64 payloads are not JSON; both sources number events from 1). */
 const seqOf = (e: TimedEvent): number => (e.detail?.seq as number | null) ?? Number(e.detail?.lastEventId);
-/** The connection that carried the stream (Chromium may open a spare one). */
+/** The connection that carried the stream (a browser may open a spare one). */
 const carrying = (tap: Tap, path: string): TapConnection | undefined =>
   tap.connections.find((x) => x.requests.some((r) => r.path.startsWith(path)));
 

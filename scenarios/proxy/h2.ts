@@ -2,7 +2,7 @@
  * Scenario `proxy-h2`: eight EventSources to one origin when nginx terminates TLS and speaks
  * HTTP/2 to the browser (`h2`), against the same eight over HTTP/1.1 (`tuned`).
  *
- * Method (connection-limit.ts's, through nginx). Chromium -> tap -> nginx -> lab SSE server. The
+ * Method (connection-limit.ts's, through nginx). The browser (each engine) -> tap -> nginx -> lab SSE server. The
  * tap relays TCP and counts the connections Chromium opened to nginx (under TLS it reads nothing
  * else: `opaque`). The page opens ASKED EventSources to the tap, waits SETTLE_MS, counts those that
  * fired `open`, then fetches /stats on the same origin with a FETCH_TIMEOUT_MS timeout. Each figure

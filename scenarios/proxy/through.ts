@@ -3,7 +3,7 @@
  * its client through it with LabPage.openClient), the quote events it got, and nginx's own account
  * of timeouts (its access log: access-log.ts).
  *
- *   Chromium -> nginx (profile) -> tap -> lab server
+ *   browser -> nginx (profile) -> tap -> lab server
  *
  * The tap sits between nginx and the server, so the records hold what nginx actually sent
  * upstream (HTTP/1.0 or 1.1, an Upgrade header or none) and when nginx closed the upstream

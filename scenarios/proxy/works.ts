@@ -6,11 +6,11 @@
  * that never heard of nginx sends it.
  *
  * Method. Every transport nginx can front (servers/proxy/nginx.ts `proxiable`) gets a lab server
- * (feed paused) behind a wire tap behind nginx with the profile. Chromium opens the transport's
+ * (feed paused) behind a wire tap behind nginx with the profile. The browser opens the transport's
  * own client through nginx (socket.io with its defaults: long-polling first, then a WebSocket
  * upgrade probe), waits up to OPEN_MS for it to open and SETTLE_MS more for an upgrade, then the
  * case publishes PUBLISHED quotes by hand, one every SPACING_MS, and waits up to DELIVER_MS for
- * them. Recorded: what the page saw (open, errors, the WebSocket close code, Chromium's console
+ * them. Recorded: what the page saw (open, errors, the WebSocket close code, the console
  * errors, socket.io's transport at the end and its upgrade probe's outcome), the quotes received
  * (count, order, loss, each one's delay from its publish stamp), what nginx sent the server (the
  * tap: HTTP version, Upgrade header; and what the server answered: its status line and its

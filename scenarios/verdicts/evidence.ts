@@ -4,7 +4,7 @@
  * the claim `not-run` instead of a guess: `id` for a missing record, `id#key` for a missing key.
  */
 import { ENGINE_NAME, type Engine } from '../../scripts/lib/browser.ts';
-import type { Json, ScenarioRecord } from '../types.ts';
+import { caseIdOf, type Json, type ScenarioRecord } from '../types.ts';
 
 /**
  * Record lookups that remember which records a rule used and which it needed but did not find. Built for one engine,
@@ -14,16 +14,19 @@ import type { Json, ScenarioRecord } from '../types.ts';
 export class Evidence {
   readonly used = new Set<string>();
   readonly missing = new Set<string>();
-  /** Whether a browser record was read: the verdict then holds for this engine, not for every client. */
+  /** Whether a browser case was read (found or not): the verdict then holds for this engine, not for every client. */
   usedBrowser = false;
   readonly #byId: Map<string, ScenarioRecord>;
+  /** The case ids that are browser cases (in any engine, run or not), so a missing one is named with its engine. */
+  readonly #browserCases: Set<string>;
 
   constructor(
     records: readonly ScenarioRecord[],
     readonly engine: Engine = 'chromium',
   ) {
     const mine = records.filter((r) => r.status === 'observed' && (r.engine === undefined || r.engine === engine));
-    this.#byId = new Map(mine.map((r) => [r.id.replace(/@[a-z]+$/, ''), r]));
+    this.#byId = new Map(mine.map((r) => [caseIdOf(r.id), r]));
+    this.#browserCases = new Set(records.filter((r) => r.client === 'browser').map((r) => caseIdOf(r.id)));
   }
 
   /** The engine's name as a verdict's words use it ("Chromium", "Firefox"). */
@@ -33,10 +36,10 @@ export class Evidence {
 
   record(id: string): ScenarioRecord | undefined {
     const record = this.#byId.get(id);
-    if (record) {
-      this.used.add(record.id);
-      if (record.engine) this.usedBrowser = true;
-    } else this.missing.add(id);
+    const browserCase = this.#browserCases.has(id);
+    if (browserCase) this.usedBrowser = true;
+    if (record) this.used.add(record.id);
+    else this.missing.add(browserCase ? `${id}@${this.engine}` : id);
     return record;
   }
 

@@ -69,7 +69,8 @@ function decideIn(id: ClaimId, records: readonly ScenarioRecord[], engine: Engin
       evidence.missing.size > 0
         ? `the records it rests on did not run or were not observed: ${[...evidence.missing].join(', ')}`
         : `its rule failed: ${failure}`;
-    const explanation = `Not decided: ${why}. Run \`npm run scenarios\` with ${ENGINE_NAME[engine]} installed.`;
+    const run = evidence.usedBrowser ? `\`npm run scenarios\` with ${ENGINE_NAME[engine]} installed` : '`npm run scenarios`';
+    const explanation = `Not decided: ${why}. Run ${run}.`;
     return { verdict: 'not-run', explanation, records: used, usedBrowser: evidence.usedBrowser };
   }
   return { ...decided, records: used, usedBrowser: evidence.usedBrowser };

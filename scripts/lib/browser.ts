@@ -22,7 +22,7 @@ export const ENGINES: readonly Engine[] = ['chromium', 'firefox'];
 export const ENGINE_NAME: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox' };
 
 /** Where each engine is looked for, in order: environment variables, names on PATH, macOS install locations. */
-const WHERE: Record<Engine, { env: string[]; names: string[]; macOS: string[]; debianPackage: string }> = {
+const WHERE: Record<Engine, { env: string[]; names: string[]; macOS: string[] }> = {
   chromium: {
     env: ['CHROMIUM', 'CHROMIUM_PATH'],
     names: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge'],
@@ -31,13 +31,11 @@ const WHERE: Record<Engine, { env: string[]; names: string[]; macOS: string[]; d
       '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
       '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
     ],
-    debianPackage: 'chromium',
   },
   firefox: {
     env: ['FIREFOX'],
     names: ['firefox', 'firefox-esr'],
     macOS: ['/Applications/Firefox.app/Contents/MacOS/firefox'],
-    debianPackage: 'firefox-esr',
   },
 };
 
@@ -46,7 +44,7 @@ export const BROWSER_PACKAGE: Record<Engine, string> = { chromium: 'chromium', f
 
 /** One line that says how to get the engine: the package, or the variable that points at a binary. */
 export function installHint(engine: Engine): string {
-  return `apt-get install -y ${WHERE[engine].debianPackage} (or set ${WHERE[engine].env[0]}=/path/to/${engine})`;
+  return `apt-get install -y ${BROWSER_PACKAGE[engine]} (or set ${WHERE[engine].env[0]}=/path/to/${engine})`;
 }
 
 /** An engine's binary: the first of its environment variables that is set, else its usual names on PATH, else macOS's. */
@@ -65,7 +63,7 @@ export function findBrowser(engine: Engine): string | undefined {
 }
 
 /** Flags that keep Chromium off the network (closed here) and quiet; puppeteer-core adds --headless and its profile. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
@@ -118,11 +116,12 @@ export class LabBrowser {
     const path = findBrowser(engine);
     if (!path) throw new Error(`lab: no ${ENGINE_NAME[engine]} found; install it with: ${installHint(engine)}`);
     const browser = await start(engine, path, options, options.labSpki !== undefined);
-    return new LabBrowser(engine, path, await browser.version(), browser, options);
-  }
-
-  get name(): string {
-    return ENGINE_NAME[this.engine];
+    try {
+      return new LabBrowser(engine, path, await browser.version(), browser, options);
+    } catch (error) {
+      await browser.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The engine-specific settings this browser runs with, as a record states them. */
@@ -138,18 +137,16 @@ export class LabBrowser {
 
   /** A fresh context (its own cookies, cache and connection pool) trusting `certificates`. */
   async newContext(certificates: CertificateTrust = 'lab'): Promise<LabContext> {
-    if (this.engine === 'firefox' && certificates === 'none' && this.options.labSpki !== undefined) {
-      this.#strict ??= start('firefox', this.path, this.options, false);
-      return new LabContext(this.engine, await (await this.#strict).createBrowserContext(), certificates);
+    if (this.engine === 'firefox') {
+      const accepting = this.options.labSpki !== undefined; // the main Firefox's session accepts every certificate
+      if (certificates === 'any' && !accepting)
+        throw new Error('lab: this Firefox was launched without labSpki: it cannot ignore certificate errors');
+      if (certificates === 'none' && accepting) {
+        this.#strict ??= start('firefox', this.path, this.options, false);
+        return new LabContext(this.engine, await (await this.#strict).createBrowserContext(), certificates);
+      }
     }
-    const context = await this.browser.createBrowserContext();
-    if (this.engine === 'chromium' && certificates === 'any') {
-      // Chromium's per-context switch, on a browser-level session: the override lasts only while that session is attached.
-      const session = await this.browser.target().createCDPSession();
-      await session.send('Security.setIgnoreCertificateErrors', { ignore: true, browserContextId: context.id } as never);
-      return new LabContext(this.engine, context, certificates, () => session.detach());
-    }
-    return new LabContext(this.engine, context, certificates);
+    return new LabContext(this.engine, await this.browser.createBrowserContext(), certificates);
   }
 
   /** A page in the default context: for one-off work (the report's PNGs). */
@@ -170,12 +167,16 @@ export class LabContext {
     readonly engine: Engine,
     readonly context: BrowserContext,
     readonly certificates: CertificateTrust,
-    /** Undoes what the context was set up with (Chromium's certificate override session). */
-    readonly release: () => Promise<unknown> = async () => undefined,
   ) {}
 
-  newPage(): Promise<Page> {
-    return this.context.newPage();
+  async newPage(): Promise<Page> {
+    const page = await this.context.newPage();
+    if (this.engine === 'chromium' && this.certificates === 'any') {
+      // Chromium's switch, on the page's own DevTools session: it holds while that session is attached (the page lives).
+      const session = await page.createCDPSession();
+      await session.send('Security.setIgnoreCertificateErrors', { ignore: true });
+    }
+    return page;
   }
 
   /** Sets cookies as if a site had, before any page asks for them. */
@@ -183,9 +184,8 @@ export class LabContext {
     return this.context.setCookie(...cookies);
   }
 
-  async close(): Promise<void> {
-    await this.context.close().catch(() => undefined);
-    await this.release().catch(() => undefined);
+  close(): Promise<void> {
+    return this.context.close().catch(() => undefined);
   }
 }
 
@@ -193,6 +193,9 @@ export class LabContext {
 export function devtools(context: LabContext, page: Page): Promise<CDPSession> | undefined {
   return context.engine === 'chromium' ? page.createCDPSession() : undefined;
 }
+
+/** A browser's version without its product name: `Chrome/156.0.1` and `firefox/153.8.0` become `156.0.1`, `153.8.0`. */
+export const bareVersion = (version: string): string => version.replace(/^[^/]*\//, '');
 
 /** Console message types as the records have always named them (puppeteer says `warn`). */
 export const consoleType = (type: string): string => (type === 'warn' ? 'warning' : type);

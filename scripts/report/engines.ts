@@ -4,7 +4,7 @@
  * chart over browser records has an engine column or a series per engine, and every caption names the engines whose
  * records it shows.
  */
-import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { caseIdOf, type ScenarioRecord } from '../../scenarios/types.ts';
 import { ENGINE_NAME, ENGINES, type Engine } from '../lib/browser.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { Dataset } from './charts.ts';
@@ -16,7 +16,7 @@ export const nameOf = (engine: Engine | undefined): string => (engine ? ENGINE_N
 export const clientOf = (r: ScenarioRecord): string => nameOf(r.engine);
 
 /** A record's id without its `@engine`: the same case in every engine. */
-export const caseId = (r: ScenarioRecord): string => r.id.replace(/@[a-z]+$/, '');
+export const caseId = (r: ScenarioRecord): string => caseIdOf(r.id);
 
 /** The engines some records ran in, in the registry's order. */
 export const enginesOf = (records: readonly ScenarioRecord[]): Engine[] => ENGINES.filter((e) => records.some((r) => r.engine === e));

@@ -32,7 +32,7 @@ import { now } from '../../servers/contract.ts';
 import { startServer, type DropMode, type RunningServer } from '../../servers/index.ts';
 import { labCertificate } from '../../servers/tls.ts';
 import { TRANSPORTS } from '../../servers/transports.ts';
-import { LabBrowser, type LabContext } from '../lib/browser.ts';
+import { bareVersion, LabBrowser, type LabContext } from '../lib/browser.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { ROOT } from '../lib/paths.ts';
@@ -452,7 +452,7 @@ export async function runWire(input: Partial<WireRunOptions> = {}): Promise<Wire
     const recorded: WireOptions = { transports, seed, padding, heartbeatMs, retryMs, reconnectWatchMs, pcap };
     const results: WireResults = {
       // The bare version (`Chrome/156.0.1` -> `156.0.1`), as the results have always carried it.
-      meta: runMetadata(browser.version.replace(/^\D+\//, '')),
+      meta: runMetadata(bareVersion(browser.version)),
       options: recorded,
       method:
         'Feed paused (rate 0); the lab publishes each quote by hand once the page is ready and waits until the page saw it. ' +
