@@ -146,8 +146,12 @@ async function readPrevious(path: string): Promise<ScenariosFile | undefined> {
   }
 }
 
-/** A file written before the two engines: its browser records were Chromium's (`client: 'chromium'`, no engine in the id). */
+/**
+ * A file written before the two engines: its browser records were Chromium's (`client: 'chromium'`, no engine in the
+ * id), and its summaries name no engines.
+ */
 function upgraded(file: ScenariosFile): ScenariosFile {
+  for (const s of file.scenarios) s.engines ??= [];
   for (const r of file.records) {
     if ((r.client as string) !== 'chromium') continue;
     Object.assign(r, { client: 'browser', engine: 'chromium', browserVersion: null, id: `${r.id}@chromium` });

@@ -1,14 +1,16 @@
 /**
  * The committed example results (test/fixtures/example-scenarios.json and example-claims.json,
- * from a real `npm run scenarios`, events trimmed) checked against the schema in
+ * from a real `npm run scenarios` in both engines, events trimmed) checked against the schema in
  * scenarios/types.ts, and the verdicts recomputed from the example records: the same records give
- * the same verdicts, and changing an observed fact changes the verdict (nothing is typed in).
+ * the same verdicts, changing an observed fact changes the verdict (nothing is typed in), and a
+ * browser claim is decided in each engine and combined (small record sets built here).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
+import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
+import { CLAIMS, type ClaimResult, type ClaimsFile } from '../scripts/lib/claims.ts';
 import { computeVerdicts, DECIDED_CLAIMS } from '../scenarios/verdicts/index.ts';
-import { SCENARIO_NAMES, SCENARIO_TRANSPORTS, type ScenarioRecord, type ScenariosFile } from '../scenarios/types.ts';
+import { SCENARIO_NAMES, SCENARIO_TRANSPORTS, type Json, type ScenarioRecord, type ScenariosFile } from '../scenarios/types.ts';
 
 const example = JSON.parse(readFileSync(new URL('fixtures/example-scenarios.json', import.meta.url), 'utf8')) as ScenariosFile;
 const claims = JSON.parse(readFileSync(new URL('fixtures/example-claims.json', import.meta.url), 'utf8')) as ClaimsFile;
@@ -16,13 +18,24 @@ const CLAIM_IDS = new Set<string>(CLAIMS.map((c) => c.id));
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const numbersOnly = (v: unknown) => isObject(v) && Object.values(v).every((n) => typeof n === 'number');
+/** A record's id without its engine: the id a verdict rule reads. */
+const base = (id: string) => id.replace(/@[a-z]+$/, '');
 
 function checkRecord(r: ScenarioRecord): void {
-  expect(r.id).toBe(`${r.scenario}/${r.transport}/${r.case}`);
   expect(SCENARIO_NAMES).toContain(r.scenario);
   expect(SCENARIO_TRANSPORTS).toContain(r.transport);
   expect(r.case).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-  expect(['chromium', 'node']).toContain(r.client);
+  expect(['browser', 'node']).toContain(r.client);
+  if (r.client === 'browser') {
+    // A browser record names its engine in the id and carries the browser's version (null only if it did not start).
+    expect(ENGINES).toContain(r.engine);
+    expect(r.id).toBe(`${r.scenario}/${r.transport}/${r.case}@${r.engine}`);
+    expect(r.browserVersion).toBe(example.browsers.find((b) => b.engine === r.engine)!.version);
+  } else {
+    expect(r.id).toBe(`${r.scenario}/${r.transport}/${r.case}`);
+    expect(r).not.toHaveProperty('engine');
+    expect(r).not.toHaveProperty('browserVersion');
+  }
   expect(r.title.length).toBeGreaterThan(10);
   expect(['observed', 'not-run']).toContain(r.status);
   if (r.status === 'not-run') expect(typeof r.reason).toBe('string');
@@ -51,19 +64,27 @@ function checkRecord(r: ScenarioRecord): void {
 }
 
 describe('example-scenarios.json', () => {
-  it('carries run metadata and the browser it ran in', () => {
+  it('carries run metadata and each engine it ran in', () => {
     expect(Date.parse(example.meta.date)).not.toBeNaN();
     expect(example.meta.node).toMatch(/^v\d+/);
-    expect(example.meta.versions['playwright-core']).toBeTruthy();
-    expect(example.meta.chromium).toBe(example.browser.version);
-    expect(example.browser.found).toBe(true);
-    expect(example.browser.args.some((a) => a.startsWith('--ignore-certificate-errors-spki-list='))).toBe(true);
+    expect(example.meta.versions['puppeteer-core']).toMatch(/^\d+\./);
+    expect(example.browsers.map((b) => b.engine)).toEqual([...ENGINES]);
+    for (const b of example.browsers) {
+      expect(b.found, b.engine).toBe(true);
+      expect(b.version, b.engine).toBeTruthy();
+    }
+    const chromium = example.browsers.find((b) => b.engine === 'chromium')!;
+    expect(example.meta.chromium).toBe(chromium.version);
+    expect(chromium.settings.some((a) => a.startsWith('--ignore-certificate-errors-spki-list='))).toBe(true);
   });
 
   it('has one summary per scenario matching its records', () => {
     expect(example.scenarios.map((s) => s.name)).toEqual([...SCENARIO_NAMES]);
     for (const s of example.scenarios) {
       const records = example.records.filter((r) => r.scenario === s.name);
+      // A scenario with browser cases ran in both engines; a Node-only one kept from an earlier run may name none.
+      if (records.some((r) => r.client === 'browser')) expect(s.engines).toEqual([...ENGINES]);
+      else expect(Array.isArray(s.engines)).toBe(true);
       expect(s.observed + s.notRun).toBe(records.length);
       expect(s.observed).toBe(records.filter((r) => r.status === 'observed').length);
     }
@@ -72,6 +93,20 @@ describe('example-scenarios.json', () => {
   it('every record matches the schema and ids are unique', () => {
     for (const record of example.records) checkRecord(record);
     expect(new Set(example.records.map((r) => r.id)).size).toBe(example.records.length);
+  });
+
+  it('has each browser case once per engine, and a case one engine cannot run as not-run there with the reason', () => {
+    const browser = example.records.filter((r) => r.client === 'browser');
+    const byCase = new Map<string, ScenarioRecord[]>();
+    for (const r of browser) byCase.set(base(r.id), [...(byCase.get(base(r.id)) ?? []), r]);
+    for (const [id, records] of byCase) expect(records.map((r) => r.engine).sort(), id).toEqual([...ENGINES].sort());
+    const notIn = browser.filter((r) => r.status === 'not-run' && r.reason?.startsWith('lab: not run in '));
+    expect(notIn.length).toBeGreaterThan(0);
+    for (const r of notIn) {
+      expect(r.engine).toBe('firefox');
+      expect(r.reason).toMatch(/^lab: not run in Firefox: .{20,}/);
+      expect(byCase.get(base(r.id))!.find((x) => x.engine === 'chromium')!.status, r.id).toBe('observed');
+    }
   });
 
   it('covers every transport and every claim the scenarios decide', () => {
@@ -93,7 +128,35 @@ describe('example-claims.json', () => {
       expect(result.explanation.length).toBeGreaterThan(100);
       expect(result.decidedBy).toBe('scenarios');
       expect(result.records.length).toBeGreaterThan(0);
-      for (const id of result.records) expect(ids.has(id), `${claim} cites ${id}`).toBe(true);
+      // What a deciding engine cites exists (an engine that did not run names the records it lacked instead).
+      const decided = result.engines ? ENGINES.map((e) => result.engines![e]!).filter((v) => v.verdict !== 'not-run') : [result];
+      for (const v of decided) {
+        for (const id of v.records) {
+          expect(ids.has(id), `${claim} cites ${id}`).toBe(true);
+          expect(result.records).toContain(id);
+        }
+      }
+    }
+  });
+
+  it('a claim decided from browser records has a verdict per engine and the engines it holds in; a Node-only claim has neither', () => {
+    for (const claim of DECIDED_CLAIMS) {
+      const result = claims.claims[claim]!;
+      if (!result.records.some((id) => id.includes('@'))) {
+        expect(result, claim).not.toHaveProperty('engines');
+        expect(result, claim).not.toHaveProperty('holdsIn');
+        continue;
+      }
+      expect(Object.keys(result.engines ?? {}), claim).toEqual([...ENGINES]);
+      const ran = ENGINES.filter((e) => result.engines![e]!.verdict !== 'not-run');
+      expect(result.holdsIn, claim).toEqual(ran.filter((e) => result.engines![e]!.verdict === result.verdict));
+      for (const e of ENGINES) {
+        const own = result.engines![e]!;
+        // Each engine's verdict rests on its own browser records (and Node records), never the other engine's.
+        for (const id of own.records) expect(id.includes('@') ? id.endsWith(`@${e}`) : true, `${claim} ${e} cites ${id}`).toBe(true);
+        expect(result.explanation, claim).toContain(`${e === 'chromium' ? 'Chromium' : 'Firefox'}: ${own.explanation}`);
+      }
+      for (const key of Object.keys(result.figures ?? {})) expect(key, claim).toMatch(/^(chromium|firefox)\./);
     }
   });
 
@@ -101,31 +164,29 @@ describe('example-claims.json', () => {
     const recomputed = computeVerdicts(example.records, 'then');
     for (const result of recomputed) {
       const committed = claims.claims[result.id]!;
-      expect({ id: result.id, verdict: result.verdict, explanation: result.explanation, records: result.records }).toEqual({
-        id: committed.id,
-        verdict: committed.verdict,
-        explanation: committed.explanation,
-        records: committed.records,
-      });
+      const { date: _, ...now } = result;
+      const { date: __, ...then } = committed;
+      expect(now).toEqual(then);
     }
   });
 });
 
 describe('verdicts follow the observations', () => {
   type Part = 'facts' | 'counts' | 'bytes' | 'counters' | 'setup';
-  /** The example records with one value of one record changed (`undefined` removes the key). */
+  /**
+   * The example records with one value of one record changed (`undefined` removes the key): the Node record of that id,
+   * or its Chromium record. The verdicts below are Chromium's (a Node-only claim's verdict is every client's).
+   */
   const change = (records: ScenarioRecord[], id: string, part: Part, name: string, value: unknown): ScenarioRecord[] => {
     const set = (values: Record<string, unknown> | undefined) => {
       const next: Record<string, unknown> = { ...values, [name]: value };
       if (value === undefined) delete next[name];
       return next as never;
     };
-    expect(
-      records.some((r) => r.id === id),
-      id,
-    ).toBe(true);
+    const target = (r: ScenarioRecord) => r.id === id || r.id === `${id}@chromium`;
+    expect(records.some(target), id).toBe(true);
     return records.map((r) => {
-      if (r.id !== id) return r;
+      if (!target(r)) return r;
       if (part === 'setup') return { ...r, setup: set(r.setup) };
       if (part === 'counters')
         return { ...r, observed: { ...r.observed, server: { ...r.observed.server, counters: set(r.observed.server?.counters) } } };
@@ -134,7 +195,9 @@ describe('verdicts follow the observations', () => {
   };
   const withChanges = (...changes: [string, Part, string, unknown][]) =>
     changes.reduce((records, [id, part, name, value]) => change(records, id, part, name, value), example.records);
-  const decide = (records: ScenarioRecord[], claim: string) => computeVerdicts(records).find((v) => v.id === claim)!;
+  const inChromium = (result: ClaimResult) => result.engines?.chromium ?? result;
+  const combined = (records: ScenarioRecord[], claim: string) => computeVerdicts(records).find((v) => v.id === claim)!;
+  const decide = (records: ScenarioRecord[], claim: string) => inChromium(combined(records, claim));
   const baseline = (claim: string) => decide(example.records, claim);
 
   /** One changed input per rule: the verdict moves, and the explanation says what changed and closes on the new verdict. */
@@ -235,10 +298,10 @@ describe('verdicts follow the observations', () => {
     },
     {
       claim: 'ws-rejects-self-signed-sse-accepts',
-      changes: [['self-signed/ws/untrusted-ignore-https-errors', 'facts', 'opened', false]],
+      changes: [['self-signed/sse/untrusted-default', 'facts', 'opened', true]],
       verdict: 'confirmed',
       says: [
-        'untrusted-ignore-https-errors: SSE open, ws refused',
+        'untrusted-default: SSE open, ws refused',
         'In 1 of the 5 settings EventSource got through where WebSocket was refused',
         'confirmed.',
       ],
@@ -283,8 +346,8 @@ describe('verdicts follow the observations', () => {
     {
       claim: 'sse-base64-costs-bandwidth',
       changes: example.records
-        .filter((r) => r.id.startsWith('binary/ws/binary-'))
-        .map((r) => [r.id, 'facts', 'wireToPayloadRatio', 9] as [string, Part, string, unknown]),
+        .filter((r) => r.id.startsWith('binary/ws/binary-') && r.engine === 'chromium')
+        .map((r) => [base(r.id), 'facts', 'wireToPayloadRatio', 9] as [string, Part, string, unknown]),
       verdict: 'refuted',
       says: ['SSE cost more than WebSocket at 0 of', 'refuted.'],
     },
@@ -405,10 +468,14 @@ describe('verdicts follow the observations', () => {
     expect(decide(records, 'sse-auto-reconnect').explanation).toContain('(2 of 3 gave up for good)');
   });
 
-  it('a key missing from an existing record makes the claim not-run, naming record and key', () => {
-    const result = decide(withChanges(['reconnect/sse/retry-100-destroy', 'facts', 'lastEventIdSent', undefined]), 'sse-event-ids-resume');
-    expect(result.verdict).toBe('not-run');
-    expect(result.explanation).toContain('reconnect/sse/retry-100-destroy#lastEventIdSent');
+  it('a key missing from an existing record makes the claim not-run in that engine, naming record and key', () => {
+    const records = withChanges(['reconnect/sse/retry-100-destroy', 'facts', 'lastEventIdSent', undefined]);
+    const result = combined(records, 'sse-event-ids-resume');
+    expect(inChromium(result).verdict).toBe('not-run');
+    expect(inChromium(result).explanation).toContain('reconnect/sse/retry-100-destroy#lastEventIdSent');
+    expect(result.verdict).toBe(result.engines!.firefox!.verdict);
+    expect(result.holdsIn).toEqual(['firefox']);
+    expect(result.explanation).toMatch(/^Decided in Firefox only \(Chromium did not run\)\./);
     const polyfill = decide(
       withChanges(['polyfill/sse/polyfill-reconnect', 'facts', 'lastEventIdHeader', undefined]),
       'polyfill-sends-last-id-as-query',
@@ -420,6 +487,80 @@ describe('verdicts follow the observations', () => {
     const records = example.records.filter((r) => r.scenario !== 'connection-limit');
     const result = computeVerdicts(records).find((v) => v.id === 'sse-six-connections-per-origin')!;
     expect(result.verdict).toBe('not-run');
+    expect(result.holdsIn).toEqual([]);
+    expect(result.explanation).toContain('Not decided in any engine.');
     expect(result.explanation).toContain('connection-limit/sse/http1-eventsources');
+  });
+});
+
+describe('a browser claim decided in each engine', () => {
+  /** A small record set: article B's named-events server, with native EventSource and the polyfill, in the given engines. */
+  const namedEvents = (onmessage: Partial<Record<Engine, number>>): ScenarioRecord[] =>
+    Object.entries(onmessage).flatMap(([engine, count]) =>
+      ['seed-b-native', 'seed-b-polyfill'].map(
+        (caseId): ScenarioRecord => ({
+          id: `polyfill/sse/${caseId}@${engine}`,
+          scenario: 'polyfill',
+          transport: 'sse',
+          case: caseId,
+          client: 'browser',
+          engine: engine as Engine,
+          browserVersion: `${engine}/test`,
+          title: 'named events against onmessage and a listener',
+          status: 'observed',
+          setup: { watchAfterDropMs: 1000, eventName: 'server-time', firstWrite: ':ok', retryMs: 2000 } as Record<string, Json>,
+          observed: { counts: { onmessage: count!, serverTimeListener: 3, requestsAfterDrop: 0 } },
+          claims: ['sse-named-events-need-listener'],
+          durationMs: 1,
+        }),
+      ),
+    );
+  const verdict = (records: ScenarioRecord[]) => computeVerdicts(records, 'then').find((v) => v.id === 'sse-named-events-need-listener')!;
+
+  it('agreeing engines give their verdict, held in both', () => {
+    const result = verdict(namedEvents({ chromium: 0, firefox: 0 }));
+    expect(result.verdict).toBe('confirmed');
+    expect(result.holdsIn).toEqual(['chromium', 'firefox']);
+    expect(result.explanation).toMatch(/^Confirmed in Chromium and Firefox alike\. Chromium: .+ Firefox: /);
+    expect(result.records).toEqual([
+      'polyfill/sse/seed-b-native@chromium',
+      'polyfill/sse/seed-b-polyfill@chromium',
+      'polyfill/sse/seed-b-native@firefox',
+      'polyfill/sse/seed-b-polyfill@firefox',
+    ]);
+    expect(result.figures).toMatchObject({
+      'chromium.polyfill/sse/seed-b-native onmessage': 0,
+      'firefox.polyfill/sse/seed-b-native onmessage': 0,
+    });
+  });
+
+  it("engines that disagree make it depends, and the explanation names each engine's verdict", () => {
+    const result = verdict(namedEvents({ chromium: 0, firefox: 3 }));
+    expect(result.engines!.chromium!.verdict).toBe('confirmed');
+    expect(result.engines!.firefox!.verdict).toBe('refuted');
+    expect(result.verdict).toBe('depends');
+    expect(result.holdsIn).toEqual([]);
+    expect(result.explanation).toMatch(/^The engines differ: confirmed in Chromium, refuted in Firefox\. Chromium: /);
+    expect(result.explanation).toContain('Firefox: Against article B');
+    expect(result.explanation).toContain('onmessage fired 3 times');
+    expect(result.figures).toMatchObject({ 'firefox.polyfill/sse/seed-b-native onmessage': 3 });
+  });
+
+  it("an engine that did not run leaves the other engine's verdict, said to be its alone", () => {
+    const result = verdict(namedEvents({ chromium: 0 }));
+    expect(result.verdict).toBe('confirmed');
+    expect(result.holdsIn).toEqual(['chromium']);
+    expect(result.engines!.firefox!.verdict).toBe('not-run');
+    expect(result.explanation).toMatch(/^Decided in Chromium only \(Firefox did not run\)\./);
+    expect(result.explanation).toContain('polyfill/sse/seed-b-native');
+    expect(Object.keys(result.figures!).every((k) => k.startsWith('chromium.'))).toBe(true);
+  });
+
+  it('a claim no browser record bears on has one verdict for every client', () => {
+    const result = computeVerdicts(example.records, 'then').find((v) => v.id === 'socketio-needs-sticky-sessions')!;
+    expect(result.records.every((id) => !id.includes('@'))).toBe(true);
+    expect(result).not.toHaveProperty('engines');
+    expect(result).not.toHaveProperty('holdsIn');
+    expect(Object.keys(result.figures!).some((k) => k.includes('.'))).toBe(false);
   });
 });
