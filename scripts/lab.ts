@@ -58,14 +58,25 @@ const stages: Stage[] = [
   { name: 'report', args: ['scripts/report/cli.ts', '--png'] },
 ];
 
+/** Set by Ctrl-C (or SIGTERM): the running stage gets the signal and cleans up, and no later stage starts. */
+let interrupted = false;
+
 function run(stage: Stage): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...stage.args], { cwd: ROOT, stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    process.on('SIGINT', forward);
+    // Ctrl-C already reaches the stage (the terminal signals its whole process group): passing it on would be a second
+    // Ctrl-C, which ends a stage at once, before it closes its browsers and servers. SIGTERM is passed on.
+    const stop = () => {
+      interrupted = true;
+    };
+    const forward = (signal: NodeJS.Signals) => {
+      stop();
+      child.kill(signal);
+    };
+    process.on('SIGINT', stop);
     process.on('SIGTERM', forward);
     child.once('exit', (code, signal) => {
-      process.off('SIGINT', forward);
+      process.off('SIGINT', stop);
       process.off('SIGTERM', forward);
       resolve(signal ? null : code);
     });
@@ -93,6 +104,10 @@ for (const [i, stage] of stages.entries()) {
   const stageStart = Date.now();
   const code = await run(stage);
   const took = ((Date.now() - stageStart) / 1000).toFixed(0);
+  if (interrupted) {
+    console.log(`\n=== lab stopped during ${stage.name} (interrupted); no later stage ran, no report was written ===`);
+    process.exit(130);
+  }
   if (code === 0) console.log(`=== ${stage.name} done in ${took} s ===`);
   else {
     failed.push(stage.name);
