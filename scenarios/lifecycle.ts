@@ -254,20 +254,31 @@ async function frozen(c: CaseContext, transport: ScenarioTransport): Promise<Obs
     serverClientsAtBack,
   });
   const resumed = events.find((e) => e.source === 'page' && e.type === 'resume' && e.t >= backAt);
+  return recorded(c, page, tap, server, result, {
+    frozenMs: awayMs,
+    ...result.facts,
+    frozenEventSeen: events.some((e) => e.source === 'page' && e.type === 'freeze'),
+    resumeEventAfterMs: resumed ? round(resumed.t - backAt) : null,
+    reconnectedByItself: result.counts.opensAfterBack! > 0,
+    transportAtLeave,
+  });
+}
+
+/** A case's record: the measured window, the page's end state and the server side, with the profile and the case's facts. */
+async function recorded(
+  c: CaseContext,
+  page: LabPage,
+  tap: Tap,
+  server: RunningServer,
+  result: ReturnType<typeof measure>,
+  facts: Record<string, Json>,
+): Promise<Observed> {
   return {
     events: result.events,
     readyState: await page.readyState(NAME),
     counts: result.counts,
     server: { connections: tap.connections.length, requests: tap.requests, counters: counters(server) },
-    facts: {
-      profile: c.h.full ? 'full' : 'quick',
-      frozenMs: awayMs,
-      ...result.facts,
-      frozenEventSeen: events.some((e) => e.source === 'page' && e.type === 'freeze'),
-      resumeEventAfterMs: resumed ? round(resumed.t - backAt) : null,
-      reconnectedByItself: result.counts.opensAfterBack! > 0,
-      transportAtLeave,
-    },
+    facts: { profile: c.h.full ? 'full' : 'quick', ...facts },
   };
 }
 
@@ -344,12 +355,11 @@ async function bfcache(c: CaseContext, transport: ScenarioTransport, cacheContro
   await openAndWait(page, transport, url);
   // A page loaded again starts a new log: what the client got before leaving is kept from here.
   const before = await pageEvents(page);
-  const awayMs = BFCACHE_AWAY_MS;
   const seqAtLeave = server.feed.latestSeq;
   const serverClientsAtLeave = server.stats.connections;
   let seqAtBack = 0;
   let serverClientsAtBack = 0;
-  const trip = await leaveAndReturn(c, page, `${origin}/away`, awayMs, () => {
+  const trip = await leaveAndReturn(c, page, `${origin}/away`, BFCACHE_AWAY_MS, () => {
     seqAtBack = server.feed.latestSeq;
     serverClientsAtBack = server.stats.connections;
   });
@@ -367,27 +377,19 @@ async function bfcache(c: CaseContext, transport: ScenarioTransport, cacheContro
     serverClientsAtLeave,
     serverClientsAtBack,
   });
-  const reopened = !trip.restored;
-  return {
-    events: result.events,
-    readyState: await page.readyState(NAME),
-    counts: result.counts,
-    server: { connections: tap.connections.length, requests: tap.requests, counters: counters(server) },
-    facts: {
-      profile: c.h.full ? 'full' : 'quick',
-      pageCacheControl: cacheControl,
-      controlPageRestored: control.restored,
-      controlNotRestoredReasons: controlReasons?.flat() ?? null,
-      restoredFromBfcache: trip.restored,
-      notRestoredReasons: reasons?.flat() ?? null,
-      notRestoredReasonsFrom: cdp ? 'Chromium DevTools (Page.backForwardCacheNotUsed)' : 'not reported (WebDriver BiDi has no such event)',
-      shownAfterMs: round(trip.shownAt - trip.backAt),
-      ...result.facts,
-      // On a restored page an open after the return is the client's own doing; on a new page the case opened it.
-      reconnectedByItself: trip.restored && result.counts.opensAfterBack! > 0,
-      reopenedByNewPage: reopened,
-    },
-  };
+  return recorded(c, page, tap, server, result, {
+    pageCacheControl: cacheControl,
+    controlPageRestored: control.restored,
+    controlNotRestoredReasons: controlReasons?.flat() ?? null,
+    restoredFromBfcache: trip.restored,
+    notRestoredReasons: reasons?.flat() ?? null,
+    notRestoredReasonsFrom: cdp ? 'Chromium DevTools (Page.backForwardCacheNotUsed)' : 'not reported (WebDriver BiDi has no such event)',
+    shownAfterMs: round(trip.shownAt - trip.backAt),
+    ...result.facts,
+    // On a restored page an open after the return is the client's own doing; on a new page the case opened it.
+    reconnectedByItself: trip.restored && result.counts.opensAfterBack! > 0,
+    reopenedByNewPage: !trip.restored,
+  });
 }
 
 /** The claims a transport's lifecycle records bear on, by browser API. */

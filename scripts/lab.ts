@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BROWSER_PACKAGE, ENGINE_NAME, ENGINES, type Engine, findBrowser } from './lib/browser.ts';
+import { ENGINE_NAME, ENGINES, type Engine, findBrowser, installHint } from './lib/browser.ts';
 import { ROOT } from './lib/paths.ts';
 import { ensurePrograms } from './lib/system-packages.ts';
 import { publishReference } from './reference.ts';
@@ -90,8 +90,7 @@ if (absent.length > 0) {
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
   console.log(
     `lab: no ${absent.map((e) => ENGINE_NAME[e]).join(' and no ')} found, which this run needs; nothing was run. ` +
-      `Install with: ${sudo}apt-get install -y ${absent.map((e) => BROWSER_PACKAGE[e]).join(' ')} ` +
-      `(or point ${absent.map((e) => e.toUpperCase()).join(' / ')} at the browser's binary)`,
+      `Install with: ${absent.map((e) => `${sudo}${installHint(e)}`).join('; ')}`,
   );
   process.exit(1);
 }
