@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { now, SYMBOLS, type ClientMessage, type ControlMessage } from './contract.ts';
 import { BadInputBudget } from './budget.ts';
 import { errorBody } from './errors.ts';
@@ -18,14 +18,19 @@ import { BAD_TARGET_BODY, requestTarget } from './request.ts';
 import { ServerStats, statsListener } from './stats.ts';
 
 type WsFormat = 'json' | 'binary';
-interface WsClient {
-  ws: WebSocket;
-  format: WsFormat;
+
+/**
+ * A client is its socket (ws makes this class for every upgrade): its state lives on the socket, and one set of
+ * listeners serves every client (`this` is the socket) instead of a closure per client and event.
+ */
+class WsClient extends WebSocket {
+  format: WsFormat = 'json';
   /** Only these symbols, after a subscribe; null = all. */
-  symbols: Set<string> | null;
+  symbols: Set<string> | null = null;
   /** A liveness ping is out and its pong has not come back yet. */
-  awaitingPong: boolean;
-  budget: BadInputBudget;
+  awaitingPong = false;
+  /** Made on the first bad input: a well-behaved client never needs one. */
+  budget: BadInputBudget | null = null;
 }
 
 /** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
@@ -34,6 +39,14 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * The socket's error listener while the upgrade handler has it, removed when ws takes over. Left on as a closure, it
+ * kept the handler's scope (the parsed URL, about 450 bytes) alive as long as the connection.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 /** Destroys the socket if the close handshake under way has not finished in time (the peer may not be reading at all). */
@@ -52,22 +65,29 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   const feed = options.feed ?? new QuoteFeed(options);
   const stats = new ServerStats('ws', () => feed.latestSeq, options.statsGc);
   const clients = new Set<WsClient>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+  // clientTracking off: `clients` is the list; ws's own set would hold every socket a second time, with a listener each.
+  const wss = new WebSocketServer<typeof WsClient>({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: WsClient,
+  });
 
   /**
    * Every write to a client goes through here, quotes and replies alike, so no client can make the
    * server hold more than maxBufferedBytes for it, whatever it subscribed to or keeps sending.
    */
   function write(client: WsClient, data: Buffer | string, binary: boolean): boolean {
-    client.ws.send(data, { binary });
+    client.send(data, { binary });
     return checkBuffered(client);
   }
 
   /** Drops a client whose unsent bytes passed the bound; false when it was dropped. */
   function checkBuffered(client: WsClient): boolean {
-    if (client.ws.bufferedAmount <= options.maxBufferedBytes) return true;
+    if (client.bufferedAmount <= options.maxBufferedBytes) return true;
     if (clients.delete(client)) stats.dropped++;
-    client.ws.terminate();
+    client.terminate();
     return false;
   }
 
@@ -86,16 +106,18 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
   function violation(client: WsClient, code: number, reason: string): void {
     if (!clients.delete(client)) return;
     stats.violations++;
-    closeWithin(client.ws, code, reason);
+    closeWithin(client, code, reason);
   }
 
   /** Bad input costs a token of the client's budget: answered while it lasts, then the client is cut off. */
   function badInput(client: WsClient, message: string | null): void {
+    client.budget ??= new BadInputBudget();
     if (!client.budget.spend()) return violation(client, 1008, 'LAB_TOO_MANY_BAD_MESSAGES');
     if (message !== null) control(client, { type: 'error', code: 'LAB_BAD_MESSAGE', message });
   }
 
-  function onMessage(client: WsClient, data: Buffer, isBinary: boolean): void {
+  function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    const client = this as WsClient;
     let message: ClientMessage;
     try {
       if (isBinary) throw new Error('binary');
@@ -117,26 +139,41 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     }
   }
 
-  function onConnection(ws: WebSocket, format: WsFormat, since: number): void {
+  // One listener of each kind serves every client. ws types `this` as its base class; every socket of this server is a WsClient.
+  function onError(this: WebSocket): void {
+    if (clients.delete(this as WsClient)) stats.violations++; // an over-cap socket was refused already, not a client
+    cutIfNotClosed(this);
+  }
+
+  function onClose(this: WebSocket): void {
+    clients.delete(this as WsClient);
+    stats.closed();
+  }
+
+  function onPing(this: WebSocket): void {
+    if (checkBuffered(this as WsClient)) badInput(this as WsClient, null);
+  }
+
+  function onPong(this: WebSocket): void {
+    const client = this as WsClient;
+    if (client.awaitingPong) client.awaitingPong = false;
+    else badInput(client, null);
+  }
+
+  function onConnection(client: WsClient, format: WsFormat, since: number): void {
+    client.format = format;
     // Before anything else: a frame ws cannot accept (bad UTF-8, over maxPayload, bad opcode) is an 'error' event,
     // and ws has already sent its close frame (1007, 1009, 1002). Unhandled, it would take the whole process down.
     // The socket is left to finish that close, so the peer reads the code; one that does not is cut after a second.
-    const client: WsClient = { ws, format, symbols: null, awaitingPong: false, budget: new BadInputBudget() };
-    ws.on('error', () => {
-      if (clients.delete(client)) stats.violations++; // an over-cap socket was refused already, not a client
-      cutIfNotClosed(ws);
-    });
+    client.on('error', onError);
     if (clients.size >= options.maxConnections) {
       stats.refused++;
-      closeWithin(ws, 1013, 'LAB_CONNECTION_CAP');
+      closeWithin(client, 1013, 'LAB_CONNECTION_CAP');
       return;
     }
     clients.add(client);
     stats.opened();
-    ws.on('close', () => {
-      clients.delete(client);
-      stats.closed();
-    });
+    client.on('close', onClose);
     const resume = feed.resumeAfter(since);
     if (resume.kind === 'replay' || resume.kind === 'gap') stats.resumed++;
     const reset = resetOf(resume);
@@ -146,18 +183,15 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     }
     if (resume.kind !== 'fresh') for (const frame of resume.frames) if (clients.has(client)) send(client, frame);
     // ws answers a peer's ping by itself; a flood of them, or of pongs nobody asked for, is bad input.
-    ws.on('ping', () => checkBuffered(client) && badInput(client, null));
-    ws.on('pong', () => {
-      if (client.awaitingPong) client.awaitingPong = false;
-      else badInput(client, null);
-    });
-    ws.on('message', (data: Buffer, isBinary) => onMessage(client, data, isBinary));
+    client.on('ping', onPing);
+    client.on('pong', onPong);
+    client.on('message', onMessage);
   }
 
   const { server, origin, spki } = await listen(statsListener(stats, 'WebSocket at /ws; GET /stats'), options, stats);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const url = requestTarget(req);
     if (!url) return refuse(socket, 400, 'Bad Request', BAD_TARGET_BODY);
     const format = url.searchParams.get('format') ?? 'json';
@@ -168,6 +202,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
     }
     if (format !== 'json' && format !== 'binary')
       return refuse(socket, 400, 'Bad Request', errorBody('LAB_BAD_FORMAT', 'format is json or binary'));
+    socket.off('error', destroyOnError); // handleUpgrade puts ws's own (the same) listener on the socket
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, format, parseSeq(url.searchParams.get('since') ?? undefined)));
   });
 
@@ -180,17 +215,17 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       : setInterval(() => {
           for (const client of clients) {
             if (client.awaitingPong) {
-              client.ws.terminate();
+              client.terminate();
               continue;
             }
             client.awaitingPong = true;
-            client.ws.ping();
+            client.ping();
           }
         }, options.heartbeatMs);
 
   function drop(mode: DropMode): void {
     if (mode === 'destroy') stats.destroySockets();
-    else for (const client of clients) client.ws.close(1001, 'server going away');
+    else for (const client of clients) client.close(1001, 'server going away');
   }
 
   return {
@@ -207,7 +242,7 @@ export async function start(input: Partial<ServerOptions> = {}): Promise<Running
       clearInterval(liveness);
       // One deadline for everything: the close handshakes (1001) and the server's own close run together, and
       // closeServer destroys whatever is still open after its grace period (non-readers, over-cap sockets).
-      const closed = [...clients].map(({ ws }) => new Promise((resolve) => ws.once('close', resolve)));
+      const closed = [...clients].map((client) => new Promise((resolve) => client.once('close', resolve)));
       const closing = closeServer(server, stats);
       drop('end');
       await Promise.all([closing, ...closed]);
