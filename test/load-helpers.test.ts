@@ -18,6 +18,9 @@ import {
   type StepObservation,
 } from '../scripts/load/aggregate.ts';
 import { FLOOR, upstreamDriver, upstreamMethod, usesTls } from '../scripts/load/capabilities.ts';
+import { checkFigures } from '../scripts/load/consistency.ts';
+import { pinned, planPinning } from '../scripts/load/pinning.ts';
+import { medianStatus, summarizeRuns } from '../scripts/load/repeats.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
@@ -26,7 +29,7 @@ import { DeliveryTally } from '../scripts/load/tally.ts';
 import type { StepResult } from '../scripts/load/types.ts';
 import { compare, wsHeavierThanSse } from '../scripts/load/verdict.ts';
 
-const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500 };
+const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500, cpuMinDeliveries: 500 };
 
 function snapshot(over: Partial<StatsSnapshot> = {}): StatsSnapshot {
   return {
@@ -78,6 +81,7 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
   for (let i = 0; i < 100; i++) recordMs(connectHistogram, 2);
   return {
     plan: { phase: 'clients', transport: 'ws', tls: false, clients: 100, rate: 10, padding: 0 },
+    run: 1,
     warmupS: 1,
     durationS: 1,
     sourceAddresses: 1,
@@ -223,14 +227,16 @@ describe('per-connection and per-delivery arithmetic', () => {
     expect(step.server.perConnection.heapBytes).toBe(4000);
     expect(step.server.cores).toBe(0.06);
     expect(step.generator).toMatchObject({ cores: [0.3], maxCores: 0.3, clientBound: false, hostCores: 0.37, usPerDelivery: 300 });
-    expect(step.id).toBe('load/clients/ws/n100-r10-p0');
+    expect(step.id).toBe('load/clients/ws/n100-r10-p0#1');
+    expect(step.server.cpuJudged).toBe(true);
+    expect(buildStep(observation(), { ...OPTIONS, cpuMinDeliveries: 1001 }).server.cpuJudged).toBe(false);
     expect(step.tls).toBe(false);
   });
 
   it('marks a TLS step in its result and its id, so plain and TLS ids never collide', () => {
     const o = observation();
     const step = buildStep({ ...o, plan: { ...o.plan, tls: true } }, OPTIONS);
-    expect(step).toMatchObject({ id: 'load/clients/ws/n100-r10-p0-tls', tls: true, status: 'ok' });
+    expect(step).toMatchObject({ id: 'load/clients/ws/n100-r10-p0-tls#1', tls: true, status: 'ok' });
   });
 
   it('reports loss, incompleteness and failure in that order of precedence', () => {
@@ -319,7 +325,8 @@ function step(over: {
     rate: over.rate ?? 10,
     padding: 0,
   };
-  const base = buildStep(observation({ plan }), OPTIONS);
+  // What the verdict and the ramps read: a step's summary (here of one run).
+  const base = summarizeRuns([buildStep(observation({ plan }), OPTIONS)]);
   base.status = over.status ?? 'ok';
   base.server.perConnection.heapBytes = over.heap ?? 4000;
   base.server.netCpuMsPer1kDeliveries = over.cpu ?? 50;
@@ -563,5 +570,83 @@ describe('options and planning', () => {
       '30000',
       '--stats-gc',
     ]);
+  });
+});
+
+describe('repeated runs, their summary and the checks on it', () => {
+  /** One run of a ws step at 100 clients: `cpuMs` of server CPU (20 ms of it the twin's), p99 from the 1 ms reports. */
+  const run = (n: number, cpuMs: number, over: Partial<StepObservation> = {}) => {
+    const o = observation(over);
+    const end = { ...o.end!, loaded: { ...o.end!.loaded, cpuUserMicros: 100_000 + cpuMs * 1000, cpuSystemMicros: 0 } };
+    return buildStep({ ...o, run: n, end }, OPTIONS);
+  };
+
+  it('folds runs into medians with their spread, the median status and every latency sample', () => {
+    const runs = [run(1, 60), run(2, 90, { reports: [report(100, 10, { received: 999 })] }), run(3, 66)];
+    expect(runs.map((r) => [r.id, r.status])).toEqual([
+      ['load/clients/ws/n100-r10-p0#1', 'ok'],
+      ['load/clients/ws/n100-r10-p0#2', 'loss'],
+      ['load/clients/ws/n100-r10-p0#3', 'ok'],
+    ]);
+    const summary = summarizeRuns(runs);
+    expect(summary).toMatchObject({ id: 'load/clients/ws/n100-r10-p0', run: null, status: 'ok', error: null });
+    expect(summary.server.cpuMsPer1kDeliveries).toBe(66);
+    expect(summary.repeats).toMatchObject({ runs: 3, ids: runs.map((r) => r.id), statuses: ['ok', 'loss', 'ok'] });
+    expect(summary.repeats!.spread.cpuMsPer1kDeliveries).toEqual({ values: [60, 90, 66], median: 66, min: 60, max: 90 });
+    expect(summary.delivery.lost).toBe(0);
+    expect(summary.delivery.latencyMs.count).toBe(1000);
+    expect(percentiles(decode(summary.delivery.histogram)).count).toBe(3000);
+    expect(medianStatus(['ok', 'slow', 'loss', 'ok'])).toBe('slow');
+    expect(medianStatus(['failed'])).toBe('failed');
+  });
+
+  it('reports a transport cheaper than the TCP floor beyond both spreads, a window too small to judge and a heavy generator', () => {
+    const of = (transport: 'ws' | 'tcp', cpus: number[], over: Partial<StepObservation> = {}) => {
+      const plan = { ...observation().plan, transport };
+      return summarizeRuns(cpus.map((cpu, i) => run(i + 1, cpu, { plan, ...over })));
+    };
+    const light = { workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 10_000, wallMs: 1000 } }] };
+    const cheap = checkFigures([of('ws', [20, 22, 25], light), of('tcp', [40, 45, 50], light)]);
+    expect(cheap.map((c) => [c.kind, c.stepId, c.against])).toEqual([
+      ['cheaper-than-floor', 'load/clients/ws/n100-r10-p0', 'load/clients/tcp/n100-r10-p0'],
+    ]);
+    expect(checkFigures([of('ws', [20, 42, 45], light), of('tcp', [40, 45, 50], light)])).toEqual([]);
+    // 300 µs of generator CPU per delivery against the server's 60: the generator may have set the pace.
+    expect(checkFigures([of('ws', [60])]).map((c) => c.kind)).toEqual(['generator-heavy']);
+    const small = summarizeRuns([buildStep(observation(), { ...OPTIONS, cpuMinDeliveries: 5000 })]);
+    expect(checkFigures([small]).map((c) => c.kind)).toEqual(['too-few-deliveries']);
+  });
+
+  it('finds the ramp limit among doubled and bisected rates, out of order', () => {
+    const rates: [number, StepResult['status']][] = [
+      [20, 'ok'],
+      [40, 'ok'],
+      [80, 'saturated'],
+      [60, 'ok'],
+      [70, 'slow'],
+    ];
+    const steps = rates.map(([rate, status]) => step({ phase: 'ramp', transport: 'ws', rate, status, dps: rate * 100 }));
+    const [ws] = summarizeRamps(steps, ['ws'], { latencyLimitMs: 500, rampClients: 100 });
+    expect(ws).toMatchObject({ highestRate: 60, failedRate: 70, limitFound: true, highestDeliveriesPerSecond: 6000 });
+    expect(ws!.deliveriesPerServerCore).toBe(Math.round(6000 / ws!.serverCoresAtHighest!));
+  });
+
+  it('says in the verdict when the runs of ws and SSE overlap', () => {
+    const pair = (transport: 'ws' | 'sse', cpus: number[]) =>
+      summarizeRuns(cpus.map((cpu, i) => run(i + 1, cpu, { plan: { ...observation().plan, transport } })));
+    const claim = wsHeavierThanSse([pair('ws', [60, 70, 80]), pair('sse', [65, 75, 85])], 0.1);
+    expect(claim.figures).toMatchObject({ runs: 3, cpuRangesOverlap: true });
+    expect(claim.explanation).toContain("the runs' ranges overlap");
+  });
+});
+
+describe('pinning', () => {
+  it('gives the server the last core and the client side the rest, or pins nothing and says why', () => {
+    expect(planPinning(2, () => true)).toMatchObject({ method: 'taskset', server: [1], generator: [0] });
+    expect(planPinning(4, () => true)).toMatchObject({ server: [3], generator: [0, 1, 2] });
+    expect(planPinning(1, () => true)).toMatchObject({ method: 'none', server: null, note: expect.stringMatching(/one core/) });
+    expect(planPinning(2, () => false)).toMatchObject({ method: 'none', note: expect.stringMatching(/taskset/) });
+    expect(pinned('node', ['a.js'], [1])).toEqual(['taskset', ['-c', '1', 'node', 'a.js']]);
+    expect(pinned('node', ['a.js'], null)).toEqual(['node', ['a.js']]);
   });
 });

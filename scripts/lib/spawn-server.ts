@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Transport } from '../../servers/transports.ts';
+import { pinned } from '../load/pinning.ts';
 import { ROOT } from './paths.ts';
 
 /** How the npm `server` script runs the CLI, without npm in between. */
@@ -31,9 +32,21 @@ export interface SpawnedServer {
 /** How long a server may take to print its ready line (tsx compiles on first start). */
 export const READY_TIMEOUT_MS = 20_000;
 
-export async function spawnServer(transport: Transport, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<SpawnedServer> {
-  const [command, ...base] = SERVER_COMMAND;
-  const child = spawn(command!, [...base, transport, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** How the load runner launches a server: on which cores (scripts/load/pinning.ts) and with which extra node flags. */
+export interface Launch {
+  cores?: readonly number[] | null;
+  nodeFlags?: readonly string[];
+}
+
+export async function spawnServer(
+  transport: Transport,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  launch: Launch = {},
+): Promise<SpawnedServer> {
+  const [node, ...base] = SERVER_COMMAND;
+  const [command, argv] = pinned(node!, [...(launch.nodeFlags ?? []), ...base, transport, ...args], launch.cores ?? null);
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

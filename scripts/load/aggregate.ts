@@ -42,6 +42,8 @@ export interface CpuMark {
 /** Everything a step observed; fields stay undefined when the step failed before reaching them. */
 export interface StepObservation {
   plan: StepPlan;
+  /** Which run of the step (1..): each run is a window of its own on the same servers and connections. */
+  run: number;
   warmupS: number;
   durationS: number;
   sourceAddresses: number;
@@ -226,7 +228,10 @@ export function withDirect(proxied: StepResult, direct: StepResult | undefined):
 }
 
 /** One StepResult from a StepObservation; whatever was not observed is null. */
-export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'clientBoundCores' | 'latencyLimitMs'>): StepResult {
+export function buildStep(
+  o: StepObservation,
+  options: Pick<LoadOptions, 'clientBoundCores' | 'latencyLimitMs' | 'cpuMinDeliveries'>,
+): StepResult {
   const connected = o.connected ?? [];
   const connectHistogram = merge(connected.map((c) => c.histogram));
   const errors = sumErrors(connected);
@@ -273,7 +278,9 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
   const end = o.end?.loaded;
 
   const step: StepResult = {
-    id: stepId(o.plan),
+    id: `${stepId(o.plan)}#${o.run}`,
+    run: o.run,
+    repeats: null,
     phase: o.plan.phase,
     transport: o.plan.transport,
     tls: o.plan.tls,
@@ -329,6 +336,7 @@ export function buildStep(o: StepObservation, options: Pick<LoadOptions, 'client
       messagesSent,
       bytesWritten,
       bytesPerDelivery: bytesWritten !== null && messagesSent ? round(bytesWritten / messagesSent, 2) : null,
+      cpuJudged: messagesSent !== null && messagesSent >= options.cpuMinDeliveries,
       dropped: end?.dropped ?? null,
       refused: end?.refused ?? null,
     },
@@ -376,11 +384,11 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
 }
 
 /**
- * The ramp method of public WebSocket benchmarks: the highest passing step before the first
- * failing one, per transport, for the rate ramp and for the client sweep. The ramp's figure is
- * also given as a ratio to the floor's (the registry's `floor`, raw TCP), but only where it
- * compares transports: both ramps ended at a limit of their server, both plain or both over TLS;
- * otherwise the ratio is null.
+ * The ramp method of public WebSocket benchmarks, per transport, for the rate ramp (by rate) and the client sweep (by N):
+ * the lowest failing step bounds the limit from above, the highest passing step below it is the figure (the ramp doubles,
+ * then bisects, so its steps are not in order). The ramp's figure is also given as a ratio to the floor's (the
+ * registry's `floor`, raw TCP), but only where it compares transports: both ramps ended at a limit of their server,
+ * both plain or both over TLS; otherwise the ratio is null.
  */
 export function summarizeRamps(
   steps: readonly StepResult[],
@@ -389,19 +397,22 @@ export function summarizeRamps(
 ): RampSummary[] {
   const highest = (phase: Phase, transport: Transport) => {
     const ordered = steps.filter((s) => s.phase === phase && s.transport === transport);
-    let best: StepResult | null = null;
-    let stoppedBy = ordered.length === 0 ? 'not run' : 'the last step passed: the figure is a lower bound';
-    let limitFound = false;
-    for (const step of ordered) {
-      const reason = failReason(step, options.latencyLimitMs);
-      if (reason) {
-        stoppedBy = reason;
-        limitFound = step.status === 'loss' || step.status === 'slow' || step.status === 'saturated';
-        break;
-      }
-      best = step;
-    }
-    return { best, stoppedBy, limitFound, ids: ordered.map((s) => s.id) };
+    const level = (s: StepResult) => (phase === 'ramp' ? s.rate : s.clients);
+    const failing = ordered.filter((s) => failReason(s, options.latencyLimitMs) !== null).sort((a, b) => level(a) - level(b))[0];
+    const best = ordered
+      .filter((s) => failReason(s, options.latencyLimitMs) === null && (!failing || level(s) < level(failing)))
+      .sort((a, b) => level(b) - level(a))[0];
+    return {
+      best: best ?? null,
+      failing: failing ?? null,
+      stoppedBy: failing
+        ? failReason(failing, options.latencyLimitMs)!
+        : ordered.length === 0
+          ? 'not run'
+          : 'the last step passed: the figure is a lower bound',
+      limitFound: failing !== undefined && ['loss', 'slow', 'saturated'].includes(failing.status),
+      ids: ordered.map((s) => s.id),
+    };
   };
   const floor = FLOOR === null ? null : highest('ramp', FLOOR);
   const floorDps = floor?.best?.delivery.deliveriesPerSecond ?? null;
@@ -409,16 +420,19 @@ export function summarizeRamps(
     const ramp = highest('ramp', transport);
     const sweep = highest('clients', transport);
     const dps = ramp.best?.delivery.deliveriesPerSecond ?? null;
+    const cores = ramp.best?.server.cores ?? null;
     const comparable = floor?.limitFound === true && ramp.limitFound && floor.best?.tls === ramp.best?.tls;
     return {
       transport,
       clients: options.rampClients,
       steps: ramp.ids,
       highestRate: ramp.best?.rate ?? null,
+      failedRate: ramp.failing?.rate ?? null,
       highestDeliveriesPerSecond: dps,
       ratioToTcp: dps !== null && floorDps && comparable ? round(dps / floorDps) : null,
       limitFound: ramp.limitFound,
-      serverCoresAtHighest: ramp.best?.server.cores ?? null,
+      serverCoresAtHighest: cores,
+      deliveriesPerServerCore: dps !== null && cores ? Math.round(dps / cores) : null,
       stoppedBy: ramp.stoppedBy,
       highestClients: sweep.best?.clients ?? null,
       clientsStoppedBy: sweep.stoppedBy,

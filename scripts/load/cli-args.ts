@@ -9,10 +9,11 @@ import { TRANSPORT_NAMES, type Transport } from '../../servers/transports.ts';
 import { type ClusterLoadOptions, resolveClusterOptions, resolveLoadOptions, type LoadOptions, type Profile } from './options.ts';
 
 export const USAGE = [
-  `usage: npm run load [-- --quick | --tiny] [--tls | --proxy ${PROXY_PROFILES.join('|')} | --nodes N]`,
+  `usage: npm run load [-- --full | --quick | --tiny] [--tls | --proxy ${PROXY_PROFILES.join('|')} | --nodes N]`,
   `  [--transports ${TRANSPORT_NAMES.join(',')}]`,
-  '  [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]',
-  '  [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS] [--upstream-connections C|none]',
+  '  [--clients 100,1000] [--rate 5] [--duration 4] [--warmup 1] [--settle 3] [--repeats 3] [--payload 64,1024,16384|none]',
+  '  [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--ramp-refine K] [--ramp-duration S]',
+  '  [--latency-limit MS] [--cpu-min-deliveries D] [--upstream-connections C|none]',
   '  [--upstream-duration S] [--workers W]',
   '  [--clients-per-address K] [--out PATH|none] [--claims PATH|none]',
 ].join('\n');
@@ -40,6 +41,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions | ClusterL
     args: argv,
     allowPositionals: true,
     options: {
+      full: { type: 'boolean' },
       quick: { type: 'boolean' },
       tiny: { type: 'boolean' },
       tls: { type: 'boolean' },
@@ -51,6 +53,10 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions | ClusterL
       duration: { type: 'string' },
       warmup: { type: 'string' },
       settle: { type: 'string' },
+      repeats: { type: 'string' },
+      'cpu-min-deliveries': { type: 'string' },
+      'ramp-refine': { type: 'string' },
+      'ramp-duration': { type: 'string' },
       payload: { type: 'string' },
       'payload-clients': { type: 'string' },
       'ramp-clients': { type: 'string' },
@@ -67,7 +73,8 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions | ClusterL
   });
   if (positionals.length > 0)
     throw new LabError('LAB_BAD_OPTION', `unexpected argument ${JSON.stringify(positionals[0])}`, 'options start with --');
-  if (values.quick && values.tiny) throw new LabError('LAB_BAD_OPTION', '--quick and --tiny together', 'pick one profile');
+  if ([values.full, values.quick, values.tiny].filter(Boolean).length > 1)
+    throw new LabError('LAB_BAD_OPTION', 'more than one of --full, --quick, --tiny', 'pick one profile (--full is the default)');
   const profile: Profile = values.quick ? 'quick' : values.tiny ? 'tiny' : 'full';
   const input: Partial<LoadOptions> = {
     tls: values.tls,
@@ -78,11 +85,15 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions | ClusterL
     duration: number('duration', values.duration),
     warmup: number('warmup', values.warmup),
     settleS: number('settle', values.settle),
+    repeats: number('repeats', values.repeats),
+    cpuMinDeliveries: number('cpu-min-deliveries', values['cpu-min-deliveries']),
     payload: list('payload', values.payload),
     payloadClients: number('payload-clients', values['payload-clients']),
     rampClients: orNone(values['ramp-clients'], (raw) => number('ramp-clients', raw)!),
     rampStart: number('ramp-start', values['ramp-start']),
     rampSteps: number('ramp-steps', values['ramp-steps']),
+    rampRefine: number('ramp-refine', values['ramp-refine']),
+    rampDuration: number('ramp-duration', values['ramp-duration']),
     latencyLimitMs: number('latency-limit', values['latency-limit']),
     upstreamConnections: orNone(values['upstream-connections'], (raw) => number('upstream-connections', raw)!),
     upstreamDuration: number('upstream-duration', values['upstream-duration']),

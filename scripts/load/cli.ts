@@ -1,7 +1,8 @@
 /**
- * npm run load [-- --quick | --tiny] [--tls | --proxy stock|tuned|gzip|h2 | --nodes N] [--transports sse,ws,socketio,tcp,sse-h2]
- *   [--clients 100,1000] [--rate 1] [--duration 10] [--warmup 2] [--settle 15] [--payload 64,1024,16384|none] [--payload-clients N]
- *   [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--latency-limit MS]
+ * npm run load [-- --full | --quick | --tiny] [--tls | --proxy stock|tuned|gzip|h2 | --nodes N] [--transports sse,ws,socketio,tcp,sse-h2]
+ *   [--clients 100,1000] [--rate 5] [--duration 4] [--warmup 1] [--settle 3] [--repeats 3] [--payload 64,1024,16384|none]
+ *   [--payload-clients N] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--ramp-refine K] [--ramp-duration S]
+ *   [--latency-limit MS] [--cpu-min-deliveries D]
  *   [--upstream-connections C|none] [--upstream-duration S] [--workers W]
  *   [--clients-per-address K] [--out PATH|none] [--claims PATH|none]
  *
@@ -10,7 +11,8 @@
  * the `ws-heavier-than-sse` claim (with --tls: every transport over TLS, results/load-tls.json and
  * no claim; with --proxy: each step directly and through nginx, results/load-proxy.json and no claim; with --nodes:
  * one server behind nginx, a cluster of 1 node and one of N, results/load-cluster.json and no claim).
- * Ctrl-C stops every child process and keeps the steps so far.
+ * Ctrl-C stops every child process and keeps the steps so far. The runner itself moves onto the client side's cores
+ * (pinning.ts), off the server's.
  */
 import { LabError } from '../../servers/errors.ts';
 import { findRedis, redisMissing } from '../../servers/cluster/redis.ts';
@@ -18,6 +20,7 @@ import { findNginx, nginxMissing } from '../../servers/proxy/nginx.ts';
 import { parseLoadArgs, USAGE } from './cli-args.ts';
 import { runClusterLoad } from './cluster-run.ts';
 import { isClusterRun } from './options.ts';
+import { planPinning, pinSelf } from './pinning.ts';
 import { clusterSummary, ProgressBar, stepOutcome, summaryTable } from './print.ts';
 import { type RunHooks, runLoad } from './run.ts';
 
@@ -33,6 +36,9 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const pinning = planPinning();
+  pinSelf(pinning.generator);
+  process.stdout.write(`cores: ${pinning.note}\n`);
   const controller = new AbortController();
   const onSigint = () => {
     if (!controller.signal.aborted) process.stderr.write('\nlab: stopping: closing clients, workers and servers ...\n');
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
   const hooks: RunHooks = {
     signal: controller.signal,
     profile: parsed.profile,
+    pinning,
     onProgress: (label, progress) => bar.update(label, progress),
     onResult: (label, result) =>
       bar.done(

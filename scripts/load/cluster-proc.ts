@@ -17,6 +17,7 @@ import type { Transport } from '../../servers/transports.ts';
 import { ROOT } from '../lib/paths.ts';
 import type { StepPlan } from './aggregate.ts';
 import { cpuTicks } from './nginx-proc.ts';
+import { pinned } from './pinning.ts';
 import type { LoadOptions } from './options.ts';
 
 /** How the npm `cluster` script runs the cluster CLI, without npm in between. */
@@ -66,10 +67,11 @@ function killLeftovers(ready: ClusterReadyLine): void {
   killNginxGroup(ready.proxy.pid);
 }
 
-/** Starts `npm run cluster -- <transport> ...args` as a child and resolves its ready line. */
-export async function spawnCluster(transport: Transport, args: string[]): Promise<SpawnedCluster> {
-  const [command, ...base] = CLUSTER_COMMAND;
-  const child = spawn(command!, [...base, transport, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `npm run cluster -- <transport> ...args` as a child (on `cores`, with everything it starts) and resolves its ready line. */
+export async function spawnCluster(transport: Transport, args: string[], cores: readonly number[] | null = null): Promise<SpawnedCluster> {
+  const [node, ...base] = CLUSTER_COMMAND;
+  const [command, argv] = pinned(node!, [...base, transport, ...args], cores);
+  const child = spawn(command, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -19,13 +19,14 @@
  *   with fewer cores than nodes + Redis + nginx + generator, the deliveries/s of N nodes against 1 says nothing about
  *   scaling (the note says so) and only the per-delivery costs carry over.
  */
-import { availableParallelism } from 'node:os';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { buildStep, type StepObservation, type StepPlan } from './aggregate.ts';
 import { CLOCK_TICKS } from './nginx-proc.ts';
 import type { ClusterLoadOptions } from './options.ts';
+import { planPinning } from './pinning.ts';
 import { AbortedError, Children } from './processes.ts';
+import { medianDeep, summarizeRuns } from './repeats.ts';
 import { loadEnvironment, proxyRun, type RunHooks, stepLabel } from './run.ts';
 import { observeStep } from './step.ts';
 import type { ClusterComparison, ClusterLoadResults, ClusterRow, ProcessCpu, SkippedStep, StepResult } from './types.ts';
@@ -39,7 +40,8 @@ export const CLUSTER_METHOD = [
     "the publisher's (the cluster process) and nginx's from /proc/<pid>/stat (utime + stime, clock ticks); the generator's " +
     'from its workers. Per delivery = microseconds of CPU / the quotes the servers wrote in the window.',
   'What the bus adds per delivery = (nodes + Redis + publisher) - the single server, microseconds per delivery each. ' +
-    'Each step is one run, not repeated.',
+    'Each step runs `repeats` times (a window each on the same processes); a row is the median of its runs, the bus cost ' +
+    "taken run by run against the single server's same run.",
 ];
 
 /** What this machine can show about scaling out: with fewer cores than busy processes, only the per-delivery costs. */
@@ -135,23 +137,34 @@ export async function runClusterLoad(options: ClusterLoadOptions, hooks: RunHook
   const started = performance.now();
   const signal = hooks.signal ?? new AbortController().signal;
   const meta = runMetadata();
-  const cpus = availableParallelism();
-  const children = new Children();
+  const pinning = hooks.pinning ?? planPinning();
+  // The machine's cores, as planned before the runner pinned itself onto the client side's.
+  const cpus = pinning.cores;
+  const children = new Children(pinning);
   const proxy = await proxyRun(options);
   const steps: StepResult[] = [];
+  const runs: StepResult[] = [];
   const skipped: SkippedStep[] = [];
   const comparisons: ClusterComparison[] = [];
   let aborted = false;
   // One node, then N: the bus alone, then the bus with the cores shared by more nodes.
   const sizes = options.nodes === 1 ? [1] : [1, options.nodes];
 
-  const measure = async (plan: StepPlan): Promise<{ step: StepResult; o: StepObservation }> => {
+  /** A step's runs as rows (each run's bus cost against the plain server's same run), and the row of their medians. */
+  const measure = async (plan: StepPlan, plain: ClusterRow[] | null): Promise<{ row: ClusterRow; rows: ClusterRow[] }> => {
     const label = stepLabel(plan);
-    const o = await observeStep(plan, { options, ca: null, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
-    const step = buildStep(o, options);
-    steps.push(step);
-    hooks.onResult?.(label, step);
-    return { step, o };
+    const observed = await observeStep(
+      plan,
+      { options, ca: null, children, signal, progress: (p) => hooks.onProgress?.(label, p) },
+      options.repeats,
+    );
+    const stepRuns = observed.map((o) => buildStep(o, options));
+    const summary = summarizeRuns(stepRuns);
+    steps.push(summary);
+    runs.push(...stepRuns);
+    hooks.onResult?.(label, summary);
+    const rows = stepRuns.map((step, i) => clusterRow(step, observed[i]!.cluster, plain?.[i] ?? null));
+    return { row: { ...medianDeep(rows), stepId: summary.id, status: summary.status }, rows };
   };
 
   try {
@@ -165,12 +178,9 @@ export async function runClusterLoad(options: ClusterLoadOptions, hooks: RunHook
         // Pushed first, filled as its steps finish: an aborted run keeps the rows measured so far.
         const comparison: ClusterComparison = { transport, clients, rate: options.rate, rows: [], busUsPerDelivery: null };
         comparisons.push(comparison);
-        const plain = clusterRow((await measure(plan)).step, undefined, null);
-        comparison.rows.push(plain);
-        for (const nodes of sizes) {
-          const { step, o } = await measure({ ...plan, nodes });
-          comparison.rows.push(clusterRow(step, o.cluster, plain));
-        }
+        const plain = await measure(plan, null);
+        comparison.rows.push(plain.row);
+        for (const nodes of sizes) comparison.rows.push((await measure({ ...plan, nodes }, plain.rows)).row);
         comparison.busUsPerDelivery = comparison.rows.find((r) => r.kind === 'cluster' && r.nodes === 1)?.busUsPerDelivery ?? null;
       }
     }
@@ -184,7 +194,7 @@ export async function runClusterLoad(options: ClusterLoadOptions, hooks: RunHook
 
   const results: ClusterLoadResults = {
     kind: 'load-cluster',
-    schema: 1,
+    schema: 2,
     meta,
     method: CLUSTER_METHOD,
     profile: hooks.profile ?? 'custom',
@@ -195,6 +205,8 @@ export async function runClusterLoad(options: ClusterLoadOptions, hooks: RunHook
     proxy,
     comparisons,
     steps,
+    runs,
+    pinning,
     skipped,
     aborted,
     elapsedS: Math.round((performance.now() - started) / 100) / 10,

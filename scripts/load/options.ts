@@ -30,19 +30,33 @@ export interface LoadOptions {
   proxy: ProxyProfile | null;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
-  /** Feed rate of the client and payload sweeps, quotes/s. Default `1` (article A's server sends once a second); `10` with --nodes. */
+  /**
+   * Feed rate of the client and payload sweeps, quotes/s. Default `5`: article A's server sends once a second, but at 1/s a
+   * window at 1,000 clients holds too little server CPU to judge per delivery against timers and GC; `10` with --nodes.
+   */
   rate: number;
-  /** Length of each step's measured window, seconds. Default `10`. */
+  /** Length of each run's measured window, seconds (the ramp's: rampDuration). Default `4`. */
   duration: number;
-  /** Time between the last client connecting and the window, seconds. Default `2`. */
+  /** Time between the last client connecting (or the previous run's window) and a window, seconds. Default `1`. */
   warmup: number;
   /**
-   * The window opens no earlier than this many seconds after the step's two servers started: a fresh
-   * Node server spends a one-off 40-130 ms of CPU some 6-13 s after start, which would land in one
-   * server's window and not the other's. Default `15`; `0` in the quick and tiny profiles (their
-   * CPU figures then may carry that burst); `20` in a full --nodes run, counted from a cluster's ready line.
+   * The first window opens no earlier than this many seconds after the step's two servers started, past their start-up
+   * compilation. The servers run without V8's memory reducer (processes.ts LOAD_SERVER_FLAGS), whose one-off collection
+   * some 15 s after start would otherwise land in one server's window and not the other's. Default `3`; `0` in the quick
+   * and tiny profiles; `20` in a full --nodes run, counted from a cluster's ready line (its nodes run with the reducer).
    */
   settleS: number;
+  /**
+   * Runs of every measured step: windows one after another on the same servers and connections; the step's figures are
+   * their medians, with min and max kept (repeats.ts). Default `3`; `1` in the quick and tiny profiles (which say so).
+   */
+  repeats: number;
+  /**
+   * A window in which the server wrote fewer quotes than this is too small a sample to judge its CPU per delivery (timers,
+   * GC and the /stats probe weigh as much): the step's CPU figures are kept but left out of CPU charts, checks and the
+   * verdict. Default `10000`.
+   */
+  cpuMinDeliveries: number;
   /**
    * Pad bytes added to each quote in the payload sweep (the quote itself is ~70 bytes of JSON); `[]` skips it.
    * Default `[64, 1024, 16384]`.
@@ -52,10 +66,17 @@ export interface LoadOptions {
   payloadClients: number;
   /** Clients during the rate ramp; `null` skips the ramp. Default `1000`. */
   rampClients: number | null;
-  /** First rate of the ramp, quotes/s; each next step doubles it. Default `10`. */
+  /** First rate of the ramp, quotes/s; each next step doubles it. Default `20`. */
   rampStart: number;
-  /** Most ramp steps per transport. Default `8` (10 .. 1280 quotes/s). */
+  /** Most doubling steps per transport. Default `8` (20 .. 2560 quotes/s). */
   rampSteps: number;
+  /**
+   * Steps that bisect between the highest passing rate and the first failing one once the doubling found a failure, so
+   * the limit is known to within (hi - lo) / 2^rampRefine. Default `2`.
+   */
+  rampRefine: number;
+  /** Length of each ramp run's window, seconds: its rates put many more deliveries in a second. Default `2`. */
+  rampDuration: number;
   /** A step passes while delivery p99 stays at or under this, ms (the public WebSocket benchmarks' limit). Default `500`. */
   latencyLimitMs: number;
   /** Concurrent connections of the upstream round-trip test; `null` skips it. Default `100`. */
@@ -94,18 +115,22 @@ export const LOAD_DEFAULTS: LoadOptions = {
   tls: false,
   proxy: null,
   clients: [100, 1000, 5000, 10000],
-  rate: 1,
-  duration: 10,
-  warmup: 2,
-  settleS: 15,
+  rate: 5,
+  duration: 4,
+  warmup: 1,
+  settleS: 3,
+  repeats: 3,
+  cpuMinDeliveries: 10_000,
   payload: [64, 1024, 16384],
   payloadClients: 1000,
   rampClients: 1000,
-  rampStart: 10,
+  rampStart: 20,
   rampSteps: 8,
+  rampRefine: 2,
+  rampDuration: 2,
   latencyLimitMs: 500,
   upstreamConnections: 100,
-  upstreamDuration: 10,
+  upstreamDuration: 5,
   workers: 1,
   clientsPerAddress: 1000,
   connectConcurrency: 200,
@@ -146,14 +171,13 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
   full: {},
   quick: {
     clients: [100, 1000],
-    rate: 5,
-    duration: 4,
-    warmup: 1,
     settleS: 0,
+    repeats: 1,
     payloadClients: 100,
     rampClients: 100,
     rampStart: 50,
     rampSteps: 6,
+    rampRefine: 1,
     upstreamConnections: 50,
     upstreamDuration: 3,
   },
@@ -168,6 +192,11 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
     rampClients: 20,
     rampStart: 50,
     rampSteps: 1,
+    rampRefine: 0,
+    rampDuration: 2,
+    repeats: 1,
+    // The test suite's windows hold a few hundred deliveries: judged anyway, so its CPU charts have points.
+    cpuMinDeliveries: 100,
     upstreamConnections: 10,
     upstreamDuration: 1,
     drainMs: 3000,
@@ -228,6 +257,8 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   check(isNum(o.duration, 0.5, 3600), 'duration', o.duration, 'seconds, 0.5..3600');
   check(isNum(o.warmup, 0, 600), 'warmup', o.warmup, 'seconds, 0..600');
   check(isNum(o.settleS, 0, 600), 'settleS', o.settleS, 'seconds, 0..600');
+  check(isInt(o.repeats, 1, 20), 'repeats', o.repeats, 'runs per step, a whole number 1..20');
+  check(isInt(o.cpuMinDeliveries, 0, 100_000_000), 'cpuMinDeliveries', o.cpuMinDeliveries, 'a whole number of deliveries, e.g. 10000');
   check(
     Array.isArray(o.payload) && o.payload.every((p) => isInt(p, 0, 16 * 1024 * 1024)),
     'payload',
@@ -243,6 +274,8 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   );
   check(isNum(o.rampStart, 0.01, 100_000), 'rampStart', o.rampStart, 'quotes per second, 0.01..100000');
   check(isInt(o.rampSteps, 1, 20), 'rampSteps', o.rampSteps, 'a whole number 1..20');
+  check(isInt(o.rampRefine, 0, 10), 'rampRefine', o.rampRefine, 'bisection steps, a whole number 0..10');
+  check(isNum(o.rampDuration, 0.5, 3600), 'rampDuration', o.rampDuration, 'seconds, 0.5..3600');
   check(isNum(o.latencyLimitMs, 1, 600_000), 'latencyLimitMs', o.latencyLimitMs, 'milliseconds, 1..600000');
   check(
     o.upstreamConnections === null || isInt(o.upstreamConnections, 1, 10_000),
@@ -282,9 +315,9 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
     `${most} clients need more than ${MAX_SOURCE_ADDRESSES} source addresses; raise it`,
   );
   const rates = [o.rate, ...(o.rampClients === null ? [] : [o.rampStart * 2 ** (o.rampSteps - 1)])];
-  for (const rate of rates) {
+  for (const [i, rate] of rates.entries()) {
     check(rate <= 100_000, 'highest ramp rate', rate, 'the server takes at most 100000 quotes/s; lower rampStart or rampSteps');
-    const quotes = Math.round(o.duration * rate);
+    const quotes = Math.round((i === 0 ? o.duration : o.rampDuration) * rate);
     check(quotes >= 1 && quotes <= 1_000_000, 'duration x rate', `${o.duration} s x ${rate}/s`, 'the window must hold 1..1000000 quotes');
   }
   return o;

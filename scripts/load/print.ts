@@ -5,7 +5,7 @@
 import type { Transport } from '../../servers/transports.ts';
 import { usesTls } from './capabilities.ts';
 import type { StepProgress } from './step.ts';
-import type { ClusterLoadResults, LoadResults, StepResult } from './types.ts';
+import type { ClusterLoadResults, LoadResults, Spread, StepResult } from './types.ts';
 
 const BAR_WIDTH = 24;
 
@@ -43,17 +43,23 @@ const num = (value: number | null | undefined, digits = 0) => (value === null ||
 const signed = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined ? '-' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFixed(2));
+/** A repeated figure as median (min-max); a single run's as its value. */
+const spread = (s: Spread | null | undefined, digits: number) =>
+  !s ? '-' : s.min === s.max ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
 
 /** A one-line outcome of a step for the progress output. */
 export function stepOutcome(step: StepResult): string {
   const d = step.delivery;
   const p = step.proxy;
+  const r = step.repeats;
+  const runs = r && r.runs > 1 ? `${r.runs} runs (${r.statuses.join(' ')}), medians: ` : '';
   // A step with no direct twin (a cluster's, the single server's in a --nodes run) has no added latency to show.
   const added = p?.directId ? `${signed(p.addedLatencyMs.p50)}/${signed(p.addedLatencyMs.p99)} ms p50/p99 added, ` : '';
   const nginx = p ? ` | nginx ${added}` + `${kb(p.memory.perClientBytes)} KB/client, ${num(p.cpu.usPerDelivery, 1)} us/delivery` : '';
   return (
-    `${step.status.padEnd(12)} ${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
-    `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, gen ${num(step.generator.maxCores, 2)} cores${nginx}` +
+    `${step.status.padEnd(12)} ${runs}${step.connect.connected}/${step.clients} conn, p99 ${num(d.latencyMs.p99, 1)} ms, lost ${d.lost}, ` +
+    `heap/conn ${kb(step.server.perConnection.heapBytes)} KB, us/delivery server ${num(step.server.cpuMsPer1kDeliveries, 1)} ` +
+    `generator ${num(step.generator.usPerDelivery, 1)} (${num(step.generator.maxCores, 2)} cores)${nginx}` +
     `${step.limitedBy ? ` | ${step.limitedBy}` : ''}${step.error ? ` | ${step.error}` : ''}`
   );
 }
@@ -139,11 +145,13 @@ export function summaryTable(results: LoadResults): string {
       'ooo',
       'heap/conn KB',
       'rss/conn KB',
-      'cpu ms/1k',
+      'cpu ms/1k median (min-max)',
       'net ms/1k',
       'B/msg',
       'deliv/s',
+      'gen us/deliv',
       'gen cores',
+      'runs',
       'status',
     ],
     results.steps.map((s) => [
@@ -162,22 +170,37 @@ export function summaryTable(results: LoadResults): string {
       String(s.delivery.outOfOrder),
       kb(s.server.perConnection.heapBytes),
       kb(s.server.perConnection.rssBytes),
-      num(s.server.cpuMsPer1kDeliveries, 2),
-      num(s.server.netCpuMsPer1kDeliveries, 2),
+      s.server.cpuJudged ? spread(s.repeats?.spread.cpuMsPer1kDeliveries, 2) : `(${num(s.server.cpuMsPer1kDeliveries, 2)})`,
+      s.server.cpuJudged ? num(s.server.netCpuMsPer1kDeliveries, 2) : '-',
       num(s.server.bytesPerDelivery, 1),
       num(s.delivery.deliveriesPerSecond),
+      num(s.generator.usPerDelivery, 2),
       num(s.generator.maxCores, 2),
+      String(s.repeats?.runs ?? 1),
       s.status,
     ]),
   );
   const ramp = table(
-    ['transport', 'ramp N', 'max rate', 'max deliv/s', 'server cores', 'x TCP', 'max N', 'stopped by (ramp)'],
+    [
+      'transport',
+      'ramp N',
+      'max rate',
+      'failed at',
+      'max deliv/s',
+      'server cores',
+      'deliv/s per core',
+      'x TCP',
+      'max N',
+      'stopped by (ramp)',
+    ],
     results.ramp.map((r) => [
       named(r.transport),
       num(r.clients),
       num(r.highestRate),
+      num(r.failedRate),
       `${num(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : '+'}`,
       num(r.serverCoresAtHighest, 2),
+      num(r.deliveriesPerServerCore),
       num(r.ratioToTcp, 2),
       num(r.highestClients),
       r.stoppedBy,
@@ -210,8 +233,11 @@ export function summaryTable(results: LoadResults): string {
       u.status,
     ]),
   );
+  const runs = results.options.repeats;
   const parts = [
-    `Steps (latency = receive time - quote.ts; memory per connection = (loaded - one-client twin) / (N - 1) after forced GC)\n${steps}`,
+    `Steps (${runs > 1 ? `each the median of ${runs} runs` : 'one run each, not repeated'}; latency = receive time - ` +
+      'quote.ts; memory per connection = (loaded - one-client twin) / (N - 1) after forced GC; CPU in parentheses: too ' +
+      `few deliveries to judge)\n${steps}`,
   ];
   if (results.ramp.length)
     parts.push(
@@ -223,6 +249,12 @@ export function summaryTable(results: LoadResults): string {
   if (results.proxy) parts.push(proxyTable(results));
   if (results.skipped.length)
     parts.push(`Skipped\n${results.skipped.map((s) => `  ${s.phase} ${named(s.transport)} n${s.clients}: ${s.reason}`).join('\n')}`);
+  parts.push(
+    results.checks.length
+      ? `Checks of the figures (${results.checks.length} violations)\n${results.checks.map((c) => `  ${c.kind}: ${c.message}`).join('\n')}`
+      : 'Checks of the figures: none violated',
+  );
+  parts.push(`Cores: ${results.pinning.note}`);
   parts.push(`Claim ws-heavier-than-sse: ${results.claim.verdict}. ${results.claim.explanation}`);
   return parts.join('\n\n');
 }

@@ -18,11 +18,17 @@ import { spawnServer, type SpawnedServer } from '../lib/spawn-server.ts';
 import { ROOT } from '../lib/paths.ts';
 import { killNginxGroup } from '../../servers/proxy/nginx.ts';
 import { type SpawnedCluster, spawnCluster } from './cluster-proc.ts';
+import { type Pinning, pinned } from './pinning.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** A child that ignores SIGTERM this long is killed. */
 const STOP_GRACE_MS = 3000;
+/**
+ * V8's memory reducer collects a fresh server's start-up garbage once allocation slows, some 15 s after start: 30-80 ms of
+ * CPU that would land in one server's window and not its twin's. Without it a window can open seconds after the start.
+ */
+export const LOAD_SERVER_FLAGS = ['--no-memory-reducer'];
 /** A /stats answer later than this fails the step. */
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -139,12 +145,15 @@ export class Children {
   readonly #clusters = new Set<SpawnedCluster>();
   readonly #onExit = () => this.killNow();
 
-  constructor() {
+  /** `pinning`: the server side and the client side on their cores (pinning.ts); default nothing pinned. */
+  constructor(readonly pinning: Pick<Pinning, 'server' | 'generator'> = { server: null, generator: null }) {
     process.once('exit', this.#onExit);
   }
 
-  async server(transport: Transport, args: string[]): Promise<SpawnedServer> {
-    const server = await spawnServer(transport, args);
+  /** A server on the server side's cores; `twin`: the one-client twin, on the client side's. */
+  async server(transport: Transport, args: string[], twin = false): Promise<SpawnedServer> {
+    const cores = twin ? this.pinning.generator : this.pinning.server;
+    const server = await spawnServer(transport, args, process.env, { cores, nodeFlags: LOAD_SERVER_FLAGS });
     this.#servers.add(server);
     const proxy = server.ready.proxy;
     if (proxy) this.#nginx.set(server, proxy.pid);
@@ -154,7 +163,7 @@ export class Children {
 
   /** A cluster process (`servers/cluster/cli.ts`), stopped like a server and, if killed, with everything it started. */
   async cluster(transport: Transport, args: string[]): Promise<SpawnedCluster> {
-    const cluster = await spawnCluster(transport, args);
+    const cluster = await spawnCluster(transport, args, this.pinning.server);
     this.#clusters.add(cluster);
     return cluster;
   }
@@ -164,8 +173,10 @@ export class Children {
     this.#clusters.delete(cluster);
   }
 
+  /** A generator worker on the client side's cores (fork execs taskset, which execs node with the IPC channel kept). */
   worker(): WorkerHandle {
-    const child = fork(WORKER_PATH, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const [execPath, execArgv] = pinned(process.execPath, ['--import', 'tsx'], this.pinning.generator);
+    const child = fork(WORKER_PATH, [], { cwd: ROOT, execPath, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const handle = new WorkerHandle(child);
     this.#workers.add(handle);
     child.once('exit', () => this.#workers.delete(handle));

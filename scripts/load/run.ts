@@ -7,10 +7,15 @@
  *   contract (scripts/spawn-server.ts, node --expose-gc), plus a twin with the same arguments
  *   holding one lean client; the load comes from separate generator worker processes (worker.ts)
  *   using lean readers (clients/lean/). The raw-TCP floor is measured the same way in the same
- *   run. Each step is ONE run: no repeats, no best-of; the spread shows across steps.
+ *   run. Servers without V8's memory reducer (its one-off collection ~15 s after start would land in one window).
+ * - Cores: the server side (server, its nginx, a cluster) on the last core, the client side (workers, the twin, the
+ *   runner) on the others, through taskset (pinning.ts); recorded in `pinning`, nothing pinned where it cannot be.
+ * - Repeats: each step runs `repeats` times (3 in full), a window each on the same servers and connections; its
+ *   summary's figures are the runs' medians with min and max (repeats.ts), every run kept in `runs`.
  * - Steps: the client sweep (N = 100, 1k, 5k, 10k at `rate` quotes/s; --quick: 100, 1k), then a
  *   payload sweep (pad 64 B, 1 KiB, 16 KiB at fixed N), then a rate ramp at fixed N (rate doubling
- *   until a step fails), then upstream round trips. Transports are interleaved at each N.
+ *   until a step fails, then bisecting between the last pass and the first failure), then upstream
+ *   round trips. Transports are interleaved at each N.
  * - Window: after connecting, a warm-up (and at least `settleS` after the servers started, past a
  *   fresh server's one-off start-up CPU), then a window fixed as a range of sequence numbers;
  *   every client open at the window counts that range: received, lost, duplicated, out of order
@@ -58,19 +63,31 @@ import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { failReason, summarizeMemory, summarizeRamps, withDirect, type StepPlan } from './aggregate.ts';
 import { usesTls } from './capabilities.ts';
+import { checkFigures } from './consistency.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
 import { proxyClientCap } from './nginx-proc.ts';
 import { rampRates, type LoadOptions, type Profile } from './options.ts';
+import { type Pinning, planPinning } from './pinning.ts';
 import { AbortedError, Children } from './processes.ts';
+import { summarizeUpstream } from './repeats.ts';
 import { runStep, type StepProgress } from './step.ts';
 import type { LoadResults, ProxyRun, SkippedStep, StepResult, UpstreamResult } from './types.ts';
 import { runUpstream } from './upstream.ts';
 import { wsHeavierThanSse } from './verdict.ts';
 
 export const METHOD = [
-  'Each transport server runs in its own process via the CLI contract (node --expose-gc), with a twin started with the same ' +
-    'arguments and holding one lean client; load comes from separate worker processes using lean readers; the raw-TCP floor ' +
-    'is measured the same way in the same run. Each step is one run: no repeats, no best-of.',
+  'Each transport server runs in its own process via the CLI contract (node --expose-gc --no-memory-reducer), with a twin ' +
+    'started with the same arguments and holding one lean client; load comes from separate worker processes using lean ' +
+    'readers; the raw-TCP floor is measured the same way in the same run.',
+  'Cores (pinning): the server side (the server, the nginx it starts, a cluster) runs on the last core and the client side ' +
+    '(generator workers, the twin, the runner) on the others, through taskset, so the two never compete for one core; the ' +
+    'pinning is recorded, and with one core or no taskset nothing is pinned and the results say so.',
+  'Repeats: every step runs `repeats` times (3 in the full profile; the quick and tiny profiles run once and say so), each ' +
+    "run a window of its own on the same servers and connections; a step's figures are its runs' medians, with each " +
+    "figure's values, min and max kept, and its status the median status. Every run is kept (runs[]).",
+  'Checks: the runner flags a transport cheaper per delivery than the raw-TCP floor beyond both spreads, a window with ' +
+    'fewer than cpuMinDeliveries deliveries (its CPU figures left out of CPU charts and the verdict), and a generator that ' +
+    "spent more than half the server's CPU per delivery.",
   'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS ' +
     'after the servers started), then count a window fixed as a range of sequence numbers on every client open at the ' +
     'window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
@@ -87,7 +104,8 @@ export const METHOD = [
   'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every ' +
     'connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
   'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection ' +
-    'errors); the highest passing deliveries/s is reported, with its ratio to the TCP floor only when both ramps ended at a ' +
+    'errors), then rampRefine steps bisect between the last pass and the first failure; the highest passing deliveries/s ' +
+    'below the lowest failure is reported, per server core too, with its ratio to the TCP floor only when both ramps ended at a ' +
     'server limit (loss, slow or saturated) and both ran plain or both over TLS. The client sweep reports its highest ' +
     'passing N the same way.',
   'Upstream, at the same concurrency and duration against servers with the feed stopped (rate 0), by the upstream ' +
@@ -118,6 +136,8 @@ export interface RunHooks {
   /** Aborting ends the run after stopping every child; the steps so far are kept (results.aborted). */
   signal?: AbortSignal;
   profile?: Profile;
+  /** Where the server side and the client side run; default planPinning() (a caller that pinned itself plans first). */
+  pinning?: Pinning;
   onProgress?(label: string, progress: StepProgress): void;
   onResult?(label: string, result: StepResult | UpstreamResult): void;
 }
@@ -155,8 +175,10 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   const started = performance.now();
   const signal = hooks.signal ?? new AbortController().signal;
   const meta = runMetadata();
-  const children = new Children();
+  const pinning = hooks.pinning ?? planPinning();
+  const children = new Children(pinning);
   const steps: StepResult[] = [];
+  const runs: StepResult[] = [];
   const skipped: SkippedStep[] = [];
   const upstream: UpstreamResult[] = [];
   let aborted = false;
@@ -174,27 +196,54 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     proxy: null,
   });
 
-  /** One step; a proxied one is paired with its direct measurement. */
-  const measure = async (plan: StepPlan, direct?: StepResult): Promise<StepResult> => {
+  type Measured = Awaited<ReturnType<typeof runStep>>;
+  /** One step, its runs and their summary; a proxied one is paired with its direct measurement, run by run. */
+  const measure = async (plan: StepPlan, direct?: Measured): Promise<Measured> => {
     const label = stepLabel(plan);
-    const result = withDirect(
-      await runStep(plan, { options, ca, children, signal, progress: (p) => hooks.onProgress?.(label, p) }),
-      direct,
-    );
-    steps.push(result);
-    hooks.onResult?.(label, result);
-    return result;
+    const measured = await runStep(plan, { options, ca, children, signal, progress: (p) => hooks.onProgress?.(label, p) });
+    const paired = {
+      summary: withDirect(measured.summary, direct?.summary),
+      runs: measured.runs.map((r, i) => withDirect(r, direct?.runs[i])),
+    };
+    steps.push(paired.summary);
+    runs.push(...paired.runs);
+    hooks.onResult?.(label, paired.summary);
+    return paired;
   };
   // With --proxy, a step nginx can front runs directly, then through nginx; the proxied result decides what follows.
   const step = async (plan: StepPlan): Promise<StepResult> => {
     const direct = await measure(plan);
-    if (!proxy || !proxiable(plan.transport)) return direct;
+    if (!proxy || !proxiable(plan.transport)) return direct.summary;
     if (plan.clients > proxy.clientCap) {
       const { phase, transport, clients, rate } = plan;
       skipped.push({ phase, transport, clients, rate, reason: `through nginx: ${proxy.clientCapNote}; measured directly only` });
-      return direct;
+      return direct.summary;
     }
-    return measure({ ...plan, proxy: proxy.profile }, direct);
+    return (await measure({ ...plan, proxy: proxy.profile }, direct)).summary;
+  };
+  /**
+   * The rate ramp at fixed N: the rate doubles until a step fails, then `rampRefine` steps bisect between the highest
+   * passing rate and the first failing one.
+   */
+  const ramp = async (transport: Transport, clients: number): Promise<void> => {
+    const fails = async (rate: number) =>
+      failReason(await step(plan('ramp', transport, clients, rate, 0)), options.latencyLimitMs) !== null;
+    let passed: number | null = null;
+    let failed: number | null = null;
+    for (const rate of rampRates(options)) {
+      if (await fails(rate)) {
+        failed = rate;
+        break;
+      }
+      passed = rate;
+    }
+    if (passed === null || failed === null) return;
+    for (let k = 0; k < options.rampRefine; k++) {
+      const rate = Math.round((passed + failed) / 2);
+      if (rate <= passed || rate >= failed) break;
+      if (await fails(rate)) failed = rate;
+      else passed = rate;
+    }
   };
 
   try {
@@ -216,19 +265,14 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     for (const padding of options.payload) {
       for (const transport of options.transports) await step(plan('payload', transport, options.payloadClients, options.rate, padding));
     }
-    if (options.rampClients !== null) {
-      for (const transport of options.transports) {
-        for (const rate of rampRates(options)) {
-          const result = await step(plan('ramp', transport, options.rampClients, rate, 0));
-          if (failReason(result, options.latencyLimitMs)) break;
-        }
-      }
-    }
+    if (options.rampClients !== null) for (const transport of options.transports) await ramp(transport, options.rampClients);
     if (options.upstreamConnections !== null) {
       for (const transport of UPSTREAM_TRANSPORTS.filter((t) => options.transports.includes(t))) {
         const label = `upstream ${transport} c=${options.upstreamConnections}${usesTls(transport, options.tls) ? ' tls' : ''}`;
         hooks.onProgress?.(label, { phase: 'measuring', fraction: 0.5, detail: `${options.upstreamDuration} s of round trips` });
-        const result = await runUpstream(transport, { options, ca, children, signal });
+        const measured: UpstreamResult[] = [];
+        for (let run = 0; run < options.repeats; run++) measured.push(await runUpstream(transport, { options, ca, children, signal }));
+        const result = summarizeUpstream(measured);
         upstream.push(result);
         hooks.onResult?.(label, result);
       }
@@ -246,13 +290,16 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   const claim = wsHeavierThanSse(direct, options.verdictMargin);
   const results: LoadResults = {
     kind: 'load',
-    schema: 2,
+    schema: 3,
     meta,
     method: proxy ? [...METHOD, ...PROXY_METHOD] : METHOD,
     profile: hooks.profile ?? 'custom',
     options,
     environment: loadEnvironment(anyTls),
     steps,
+    runs,
+    pinning,
+    checks: checkFigures(steps),
     skipped,
     ramp: summarizeRamps(direct, options.transports, options),
     memory: summarizeMemory(direct, options.transports),

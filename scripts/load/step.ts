@@ -5,13 +5,13 @@
  *     CLI contract, and connect one lean client to the twin (so it keeps the same per-quote encodings).
  *  2. Fork the generator workers; they open the clients from ceil(N / clientsPerAddress)
  *     127.0.0.x source addresses, `connectConcurrency` at a time, and report connect times/errors.
- *  3. Wait until the server counts the clients, then fix the window as a range of sequence
- *     numbers that starts `warmup` seconds of quotes ahead (and no earlier than `settleS` after the
- *     servers started), and arm the workers (re-armed further ahead if a quote of the window was
- *     published before every worker was armed).
- *  4. Poll /stats of both servers together until the window's start and end (the same number of
- *     reads each); read the workers' CPU there.
- *  5. Give clients `drainMs` to receive the last quote, collect the tallies, then read memory
+ *  3. Wait until the server counts the clients. Then, once per run (`repeats`), on the same servers and connections:
+ *     fix the window as a range of sequence numbers that starts `warmup` seconds of quotes ahead (the first no earlier
+ *     than `settleS` after the servers started), and arm the workers (re-armed further ahead if a quote of the window
+ *     was published before every worker was armed);
+ *  4. poll /stats of both servers together until the window's start and end (the same number of
+ *     reads each); read the workers' CPU there;
+ *  5. give clients `drainMs` to receive the last quote, collect the tallies, then read memory
  *     after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
  *
@@ -31,6 +31,7 @@ import { proxyServesTls } from '../../servers/proxy/profiles.ts';
 import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
 import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
+import { summarizeRuns } from './repeats.ts';
 import { clusterArgs, readClusterProcs, type SpawnedCluster } from './cluster-proc.ts';
 import { readNginx } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
@@ -128,22 +129,36 @@ async function marks(workers: readonly WorkerHandle[], signal: AbortSignal): Pro
   return Promise.all(workers.map((w) => w.next('mark', 10_000, signal)));
 }
 
-export async function runStep(plan: StepPlan, ctx: StepContext): Promise<StepResult> {
-  return buildStep(await observeStep(plan, ctx), ctx.options);
+/** A step's runs, each a StepResult, and their summary (the runs' medians: repeats.ts). */
+export async function runStep(plan: StepPlan, ctx: StepContext): Promise<{ summary: StepResult; runs: StepResult[] }> {
+  const runs = (await observeStep(plan, ctx, ctx.options.repeats)).map((o) => buildStep(o, ctx.options));
+  return { summary: summarizeRuns(runs), runs };
 }
 
-/** Measures one step and returns what it observed (runStep turns that into its result). */
-export async function observeStep(plan: StepPlan, ctx: StepContext): Promise<StepObservation> {
+/** A step's window length: the ramp's shorter one at its higher rates. */
+export const windowSeconds = (plan: Pick<StepPlan, 'phase'>, options: Pick<LoadOptions, 'duration' | 'rampDuration'>) =>
+  plan.phase === 'ramp' ? options.rampDuration : options.duration;
+
+/**
+ * Measures one step `runs` times, a window each on the same servers and connections, and returns what each run observed
+ * (runStep turns them into results). A failure ends the step: the runs so far are kept, the failed one carries `error`.
+ */
+export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): Promise<StepObservation[]> {
   const { options, children, signal } = ctx;
   const addresses = sourceAddresses(plan.clients, options.clientsPerAddress);
   const shares = splitClients(plan.clients, options.workers);
-  const o: StepObservation = {
+  const durationS = windowSeconds(plan, options);
+  /** What every run shares (the servers, the connections); each run's window is filled in a copy. */
+  const session: StepObservation = {
     plan,
+    run: 1,
     warmupS: options.warmup,
-    durationS: options.duration,
+    durationS,
     sourceAddresses: addresses.length,
     workers: shares.length,
   };
+  const observations: StepObservation[] = [];
+  let o = session;
   const servers: SpawnedServer[] = [];
   const clusters: SpawnedCluster[] = [];
   const workers: WorkerHandle[] = [];
@@ -177,7 +192,7 @@ export async function observeStep(plan: StepPlan, ctx: StepContext): Promise<Ste
       const args = serverArgs(plan, options);
       const started = await Promise.allSettled([
         children.server(plan.transport, plan.proxy ? [...args, '--proxy', plan.proxy] : args),
-        children.server(plan.transport, args),
+        children.server(plan.transport, args, true),
       ]);
       for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
       for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -257,68 +272,84 @@ export async function observeStep(plan: StepPlan, ctx: StepContext): Promise<Ste
     }
     o.serverCounted = counted;
 
-    // Arm the window ahead of the feed; re-arm further ahead if a worker was armed too late.
-    const quotes = Math.max(1, Math.round(options.duration * plan.rate));
-    let armedAt = 0;
-    for (let attempt = 0; ; attempt++) {
-      const latest = (await probe.read()).snapshot.latestSeq;
-      // The window opens no earlier than settleS after the servers started: a fresh server spends a one-off burst of CPU
-      // in its first seconds.
-      const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
-      const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
-      const from = latest + lead + 1;
-      o.window = { from, to: from + quotes - 1 };
-      for (const worker of workers) worker.send({ type: 'window', ...o.window });
-      await Promise.all(workers.map((w) => w.next('armed', 10_000, signal)));
-      armedAt = (await probe.read()).snapshot.latestSeq;
-      if (armedAt < from) break;
-      if (attempt === 3) throw new Error('lab: could not arm the workers before the window opened');
+    // The step's runs: one window each, on the same servers and connections; each arms the workers ahead of the feed
+    // (re-armed further ahead if a worker was armed too late) and reads every figure again.
+    const quotes = Math.max(1, Math.round(durationS * plan.rate));
+    for (let run = 1; run <= runs; run++) {
+      o = { ...session, run, nginx: session.nginx && { ...session.nginx }, cluster: session.cluster && { ...session.cluster } };
+      observations.push(o);
+      const label = runs > 1 ? ` (run ${run} of ${runs})` : '';
+      let armedAt = 0;
+      for (let attempt = 0; ; attempt++) {
+        const latest = (await probe.read()).snapshot.latestSeq;
+        // The first window opens no earlier than settleS after the servers started (past their start-up CPU).
+        const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
+        const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
+        const from = latest + lead + 1;
+        o.window = { from, to: from + quotes - 1 };
+        for (const worker of workers) worker.send({ type: 'window', ...o.window });
+        await Promise.all(workers.map((w) => w.next('armed', 10_000, signal)));
+        armedAt = (await probe.read()).snapshot.latestSeq;
+        if (armedAt < from) break;
+        if (attempt === 3) throw new Error('lab: could not arm the workers before the window opened');
+      }
+      const { from, to } = o.window;
+      const share = (part: number) => 0.3 + (0.65 * (run - 1 + part)) / runs;
+
+      const warmupStart = armedAt;
+      const [startReading, twinStart] = await waitForSeq(
+        probes,
+        from - 1,
+        plan.rate,
+        ((from - armedAt) / plan.rate) * 2000 + 10_000,
+        signal,
+        (latest) =>
+          say(
+            'warm-up',
+            share((0.15 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart)),
+            `window opens at seq ${from}${label}`,
+          ),
+      );
+      if (o.nginx) o.nginx.start = readNginx(o.nginx.masterPid);
+      if (o.cluster) o.cluster.start = readClusterProcs(o.cluster.ready);
+      const startMarks = await marks(workers, signal);
+      o.start = { loaded: startReading!.snapshot, twin: twinStart?.snapshot, wallMs: startReading!.wallMs };
+
+      const [endReading, twinEnd] = await waitForSeq(probes, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
+        say(
+          'measuring',
+          share(0.15 + (0.75 * Math.max(0, latest - from + 1)) / quotes),
+          `seq ${Math.max(from, latest)} of ${from}..${to}${label}`,
+        ),
+      );
+      if (o.nginx) o.nginx.end = readNginx(o.nginx.masterPid);
+      if (o.cluster) o.cluster.end = readClusterProcs(o.cluster.ready);
+      const endMarks = await marks(workers, signal);
+      o.end = { loaded: endReading!.snapshot, twin: twinEnd?.snapshot, wallMs: endReading!.wallMs };
+      o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
+      o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
+
+      // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
+      say('draining', share(0.92), `up to ${options.drainMs} ms for the last quote${label}`);
+      await Promise.all(
+        workers.map((w) =>
+          w.next('complete', options.drainMs, signal).catch((error: Error) => {
+            if (error instanceof AbortedError) throw error;
+          }),
+        ),
+      );
+
+      say('collecting', share(0.95), `${twinProbe ? 'tallies and memory after forced GC' : 'tallies'}${label}`);
+      for (const worker of workers) worker.send({ type: 'collect' });
+      o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
+      // One forced GC each (a server allows one such request a second; the runs' windows are seconds apart).
+      if (twinProbe) o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
+      if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);
     }
-    const { from, to } = o.window;
-
-    const warmupStart = armedAt;
-    const [startReading, twinStart] = await waitForSeq(
-      probes,
-      from - 1,
-      plan.rate,
-      ((from - armedAt) / plan.rate) * 2000 + 10_000,
-      signal,
-      (latest) => say('warm-up', 0.3 + (0.1 * (latest - warmupStart)) / Math.max(1, from - 1 - warmupStart), `window opens at seq ${from}`),
-    );
-    if (o.nginx) o.nginx.start = readNginx(o.nginx.masterPid);
-    if (o.cluster) o.cluster.start = readClusterProcs(o.cluster.ready);
-    const startMarks = await marks(workers, signal);
-    o.start = { loaded: startReading!.snapshot, twin: twinStart?.snapshot, wallMs: startReading!.wallMs };
-
-    const [endReading, twinEnd] = await waitForSeq(probes, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
-      say('measuring', 0.4 + (0.5 * Math.max(0, latest - from + 1)) / quotes, `seq ${Math.max(from, latest)} of ${from}..${to}`),
-    );
-    if (o.nginx) o.nginx.end = readNginx(o.nginx.masterPid);
-    if (o.cluster) o.cluster.end = readClusterProcs(o.cluster.ready);
-    const endMarks = await marks(workers, signal);
-    o.end = { loaded: endReading!.snapshot, twin: twinEnd?.snapshot, wallMs: endReading!.wallMs };
-    o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
-    o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
-
-    // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
-    say('draining', 0.92, `up to ${options.drainMs} ms for the last quote`);
-    await Promise.all(
-      workers.map((w) =>
-        w.next('complete', options.drainMs, signal).catch((error: Error) => {
-          if (error instanceof AbortedError) throw error;
-        }),
-      ),
-    );
-
-    say('collecting', 0.95, twinProbe ? 'tallies and memory after forced GC' : 'tallies');
-    for (const worker of workers) worker.send({ type: 'collect' });
-    o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
-    // One forced GC each (the server runs two back to back; it allows one such request a second).
-    if (twinProbe) o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
-    if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);
   } catch (error) {
     if (signal.aborted || error instanceof AbortedError) throw new AbortedError();
     o.error = (error as Error).message;
+    if (observations.length === 0) observations.push(o);
   } finally {
     twinReader?.close();
     for (const probe of probes) probe.close();
@@ -329,5 +360,5 @@ export async function observeStep(plan: StepPlan, ctx: StepContext): Promise<Ste
     ]);
   }
   say('collecting', 1, 'done');
-  return o;
+  return observations;
 }

@@ -16,7 +16,9 @@
  * bytes). Step and upstream ids end in `-tls` for a TLS measurement, so ids stay unique across both.
  *
  * Schema 2 added `tls` to the options, every step and every upstream result, and `environment.tls`;
- * a schema 1 file (no `tls` anywhere) was all plain.
+ * a schema 1 file (no `tls` anywhere) was all plain. Schema 3 added repeated runs (`runs`, each step's `run` and
+ * `repeats`: a step's figures are its runs' medians), `pinning`, `checks`, `server.cpuJudged` and the ramp's
+ * `deliveriesPerServerCore`.
  *
  * Through nginx: `npm run load -- --proxy <profile>` writes results/load-proxy.json: every step of a
  * transport nginx can front twice, direct and then through nginx (`proxy` not null, id ending in
@@ -33,6 +35,7 @@ import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import type { RunMetadata } from '../lib/metadata.ts';
 import type { ClusterLoadOptions, LoadOptions } from './options.ts';
+import type { Pinning } from './pinning.ts';
 
 /** Summary of one HDR histogram, in ms (3 decimals); all `null` when it holds no samples. */
 export interface Percentiles {
@@ -73,8 +76,18 @@ export interface MemorySample {
 }
 
 export interface StepResult {
-  /** Record id, cited by claims: `load/<phase>/<transport>/n<clients>-r<rate>-p<padding>`, plus `-tls` over TLS. */
+  /**
+   * Record id, cited by claims: `load/<phase>/<transport>/n<clients>-r<rate>-p<padding>`, plus `-tls` over TLS; a run of
+   * the step (in `runs`) adds `#<run>`.
+   */
   id: string;
+  /** Which run of its step this is, 1.. (results.runs); `null` for a step's summary (results.steps). */
+  run: number | null;
+  /**
+   * A step's summary: how many runs it took and each figure's spread over them; `null` for a run. A summary's figures
+   * are its runs' medians (repeats.ts).
+   */
+  repeats: Repeats | null;
   phase: Phase;
   transport: Transport;
   /** Server and clients spoke TLS (the run's `tls` option, or a transport that requires it). */
@@ -183,6 +196,11 @@ export interface StepResult {
     bytesWritten: number | null;
     /** bytesWritten / messagesSent: headers, framing and payload per delivered quote. */
     bytesPerDelivery: number | null;
+    /**
+     * The window held at least `cpuMinDeliveries` quotes written: enough server CPU to judge per delivery. False: the CPU
+     * figures are kept but left out of CPU charts, checks and verdicts.
+     */
+    cpuJudged: boolean;
     /** Slow consumers the server dropped / connections it refused, whole step. */
     dropped: number | null;
     refused: number | null;
@@ -209,6 +227,62 @@ export interface StepResult {
 
   /** nginx in front of the server (a --proxy run's proxied steps); `null` when the clients reached the server directly. */
   proxy: StepProxy | null;
+}
+
+/**
+ * The figures whose spread over a step's runs is kept (repeats.ts SPREAD_FIGURES): delivery rate and latency, server
+ * memory and CPU per connection and per delivery, bytes per delivery, the generator's CPU.
+ */
+export type SpreadFigure =
+  | 'deliveriesPerSecond'
+  | 'p50Ms'
+  | 'p99Ms'
+  | 'heapPerConnectionBytes'
+  | 'rssPerConnectionBytes'
+  | 'cpuMsPer1kDeliveries'
+  | 'netCpuMsPer1kDeliveries'
+  | 'serverCores'
+  | 'bytesPerDelivery'
+  | 'generatorUsPerDelivery'
+  | 'generatorCores';
+
+/** One figure over a step's runs: each run's value in order, their median, smallest and largest. */
+export interface Spread {
+  values: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * How a step was repeated. Every run is a window of its own on the same servers and connections (fresh processes per
+ * step, not per run), so the spread is the run-to-run noise of one session; the summary's status is the median of the
+ * runs' statuses ranked ok < slow < saturated < loss < client-bound < incomplete < failed, and each of its figures the
+ * median of the runs' (counts such as delivery.lost too); its latency histogram merges every run's.
+ */
+export interface Repeats {
+  runs: number;
+  /** The runs' ids in results.runs, in order. */
+  ids: string[];
+  statuses: StepStatus[];
+  /** Per figure, its spread; `null` when no run had it. */
+  spread: Record<SpreadFigure, Spread | null>;
+}
+
+/**
+ * What the runner checks in its own figures (consistency.ts), each violation reported:
+ * - `cheaper-than-floor`: a transport's server CPU per delivery below the raw-TCP floor's at the same step beyond both
+ *   spreads (its largest run below the floor's smallest), impossible for a protocol that writes more bytes than TCP;
+ * - `too-few-deliveries`: a step whose window held too few deliveries to judge CPU (server.cpuJudged false);
+ * - `generator-heavy`: the generator spent more than half the server's CPU per delivery, so it, not the server, may
+ *   have set the pace.
+ */
+export interface ConsistencyCheck {
+  kind: 'cheaper-than-floor' | 'too-few-deliveries' | 'generator-heavy';
+  stepId: string;
+  /** The step compared against (the floor's), or `null`. */
+  against: string | null;
+  message: string;
 }
 
 /**
@@ -298,6 +372,12 @@ export interface UpstreamResult {
   histogram: string | null;
   serverCpuMsPer1kRequests: number | null;
   generator: { cores: number | null; clientBound: boolean };
+  /**
+   * Runs of the measurement, each against a fresh server; the figures above are their medians (status the median
+   * status, the histogram the runs' merged), with the spread of the three a reader compares.
+   */
+  runs: number;
+  spread: { requests: Spread | null; requestsPerSecond: Spread | null; p99Ms: Spread | null; serverCpuMsPer1kRequests: Spread | null };
 }
 
 /** The highest load each transport sustained, from the ramp (rate) and the client sweep (N). */
@@ -309,6 +389,8 @@ export interface RampSummary {
   steps: string[];
   /** Rate of the last passing step (status ok), quotes/s. */
   highestRate: number | null;
+  /** The lowest rate that failed: the limit lies between highestRate and this (the ramp doubles, then bisects); `null` if none failed. */
+  failedRate: number | null;
   /** Measured deliveries/s of that step. */
   highestDeliveriesPerSecond: number | null;
   /**
@@ -325,6 +407,11 @@ export interface RampSummary {
   limitFound: boolean;
   /** Server CPU, in cores, during the highest passing ramp step: its headroom there. */
   serverCoresAtHighest: number | null;
+  /**
+   * highestDeliveriesPerSecond / serverCoresAtHighest: deliveries per second one server core sustains, the capacity the
+   * ramp measured in a unit that carries over to other machines; `null` without both.
+   */
+  deliveriesPerServerCore: number | null;
   /** Why the ramp ended: the first failing step's reason, or "max rate reached" (then the figure is a lower bound). */
   stoppedBy: string;
   /** Largest N of the client sweep with status ok. */
@@ -362,7 +449,7 @@ export interface SkippedStep {
 
 export interface LoadResults {
   kind: 'load';
-  schema: 2;
+  schema: 3;
   meta: RunMetadata;
   /** The method in sentences, as the runner's header states it. */
   method: string[];
@@ -386,7 +473,14 @@ export interface LoadResults {
     /** How TLS was set up when any step used it (certificate, version, handshakes); `null` when every step was plain. */
     tls: string | null;
   };
+  /** Each step's summary: its runs' medians (a step run once is its own summary, with `repeats.runs` 1). */
   steps: StepResult[];
+  /** Every run of every step, in the order measured (ids end in `#<run>`). */
+  runs: StepResult[];
+  /** Which cores the server side and the client side ran on (pinning.ts). */
+  pinning: Pinning;
+  /** The runner's checks of its own figures; each entry is a violation (consistency.ts). */
+  checks: ConsistencyCheck[];
   skipped: SkippedStep[];
   ramp: RampSummary[];
   memory: MemorySummary[];
@@ -465,7 +559,8 @@ export interface ClusterComparison {
 /** results/load-cluster.json: `npm run load -- --nodes N`. */
 export interface ClusterLoadResults {
   kind: 'load-cluster';
-  schema: 1;
+  /** 2: repeated runs (`runs`; the comparison rows are the runs' medians) and `pinning`. */
+  schema: 2;
   meta: RunMetadata;
   method: string[];
   profile: string;
@@ -486,6 +581,8 @@ export interface ClusterLoadResults {
   proxy: ProxyRun;
   comparisons: ClusterComparison[];
   steps: StepResult[];
+  runs: StepResult[];
+  pinning: Pinning;
   skipped: SkippedStep[];
   aborted: boolean;
   elapsedS: number;

@@ -43,6 +43,8 @@ export async function runUpstream(
     histogram: null,
     serverCpuMsPer1kRequests: null,
     generator: { cores: null, clientBound: false },
+    runs: 1,
+    spread: { requests: null, requestsPerSecond: null, p99Ms: null, serverCpuMsPer1kRequests: null },
   };
   let server: SpawnedServer | undefined;
   let worker: WorkerHandle | undefined;

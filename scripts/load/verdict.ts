@@ -1,8 +1,9 @@
 /**
  * The `ws-heavier-than-sse` verdict (article A: "websocket的资源占用过大EventSource更轻量"),
  * computed from the client sweep: at the largest N where both the ws and the SSE step are
- * `ok` (all connected, zero loss, not client-bound), compare the server's heap per connection
- * and its CPU per 1,000 deliveries, ws over SSE. A ratio above 1 + margin is "heavier", below
+ * `ok` (all connected, zero loss, not client-bound) and held enough deliveries to judge CPU (the largest `ok` one if none
+ * did), compare the server's heap per connection and its CPU per 1,000 deliveries, ws over SSE: each step's median over
+ * its runs, and whether the runs' ranges overlap, which the explanation says. A ratio above 1 + margin is "heavier", below
  * 1 - margin "lighter", else "similar". Confirmed when ws is heavier on both, refuted when it
  * is heavier on neither, depends when the two disagree. Every other transport measured at the
  * same N (socket.io, since "WebSocket" in practice often means socket.io; SSE over HTTP/2, marked
@@ -11,7 +12,8 @@
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import type { ClaimResult } from '../lib/claims.ts';
 import { summarizeMemory } from './aggregate.ts';
-import type { StepResult } from './types.ts';
+import { overlaps } from './repeats.ts';
+import type { Spread, SpreadFigure, StepResult } from './types.ts';
 
 /** The claim's two subjects; every other transport is reported beside them. */
 const SUBJECTS: readonly Transport[] = ['ws', 'sse'];
@@ -25,6 +27,15 @@ export function compare(ratio: number, margin: number): Comparison {
   if (ratio > 1 + margin) return 'heavier';
   if (ratio < 1 - margin) return 'lighter';
   return 'similar';
+}
+
+/** "the runs' ranges overlap (ws a-b, SSE c-d)" when they do, so a reader knows the difference is within the noise; else null. */
+function rangesOverlap(ws: StepResult, sse: StepResult, figure: SpreadFigure): string | null {
+  const [a, b] = [ws.repeats?.spread[figure], sse.repeats?.spread[figure]];
+  if (!a || !b || a.values.length < 2 || b.values.length < 2 || !overlaps(a, b)) return null;
+  const digits = figure === 'heapPerConnectionBytes' ? 0 : 3;
+  const r = (s: Spread) => `${fmt(s.min, digits)}-${fmt(s.max, digits)}`;
+  return `the runs' ranges overlap (ws ${r(a)}, SSE ${r(b)}), so the difference is within run-to-run noise`;
 }
 
 const fmt = (value: number | null, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
@@ -56,14 +67,18 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
       records: steps.filter((s) => s.phase === 'clients').map((s) => s.id),
     };
   }
-  const n = Math.max(...candidates);
+  const judged = candidates.filter((c) => ok('ws', c)!.server.cpuJudged && ok('sse', c)!.server.cpuJudged);
+  const n = Math.max(...(judged.length ? judged : candidates));
   const ws = ok('ws', n)!;
   const sse = ok('sse', n)!;
   const beside = TRANSPORT_NAMES.filter((t) => !SUBJECTS.includes(t)).flatMap((t) => ok(t, n) ?? []);
   const heap = { ws: ws.server.perConnection.heapBytes, sse: sse.server.perConnection.heapBytes };
   const cpu = cpuFigures(ws, sse);
   const heapRatio = ratioOf(heap.ws, heap.sse);
-  const cpuRatio = ratioOf(cpu.ws, cpu.sse);
+  const cpuJudged = ws.server.cpuJudged && sse.server.cpuJudged;
+  const cpuRatio = cpuJudged ? ratioOf(cpu.ws, cpu.sse) : null;
+  const heapOverlap = rangesOverlap(ws, sse, 'heapPerConnectionBytes');
+  const cpuOverlap = rangesOverlap(ws, sse, cpu.basis === 'net' ? 'netCpuMsPer1kDeliveries' : 'cpuMsPer1kDeliveries');
   const heapSays = heapRatio === null ? null : compare(heapRatio, margin);
   // The marginal cost from the sweep's line (two or more ok steps), reported beside the decision.
   const [wsLine, sseLine] = summarizeMemory(steps, ['ws', 'sse']);
@@ -83,12 +98,16 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
     wsLine!.heapBytesPerConnection !== null && sseLine!.heapBytesPerConnection !== null
       ? `; the sweep's marginal cost per connection: ws ${wsLine!.heapBytesPerConnection} B, SSE ${sseLine!.heapBytesPerConnection} B`
       : '';
+  const runs = ws.repeats?.runs ?? 1;
+  const overlapWords = (overlap: string | null) => (overlap ? `; ${overlap}` : '');
   const sentences = [
-    `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process):`,
+    `At ${n} concurrent clients and ${ws.rate} quotes/s (same run, each server in its own process` +
+      `${runs > 1 ? `; medians of ${runs} runs` : '; one run each'}):`,
     `plain ws held ${fmt(heap.ws, 0)} B of server heap per connection against SSE's ${fmt(heap.sse, 0)} B ` +
-      `(ws/SSE ${fmt(heapRatio, 2)}: ${heapWords}${slopes});`,
+      `(ws/SSE ${fmt(heapRatio, 2)}: ${heapWords}${slopes}${overlapWords(heapOverlap)});`,
     `${cpuName}: ws ${fmt(cpu.ws, 3)} ms, SSE ${fmt(cpu.sse, 3)} ms ` +
-      `(ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : 'not comparable'});`,
+      `(ws/SSE ${fmt(cpuRatio, 2)}: ${cpuSays ? `ws ${cpuSays}` : cpuJudged ? 'not comparable' : 'too few deliveries to judge'}` +
+      `${overlapWords(cpuOverlap)});`,
     `bytes on the wire per quote: ws ${fmt(ws.server.bytesPerDelivery)}, SSE ${fmt(sse.server.bytesPerDelivery)}.`,
   ];
   for (const other of beside) {
@@ -126,6 +145,9 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
       sseCpuMsPer1kDeliveries: cpu.sse,
       cpuRatioWsOverSse: cpuRatio,
       cpuComparison: cpuSays,
+      runs,
+      heapRangesOverlap: heapOverlap !== null,
+      cpuRangesOverlap: cpuOverlap !== null,
       wsBytesPerDelivery: ws.server.bytesPerDelivery,
       sseBytesPerDelivery: sse.server.bytesPerDelivery,
       wsHeapSlopeBytes: wsLine!.heapBytesPerConnection,

@@ -90,15 +90,17 @@ describe('load runner --nodes', () => {
         'method',
         'note',
         'options',
+        'pinning',
         'profile',
         'proxy',
+        'runs',
         'skipped',
         'steps',
       ]
         .concat(['kind', 'schema'])
         .sort(),
     );
-    expect(results).toMatchObject({ kind: 'load-cluster', schema: 1, profile: 'quick', aborted: false, skipped: [] });
+    expect(results).toMatchObject({ kind: 'load-cluster', schema: 2, profile: 'quick', aborted: false, skipped: [] });
     expect(results.cluster).toEqual({ nodes: 2, balance: 'round-robin', heartbeatMs: 15000, cpus: availableParallelism() });
     expect(results.meta.machine.cpus).toBeGreaterThan(0);
     expect(results.proxy).toMatchObject({ kind: 'nginx', profile: 'tuned' });
@@ -119,7 +121,7 @@ describe('load runner --nodes', () => {
   });
 
   it('delivered every quote of every window once, in order, through nginx to one server and to each cluster', () => {
-    for (const step of results.steps) {
+    for (const step of results.runs) {
       assertDelivered(step, CLIENTS);
       expect(step.status, step.id).not.toBe('client-bound');
       expect(step.server.messagesSent, step.id).toBeGreaterThan(0);
@@ -192,10 +194,11 @@ describe('load runner --nodes options', () => {
       upstreamConnections: null,
       heartbeatMs: 15000,
       rate: 10,
-      duration: 10,
+      duration: 4,
+      repeats: 3,
     });
     expect(full.out).toMatch(/results\/load-cluster\.json$/);
-    expect(parse('--nodes', '2', '--quick')).toMatchObject({ clients: [200], rate: 10, duration: 4, settleS: 0 });
+    expect(parse('--nodes', '2', '--quick')).toMatchObject({ clients: [200], rate: 10, duration: 4, settleS: 0, repeats: 1 });
     expect(parse('--nodes', '2', '--quick', '--clients', '20')).toMatchObject({ clients: [20] });
     expect(isClusterRun(parseLoadArgs(['--quick']).options)).toBe(false);
   });

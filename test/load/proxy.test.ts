@@ -75,7 +75,7 @@ describe('load runner through nginx', () => {
   });
 
   it('delivered every quote once, in order, directly and through nginx', () => {
-    for (const step of results.steps) {
+    for (const step of results.runs) {
       assertDelivered(step, CLIENTS);
       assertFigures(step, CLIENTS);
     }

@@ -6,12 +6,13 @@
  * thresholds. Two to three minutes on a shared 2-core machine.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORT_NAMES, UPSTREAM_TRANSPORTS } from '../../servers/transports.ts';
 import { usesTls } from '../../scripts/load/capabilities.ts';
 import { resolveLoadOptions } from '../../scripts/load/options.ts';
+import { decode } from '../../scripts/load/histogram.ts';
 import { runLoad } from '../../scripts/load/run.ts';
 import type { LoadResults } from '../../scripts/load/types.ts';
 import { assertDelivered, assertFigures, assertUpstream, assertWrittenLikeExample, bytesByTransport, children } from './helpers.ts';
@@ -23,7 +24,8 @@ describe('load runner, tiny profile', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lab-load-'));
-    const options = resolveLoadOptions({ out: join(dir, 'load.json'), claims: join(dir, 'claims.json') }, 'tiny');
+    // Two runs per step: the repeated path end to end (the tiny profile runs once, as the quick one).
+    const options = resolveLoadOptions({ out: join(dir, 'load.json'), claims: join(dir, 'claims.json'), repeats: 2 }, 'tiny');
     childrenBefore = children();
     results = await runLoad(options, { profile: 'tiny' });
   }, 420_000);
@@ -46,19 +48,51 @@ describe('load runner, tiny profile', () => {
     expect(results.ramp.map((r) => r.transport)).toEqual([...TRANSPORT_NAMES]);
   });
 
-  it('connected every client and delivered every quote once, in order, plain except where TLS is required', () => {
-    for (const step of results.steps) {
+  it('connected every client and delivered every quote once, in order, in every run, plain except where TLS is required', () => {
+    for (const step of results.runs) {
       assertDelivered(step, 20);
       expect(step.tls, step.id).toBe(usesTls(step.transport, false));
-      expect(step.id.endsWith('-tls'), step.id).toBe(step.tls);
+      expect(step.id.endsWith(step.tls ? `-tls#${step.run}` : `#${step.run}`), step.id).toBe(true);
     }
+    for (const step of results.steps) expect(step.id.endsWith('-tls'), step.id).toBe(step.tls);
     expect(results.options.tls).toBe(false);
     // A TLS transport (sse-h2) ran among the plain ones, so the run says how TLS was set up.
     expect(results.environment.tls === null).toBe(!results.steps.some((s) => s.tls));
   });
 
-  it('reports sane latency, connect, memory, CPU and byte figures', () => {
-    for (const step of results.steps) assertFigures(step, 20);
+  it('reports sane latency, connect, memory, CPU and byte figures in every run', () => {
+    for (const step of results.runs) assertFigures(step, 20);
+  });
+
+  it('ran every step twice on its servers and summarized each by the medians of its runs', () => {
+    expect(results.options.repeats).toBe(2);
+    expect(results.runs).toHaveLength(results.steps.length * 2);
+    for (const step of results.steps) {
+      const runs = results.runs.filter((r) => r.id.startsWith(`${step.id}#`));
+      expect(runs.map((r) => [r.id, r.run])).toEqual([
+        [`${step.id}#1`, 1],
+        [`${step.id}#2`, 2],
+      ]);
+      // Both runs on the same server, its window after the first's.
+      expect(runs[1]!.server.pid).toBe(runs[0]!.server.pid);
+      expect(runs[1]!.window.fromSeq!).toBeGreaterThan(runs[0]!.window.toSeq!);
+      expect(step.repeats).toMatchObject({ runs: 2, ids: runs.map((r) => r.id), statuses: runs.map((r) => r.status) });
+      const cpu = step.repeats!.spread.cpuMsPer1kDeliveries!;
+      expect(cpu.values).toEqual(runs.map((r) => r.server.cpuMsPer1kDeliveries));
+      expect(step.server.cpuMsPer1kDeliveries).toBe(cpu.median);
+      expect(decode(step.delivery.histogram).totalCount).toBe(runs[0]!.delivery.received + runs[1]!.delivery.received);
+    }
+    for (const u of results.upstream) expect(u.runs).toBe(2);
+  });
+
+  it('pinned the servers away from the generator and checked its own figures', () => {
+    if (availableParallelism() >= 2) expect(results.pinning).toMatchObject({ method: 'taskset', server: [availableParallelism() - 1] });
+    else expect(results.pinning.method).toBe('none');
+    for (const check of results.checks)
+      expect(
+        results.steps.some((s) => s.id === check.stepId),
+        check.stepId,
+      ).toBe(true);
   });
 
   it("frames a quote with each transport's overhead", () => {

@@ -48,7 +48,7 @@ describe('load runner over TLS', () => {
   });
 
   it('connected every client over TLS and delivered every quote once, in order', () => {
-    for (const step of results.steps) {
+    for (const step of results.runs) {
       assertDelivered(step, 20);
       assertFigures(step, 20);
     }
