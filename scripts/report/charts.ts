@@ -5,8 +5,9 @@
  */
 import type { ClaimId } from '../lib/claims.ts';
 import { FLOOR, usesTls } from '../load/capabilities.ts';
-import type { LoadResults, StepResult } from '../load/types.ts';
+import type { LoadResults, SpreadFigure, StepResult } from '../load/types.ts';
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
+import { cpuJudged, cpuLeftOut, runsNote, spreadOf, whisker, withRange } from './spread.ts';
 
 export interface ChartSpec {
   /** Stable id: the canvas id in the HTML and the PNG file name. */
@@ -29,14 +30,30 @@ export interface Dataset {
   label: string;
   /** Values by label, or {x, y} points on a linear x axis. */
   data: (number | null)[] | { x: number; y: number }[];
-  borderColor?: string;
-  backgroundColor?: string;
+  /** A dataset of another type than the chart's (a line of points on a bar chart). */
+  type?: 'line' | 'bar';
+  /** The scale id of a second y axis. */
+  yAxisID?: string;
+  borderColor?: string | string[];
+  /** One colour, or one per bar. */
+  backgroundColor?: string | string[];
   borderDash?: number[];
   borderWidth?: number;
   pointRadius?: number;
   /** chart.js point shape ('circle' by default): tells apart series of one colour, such as one transport in two engines. */
   pointStyle?: string;
+  showLine?: boolean;
   spanGaps?: boolean;
+  /**
+   * Per point, `[low, high]` drawn as a whisker through it (html.ts's labMarks plugin): the min–max of a repeated step's
+   * runs, or the bracket a limit lies in; `null` draws none.
+   */
+  whiskers?: ([number, number] | null)[];
+  /**
+   * Per point, a short text drawn above it (labMarks), such as "≥ 1,000" on a lower bound, which the Markdown's table shows
+   * in place of the value; `null` draws none.
+   */
+  marks?: (string | null)[];
 }
 
 /** Each transport's label and colour, from the registry: a transport cannot be missing from a chart's legend. */
@@ -66,9 +83,9 @@ export function series(transport: Transport, data: Dataset['data'], extra: Parti
   return { label: TRANSPORTS[transport].label, data, borderColor: color, backgroundColor: color, spanGaps: true, ...extra };
 }
 
-const round = (value: number | null | undefined, digits = 2) =>
+export const round = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined ? null : Number(value.toFixed(digits));
-const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : round(bytes / 1024));
+export const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : round(bytes / 1024));
 
 function sweep(load: LoadResults, phase: StepResult['phase']) {
   const steps = load.steps.filter((s) => s.phase === phase && s.status !== 'failed');
@@ -84,24 +101,26 @@ export function runLabel(load: LoadResults, transport: Transport): string {
   return `${LABELS[transport]}${usesTls(transport, load.options.tls ?? false) ? ' (TLS)' : ''}`;
 }
 
-/** The load runner's charts: latency, memory, CPU, bytes, ramp, upstream; with a TLS pass, plain against TLS. */
+/** The load runner's charts: latency, memory, CPU, bytes, upstream; with a TLS pass, plain against TLS (ramp.ts: the ramp). */
 export function loadCharts(load: LoadResults, tls: LoadResults | null = null): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const label = (t: Transport) => runLabel(load, t);
   const clients = sweep(load, 'clients');
   const ns = [...new Set(clients.steps.map((s) => s.clients))].sort((a, b) => a - b);
   const at = (transport: string, n: number) => clients.steps.find((s) => s.transport === transport && s.clients === n);
+  const runs = runsNote(clients.steps);
 
   if (ns.length > 0) {
     const datasets: Dataset[] = [];
     for (const t of clients.transports) {
       const p50 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p50));
       const p99 = ns.map((n) => round(at(t, n)?.delivery.latencyMs.p99));
+      const whiskers = (figure: 'p50Ms' | 'p99Ms') => ns.map((n) => whisker(spreadOf(at(t, n), figure)));
       if (TRANSPORTS[t].floor) {
-        datasets.push(series(t, p99, { label: `${label(t)} p99`, borderDash: [6, 4], borderWidth: 2 }));
+        datasets.push(series(t, p99, { label: `${label(t)} p99`, borderDash: [6, 4], borderWidth: 2, whiskers: whiskers('p99Ms') }));
       } else {
-        datasets.push(series(t, p99, { label: `${label(t)} p99` }));
-        datasets.push(series(t, p50, { label: `${label(t)} p50`, borderDash: [2, 3], pointRadius: 2 }));
+        datasets.push(series(t, p99, { label: `${label(t)} p99`, whiskers: whiskers('p99Ms') }));
+        datasets.push(series(t, p50, { label: `${label(t)} p50`, borderDash: [2, 3], pointRadius: 2, whiskers: whiskers('p50Ms') }));
       }
     }
     charts.push({
@@ -110,7 +129,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       caption:
         `Receive time minus the quote's send stamp, at ${load.options.rate} quote/s, over a ${load.options.duration} s window ` +
         'per step. The dashed grey line is the raw-TCP floor: the gap above it is what each protocol and library adds as the ' +
-        'fan-out grows.',
+        `fan-out grows. ${runs}`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'line',
@@ -125,7 +144,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       caption:
         'Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one ' +
         "client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws " +
-        'and 9 KB for socket.io.',
+        `and 9 KB for socket.io. ${runs}`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -135,7 +154,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
             series(
               t,
               ns.map((n) => kb(at(t, n)?.server.perConnection.heapBytes)),
-              { label: label(t) },
+              { label: label(t), whiskers: ns.map((n) => whisker(spreadOf(at(t, n), 'heapPerConnectionBytes'), (v) => v / 1024)) },
             ),
           ),
         },
@@ -143,14 +162,19 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       },
     });
 
+    // A window too short to judge CPU per delivery draws no bar (server.cpuJudged); the caption names it.
+    const judged = (t: string, n: number) => {
+      const step = at(t, n);
+      return step && cpuJudged(step) ? step : undefined;
+    };
     charts.push({
       id: 'cpu-per-1k-deliveries',
       title: 'Server CPU per 1,000 deliveries',
       caption:
         "Server CPU time over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's; lower is " +
-        'cheaper. Steadier than a breaking point on a shared 2-core machine, but only where the window holds many deliveries: ' +
+        'cheaper. Steadier than a breaking point on a shared machine, but only where the window holds many deliveries: ' +
         `${ns.map((n) => `${n} clients: ${at(clients.transports[0]!, n)?.server.messagesSent ?? '?'}`).join(', ')} per ` +
-        'transport. The smallest step is dominated by fixed costs and noise; read the larger ones.',
+        `transport. ${runs}${cpuLeftOut(clients.steps, (s) => label(s.transport), load.options.cpuMinDeliveries)}`,
       claims: ['ws-heavier-than-sse'],
       config: {
         type: 'bar',
@@ -159,8 +183,8 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
           datasets: clients.transports.map((t) =>
             series(
               t,
-              ns.map((n) => round(at(t, n)?.server.netCpuMsPer1kDeliveries, 3)),
-              { label: label(t) },
+              ns.map((n) => round(judged(t, n)?.server.netCpuMsPer1kDeliveries, 3)),
+              { label: label(t), whiskers: ns.map((n) => whisker(spreadOf(judged(t, n), 'netCpuMsPer1kDeliveries'))) },
             ),
           ),
         },
@@ -178,6 +202,9 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       const bytes = byPad(t, p)?.server.bytesPerDelivery ?? null;
       return bytes === null || floor(p) === null ? null : round(bytes - floor(p)!, 1);
     };
+    // The spread of the transport's own bytes, less the floor's median: the floor's bytes barely move between runs.
+    const beyondRange = (t: Transport, p: number) =>
+      floor(p) === null ? null : whisker(spreadOf(byPad(t, p), 'bytesPerDelivery'), (v) => v - floor(p)!);
     const transports = payload.transports.filter((t) => !TRANSPORTS[t].floor);
     const tlsBeside = transports.filter(
       (t) => FLOOR !== null && usesTls(t, load.options.tls ?? false) !== usesTls(FLOOR, load.options.tls ?? false),
@@ -192,7 +219,8 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
         (tlsBeside.length
           ? ` ${tlsBeside.map(label).join(', ')} ran over TLS beside a plain floor: their bars include each TLS record's ` +
             'header and tag (22 B in TLS 1.3).'
-          : ''),
+          : '') +
+        ` ${runsNote(payload.steps)}`,
       claims: ['ws-heavier-than-sse', 'sse-base64-costs-bandwidth'],
       config: {
         type: 'bar',
@@ -202,7 +230,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
             series(
               t,
               pads.map((p) => beyond(t, p)),
-              { label: label(t) },
+              { label: label(t), whiskers: pads.map((p) => beyondRange(t, p)) },
             ),
           ),
         },
@@ -211,44 +239,14 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
     });
   }
 
-  if (load.ramp.some((r) => r.highestDeliveriesPerSecond !== null)) {
-    const ramps = load.ramp;
-    const bounds = ramps.filter((r) => !r.limitFound).map((r) => label(r.transport));
-    const cores = ramps.map((r) => `${label(r.transport)} ${r.serverCoresAtHighest ?? '?'}`).join(', ');
-    const found = ramps.filter((r) => r.ratioToTcp !== null);
-    charts.push({
-      id: 'ramp-highest-deliveries',
-      title: 'Highest sustained deliveries/s in the rate ramp',
-      caption:
-        `The ramp at ${ramps[0]!.clients ?? '?'} clients doubles the feed rate until p99 passes ${load.options.latencyLimitMs} ` +
-        'ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ' +
-        (bounds.length === ramps.length
-          ? 'Every ramp here ended at the generator or the top of the ramp, not at a server limit, so every bar is a lower ' +
-            "bound and the bars compare the generator's cost per transport more than the servers. Server CPU at the highest " +
-            `passing step (cores): ${cores}.`
-          : `${bounds.length ? `Lower bounds (no server limit reached): ${bounds.join(', ')}. ` : ''}Ratio to the TCP floor ` +
-            `where both limits were found: ${found.map((r) => `${label(r.transport)} ${r.ratioToTcp}`).join(', ') || 'none'}. ` +
-            `Server CPU at the highest passing step (cores): ${cores}.`),
-      claims: ['ws-heavier-than-sse'],
-      config: {
-        type: 'bar',
-        data: {
-          labels: ramps.map((r) => `${label(r.transport)}${r.limitFound ? '' : ' (lower bound)'}`),
-          datasets: [
-            {
-              label: 'deliveries/s at the highest passing step',
-              data: ramps.map((r) => r.highestDeliveriesPerSecond),
-              backgroundColor: ramps.map((r) => TRANSPORTS[r.transport].color) as unknown as string,
-            },
-          ],
-        },
-        options: axes('transport', 'deliveries per second'),
-      },
-    });
-  }
-
   if (load.upstream.length > 0) {
     const up = load.upstream;
+    const repeated = up.filter((u) => (u.runs ?? 1) > 1);
+    const rates = up
+      .map(
+        (u) => `${LABELS[u.transport]}${u.tls ? ' (TLS)' : ''} ${withRange(u.requestsPerSecond, u.spread?.requestsPerSecond ?? null, 0)}`,
+      )
+      .join(', ');
     charts.push({
       id: 'upstream-round-trip',
       title: 'Client-to-server round trips at fixed concurrency',
@@ -256,7 +254,12 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
         `${up[0]!.connections} connections, each waiting for its answer (closed loop). SSE has no upstream channel: its round ` +
         'trip is a separate HTTP POST (over HTTP/1.1 driven by autocannon, whole-millisecond timing; over HTTP/2 one session ' +
         'per connection, timed to the microsecond).' +
-        (up.some((u) => u.tls) && !up.every((u) => u.tls) ? ' Those marked (TLS) ran over TLS beside plain ones.' : ''),
+        (up.some((u) => u.tls) && !up.every((u) => u.tls) ? ' Those marked (TLS) ran over TLS beside plain ones.' : '') +
+        ` Round trips per second: ${rates}.` +
+        (repeated.length
+          ? ` Each figure is the median of ${[...new Set(repeated.map((u) => u.runs))].join(' or ')} runs against a fresh server ` +
+            '(in brackets and as the p99 whisker: min–max).'
+          : ' One run each, not repeated.'),
       claims: ['sse-one-way'],
       config: {
         type: 'bar',
@@ -264,7 +267,12 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
           labels: up.map((u) => `${LABELS[u.transport]}${u.tls ? ' (TLS)' : ''}: ${u.method}`),
           datasets: [
             { label: 'p50', data: up.map((u) => round(u.latencyMs.p50, 3)), backgroundColor: '#9ecae1' },
-            { label: 'p99', data: up.map((u) => round(u.latencyMs.p99, 3)), backgroundColor: '#3182bd' },
+            {
+              label: 'p99',
+              data: up.map((u) => round(u.latencyMs.p99, 3)),
+              backgroundColor: '#3182bd',
+              whiskers: up.map((u) => ((u.runs ?? 1) > 1 ? whisker(u.spread?.p99Ms ?? null) : null)),
+            },
           ],
         },
         options: axes('transport and method', 'round trip (ms)'),
@@ -296,15 +304,37 @@ export function tlsCharts(plain: LoadResults, tls: LoadResults): ChartSpec[] {
   const rows = TRANSPORT_NAMES.map((t) => ({ t, plain: pick(plainSteps, t), tls: pick(tlsSteps, t) })).filter((r) => r.plain || r.tls);
   const labels = rows.map((r) => `${LABELS[r.t]}${r.plain ? '' : ' (TLS only)'}`);
 
-  type Figure = (s: StepResult) => number | null;
-  const heap: Figure = (s) => kb(s.server.perConnection.heapBytes);
-  const rss: Figure = (s) => kb(s.server.perConnection.rssBytes);
-  const cpu: Figure = (s) => round(s.server.netCpuMsPer1kDeliveries, 3);
-  const bytes: Figure = (s) => round(s.server.bytesPerDelivery, 1);
-  const bars = (get: Figure, [light, dark]: readonly [string, string], prefix = ''): Dataset[] => [
-    { label: `${prefix}plain`, data: rows.map((r) => (r.plain ? get(r.plain) : null)), backgroundColor: light },
-    { label: `${prefix}TLS`, data: rows.map((r) => (r.tls ? get(r.tls) : null)), backgroundColor: dark },
-  ];
+  /** A figure of a step as drawn, and the spread of the same figure over the step's runs, scaled alike. */
+  interface Figure {
+    (s: StepResult): number | null;
+    spread: SpreadFigure;
+    scale: (v: number) => number;
+  }
+  const figure = (get: (s: StepResult) => number | null, spread: SpreadFigure, scale = (v: number) => v): Figure =>
+    Object.assign(get, { spread, scale });
+  const heap = figure(
+    (s) => kb(s.server.perConnection.heapBytes),
+    'heapPerConnectionBytes',
+    (v) => v / 1024,
+  );
+  const rss = figure(
+    (s) => kb(s.server.perConnection.rssBytes),
+    'rssPerConnectionBytes',
+    (v) => v / 1024,
+  );
+  // A window too short to judge CPU draws no bar (server.cpuJudged); the caption names it.
+  const cpu = figure((s) => (cpuJudged(s) ? round(s.server.netCpuMsPer1kDeliveries, 3) : null), 'netCpuMsPer1kDeliveries');
+  const bytes = figure((s) => round(s.server.bytesPerDelivery, 1), 'bytesPerDelivery');
+  const bars = (get: Figure, [light, dark]: readonly [string, string], prefix = ''): Dataset[] =>
+    (['plain', 'tls'] as const).map((side) => ({
+      label: `${prefix}${side === 'plain' ? 'plain' : 'TLS'}`,
+      data: rows.map((r) => (r[side] ? get(r[side]) : null)),
+      backgroundColor: side === 'plain' ? light : dark,
+      whiskers: rows.map((r) => {
+        const step = r[side];
+        return step && get(step) !== null ? whisker(spreadOf(step, get.spread), get.scale) : null;
+      }),
+    }));
   /** "SSE +2.8 KiB, WebSocket (ws) +2.5 KiB ...": what TLS added, where both were measured. */
   const added = (get: Figure, digits: number, unit: string) =>
     rows
@@ -324,9 +354,11 @@ export function tlsCharts(plain: LoadResults, tls: LoadResults): ChartSpec[] {
   const at =
     `At ${n} clients and ${rate} quotes/s (plain: the load run of ${plain.meta.date.slice(0, 10)}; ` +
     `TLS: the TLS pass of ${tls.meta.date.slice(0, 10)}).`;
+  const shown = rows.flatMap((r) => [r.plain, r.tls]).filter((s): s is StepResult => s !== null);
   const notes = [
     tlsOnly.length ? ` ${tlsOnly.join(', ')} has no plain mode: browsers speak HTTP/2 only over TLS.` : '',
     notOk.length ? ` Steps not ok (their memory, CPU and byte figures still stand): ${notOk.join(', ')}.` : '',
+    ` ${runsNote(shown)}`,
   ].join('');
   const chart = (id: string, title: string, caption: string, datasets: Dataset[], y: string): ChartSpec => ({
     id,
@@ -349,7 +381,8 @@ export function tlsCharts(plain: LoadResults, tls: LoadResults): ChartSpec[] {
       'tls-cpu-per-1k-deliveries',
       'Server CPU per 1,000 deliveries, plain and over TLS',
       "Server CPU over the window minus its one-client twin's, per 1,000 quotes delivered beyond the twin's. What TLS " +
-        `added: ${added(cpu, 2, ' ms')}: each quote's own TLS record, its encryption and Node's TLS write path.`,
+        `added: ${added(cpu, 2, ' ms')}: each quote's own TLS record, its encryption and Node's TLS write path.` +
+        cpuLeftOut(shown, (s) => `${LABELS[s.transport]}${s.tls ? ' over TLS' : ''}`, tls.options.cpuMinDeliveries),
       bars(cpu, PLAIN_TLS.heap),
       'CPU ms per 1,000 deliveries',
     ),

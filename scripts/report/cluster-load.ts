@@ -4,20 +4,30 @@
  * delivery, drawn as stacked bars of where a delivery's CPU goes.
  */
 import { TRANSPORTS } from '../../servers/transports.ts';
-import type { ClusterLoadResults, ClusterRow } from '../load/types.ts';
+import type { ClusterLoadResults, ClusterRow, StepResult } from '../load/types.ts';
 import type { Block, Cell } from './blocks.ts';
 import type { ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
+import { pinningLine } from './load-section.ts';
+import { cpuJudged, cpuLeftOut, runsCount, spreadOf, withRange } from './spread.ts';
+
+/** Rows are their steps' medians: "medians of 3 runs" or "one run each, not repeated". */
+const runsPhrase = (steps: StepResult[]) => (runsCount(steps) ? `medians of ${runsCount(steps)} runs` : 'one run each, not repeated');
 
 const rowLabel = (transport: string, row: ClusterRow) =>
   `${TRANSPORTS[transport as keyof typeof TRANSPORTS].label}, ${row.kind === 'plain' ? 'one server' : `cluster of ${row.nodes}`}`;
 const us = (value: number | null | undefined): Cell => (value === null || value === undefined ? null : Math.round(value * 100) / 100);
 
+/** The step a comparison row digests (its figures the medians of that step's runs). */
+const stepOf = (run: ClusterLoadResults, row: ClusterRow) => run.steps.find((s) => s.id === row.stepId);
+
 function costChart(run: ClusterLoadResults): ChartSpec {
-  const rows = run.comparisons.flatMap((c) => c.rows.map((row) => ({ transport: c.transport, row })));
+  const rows = run.comparisons.flatMap((c) => c.rows.map((row) => ({ transport: c.transport, row, step: stepOf(run, row) })));
+  // Every figure here is CPU per delivery: a window too short to judge the server's draws no bar (server.cpuJudged).
+  const judged = (step: StepResult | undefined) => !step || cpuJudged(step);
   const part = (label: string, color: string, get: (row: ClusterRow) => number | null) => ({
     label,
-    data: rows.map(({ row }) => get(row)),
+    data: rows.map(({ row, step }) => (judged(step) ? get(row) : null)),
     backgroundColor: color,
     stack: 'cpu',
   });
@@ -26,8 +36,13 @@ function costChart(run: ClusterLoadResults): ChartSpec {
     title: 'Where a delivery’s CPU goes: one server against a cluster on Redis',
     caption:
       `Microseconds of CPU per quote delivered at ${run.comparisons[0]?.clients ?? '?'} clients, by process, every step through ` +
-      'nginx (one run each). The bus is the difference between the server alone and the nodes, Redis and the publisher of a ' +
-      '1-node cluster.',
+      `nginx (${runsPhrase(rows.flatMap((r) => r.step ?? []))}). The bus is the difference between the server alone and the ` +
+      `nodes, Redis and the publisher of a 1-node cluster.` +
+      cpuLeftOut(
+        rows.flatMap((r) => r.step ?? []),
+        (s) => rowLabel(s.transport, rows.find((r) => r.step === s)!.row),
+        run.options.cpuMinDeliveries,
+      ),
     claims: [],
     config: {
       type: 'bar',
@@ -58,13 +73,15 @@ export function clusterLoadBlocks(inputs: ReportInputs): { blocks: Block[]; char
   const chart = costChart(run);
   const table: Block = {
     kind: 'table',
-    caption: `${run.profile} profile, ${run.steps.length} steps in ${run.elapsedS.toFixed(0)} s${run.aborted ? ', aborted early' : ''}.`,
+    caption:
+      `${run.profile} profile, ${run.steps.length} steps in ${run.elapsedS.toFixed(0)} s${run.aborted ? ', aborted early' : ''}; ` +
+      `${runsPhrase(run.steps)}. ${pinningLine(run)}`,
     head: [
       'step',
       'status',
       'deliveries/s',
-      'p50 / p99 ms',
-      'server µs',
+      'p50 / p99 ms (p99 min–max)',
+      'server µs (min–max)',
       'Redis µs',
       'publisher µs',
       'nginx µs',
@@ -73,19 +90,24 @@ export function clusterLoadBlocks(inputs: ReportInputs): { blocks: Block[]; char
       'host cores',
     ],
     rows: run.comparisons.flatMap((c) =>
-      c.rows.map((row): Cell[] => [
-        rowLabel(c.transport, row),
-        row.status,
-        row.deliveriesPerSecond === null ? null : Math.round(row.deliveriesPerSecond),
-        `${row.latencyMs.p50 ?? '–'} / ${row.latencyMs.p99 ?? '–'}`,
-        us(row.cpu.server.usPerDelivery),
-        us(row.cpu.redis?.usPerDelivery),
-        us(row.cpu.publisher?.usPerDelivery),
-        us(row.cpu.nginx.usPerDelivery),
-        us(row.cpu.generator.usPerDelivery),
-        us(row.busUsPerDelivery),
-        us(row.hostCores),
-      ]),
+      c.rows.map((row): Cell[] => {
+        const step = stepOf(run, row);
+        // A window too short to judge CPU per delivery: its per-delivery figures are not shown.
+        const cpu = (value: number | null | undefined): Cell => (step && !cpuJudged(step) ? 'not judged' : us(value));
+        return [
+          rowLabel(c.transport, row),
+          row.status,
+          row.deliveriesPerSecond === null ? null : Math.round(row.deliveriesPerSecond),
+          `${row.latencyMs.p50 ?? '–'} / ${withRange(row.latencyMs.p99, spreadOf(step, 'p99Ms'))}`,
+          step && !cpuJudged(step) ? 'not judged' : withRange(row.cpu.server.usPerDelivery, spreadOf(step, 'cpuMsPer1kDeliveries')),
+          cpu(row.cpu.redis?.usPerDelivery),
+          cpu(row.cpu.publisher?.usPerDelivery),
+          cpu(row.cpu.nginx.usPerDelivery),
+          us(row.cpu.generator.usPerDelivery),
+          cpu(row.busUsPerDelivery),
+          us(row.hostCores),
+        ];
+      }),
     ),
   };
   return {

@@ -43,7 +43,11 @@ function chart(spec: ChartSpec): string {
   );
 }
 
-export function renderBlock(block: Block, charts: Map<string, ChartSpec>): string {
+/**
+ * A chart is drawn where it first appears; a later block of the same chart links to it (one canvas per id). `drawn` holds
+ * the ids drawn so far in this page.
+ */
+export function renderBlock(block: Block, charts: Map<string, ChartSpec>, drawn = new Set<string>()): string {
   switch (block.kind) {
     case 'p':
       return `<p>${prose(block.text)}</p>`;
@@ -55,7 +59,10 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
       return `${block.caption ? `<p class="caption">${prose(block.caption)}</p>` : ''}${table(block.head, block.rows)}`;
     case 'chart': {
       const spec = charts.get(block.id);
-      return spec ? chart(spec) : `<p class="missing">Chart ${esc(block.id)}: no data in this run.</p>`;
+      if (!spec) return `<p class="missing">Chart ${esc(block.id)}: no data in this run.</p>`;
+      if (drawn.has(spec.id)) return `<p>Chart: <a href="#fig-${esc(spec.id)}">${esc(spec.title)}</a>.</p>`;
+      drawn.add(spec.id);
+      return chart(spec);
     }
     case 'code':
       return (
@@ -63,7 +70,7 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
         `<pre><code>${esc(block.code)}</code></pre></figure>`
       );
     case 'details':
-      return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts)).join('')}</details>`;
+      return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts, drawn)).join('')}</details>`;
     case 'figure':
       return `<figure class="diagram">${block.svg}<figcaption>${prose(block.caption)}</figcaption></figure>`;
     case 'bytes': {
@@ -78,6 +85,56 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>): strin
     }
   }
 }
+
+/**
+ * chart.js has no error bars, and the report loads nothing but its own file: this plugin draws a dataset's `whiskers`
+ * ([low, high] per point: a repeated step's min–max, or the bracket a limit lies in) as a capped vertical line through
+ * the point, and its `marks` (such as "≥" on a lower bound) as text above the point. Each canvas records how many
+ * whiskers it drew in data-whiskers, for the tests.
+ */
+const MARKS_PLUGIN = `const labMarks = {
+  id: 'labMarks',
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea } = chart;
+    const clamp = (y) => Math.min(chartArea.bottom, Math.max(chartArea.top, y));
+    let whiskers = 0;
+    ctx.save();
+    chart.data.datasets.forEach((dataset, i) => {
+      if (!chart.isDatasetVisible(i)) return;
+      const meta = chart.getDatasetMeta(i);
+      const scale = chart.scales[meta.yAxisID];
+      const line = meta.type === 'line';
+      meta.data.forEach((point, j) => {
+        if (!Number.isFinite(point.x) || !Number.isFinite(point.y)) return;
+        const range = dataset.whiskers && dataset.whiskers[j];
+        if (range) {
+          const [low, high] = range.map((v) => clamp(scale.getPixelForValue(v)));
+          ctx.strokeStyle = line && typeof dataset.borderColor === 'string' ? dataset.borderColor : '#1d2330';
+          ctx.lineWidth = 1.5;
+          ctx.beginPath();
+          ctx.moveTo(point.x, low);
+          ctx.lineTo(point.x, high);
+          for (const y of [low, high]) {
+            ctx.moveTo(point.x - 4, y);
+            ctx.lineTo(point.x + 4, y);
+          }
+          ctx.stroke();
+          whiskers++;
+        }
+        const mark = dataset.marks && dataset.marks[j];
+        if (mark) {
+          ctx.fillStyle = '#1d2330';
+          ctx.font = 'bold 12px system-ui, sans-serif';
+          ctx.textAlign = 'center';
+          ctx.textBaseline = 'bottom';
+          ctx.fillText(mark, point.x, Math.max(chartArea.top + 12, point.y - 4));
+        }
+      });
+    });
+    ctx.restore();
+    chart.canvas.dataset.whiskers = String(whiskers);
+  },
+};`;
 
 const STYLE = `
 body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;background:#fafbfc;margin:0}
@@ -104,8 +161,12 @@ nav ol{columns:2;font-size:.92rem}
 
 export function renderHtml(model: ReportModel): string {
   const charts = new Map(model.charts.map((c) => [c.id, c]));
+  const drawn = new Set<string>();
   const sections = model.sections
-    .map((s) => `<section id="${esc(s.id)}"><h2>${prose(s.title)}</h2>${s.blocks.map((b) => renderBlock(b, charts)).join('\n')}</section>`)
+    .map(
+      (s) =>
+        `<section id="${esc(s.id)}"><h2>${prose(s.title)}</h2>${s.blocks.map((b) => renderBlock(b, charts, drawn)).join('\n')}</section>`,
+    )
     .join('\n');
   const toc = model.sections.map((s) => `<li><a href="#${esc(s.id)}">${prose(s.title)}</a></li>`).join('');
   const configs = JSON.stringify(Object.fromEntries(model.charts.map((c) => [c.id, c.config]))).replace(/</g, '\\u003c');
@@ -120,7 +181,9 @@ ${sections}
 </main>
 <script>${CHART_JS()}</script>
 <script>
+${MARKS_PLUGIN}
 const configs = ${configs};
+Chart.register(labMarks);
 for (const [id, config] of Object.entries(configs)) {
   const canvas = document.getElementById(id);
   if (canvas) new Chart(canvas, config);

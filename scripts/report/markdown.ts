@@ -1,8 +1,12 @@
-/** results/report.md: the verdict table and the key figures, in Markdown (the README embeds the table). */
+/**
+ * results/report.md: the verdict table, the key figures and the load sections (the same blocks as the HTML, each chart as
+ * a table of its figures), in Markdown. The README embeds the verdict table.
+ */
 import type { LoadResults } from '../load/types.ts';
-import { LABELS } from './charts.ts';
-import { formatValue } from './blocks.ts';
+import { type Block, type Cell, formatValue, type Section } from './blocks.ts';
+import { type ChartSpec, type Dataset, LABELS } from './charts.ts';
 import type { ReportModel } from './model.ts';
+import { cpuJudged, runsCount, spreadOf, withRange } from './spread.ts';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** One table row: `| a | b | … |`. */
@@ -23,32 +27,25 @@ export function verdictTable(model: ReportModel, link = './report.html'): string
 }
 
 function keyFigures(load: LoadResults): string {
-  const largest = Math.max(...load.steps.filter((s) => s.phase === 'clients').map((s) => s.clients));
-  const rows = load.steps
-    .filter((s) => s.phase === 'clients' && s.clients === largest)
+  const sweep = load.steps.filter((s) => s.phase === 'clients' && !s.proxy);
+  const largest = Math.max(...sweep.map((s) => s.clients));
+  const rows = sweep
+    .filter((s) => s.clients === largest)
     .map((s) =>
       row([
         LABELS[s.transport],
         s.clients,
         s.status,
-        `${formatValue(s.delivery.latencyMs.p50)} / ${formatValue(s.delivery.latencyMs.p99)}`,
-        formatValue(s.server.perConnection.heapBytes),
-        formatValue(s.server.netCpuMsPer1kDeliveries),
+        `${withRange(s.delivery.latencyMs.p50, spreadOf(s, 'p50Ms'))} / ${withRange(s.delivery.latencyMs.p99, spreadOf(s, 'p99Ms'))}`,
+        withRange(s.server.perConnection.heapBytes, spreadOf(s, 'heapPerConnectionBytes'), 0),
+        cpuJudged(s) ? withRange(s.server.netCpuMsPer1kDeliveries, spreadOf(s, 'netCpuMsPer1kDeliveries'), 3) : 'not judged',
         formatValue(s.server.bytesPerDelivery),
         s.delivery.lost,
       ]),
     );
-  const ramp = load.ramp.map((r) =>
-    row([
-      LABELS[r.transport],
-      `${formatValue(r.highestDeliveriesPerSecond)}${r.limitFound ? '' : ' (lower bound)'}`,
-      formatValue(r.serverCoresAtHighest),
-      formatValue(r.ratioToTcp),
-      cell(r.stoppedBy),
-    ]),
-  );
   return [
-    `Largest step of the client sweep (${largest} clients, ${load.options.rate} quote/s, ${load.options.duration} s window):`,
+    `Largest step of the client sweep (${largest} clients, ${load.options.rate} quote/s, ${load.options.duration} s window; ` +
+      `${runsCount(sweep) ? `each figure the median of ${runsCount(sweep)} runs, min–max in brackets` : 'one run each, not repeated'}):`,
     '',
     row([
       'transport',
@@ -62,16 +59,92 @@ function keyFigures(load: LoadResults): string {
     ]),
     '|---|---|---|---|---|---|---|---|',
     ...rows,
+  ].join('\n');
+}
+
+/** A table cell: a `{verdict}` cell in bold, everything else as is, pipes escaped. */
+const tableCell = (value: Cell) => {
+  if (value === null) return '–';
+  const verdict = /^\{(confirmed|refuted|depends|not-run)\}$/.exec(String(value));
+  return cell(verdict ? `**${verdict[1]}**` : String(value));
+};
+
+function table(head: string[], rows: Cell[][]): string {
+  return [row(head.map(cell)), row(head.map(() => '---')), ...rows.map((r) => row(r.map(tableCell)))].join('\n');
+}
+
+/** A chart in Markdown: its title and caption, then its figures as a table, a whisker's range in brackets. */
+function chartTable(spec: ChartSpec): string {
+  const { labels, datasets } = spec.config.data;
+  // Three significant digits, whole numbers from 100 up: a chart's figure, not a measurement's full precision.
+  const num = (v: number) => String(Math.abs(v) >= 100 ? Math.round(v) : Number(v.toPrecision(3)));
+  const value = (ds: Dataset, i: number): Cell => {
+    const v = ds.data[i];
+    if (typeof v !== 'number') return null;
+    const range = ds.whiskers?.[i];
+    return `${ds.marks?.[i] ?? num(v)}${range ? ` (${num(range[0])}–${num(range[1])})` : ''}`;
+  };
+  const flat = datasets.every((ds) => ds.data.every((v) => v === null || typeof v === 'number'));
+  return [
+    `<a id="fig-${spec.id}"></a>**Figure: ${spec.title}.** ${spec.caption}`,
+    ...(flat
+      ? [
+          '',
+          table(
+            ['', ...datasets.map((d) => d.label)],
+            labels.map((l, i) => [String(l), ...datasets.map((d) => value(d, i))]),
+          ),
+        ]
+      : []),
+  ].join('\n');
+}
+
+/** One block of the model in Markdown: the same content as the HTML, charts as tables of their figures. */
+function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
+  switch (block.kind) {
+    case 'p':
+      return block.text;
+    case 'verdict':
+      return `**${block.verdict}** ${block.text}`;
+    case 'list':
+      return block.items.map((i) => `- ${i.replace(/\n/g, ' ')}`).join('\n');
+    case 'table':
+      return [...(block.caption ? [block.caption, ''] : []), table(block.head, block.rows)].join('\n');
+    case 'chart': {
+      const spec = charts.get(block.id);
+      return spec ? chartTable(spec) : `Chart ${block.id}: no data in this run.`;
+    }
+    case 'code':
+      return `${block.file}:${block.line}\n\n\`\`\`\n${block.code}\n\`\`\``;
+    case 'details':
+      return [`**${block.summary}**`, ...block.blocks.map((b) => blockMarkdown(b, charts))].join('\n\n');
+    case 'figure':
+      return block.caption;
+    case 'bytes':
+      return table(
+        ['offset', 'hex', 'text', 'meaning'],
+        block.rows.map((r) => [r.offset, `\`${r.hex}\``, `\`${r.text}\``, r.meaning]),
+      );
+  }
+}
+
+/** The sections the Markdown carries whole, beside the verdicts: the load figures, the p99 explanation and the method. */
+const MARKDOWN_SECTIONS = ['load-figures', 'sse-p99', 'method'];
+
+function sectionMarkdown(section: Section, charts: Map<string, ChartSpec>): string {
+  return [
+    `<a id="${section.id}"></a>`,
     '',
-    'Rate ramp:',
+    `## ${section.title}`,
     '',
-    '| transport | highest deliveries/s | server cores there | ratio to TCP floor (where both limits were found) | stopped by |',
-    '|---|---|---|---|---|',
-    ...ramp,
+    section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'),
+    '',
   ].join('\n');
 }
 
 export function renderMarkdown(model: ReportModel, load: LoadResults | null, runLine: string): string {
+  const charts = new Map(model.charts.map((c) => [c.id, c]));
+  const sections = model.sections.filter((s) => MARKDOWN_SECTIONS.includes(s.id));
   return [
     `# ${model.title}`,
     '',
@@ -82,6 +155,7 @@ export function renderMarkdown(model: ReportModel, load: LoadResults | null, run
     verdictTable(model),
     '',
     ...(load ? ['## Key figures', '', keyFigures(load), ''] : []),
+    ...sections.map((s) => sectionMarkdown(s, charts)),
     'Every claim with its evidence, charts and the code that matters: [report.html](./report.html).',
     '',
   ].join('\n');

@@ -6,14 +6,16 @@
 import type { ScenarioRecord } from '../../scenarios/types.ts';
 import { CLAIMS, type ClaimResult } from '../lib/claims.ts';
 import type { StepResult } from '../load/types.ts';
-import { loadCharts, type ChartSpec } from './charts.ts';
+import type { ChartSpec } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
 import { lifecycleTable } from './lifecycle.ts';
+import { loadSection } from './load-section.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
 import { reliabilitySection } from './reliability.ts';
+import { runsOf } from './spread.ts';
 import { wireSections } from './wire-sections.ts';
 import { formatValue, type Block, type Cell, type Section } from './blocks.ts';
 import { engineItems, enginesCell, enginesDiffer, evidenceLine, holdsInLine, leadOf, spoken } from './engines.ts';
@@ -72,7 +74,8 @@ function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
       'load',
       inputs.load?.meta,
       inputs.load
-        ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps in ${inputs.load.elapsedS.toFixed(0)} s` +
+        ? `profile ${inputs.load.profile}, ${inputs.load.steps.length} steps × ${inputs.load.options.repeats ?? 1} run(s) in ` +
+          `${inputs.load.elapsedS.toFixed(0)} s` +
           `${inputs.load.aborted ? ' (aborted early)' : ''}`
         : '',
     ],
@@ -145,7 +148,8 @@ function recordDetails(record: ScenarioRecord): Block {
 
 function stepSummary(step: StepResult): string {
   return (
-    `${step.transport}, ${step.clients} clients at ${step.rate}/s${step.padding ? ` +${step.padding} B` : ''}: status ${step.status}, ` +
+    `${step.transport}, ${step.clients} clients at ${step.rate}/s${step.padding ? ` +${step.padding} B` : ''}` +
+    `${runsOf(step) > 1 ? ` (median of ${runsOf(step)} runs)` : ''}: status ${step.status}, ` +
     `p99 ${formatValue(step.delivery.latencyMs.p99)} ms, heap/conn ${formatValue(step.server.perConnection.heapBytes)} B, ` +
     `CPU/1k ${formatValue(step.server.netCpuMsPer1kDeliveries)} ms, lost ${step.delivery.lost}`
   );
@@ -234,12 +238,8 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
 export function buildModel(inputs: ReportInputs): ReportModel {
   const proxy = proxySection(inputs);
   const cluster = clusterSection(inputs);
-  const charts = [
-    ...(inputs.load ? loadCharts(inputs.load, inputs.loadTls) : []),
-    ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : []),
-    ...proxy.charts,
-    ...cluster.charts,
-  ];
+  const load = loadSection(inputs);
+  const charts = [...load.charts, ...(inputs.scenarios ? scenarioCharts(inputs.scenarios) : []), ...proxy.charts, ...cluster.charts];
   const verdicts = CLAIMS.map((claim) => {
     const result = inputs.claims.claims[claim.id] ?? null;
     return { claim, result, evidence: evidenceLine(result), engines: enginesCell(result) };
@@ -265,6 +265,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     runSection(inputs, charts),
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
+    ...load.sections,
     proxy.section,
     cluster.section,
     ...(inputs.wire ? wireSections(inputs.wire) : []),

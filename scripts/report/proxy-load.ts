@@ -4,13 +4,14 @@
  * session; this block sets the two side by side: the delivery latency nginx added (p50, p99), and
  * what nginx itself held per client (two connections at nginx) and spent per delivery beside the server's own figures.
  * The transports nginx cannot front (the TCP floor, SSE over HTTP/2) ran directly only and are shown
- * as the reference. Figures only; each pair is one run, not repeated.
+ * as the reference. Figures only; each step's figures are the medians of its runs, drawn with their min–max.
  */
 import type { LoadResults, StepResult } from '../load/types.ts';
 import { TRANSPORTS } from '../../servers/transports.ts';
 import type { Block, Cell } from './blocks.ts';
-import { axes, LABELS, type ChartSpec } from './charts.ts';
+import { axes, type ChartSpec, type Dataset, LABELS } from './charts.ts';
 import type { ReportInputs } from './inputs.ts';
+import { cpuJudged, runsCount, spreadOf, whisker } from './spread.ts';
 
 const ms = (value: number | null | undefined, digits = 2) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
 const kib = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : Number((bytes / 1024).toFixed(1)));
@@ -51,6 +52,14 @@ function latencyChart(run: LoadResults, at: NonNullable<ReturnType<typeof pairsA
     ...at.reference.map((s) => ({ label: `${label(s)}, direct only`, direct: s, proxied: null })),
   ];
   const get = (s: StepResult | null, p: 'p50' | 'p99') => (s ? ms(s.delivery.latencyMs[p]) : null);
+  const runs = runsCount(rows.flatMap((r) => (r.proxied ? [r.direct, r.proxied] : [r.direct])));
+  const range = (s: StepResult | null, p: 'p50' | 'p99') => whisker(spreadOf(s, p === 'p50' ? 'p50Ms' : 'p99Ms'));
+  const bars = (p: 'p50' | 'p99', side: 'direct' | 'proxied', label: string, color: string): Dataset => ({
+    label,
+    data: rows.map((r) => get(r[side], p)),
+    backgroundColor: color,
+    whiskers: rows.map((r) => range(r[side], p)),
+  });
   const added = at.pairs
     .map(({ proxied }) => {
       const { p50, p99 } = proxied.proxy!.addedLatencyMs;
@@ -68,13 +77,14 @@ function latencyChart(run: LoadResults, at: NonNullable<ReturnType<typeof pairsA
     title: `Delivery latency directly and through nginx (${run.proxy!.profile} profile)`,
     caption:
       `At ${at.n} clients and ${at.rate} quotes/s, each transport measured directly and then through nginx in the same session ` +
-      `(${run.meta.date.slice(0, 10)}), one run each, not repeated. What nginx added, p50 / p99: ${added}.` +
+      `(${run.meta.date.slice(0, 10)}), ${runs ? `each bar the median of ${runs} runs, its whisker their min–max` : 'one run each, not repeated'}. ` +
+      `What nginx added, p50 / p99: ${added}.` +
       (floor
         ? ` The ${LABELS[floor.transport]} ran directly only, the reference: ` +
           `p50 ${words(get(floor, 'p50'), ' ms', 2)}, p99 ${words(get(floor, 'p99'), ' ms', 2)}.`
         : '') +
       (fasterTail.length
-        ? ` ${fasterTail.join(', ')}: the direct step's p99 was the higher one in this run; a single run's tail carries the ` +
+        ? ` ${fasterTail.join(', ')}: the direct step's p99 was the higher one in this run; a tail carries the ` +
           'scheduling delays of a shared machine, so the p50 difference is the steadier figure of what nginx adds.'
         : '') +
       (notOk.length ? ` Steps not ok: ${notOk.join(', ')}.` : ''),
@@ -84,10 +94,10 @@ function latencyChart(run: LoadResults, at: NonNullable<ReturnType<typeof pairsA
       data: {
         labels: rows.map((r) => r.label),
         datasets: [
-          { label: 'p50 direct', data: rows.map((r) => get(r.direct, 'p50')), backgroundColor: COLORS.p50[0] },
-          { label: 'p50 through nginx', data: rows.map((r) => get(r.proxied, 'p50')), backgroundColor: COLORS.p50[1] },
-          { label: 'p99 direct', data: rows.map((r) => get(r.direct, 'p99')), backgroundColor: COLORS.p99[0] },
-          { label: 'p99 through nginx', data: rows.map((r) => get(r.proxied, 'p99')), backgroundColor: COLORS.p99[1] },
+          bars('p50', 'direct', 'p50 direct', COLORS.p50[0]),
+          bars('p50', 'proxied', 'p50 through nginx', COLORS.p50[1]),
+          bars('p99', 'direct', 'p99 direct', COLORS.p99[0]),
+          bars('p99', 'proxied', 'p99 through nginx', COLORS.p99[1]),
         ],
       },
       options: axes('transport', 'delivery latency (ms)'),
@@ -105,13 +115,15 @@ function costTable(at: NonNullable<ReturnType<typeof pairsAtLargestN>>): Block {
       kib(p.memory.perClientBytes),
       kib(proxied.server.perConnection.heapBytes),
       kib(proxied.server.perConnection.rssBytes),
-      p.cpu.usPerDelivery,
-      proxied.server.netCpuMsPer1kDeliveries, // ms per 1,000 deliveries = µs per delivery
+      // Both CPU figures are per delivery: a window too short to judge the server's is too short for nginx's.
+      cpuJudged(proxied) ? p.cpu.usPerDelivery : 'not judged',
+      cpuJudged(proxied) ? proxied.server.netCpuMsPer1kDeliveries : 'not judged', // ms per 1,000 deliveries = µs per delivery
       p.cpu.ticks === null ? null : `${p.cpu.ticks} (${p.cpu.cpuMs} ms)`,
       `${direct.status} / ${proxied.status}`,
     ];
   });
   const first = at.pairs[0]!.proxied.proxy!;
+  const runs = runsCount(at.pairs.map((p) => p.proxied));
   const perClient = at.pairs
     .map((p) => `${LABELS[p.proxied.transport]} ${words(kib(p.proxied.proxy!.memory.perClientBytes), ' KiB')}`)
     .join(', ');
@@ -125,7 +137,8 @@ function costTable(at: NonNullable<ReturnType<typeof pairsAtLargestN>>): Block {
   return {
     kind: 'table',
     caption:
-      `nginx beside the server, through nginx at ${at.n} clients (one run each, not repeated). nginx memory per client, its ` +
+      `nginx beside the server, through nginx at ${at.n} clients (${runs ? `medians of ${runs} runs` : 'one run each, not repeated'}). ` +
+      'nginx memory per client, its ' +
       `workers' RSS with the clients connected minus before they connected, per client, not per connection: each client is ` +
       `two connections at nginx, its own and nginx's to the server: ${perClient}. CPU per delivery: ${perDelivery}. ` +
       'nginx CPU is utime + stime of its master and workers over the window, counted in clock ticks of ' +

@@ -8,9 +8,9 @@ import type { ClaimId } from '../lib/claims.ts';
 import { LABELS } from './charts.ts';
 import { excerpt } from './code.ts';
 import { clientOf, ranIn } from './engines.ts';
-import type { LoadResults } from '../load/types.ts';
 import type { ReportInputs } from './inputs.ts';
 import type { Block, Section } from './blocks.ts';
+import { loadMethodBlocks } from './load-section.ts';
 
 const p = (text: string): Block => ({ kind: 'p', text });
 const code = (file: string, start: RegExp, end: RegExp, max?: number): Block => ({ kind: 'code', ...excerpt(file, start, end, max) });
@@ -260,23 +260,6 @@ function scenarioEvidence(inputs: ReportInputs, match: (scenario: string, kase: 
   return [{ kind: 'table', caption, head: ['record', 'status', 'title'], rows: records.map((r) => [`\`${r.id}\``, r.status, r.title]) }];
 }
 
-/** How many samples the load figures rest on, and their spread across the sweep's larger steps. */
-function loadSpread(load: LoadResults): string {
-  const big = load.steps.filter((s) => s.phase === 'clients' && s.status === 'ok' && s.clients >= 1000);
-  const ranges = load.options.transports.map((t) => {
-    const heaps = big
-      .filter((s) => s.transport === t)
-      .map((s) => s.server.perConnection.heapBytes)
-      .filter((h): h is number => h !== null);
-    return heaps.length ? `${t} ${Math.min(...heaps)}–${Math.max(...heaps)} B over ${heaps.length} steps` : `${t} no step`;
-  });
-  return (
-    `Each load step ran once in this run (${load.steps.length} steps in ${load.elapsedS.toFixed(0)} s, profile ` +
-    `${load.profile}); latency percentiles come from every delivery of the step's window. Spread of heap per connection ` +
-    `across the client sweep's steps at 1,000 clients and more: ${ranges.join('; ')}.`
-  );
-}
-
 /** What users hit that the claims do not cover (FACTS.md, "What users hit most"). */
 export function extraSections(inputs: ReportInputs): Section[] {
   const load = inputs.load;
@@ -351,14 +334,14 @@ export function extraSections(inputs: ReportInputs): Section[] {
       id: 'method',
       title: 'Method and limitations',
       blocks: [
-        ...(load ? [p('Load runner method:'), { kind: 'list' as const, items: load.method }, p(loadSpread(load))] : []),
+        ...loadMethodBlocks(inputs),
         {
           kind: 'list',
           items: [
             'Everything runs on one machine over loopback: no network latency, loss or middleboxes; the proxies the ' +
               'scenarios use are small relays run by the lab. Loopback hides per-byte costs that a real network would show.',
-            'Server and load generator share two cores. Steps where the generator itself was the bottleneck are flagged ' +
-              'client-bound and left out of verdicts.',
+            'Server and load generator run on one machine; the load run records which cores each had. Steps where the ' +
+              'generator itself was the bottleneck are flagged client-bound and left out of verdicts.',
             'Each transport is used the way its documentation shows: ws frames each message per client, socket.io ' +
               "pre-encodes one WebSocket frame per broadcast, SSE writes through Node's http response (which corks writes " +
               'until the next tick).',

@@ -1,7 +1,8 @@
 /**
  * The report generator on the committed example results: the HTML holds every claim id and its
  * verdict; Chromium and Firefox each open it from disk with no console errors, no network request, and every
- * chart canvas drawn (non-blank pixels); report.md carries the same verdicts as claims.json.
+ * chart canvas drawn (non-blank pixels), with the min–max whiskers of a repeated load run; report.md carries the same
+ * verdicts as claims.json and the same load sections as the HTML.
  */
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,18 +29,27 @@ const FIXTURES = {
   'fuzz.json': 'example-fuzz.json',
 };
 
+/** The example results in a folder of their own, load.json from `load` (a schema-3 run repeated or not), and its report. */
+async function build(load: string): Promise<{ dir: string; out: ReportOutput }> {
+  const dir = await mkdtemp(join(tmpdir(), 'lab-report-'));
+  for (const [name, fixture] of Object.entries({ ...FIXTURES, 'load.json': load }))
+    await copyFile(join(ROOT, 'test/fixtures', fixture), join(dir, name));
+  // As in a real run: the scenarios write their verdicts, then the load runner adds its own.
+  const results = JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) as LoadResults;
+  await writeClaims([results.claim], join(dir, 'claims.json'));
+  return { dir, out: await buildReport({ resultsDir: dir, outDir: dir, png: false }) };
+}
+
 describe('report', () => {
   let dir: string;
   let out: ReportOutput;
   let claims: ClaimsFile;
+  /** The example load run has 2 runs per step: its charts draw min–max whiskers. */
+  let repeated: { dir: string; out: ReportOutput };
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lab-report-'));
-    for (const [name, fixture] of Object.entries(FIXTURES)) await copyFile(join(ROOT, 'test/fixtures', fixture), join(dir, name));
-    // As in a real run: the scenarios write their verdicts, then the load runner adds its own.
-    const load = JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) as LoadResults;
-    await writeClaims([load.claim], join(dir, 'claims.json'));
+    ({ dir, out } = await build(FIXTURES['load.json']));
     claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as ClaimsFile;
-    out = await buildReport({ resultsDir: dir, outDir: dir, png: false });
+    repeated = { dir, out };
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -61,6 +71,22 @@ describe('report', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/cdn/);
   });
 
+  it('explains SSE p99, lists the checks, cores and runs, in the HTML and the Markdown alike', async () => {
+    const html = await readFile(repeated.out.html, 'utf8');
+    const markdown = await readFile(repeated.out.markdown, 'utf8');
+    const load = JSON.parse(await readFile(join(repeated.dir, 'load.json'), 'utf8')) as LoadResults;
+    expect(html).toMatch(/<section id="sse-p99"><h2>(Why is|Is) SSE&#39;s p99 at 20 clients higher\?<\/h2>/);
+    expect(markdown).toMatch(/## (Why is|Is) SSE's p99 at 20 clients higher\?/);
+    for (const text of [html, markdown]) {
+      expect(text).toContain('server fan-out ms per quote');
+      expect(text).toContain('Cores and pinning:');
+      expect(text).toContain('each step ran 2 times');
+      for (const check of load.checks) expect(text).toContain(check.stepId);
+    }
+    // Every chart is drawn once; the load section links to the ones drawn in a claim's section.
+    expect(html.match(/<canvas /g)?.length).toBe(repeated.out.model.charts.length);
+  });
+
   it('shows every attack and every fuzzed surface in the reliability section', async () => {
     const abuse = JSON.parse(await readFile(join(dir, 'abuse.json'), 'utf8')) as AbuseFile;
     const fuzz = JSON.parse(await readFile(join(dir, 'fuzz.json'), 'utf8')) as FuzzResults;
@@ -75,34 +101,44 @@ describe('report', () => {
   it.each(ENGINES)('opens offline in %s with no errors, no requests, and every chart drawn', async (engine) => {
     const browser = await LabBrowser.launch(engine);
     try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-      page.on('pageerror', (e) => problems.push(String(e)));
-      // Any request for something not in the file itself (Firefox reports its data: URLs as requests too) is noted and
-      // refused: the report must not need the network.
-      await page.setRequestInterception(true);
-      page.on('request', (r) => {
-        if (/^(file|data):/.test(r.url())) return void r.continue();
-        requests.push(r.url());
-        void r.abort();
-      });
-      await page.goto(pathToFileURL(out.html).href);
-      await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
-      const canvases = await page.$$eval('canvas', (list) =>
-        list.map((canvas) => {
-          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-          let painted = 0;
-          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
-          return { id: canvas.id, painted };
-        }),
-      );
-      expect(canvases.length).toBe(out.model.charts.length);
-      expect(canvases.length).toBeGreaterThan(0);
-      for (const c of canvases) expect(c.painted, c.id).toBeGreaterThan(100);
-      expect(problems).toEqual([]);
-      expect(requests).toEqual([]);
+      for (const report of [out]) {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        const requests: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+        page.on('pageerror', (e) => problems.push(String(e)));
+        // Any request for something not in the file itself (Firefox reports its data: URLs as requests too) is noted and
+        // refused: the report must not need the network.
+        await page.setRequestInterception(true);
+        page.on('request', (r) => {
+          if (/^(file|data):/.test(r.url())) return void r.continue();
+          requests.push(r.url());
+          void r.abort();
+        });
+        await page.goto(pathToFileURL(report.html).href);
+        await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
+        const canvases = await page.$$eval('canvas', (list) =>
+          list.map((canvas) => {
+            const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+            let painted = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+            return { id: canvas.id, painted, whiskers: Number(canvas.dataset.whiskers ?? 0) };
+          }),
+        );
+        expect(canvases.length).toBe(report.model.charts.length);
+        expect(canvases.length).toBeGreaterThan(0);
+        for (const c of canvases) expect(c.painted, c.id).toBeGreaterThan(100);
+        // The whiskers the labMarks plugin drew: one per repeated point of the load charts.
+        if (report === repeated.out) {
+          const whiskers = Object.fromEntries(canvases.map((c) => [c.id, c.whiskers]));
+          const specs = report.model.charts.filter((c) => c.config.data.datasets.some((d) => d.whiskers?.some((w) => w !== null)));
+          expect(specs.map((c) => c.id)).toContain('latency-vs-clients');
+          for (const spec of specs) expect(whiskers[spec.id], spec.id).toBeGreaterThan(0);
+        }
+        expect(problems).toEqual([]);
+        expect(requests).toEqual([]);
+        await page.close();
+      }
     } finally {
       await browser.close();
     }
