@@ -2,13 +2,16 @@
  * The lean load readers (clients/lean/), one suite run against every transport as the conformance
  * suite runs against the full clients: real in-process servers at rate 0, quotes published by hand,
  * so the assertions are on counts, order and values, never on timing. Then the SSE readers (HTTP/1.1
- * and HTTP/2) against hand-written servers that frame the event stream in unusual but valid ways.
+ * and HTTP/2) against hand-written servers that frame the event stream in unusual but valid ways,
+ * the quote reader that spares JSON.parse, and the SSE reader's own HTTP/1.1 response reading.
  */
 import { createServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MalformedResponse, ResponseReader } from '../clients/lean/http1-response.ts';
 import { connectLean, type LeanReader } from '../clients/lean/index.ts';
+import { readQuote } from '../clients/lean/quote-json.ts';
 import type { Quote } from '../servers/contract.ts';
 import { labCertificate } from '../servers/tls.ts';
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../servers/transports.ts';
@@ -181,5 +184,182 @@ describe.each(EVENT_STREAM_READERS)('lean %s reader on unusual but valid streams
       expect(seen.quotes).toEqual(expected(STREAMS[name]!.seqs));
       expect(seen.closes).toHaveLength(1);
     });
+  });
+});
+
+describe('quote-json: seq and ts without JSON.parse', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** readQuote's result and what it handed onQuote, with the number of JSON.parse calls it made. */
+  function read(text: string) {
+    const parse = vi.spyOn(JSON, 'parse');
+    const quotes: { seq: number; ts: number; receivedAt: number }[] = [];
+    const returned = readQuote(text, 7, (seq, ts, receivedAt) => void quotes.push({ seq, ts, receivedAt }));
+    const parses = parse.mock.calls.length;
+    parse.mockRestore();
+    return { quotes, returned, parses };
+  }
+  const json = (quote: Record<string, unknown>) => JSON.stringify(quote);
+
+  it.each([
+    ['a quote as encodeJson writes it', json({ seq: 17, symbol: 'AAPL', price: 187.25, ts: 1_764_465_271_234.5679 })],
+    ['a padded quote', json({ seq: 18, symbol: 'MSFT', price: 410, ts: 1_764_465_271_235.25, pad: 'x'.repeat(16_384) })],
+    ['seq 0 and an empty symbol and pad', json({ seq: 0, symbol: '', price: 0, ts: 0, pad: '' })],
+    ['a symbol outside ASCII', json({ seq: 19, symbol: 'Äé€😀', price: 1, ts: 2 })],
+  ])('reads %s without JSON.parse', (_name, text) => {
+    const { quotes, returned, parses } = read(text);
+    const quote = JSON.parse(text) as Quote;
+    expect(quotes).toEqual([{ seq: quote.seq, ts: quote.ts, receivedAt: 7 }]);
+    expect(returned).toBeUndefined();
+    expect(parses).toBe(0);
+  });
+
+  // Every number form JSON.stringify writes: integers, fractions, negatives, exponents both ways, the extremes.
+  const NUMBERS = [0, -0, 1, -1, 0.1, -2.5, 1_764_465_271_234.5679, 2 ** 53 + 2, 1e21, -1.5e300, 1.2345e-7, 5e-324, Number.MAX_VALUE];
+  it.each(NUMBERS)('reads %d as seq, price and ts exactly as JSON.parse does', (n) => {
+    const text = json({ seq: n, symbol: 'NVDA', price: n, ts: n });
+    const { quotes, parses } = read(text);
+    expect(parses).toBe(0);
+    expect(quotes).toEqual([{ seq: JSON.parse(text).seq, ts: JSON.parse(text).ts, receivedAt: 7 }]);
+  });
+
+  it.each([
+    ['an escaped quote in the symbol', json({ seq: 20, symbol: 'A"B', price: 1, ts: 2 })],
+    ['a backslash in the pad', json({ seq: 21, symbol: 'A', price: 1, ts: 2, pad: 'x\\x' })],
+    ['a control character in the pad', json({ seq: 22, symbol: 'A', price: 1, ts: 2, pad: 'x\nx' })],
+    ['keys in another order', '{"ts":2,"seq":23,"symbol":"A","price":1}'],
+    ['spaces', '{"seq": 24, "symbol": "A", "price": 1, "ts": 2}'],
+    ['a key more', '{"seq":25,"symbol":"A","price":1,"ts":2,"pad":"x","more":1}'],
+  ])('falls back to JSON.parse for %s and reads the same fields', (_name, text) => {
+    const { quotes, parses } = read(text);
+    const quote = JSON.parse(text) as Quote;
+    expect(parses).toBe(1);
+    expect(quotes).toEqual([{ seq: quote.seq, ts: quote.ts, receivedAt: 7 }]);
+  });
+
+  it('returns any other JSON message parsed, without calling onQuote', () => {
+    for (const text of [
+      '{"type":"pong","t":1,"serverTs":2}',
+      '{"error":{"code":"LAB_CONNECTION_CAP"}}',
+      '{"seq":"1","ts":2}',
+      '[1]',
+      'null',
+    ]) {
+      const { quotes, returned } = read(text);
+      expect(quotes).toEqual([]);
+      expect(returned).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('throws on malformed JSON, however close to a quote', () => {
+    const quote = json({ seq: 26, symbol: 'A', price: 1, ts: 2 });
+    for (const text of [quote.slice(0, -1), `${quote}}`, quote.replace('"ts":2', '"ts":2.'), quote.replace('26', '026'), ''])
+      expect(() => read(text), text).toThrow(SyntaxError);
+  });
+
+  it('accepts no mutated quote that JSON.parse would read differently or refuse', () => {
+    const quote = json({ seq: 27, symbol: 'AMD', price: 1.5, ts: 1_764_465_271_234.5679, pad: 'xx' });
+    const alphabet = '{}[]":,.-+eE0123456789\\ xp';
+    let random = 1;
+    const next = (n: number) => (random = (random * 48_271) % 2_147_483_647) % n;
+    for (let i = 0; i < 5000; i++) {
+      const at = next(quote.length);
+      const char = alphabet[next(alphabet.length)]!;
+      const kind = next(3);
+      const text =
+        kind === 0 ? quote.slice(0, at) + quote.slice(at + 1) : quote.slice(0, at) + char + quote.slice(at + (kind === 1 ? 0 : 1));
+      let expected: unknown;
+      try {
+        expected = JSON.parse(text);
+      } catch {
+        expect(() => read(text), text).toThrow(SyntaxError);
+        continue;
+      }
+      const { quotes, returned } = read(text);
+      const { seq, ts } = (expected ?? {}) as { seq?: unknown; ts?: unknown };
+      if (typeof seq === 'number' && typeof ts === 'number') expect(quotes, text).toEqual([{ seq, ts, receivedAt: 7 }]);
+      else expect(returned, text).toEqual(expected);
+    }
+  });
+});
+
+describe('http1-response: the SSE reader’s HTTP/1.1 response', () => {
+  /** Pushes `response` in pieces of `size` bytes (0: whole); returns the status, the body, whether it ended by its framing. */
+  function readIn(response: string, size = 0) {
+    const pieces: Buffer[] = [];
+    const reader = new ResponseReader((piece) => pieces.push(Buffer.from(piece)));
+    const bytes = Buffer.from(response);
+    const step = size || bytes.length;
+    for (let i = 0; i < bytes.length; i += step) reader.push(bytes.subarray(i, i + step));
+    return { status: reader.status, body: Buffer.concat(pieces).toString(), done: reader.done };
+  }
+  const head = (...fields: string[]) => `HTTP/1.1 200 OK\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`;
+  const chunked = `${head('Content-Type: text/event-stream', 'Transfer-Encoding: chunked')}5\r\nhello\r\n1;ext=1\r\n \r\n0000B\r\nworld! 😀\r\n0\r\nX-Trailer: 1\r\n\r\n`;
+
+  it.each([0, 1, 2, 3, 7])('reads a chunked body with extensions and trailer fields, pushed %i bytes at a time (0: whole)', (size) => {
+    expect(readIn(chunked, size)).toEqual({ status: 200, body: 'hello world! 😀', done: true });
+  });
+
+  it('reads a body of Content-Length, and one delimited by the close', () => {
+    expect(readIn(`${head('Content-Length: 5')}hello`, 2)).toEqual({ status: 200, body: 'hello', done: true });
+    expect(readIn(`${head('Content-Length: 0')}`)).toEqual({ status: 200, body: '', done: true });
+    expect(readIn(`${head('Content-Type: text/event-stream')}data: 1\n\n`, 3)).toEqual({ status: 200, body: 'data: 1\n\n', done: false });
+    // Transfer-Encoding wins over Content-Length; a last coding other than chunked means the close ends it.
+    expect(readIn(`${head('Content-Length: 99', 'Transfer-Encoding: gzip, chunked')}2\r\nhi\r\n0\r\n\r\n`)).toMatchObject({ body: 'hi' });
+    expect(readIn(`${head('Transfer-Encoding: gzip')}raw`)).toEqual({ status: 200, body: 'raw', done: false });
+  });
+
+  it('takes bare LF line ends, as node:http does, and reads the status of any answer', () => {
+    expect(readIn('HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nhi\n0\n\n', 1)).toEqual({ status: 200, body: 'hi', done: true });
+    expect(readIn('HTTP/1.0 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}').status).toBe(503);
+  });
+
+  it.each([
+    ['no status line', 'hello\r\n\r\n'],
+    ['a header line without a colon', 'HTTP/1.1 200 OK\r\nbroken\r\n\r\n'],
+    ['a bad Content-Length', `${head('Content-Length: 1x')}`],
+    ['two Content-Lengths that differ', `${head('Content-Length: 1', 'Content-Length: 2')}`],
+    ['a chunk size that is not hex', `${head('Transfer-Encoding: chunked')}zz\r\n`],
+    ['chunk data longer than its size', `${head('Transfer-Encoding: chunked')}2\r\nhello\r\n`],
+    ['a chunk size of more than 12 hex digits', `${head('Transfer-Encoding: chunked')}1000000000000\r\n`],
+    ['a head without end', `HTTP/1.1 200 OK\r\nX: ${'y'.repeat(70_000)}`],
+  ])('refuses %s', (_name, response) => {
+    expect(() => readIn(response)).toThrow(MalformedResponse);
+    expect(() => readIn(response, 1)).toThrow(MalformedResponse);
+  });
+});
+
+describe('lean sse reader on raw HTTP/1.1 answers', () => {
+  let raw: NetServer;
+  let url: string;
+  /** What the server writes to the next connection, then whether it closes. */
+  let answer: { text: string; close: boolean };
+
+  beforeAll(async () => {
+    raw = createNetServer((socket) => {
+      socket.once('data', () => socket.write(answer.text, () => answer.close && socket.end()));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/sse`;
+  });
+  afterAll(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+
+  it('reads a stream delimited by the close, and calls onClose once at its end', async () => {
+    answer = { text: `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nevent: quote\ndata: ${quote(1)}\n\n`, close: true };
+    const seen = watch();
+    await connectLean('sse', { url, onQuote: seen.onQuote, onClose: seen.onClose });
+    await waitFor(() => seen.closes.length > 0, 'the end of the stream');
+    expect(seen.quotes).toEqual(expected([1]));
+    expect(seen.closes).toHaveLength(1);
+  });
+
+  it.each([
+    ['a status other than 200', 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n', false, 'HTTP_503'],
+    ['a malformed answer', 'SSH-2.0-OpenSSH\r\n\r\n', false, 'HTTP_MALFORMED'],
+    ['a close before the head', 'HTTP/1.1 200 OK\r\n', true, 'ECONNRESET'],
+  ])('fails to connect on %s with its code', async (_name, text, close, code) => {
+    answer = { text, close };
+    await expect(connectLean('sse', { url, onQuote: () => {} })).rejects.toMatchObject({ code });
   });
 });

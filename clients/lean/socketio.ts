@@ -10,8 +10,9 @@
  *   client -> `42<id>["ping",{"t"}]`, server -> `43<id>[{"type":"pong",...}]`  an ack round trip
  */
 import WebSocket from 'ws';
-import { now, type Quote } from '../../servers/contract.ts';
+import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
+import { fieldsOf, PLAIN, QUOTE_PATTERN } from './quote-json.ts';
 import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 /** http(s)://host:port (the ready line's url) -> the engine.io WebSocket endpoint, ws(s)://host:port/socket.io/. */
@@ -23,6 +24,9 @@ function engineUrl(url: string): string {
   return base.toString();
 }
 
+/** A quote event as socket.io writes it, with or without its recovery offset: seq and ts read as quote-json.ts reads them. */
+const QUOTE_EVENT = new RegExp(`^42\\["quote",${QUOTE_PATTERN}(?:,"${PLAIN}")?\\]$`);
+
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
   const acks = new Map<number, (rttMs: number) => void>();
@@ -30,7 +34,12 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
   return new Promise((resolve, reject) => {
     let open = false;
     let closed = false;
-    const socket = new WebSocket(engineUrl(options.url), { ca: options.ca, perMessageDeflate: false, localAddress: options.localAddress });
+    const socket = new WebSocket(engineUrl(options.url), {
+      ca: options.ca,
+      perMessageDeflate: false,
+      skipUTF8Validation: true, // as in ws.ts
+      localAddress: options.localAddress,
+    });
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () => {
       socket.terminate();
       reject(new ConnectError('ETIMEDOUT', 'no socket.io CONNECT ack in time'));
@@ -73,9 +82,13 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     socket.on('message', (data: Buffer) => {
       const receivedAt = now();
       const text = data.toString('utf8');
-      if (text.startsWith('42')) {
-        const [event, quote] = JSON.parse(text.slice(2)) as [string, Quote];
-        if (event === 'quote') options.onQuote(quote.seq, quote.ts, receivedAt);
+      const match = QUOTE_EVENT.exec(text);
+      if (match) {
+        options.onQuote(Number(match[1]), Number(match[2]), receivedAt);
+      } else if (text.startsWith('42')) {
+        const [event, quote] = JSON.parse(text.slice(2)) as [string, unknown];
+        const fields = event === 'quote' ? fieldsOf(quote) : null;
+        if (fields) options.onQuote(fields.seq, fields.ts, receivedAt);
       } else if (text === '2') {
         socket.send('3');
       } else if (text.startsWith('43')) {

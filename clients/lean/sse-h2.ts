@@ -2,12 +2,13 @@
  * Lean SSE-over-HTTP/2 reader: one node:http2 session per reader, as each browser on its own
  * machine has its own connection (HTTP/2 would multiplex every reader of one process onto a single
  * connection otherwise), with one GET /sse stream on it, framed as the HTTP/1.1 reader frames its
- * body (readQuotes, sse.ts). The server is always TLS: pass the lab certificate as `ca`. No ping:
+ * body (eventStream, sse.ts). The server is always TLS: pass the lab certificate as `ca`. No ping:
  * SSE's upstream is a separate POST, which the load runner drives itself.
  */
 import { connect as connectSession, type SecureClientSessionOptions } from 'node:http2';
+import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS } from '../constants.ts';
-import { readQuotes } from './sse.ts';
+import { eventStream } from './sse.ts';
 import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
@@ -48,7 +49,9 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
         return reject(new ConnectError(`HTTP_${status}`, `GET ${options.url} answered ${status}`));
       }
       open = true;
-      readQuotes(stream, options.onQuote);
+      const feed = eventStream(options.onQuote);
+      stream.setEncoding('utf8'); // a character split across DATA frames is decoded whole
+      stream.on('data', (text: string) => feed(text, now()));
       resolve({
         connectMs: performance.now() - started,
         close() {

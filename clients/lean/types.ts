@@ -10,8 +10,6 @@
  * No reconnection, no resume, JSON encoding only: a load step counts a dropped connection as lost
  * quotes instead of hiding it.
  */
-import type { Quote } from '../../servers/contract.ts';
-
 export interface LeanOptions {
   /**
    * The server's url as its ready line prints it: http(s)://.../sse, ws(s)://.../ws, http(s)://host:port (socket.io),
@@ -61,15 +59,16 @@ export function errorCode(error: unknown): string {
   return typeof code === 'string' && code.length > 0 ? code : 'UNKNOWN';
 }
 
-/** The two fields a load step needs from a JSON quote. */
-export function quoteFields(json: string): { seq: number; ts: number } {
-  const quote = JSON.parse(json) as Quote;
-  return { seq: quote.seq, ts: quote.ts };
-}
-
 /** Runs `onTimeout` unless disarmed within `ms`; the timer never holds the process open. */
 export function deadline(ms: number, onTimeout: () => void): () => void {
   const timer = setTimeout(onTimeout, ms);
   timer.unref();
   return () => clearTimeout(timer);
 }
+
+/**
+ * The buffer the raw-socket readers (tcp.ts, sse.ts) read into, through net's `onread`: Node hands each read to its
+ * callback before it starts the next, on any socket, so one buffer serves them all as long as a callback copies out
+ * what it keeps past its return.
+ */
+export const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);

@@ -4,8 +4,9 @@
  * The `ws` library answers the server's protocol-level pings by itself.
  */
 import WebSocket from 'ws';
-import { now, type ControlMessage, type Quote } from '../../servers/contract.ts';
+import { now, type ControlMessage } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
+import { readQuote } from './quote-json.ts';
 import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
@@ -17,6 +18,8 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     const socket = new WebSocket(options.url, {
       ca: options.ca,
       perMessageDeflate: false,
+      // A quote is read by its ASCII structure (quote-json.ts); a stray invalid byte cannot change a seq or ts.
+      skipUTF8Validation: true,
       localAddress: options.localAddress,
       handshakeTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
@@ -32,9 +35,8 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     });
     socket.on('message', (data: Buffer) => {
       const receivedAt = now();
-      const message = JSON.parse(data.toString('utf8')) as Quote | ControlMessage;
-      if (!('type' in message)) options.onQuote(message.seq, message.ts, receivedAt);
-      else if (message.type === 'pong') pings.get(message.t)?.(receivedAt - message.t);
+      const control = readQuote(data.toString('utf8'), receivedAt, options.onQuote) as ControlMessage | undefined;
+      if (control?.type === 'pong') pings.get(control.t)?.(receivedAt - control.t);
     });
     socket.on('close', (code: number) => {
       if (!open) return reject(new ConnectError(`WS_${code}`, `closed with ${code} before opening`));
