@@ -19,7 +19,7 @@ import {
 } from '../scripts/load/aggregate.ts';
 import { FLOOR, upstreamDriver, upstreamMethod, usesTls } from '../scripts/load/capabilities.ts';
 import { checkFigures } from '../scripts/load/consistency.ts';
-import { pinned, planPinning } from '../scripts/load/pinning.ts';
+import { allowedCpus, pinned, planPinning } from '../scripts/load/pinning.ts';
 import { medianStatus, summarizeRuns } from '../scripts/load/repeats.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
 import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
@@ -546,7 +546,7 @@ describe('options and planning', () => {
     );
     expect(() => resolveLoadOptions({ clients: [0] })).toThrow(/clients is \[0\]/);
     expect(() => resolveLoadOptions({ rate: 0 })).toThrow(/rate is 0/);
-    expect(() => resolveLoadOptions({ duration: 0.5, rate: 0.5 })).toThrow(/the window must hold 1\.\.1000000 quotes/);
+    expect(() => resolveLoadOptions({ duration: 0.5, maxDuration: 0.5, rate: 0.5 })).toThrow(/the window must hold 1\.\.1000000 quotes/);
     expect(() => resolveLoadOptions({ clients: [100_000], clientsPerAddress: 100 })).toThrow(/need more than 254 source addresses/);
   });
 
@@ -597,6 +597,13 @@ describe('repeated runs, their summary and the checks on it', () => {
     expect(summary.delivery.latencyMs.count).toBe(1000);
     expect(percentiles(decode(summary.delivery.histogram)).count).toBe(3000);
     expect(medianStatus(['ok', 'slow', 'loss', 'ok'])).toBe('slow');
+    // A run that failed before its memory and figures were read: the others' medians, its own error kept in the run.
+    const failed = run(3, 66, { error: 'lab: boom', reports: undefined, memory: undefined });
+    const partial = summarizeRuns([run(1, 60), run(2, 70), failed]);
+    expect(partial).toMatchObject({ status: 'ok', error: null });
+    expect(partial.server.perConnection.heapBytes).toBe(4000);
+    expect(partial.server.cpuJudged).toBe(true);
+    expect(partial.repeats!.statuses).toEqual(['ok', 'ok', 'failed']);
     expect(medianStatus(['failed'])).toBe('failed');
   });
 
@@ -635,17 +642,23 @@ describe('repeated runs, their summary and the checks on it', () => {
     const pair = (transport: 'ws' | 'sse', cpus: number[]) =>
       summarizeRuns(cpus.map((cpu, i) => run(i + 1, cpu, { plan: { ...observation().plan, transport } })));
     const claim = wsHeavierThanSse([pair('ws', [60, 70, 80]), pair('sse', [65, 75, 85])], 0.1);
-    expect(claim.figures).toMatchObject({ runs: 3, cpuRangesOverlap: true });
+    expect(claim.figures).toMatchObject({ runs: 3, cpuRangesOverlap: true, cpuComparison: 'similar' });
+    // Lighter by median beyond the margin, but the ranges overlap: not established, so similar.
+    const apart = wsHeavierThanSse([pair('ws', [50, 60, 80]), pair('sse', [75, 80, 90])], 0.1);
+    expect(apart.figures).toMatchObject({ cpuRatioWsOverSse: expect.any(Number), cpuComparison: 'similar' });
     expect(claim.explanation).toContain("the runs' ranges overlap");
   });
 });
 
 describe('pinning', () => {
   it('gives the server the last core and the client side the rest, or pins nothing and says why', () => {
-    expect(planPinning(2, () => true)).toMatchObject({ method: 'taskset', server: [1], generator: [0] });
-    expect(planPinning(4, () => true)).toMatchObject({ server: [3], generator: [0, 1, 2] });
-    expect(planPinning(1, () => true)).toMatchObject({ method: 'none', server: null, note: expect.stringMatching(/one core/) });
-    expect(planPinning(2, () => false)).toMatchObject({ method: 'none', note: expect.stringMatching(/taskset/) });
+    expect(planPinning([0, 1], () => true)).toMatchObject({ method: 'taskset', cores: 2, server: [1], generator: [0] });
+    expect(planPinning([0, 1, 2, 3], () => true)).toMatchObject({ server: [3], generator: [0, 1, 2] });
+    // A cpuset need not start at 0 nor be contiguous.
+    expect(planPinning([2, 5], () => true)).toMatchObject({ server: [5], generator: [2] });
+    expect(planPinning([0], () => true)).toMatchObject({ method: 'none', server: null, note: expect.stringMatching(/one core/) });
+    expect(planPinning([0, 1], () => false)).toMatchObject({ method: 'none', note: expect.stringMatching(/taskset/) });
+    expect(allowedCpus().length).toBeGreaterThan(0);
     expect(pinned('node', ['a.js'], [1])).toEqual(['taskset', ['-c', '1', 'node', 'a.js']]);
     expect(pinned('node', ['a.js'], null)).toEqual(['node', ['a.js']]);
   });

@@ -4,12 +4,11 @@
  */
 import { TRANSPORTS } from '../../servers/transports.ts';
 import { FLOOR } from './capabilities.ts';
-import type { ConsistencyCheck, Spread, StepResult } from './types.ts';
+import { formatSpread } from './repeats.ts';
+import type { ConsistencyCheck, StepResult } from './types.ts';
 
 /** The generator may spend at most this share of the server's CPU per delivery, or it may be what set the pace. */
 export const GENERATOR_SHARE = 0.5;
-
-const range = (s: Spread) => (s.min === s.max ? s.median.toFixed(2) : `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`);
 
 /** The same step of another transport: same phase, N, rate, padding, TLS and proxy. */
 const sameStep = (a: StepResult, b: StepResult) =>
@@ -56,8 +55,9 @@ export function checkFigures(steps: readonly StepResult[]): ConsistencyCheck[] {
         stepId: step.id,
         against: floor.id,
         message:
-          `${label} at ${step.clients} clients, ${step.rate} quotes/s: server CPU ${range(server)} ms per 1,000 deliveries, ` +
-          `below the raw-TCP floor's ${range(floorCpu)} beyond both spreads, though it writes more bytes per quote`,
+          `${label} at ${step.clients} clients, ${step.rate} quotes/s: server CPU ${formatSpread(server, 2)} ms per 1,000 deliveries, ` +
+          `below the raw-TCP floor's ${formatSpread(floorCpu, 2)} beyond both spreads, writing ${step.server.bytesPerDelivery} B per ` +
+          `quote against the floor's ${floor.server.bytesPerDelivery} B`,
       });
   }
   return checks;

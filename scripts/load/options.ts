@@ -30,13 +30,17 @@ export interface LoadOptions {
   proxy: ProxyProfile | null;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
-  /**
-   * Feed rate of the client and payload sweeps, quotes/s. Default `5`: article A's server sends once a second, but at 1/s a
-   * window at 1,000 clients holds too little server CPU to judge per delivery against timers and GC; `10` with --nodes.
-   */
+  /** Feed rate of the client sweep, quotes/s. Default `1` (article A's server sends once a second); `5` in the quick profile, `10` with --nodes. */
   rate: number;
-  /** Length of each run's measured window, seconds (the ramp's: rampDuration). Default `4`. */
+  /** Feed rate of the payload sweep, quotes/s. Default `5`. */
+  payloadRate: number;
+  /**
+   * Length of each run's measured window, seconds (the ramp's: rampDuration). A window of the client sweep is lengthened,
+   * up to maxDuration, until it holds cpuMinDeliveries deliveries (at 1/s and 1,000 clients: 10 s). Default `4`.
+   */
   duration: number;
+  /** The longest a client-sweep window is lengthened to. Default `10`. */
+  maxDuration: number;
   /** Time between the last client connecting (or the previous run's window) and a window, seconds. Default `1`. */
   warmup: number;
   /**
@@ -115,8 +119,10 @@ export const LOAD_DEFAULTS: LoadOptions = {
   tls: false,
   proxy: null,
   clients: [100, 1000, 5000, 10000],
-  rate: 5,
+  rate: 1,
+  payloadRate: 5,
   duration: 4,
+  maxDuration: 10,
   warmup: 1,
   settleS: 3,
   repeats: 3,
@@ -171,6 +177,7 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
   full: {},
   quick: {
     clients: [100, 1000],
+    rate: 5,
     settleS: 0,
     repeats: 1,
     payloadClients: 100,
@@ -184,6 +191,7 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
   tiny: {
     clients: [20],
     rate: 10,
+    payloadRate: 10,
     duration: 2,
     warmup: 0.5,
     settleS: 0,
@@ -254,6 +262,8 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
     'a list of client counts, each 1..100000 (e.g. 100,1000); [] skips the sweep',
   );
   check(isNum(o.rate, 0.01, 100_000), 'rate', o.rate, 'quotes per second, 0.01..100000');
+  check(isNum(o.payloadRate, 0.01, 100_000), 'payloadRate', o.payloadRate, 'quotes per second, 0.01..100000');
+  check(isNum(o.maxDuration, 0.5, 3600), 'maxDuration', o.maxDuration, 'seconds, 0.5..3600');
   check(isNum(o.duration, 0.5, 3600), 'duration', o.duration, 'seconds, 0.5..3600');
   check(isNum(o.warmup, 0, 600), 'warmup', o.warmup, 'seconds, 0..600');
   check(isNum(o.settleS, 0, 600), 'settleS', o.settleS, 'seconds, 0..600');
@@ -314,11 +324,15 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
     o.clientsPerAddress,
     `${most} clients need more than ${MAX_SOURCE_ADDRESSES} source addresses; raise it`,
   );
-  const rates = [o.rate, ...(o.rampClients === null ? [] : [o.rampStart * 2 ** (o.rampSteps - 1)])];
-  for (const [i, rate] of rates.entries()) {
-    check(rate <= 100_000, 'highest ramp rate', rate, 'the server takes at most 100000 quotes/s; lower rampStart or rampSteps');
-    const quotes = Math.round((i === 0 ? o.duration : o.rampDuration) * rate);
-    check(quotes >= 1 && quotes <= 1_000_000, 'duration x rate', `${o.duration} s x ${rate}/s`, 'the window must hold 1..1000000 quotes');
+  const rates: [number, number][] = [
+    [o.rate, Math.max(o.duration, o.maxDuration)],
+    [o.payloadRate, o.duration],
+    ...(o.rampClients === null ? [] : [[o.rampStart * 2 ** (o.rampSteps - 1), o.rampDuration] as [number, number]]),
+  ];
+  for (const [rate, seconds] of rates) {
+    check(rate <= 100_000, 'rate', rate, 'the server takes at most 100000 quotes/s (for the ramp: lower rampStart or rampSteps)');
+    const quotes = Math.round(seconds * rate);
+    check(quotes >= 1 && quotes <= 1_000_000, 'duration x rate', `${seconds} s x ${rate}/s`, 'the window must hold 1..1000000 quotes');
   }
   return o;
 }

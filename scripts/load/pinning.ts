@@ -7,12 +7,13 @@
  * With one core, or without a working taskset, nothing is pinned and the plan says why.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export interface Pinning {
   /** `taskset`: children started through it; `none`: not pinned (see note). */
   method: 'taskset' | 'none';
-  /** Cores this process may use (os.availableParallelism). */
+  /** Cores this process may use (allowedCpus). */
   cores: number;
   /** The server side's cores (server, its nginx, a cluster); `null` when not pinned. */
   server: number[] | null;
@@ -21,17 +22,37 @@ export interface Pinning {
   note: string;
 }
 
-/** Whether `taskset -c 0 true` runs here (a container may forbid sched_setaffinity, a system may lack util-linux). */
-function tasksetWorks(): boolean {
-  const probe = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-  return probe.status === 0;
+/**
+ * The CPUs this process may run on, from the kernel's record (/proc/self/status `Cpus_allowed_list`, e.g. `0-3` or
+ * `0,2`: a cpuset need not start at 0 nor be contiguous); 0..n-1 where there is no /proc.
+ */
+export function allowedCpus(): number[] {
+  try {
+    const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list)
+      return list.split(',').flatMap((part) => {
+        const [from, to = from] = part.split('-').map(Number);
+        return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
+      });
+  } catch {
+    // not Linux
+  }
+  return Array.from({ length: availableParallelism() }, (_, i) => i);
 }
 
-/** The last core for the server side, the rest for the client side; no pinning on one core or without taskset. */
-export function planPinning(cores = availableParallelism(), works = tasksetWorks): Pinning {
+/** Whether taskset can put a process on each of these core lists (a container may forbid it, a system lack util-linux). */
+function tasksetWorks(...lists: number[][]): boolean {
+  return lists.every((cores) => spawnSync('taskset', ['-c', cores.join(','), 'true'], { stdio: 'ignore' }).status === 0);
+}
+
+/** The last allowed CPU for the server side, the others for the client side; no pinning on one core or without taskset. */
+export function planPinning(cpus = allowedCpus(), works = tasksetWorks): Pinning {
+  const cores = cpus.length;
+  const server = cpus.slice(-1);
+  const generator = cpus.slice(0, -1);
   if (cores < 2)
     return { method: 'none', cores, server: null, generator: null, note: 'one core: server and generator share it, nothing pinned' };
-  if (!works())
+  if (!works(server, generator))
     return {
       method: 'none',
       cores,
@@ -39,8 +60,6 @@ export function planPinning(cores = availableParallelism(), works = tasksetWorks
       generator: null,
       note: 'taskset (util-linux) is missing or not permitted here: nothing pinned, server and generator share every core',
     };
-  const server = [cores - 1];
-  const generator = Array.from({ length: cores - 1 }, (_, i) => i);
   return {
     method: 'taskset',
     cores,

@@ -4,6 +4,7 @@
  */
 import type { Transport } from '../../servers/transports.ts';
 import { usesTls } from './capabilities.ts';
+import { formatSpread } from './repeats.ts';
 import type { StepProgress } from './step.ts';
 import type { ClusterLoadResults, LoadResults, Spread, StepResult } from './types.ts';
 
@@ -44,8 +45,7 @@ const signed = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined ? '-' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 const kb = (bytes: number | null) => (bytes === null ? '-' : (bytes / 1024).toFixed(2));
 /** A repeated figure as median (min-max); a single run's as its value. */
-const spread = (s: Spread | null | undefined, digits: number) =>
-  !s ? '-' : s.min === s.max ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+const spread = (s: Spread | null | undefined, digits: number) => (s ? formatSpread(s, digits) : '-');
 
 /** A one-line outcome of a step for the progress output. */
 export function stepOutcome(step: StepResult): string {

@@ -23,6 +23,19 @@ export const SPREAD_FIGURES: Record<SpreadFigure, (s: StepResult) => number | nu
 
 /** Worst last: a summary's status is the median of its runs' in this order. */
 const SEVERITY: readonly StepStatus[] = ['ok', 'slow', 'saturated', 'loss', 'client-bound', 'incomplete', 'failed'];
+const UPSTREAM_SEVERITY: readonly UpstreamResult['status'][] = ['ok', 'errors', 'client-bound', 'failed'];
+
+/** The middle of `values` ranked by `order` (for an even count, the worse of the middle two). */
+function medianByRank<T>(values: readonly T[], order: readonly T[]): T {
+  const ranked = [...values].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return ranked[ranked.length >> 1]!;
+}
+
+/** A figure and its spread as "median (min-max)", or the one value when the runs agree (or there was one). */
+export function formatSpread(s: Spread, digits: number): string {
+  const f = (v: number) => v.toFixed(digits);
+  return s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
+}
 
 /** The median of numbers (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
@@ -36,17 +49,19 @@ export function spreadOf(values: readonly (number | null)[]): Spread | null {
   if (present.length === 0) return null;
   // Rounded as medianDeep rounds a summary's whole counts, so a summary's figure is always its spread's median.
   const m = median(present);
-  return { values: present, median: present.every(Number.isInteger) ? Math.round(m) : m, min: Math.min(...present), max: Math.max(...present) };
+  return {
+    values: present,
+    median: present.every(Number.isInteger) ? Math.round(m) : m,
+    min: Math.min(...present),
+    max: Math.max(...present),
+  };
 }
 
 /** Two spreads overlap: neither's range lies wholly above the other's. */
 export const overlaps = (a: Spread, b: Spread) => a.min <= b.max && b.min <= a.max;
 
 /** The median status: ranked by SEVERITY, the middle run's (for an even count, the worse of the middle two). */
-export function medianStatus(statuses: readonly StepStatus[]): StepStatus {
-  const ranked = [...statuses].sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b));
-  return ranked[ranked.length >> 1]!;
-}
+export const medianStatus = (statuses: readonly StepStatus[]) => medianByRank(statuses, SEVERITY);
 
 /**
  * The leaf-wise median of values of the same shape: numbers by their median (nulls ignored, null if all are), arrays
@@ -62,17 +77,20 @@ export function medianDeep<T>(values: readonly T[]): T {
     return (numbers.every(Number.isInteger) ? Math.round(m) : m) as T;
   }
   if (typeof first === 'boolean') return (values.filter(Boolean).length * 2 > values.length) as T;
-  if (Array.isArray(first)) return first.map((_, i) => medianDeep(values.map((v) => (v as unknown[])[i]))) as T;
-  if (typeof first === 'object' && first !== null) {
+  // A run that failed before a figure was read has null there: the median is of the runs that have it.
+  const present = values.filter((v) => v !== null && v !== undefined);
+  const [model] = present;
+  if (Array.isArray(model)) return model.map((_, i) => medianDeep(present.map((v) => (v as unknown[])[i]))) as T;
+  if (typeof model === 'object' && model !== null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(first)) out[key] = medianDeep(values.map((v) => (v as Record<string, unknown>)[key]));
+    for (const key of Object.keys(model)) out[key] = medianDeep(present.map((v) => (v as Record<string, unknown>)[key]));
     return out as T;
   }
-  return first;
+  return model ?? first;
 }
 
 /** The id of a step's summary, from any of its runs' (`...#2` -> `...`). */
-export const summaryId = (runId: string) => runId.replace(/#\d+$/, '');
+const summaryId = (runId: string) => runId.replace(/#\d+$/, '');
 
 /**
  * One summary StepResult from a step's runs: figures are medians, the status the median status; `error` and
@@ -97,17 +115,18 @@ export function summarizeRuns(runs: readonly StepResult[]): StepResult {
     // A median of sequence numbers names no window: each run's is in its own record.
     window: { ...summary.window, fromSeq: null, toSeq: null },
     delivery: { ...summary.delivery, histogram: encode(merge(runs.map((r) => r.delivery.histogram))) },
-    server: { ...summary.server, cpuJudged: runs.every((r) => r.server.cpuJudged) },
+    // Judged when every run that measured its window was (a failed run read no CPU at all).
+    server: { ...summary.server, cpuJudged: runs.some((r) => !r.error) && runs.every((r) => r.error !== null || r.server.cpuJudged) },
     repeats: { runs: runs.length, ids: runs.map((r) => r.id), statuses, spread },
   };
 }
 
-const UPSTREAM_SEVERITY: readonly UpstreamResult['status'][] = ['ok', 'errors', 'client-bound', 'failed'];
-
 /** Upstream round trips measured several times (a fresh server each): medians, the spread of rate, p99 and server CPU. */
 export function summarizeUpstream(runs: readonly UpstreamResult[]): UpstreamResult {
-  const ranked = runs.map((r) => r.status).sort((a, b) => UPSTREAM_SEVERITY.indexOf(a) - UPSTREAM_SEVERITY.indexOf(b));
-  const status = ranked[ranked.length >> 1]!;
+  const status = medianByRank(
+    runs.map((r) => r.status),
+    UPSTREAM_SEVERITY,
+  );
   const typical = runs.find((r) => r.status === status)!;
   const histograms = runs.map((r) => r.histogram).filter((h): h is string => h !== null);
   return {

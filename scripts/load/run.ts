@@ -88,8 +88,8 @@ export const METHOD = [
   'Checks: the runner flags a transport cheaper per delivery than the raw-TCP floor beyond both spreads, a window with ' +
     'fewer than cpuMinDeliveries deliveries (its CPU figures left out of CPU charts and the verdict), and a generator that ' +
     "spent more than half the server's CPU per delivery.",
-  'Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the window opens no earlier than settleS ' +
-    'after the servers started), then count a window fixed as a range of sequence numbers on every client open at the ' +
+  "Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the first run's window opens no earlier " +
+    'than settleS after the servers started), then count a window fixed as a range of sequence numbers on every client open at the ' +
     'window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
   'Latency = receive time - quote.ts on one host clock, first receipt of each (client, seq), recorded in HDR histograms ' +
     '(microseconds, encoded so runs can be merged).',
@@ -263,7 +263,8 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
       }
     }
     for (const padding of options.payload) {
-      for (const transport of options.transports) await step(plan('payload', transport, options.payloadClients, options.rate, padding));
+      for (const transport of options.transports)
+        await step(plan('payload', transport, options.payloadClients, options.payloadRate, padding));
     }
     if (options.rampClients !== null) for (const transport of options.transports) await ramp(transport, options.rampClients);
     if (options.upstreamConnections !== null) {

@@ -135,9 +135,14 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<{ summa
   return { summary: summarizeRuns(runs), runs };
 }
 
-/** A step's window length: the ramp's shorter one at its higher rates. */
-export const windowSeconds = (plan: Pick<StepPlan, 'phase'>, options: Pick<LoadOptions, 'duration' | 'rampDuration'>) =>
-  plan.phase === 'ramp' ? options.rampDuration : options.duration;
+/** A step's window length: the ramp's shorter one at its higher rates; a client-sweep one long enough to judge CPU. */
+function windowSeconds(plan: Pick<StepPlan, 'phase' | 'clients' | 'rate'>, options: LoadOptions): number {
+  if (plan.phase === 'ramp') return options.rampDuration;
+  if (plan.phase !== 'clients') return options.duration;
+  // Long enough for cpuMinDeliveries, when maxDuration allows: at 1/s, 1,000 clients need 10 s, 5,000 the 4 s default.
+  const needed = Math.ceil(options.cpuMinDeliveries / (plan.clients * plan.rate));
+  return Math.max(options.duration, Math.min(needed, options.maxDuration));
+}
 
 /**
  * Measures one step `runs` times, a window each on the same servers and connections, and returns what each run observed

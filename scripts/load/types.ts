@@ -387,7 +387,7 @@ export interface RampSummary {
   clients: number | null;
   /** Step ids of the ramp, in order. */
   steps: string[];
-  /** Rate of the last passing step (status ok), quotes/s. */
+  /** The highest passing rate below the lowest failing one, quotes/s. */
   highestRate: number | null;
   /** The lowest rate that failed: the limit lies between highestRate and this (the ramp doubles, then bisects); `null` if none failed. */
   failedRate: number | null;

@@ -35,7 +35,7 @@ function rangesOverlap(ws: StepResult, sse: StepResult, figure: SpreadFigure): s
   if (!a || !b || a.values.length < 2 || b.values.length < 2 || !overlaps(a, b)) return null;
   const digits = figure === 'heapPerConnectionBytes' ? 0 : 3;
   const r = (s: Spread) => `${fmt(s.min, digits)}-${fmt(s.max, digits)}`;
-  return `the runs' ranges overlap (ws ${r(a)}, SSE ${r(b)}), so the difference is within run-to-run noise`;
+  return `the runs' ranges overlap (ws ${r(a)}, SSE ${r(b)}): within run-to-run noise, so counted as similar`;
 }
 
 const fmt = (value: number | null, digits = 1) => (value === null ? 'n/a' : value.toFixed(digits));
@@ -79,10 +79,11 @@ export function wsHeavierThanSse(steps: readonly StepResult[], margin: number, d
   const cpuRatio = cpuJudged ? ratioOf(cpu.ws, cpu.sse) : null;
   const heapOverlap = rangesOverlap(ws, sse, 'heapPerConnectionBytes');
   const cpuOverlap = rangesOverlap(ws, sse, cpu.basis === 'net' ? 'netCpuMsPer1kDeliveries' : 'cpuMsPer1kDeliveries');
-  const heapSays = heapRatio === null ? null : compare(heapRatio, margin);
+  // A difference beyond the margin whose runs' ranges overlap is not established: counted as similar, and said.
+  const heapSays = heapRatio === null ? null : heapOverlap ? 'similar' : compare(heapRatio, margin);
   // The marginal cost from the sweep's line (two or more ok steps), reported beside the decision.
   const [wsLine, sseLine] = summarizeMemory(steps, ['ws', 'sse']);
-  const cpuSays = cpuRatio === null ? null : compare(cpuRatio, margin);
+  const cpuSays = cpuRatio === null ? null : cpuOverlap ? 'similar' : compare(cpuRatio, margin);
 
   let verdict: ClaimResult['verdict'];
   if (heapSays === null || cpuSays === null) verdict = 'depends';

@@ -6,13 +6,14 @@
  * thresholds. Two to three minutes on a shared 2-core machine.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORT_NAMES, UPSTREAM_TRANSPORTS } from '../../servers/transports.ts';
 import { usesTls } from '../../scripts/load/capabilities.ts';
 import { resolveLoadOptions } from '../../scripts/load/options.ts';
 import { decode } from '../../scripts/load/histogram.ts';
+import { planPinning } from '../../scripts/load/pinning.ts';
 import { runLoad } from '../../scripts/load/run.ts';
 import type { LoadResults } from '../../scripts/load/types.ts';
 import { assertDelivered, assertFigures, assertUpstream, assertWrittenLikeExample, bytesByTransport, children } from './helpers.ts';
@@ -86,8 +87,7 @@ describe('load runner, tiny profile', () => {
   });
 
   it('pinned the servers away from the generator and checked its own figures', () => {
-    if (availableParallelism() >= 2) expect(results.pinning).toMatchObject({ method: 'taskset', server: [availableParallelism() - 1] });
-    else expect(results.pinning.method).toBe('none');
+    expect(results.pinning).toEqual(planPinning());
     for (const check of results.checks)
       expect(
         results.steps.some((s) => s.id === check.stepId),
