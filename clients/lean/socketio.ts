@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
 import { fieldsOf, PLAIN, QUOTE_PATTERN } from './quote-json.ts';
-import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader, trusting } from './types.ts';
 
 /** http(s)://host:port (the ready line's url) -> the engine.io WebSocket endpoint, ws(s)://host:port/socket.io/. */
 function engineUrl(url: string): string {
@@ -35,7 +35,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     const socket = new WebSocket(engineUrl(options.url), {
-      ca: options.ca,
+      ...trusting(options.ca),
       perMessageDeflate: false,
       skipUTF8Validation: true, // as in ws.ts
       localAddress: options.localAddress,

@@ -9,7 +9,7 @@ import { connect as connectSession, type SecureClientSessionOptions } from 'node
 import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS } from '../constants.ts';
 import { eventStream } from './sse.ts';
-import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader, trusting } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
@@ -18,7 +18,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     // http2.connect hands its options to tls.connect, the source address included, though @types/node leaves it out.
-    const tlsOptions = { ca: options.ca, localAddress: options.localAddress } as SecureClientSessionOptions;
+    const tlsOptions = { ...trusting(options.ca), localAddress: options.localAddress } as SecureClientSessionOptions;
     const session = connectSession(url.origin, tlsOptions);
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
       session.destroy(new ConnectError('ETIMEDOUT', 'no response headers in time')),

@@ -18,7 +18,7 @@ import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS } from '../constants.ts';
 import { ResponseReader } from './http1-response.ts';
 import { readQuote, type OnQuote } from './quote-json.ts';
-import { ConnectError, deadline, READ_BUFFER, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, READ_BUFFER, type LeanOptions, type LeanReader, trusting } from './types.ts';
 
 /**
  * An event stream's decoded text, piece by piece, framed by eventsource-parser: each `quote` event's seq and ts go to
@@ -91,7 +91,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
       },
     };
     const target = { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), localAddress: options.localAddress, onread };
-    const socket: Socket = secure ? tlsConnect({ ...target, ca: options.ca }) : netConnect(target);
+    const socket: Socket = secure ? tlsConnect({ ...target, ...trusting(options.ca) }) : netConnect(target);
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
       socket.destroy(new ConnectError('ETIMEDOUT', 'no response headers in time')),
     );

@@ -10,7 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { now } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS } from '../constants.ts';
 import { readQuote } from './quote-json.ts';
-import { ConnectError, deadline, READ_BUFFER, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, READ_BUFFER, type LeanOptions, type LeanReader, trusting } from './types.ts';
 
 const NEWLINE = 0x0a;
 
@@ -46,7 +46,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
       },
     };
     const target = { host: hostname, port: Number(port), localAddress: options.localAddress, noDelay: true, onread };
-    const socket: Socket = secure ? tlsConnect({ ...target, ca: options.ca }) : netConnect(target);
+    const socket: Socket = secure ? tlsConnect({ ...target, ...trusting(options.ca) }) : netConnect(target);
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
       socket.destroy(new ConnectError('ETIMEDOUT', `no ${secure ? 'TLS handshake' : 'TCP connect'} in time`)),
     );

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { now, type ControlMessage } from '../../servers/contract.ts';
 import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
 import { readQuote } from './quote-json.ts';
-import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader, trusting } from './types.ts';
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
   const started = performance.now();
@@ -16,7 +16,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
     let open = false;
     let closed = false;
     const socket = new WebSocket(options.url, {
-      ca: options.ca,
+      ...trusting(options.ca), // ws hands its options on to tls.connect
       perMessageDeflate: false,
       // A quote is read by its ASCII structure (quote-json.ts); a stray invalid byte cannot change a seq or ts.
       skipUTF8Validation: true,
