@@ -95,6 +95,28 @@ describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
   });
 });
 
+describe.each(TRANSPORT_NAMES)('%s lean reader over TLS', (transport) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(transport, { rate: 0, heartbeatMs: null, tls: true });
+  });
+  afterAll(() => server.close());
+
+  it('reads quotes trusting the lab certificate, and refuses the connection without it', async () => {
+    const { cert } = await labCertificate();
+    const seen = watch();
+    // Twice: the second connection reuses the first one's TLS context for the same certificate.
+    const readers = [await connectLean(transport, { url: server.url, ca: cert, onQuote: seen.onQuote })];
+    readers.push(await connectLean(transport, { url: server.url, ca: cert, onQuote: () => {} }));
+    await waitFor(() => server.stats.connections === 2, 'the server to count both readers');
+    publish(server.feed, 3);
+    await waitFor(() => seen.quotes.length >= 3, '3 quotes');
+    expect(seen.quotes.map((q) => q.seq)).toEqual([1, 2, 3]);
+    for (const reader of readers) reader.close();
+    await expect(connectLean(transport, { url: server.url, onQuote: () => {} })).rejects.toThrow(/connect failed/);
+  });
+});
+
 /** A quote as the SSE data a server would send; ts is exact in binary, so equality holds after JSON. */
 const quote = (seq: number) => JSON.stringify({ seq, symbol: 'AAPL', price: 1.25, ts: 1_700_000_000_000 + seq / 4 });
 const expected = (seqs: number[]) => seqs.map((seq) => ({ seq, ts: 1_700_000_000_000 + seq / 4 }));
