@@ -316,7 +316,9 @@ describe('http1-response: the SSE reader’s HTTP/1.1 response', () => {
     return { status: reader.status, body: Buffer.concat(pieces).toString(), done: reader.done };
   }
   const head = (...fields: string[]) => `HTTP/1.1 200 OK\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`;
-  const chunked = `${head('Content-Type: text/event-stream', 'Transfer-Encoding: chunked')}5\r\nhello\r\n1;ext=1\r\n \r\n0000B\r\nworld! 😀\r\n0\r\nX-Trailer: 1\r\n\r\n`;
+  const chunked =
+    `${head('Content-Type: text/event-stream', 'Transfer-Encoding: chunked')}` +
+    '5\r\nhello\r\n1;ext=1\r\n \r\n0000B\r\nworld! 😀\r\n0\r\nX-Trailer: 1\r\n\r\n';
 
   it.each([0, 1, 2, 3, 7])('reads a chunked body with extensions and trailer fields, pushed %i bytes at a time (0: whole)', (size) => {
     expect(readIn(chunked, size)).toEqual({ status: 200, body: 'hello world! 😀', done: true });

@@ -1,7 +1,8 @@
 /**
  * npm run load [-- --full | --quick | --tiny] [--tls | --proxy stock|tuned|gzip|h2 | --nodes N] [--transports sse,ws,socketio,tcp,sse-h2]
  *   [--clients 100,1000] [--rate 1] [--duration 4] [--max-duration 10] [--warmup 1] [--settle 3] [--repeats 3]
- *   [--payload 64,1024,16384|none] [--payload-clients N] [--payload-rate 5] [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--ramp-refine K] [--ramp-duration S]
+ *   [--payload 64,1024,16384|none] [--payload-clients N] [--payload-rate 5]
+ *   [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--ramp-refine K] [--ramp-duration S]
  *   [--latency-limit MS] [--cpu-min-deliveries D]
  *   [--upstream-connections C|none] [--upstream-duration S] [--workers W]
  *   [--clients-per-address K] [--out PATH|none] [--claims PATH|none]

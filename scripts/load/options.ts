@@ -30,7 +30,10 @@ export interface LoadOptions {
   proxy: ProxyProfile | null;
   /** Concurrent clients of each step of the client sweep. Default `[100, 1000, 5000, 10000]`. */
   clients: number[];
-  /** Feed rate of the client sweep, quotes/s. Default `1` (article A's server sends once a second); `5` in the quick profile, `10` with --nodes. */
+  /**
+   * Feed rate of the client sweep, quotes/s. Default `1` (article A's server sends once a second); `5` in the quick profile,
+   * `10` with --nodes.
+   */
   rate: number;
   /** Feed rate of the payload sweep, quotes/s. Default `5`. */
   payloadRate: number;

@@ -69,8 +69,10 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>, drawn 
         `<figure class="code"><figcaption>${esc(block.file)}:${block.line}</figcaption>` +
         `<pre><code>${esc(block.code)}</code></pre></figure>`
       );
-    case 'details':
-      return `<details><summary>${prose(block.summary)}</summary>${block.blocks.map((b) => renderBlock(b, charts, drawn)).join('')}</details>`;
+    case 'details': {
+      const inner = block.blocks.map((b) => renderBlock(b, charts, drawn)).join('');
+      return `<details><summary>${prose(block.summary)}</summary>${inner}</details>`;
+    }
     case 'figure':
       return `<figure class="diagram">${block.svg}<figcaption>${prose(block.caption)}</figcaption></figure>`;
     case 'bytes': {

@@ -157,7 +157,8 @@ export function p99Section(load: LoadResults): Section | null {
   const busy = sides.filter((s) => Math.max(s.serverMs ?? 0, s.generatorMs ?? 0) > interval / 2);
   if (busy.length)
     sentences.push(
-      `Where a side's time per quote passes half the ${interval.toFixed(0)} ms between quotes (${busy.map((s) => LABELS[s.step.transport]).join(', ')}), ` +
+      `Where a side's time per quote passes half the ${interval.toFixed(0)} ms between quotes ` +
+        `(${busy.map((s) => LABELS[s.step.transport]).join(', ')}), ` +
         'the next quote often finds it still busy and the tail grows with the queue.',
     );
   return {
@@ -167,7 +168,8 @@ export function p99Section(load: LoadResults): Section | null {
       {
         kind: 'table',
         caption:
-          `The client sweep's largest N (${n.toLocaleString('en-US')} clients, ${load.options.rate} quotes/s). Server fan-out per quote = ` +
+          `The client sweep's largest N (${n.toLocaleString('en-US')} clients, ${load.options.rate} quotes/s). ` +
+          'Server fan-out per quote = ' +
           'server CPU µs per delivery × N / 1000; generator per quote = generator µs per delivery × N / 1000 / workers. ' +
           'In brackets: min–max over the runs.',
         head: [

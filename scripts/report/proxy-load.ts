@@ -77,7 +77,8 @@ function latencyChart(run: LoadResults, at: NonNullable<ReturnType<typeof pairsA
     title: `Delivery latency directly and through nginx (${run.proxy!.profile} profile)`,
     caption:
       `At ${at.n} clients and ${at.rate} quotes/s, each transport measured directly and then through nginx in the same session ` +
-      `(${run.meta.date.slice(0, 10)}), ${runs ? `each bar the median of ${runs} runs, its whisker their min–max` : 'one run each, not repeated'}. ` +
+      `(${run.meta.date.slice(0, 10)}), ` +
+      `${runs ? `each bar the median of ${runs} runs, its whisker their min–max` : 'one run each, not repeated'}. ` +
       `What nginx added, p50 / p99: ${added}.` +
       (floor
         ? ` The ${LABELS[floor.transport]} ran directly only, the reference: ` +
