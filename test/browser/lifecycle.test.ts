@@ -45,7 +45,9 @@ function cameBack(r: ScenarioRecord): void {
   if (api === 'EventSource') {
     // Held open or resumed by Last-Event-ID: nothing lost either way.
     expect(c.lost, r.id).toBe(0);
-    if (facts(r).reconnectedByItself === false) expect(facts(r).seqGapAtSeam, r.id).toBe(0);
+    // Held open: the stream went on with the next quote; a quote that arrived while the page was leaving (after the last
+    // one recorded before it) shows as a gap of 1 at the seam, delivered all the same (lost is 0).
+    if (facts(r).reconnectedByItself === false) expect(facts(r).seqGapAtSeam, r.id).toBeLessThanOrEqual(1);
   } else if (api === 'WebSocket') {
     // A raw WebSocket never comes back by itself.
     expect(facts(r).reconnectedByItself, r.id).toBe(false);
