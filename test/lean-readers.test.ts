@@ -11,7 +11,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MalformedResponse, ResponseReader } from '../clients/lean/http1-response.ts';
 import { connectLean, type LeanReader } from '../clients/lean/index.ts';
-import { quoteMatcher, readQuote } from '../clients/lean/quote-json.ts';
+import { readQuote } from '../clients/lean/quote-json.ts';
 import type { Quote } from '../servers/contract.ts';
 import { labCertificate } from '../servers/tls.ts';
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../servers/transports.ts';
@@ -92,27 +92,6 @@ describe.each(TRANSPORT_NAMES)('%s lean reader', (transport) => {
     await waitFor(() => server.stats.connections === 0, 'the server to see the close');
     await tick(20);
     expect(seen.closes).toEqual([]);
-  });
-});
-
-describe.each(TRANSPORT_NAMES)('%s lean reader on padded quotes', (transport) => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer(transport, { rate: 0, heartbeatMs: null, padding: 1024 });
-  });
-  afterAll(() => server.close());
-  afterEach(() => vi.restoreAllMocks());
-
-  it('reads seq and ts of what the server writes without JSON.parse', async () => {
-    const seen = watch();
-    const reader = await connectLean(transport, { url: server.url, ca: await caFor(transport), onQuote: seen.onQuote });
-    await waitFor(() => server.stats.connections === 1, 'the server to count the reader');
-    const parse = vi.spyOn(JSON, 'parse');
-    publish(server.feed, 5);
-    await waitFor(() => seen.quotes.length >= 5, '5 quotes');
-    reader.close();
-    expect(seen.quotes.map((q) => q.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(parse).not.toHaveBeenCalled();
   });
 });
 
@@ -278,23 +257,6 @@ describe('quote-json: seq and ts without JSON.parse', () => {
     const quote = JSON.parse(text) as Quote;
     expect(parses).toBe(1);
     expect(quotes).toEqual([{ seq: quote.seq, ts: quote.ts, receivedAt: 7 }]);
-  });
-
-  it("reads padding of any length, but only of the contract's x, without JSON.parse", () => {
-    for (const pad of ['x', 'x'.repeat(64), 'x'.repeat(16_384), 'xx'])
-      expect(read(json({ seq: 1, symbol: 'A', price: 1, ts: 2, pad })).parses).toBe(0);
-    const other = read(json({ seq: 3, symbol: 'A', price: 1, ts: 4, pad: 'xxyx' }));
-    expect(other).toMatchObject({ quotes: [{ seq: 3, ts: 4 }], parses: 1 });
-  });
-
-  it('matches a quote after a prefix and says where it ends, as a socket.io event holds one', () => {
-    const match = quoteMatcher(String.raw`42\["quote",`);
-    const found = { seq: 0, ts: 0 };
-    const event = `42["quote",${json({ seq: 5, symbol: 'A', price: 1, ts: 6, pad: 'xxx' })},"17"]`;
-    expect(match(event, found)).toBe(event.length - ',"17"]'.length);
-    expect(found).toEqual({ seq: 5, ts: 6 });
-    expect(match(`42["quote",{"seq":5}]`, found)).toBe(-1);
-    expect(match(`42["other",${json({ seq: 5, symbol: 'A', price: 1, ts: 6 })}]`, found)).toBe(-1);
   });
 
   it('returns any other JSON message parsed, without calling onQuote', () => {
