@@ -6,8 +6,8 @@
  * Method. SSE: the fixture server's /cors/<none|star|exact> routes send a stream (`retry: 300`,
  * one `hello` message) with no Access-Control-Allow-Origin, with `*`, or with the exact origin
  * plus Access-Control-Allow-Credentials; the page opens it with withCredentials false and true,
- * including the seed article's combination (`*` with credentials), also through
- * event-source-polyfill as article A's client did. WebSocket: the fixture's /ws-open (no Origin
+ * including article A's combination (`*` with credentials; its own server and client run in
+ * scenario `articles`). WebSocket: the fixture's /ws-open (no Origin
  * check) and the lab ws server with the page origin on its allowlist and off it. socket.io: a
  * default server with no `cors` option (fixture) and the lab server, polling-first and
  * websocket-only. A cookie for `localhost` (SameSite=Lax) is set in the context first, so the
@@ -63,10 +63,10 @@ function summarize(events: TimedEvent[]): Record<string, number> {
   return { opens: count('open'), messages: count('message'), errors: count('error'), closes: count('close') };
 }
 
-async function sseCors(c: CaseContext, mode: CorsMode, withCredentials: boolean, polyfill = false): Promise<Observed> {
+async function sseCors(c: CaseContext, mode: CorsMode, withCredentials: boolean): Promise<Observed> {
   const fixture = await c.fixture();
   const page = await pageWithCookie(c);
-  await page.call('eventSource', 'es', fixture.url('http', `/cors/${mode}`), { polyfill, init: { withCredentials } });
+  await page.call('eventSource', 'es', fixture.url('http', `/cors/${mode}`), { init: { withCredentials } });
   await sleep(WATCH_MS);
   const events = await page.events('es');
   const requests = fixture.requestsTo('/cors/');
@@ -226,13 +226,13 @@ const MODES: { mode: CorsMode; id: string; what: string }[] = [
 ];
 
 function sseCase(transport: ScenarioTransport, mode: CorsMode, id: string, what: string, withCredentials: boolean): CaseSpec {
-  const seed = mode === 'star' && withCredentials;
+  const articleA = mode === 'star' && withCredentials;
   return {
     transport,
     case: withCredentials ? `${id}-credentials` : id,
     client: 'browser',
-    title: `EventSource cross-origin, ${what}, withCredentials ${withCredentials}${seed ? " (article A's setup)" : ''}`,
-    claims: seed ? ['sse-needs-cors-headers', 'seed-credentials-with-wildcard-cors'] : ['sse-needs-cors-headers'],
+    title: `EventSource cross-origin, ${what}, withCredentials ${withCredentials}${articleA ? " (article A's headers)" : ''}`,
+    claims: ['sse-needs-cors-headers'],
     setup: {
       cors: mode,
       withCredentials,
@@ -283,20 +283,10 @@ export const crossOrigin: ScenarioSpec = {
   name: 'cross-origin',
   title: 'Page on one origin, servers on another: CORS for SSE, Origin for WebSocket, both socket.io transports',
   cases: [
-    // The fixture's CORS modes (plain HTTP/1.1), article A's polyfill, then the lab server's allowlist on every EventSource transport.
+    // The fixture's CORS modes (plain HTTP/1.1; article A's own server is in scenario `articles`), then the lab server's
+    // allowlist on every EventSource transport.
     ...FIXTURE_SSE.flatMap((t) =>
       MODES.flatMap(({ mode, id, what }) => [sseCase(t, mode, id, what, false), sseCase(t, mode, id, what, true)]),
-    ),
-    ...FIXTURE_SSE.map(
-      (transport): CaseSpec => ({
-        transport,
-        case: 'seed-article-a-polyfill',
-        client: 'browser',
-        title: "Article A's client: event-source-polyfill with withCredentials true against Access-Control-Allow-Origin: *",
-        claims: ['seed-credentials-with-wildcard-cors', 'sse-needs-cors-headers'],
-        setup: { cors: 'star', withCredentials: true, client: 'event-source-polyfill', watchMs: WATCH_MS },
-        run: (c) => sseCors(c, 'star', true, true),
-      }),
     ),
     ...EVENT_SOURCE.flatMap(allowlistCases),
     ...WEB_SOCKET.flatMap((transport): CaseSpec[] => [

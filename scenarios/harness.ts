@@ -49,15 +49,17 @@ import type { ClaimId } from '../scripts/lib/claims.ts';
 import { round } from './measure.ts';
 import type { ClientKind, Json, Observed, ScenarioName, ScenarioRecord, ScenarioTransport, TimedEvent } from './types.ts';
 
-/** Files the page server serves: the page helpers and the two client libraries, from node_modules as installed. */
+/** Files the page server serves: the page helpers, the two client libraries from node_modules as installed, the articles' clients. */
 const STATIC: Record<string, string> = {
   '/lab-page.js': `${ROOT}scenarios/page/lab-page.js`,
   '/vendor/eventsource.js': `${ROOT}node_modules/event-source-polyfill/src/eventsource.js`,
   '/vendor/socket.io.min.js': `${ROOT}node_modules/socket.io-client/dist/socket.io.min.js`,
+  '/articles/article-clients.js': `${ROOT}scenarios/articles/article-clients.js`,
 };
 const PAGE_HTML =
   '<!doctype html><meta charset="utf-8"><title>lab scenario</title>' +
-  '<script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script><script src="/lab-page.js"></script>';
+  '<script src="/vendor/socket.io.min.js"></script><script src="/vendor/eventsource.js"></script>' +
+  '<script src="/articles/article-clients.js"></script><script src="/lab-page.js"></script>';
 
 /** Records keep at most this many events and requests, so one noisy case cannot bloat the results file. */
 const MAX_EVENTS = 200;
@@ -385,17 +387,9 @@ export class Harness {
   }
 
   async #startPageServers(): Promise<void> {
-    const handler = (req: IncomingMessage, res: ServerResponse) =>
-      void servePage(req, res).catch((error: Error) => {
-        console.error(
-          `lab: page asset missing ${new URL(req.url ?? '/', 'http://x').pathname} (${error.message.split('\n')[0]}); run npm ci`,
-        );
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end('lab: page asset missing\n');
-      });
     const cert = await labCertificate();
-    const http = createHttpServer(handler);
-    const https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);
+    const http = createHttpServer(pageHandler);
+    const https = createHttpsServer({ cert: cert.cert, key: cert.key }, pageHandler);
     for (const server of [http, https]) {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       this.#pageServers.push(server);
@@ -484,6 +478,15 @@ export class Harness {
     }
     this.#pageServers = [];
   }
+}
+
+/** Serves the test page and its scripts (the page servers; the articles' servers, on their own origin, too). */
+export function pageHandler(req: IncomingMessage, res: ServerResponse): void {
+  servePage(req, res).catch((error: Error) => {
+    console.error(`lab: page asset missing ${new URL(req.url ?? '/', 'http://x').pathname} (${error.message.split('\n')[0]}); run npm ci`);
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+    res.end('lab: page asset missing\n');
+  });
 }
 
 async function servePage(req: IncomingMessage, res: ServerResponse): Promise<void> {

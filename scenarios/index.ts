@@ -8,6 +8,7 @@ import { writeClaims } from '../scripts/lib/claims.ts';
 import { writeJson } from '../scripts/lib/json.ts';
 import { runMetadata } from '../scripts/lib/metadata.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { articles } from './articles.ts';
 import { binary } from './binary.ts';
 import { clusterDeadPeers } from './cluster/dead-peers.ts';
 import { clusterNodeDeath } from './cluster/node-death.ts';
@@ -47,6 +48,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
   'self-signed': selfSigned,
   direction,
   polyfill,
+  articles,
   'connection-limit': connectionLimit,
   'idle-heartbeat': idleHeartbeat,
   lifecycle,

@@ -1,6 +1,6 @@
 /**
  * Scenario `polyfill`: event-source-polyfill (Yaffle, as installed, served from node_modules) in
- * the page beside native EventSource, and the seed articles' server style.
+ * the page beside native EventSource (the articles' own code is in scenario `articles`).
  *
  * Method. Reconnect: the same drop as scenario `reconnect` (5 quotes, socket destroyed, 5 while
  * away, 5 after) against the lab SSE server with `retry: 300`, once with native EventSource and
@@ -12,11 +12,6 @@
  * `heartbeatTimeout` (default read from its source: 45 000 ms; set here to HEARTBEAT_TIMEOUT_MS, its own
  * minimum is 1000 ms, to keep the run short), watched for WATCH_MS on a silent stream and on one
  * with a `:` comment every 500 ms; native EventSource on the silent stream for comparison.
- * Seed server: the fixture's /seed-b route writes what article B's `ssestream` code writes
- * (`:ok`, then `id`, `event: server-time`, `retry: 20000`, `data: {ts,count}`, here every 200 ms
- * instead of every second); the page listens with onmessage and with
- * addEventListener('server-time') and counts each; then the server drops the connection and the
- * case watches 2 s for a reconnect (at `retry: 20000` there should be none yet).
  *
  * The cases belong to the EventSource transports on plain HTTP/1.1 (the fixture's protocol, and
  * the tap reads the reconnect request): SSE over HTTP/2 is left out, since what is measured here
@@ -129,35 +124,6 @@ async function heartbeat(c: CaseContext, polyfill: boolean, commentsMs: number):
   };
 }
 
-async function seedServer(c: CaseContext, polyfill: boolean): Promise<Observed> {
-  const fixture = await c.fixture();
-  const page = await c.page();
-  await page.call('eventSource', 'es', fixture.url('http', '/seed-b?every=200'), { polyfill, listen: ['server-time'] });
-  await page.waitForEvents('es', 'server-time', 5, WAIT_MS);
-  const dropAt = c.elapsed();
-  fixture.dropAll();
-  await sleep(2000);
-  const events = await page.events('es');
-  const count = (type: string) => countOf(events, type);
-  const requests = fixture.requestsTo('/seed-b');
-  return {
-    events,
-    readyState: await page.readyState('es'),
-    counts: {
-      onmessage: count('message'),
-      serverTimeListener: count('server-time'),
-      opens: count('open'),
-      requests: requests.length,
-      requestsAfterDrop: requests.filter((r) => r.t > dropAt).length,
-    },
-    server: { requests },
-    facts: {
-      client: polyfill ? 'event-source-polyfill' : 'native EventSource',
-      lastEventId: (events.filter((e) => e.type === 'server-time').at(-1)?.detail?.lastEventId as string | undefined) ?? null,
-    },
-  };
-}
-
 const both = (make: (polyfill: boolean) => CaseSpec): CaseSpec[] => [make(false), make(true)];
 const who = (polyfill: boolean) => (polyfill ? 'polyfill' : 'native');
 
@@ -166,7 +132,7 @@ const POLYFILLED = EVENT_SOURCE.filter((t) => readableHttp1(spec(t)));
 
 export const polyfill: ScenarioSpec = {
   name: 'polyfill',
-  title: 'event-source-polyfill beside native EventSource; the seed articles\u2019 server style',
+  title: 'event-source-polyfill beside native EventSource: the reconnect request, headers, its heartbeat timeout',
   cases: [
     ...POLYFILLED.flatMap((transport): CaseSpec[] => [
       ...both((p) => ({
@@ -214,17 +180,6 @@ export const polyfill: ScenarioSpec = {
         setup: { comments: null, watchMs: WATCH_MS },
         run: (c) => heartbeat(c, false, 0),
       },
-      ...both((p) => ({
-        transport,
-        case: `seed-b-${who(p)}`,
-        client: 'browser',
-        title:
-          "Article B's ssestream server (event: server-time, retry: 20000) " +
-          `read by ${p ? 'event-source-polyfill' : 'native EventSource'} with onmessage and addEventListener`,
-        claims: ['sse-named-events-need-listener', 'sse-auto-reconnect'],
-        setup: { everyMs: 200, firstWrite: ':ok', eventName: 'server-time', retryMs: 20000, watchAfterDropMs: 2000 },
-        run: (c) => seedServer(c, p),
-      })),
     ]),
   ],
 };

@@ -19,6 +19,7 @@ export const SCENARIO_NAMES = [
   'self-signed',
   'direction',
   'polyfill',
+  'articles',
   'connection-limit',
   'idle-heartbeat',
   'lifecycle',

@@ -336,11 +336,11 @@ describe('verdicts follow the observations', () => {
     {
       claim: 'seed-credentials-with-wildcard-cors',
       changes: [
-        ['cross-origin/sse/acao-star-credentials', 'facts', 'delivered', true],
-        ['cross-origin/sse/seed-article-a-polyfill', 'facts', 'delivered', true],
+        ['articles/sse/article-a-as-written', 'facts', 'delivered', true],
+        ['articles/sse/article-a-polyfill', 'facts', 'delivered', true],
       ],
       verdict: 'confirmed',
-      says: ['native EventSource received a message', 'confirmed.'],
+      says: ['picked EventSource in Chromium, which received a message', 'confirmed.'],
       saysNot: ['can only have worked same-origin'],
     },
     {
@@ -373,7 +373,7 @@ describe('verdicts follow the observations', () => {
     },
     {
       claim: 'sse-named-events-need-listener',
-      changes: [['polyfill/sse/seed-b-native', 'counts', 'onmessage', 3]],
+      changes: [['articles/sse/article-b-as-written', 'counts', 'onmessage', 3]],
       verdict: 'refuted',
       says: ['onmessage fired 3 times', 'refuted.'],
     },
@@ -494,27 +494,44 @@ describe('verdicts follow the observations', () => {
 });
 
 describe('a browser claim decided in each engine', () => {
-  /** A small record set: article B's named-events server, with native EventSource and the polyfill, in the given engines. */
+  /** A small record set: article B's server, with native EventSource and the polyfill, in the given engines, and its wire. */
   const namedEvents = (onmessage: Partial<Record<Engine, number>>): ScenarioRecord[] =>
-    Object.entries(onmessage).flatMap(([engine, count]) =>
-      ['seed-b-native', 'seed-b-polyfill'].map(
-        (caseId): ScenarioRecord => ({
-          id: `polyfill/sse/${caseId}@${engine}`,
-          scenario: 'polyfill',
-          transport: 'sse',
-          case: caseId,
-          client: 'browser',
-          engine: engine as Engine,
-          browserVersion: `${engine}/test`,
-          title: 'named events against onmessage and a listener',
-          status: 'observed',
-          setup: { watchAfterDropMs: 1000, eventName: 'server-time', firstWrite: ':ok', retryMs: 2000 } as Record<string, Json>,
-          observed: { counts: { onmessage: count!, serverTimeListener: 3, requestsAfterDrop: 0 } },
-          claims: ['sse-named-events-need-listener'],
-          durationMs: 1,
-        }),
-      ),
-    );
+    Object.entries(onmessage)
+      .flatMap(([engine, count]) =>
+        ['article-b-as-written', 'article-b-polyfill'].map(
+          (caseId): ScenarioRecord => ({
+            id: `articles/sse/${caseId}@${engine}`,
+            scenario: 'articles',
+            transport: 'sse',
+            case: caseId,
+            client: 'browser',
+            engine: engine as Engine,
+            browserVersion: `${engine}/test`,
+            title: 'named events against onmessage and a listener',
+            status: 'observed',
+            setup: { eventName: 'server-time', retryMs: 2000 } as Record<string, Json>,
+            observed: {
+              counts: { onmessage: count!, serverTimeListener: 3 },
+              facts: { reconnectDelayMs: 2001, lastEventIdSent: '3', firstIdAfterReconnect: '1' },
+            },
+            claims: ['sse-named-events-need-listener'],
+            durationMs: 1,
+          }),
+        ),
+      )
+      .concat({
+        id: 'articles/sse/article-b-wire',
+        scenario: 'articles',
+        transport: 'sse',
+        case: 'article-b-wire',
+        client: 'node',
+        title: "article B's first bytes on a raw socket",
+        status: 'observed',
+        setup: {},
+        observed: { facts: { firstWrite: ':ok\n\n' } },
+        claims: ['sse-named-events-need-listener'],
+        durationMs: 1,
+      });
   const verdict = (records: ScenarioRecord[]) => computeVerdicts(records, 'then').find((v) => v.id === 'sse-named-events-need-listener')!;
 
   it('agreeing engines give their verdict, held in both', () => {
@@ -523,14 +540,15 @@ describe('a browser claim decided in each engine', () => {
     expect(result.holdsIn).toEqual(['chromium', 'firefox']);
     expect(result.explanation).toMatch(/^Confirmed in Chromium and Firefox alike\. Chromium: .+ Firefox: /);
     expect(result.records).toEqual([
-      'polyfill/sse/seed-b-native@chromium',
-      'polyfill/sse/seed-b-polyfill@chromium',
-      'polyfill/sse/seed-b-native@firefox',
-      'polyfill/sse/seed-b-polyfill@firefox',
+      'articles/sse/article-b-as-written@chromium',
+      'articles/sse/article-b-polyfill@chromium',
+      'articles/sse/article-b-wire',
+      'articles/sse/article-b-as-written@firefox',
+      'articles/sse/article-b-polyfill@firefox',
     ]);
     expect(result.figures).toMatchObject({
-      'chromium.polyfill/sse/seed-b-native onmessage': 0,
-      'firefox.polyfill/sse/seed-b-native onmessage': 0,
+      'chromium.articles/sse/article-b-as-written onmessage': 0,
+      'firefox.articles/sse/article-b-as-written onmessage': 0,
     });
   });
 
@@ -541,9 +559,9 @@ describe('a browser claim decided in each engine', () => {
     expect(result.verdict).toBe('depends');
     expect(result.holdsIn).toEqual([]);
     expect(result.explanation).toMatch(/^The engines differ: confirmed in Chromium, refuted in Firefox\. Chromium: /);
-    expect(result.explanation).toContain('Firefox: Against article B');
+    expect(result.explanation).toContain("Firefox: Article B's own server");
     expect(result.explanation).toContain('onmessage fired 3 times');
-    expect(result.figures).toMatchObject({ 'firefox.polyfill/sse/seed-b-native onmessage': 3 });
+    expect(result.figures).toMatchObject({ 'firefox.articles/sse/article-b-as-written onmessage': 3 });
   });
 
   it("an engine that did not run leaves the other engine's verdict, said to be its alone", () => {
@@ -552,7 +570,7 @@ describe('a browser claim decided in each engine', () => {
     expect(result.holdsIn).toEqual(['chromium']);
     expect(result.engines!.firefox!.verdict).toBe('not-run');
     expect(result.explanation).toMatch(/^Decided in Chromium only \(Firefox did not run\)\./);
-    expect(result.explanation).toContain('polyfill/sse/seed-b-native');
+    expect(result.explanation).toContain('articles/sse/article-b-as-written');
     expect(Object.keys(result.figures!).every((k) => k.startsWith('chromium.'))).toBe(true);
   });
 

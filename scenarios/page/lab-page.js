@@ -45,6 +45,40 @@
     return es.readyState;
   }
 
+  /**
+   * Runs one of the articles' clients as written (scenarios/articles/article-clients.js: a global function returning its
+   * EventSource) and logs open, error, message and each named event in `listen` through listeners of its own, beside
+   * the article's handler. With `polyfill` the page acts as a browser without a native EventSource while the client
+   * is built (the global EventSource and the polyfill's NativeEventSource hidden), so the article's code gets
+   * event-source-polyfill. Returns which constructor the article's code ended up with.
+   */
+  function articleClient(name, fn, args, options) {
+    options = options || {};
+    var saved = { EventSource: window.EventSource, NativeEventSource: window.NativeEventSource };
+    if (options.polyfill) {
+      window.EventSource = window.EventSourcePolyfill;
+      window.NativeEventSource = undefined;
+    }
+    var es;
+    try {
+      es = window[fn].apply(null, args || []);
+    } finally {
+      window.EventSource = saved.EventSource;
+      window.NativeEventSource = saved.NativeEventSource;
+    }
+    handles.set(name, es);
+    ['open', 'error', 'message'].concat(options.listen || []).forEach((type) => {
+      es.addEventListener(type, (event) => {
+        mark(name, type, {
+          readyState: es.readyState,
+          lastEventId: typeof event.lastEventId === 'string' ? event.lastEventId : null,
+          data: typeof event.data === 'string' ? event.data.slice(0, 120) : null,
+        });
+      });
+    });
+    return es instanceof window.EventSourcePolyfill ? 'EventSourcePolyfill' : 'EventSource';
+  }
+
   /** A raw browser WebSocket; logs open, close (code, wasClean), error and each quote's seq. */
   function webSocket(name, url) {
     var socket = new WebSocket(url);
@@ -456,6 +490,7 @@
     log: log,
     now: now,
     eventSource: eventSource,
+    articleClient: articleClient,
     webSocket: webSocket,
     resumingWebSocket: resumingWebSocket,
     resumingEventSource: resumingEventSource,

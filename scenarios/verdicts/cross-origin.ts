@@ -1,14 +1,15 @@
 /**
  * Cross-origin: whether a WebSocket ignores cross-origin rules (ws-ignores-cross-origin), whether
- * SSE needs the server's CORS headers (sse-needs-cors-headers), and article A's wildcard-plus-
- * credentials setup (seed-credentials-with-wildcard-cors), from the cross-origin scenario's pages
- * on another origin.
+ * SSE needs the server's CORS headers (sse-needs-cors-headers), from the cross-origin scenario's pages
+ * on another origin, and article A's wildcard-plus-credentials setup (seed-credentials-with-wildcard-cors), from its
+ * own server and client run as written (scenario `articles`).
  */
 import type { Evidence } from './evidence.ts';
 import { type RuleSet, rule } from './rule.ts';
 import { closing, esState, plural, yes } from './words.ts';
 
 const sse = (c: string) => `cross-origin/sse/${c}`;
+const article = (c: string) => `articles/sse/${c}`;
 
 /**
  * What the page's console said about a refusal: the first message naming `word`, and whether the console held any
@@ -148,16 +149,19 @@ export const CROSS_ORIGIN_RULES = {
 
   'seed-credentials-with-wildcard-cors': rule({
     read(e) {
-      const native = sse('acao-star-credentials');
-      const poly = sse('seed-article-a-polyfill');
+      const native = article('article-a-as-written');
+      const poly = article('article-a-polyfill');
       return {
         native: {
+          client: e.fact<string>(native, 'client'),
           delivered: e.fact<boolean>(native, 'delivered'),
           readyState: e.readyState(native),
           requests: e.count(native, 'requests'),
+          watchMs: e.setup(native, 'watchMs'),
           console: consoleOf(e, native, 'wildcard'),
         },
-        poly: { delivered: e.fact<boolean>(poly, 'delivered'), requests: e.count(poly, 'requests'), watchMs: e.setup(poly, 'watchMs') },
+        poly: { delivered: e.fact<boolean>(poly, 'delivered'), readyState: e.readyState(poly), requests: e.count(poly, 'requests') },
+        sameOriginMessages: e.count(article('article-a-same-origin-drop'), 'messages'),
         starDelivered: e.fact<boolean>(sse('acao-star'), 'delivered'),
         exactDelivered: e.fact<boolean>(sse('acao-exact-credentials'), 'delivered'),
       };
@@ -167,19 +171,20 @@ export const CROSS_ORIGIN_RULES = {
         native.delivered === false && poly.delivered === false ? 'refuted' : native.delivered && poly.delivered ? 'confirmed' : 'depends',
       figures: { nativeDelivered: native.delivered ?? null, polyfillDelivered: poly.delivered ?? null, polyfillRequests: poly.requests },
     }),
-    word: ({ native, poly, starDelivered, exactDelivered }, d) =>
-      "Article A's combination, `Access-Control-Allow-Origin: *` with withCredentials: true, cross-origin: " +
-      `native EventSource ${native.delivered ? 'received a' : 'got no'} message ` +
-      `(readyState ${esState(native.readyState)}, ${plural(native.requests, 'request')}) ` +
-      `and event-source-polyfill, the article's client, ${poly.delivered ? 'received a' : 'got no'} message ` +
-      `(${plural(poly.requests, 'request')} in ${poly.watchMs} ms). ` +
+    word: ({ native, poly, sameOriginMessages, starDelivered, exactDelivered }, d) =>
+      "Article A's own server (`Access-Control-Allow-Origin: *`) and client (`withCredentials: true`), run as written " +
+      `from a page on another origin: the client's \`NativeEventSource || EventSourcePolyfill\` picked ${native.client} ` +
+      `in ${native.console.browser}, which ${native.delivered ? 'received a' : 'got no'} message in ${native.watchMs} ms ` +
+      `(readyState ${esState(native.readyState)}, ${plural(native.requests, 'request')}); ` +
+      `its polyfill branch, taken where there is no native EventSource, ${poly.delivered ? 'received a' : 'got no'} message ` +
+      `either (${plural(poly.requests, 'request')}, readyState ${esState(poly.readyState)}: it keeps retrying). ` +
       `${consoleWords(native.console, 'wildcard')}. ` +
-      `The same server with \`*\` delivered without credentials: ${yes(starDelivered)}; ` +
-      `with the exact origin plus Access-Control-Allow-Credentials it delivered with them: ${yes(exactDelivered)} ` +
+      `From the server's own origin, where CORS does not apply, the same code received ${plural(sameOriginMessages, 'message')}. ` +
+      `A server that sends \`*\` delivered without credentials: ${yes(starDelivered)}; ` +
+      `one that sends the exact origin plus Access-Control-Allow-Credentials delivered with them: ${yes(exactDelivered)} ` +
       '(see sse-needs-cors-headers). ' +
       closing(d.verdict, {
-        refuted:
-          "Neither client got anything, so the article's setup can only have worked same-origin, where CORS does not apply: refuted.",
+        refuted: "Neither client got anything cross-origin, so the article's setup can only have worked same-origin: refuted.",
         confirmed: 'Both clients received messages: confirmed.',
         depends: 'One client received messages and the other did not: depends on the client.',
       }),

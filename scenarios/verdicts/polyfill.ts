@@ -1,18 +1,18 @@
 /**
  * The client library the articles use beside native EventSource: named events and `onmessage`
- * (sse-named-events-need-listener, against article B's ssestream-style server) and how
+ * (sse-named-events-need-listener, against article B's own ssestream server, scenario `articles`) and how
  * event-source-polyfill carries the last event id (polyfill-sends-last-id-as-query), from the
  * polyfill scenario.
  */
 import { type RuleSet, rule } from './rule.ts';
-import { closing, ms, plural, times } from './words.ts';
+import { closing, ms, times } from './words.ts';
 
-const SEED_B = { native: 'polyfill/sse/seed-b-native', poly: 'polyfill/sse/seed-b-polyfill' };
+const ARTICLE_B = { native: 'articles/sse/article-b-as-written', poly: 'articles/sse/article-b-polyfill' };
 
 export const POLYFILL_RULES = {
   'sse-named-events-need-listener': rule({
     read(e) {
-      const rows = [SEED_B.native, SEED_B.poly].map((id) => ({
+      const rows = [ARTICLE_B.native, ARTICLE_B.poly].map((id) => ({
         id,
         onmessage: e.count(id, 'onmessage'),
         listener: e.count(id, 'serverTimeListener'),
@@ -20,13 +20,15 @@ export const POLYFILL_RULES = {
       return {
         native: rows[0]!,
         poly: rows[1]!,
-        // The server's knobs, read from the native case (both ran against the same server).
+        browser: e.browser,
+        // What the server wrote (read on a raw socket) and what its `retry:` did to the dropped native client.
         server: {
-          requestsAfterDrop: e.count(SEED_B.native, 'requestsAfterDrop'),
-          watchAfterDropMs: e.setup(SEED_B.native, 'watchAfterDropMs'),
-          eventName: e.setup(SEED_B.native, 'eventName'),
-          firstWrite: e.setup(SEED_B.native, 'firstWrite'),
-          retryMs: e.setup(SEED_B.native, 'retryMs'),
+          firstWrite: e.fact<string>('articles/sse/article-b-wire', 'firstWrite'),
+          eventName: e.setup(ARTICLE_B.native, 'eventName'),
+          retryMs: e.setup(ARTICLE_B.native, 'retryMs'),
+          reconnectDelayMs: e.fact<number | null>(ARTICLE_B.native, 'reconnectDelayMs'),
+          lastEventIdSent: e.fact<string | null>(ARTICLE_B.native, 'lastEventIdSent'),
+          firstIdAfterReconnect: e.fact<string | null>(ARTICLE_B.native, 'firstIdAfterReconnect'),
         },
       };
     },
@@ -39,14 +41,16 @@ export const POLYFILL_RULES = {
         ]),
       ),
     }),
-    word: ({ native, poly, server }, d) =>
-      `Against article B's ssestream-style server (every event has \`event: ${server.eventName}\`, ` +
-      `first write \`${server.firstWrite}\`, a comment), onmessage fired ${times(native.onmessage)} ` +
-      `while addEventListener('${server.eventName}') fired ${times(native.listener)} in native EventSource, ` +
-      `and ${poly.onmessage} vs ${poly.listener} with event-source-polyfill. ` +
-      `Its \`retry: ${server.retryMs}\` governs a dropped client: ` +
-      `${server.requestsAfterDrop === 0 ? 'no reconnect was seen' : `${plural(server.requestsAfterDrop, 'request')} came`} ` +
-      `within ${server.watchAfterDropMs} ms of the drop. ` +
+    word: ({ native, poly, browser, server }, d) =>
+      `Article B's own server, on the real ssestream (first write \`${JSON.stringify(server.firstWrite)}\`, a comment; ` +
+      `every event \`event: ${server.eventName}\`), and its client's \`onmessage\`: in ${browser} onmessage fired ` +
+      `${times(native.onmessage)} while a listener for '${server.eventName}' on the same EventSource fired ` +
+      `${times(native.listener)}; through event-source-polyfill ${poly.onmessage} against ${poly.listener}. ` +
+      `Its \`retry: ${server.retryMs}\` governed the dropped client: ` +
+      (server.reconnectDelayMs === null
+        ? 'no reconnect came. '
+        : `it came back after ${ms(server.reconnectDelayMs)} with Last-Event-ID ${server.lastEventIdSent ?? 'absent'}, ` +
+          `which the server ignores: the new response numbered its first event ${server.firstIdAfterReconnect}. `) +
       closing(d.verdict, {
         confirmed: 'onmessage only receives events with no event field (type "message"); named events need a listener: confirmed.',
         refuted: 'onmessage received the named events, or the listener did not: refuted.',

@@ -198,12 +198,6 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(facts(r).lastEventIdHeader).toBeNull();
       expect(counts(r)).toMatchObject({ lost: 0, duplicated: 0 });
     });
-
-    it('onmessage misses the seed server\u2019s named server-time events; addEventListener gets them', async () => {
-      const r = await run('polyfill/sse/seed-b-native', engine);
-      expect(counts(r).onmessage).toBe(0);
-      expect(counts(r).serverTimeListener).toBeGreaterThanOrEqual(5);
-    });
   });
 
   describe('connection-limit', () => {
