@@ -128,18 +128,16 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
   }
 }
 
-/** The sections the Markdown carries whole, beside the verdicts: the load figures, the p99 explanation and the method. */
-const MARKDOWN_SECTIONS = ['load-figures', 'sse-p99', 'method'];
+/**
+ * The sections the Markdown carries whole, beside the verdicts: the articles' code run, the load figures, the p99
+ * explanation and the method.
+ */
+const MARKDOWN_SECTIONS = ['article-a-code', 'article-b-code', 'load-figures', 'sse-p99', 'method'];
 
 function sectionMarkdown(section: Section, charts: Map<string, ChartSpec>): string {
-  return [
-    `<a id="${section.id}"></a>`,
-    '',
-    `## ${section.title}`,
-    '',
-    section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'),
-    '',
-  ].join('\n');
+  return [`<a id="${section.id}"></a>`, '', `## ${section.title}`, '', section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'), '']
+    .join('\n')
+    .replace(/\]\(#(claim-[\w-]+)\)/g, '](./report.html#$1)'); // the claims' own sections are in the HTML only
 }
 
 export function renderMarkdown(model: ReportModel, load: LoadResults | null, runLine: string): string {

@@ -91,8 +91,9 @@ const WHY: Record<ClaimId, string[]> = {
   'seed-credentials-with-wildcard-cors': [
     'The CORS rules forbid `Access-Control-Allow-Origin: *` on a credentialed request: the browser blocks the response and ' +
       "EventSource fires `error`. Article A's combination (`*` on the server, `withCredentials: true` in the client) can " +
-      'only work where the request is not cross-origin or where the polyfill falls back to something other than a ' +
-      'credentialed CORS fetch.',
+      'only work where the request is not cross-origin: event-source-polyfill, its fallback, makes the same credentialed ' +
+      "CORS request with fetch. The article's server and client, run as written in each engine, and the corrected " +
+      "version: [Article A's code, run](#article-a-code).",
   ],
   'sse-base64-costs-bandwidth': [
     'base64 turns every 3 bytes into 4 characters: +33 % before line framing, plus the SSE field names and, on HTTP/1.1, the ' +
@@ -105,8 +106,9 @@ const WHY: Record<ClaimId, string[]> = {
   ],
   'sse-named-events-need-listener': [
     '`onmessage` receives only events without an `event:` field (type `message`). An event named `server-time` is dispatched ' +
-      "as type `server-time`, which only `addEventListener('server-time', …)` receives. The seed article's example names its " +
-      'events and listens with `onmessage`.',
+      "as type `server-time`, which only `addEventListener('server-time', …)` receives. Article B's server names every " +
+      'event `server-time` and its page listens with `onmessage`: that code, run in each engine, and the one-line ' +
+      "correction are in [Article B's code, run](#article-b-code).",
   ],
   'sse-needs-no-special-server': [
     'An event stream is one long HTTP response, so any HTTP reverse proxy passes it on with its first configuration line ' +
@@ -152,6 +154,11 @@ const WHY: Record<ClaimId, string[]> = {
   ],
 };
 
+/** The articles' code as scenario `articles` runs it (the report's "Article A's/B's code, run" quote it whole). */
+const ARTICLE_A = 'scenarios/articles/article-a-server.ts';
+const ARTICLE_B = 'scenarios/articles/article-b-server.ts';
+const ARTICLE_CLIENTS = 'scenarios/articles/article-clients.js';
+
 /** The lines of the lab's code that show each claim's mechanism. */
 function codeFor(id: ClaimId): Block[] {
   switch (id) {
@@ -189,14 +196,23 @@ function codeFor(id: ClaimId): Block[] {
         code('servers/ws.ts', /const detach = attachFeed/, /\}\);/),
       ];
     case 'sse-needs-cors-headers':
-    case 'seed-credentials-with-wildcard-cors':
       return [code('servers/sse-stream.ts', /function checkCors/, /^\}/)];
+    case 'seed-credentials-with-wildcard-cors':
+      return [
+        code(ARTICLE_A, /res\.writeHead\(200/, /\}\);/),
+        code(ARTICLE_CLIENTS, /var EventSource = NativeEventSource/, /withCredentials: true/),
+        code('scenarios/articles/article-a-corrected.ts', /if \(origin && !allowOrigins/, /\}\);/),
+      ];
     case 'ws-rejects-self-signed-sse-accepts':
       return [code('clients/sse.ts', /const \{ ca, localAddress \} = options/, /this\.#fetch =/)];
     case 'sse-heartbeat-comments-needed':
       return [code('servers/sse-stream.ts', /this\.#heartbeat = setInterval/, /heartbeatMs\);/)];
     case 'sse-named-events-need-listener':
-      return [code('servers/demo/index.html', /SSE: the browser reconnects by itself/, /addEventListener\('quote'/)];
+      return [
+        code(ARTICLE_B, /sseStream\.write\(/, /sseStream\.write\(/),
+        code(ARTICLE_CLIENTS, /\/\/ BEGIN article-b-client$/, /\/\/ END article-b-client$/),
+        code(ARTICLE_CLIENTS, /\/\/ BEGIN article-b-corrected-client$/, /\/\/ END article-b-corrected-client$/),
+      ];
     case 'sse-six-connections-per-origin':
       return [];
     case 'sse-needs-no-special-server':
