@@ -147,8 +147,9 @@ export const HEARTBEAT_RULES = {
       closing(d.verdict, {
         confirmed: 'Silence was cut even with no intermediary, and comments kept the stream: confirmed.',
         depends:
-          'The browser itself needs no comments; a proxy or the polyfill that times out silence does, ' +
-          'and comments kept the stream: depends on what sits in between.',
+          `In the ${native.watchMs} ms watched the browser did not cut a silent stream (native EventSource has no watchdog: ` +
+          'it would not notice a half-open connection either, which this run did not test); a proxy or the polyfill that ' +
+          'times out silence does cut one, and comments kept the stream: depends on what sits in between.',
         refuted: 'Silent streams were not cut, or the comments did not decide whether they stayed open: refuted.',
       }),
   }),

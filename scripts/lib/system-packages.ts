@@ -1,5 +1,6 @@
 /**
- * The Debian programs the lab drives for real — Chromium and Firefox, nginx, tshark, redis-server — found, installed
+ * The Debian programs the lab drives for real — Chromium and Firefox, nginx, tshark, redis-server — and the CJK fonts
+ * its report PNGs need for the articles' Chinese quotes, found, installed
  * where the machine allows it (Debian or Ubuntu, as root: `apt-get install -y`, each command printed as it runs), or
  * named in one clear line each. Never a silent skip: whatever is still missing is listed, and the tests or stages that
  * need it fail saying so.
@@ -33,7 +34,14 @@ export const PROGRAMS: Program[] = [
   { ...apt('nginx'), usedFor: 'the reverse-proxy scenarios and load', found: () => findNginx() !== undefined },
   { ...apt('tshark'), usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
   { ...apt('redis-server'), usedFor: 'the scale-out cluster (shared stream)', found: () => findRedis() !== undefined },
+  { ...apt('fonts-noto-cjk'), usedFor: "the Chinese quotes in the report's PNGs", found: hasCjkFont },
 ];
+
+/** Whether fontconfig knows a font that covers Chinese (without one, the browser draws the quotes as boxes). */
+function hasCjkFont(): boolean {
+  const list = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
+  return list.status === 0 && list.stdout.trim().length > 0;
+}
 
 /**
  * Debian's invoke-rc.d asks this script whether a package may start its service; exit code 101 says

@@ -327,6 +327,13 @@ function notRunNote(scenarios: ScenariosFile, scenario: string): Block | null {
   return { kind: 'list', items: items.map((i) => `Not run in ${i}`) };
 }
 
+/** Certificate settings whose outcome holds only under a condition the row must say. */
+const SETTING_NOTES: Record<string, string> = {
+  'https-page-to-plain':
+    'https page to plain (to http://localhost, which both engines treat as potentially trustworthy, so it is not blocked as ' +
+    'mixed content; to a real host name over plain http both APIs are blocked)',
+};
+
 /** The cross-origin, certificate, reconnect-delay and connection-limit matrices, placed in the sections of the claims they bear on. */
 export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; block: Block }[] {
   const tables: { claims: ClaimId[]; block: Block }[] = [];
@@ -387,7 +394,7 @@ export function scenarioTables(scenarios: ScenariosFile): { claims: ClaimId[]; b
     // A row per setting and client: the engines that ran the setting side by side, Node clients' settings after them.
     const rows = settings.flatMap((s) =>
       clientsOf(certs.filter((r) => r.case === s)).map((engine) => [
-        s.replace(/-/g, ' '),
+        SETTING_NOTES[s] ?? s.replace(/-/g, ' '),
         nameOf(engine),
         ...columns.map((t) => cell(t, s, engine)),
       ]),

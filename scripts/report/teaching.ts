@@ -18,10 +18,12 @@ const code = (file: string, start: RegExp, end: RegExp, max?: number): Block => 
 /** Why each claim comes out as measured: the mechanism, not the verdict. */
 const WHY: Record<ClaimId, string[]> = {
   'ws-tcp-sse-http': [
-    'Both transports ride TCP and both open with an HTTP/1.1 request. SSE never leaves HTTP: the events are the body of one ' +
-      'long 200 response (chunked on HTTP/1.1), so everything HTTP applies to it — CORS, cookies, proxies, HTTP/2 ' +
-      'multiplexing. A WebSocket opens with `GET` + `Upgrade: websocket`, the server answers `101 Switching Protocols`, and ' +
-      'from then on the same TCP connection carries RFC 6455 frames, not HTTP messages (see "What is on the wire").',
+    'Both transports here ride TCP. SSE never leaves HTTP: the events are the body of one long 200 response — chunked on ' +
+      'HTTP/1.1, DATA frames of one stream on HTTP/2 (the lab’s sse-h2, which opens with no HTTP/1.1 request at all), QUIC ' +
+      'streams on HTTP/3 (not measured) — so everything HTTP applies to it: CORS, cookies, proxies, multiplexing. A WebSocket ' +
+      'here opens with an HTTP/1.1 `GET` + `Upgrade: websocket`, the server answers `101 Switching Protocols`, and from then ' +
+      'on the same TCP connection carries RFC 6455 frames, not HTTP messages (see "What is on the wire"); RFC 8441 and RFC ' +
+      '9220 carry WebSockets over HTTP/2 and HTTP/3 streams instead, which the lab does not use.',
   ],
   'sse-one-way': [
     'EventSource has no send method: the stream is a response body, and the request that opened it is finished. Anything the ' +
@@ -101,8 +103,10 @@ const WHY: Record<ClaimId, string[]> = {
   ],
   'sse-six-connections-per-origin': [
     'Browsers cap HTTP/1.1 connections per host. Each open EventSource holds one for good, so the stream past the cap ' +
-      '— and any other request to that host, fetch or image — waits for a free connection. HTTP/2 multiplexes every ' +
-      'stream over one connection, so the cap no longer bites. WebSockets have their own, much larger, limit.',
+      '— and any other request to that host, fetch or image — waits for a free connection. The cap is per browser profile, ' +
+      'not per tab: six tabs with one stream each exhaust it as surely as one tab with six. HTTP/2 multiplexes every stream ' +
+      'over one connection, so the cap becomes the server’s `SETTINGS_MAX_CONCURRENT_STREAMS` (often 100; nginx’s ' +
+      '`http2_max_concurrent_streams` defaults to 128). WebSockets have their own, much larger, limit.',
   ],
   'sse-named-events-need-listener': [
     '`onmessage` receives only events without an `event:` field (type `message`). An event named `server-time` is dispatched ' +
@@ -149,8 +153,10 @@ const WHY: Record<ClaimId, string[]> = {
   ],
   'polyfill-sends-last-id-as-query': [
     'event-source-polyfill is built on XHR/fetch and appends the last id as a query parameter (`lastEventId` by default) on ' +
-      'reconnect, because some servers and proxies drop unknown headers; native EventSource sends the `Last-Event-ID` ' +
-      "header. A server that wants both must read both, as the lab's SSE server does.",
+      'reconnect: a `Last-Event-ID` request header set from script is not CORS-safelisted, so cross-origin it would cost a ' +
+      'preflight and need `Access-Control-Allow-Headers: Last-Event-ID` on the server (its README and source say so); native ' +
+      "EventSource sends the header itself, with no preflight. A server that wants both must read both, as the lab's SSE " +
+      'server does.',
   ],
 };
 
@@ -361,7 +367,10 @@ export function extraSections(inputs: ReportInputs): Section[] {
             'Each transport is used the way its documentation shows: ws frames each message per client, socket.io ' +
               "pre-encodes one WebSocket frame per broadcast, SSE writes through Node's http response (which corks writes " +
               'until the next tick).',
-            "socket.io's connection state recovery keeps every broadcast packet for two minutes; its memory figures include that buffer.",
+            "socket.io's connection state recovery keeps every broadcast packet for two minutes, once per server and not per " +
+              "client (socket.io-adapter's SessionAwareAdapter pushes each broadcast once onto its `packets` list): the " +
+              'one-client twin broadcasts the same quotes and holds the same list, so the per-connection memory figures ' +
+              'leave it out (a server’s absolute heap includes it).',
             'Verdicts are computed by code from the records (scenarios/verdicts/, scripts/load). "depends" means the ' +
               'observations split: the explanation says on what.',
           ],

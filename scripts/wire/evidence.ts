@@ -90,8 +90,10 @@ export function ssePreambleNote(facts: ConnectionFacts[]): string | null {
   const shown = preamble.map((l) => JSON.stringify(l.text)).join(', ');
   const effects = preamble.map((l) => l.effect).join('; then ');
   const dispatched = preamble.some((l) => l.dispatch?.dispatched);
+  // Article B's own server (ssestream) writes `:ok` first instead: scenario `articles` shows those bytes.
   const unseen =
-    ' Nothing in them reaches the page: no event is dispatched and no handler runs — ' +
-    'the "packet the client ignores" seen in article B\'s capture.';
+    ' Nothing in them reaches the page: no event is dispatched and no handler runs. These are the lab server’s bytes; ' +
+    'article B’s “packet the client ignores” came from its ssestream server, which writes the comment `:ok` first ' +
+    '(see "Article B’s code, run").';
   return `The event stream's first body bytes, before any event, are the lines ${shown}: ${effects}.${dispatched ? '' : unseen}`;
 }
