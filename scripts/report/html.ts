@@ -139,7 +139,8 @@ const MARKS_PLUGIN = `const labMarks = {
 };`;
 
 const STYLE = `
-body{font:16px/1.55 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;color:#1d2330;background:#fafbfc;margin:0}
+body{font:16px/1.55 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
+color:#1d2330;background:#fafbfc;margin:0}
 main{max-width:62rem;margin:0 auto;padding:1.5rem 1.2rem 4rem}
 h1{font-size:1.8rem;margin:.2rem 0 .3rem}h2{margin-top:2.6rem;border-bottom:1px solid #dde1e7;padding-bottom:.2rem}
 h3{margin-top:1.6rem}h4{margin:.2rem 0 .4rem;font-size:1rem}
