@@ -12,12 +12,16 @@
  * between BEGIN and END beside the article's.
  */
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import express, { type Response } from 'express';
-import { RequestLog } from '../fixtures/request-log.ts';
-import type { ArticleAOptions, ArticleServer } from './article-a-server.ts';
+import type { ArticleAOptions } from './article-a-server.ts';
+import { type ArticleServer, listenOnLoopback } from './listen.ts';
 
-export async function startArticleACorrected({ cert, key, page, allowOrigins }: ArticleAOptions & { allowOrigins: string[] }) {
+export async function startArticleACorrected({
+  cert,
+  key,
+  page,
+  allowOrigins,
+}: ArticleAOptions & { allowOrigins: string[] }): Promise<ArticleServer> {
   // BEGIN article-a-corrected
   const router = express.Router();
   const clients = new Map<string, Response>();
@@ -56,18 +60,6 @@ export async function startArticleACorrected({ cert, key, page, allowOrigins }: 
   const server = createServer({ cert, key }, app);
   // END article-a-corrected
 
-  const log = new RequestLog(server, { tls: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path) => `https://localhost:${port}${path}`,
-    log,
-    ticks: () => n,
-    async close() {
-      clearInterval(timer);
-      clearInterval(heartbeat);
-      log.dropAll();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  } satisfies ArticleServer;
+  const stopTimers = () => [timer, heartbeat].forEach(clearInterval);
+  return listenOnLoopback(server, { tls: true, ticks: () => n, stopTimers });
 }

@@ -15,18 +15,8 @@
  * ever writes), having lost every message sent meanwhile: no `data:` carries an id and the server keeps no history.
  */
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler, type Response } from 'express';
-import { RequestLog } from '../fixtures/request-log.ts';
-
-export interface ArticleServer {
-  /** https://localhost:<port><path>: the host name the lab's certificate is issued to. */
-  url(path: string): string;
-  log: RequestLog;
-  /** Messages the server has sent so far (its timer's ticks). */
-  ticks(): number;
-  close(): Promise<void>;
-}
+import { type ArticleServer, listenOnLoopback } from './listen.ts';
 
 export interface ArticleAOptions {
   /** The lab's certificate and key (the article makes its own self-signed pair). */
@@ -67,17 +57,6 @@ export async function startArticleA({ cert, key, page }: ArticleAOptions): Promi
   const server = createServer({ cert, key }, app);
   // END article-a
 
-  const log = new RequestLog(server, { tls: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)); // lab: a free port on loopback
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path) => `https://localhost:${port}${path}`,
-    log,
-    ticks: () => n,
-    async close() {
-      clearInterval(timer);
-      log.dropAll();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  // lab: a free port on loopback, the requests logged, a close that stops the timer
+  return listenOnLoopback(server, { tls: true, ticks: () => n, stopTimers: () => clearInterval(timer) });
 }

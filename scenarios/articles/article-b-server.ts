@@ -14,12 +14,10 @@
  * dropped client comes back 20 s later, and `count` starts again at 1 on the new response.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { createRequire } from 'node:module';
 import type ssestream from 'ssestream';
-import { RequestLog } from '../fixtures/request-log.ts';
-import type { ArticleServer } from './article-a-server.ts';
+import { type ArticleServer, listenOnLoopback } from './listen.ts';
 
 /**
  * lab: ssestream 1.x is CommonJS with the class on `exports.default`, so neither its README's `require('ssestream')` nor
@@ -53,17 +51,6 @@ export async function startArticleB({ page }: { page: RequestHandler }): Promise
   const server = createServer(app);
   // END article-b
 
-  const log = new RequestLog(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)); // lab: a free port on loopback
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path) => `http://localhost:${port}${path}`,
-    log,
-    ticks: () => ticks,
-    async close() {
-      for (const timer of timers) clearInterval(timer);
-      log.dropAll();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  // lab: a free port on loopback, the requests logged, a close that stops the timers
+  return listenOnLoopback(server, { tls: false, ticks: () => ticks, stopTimers: () => timers.forEach(clearInterval) });
 }
