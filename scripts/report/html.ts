@@ -32,7 +32,8 @@ function table(head: string[], rows: (string | number | null)[][]): string {
     return match ? badge(match[1]!) : prose(String(v));
   };
   const thead = head.some((h) => h !== '') ? `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : '';
-  return `<table>${thead}<tbody>${rows.map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const body = rows.map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`).join('');
+  return `<div class="scroll"><table>${thead}<tbody>${body}</tbody></table></div>`;
 }
 
 function chart(spec: ChartSpec): string {
@@ -83,7 +84,7 @@ export function renderBlock(block: Block, charts: Map<string, ChartSpec>, drawn 
           `<tr><td>${r.offset}</td><td><code>${esc(r.hex)}</code></td><td><code>${esc(r.text)}</code></td>` +
           `<td>${prose(r.meaning)}${r.decoded ? `<br><span class="decoded">${esc(r.decoded)}</span>` : ''}</td></tr>`,
       );
-      return `${caption}<table class="bytes">${head}<tbody>${rows.join('')}</tbody></table>`;
+      return `${caption}<div class="scroll"><table class="bytes">${head}<tbody>${rows.join('')}</tbody></table></div>`;
     }
   }
 }
@@ -160,6 +161,9 @@ figcaption{font-size:.88rem;color:#4a5263;margin-top:.3rem}.caption{font-size:.9
 details{margin:.4rem 0}summary{cursor:pointer;color:#234}table.bytes td:nth-child(2){white-space:nowrap}
 .decoded{color:#5b6475;font-size:.85em}.missing{color:#8a1c14}.meta td:first-child{width:14rem;color:#4a5263}
 nav ol{columns:2;font-size:.92rem}
+p,li,summary,figcaption,h2,h3,h4{overflow-wrap:anywhere}.scroll{overflow-x:auto;max-width:100%}
+figure.diagram svg{max-width:100%;height:auto}
+@media (max-width:40rem){main{padding:1rem .7rem 3rem}nav ol{columns:1}.meta td:first-child{width:auto}}
 `;
 
 export function renderHtml(model: ReportModel): string {

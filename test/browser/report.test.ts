@@ -1,8 +1,8 @@
 /**
  * The report generator on the committed example results: the HTML holds every claim id and its
  * verdict; Chromium and Firefox each open it from disk with no console errors, no network request, and every
- * chart canvas drawn (non-blank pixels), with the min–max whiskers of a repeated load run; report.md carries the same
- * verdicts as claims.json and the same load sections as the HTML.
+ * chart canvas drawn (non-blank pixels), with the min–max whiskers of a repeated load run, and no horizontal scrolling on
+ * a 390 px phone screen; report.md carries the same verdicts as claims.json and the same load sections as the HTML.
  */
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -97,6 +97,34 @@ describe('report', () => {
     for (const surface of fuzz.surfaces) expect(text).toContain(surface.name);
     expect(text).toContain(`${fuzz.totalInputs} inputs`);
   });
+
+  it.each(ENGINES)(
+    'fits a 390 px phone screen in %s with every block open: wide tables and code scroll in their own box',
+    async (engine) => {
+      const browser = await LabBrowser.launch(engine);
+      try {
+        const page = await browser.newPage();
+        await page.setViewport({ width: 390, height: 844 });
+        await page.goto(pathToFileURL(out.html).href);
+        await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
+        const layout = await page.evaluate(() => {
+          for (const d of document.querySelectorAll('details')) d.open = true;
+          const tables = [...document.querySelectorAll('table')];
+          return {
+            pageWidth: document.documentElement.scrollWidth,
+            viewport: document.documentElement.clientWidth,
+            tables: tables.length,
+            tablesInScrollBox: tables.filter((t) => t.parentElement?.classList.contains('scroll')).length,
+          };
+        });
+        expect(layout.tables).toBeGreaterThan(0);
+        expect(layout.tablesInScrollBox).toBe(layout.tables);
+        expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewport);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it.each(ENGINES)('opens offline in %s with no errors, no requests, and every chart drawn', async (engine) => {
     const browser = await LabBrowser.launch(engine);
