@@ -129,8 +129,8 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
 }
 
 /**
- * The sections the Markdown carries whole, beside the verdicts: the articles' code run, the load figures, the p99
- * explanation and the method.
+ * The sections the Markdown carries whole after the verdicts (the decision guide comes before them): the articles' code
+ * run, the load figures, the p99 explanation and the method.
  */
 const MARKDOWN_SECTIONS = ['article-a-code', 'article-b-code', 'load-figures', 'sse-p99', 'method'];
 
@@ -148,6 +148,7 @@ export function renderMarkdown(model: ReportModel, load: LoadResults | null, run
     '',
     runLine,
     '',
+    ...model.sections.filter((s) => s.id === 'decision-guide').map((s) => sectionMarkdown(s, charts)),
     '## Verdicts',
     '',
     verdictTable(model),

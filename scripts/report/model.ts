@@ -12,6 +12,7 @@ import { lifecycleTable } from './lifecycle.ts';
 import { loadSection } from './load-section.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
+import { decisionGuide } from './decision-guide.ts';
 import { articlesSections } from './articles-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
@@ -263,6 +264,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     ],
   };
   const sections: Section[] = [
+    decisionGuide(inputs),
     runSection(inputs, charts),
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),

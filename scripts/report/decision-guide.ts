@@ -1,0 +1,166 @@
+/**
+ * "Which should I use?": a table of the situations people choose a transport for, the choice, and the reason as this
+ * run measured it, each row linking to the claims whose evidence it rests on. Every number in a reason is read from
+ * claims.json's figures or a scenario record; a row whose figures are not in these results says so instead of a
+ * reason. Browser figures are Chromium's where it ran, else Firefox's (the claim's own section gives both engines);
+ * where a row rests on something this run did not measure, it says so.
+ */
+import type { ScenarioRecord } from '../../scenarios/types.ts';
+import { CLAIMS, type ClaimId } from '../lib/claims.ts';
+import type { Block, Section } from './blocks.ts';
+import type { ReportInputs } from './inputs.ts';
+
+/** A figure the row needs and these results lack: the row says "not measured" and names it. */
+class Missing extends Error {}
+
+type Figure = number | string | boolean;
+
+/** What a reason reads: a claim's figure (Chromium's, else Firefox's, for a browser claim) and a scenario record's count. */
+interface Reads {
+  fig(claim: ClaimId, key: string): Figure;
+  count(recordId: string, key: string): number;
+}
+
+interface Row {
+  situation: string;
+  choice: string;
+  /** The reason, worded from the figures it reads. */
+  why(r: Reads): string;
+  evidence: ClaimId[];
+}
+
+const ROWS: Row[] = [
+  {
+    situation: 'A one-way feed to browsers (quotes, notifications, progress)',
+    choice: 'SSE (EventSource)',
+    why: (r) =>
+      `The browser reconnected by itself after ${r.fig('sse-auto-reconnect', 'reconnectedDrops')} of ` +
+      `${r.fig('sse-auto-reconnect', 'drops')} drops and resumed by Last-Event-ID with nothing lost ` +
+      `(${r.fig('sse-event-ids-resume', 'cleanDrops')} of ${r.fig('sse-event-ids-resume', 'drops')} clean). ` +
+      `Pick it for that, not for cost: at ${r.fig('ws-heavier-than-sse', 'clients')} clients the ws server held ` +
+      `${kb(r.fig('ws-heavier-than-sse', 'wsHeapPerConnectionBytes'))} of heap per connection against SSE's ` +
+      `${kb(r.fig('ws-heavier-than-sse', 'sseHeapPerConnectionBytes'))}.`,
+    evidence: ['sse-auto-reconnect', 'sse-event-ids-resume', 'ws-heavier-than-sse'],
+  },
+  {
+    situation: 'Chat or games: two-way and frequent',
+    choice: 'WebSocket (or socket.io)',
+    why: (r) =>
+      `A round trip cost ${r.fig('sse-one-way', 'wsBytesPerRoundTrip')} bytes over ws against ` +
+      `${r.fig('sse-one-way', 'sseFetchBytesPerRoundTrip')} for an SSE stream plus a fetch POST (median ` +
+      `${r.fig('sse-one-way', 'wsP50Ms')} ms against ${r.fig('sse-one-way', 'sseFetchP50Ms')} ms on loopback): the ` +
+      'stream carries nothing upstream, so every message up is a new HTTP request.',
+    evidence: ['sse-one-way'],
+  },
+  {
+    situation: 'Binary data (images, audio, protobuf)',
+    choice: 'WebSocket',
+    why: (r) =>
+      `64 KiB of random bytes took ${r.fig('sse-base64-costs-bandwidth', 'ws 65536')}× the payload on the wire as ws ` +
+      `frames and ${r.fig('sse-base64-costs-bandwidth', 'sse 65536')}× as SSE base64; raw bytes written as SSE text ` +
+      `arrived damaged (${r.fig('sse-text-only', 'replacementChars')} replacement characters).`,
+    evidence: ['sse-base64-costs-bandwidth', 'sse-text-only'],
+  },
+  {
+    situation: 'Many tabs per user on one site',
+    choice: 'WebSocket, or SSE over HTTP/2',
+    why: (r) =>
+      `Over HTTP/1.1 only ${r.fig('sse-six-connections-per-origin', 'http1Opened')} of ` +
+      `${r.fig('sse-six-connections-per-origin', 'asked')} EventSources to one origin opened (the cap is per browser, ` +
+      `shared by every tab); over HTTP/2 ${r.fig('sse-six-connections-per-origin', 'http2Opened')} did, as streams of ` +
+      `one connection, and ${r.fig('sse-six-connections-per-origin', 'websocketsOpened')} WebSockets did.`,
+    evidence: ['sse-six-connections-per-origin'],
+  },
+  {
+    situation: 'Behind a proxy you do not control (corporate, CDN)',
+    choice: 'SSE with `X-Accel-Buffering: no` and comments, or socket.io',
+    why: (r) =>
+      `Through nginx's stock config a raw WebSocket got no 101 (close ${r.fig('sse-needs-no-special-server', 'wsStockCloseCode')}) ` +
+      `and socket.io fell back to ${r.fig('sse-needs-no-special-server', 'socketioStockTransport')}; SSE passed, but ` +
+      `without the header nginx held the stream back (${r.fig('proxies-buffer-sse', 'stockNoHeaderNotArrived')} events ` +
+      'not arrived when the case ended); nginx with a short read timeout cut a silent stream: ' +
+      `${r.fig('sse-heartbeat-comments-needed', 'nginxSilentCut') ? 'yes' : 'no'}, one with comments more often than the ` +
+      `timeout: ${r.fig('sse-heartbeat-comments-needed', 'nginxShorterCommentsCut') ? 'yes' : 'no'}.`,
+    evidence: ['sse-needs-no-special-server', 'proxies-buffer-sse', 'sse-heartbeat-comments-needed'],
+  },
+  {
+    situation: 'HTTP-only or serverless hosting',
+    choice: 'SSE',
+    why: (r) =>
+      'An event stream is one ordinary, long HTTP response; a WebSocket needs every hop to pass `Upgrade` (stock nginx ' +
+      `here did not: the WebSocket ${r.fig('sse-needs-no-special-server', 'wsStockOpened') ? 'opened' : 'never opened'}, ` +
+      `close ${r.fig('sse-needs-no-special-server', 'wsStockCloseCode')}). Not measured: ` +
+      "a platform's limits on response duration and buffering, which decide whether a long response works there.",
+    evidence: ['sse-needs-no-special-server'],
+  },
+  {
+    situation: 'Nothing may be lost across drops',
+    choice: 'SSE with ids and a server-side log, or socket.io with connection state recovery',
+    why: (r) =>
+      `EventSource sent Last-Event-ID on ${r.fig('sse-event-ids-resume', 'headerMatches')} of ` +
+      `${r.fig('sse-event-ids-resume', 'drops')} drops; a raw WebSocket stayed down after ` +
+      `${r.fig('ws-needs-library-to-reconnect', 'rawNoReconnect')} drops of its own, a hand-written reconnect and resume ` +
+      `took ${r.fig('ws-needs-library-to-reconnect', 'handWrittenLines')} lines, and socket.io recovered: ` +
+      `${r.fig('ws-needs-library-to-reconnect', 'socketioRecovered') ? 'yes' : 'no'}. The log is the server's job either way: ` +
+      `after a server restart the browser's Last-Event-ID resumed: ${r.fig('sse-event-ids-resume', 'restartResumed') ? 'yes' : 'no'}.`,
+    evidence: ['sse-event-ids-resume', 'ws-needs-library-to-reconnect', 'ws-needs-own-resume-protocol'],
+  },
+  {
+    situation: 'Mobile pages that go to the background',
+    choice: 'SSE, or socket.io; a raw WebSocket needs its own reconnect',
+    why: (r) =>
+      `A page frozen in the background for ${r.count('lifecycle/sse/frozen@chromium', 'awayS')} s (Chromium): SSE kept ` +
+      `its connection and lost ${r.count('lifecycle/sse/frozen@chromium', 'lost')} quotes, socket.io reconnected and lost ` +
+      `${r.count('lifecycle/socketio/frozen@chromium', 'lost')}, a raw WebSocket was closed and lost ` +
+      `${r.count('lifecycle/ws/frozen@chromium', 'lostWhileAway')} sent while it was away.`,
+    evidence: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect'],
+  },
+];
+
+const kb = (bytes: Figure) => `${(Number(bytes) / 1000).toFixed(1)} KB`;
+
+function reads(inputs: ReportInputs): Reads {
+  const records = new Map((inputs.scenarios?.records ?? []).filter((r) => r.status === 'observed').map((r) => [r.id, r]));
+  return {
+    fig(claim, key) {
+      const figures = inputs.claims.claims[claim]?.figures ?? {};
+      const value = figures[`chromium.${key}`] ?? figures[`firefox.${key}`] ?? figures[key];
+      if (value === undefined || value === null) throw new Missing(`${claim}: ${key}`);
+      return value;
+    },
+    count(id, key) {
+      const record: ScenarioRecord | undefined = records.get(id);
+      // The time away is a fact in ms; every other value read here is a count.
+      const value = key === 'awayS' ? Number(record?.observed.facts?.awayMs) / 1000 : record?.observed.counts?.[key];
+      if (value === undefined || Number.isNaN(value)) throw new Missing(`${id}: ${key}`);
+      return Math.round(value);
+    },
+  };
+}
+
+const claimLink = (id: ClaimId) => `[${CLAIMS.find((c) => c.id === id)!.statement}](#claim-${id})`;
+
+export function decisionGuide(inputs: ReportInputs): Section {
+  const r = reads(inputs);
+  const rows = ROWS.map((row) => {
+    let why: string;
+    try {
+      why = row.why(r);
+    } catch (error) {
+      if (!(error instanceof Missing)) throw error;
+      why = `Not measured in these results (${error.message}).`;
+    }
+    return [row.situation, `**${row.choice}**`, why, row.evidence.map(claimLink).join('; ')];
+  });
+  const blocks: Block[] = [
+    {
+      kind: 'p',
+      text:
+        'Each row is a situation people choose a transport for, the choice this run supports, and why, in figures ' +
+        'measured here (browser figures are Chromium’s where it ran, else Firefox’s; each claim’s section gives every ' +
+        'engine and every record).',
+    },
+    { kind: 'table', head: ['situation', 'choose', 'why (measured in this run)', 'evidence'], rows },
+  ];
+  return { id: 'decision-guide', title: 'Which should I use?', blocks };
+}

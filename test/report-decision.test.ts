@@ -1,0 +1,70 @@
+/**
+ * The decision guide ("Which should I use?") on the committed example results: a row per situation, every reason
+ * worded from the figures of the claims it links to (so changing a figure changes the row), and a row whose figures
+ * are missing says "not measured" instead of a reason.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ScenariosFile } from '../scenarios/types.ts';
+import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
+import { decisionGuide } from '../scripts/report/decision-guide.ts';
+import type { ReportInputs } from '../scripts/report/inputs.ts';
+
+const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')) as T;
+
+function inputs(claims = fixture<ClaimsFile>('example-claims.json')): ReportInputs {
+  return {
+    dir: 'test',
+    claims,
+    scenarios: fixture<ScenariosFile>('example-scenarios.json'),
+    load: null,
+    loadTls: null,
+    loadProxy: null,
+    loadCluster: null,
+    wire: null,
+    abuse: null,
+    fuzz: null,
+    missing: [],
+  };
+}
+
+const rowsOf = (i: ReportInputs) => {
+  const table = decisionGuide(i).blocks.find((b) => b.kind === 'table');
+  if (table?.kind !== 'table') throw new Error('no table');
+  return table.rows.map((r) => r.map(String));
+};
+
+describe('decision guide', () => {
+  it('has a row per situation, each with a choice, a measured reason and links to existing claims', () => {
+    const rows = rowsOf(inputs());
+    expect(rows).toHaveLength(8);
+    const ids = new Set(CLAIMS.map((c) => c.id));
+    for (const [situation, choice, why, evidence] of rows) {
+      expect(choice, situation).toMatch(/^\*\*.+\*\*$/);
+      expect(why, situation).not.toContain('Not measured in these results');
+      expect(why, situation).toMatch(/\d/);
+      const links = [...evidence!.matchAll(/\(#claim-([\w-]+)\)/g)].map((m) => m[1]!);
+      expect(links.length, situation).toBeGreaterThan(0);
+      for (const id of links) expect(ids.has(id as never), id).toBe(true);
+    }
+  });
+
+  it("words each reason from the claims' figures: a changed figure changes the row", () => {
+    const claims = fixture<ClaimsFile>('example-claims.json');
+    const limit = claims.claims['sse-six-connections-per-origin']!;
+    const before = rowsOf(inputs(claims)).find(([s]) => s!.startsWith('Many tabs'))!;
+    expect(before[2]).toContain(`only ${limit.figures!['chromium.http1Opened']} of ${limit.figures!['chromium.asked']} EventSources`);
+    limit.figures!['chromium.http1Opened'] = 5;
+    const after = rowsOf(inputs(claims)).find(([s]) => s!.startsWith('Many tabs'))!;
+    expect(after[2]).toContain('only 5 of');
+  });
+
+  it('says "not measured" for a row whose figures these results lack, and still gives the others', () => {
+    const claims = fixture<ClaimsFile>('example-claims.json');
+    delete claims.claims['sse-base64-costs-bandwidth'];
+    const rows = rowsOf(inputs(claims));
+    const binary = rows.find(([s]) => s!.startsWith('Binary'))!;
+    expect(binary[2]).toBe('Not measured in these results (sse-base64-costs-bandwidth: ws 65536).');
+    expect(rows.filter(([, , why]) => why!.startsWith('Not measured'))).toHaveLength(1);
+  });
+});
