@@ -1,14 +1,16 @@
 /**
  * The decision guide ("Which should I use?") on the committed example results: a row per situation, every reason
  * worded from the figures of the claims it links to (so changing a figure changes the row), and a row whose figures
- * are missing says "not measured" instead of a reason.
+ * are missing says "not measured" instead of a reason. The glossary after it points only at sections the report has.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ScenariosFile } from '../scenarios/types.ts';
 import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
+import { basicsSection } from '../scripts/report/basics.ts';
 import { decisionGuide } from '../scripts/report/decision-guide.ts';
 import type { ReportInputs } from '../scripts/report/inputs.ts';
+import { buildModel } from '../scripts/report/model.ts';
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')) as T;
 
@@ -66,5 +68,18 @@ describe('decision guide', () => {
     const binary = rows.find(([s]) => s!.startsWith('Binary'))!;
     expect(binary[2]).toBe('Not measured in these results (sse-base64-costs-bandwidth: ws 65536).');
     expect(rows.filter(([, , why]) => why!.startsWith('Not measured'))).toHaveLength(1);
+  });
+});
+
+describe('basics and glossary', () => {
+  it('open the report after the guide, and every glossary link lands on a section of the report', () => {
+    const model = buildModel({ ...inputs(), wire: fixture<ReportInputs['wire']>('example-wire.json') });
+    expect(model.sections.slice(0, 2).map((s) => s.id)).toEqual(['decision-guide', 'basics']);
+    const ids = new Set(model.sections.map((s) => s.id));
+    const links = [...JSON.stringify(model.sections[1]).matchAll(/\]\(#([\w-]+)\)/g)].map((m) => m[1]!);
+    expect(links).toHaveLength(9);
+    for (const id of links) expect(ids.has(id), id).toBe(true);
+    // Without the wire capture its section is gone, and so are the two links to it.
+    expect(JSON.stringify(basicsSection(new Set([...ids].filter((id) => id !== 'wire'))))).not.toContain('(#wire)');
   });
 });

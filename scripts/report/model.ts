@@ -13,6 +13,7 @@ import { loadSection } from './load-section.ts';
 import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { decisionGuide } from './decision-guide.ts';
+import { basicsSection } from './basics.ts';
 import { articlesSections } from './articles-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
@@ -263,8 +264,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
       },
     ],
   };
-  const sections: Section[] = [
-    decisionGuide(inputs),
+  const rest: Section[] = [
     runSection(inputs, charts),
     verdictSection,
     ...verdicts.map((v) => claimSection(v.claim, v.result, inputs, charts)),
@@ -276,6 +276,8 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     ...(inputs.abuse || inputs.fuzz ? [reliabilitySection(inputs.abuse, inputs.fuzz)] : []),
     ...extraSections(inputs),
   ];
+  // The glossary links only to sections this report has (a run without the wire capture has no "What is on the wire").
+  const sections = [decisionGuide(inputs), basicsSection(new Set(rest.map((s) => s.id))), ...rest];
   const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',
