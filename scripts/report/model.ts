@@ -14,6 +14,7 @@ import { scenarioCharts, scenarioTables } from './scenario-charts.ts';
 import { claimTeaching, extraSections } from './teaching.ts';
 import { decisionGuide } from './decision-guide.ts';
 import { basicsSection } from './basics.ts';
+import { handshakesSection } from './sequence.ts';
 import { articlesSections } from './articles-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
@@ -277,7 +278,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     ...extraSections(inputs),
   ];
   // The glossary links only to sections this report has (a run without the wire capture has no "What is on the wire").
-  const sections = [decisionGuide(inputs), basicsSection(new Set(rest.map((s) => s.id))), ...rest];
+  const sections = [decisionGuide(inputs), basicsSection(new Set(rest.map((s) => s.id))), handshakesSection(inputs.wire), ...rest];
   const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',

@@ -59,13 +59,15 @@ describe('report', () => {
     const html = await readFile(out.html, 'utf8');
     const markdown = await readFile(out.markdown, 'utf8');
     expect(out.missing).toEqual([]);
+    // The decision guide before it links to claims too: the verdict rows are read from the Verdicts table on.
+    const verdictTable = markdown.slice(markdown.indexOf('## Verdicts'));
     for (const claim of CLAIMS) {
       const verdict = claims.claims[claim.id]?.verdict;
       expect(verdict, claim.id).toBeDefined();
       expect(html).toContain(`id="claim-${claim.id}"`);
       const section = html.slice(html.indexOf(`id="claim-${claim.id}"`));
       expect(section).toMatch(new RegExp(`^[^]*?<span class="verdict ${verdict}">`));
-      const row = markdown.split('\n').find((line) => line.includes(`#claim-${claim.id})`));
+      const row = verdictTable.split('\n').find((line) => line.includes(`#claim-${claim.id})`));
       expect(row, claim.id).toContain(`| **${verdict}** |`);
     }
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/cdn/);
