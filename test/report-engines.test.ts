@@ -211,6 +211,12 @@ const column = (table: Table, head: string) => {
   return table.rows.map((r) => r[i]);
 };
 const claimSection = (model: ReportModel, id: ClaimId) => model.sections.find((s) => s.id === `claim-${id}`)!;
+/** The blocks of a claim's collapsed evidence. */
+const evidenceOf = (model: ReportModel, id: ClaimId): Block[] => {
+  const details = claimSection(model, id).blocks.find((b) => b.kind === 'details' && b.summary.startsWith('Evidence'));
+  expect(details, id).toBeDefined();
+  return (details as Extract<Block, { kind: 'details' }>).blocks;
+};
 
 describe('the report with two engines', () => {
   const model = buildModel(inputs(['chromium', 'firefox']));
@@ -238,7 +244,7 @@ describe('the report with two engines', () => {
       ['clicked through', 'Chromium', 'open'],
     ]);
     // What an engine could not run is said under the matrix, with its reason.
-    const section = claimSection(model, 'ws-rejects-self-signed-sse-accepts').blocks;
+    const section = evidenceOf(model, 'ws-rejects-self-signed-sse-accepts');
     const after = section[section.indexOf(certs) + 1] as Extract<Block, { kind: 'list' }>;
     expect(after.items).toEqual(['Not run in Firefox: clicked through (SSE) — no click-through']);
     const delays = tableWith(model, /^Reconnection delays/);
@@ -292,12 +298,19 @@ describe('the report with two engines', () => {
     const combined = blocks.find((b) => b.kind === 'verdict') as Extract<Block, { kind: 'verdict' }>;
     expect(combined.verdict).toBe('depends');
     expect(combined.text).toContain('Chromium: refuted, Firefox: confirmed → depends.');
-    const list = blocks.find((b) => b.kind === 'list') as Extract<Block, { kind: 'list' }>;
+    // The answer, visible: each engine's closing sentence where they differ.
+    expect(blocks).toContainEqual({
+      kind: 'p',
+      text:
+        '**Answer.** Chromium: Both refused the untrusted certificate. ' + 'Firefox: EventSource opened where the WebSocket was refused.',
+    });
+    const evidence = evidenceOf(model, 'ws-rejects-self-signed-sse-accepts');
+    const list = evidence.find((b) => b.kind === 'list') as Extract<Block, { kind: 'list' }>;
     expect(list.items).toEqual([
       '**Chromium: refuted.** Both refused the untrusted certificate.',
       '**Firefox: confirmed.** EventSource opened where the WebSocket was refused.',
     ]);
-    const figures = blocks.find((b): b is Table => b.kind === 'table' && /each engine's verdict/.test(b.caption ?? ''))!;
+    const figures = evidence.find((b): b is Table => b.kind === 'table' && /each engine's verdict/.test(b.caption ?? ''))!;
     expect(figures.head).toEqual(['figure', 'Chromium', 'Firefox']);
     expect(figures.rows).toEqual([['delivered', 'false', 'true']]);
     const agreed = claimSection(model, 'sse-auto-reconnect').blocks.find((b) => b.kind === 'verdict') as { text: string };
@@ -305,7 +318,7 @@ describe('the report with two engines', () => {
   });
 
   it('lists each engine of the run with its version and settings', () => {
-    const run = model.sections.find((s) => s.id === 'run')!.blocks[0] as Table;
+    const run = blocksOf({ ...model, sections: model.sections.filter((s) => s.id === 'run') }).find((b) => b.kind === 'table') as Table;
     expect(run.rows).toContainEqual(['Chromium', 'Chrome/156.0 (/usr/bin/chromium); --ignore-certificate-errors-spki-list']);
     expect(run.rows).toContainEqual([
       'Firefox',

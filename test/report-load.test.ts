@@ -47,7 +47,9 @@ const section = (model: ReportModel, id: string): Section => {
   expect(found, id).toBeDefined();
   return found!;
 };
-const tables = (s: Section) => s.blocks.filter((b): b is Extract<Block, { kind: 'table' }> => b.kind === 'table');
+/** A section's blocks, with those collapsed into its details in order after the visible ones. */
+const blocksOf = (s: Section): Block[] => s.blocks.flatMap((b) => (b.kind === 'details' ? b.blocks : [b]));
+const tables = (s: Section) => blocksOf(s).filter((b): b is Extract<Block, { kind: 'table' }> => b.kind === 'table');
 const text = (s: Section) => JSON.stringify(s.blocks);
 const dataset = (spec: ChartSpec, label: string): Dataset => spec.config.data.datasets.find((d) => d.label === label)!;
 
@@ -169,7 +171,7 @@ describe('report: load figures from repeated runs', () => {
     expect(String(table!.rows[0]![2])).toMatch(new RegExp(`^${serverMs.toFixed(2)} \\(`));
     expect(String(table!.rows[0]![5])).toMatch(new RegExp(`^${generatorMs.toFixed(2)} \\(`));
     expect(table!.rows[0]![6]).toBe(serverMs >= generatorMs ? 'server' : 'generator');
-    const sentences = p99.blocks.filter((b) => b.kind === 'p');
+    const sentences = blocksOf(p99).filter((b) => b.kind === 'p');
     expect(sentences.length).toBeGreaterThanOrEqual(2);
     expect(text(p99)).toContain("SSE's p99 (");
   });

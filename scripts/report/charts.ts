@@ -145,8 +145,8 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
         'Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one ' +
         "client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws " +
         "and 9 KB for socket.io. Not measured in this run: against a minimal `ws` server the lab's held about 1.24× the heap " +
-        'per connection in a separate measurement (3.4 against 2.7 KiB at 2,000 clients; test/ws-memory.test.ts keeps it at or ' +
-        'under 1.35); the rest is what every lab ' +
+        'per connection in a separate measurement (3.4 against 2.7 KiB at 2,000 clients; test/load/ws-memory.test.ts keeps it ' +
+        'at or under 1.4); the rest is what every lab ' +
         'transport carries — per-socket byte accounting for /stats (about 290 B) and listeners for protocol violations, the ' +
         `bad-input budget and client messages. ${runs}`,
       claims: ['ws-heavier-than-sse'],

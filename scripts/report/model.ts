@@ -177,8 +177,33 @@ function engineFigures(result: ClaimResult): Block[] {
   ];
 }
 
+/** The last sentence of a verdict's explanation: every rule closes on a plain sentence stating what it found. */
+function closingOf(explanation: string): string {
+  return (
+    explanation
+      .trim()
+      .split(/(?<=[.!?])\s+/)
+      .at(-1) ?? explanation
+  );
+}
+
+/** The answer in a sentence or two: the rule's closing sentence, each engine's where the engines differ. */
+function answerOf(result: ClaimResult): string {
+  if (!result.engines) return closingOf(result.explanation);
+  const ran = ENGINES.filter((e) => result.engines![e] && result.engines![e]!.verdict !== 'not-run');
+  const closings = ran.map((e) => [e, closingOf(result.engines![e]!.explanation)] as const);
+  if (new Set(closings.map(([, c]) => c)).size <= 1) return closings[0]?.[1] ?? result.explanation;
+  return closings.map(([e, c]) => `${ENGINE_NAME[e]}: ${c}`).join(' ');
+}
+
+/**
+ * A claim as a student reads it: where it comes from, the verdict and the answer, why (the mechanism), what changes
+ * in production, the charts; then the evidence, collapsed: each engine's account, the figures, the matrices, the
+ * records and the code.
+ */
 function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportInputs, charts: ChartSpec[]): Section {
   const blocks: Block[] = [];
+  const evidence: Block[] = [];
   blocks.push({
     kind: 'p',
     text:
@@ -187,44 +212,46 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
   });
   if (!result) {
     blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });
-  } else if (result.engines) {
-    // A browser claim: the combined verdict, where it holds, then each engine's verdict and explanation.
-    // Where the engines differ, the verdicts module's lead sentence says how.
-    const text = enginesDiffer(result) ? `${holdsInLine(result)} ${leadOf(result)}` : holdsInLine(result);
-    blocks.push({ kind: 'verdict', verdict: result.verdict, text });
-    blocks.push({ kind: 'list', items: engineItems(result) });
-    blocks.push(...engineFigures(result));
   } else {
-    blocks.push({ kind: 'verdict', verdict: result.verdict, text: result.explanation });
-    const figures = Object.entries(result.figures ?? {});
-    if (figures.length)
-      blocks.push({
-        kind: 'table',
-        caption: `The figures the verdict was computed from (${result.decidedBy}):`,
-        head: ['figure', 'value'],
-        rows: figures.map(([k, v]) => [k, formatValue(v)]),
-      });
+    // Where the engines differ, the verdicts module's lead sentence says how.
+    const text = !result.engines ? '' : enginesDiffer(result) ? `${holdsInLine(result)} ${leadOf(result)}` : holdsInLine(result);
+    blocks.push({ kind: 'verdict', verdict: result.verdict, text: text || answerOf(result) });
+    if (text) blocks.push({ kind: 'p', text: `**Answer.** ${answerOf(result)}` });
+    if (result.engines) evidence.push({ kind: 'list', items: engineItems(result) }, ...engineFigures(result));
+    else {
+      evidence.push({ kind: 'p', text: result.explanation });
+      const figures = Object.entries(result.figures ?? {});
+      if (figures.length)
+        evidence.push({
+          kind: 'table',
+          caption: `The figures the verdict was computed from (${result.decidedBy}):`,
+          head: ['figure', 'value'],
+          rows: figures.map(([k, v]) => [k, formatValue(v)]),
+        });
+    }
   }
+  const teaching = claimTeaching(claim.id, inputs);
+  blocks.push(...teaching.why);
+  if (teaching.production) blocks.push({ kind: 'p', text: `**In production.** ${teaching.production}` });
   // A chart is drawn in the first section that uses it; later sections link back to it.
   for (const chart of charts.filter((c) => c.claims.includes(claim.id))) {
     const first = chart.claims[0] === claim.id;
     blocks.push(first ? { kind: 'chart', id: chart.id } : { kind: 'p', text: `Chart: [${chart.title}](#fig-${chart.id}).` });
   }
-  for (const table of inputs.scenarios ? scenarioTables(inputs.scenarios) : []) if (table.claims[0] === claim.id) blocks.push(table.block);
+  for (const table of inputs.scenarios ? scenarioTables(inputs.scenarios) : [])
+    if (table.claims[0] === claim.id) evidence.push(table.block);
   // A backgrounded tab and the back/forward cache: reconnection as a user meets it, with no network fault at all.
   const lifecycle = claim.id === 'sse-auto-reconnect' && inputs.scenarios ? lifecycleTable(inputs.scenarios) : null;
-  if (lifecycle) blocks.push(lifecycle);
-  const teaching = claimTeaching(claim.id, inputs);
-  blocks.push(...teaching.why);
+  if (lifecycle) evidence.push(lifecycle);
   const records = (result?.records ?? []).map((id) => ({
     id,
     record: inputs.scenarios?.records.find((r) => r.id === id),
     step: inputs.load?.steps.find((s) => s.id === id),
   }));
   if (records.length) {
-    blocks.push({
+    evidence.push({
       kind: 'table',
-      caption: 'Evidence: the records this verdict rests on',
+      caption: 'The records this verdict rests on',
       head: ['record', 'status', 'what was observed'],
       rows: records.map(({ id, record, step }) => [
         `\`${id}\``,
@@ -233,10 +260,28 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
       ]),
     });
     const details = records.flatMap(({ record }) => (record ? [recordDetails(record)] : []));
-    if (details.length) blocks.push({ kind: 'details', summary: 'Each record in full', blocks: details });
+    if (details.length) evidence.push({ kind: 'details', summary: 'Each record in full', blocks: details });
   }
-  blocks.push(...teaching.code);
+  evidence.push(...teaching.code);
+  if (evidence.length)
+    blocks.push({ kind: 'details', summary: 'Evidence: each engine’s account, the figures, the records and the code', blocks: evidence });
   return { id: `claim-${claim.id}`, title: claim.statement, blocks };
+}
+
+/**
+ * A section as a student first sees it: its opening paragraph, the paragraphs that lead with a bold word ("What it
+ * means."), its charts and diagrams; the tables, lists, code and further paragraphs collapsed after them, in order.
+ */
+function collapsed(section: Section): Section {
+  const visible: Block[] = [];
+  const rest: Block[] = [];
+  let paragraphs = 0;
+  for (const block of section.blocks) {
+    const lead = block.kind === 'p' && (paragraphs++ === 0 || block.text.startsWith('**'));
+    (lead || block.kind === 'chart' || block.kind === 'figure' || block.kind === 'verdict' ? visible : rest).push(block);
+  }
+  if (rest.length === 0) return section;
+  return { ...section, blocks: [...visible, { kind: 'details', summary: 'The details: tables, code and records', blocks: rest }] };
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
@@ -254,13 +299,12 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     blocks: [
       {
         kind: 'table',
-        head: ['claim', 'source', 'verdict', 'engines', 'evidence'],
+        head: ['claim', 'source', 'verdict', 'engines'],
         rows: verdicts.map((v) => [
           `[${v.claim.statement}](#claim-${v.claim.id})`,
           v.claim.source,
           `{${v.result?.verdict ?? 'not-run'}}`,
           v.engines,
-          v.evidence,
         ]),
       },
     ],
@@ -278,7 +322,12 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     ...extraSections(inputs),
   ];
   // The glossary links only to sections this report has (a run without the wire capture has no "What is on the wire").
-  const sections = [decisionGuide(inputs), basicsSection(new Set(rest.map((s) => s.id))), handshakesSection(inputs.wire), ...rest];
+  const sections = [
+    decisionGuide(inputs),
+    basicsSection(new Set(rest.map((s) => s.id))),
+    handshakesSection(inputs.wire),
+    ...rest.map((s) => (s.id.startsWith('claim-') || s.id === 'verdicts' ? s : collapsed(s))),
+  ];
   const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',

@@ -63,7 +63,8 @@ const WHY: Record<ClaimId, string[]> = {
     "Per connection, both hold a TCP socket and some per-client state. SSE rides Node's http machinery (a request, a " +
       "response, headers) for the connection's whole life; ws keeps a small frame parser and sender. Per message, SSE adds " +
       'the `id:`/`event:`/`data:` lines and a chunk header, a server-to-client WebSocket frame adds 2–4 bytes. socket.io ' +
-      'adds its engine, packet encoding and (here) the connection-state-recovery buffer. The load runner measures all of it ' +
+      'adds its engine and packet encoding (its connection-state-recovery list is kept once per server, not per client). ' +
+      'The load runner measures all of it ' +
       'in the same run against a raw-TCP floor.',
   ],
   'ws-ignores-cross-origin': [
@@ -271,8 +272,31 @@ function measuredHere(id: ClaimId, inputs: ReportInputs): Block[] {
   return [];
 }
 
-export function claimTeaching(id: ClaimId, inputs: ReportInputs): { why: Block[]; code: Block[] } {
-  return { why: [...WHY[id].map(p), ...measuredHere(id, inputs)], code: codeFor(id) };
+const PROXY = '[Behind a proxy](#behind-a-proxy)';
+const CLUSTER = '[Scaling out](#scaling-out)';
+
+/** What changes once a proxy, several nodes or a real network sit in between: where the report measured it. */
+const PRODUCTION: Partial<Record<ClaimId, string>> = {
+  'ws-tcp-sse-http': `Through a reverse proxy the WebSocket's upgrade must be passed on explicitly; SSE passes as any response (${PROXY}).`,
+  'sse-auto-reconnect':
+    `A proxy's idle timeout cuts a silent stream, and the browser reconnects (${PROXY}); with several nodes the reconnect ` +
+    `may land on another node, which must know the same ids (${CLUSTER}).`,
+  'sse-event-ids-resume': `With several nodes an id must mean the same on every node: a shared log, here a Redis Stream (${CLUSTER}).`,
+  'ws-needs-own-resume-protocol': `The same shared log makes \`?since=\` work on any node (${CLUSTER}).`,
+  'ws-needs-library-to-reconnect': `When a node dies, every client it held reconnects at once, to the others (${CLUSTER}).`,
+  'ws-heavier-than-sse':
+    'TLS and a proxy in front change the cost per delivery of every transport; the load figures measure both (' +
+    '[Load figures](#load-figures)).',
+  'sse-heartbeat-comments-needed': `nginx's \`proxy_read_timeout\` (60 s by default) is the timer comments must beat (${PROXY}).`,
+  'sse-six-connections-per-origin': `HTTP/2 at the proxy lifts the cap even when the server behind speaks HTTP/1.1 (${PROXY}).`,
+  'sse-needs-no-special-server': `Each nginx profile the lab uses is shown whole in ${PROXY}.`,
+  'proxies-buffer-sse': `${PROXY} shows the arrivals event by event, with and without the header.`,
+  'gzip-undoes-base64-overhead': `${PROXY} shows the bytes on both sides of nginx.`,
+  'socketio-needs-sticky-sessions': `${CLUSTER} runs round robin and sticky balancing side by side; [Sticky sessions](#sticky-sessions).`,
+};
+
+export function claimTeaching(id: ClaimId, inputs: ReportInputs): { why: Block[]; production?: string; code: Block[] } {
+  return { why: [...WHY[id].map(p), ...measuredHere(id, inputs)], production: PRODUCTION[id], code: codeFor(id) };
 }
 
 /** Records of these scenarios, as evidence rows for the sections the claims do not cover. */
