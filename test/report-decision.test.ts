@@ -1,7 +1,8 @@
 /**
  * The decision guide ("Which should I use?") on the committed example results: a row per situation, every reason
  * worded from the figures of the claims it links to (so changing a figure changes the row), and a row whose figures
- * are missing says "not measured" instead of a reason. The glossary after it points only at sections the report has.
+ * are missing says "not measured" instead of a reason. The glossary after it points only at sections the report has;
+ * each exercise sits in a section the report has, in view, with its answer collapsed.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import type { ScenariosFile } from '../scenarios/types.ts';
 import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
 import { basicsSection } from '../scripts/report/basics.ts';
 import { decisionGuide } from '../scripts/report/decision-guide.ts';
+import { EXERCISE_SECTIONS } from '../scripts/report/exercises.ts';
 import type { ReportInputs } from '../scripts/report/inputs.ts';
 import { buildModel } from '../scripts/report/model.ts';
 
@@ -81,5 +83,22 @@ describe('basics and glossary', () => {
     for (const id of links) expect(ids.has(id), id).toBe(true);
     // Without the wire capture its section is gone, and so are the two links to it.
     expect(JSON.stringify(basicsSection(new Set([...ids].filter((id) => id !== 'wire'))))).not.toContain('(#wire)');
+  });
+});
+
+describe('exercises', () => {
+  it('sit in sections the report has, in view before the collapsed evidence, each with its answer collapsed', () => {
+    const model = buildModel({ ...inputs(), wire: fixture<ReportInputs['wire']>('example-wire.json') });
+    for (const id of EXERCISE_SECTIONS) {
+      const section = model.sections.find((s) => s.id === id);
+      expect(section, id).toBeDefined();
+      const at = section!.blocks.findIndex((b) => b.kind === 'p' && b.text.startsWith('**Try it yourself.** Run '));
+      expect(at, id).toBeGreaterThanOrEqual(0);
+      expect(section!.blocks[at + 1], id).toMatchObject({ kind: 'details', summary: 'Answer' });
+      expect(
+        section!.blocks.slice(0, at).some((b) => b.kind === 'details'),
+        id,
+      ).toBe(false);
+    }
   });
 });

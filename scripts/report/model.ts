@@ -15,6 +15,7 @@ import { claimTeaching, extraSections } from './teaching.ts';
 import { decisionGuide } from './decision-guide.ts';
 import { basicsSection } from './basics.ts';
 import { handshakesSection } from './sequence.ts';
+import { withExercise } from './exercises.ts';
 import { articlesSections } from './articles-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { proxySection } from './proxy-section.ts';
@@ -327,7 +328,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     basicsSection(new Set(rest.map((s) => s.id))),
     handshakesSection(inputs.wire),
     ...rest.map((s) => (s.id.startsWith('claim-') || s.id === 'verdicts' ? s : collapsed(s))),
-  ];
+  ].map(withExercise);
   const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',
