@@ -43,6 +43,8 @@ export interface Dataset {
   /** chart.js point shape ('circle' by default): tells apart series of one colour, such as one transport in two engines. */
   pointStyle?: string;
   showLine?: boolean;
+  /** A step line: the value holds until the next point (a cumulative count), with no slope drawn across a gap. */
+  stepped?: boolean;
   spanGaps?: boolean;
   /**
    * Per point, `[low, high]` drawn as a whisker through it (html.ts's labMarks plugin): the min–max of a repeated step's
@@ -59,8 +61,18 @@ export interface Dataset {
 /** Each transport's label and colour, from the registry: a transport cannot be missing from a chart's legend. */
 export const LABELS = Object.fromEntries(TRANSPORT_NAMES.map((t) => [t, TRANSPORTS[t].label])) as Record<Transport, string>;
 
+/** The x axis of the client sweeps: one category per step, evenly spaced whatever the numbers. */
+export const CLIENTS_AXIS = 'concurrent clients (one category per step, not to scale)';
+
+/** A log axis's ticks, at the values the text discusses, each with its label (the page's script applies them). */
+export type LogTicks = { value: number; label: string }[];
+
 /** Axis titles with units; everything else chart.js defaults. */
-export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: boolean } = {}): Record<string, unknown> {
+export function axes(
+  x: string,
+  y: string,
+  extra: { logY?: boolean; stacked?: boolean; logTicks?: LogTicks } = {},
+): Record<string, unknown> {
   return {
     animation: false,
     responsive: true,
@@ -73,6 +85,7 @@ export function axes(x: string, y: string, extra: { logY?: boolean; stacked?: bo
         beginAtZero: !extra.logY,
         stacked: extra.stacked ?? false,
         ...(extra.logY ? { type: 'logarithmic' } : {}),
+        ...(extra.logTicks ? { labTicks: extra.logTicks } : {}),
       },
     },
   };
@@ -134,7 +147,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       config: {
         type: 'line',
         data: { labels: ns, datasets },
-        options: axes('concurrent clients', 'latency (ms, log scale)', { logY: true }),
+        options: axes(CLIENTS_AXIS, 'latency (ms, log scale)', { logY: true }),
       },
     });
 
@@ -143,10 +156,10 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
       title: 'Server heap per connection',
       caption:
         'Heap after a forced GC: the loaded server minus its twin (same arguments, started at the same time, holding one ' +
-        "client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB for ws " +
-        "and 9 KB for socket.io. Not measured in this run: against a minimal `ws` server the lab's held about 1.24× the heap " +
-        'per connection in a separate measurement (3.4 against 2.7 KiB at 2,000 clients; test/load/ws-memory.test.ts keeps it ' +
-        'at or under 1.4); the rest is what every lab ' +
+        "client), divided by N − 1. Public anchor (socket.io's memory-usage page, Node 20, 10k clients): about 4 KB (3.9 KiB) " +
+        'for ws and 9 KB (8.8 KiB) for socket.io. Not measured in this run: against a minimal `ws` server the lab’s held ' +
+        'about 1.24× the heap per connection in a separate measurement (3.4 against 2.7 KiB at 2,000 clients; ' +
+        'test/load/ws-memory.test.ts keeps it at or under 1.4); the rest is what every lab ' +
         'transport carries — per-socket byte accounting for /stats (about 290 B) and listeners for protocol violations, the ' +
         `bad-input budget and client messages. ${runs}`,
       claims: ['ws-heavier-than-sse'],
@@ -162,7 +175,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
             ),
           ),
         },
-        options: axes('concurrent clients', 'heap per connection (KiB)'),
+        options: axes(CLIENTS_AXIS, 'heap per connection (KiB)'),
       },
     });
 
@@ -192,7 +205,7 @@ export function loadCharts(load: LoadResults, tls: LoadResults | null = null): C
             ),
           ),
         },
-        options: axes('concurrent clients', 'CPU ms per 1,000 deliveries'),
+        options: axes(CLIENTS_AXIS, 'CPU ms per 1,000 deliveries'),
       },
     });
   }

@@ -117,7 +117,7 @@ const ROWS: Row[] = [
   },
 ];
 
-const kb = (bytes: Figure) => `${(Number(bytes) / 1000).toFixed(1)} KB`;
+const kb = (bytes: Figure) => `${(Number(bytes) / 1024).toFixed(1)} KiB`;
 
 function reads(inputs: ReportInputs): Reads {
   const records = new Map((inputs.scenarios?.records ?? []).filter((r) => r.status === 'observed').map((r) => [r.id, r]));

@@ -192,6 +192,13 @@ ${MARKS_PLUGIN}
 const configs = ${configs};
 Chart.register(labMarks);
 for (const [id, config] of Object.entries(configs)) {
+  // A log axis with ticks named by the report (labTicks): those ticks only, with their labels.
+  for (const scale of Object.values(config.options?.scales ?? {})) {
+    const ticks = scale.labTicks;
+    if (!ticks) continue;
+    scale.afterBuildTicks = (axis) => { axis.ticks = ticks.map((t) => ({ value: t.value })); };
+    scale.ticks = { ...scale.ticks, callback: (value) => ticks.find((t) => Math.abs(t.value - value) < 1e-9)?.label ?? value };
+  }
   const canvas = document.getElementById(id);
   if (canvas) new Chart(canvas, config);
 }

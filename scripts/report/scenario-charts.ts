@@ -71,7 +71,11 @@ function binaryChart(scenarios: ScenariosFile): ChartSpec | null {
     config: {
       type: 'line',
       data: { labels: sizes.map((s) => (s >= 1024 ? `${s / 1024} KiB` : `${s} B`)), datasets },
-      options: axes('payload per message', 'wire bytes ÷ payload bytes (log scale)', { logY: true }),
+      options: axes('payload per message', 'wire bytes ÷ payload bytes (log scale)', {
+        logY: true,
+        // Ticks where the caption points: 1 (the payload alone), 4/3 (base64), and powers of two above.
+        logTicks: [1, 4 / 3, 2, 4].map((value) => ({ value, label: value === 4 / 3 ? '4/3' : String(value) })),
+      }),
     },
   };
 }
@@ -126,7 +130,8 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
     )
     .filter(({ r }) => timeline(r).length > 0);
   const datasets = lines.map(({ t, r, label, extra }) =>
-    series(t, timeline(r), { label, pointRadius: 2, ...lineStyle(r.engine), ...extra }),
+    // Stepped: the count holds until the next quote arrives, so an outage is a flat line, not a slope across it.
+    series(t, timeline(r), { label, pointRadius: 2, stepped: true, ...lineStyle(r.engine), ...extra }),
   );
   const charts: ChartSpec[] = [];
   if (datasets.length > 0) {
