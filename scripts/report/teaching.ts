@@ -46,6 +46,11 @@ const WHY: Record<ClaimId, string[]> = {
       "reconnection time (the last `retry:` value, or the browser's own default) and reconnects, sending the last " +
       'event id. A non-200 status or a wrong Content-Type is different: the connection fails for good (readyState CLOSED), ' +
       'which is how a server says "stop".',
+    'The lab’s connection cap says "stop" on purpose: past `--max-connections` an SSE client gets `503` with ' +
+      '`Retry-After: 5`, and EventSource, which ignores Retry-After, stays CLOSED; a page that must come back makes a new ' +
+      'EventSource itself (the cap is a limit against abuse, not a queue). A server that wants its clients back later ' +
+      'answers `200`, writes `retry: 5000` and ends the body instead: EventSource waits 5 s and reconnects, as the ' +
+      'reconnect scenario’s clean-end drops show.',
   ],
   'ws-needs-library-to-reconnect': [
     'The WebSocket API has no reconnection: after `close`, the object is dead and the page must create a new one, decide ' +
