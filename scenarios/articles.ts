@@ -155,6 +155,11 @@ async function articleADrop(c: CaseContext, corrected: boolean): Promise<Observe
 async function articleBRun(c: CaseContext, fn: string, polyfill: boolean, drop: boolean): Promise<Observed> {
   const server = await articleB(c);
   const page = await c.page({ url: server.url('/') });
+  // The client's own handler logs each event it gets: its console.log calls are what the article's reader would see.
+  let handlerLogs = 0;
+  page.page.on('console', (message) => {
+    if (message.type() === 'log') handlerLogs++;
+  });
   const client = await runClient(page, fn, [], { polyfill, listen: ['server-time'] });
   await page.waitForEvents('es', 'server-time', 3, WATCH_MS * 2);
   const before = of(await page.events('es'), 'server-time');
@@ -174,6 +179,7 @@ async function articleBRun(c: CaseContext, fn: string, polyfill: boolean, drop: 
     counts: {
       onmessage: countOf(events, 'message'),
       serverTimeListener: named.length,
+      handlerLogs,
       opens: countOf(events, 'open'),
       requests: requests.length,
     },
@@ -200,7 +206,7 @@ async function articleBWire(c: CaseContext): Promise<Observed> {
   let raw = '';
   socket.setEncoding('latin1').on('data', (chunk: string) => (raw += chunk));
   socket.write('GET /sse HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n');
-  await until(() => (raw.match(/event: server-time/g) ?? []).length >= 2, WATCH_MS);
+  const complete = await until(() => (raw.match(/event: server-time/g) ?? []).length >= 2, WATCH_MS);
   socket.destroy();
   const [head = '', ...rest] = raw.split('\r\n\r\n');
   const body = rest.join('\r\n\r\n');
@@ -216,7 +222,8 @@ async function articleBWire(c: CaseContext): Promise<Observed> {
       contentType: headers['content-type'] ?? null,
       transferEncoding: headers['transfer-encoding'] ?? null,
       contentLength: headers['content-length'] ?? null,
-      firstWrite: body.slice(0, body.indexOf('\n\n') + 2),
+      // What came before the first blank line; null if the watch ended before two events or any blank line arrived.
+      firstWrite: complete && body.includes('\n\n') ? body.slice(0, body.indexOf('\n\n') + 2) : null,
       bodyStart: body.slice(0, 200),
     },
   };

@@ -196,7 +196,7 @@ describe('the articles’ code, run', () => {
         if (code!.trim()) expect(items[i]).toContain(code!.trim());
         expect(items[i]!.endsWith(why!.trim())).toBe(true);
       });
-      expect(items.at(-1)).toMatch(new RegExp(`^\`function ${fn.replace(/[()]/g, '\\$&')} \\{ … return es; \\}\`: so the lab can pass`));
+      expect(items.at(-1)).toMatch(new RegExp(`^\`function ${fn.replace(/[()]/g, '\\$&')} \\{ … return es; \\}\`: so the lab can call it`));
     }
   });
 
@@ -205,7 +205,10 @@ describe('the articles’ code, run', () => {
     expect(happenedA!.head).toEqual(['case', 'observation', 'Chromium', 'Firefox']);
     expect(cells(happenedA!, 'article-a-as-written', 'messages received')).toEqual(['0', '0']);
     expect(cells(happenedA!, 'article-a-as-written', 'readyState at the end')).toEqual(['2 CLOSED', '2 CLOSED']);
-    expect(cells(happenedA!, 'article-a-as-written', "the console's CORS message")).toEqual([CORS_LINE, 'none logged']);
+    expect(cells(happenedA!, 'article-a-as-written', "the console's CORS message")).toEqual([
+      CORS_LINE,
+      'none, as the lab reads this engine’s console',
+    ]);
     expect(cells(happenedA!, 'article-a-polyfill', "constructor the article's code picked")).toEqual([
       'EventSourcePolyfill',
       'EventSourcePolyfill',

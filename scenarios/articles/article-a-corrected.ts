@@ -30,6 +30,7 @@ export async function startArticleACorrected({
   router.get('/event-stream', (req, res) => {
     const origin = req.headers.origin;
     if (origin && !allowOrigins.includes(origin)) return void res.sendStatus(403);
+    if (typeof req.query.id !== 'string') return void res.sendStatus(400);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
@@ -39,6 +40,7 @@ export async function startArticleACorrected({
     const lastId = req.headers['last-event-id'];
     if (lastId !== undefined) for (const m of history) if (m.id > Number(lastId)) res.write(`id: ${m.id}\ndata: ${m.data}\n\n`);
     const id = String(req.query.id);
+    clients.get(id)?.end(); // one stream per client id: a second one replaces the first
     clients.set(id, res);
     req.on('close', () => clients.get(id) === res && clients.delete(id));
   });

@@ -19,10 +19,7 @@ import { createRequire } from 'node:module';
 import type ssestream from 'ssestream';
 import { type ArticleServer, listenOnLoopback } from './listen.ts';
 
-/**
- * lab: ssestream 1.x is CommonJS with the class on `exports.default`, so neither its README's `require('ssestream')` nor
- * `import SseStream from 'ssestream'` in Node's ESM yields the class (both give the module object).
- */
+// lab: ssestream 1.x keeps the class on `exports.default`; its README's `require('ssestream')` gives the module object
 export const SseStream: typeof ssestream.default = createRequire(import.meta.url)('ssestream').default;
 
 export async function startArticleB({ page }: { page: RequestHandler }): Promise<ArticleServer> {
@@ -45,6 +42,7 @@ export async function startArticleB({ page }: { page: RequestHandler }): Promise
 
     res.on('close', () => {
       clearInterval(pusher);
+      timers.delete(pusher); // lab: forget the stopped timer
       sseStream.unpipe(res);
     });
   });

@@ -1,9 +1,9 @@
 /*
  * The two articles' browser clients, as they describe them (../shared/SEED-CLAIMS.md), loaded by the lab's test page
- * as a plain script. Each is wrapped in a function (lab: so the lab can pass a server's URL and watch the EventSource
- * it returns, through listeners of its own beside the article's handlers); the body between BEGIN and END is the
- * article's. Both handlers log to the console, as an article's example does. Below them, each client corrected
- * (what the scenario's records showed missing), run the same way.
+ * as a plain script. Each is wrapped in a function (lab: so the lab can call it, with the server's URL where the
+ * article's code names one, and watch the EventSource it returns beside the article's handlers); the body between
+ * BEGIN and END is the article's. Both handlers log to the console, as an article's example does. Below them, each
+ * client corrected (what the scenario's records showed missing), run the same way.
  */
 
 /** Article A: event-source-polyfill's `NativeEventSource || EventSourcePolyfill`, with credentials, to its https server. */

@@ -166,9 +166,16 @@ export const CROSS_ORIGIN_RULES = {
         exactDelivered: e.fact<boolean>(sse('acao-exact-credentials'), 'delivered'),
       };
     },
-    decide: ({ native, poly }) => ({
+    // Nothing cross-origin is a refutation only if the same code delivered from its own origin: else the run itself failed.
+    decide: ({ native, poly, sameOriginMessages }) => ({
       verdict:
-        native.delivered === false && poly.delivered === false ? 'refuted' : native.delivered && poly.delivered ? 'confirmed' : 'depends',
+        native.delivered === false && poly.delivered === false
+          ? sameOriginMessages > 0
+            ? 'refuted'
+            : 'depends'
+          : native.delivered && poly.delivered
+            ? 'confirmed'
+            : 'depends',
       figures: { nativeDelivered: native.delivered ?? null, polyfillDelivered: poly.delivered ?? null, polyfillRequests: poly.requests },
     }),
     word: ({ native, poly, sameOriginMessages, starDelivered, exactDelivered }, d) =>
@@ -177,7 +184,8 @@ export const CROSS_ORIGIN_RULES = {
       `in ${native.console.browser}, which ${native.delivered ? 'received a' : 'got no'} message in ${native.watchMs} ms ` +
       `(readyState ${esState(native.readyState)}, ${plural(native.requests, 'request')}); ` +
       `its polyfill branch, taken where there is no native EventSource, ${poly.delivered ? 'received a' : 'got no'} message ` +
-      `either (${plural(poly.requests, 'request')}, readyState ${esState(poly.readyState)}: it keeps retrying). ` +
+      `(${plural(poly.requests, 'request')}, readyState ${esState(poly.readyState)}` +
+      `${poly.readyState === 0 ? ': still retrying' : ''}). ` +
       `${consoleWords(native.console, 'wildcard')}. ` +
       `From the server's own origin, where CORS does not apply, the same code received ${plural(sameOriginMessages, 'message')}. ` +
       `A server that sends \`*\` delivered without credentials: ${yes(starDelivered)}; ` +
@@ -186,7 +194,10 @@ export const CROSS_ORIGIN_RULES = {
       closing(d.verdict, {
         refuted: "Neither client got anything cross-origin, so the article's setup can only have worked same-origin: refuted.",
         confirmed: 'Both clients received messages: confirmed.',
-        depends: 'One client received messages and the other did not: depends on the client.',
+        depends:
+          native.delivered === poly.delivered
+            ? 'Nothing arrived from its own origin either, so this run cannot tell CORS from a broken setup: depends.'
+            : 'One client received messages and the other did not: depends on the client.',
       }),
   }),
 } satisfies RuleSet;

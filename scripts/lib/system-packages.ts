@@ -34,7 +34,7 @@ export const PROGRAMS: Program[] = [
   { ...apt('nginx'), usedFor: 'the reverse-proxy scenarios and load', found: () => findNginx() !== undefined },
   { ...apt('tshark'), usedFor: 'decoding the HTTP/2 wire capture', found: () => tsharkPath() !== null },
   { ...apt('redis-server'), usedFor: 'the scale-out cluster (shared stream)', found: () => findRedis() !== undefined },
-  { ...apt('fonts-noto-cjk'), usedFor: "the Chinese quotes in the report's PNGs", found: hasCjkFont },
+  { ...apt('fonts-noto-cjk'), usedFor: "the articles' Chinese quotes in the report, in the browser that renders it", found: hasCjkFont },
 ];
 
 /** Whether fontconfig knows a font that covers Chinese (without one, the browser draws the quotes as boxes). */

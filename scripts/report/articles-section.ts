@@ -42,7 +42,7 @@ const headerOf = (source: string[]) =>
     .map((l) => l.replace(/^\s*\/?\*+ ?/, ''));
 
 /** One change per line that carries a `// lab:` comment: the code (the next line's, for a comment alone), then why. */
-export function labChanges(source: string[]): string[] {
+function labChanges(source: string[]): string[] {
   return source.flatMap((line, i) => {
     const at = line.indexOf('// lab:');
     if (at === -1) return [];
@@ -55,7 +55,7 @@ export function labChanges(source: string[]): string[] {
  * The lab's part of an article's client: the wrapping function's lines outside BEGIN/END, with the reason the client
  * file's header gives in `(lab: …)`, then any `// lab:` line inside the function.
  */
-export function clientChanges(fn: string, name: string): string[] {
+function clientChanges(fn: string, name: string): string[] {
   const source = lines(CLIENTS);
   const from = source.findIndex((l) => l.startsWith(`function ${fn}(`));
   const begin = source.findIndex((l, i) => i > from && l.trim() === `// BEGIN ${name}`);
@@ -70,7 +70,7 @@ export function clientChanges(fn: string, name: string): string[] {
 }
 
 /** The `- ` items of a file's header comment, each with its continuation lines: a corrected file lists its changes there. */
-export function headerItems(file: string): string[] {
+function headerItems(file: string): string[] {
   const items: string[] = [];
   for (const line of headerOf(lines(file))) {
     if (line.startsWith('- ')) items.push(line.slice(2).trim());
@@ -131,7 +131,7 @@ const yesNo =
     const v = r.observed.facts?.[name];
     return typeof v === 'boolean' ? (v ? 'yes' : 'no') : undefined;
   };
-/** The first line of the page's console that names CORS, or `none logged`. */
+/** The first line of the page's console that names CORS (Firefox over WebDriver BiDi passes on no network errors). */
 const corsLine = (r: ScenarioRecord): string | undefined => {
   const logged = r.observed.facts?.console;
   return Array.isArray(logged) ? logged.map(String).find((l) => /CORS|Access-Control/i.test(l)) : undefined;
@@ -196,7 +196,7 @@ const A_CASES: CaseRows[] = [
       ['messages received', count('messages')],
       ['readyState at the end', readyState],
       ['requests the server saw', count('requests')],
-      ["the console's CORS message", (r) => corsLine(r) ?? 'none logged'],
+      ["the console's CORS message", (r) => corsLine(r) ?? 'none, as the lab reads this engine’s console'],
     ],
   },
   {
@@ -240,15 +240,20 @@ function meaningA(inputs: ReportInputs): string[] {
     const cors = asWritten.map(([e, r]) => [e, corsLine(r)] as const).find(([, l]) => l);
     const quote = cors ? ` (${ENGINE_NAME[cors[0]]}'s console: “${cors[1]!.replace(/^.*blocked by CORS policy: /, '')}”)` : '';
     const picked = [...new Set(asWritten.map(([, r]) => String(r.observed.facts?.client)))];
+    // CORS is the cause only where the same code delivered from its own origin: else the setup itself failed.
+    const sameOrigin = ranCase(inputs, 'article-a-same-origin-drop');
+    const worksSameOrigin = sameOrigin.length > 0 && sameOrigin.every(([, r]) => (r.observed.counts?.messages ?? 0) > 0);
     said.push(
       `From another origin, the article's \`NativeEventSource || EventSourcePolyfill\` picked ${spoken(picked.map(inline))}, and ` +
         byValue(
           each(asWritten, (r) => r.observed.counts?.messages),
           (n, names) =>
-            n === '0'
-              ? `nothing arrived in ${names}: the browser refused the response, whose \`Access-Control-Allow-Origin: *\` is not ` +
-                `allowed for a request with credentials${quote}`
-              : `${n} message(s) arrived in ${names}`,
+            n !== '0'
+              ? `${n} message(s) arrived in ${names}`
+              : worksSameOrigin
+                ? `nothing arrived in ${names}: the browser refused the response, whose \`Access-Control-Allow-Origin: *\` is ` +
+                  `not allowed for a request with credentials${quote}`
+                : `nothing arrived in ${names}, and nothing from its own origin either, so this run cannot name the cause`,
         ) +
         '.',
     );

@@ -33,13 +33,20 @@ const ROWS: Row[] = [
   {
     situation: 'A one-way feed to browsers (quotes, notifications, progress)',
     choice: 'SSE (EventSource)',
-    why: (r) =>
-      `The browser reconnected by itself after ${r.fig('sse-auto-reconnect', 'reconnectedDrops')} of ` +
-      `${r.fig('sse-auto-reconnect', 'drops')} drops and resumed by Last-Event-ID with nothing lost ` +
-      `(${r.fig('sse-event-ids-resume', 'cleanDrops')} of ${r.fig('sse-event-ids-resume', 'drops')} clean). ` +
-      `Pick it for that, not for cost: at ${r.fig('ws-heavier-than-sse', 'clients')} clients the ws server held ` +
-      `${kb(r.fig('ws-heavier-than-sse', 'wsHeapPerConnectionBytes'))} of heap per connection against SSE's ` +
-      `${kb(r.fig('ws-heavier-than-sse', 'sseHeapPerConnectionBytes'))}.`,
+    why: (r) => {
+      const [ws, sse] = [
+        r.fig('ws-heavier-than-sse', 'wsHeapPerConnectionBytes'),
+        r.fig('ws-heavier-than-sse', 'sseHeapPerConnectionBytes'),
+      ];
+      const clients = r.fig('ws-heavier-than-sse', 'clients');
+      const heap = `at ${clients} clients the ws server held ${kb(ws)} of heap per connection against SSE's ${kb(sse)}`;
+      return (
+        `The browser reconnected by itself after ${r.fig('sse-auto-reconnect', 'reconnectedDrops')} of ` +
+        `${r.fig('sse-auto-reconnect', 'drops')} drops and resumed by Last-Event-ID with nothing lost after ` +
+        `${r.fig('sse-event-ids-resume', 'cleanDrops')} of ${r.fig('sse-event-ids-resume', 'drops')}. ` +
+        (Number(ws) < Number(sse) ? `Pick it for that, not for cost: ${heap}.` : `It was the lighter one too: ${heap}.`)
+      );
+    },
     evidence: ['sse-auto-reconnect', 'sse-event-ids-resume', 'ws-heavier-than-sse'],
   },
   {
@@ -58,7 +65,7 @@ const ROWS: Row[] = [
     why: (r) =>
       `64 KiB of random bytes took ${r.fig('sse-base64-costs-bandwidth', 'ws 65536')}× the payload on the wire as ws ` +
       `frames and ${r.fig('sse-base64-costs-bandwidth', 'sse 65536')}× as SSE base64; raw bytes written as SSE text ` +
-      `arrived damaged (${r.fig('sse-text-only', 'replacementChars')} replacement characters).`,
+      `arrived with ${r.fig('sse-text-only', 'replacementChars')} replacement characters in them.`,
     evidence: ['sse-base64-costs-bandwidth', 'sse-text-only'],
   },
   {
@@ -66,21 +73,28 @@ const ROWS: Row[] = [
     choice: 'WebSocket, or SSE over HTTP/2',
     why: (r) =>
       `Over HTTP/1.1 only ${r.fig('sse-six-connections-per-origin', 'http1Opened')} of ` +
-      `${r.fig('sse-six-connections-per-origin', 'asked')} EventSources to one origin opened (the cap is per browser, ` +
-      `shared by every tab); over HTTP/2 ${r.fig('sse-six-connections-per-origin', 'http2Opened')} did, as streams of ` +
+      `${r.fig('sse-six-connections-per-origin', 'asked')} EventSources to one origin opened (the cap is per browser ` +
+      `profile, shared by every tab); over HTTP/2 ${r.fig('sse-six-connections-per-origin', 'http2Opened')} did, as streams of ` +
       `one connection, and ${r.fig('sse-six-connections-per-origin', 'websocketsOpened')} WebSockets did.`,
     evidence: ['sse-six-connections-per-origin'],
   },
   {
     situation: 'Behind a proxy you do not control (corporate, CDN)',
-    choice: 'SSE with `X-Accel-Buffering: no` and comments, or socket.io',
-    why: (r) =>
-      `Through nginx's stock config a raw WebSocket got no 101 (close ${r.fig('sse-needs-no-special-server', 'wsStockCloseCode')}) ` +
-      `and socket.io fell back to ${r.fig('sse-needs-no-special-server', 'socketioStockTransport')}; SSE passed, but ` +
-      `without the header nginx held the stream back (${r.fig('proxies-buffer-sse', 'stockNoHeaderNotArrived')} events ` +
-      'not arrived when the case ended); nginx with a short read timeout cut a silent stream: ' +
-      `${r.fig('sse-heartbeat-comments-needed', 'nginxSilentCut') ? 'yes' : 'no'}, one with comments more often than the ` +
-      `timeout: ${r.fig('sse-heartbeat-comments-needed', 'nginxShorterCommentsCut') ? 'yes' : 'no'}.`,
+    choice: 'socket.io (it falls back to long-polling), or SSE with `:` comments',
+    why: (r) => {
+      const held = Number(r.fig('proxies-buffer-sse', 'stockNoHeaderNotArrived'));
+      return (
+        `Through nginx's stock config a raw WebSocket got no 101 (close ${r.fig('sse-needs-no-special-server', 'wsStockCloseCode')}) ` +
+        `and socket.io fell back to ${r.fig('sse-needs-no-special-server', 'socketioStockTransport')}; SSE passed` +
+        (held > 0
+          ? `, but buffered: ${held} events had not arrived when the case ended, until the server sent \`X-Accel-Buffering: no\` ` +
+            '(a header only nginx reads: it helps with an nginx you run, not with a proxy you do not)'
+          : ' in time') +
+        '; nginx with a short read timeout cut a silent stream: ' +
+        `${r.fig('sse-heartbeat-comments-needed', 'nginxSilentCut') ? 'yes' : 'no'}, one with comments more often than the ` +
+        `timeout: ${r.fig('sse-heartbeat-comments-needed', 'nginxShorterCommentsCut') ? 'yes' : 'no'}.`
+      );
+    },
     evidence: ['sse-needs-no-special-server', 'proxies-buffer-sse', 'sse-heartbeat-comments-needed'],
   },
   {
@@ -108,11 +122,21 @@ const ROWS: Row[] = [
   {
     situation: 'Mobile pages that go to the background',
     choice: 'SSE, or socket.io; a raw WebSocket needs its own reconnect',
-    why: (r) =>
-      `A page frozen in the background for ${r.count('lifecycle/sse/frozen@chromium', 'awayS')} s (Chromium): SSE kept ` +
-      `its connection and lost ${r.count('lifecycle/sse/frozen@chromium', 'lost')} quotes, socket.io reconnected and lost ` +
-      `${r.count('lifecycle/socketio/frozen@chromium', 'lost')}, a raw WebSocket was closed and lost ` +
-      `${r.count('lifecycle/ws/frozen@chromium', 'lostWhileAway')} sent while it was away.`,
+    why: (r) => {
+      const frozen = (t: string) => `lifecycle/${t}/frozen@chromium`;
+      const fate = (t: string) =>
+        r.count(frozen(t), 'reconnectAttempts') > 0
+          ? 'reconnected'
+          : r.count(frozen(t), 'closesAfterBack') > 0
+            ? 'was closed and stayed so'
+            : 'kept its connection';
+      return (
+        `A page frozen in the background for ${r.count(frozen('sse'), 'awayS')} s (Chromium): SSE ${fate('sse')} and lost ` +
+        `${r.count(frozen('sse'), 'lostWhileAway')} of the quotes sent while it was away, socket.io ${fate('socketio')} and ` +
+        `lost ${r.count(frozen('socketio'), 'lostWhileAway')}, a raw WebSocket ${fate('ws')} and lost ` +
+        `${r.count(frozen('ws'), 'lostWhileAway')}.`
+      );
+    },
     evidence: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect'],
   },
 ];
@@ -132,7 +156,8 @@ function reads(inputs: ReportInputs): Reads {
       const record: ScenarioRecord | undefined = records.get(id);
       // The time away is a fact in ms; every other value read here is a count.
       const value = key === 'awayS' ? Number(record?.observed.facts?.awayMs) / 1000 : record?.observed.counts?.[key];
-      if (value === undefined || Number.isNaN(value)) throw new Missing(`${id}: ${key}`);
+      // A figure a record could not measure is stored as null (JSON has no NaN): missing, not 0.
+      if (value === undefined || value === null || !Number.isFinite(value)) throw new Missing(`${id}: ${key}`);
       return Math.round(value);
     },
   };

@@ -169,7 +169,7 @@ details{margin:.4rem 0}summary{cursor:pointer;color:#234}table.bytes td:nth-chil
 .decoded{color:#5b6475;font-size:.85em}.missing{color:#8a1c14}.meta td:first-child{width:14rem;color:#4a5263}
 nav ol{columns:2;font-size:.92rem}
 p,li,summary,figcaption,h2,h3,h4{overflow-wrap:anywhere}.scroll{overflow-x:auto;max-width:100%}
-figure.diagram svg{max-width:100%;height:auto}
+figure.diagram{overflow-x:auto;max-width:100%}
 @media (max-width:40rem){main{padding:1rem .7rem 3rem}nav ol{columns:1}.meta td:first-child{width:auto}}
 `;
 

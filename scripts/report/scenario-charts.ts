@@ -335,8 +335,8 @@ function notRunNote(scenarios: ScenariosFile, scenario: string): Block | null {
 /** Certificate settings whose outcome holds only under a condition the row must say. */
 const SETTING_NOTES: Record<string, string> = {
   'https-page-to-plain':
-    'https page to plain (to http://localhost, which both engines treat as potentially trustworthy, so it is not blocked as ' +
-    'mixed content; to a real host name over plain http both APIs are blocked)',
+    'https page to plain (to http://localhost, which browsers treat as potentially trustworthy, so not mixed content; ' +
+    'to a real host name over plain http it would be, and would be blocked: not measured here)',
 };
 
 /** The cross-origin, certificate, reconnect-delay and connection-limit matrices, placed in the sections of the claims they bear on. */

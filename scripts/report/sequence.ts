@@ -70,15 +70,18 @@ export function handshakesSection(wire: WireResults | null): Section {
             'quote, labelled with what the decoder read and the TCP connection it rode on (`#1`, `#2` …), with the time ' +
             'since the first. The bytes themselves are in "What is on the wire".',
         },
-        ...Object.entries(wire.transports).map(
-          ([transport, t]): Block => ({
+        ...Object.entries(wire.transports).map(([transport, t]): Block => {
+          const { shown, more } = opening(t.messages);
+          const quotes = shown.filter((m) => m.carries.startsWith('quote')).length;
+          const reach = quotes >= QUOTES_SHOWN ? 'up to and including the second quote' : 'the whole capture (it holds no second quote)';
+          return {
             kind: 'figure',
             svg: sequenceSvg(t.messages, `seq-${transport}`),
             caption:
-              `${LABELS[transport as WireTransport]}: ${opening(t.messages).shown.length} messages on ` +
-              `${new Set(opening(t.messages).shown.map((m) => m.conn)).size} TCP connection(s) before the second quote.`,
-          }),
-        ),
+              `${LABELS[transport as WireTransport]}: ${shown.length + more} messages on ` +
+              `${new Set(shown.map((m) => m.conn)).size} TCP connection(s), ${reach}${more ? ` (the first ${shown.length} drawn)` : ''}.`,
+          };
+        }),
       ]
     : [{ kind: 'p', text: 'No wire capture in these results: `npm run wire` records one.' }];
   return { id: 'handshakes', title: 'How each transport opens, as recorded', blocks };

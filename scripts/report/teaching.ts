@@ -389,6 +389,10 @@ export function extraSections(inputs: ReportInputs): Section[] {
         {
           kind: 'list',
           items: [
+            'Each scenario case is a single sample per engine (Chromium and Firefox ESR; no Safari), with its timeouts ' +
+              'shortened so a run stays short (idle 1 s, the polyfill heartbeat 1.5 s, retry 100 ms – 3 s; a frozen tab 5 s, ' +
+              '75 s with `--full`): each record’s setup says which values it used. Freezing a page is driven through ' +
+              'Chromium’s DevTools, so the lifecycle freeze has Chromium records only.',
             'Everything runs on one machine over loopback: no network latency, loss or middleboxes; the proxies the ' +
               'scenarios use are small relays run by the lab. Loopback hides per-byte costs that a real network would show.',
             'Server and load generator run on one machine; the load run records which cores each had. Steps where the ' +
