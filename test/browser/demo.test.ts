@@ -3,7 +3,8 @@
  * origin the browser trusts: Chromium by the lab certificate's SPKI hash, Firefox by acceptInsecureCerts), native
  * WebSocket and socket.io's served client all show the same feed; after the server destroys every socket, each panel
  * reconnects once and no seq is skipped (SSE by Last-Event-ID, ws by the page's own ?since=, socket.io by connection
- * state recovery). The page asks nothing of any host but the lab's own, and throws no error.
+ * state recovery), and each panel draws its latency line and logs the frames it received. The page asks nothing of any
+ * host but the lab's own, and throws no error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_NAME, ENGINES, LabBrowser } from '../../scripts/lib/browser.ts';
@@ -41,6 +42,8 @@ describe.each(ENGINES)('demo page in %s', (engine) => {
           reconnects: Number(s.querySelector('[data-k="reconnects"]')!.textContent),
           gaps: Number(s.querySelector('[data-k="gaps"]')!.textContent),
           symbols: s.querySelectorAll('tr').length,
+          sparkPoints: (s.querySelector('.spark polyline')!.getAttribute('points') ?? '').split(' ').filter(Boolean).length,
+          frames: [...s.querySelectorAll('ol.frames li')].map((li) => li.textContent ?? ''),
         })),
       );
     const each = <T>(value: T) => BROWSER_TRANSPORTS.map(() => value);
@@ -55,6 +58,13 @@ describe.each(ENGINES)('demo page in %s', (engine) => {
     const panels = await read();
     expect(panels.map((p) => p.gaps)).toEqual(each(0));
     expect(panels.map((p) => p.symbols)).toEqual(each(10));
+    // The live views: a latency line (up to the last 60 quotes), and the last frames each transport received, quotes among them.
+    expect(panels.map((p) => p.sparkPoints >= 10)).toEqual(each(true));
+    for (const p of panels)
+      expect(
+        p.frames.some((f) => /"seq":\d+/.test(f)),
+        p.transport,
+      ).toBe(true);
     expect(errors, ENGINE_NAME[engine]).toEqual([]);
     // Only the lab's own servers on loopback (Firefox also reports the page's inline favicon, `data:,`, as a request): no CDN.
     const external = [...requested].filter(
