@@ -3,7 +3,8 @@
  * rest of the report uses, each pointing at the section where the lab shows it. Teaching text only: no figure here
  * comes from a run (those are in the decision guide and the claims' sections).
  */
-import type { Section } from './blocks.ts';
+import type { Block, Section } from './blocks.ts';
+import { excerpt } from './code.ts';
 
 const WHAT = [
   '**Server-Sent Events (SSE)**: the browser’s `EventSource` makes one HTTP GET, and the server answers with a response ' +
@@ -69,6 +70,23 @@ const GLOSSARY: [term: string, meaning: string, shown: string][] = [
   ],
 ];
 
+/** The smallest correct code of each, from examples/ (each run by test/browser/examples.test.ts in both engines). */
+function examples(): Block {
+  const code = (file: string, start: RegExp, end: RegExp): Block => ({ kind: 'code', ...excerpt(file, start, end, 40) });
+  return {
+    kind: 'details',
+    summary: 'The smallest correct code of each (examples/, with a README on running them)',
+    blocks: [
+      { kind: 'p', text: 'SSE: an id on every event, `retry:`, and a reconnecting browser’s Last-Event-ID answered from history.' },
+      code('examples/sse/server.js', /const server = http\.createServer/, /^\}\);/),
+      { kind: 'p', text: 'A raw WebSocket in the browser: reconnect with exponential backoff and full jitter, resume by `?since=`.' },
+      code('examples/ws/index.html', /function connect\(\)/, /^ {2}\}$/),
+      { kind: 'p', text: 'socket.io: connection state recovery does both, in the library.' },
+      code('examples/socketio/server.js', /const io = new Server/, /const tick = setInterval/),
+    ],
+  };
+}
+
 /** The section; a glossary entry whose section `present` lacks shows no link. */
 export function basicsSection(present: ReadonlySet<string>): Section {
   return {
@@ -76,6 +94,7 @@ export function basicsSection(present: ReadonlySet<string>): Section {
     title: 'SSE, WebSocket and socket.io in brief',
     blocks: [
       { kind: 'list', items: WHAT },
+      examples(),
       {
         kind: 'table',
         caption: 'Words the report uses',
