@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { LabClient, Received } from '../clients/index.ts';
 import type { Quote } from '../servers/contract.ts';
 import { QuoteFeed } from '../servers/feed.ts';
+import type { ClaimsFile } from '../scripts/lib/claims.ts';
+import type { ReportInputs } from '../scripts/report/inputs.ts';
 
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -43,4 +45,13 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A committed example result (test/fixtures/), parsed. */
+export const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')) as T;
+
+/** The report's inputs as a test gives them: the example claims, every other results file absent unless given. */
+export function reportInputs(given: Partial<ReportInputs> = {}): ReportInputs {
+  const none = { scenarios: null, load: null, loadTls: null, loadProxy: null, loadCluster: null, wire: null, abuse: null, fuzz: null };
+  return { dir: 'test', claims: fixture<ClaimsFile>('example-claims.json'), ...none, missing: [], ...given };
 }

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { reportInputs } from './helpers.ts';
 import type { Json, ScenarioRecord, ScenariosFile } from '../scenarios/types.ts';
 import type { Engine } from '../scripts/lib/browser.ts';
-import type { ClaimsFile } from '../scripts/lib/claims.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { articlesSections } from '../scripts/report/articles-section.ts';
 import type { Block, Section } from '../scripts/report/blocks.ts';
@@ -120,20 +120,7 @@ function records(): ScenarioRecord[] {
 
 function inputs(list: ScenarioRecord[] | null): ReportInputs {
   const scenarios = list && ({ meta: null, browsers: [], scenarios: [], records: list } as unknown as ScenariosFile);
-  const claims = JSON.parse(readFileSync(`${ROOT}test/fixtures/example-claims.json`, 'utf8')) as ClaimsFile;
-  return {
-    dir: 'test',
-    claims,
-    scenarios,
-    load: null,
-    loadTls: null,
-    loadProxy: null,
-    loadCluster: null,
-    wire: null,
-    abuse: null,
-    fuzz: null,
-    missing: [],
-  };
+  return reportInputs({ scenarios });
 }
 
 const codes = (s: Section) => s.blocks.filter((b): b is Extract<Block, { kind: 'code' }> => b.kind === 'code');

@@ -4,8 +4,8 @@
  * are missing says "not measured" instead of a reason. The glossary after it points only at sections the report has;
  * each exercise sits in a section the report has, in view, with its answer collapsed.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixture, reportInputs } from './helpers.ts';
 import type { ScenariosFile } from '../scenarios/types.ts';
 import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
 import { basicsSection } from '../scripts/report/basics.ts';
@@ -14,22 +14,8 @@ import { EXERCISE_SECTIONS } from '../scripts/report/exercises.ts';
 import type { ReportInputs } from '../scripts/report/inputs.ts';
 import { buildModel } from '../scripts/report/model.ts';
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')) as T;
-
 function inputs(claims = fixture<ClaimsFile>('example-claims.json')): ReportInputs {
-  return {
-    dir: 'test',
-    claims,
-    scenarios: fixture<ScenariosFile>('example-scenarios.json'),
-    load: null,
-    loadTls: null,
-    loadProxy: null,
-    loadCluster: null,
-    wire: null,
-    abuse: null,
-    fuzz: null,
-    missing: [],
-  };
+  return reportInputs({ claims, scenarios: fixture<ScenariosFile>('example-scenarios.json') });
 }
 
 const rowsOf = (i: ReportInputs) => {

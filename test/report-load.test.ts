@@ -6,11 +6,9 @@
  * file (schema 2: single runs, no checks or pinning) still builds. Built from test/fixtures (example-load.json
  * is a tiny run with 2 runs per step), some steps changed here to reach the cases the fixture lacks.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ClaimsFile } from '../scripts/lib/claims.ts';
+import { fixture, reportInputs } from './helpers.ts';
 import { TRANSPORTS } from '../servers/transports.ts';
-import { ROOT } from '../scripts/lib/paths.ts';
 import type { ClusterLoadResults, LoadResults, Spread, SpreadFigure, StepResult } from '../scripts/load/types.ts';
 import type { Block, Section } from '../scripts/report/blocks.ts';
 import type { ChartSpec, Dataset } from '../scripts/report/charts.ts';
@@ -18,23 +16,8 @@ import type { ReportInputs } from '../scripts/report/inputs.ts';
 import { renderMarkdown } from '../scripts/report/markdown.ts';
 import { buildModel, type ReportModel } from '../scripts/report/model.ts';
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(`${ROOT}test/fixtures/${name}`, 'utf8')) as T;
-
 function inputs(load: LoadResults, extra: Partial<ReportInputs> = {}): ReportInputs {
-  return {
-    dir: 'test',
-    claims: fixture<ClaimsFile>('example-claims.json'),
-    scenarios: null,
-    load,
-    loadTls: null,
-    loadProxy: null,
-    loadCluster: null,
-    wire: null,
-    abuse: null,
-    fuzz: null,
-    missing: [],
-    ...extra,
-  };
+  return reportInputs({ load, ...extra });
 }
 
 const chart = (model: ReportModel, id: string): ChartSpec => {
