@@ -30,7 +30,7 @@ import { startArticleA } from './articles/article-a-server.ts';
 import { SseStream, startArticleB } from './articles/article-b-server.ts';
 import type { ArticleServer } from './articles/listen.ts';
 import { type CaseContext, type CaseSpec, type LabPage, pageHandler, portOf, type ScenarioSpec, sleep, until } from './harness.ts';
-import { countOf, round } from './measure.ts';
+import { countOf, lossAndDuplicates, round } from './measure.ts';
 import type { Observed, TimedEvent } from './types.ts';
 
 /** Long enough for two of the servers' one-per-second messages. */
@@ -42,28 +42,25 @@ const RETRY_CORRECTED_MS = 1000;
 /** How long past `retry:` a case waits for the reconnect before recording that none came. */
 const GRACE_MS = 5000;
 
-async function articleA(c: CaseContext): Promise<ArticleServer> {
-  const { cert, key } = await labCertificate();
-  const server = await startArticleA({ cert, key, page: pageHandler });
+/** An article's server for this case: request times from the case start, closed when the case ends. */
+async function forCase(c: CaseContext, started: Promise<ArticleServer>): Promise<ArticleServer> {
+  const server = await started;
   server.log.setT0(c.t0);
   c.defer(() => server.close());
   return server;
+}
+
+async function articleA(c: CaseContext): Promise<ArticleServer> {
+  const { cert, key } = await labCertificate();
+  return forCase(c, startArticleA({ cert, key, page: pageHandler }));
 }
 
 async function articleACorrected(c: CaseContext): Promise<ArticleServer> {
   const { cert, key } = await labCertificate();
-  const server = await startArticleACorrected({ cert, key, page: pageHandler, allowOrigins: c.h.pageOrigins });
-  server.log.setT0(c.t0);
-  c.defer(() => server.close());
-  return server;
+  return forCase(c, startArticleACorrected({ cert, key, page: pageHandler, allowOrigins: c.h.pageOrigins }));
 }
 
-async function articleB(c: CaseContext): Promise<ArticleServer> {
-  const server = await startArticleB({ page: pageHandler });
-  server.log.setT0(c.t0);
-  c.defer(() => server.close());
-  return server;
-}
+const articleB = (c: CaseContext): Promise<ArticleServer> => forCase(c, startArticleB({ page: pageHandler }));
 
 /** Runs an article's client in the page; returns the constructor the article's code ended up with. */
 function runClient(page: LabPage, fn: string, args: string[], options: { polyfill?: boolean; listen?: string[] }): Promise<string> {
@@ -106,9 +103,12 @@ async function articleAAsWritten(c: CaseContext, polyfill: boolean): Promise<Obs
 /** The numbers a client received, against every number from its first to its last: how many it missed, how many twice. */
 function gapsIn(numbers: number[]): { missed: number; duplicated: number } {
   if (numbers.length === 0) return { missed: Number.NaN, duplicated: 0 };
-  const seen = new Set(numbers);
-  const span = Math.max(...numbers) - Math.min(...numbers) + 1;
-  return { missed: span - seen.size, duplicated: numbers.length - seen.size };
+  const first = Math.min(...numbers);
+  const { lost, duplicated } = lossAndDuplicates(
+    numbers.map((n) => n - first + 1),
+    Math.max(...numbers) - first + 1,
+  );
+  return { missed: lost, duplicated };
 }
 
 /**

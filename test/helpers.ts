@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { LabClient, Received } from '../clients/index.ts';
 import type { Quote } from '../servers/contract.ts';
 import { QuoteFeed } from '../servers/feed.ts';
+import type { Json, ScenarioName, ScenarioRecord, ScenarioTransport } from '../scenarios/types.ts';
+import type { Engine } from '../scripts/lib/browser.ts';
 import type { ClaimsFile } from '../scripts/lib/claims.ts';
 import type { ReportInputs } from '../scripts/report/inputs.ts';
 
@@ -54,4 +56,29 @@ export const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`
 export function reportInputs(given: Partial<ReportInputs> = {}): ReportInputs {
   const none = { scenarios: null, load: null, loadTls: null, loadProxy: null, loadCluster: null, wire: null, abuse: null, fuzz: null };
   return { dir: 'test', claims: fixture<ClaimsFile>('example-claims.json'), ...none, missing: [], ...given };
+}
+
+/** One record as the harness writes it: `@engine` on a browser case's id, none on a Node case's. */
+export function scenarioRecord(
+  scenario: ScenarioName,
+  transport: ScenarioTransport,
+  kase: string,
+  engine: Engine | undefined,
+  setup: { [k: string]: Json },
+  observed: ScenarioRecord['observed'],
+): ScenarioRecord {
+  return {
+    id: `${scenario}/${transport}/${kase}${engine ? `@${engine}` : ''}`,
+    scenario,
+    transport,
+    case: kase,
+    client: engine ? 'browser' : 'node',
+    ...(engine ? { engine, browserVersion: engine === 'chromium' ? 'Chrome/156.0' : 'firefox/153.8.0' } : {}),
+    title: `${scenario} ${kase} in a test`,
+    status: 'observed',
+    setup,
+    observed,
+    claims: ['sse-auto-reconnect'],
+    durationMs: 10,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { reportInputs } from './helpers.ts';
+import { reportInputs, scenarioRecord } from './helpers.ts';
 import type { Json, ScenarioRecord, ScenariosFile } from '../scenarios/types.ts';
 import type { Engine } from '../scripts/lib/browser.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
@@ -19,27 +19,9 @@ import { buildModel } from '../scripts/report/model.ts';
 type Table = Extract<Block, { kind: 'table' }>;
 const DIR = 'scenarios/articles/';
 
-function record(
-  kase: string,
-  engine: Engine | undefined,
-  setup: { [k: string]: Json },
-  observed: ScenarioRecord['observed'],
-): ScenarioRecord {
-  return {
-    id: `articles/sse/${kase}${engine ? `@${engine}` : ''}`,
-    scenario: 'articles',
-    transport: 'sse',
-    case: kase,
-    client: engine ? 'browser' : 'node',
-    ...(engine ? { engine, browserVersion: 'test' } : {}),
-    title: `articles ${kase} in a test`,
-    status: 'observed',
-    setup,
-    observed,
-    claims: ['sse-auto-reconnect'],
-    durationMs: 10,
-  };
-}
+/** A record of scenario `articles` (its cases are all `sse`). */
+const record = (kase: string, engine: Engine | undefined, setup: { [k: string]: Json }, observed: ScenarioRecord['observed']) =>
+  scenarioRecord('articles', 'sse', kase, engine, setup, observed);
 
 const CORS_LINE = "Access to resource at 'x' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header …";
 

@@ -6,8 +6,9 @@
  * both verdicts, and a run in one engine never names the other.
  */
 import { describe, expect, it } from 'vitest';
+import { scenarioRecord } from './helpers.ts';
 import { combine } from '../scenarios/verdicts/index.ts';
-import type { BrowserRun, Json, ScenarioName, ScenarioRecord, ScenariosFile, ScenarioTransport, TimedEvent } from '../scenarios/types.ts';
+import type { BrowserRun, ScenarioRecord, ScenariosFile, TimedEvent } from '../scenarios/types.ts';
 import type { Engine } from '../scripts/lib/browser.ts';
 import type { ClaimId, ClaimResult, ClaimsFile, EngineVerdict } from '../scripts/lib/claims.ts';
 import type { Block } from '../scripts/report/blocks.ts';
@@ -18,30 +19,7 @@ import { buildModel, type ReportModel } from '../scripts/report/model.ts';
 type Table = Extract<Block, { kind: 'table' }>;
 const DATE = '2026-11-29T00:00:00.000Z';
 
-/** One record as the harness writes it: `@engine` on a browser case's id, none on a Node case's. */
-function record(
-  scenario: ScenarioName,
-  transport: ScenarioTransport,
-  kase: string,
-  engine: Engine | undefined,
-  setup: { [k: string]: Json },
-  observed: ScenarioRecord['observed'],
-): ScenarioRecord {
-  return {
-    id: `${scenario}/${transport}/${kase}${engine ? `@${engine}` : ''}`,
-    scenario,
-    transport,
-    case: kase,
-    client: engine ? 'browser' : 'node',
-    ...(engine ? { engine, browserVersion: engine === 'chromium' ? 'Chrome/156.0' : 'firefox/153.8.0' } : {}),
-    title: `${scenario} ${kase} in a test`,
-    status: 'observed',
-    setup,
-    observed,
-    claims: ['sse-auto-reconnect'],
-    durationMs: 10,
-  };
-}
+const record = scenarioRecord;
 
 /** A page that saw the drop at 100 ms and quotes before and after it. */
 const dropEvents: TimedEvent[] = [

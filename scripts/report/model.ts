@@ -213,23 +213,23 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
   });
   if (!result) {
     blocks.push({ kind: 'verdict', verdict: 'not-run', text: 'No run in these results decided this claim.' });
+  } else if (result.engines) {
+    // A browser claim: where it holds (where the engines differ, the verdicts module's lead sentence says how), then the
+    // answer; each engine's account goes to the evidence.
+    const text = enginesDiffer(result) ? `${holdsInLine(result)} ${leadOf(result)}` : holdsInLine(result);
+    blocks.push({ kind: 'verdict', verdict: result.verdict, text }, { kind: 'p', text: `**Answer.** ${answerOf(result)}` });
+    evidence.push({ kind: 'list', items: engineItems(result) }, ...engineFigures(result));
   } else {
-    // Where the engines differ, the verdicts module's lead sentence says how.
-    const text = !result.engines ? '' : enginesDiffer(result) ? `${holdsInLine(result)} ${leadOf(result)}` : holdsInLine(result);
-    blocks.push({ kind: 'verdict', verdict: result.verdict, text: text || answerOf(result) });
-    if (text) blocks.push({ kind: 'p', text: `**Answer.** ${answerOf(result)}` });
-    if (result.engines) evidence.push({ kind: 'list', items: engineItems(result) }, ...engineFigures(result));
-    else {
-      evidence.push({ kind: 'p', text: result.explanation });
-      const figures = Object.entries(result.figures ?? {});
-      if (figures.length)
-        evidence.push({
-          kind: 'table',
-          caption: `The figures the verdict was computed from (${result.decidedBy}):`,
-          head: ['figure', 'value'],
-          rows: figures.map(([k, v]) => [k, formatValue(v)]),
-        });
-    }
+    blocks.push({ kind: 'verdict', verdict: result.verdict, text: answerOf(result) });
+    evidence.push({ kind: 'p', text: result.explanation });
+    const figures = Object.entries(result.figures ?? {});
+    if (figures.length)
+      evidence.push({
+        kind: 'table',
+        caption: `The figures the verdict was computed from (${result.decidedBy}):`,
+        head: ['figure', 'value'],
+        rows: figures.map(([k, v]) => [k, formatValue(v)]),
+      });
   }
   const teaching = claimTeaching(claim.id, inputs);
   blocks.push(...teaching.why);
