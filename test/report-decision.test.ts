@@ -11,8 +11,10 @@ import { CLAIMS, type ClaimsFile } from '../scripts/lib/claims.ts';
 import { basicsSection } from '../scripts/report/basics.ts';
 import { decisionGuide } from '../scripts/report/decision-guide.ts';
 import { EXERCISE_SECTIONS } from '../scripts/report/exercises.ts';
+import type { Block } from '../scripts/report/blocks.ts';
 import type { ReportInputs } from '../scripts/report/inputs.ts';
 import { buildModel } from '../scripts/report/model.ts';
+import { renderMarkdown } from '../scripts/report/markdown.ts';
 
 function inputs(claims = fixture<ClaimsFile>('example-claims.json')): ReportInputs {
   return reportInputs({ claims, scenarios: fixture<ScenariosFile>('example-scenarios.json') });
@@ -73,18 +75,35 @@ describe('basics and glossary', () => {
 });
 
 describe('exercises', () => {
-  it('sit in sections the report has, in view before the collapsed evidence, each with its answer collapsed', () => {
+  it('sit in sections the report has, folded before the collapsed evidence, each with its answer folded once more', () => {
     const model = buildModel({ ...inputs(), wire: fixture<ReportInputs['wire']>('example-wire.json') });
     for (const id of EXERCISE_SECTIONS) {
       const section = model.sections.find((s) => s.id === id);
       expect(section, id).toBeDefined();
-      const at = section!.blocks.findIndex((b) => b.kind === 'p' && b.text.startsWith('**Try it yourself.** Run '));
+      const at = section!.blocks.findIndex((b) => b.kind === 'details' && b.summary === 'Try it yourself');
       expect(at, id).toBeGreaterThanOrEqual(0);
-      expect(section!.blocks[at + 1], id).toMatchObject({ kind: 'details', summary: 'Answer' });
-      expect(
-        section!.blocks.slice(0, at).some((b) => b.kind === 'details'),
-        id,
-      ).toBe(false);
+      const exercise = section!.blocks[at] as Extract<Block, { kind: 'details' }>;
+      expect(exercise.blocks[0], id).toMatchObject({ kind: 'p', text: expect.stringMatching(/^Run .+ Look for /) });
+      expect(exercise.blocks[1], id).toMatchObject({ kind: 'details', summary: 'Answer' });
+      // Nothing but the section's last fold (its evidence, or the diagrams the handshakes fold) after it.
+      const after = section!.blocks.slice(at + 1);
+      expect(after.length, id).toBeLessThanOrEqual(1);
+      if (after.length) expect(after[0]!.kind, id).toBe('details');
     }
+  });
+});
+
+describe('the Markdown', () => {
+  it('mirrors the report: every section in the same order, the folds as <details>, the diagrams as text', () => {
+    const model = buildModel({ ...inputs(), wire: fixture<ReportInputs['wire']>('example-wire.json') });
+    const markdown = renderMarkdown(model, null, 'test run');
+    const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(model.sections.map((s) => s.title));
+    for (const s of model.sections) expect(markdown, s.id).toContain(`<a id="${s.id}"></a>`);
+    expect(markdown.match(/<details><summary>Try it yourself<\/summary>/g)).toHaveLength(EXERCISE_SECTIONS.length);
+    expect(markdown).toContain('<details><summary>Words the report uses (glossary)</summary>');
+    expect(markdown).toMatch(/#1 {2}browser → server {2}GET \/ws/);
+    // The records in full stay in the HTML; the Markdown says where they are.
+    expect(markdown).toContain('Each record in full: in [report.html](./report.html).');
   });
 });

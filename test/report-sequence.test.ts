@@ -1,10 +1,11 @@
 /**
  * The handshake sequence diagrams, drawn from the committed example wire capture: one arrow per message from the first
- * byte to the second quote, in the relay's order and direction, labels escaped, long openings capped with a count.
+ * byte to the second quote, in the relay's order and direction, labels escaped, long openings capped with a count; SSE
+ * and WebSocket in view, the rest folded; the same arrows as text for the Markdown.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { handshakesSection, opening, sequenceSvg } from '../scripts/report/sequence.ts';
+import { handshakesSection, opening, sequenceSvg, sequenceText } from '../scripts/report/sequence.ts';
 import type { WireMessage, WireResults } from '../scripts/wire/types.ts';
 
 const wire = JSON.parse(readFileSync(new URL('fixtures/example-wire.json', import.meta.url), 'utf8')) as WireResults;
@@ -55,8 +56,20 @@ describe('handshake sequence diagrams', () => {
     expect(svg).not.toContain('<b>');
   });
 
-  it('say how to get a capture when the results have none', () => {
+  it('draw SSE and WebSocket in view and fold the others, and say how to get a capture when the results have none', () => {
     expect(JSON.stringify(handshakesSection(null))).toContain('npm run wire');
-    expect(handshakesSection(wire).blocks.filter((b) => b.kind === 'figure')).toHaveLength(Object.keys(wire.transports).length);
+    const { blocks } = handshakesSection(wire);
+    const inView = blocks.filter((b) => b.kind === 'figure');
+    const folded = blocks.flatMap((b) => (b.kind === 'details' ? b.blocks.filter((f) => f.kind === 'figure') : []));
+    expect(inView.map((f) => f.caption.split(':')[0])).toEqual(['SSE', 'WebSocket (ws)']);
+    expect(inView.length + folded.length).toBe(Object.keys(wire.transports).length);
+  });
+
+  it('give the Markdown the same arrows as text, in order and direction', () => {
+    const ws = wire.transports.ws!.messages;
+    const lines = sequenceText(ws).split('\n');
+    expect(lines).toHaveLength(opening(ws).shown.length);
+    expect(lines[0]).toMatch(/^ +0 ms #1 {2}browser → server {2}GET \/ws/);
+    expect(lines[1]).toContain('server → browser  101 Switching Protocols');
   });
 });

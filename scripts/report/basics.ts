@@ -96,14 +96,19 @@ export function basicsSection(present: ReadonlySet<string>): Section {
       { kind: 'list', items: WHAT },
       examples(),
       {
-        kind: 'table',
-        caption: 'Words the report uses',
-        head: ['term', 'meaning', 'shown in'],
-        rows: GLOSSARY.map(([term, meaning, shown]) => [
-          `**${term}**`,
-          meaning,
-          present.has(shown.slice(1)) ? `[section](${shown})` : null,
-        ]),
+        kind: 'details',
+        summary: 'Words the report uses (glossary)',
+        blocks: [
+          {
+            kind: 'table',
+            head: ['term', 'meaning', 'shown in'],
+            rows: GLOSSARY.map(([term, meaning, shown]) => [
+              `**${term}**`,
+              meaning,
+              present.has(shown.slice(1)) ? `[section](${shown})` : null,
+            ]),
+          },
+        ],
       },
     ],
   };

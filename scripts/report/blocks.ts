@@ -12,10 +12,14 @@ export type Block =
   | { kind: 'table'; head: string[]; rows: Cell[][]; caption?: string }
   | { kind: 'chart'; id: string }
   | { kind: 'code'; file: string; line: number; code: string }
-  | { kind: 'details'; summary: string; blocks: Block[] }
+  /** A fold; `htmlOnly`: bulk (records in full) the Markdown leaves to the HTML, naming it instead. */
+  | { kind: 'details'; summary: string; blocks: Block[]; htmlOnly?: boolean }
   | { kind: 'bytes'; rows: ByteRow[]; caption?: string }
-  /** A diagram the report draws itself (inline SVG, no external request), with a caption that says what it shows. */
-  | { kind: 'figure'; svg: string; caption: string };
+  /**
+   * A diagram the report draws itself (inline SVG, no external request), with a caption that says what it shows and,
+   * where it has one, the same content as lines of text (the Markdown's rendition).
+   */
+  | { kind: 'figure'; svg: string; caption: string; text?: string };
 
 export interface Section {
   id: string;
@@ -28,4 +32,18 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/**
+ * A paragraph's opening, whole sentences up to at least `words` words, and the rest ('' when nothing is left): what
+ * stays in view and what folds. A sentence ends at . ! or ? followed by a space and a capital, a bracket, a quote or
+ * markup, so `retry: 1.5` or a code span does not end one.
+ */
+export function leadSentences(text: string, words: number): [lead: string, rest: string] {
+  const boundary = /(?<=[.!?])\s+(?=[A-Z(“"`*[])/g;
+  for (let match = boundary.exec(text); match; match = boundary.exec(text)) {
+    const lead = text.slice(0, match.index);
+    if ((lead.match(/\S+/g) ?? []).length >= words) return [lead, text.slice(match.index).trim()];
+  }
+  return [text, ''];
 }

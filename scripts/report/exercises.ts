@@ -85,15 +85,22 @@ const EXERCISES: Record<string, Exercise> = {
   },
 };
 
-/** The section with its exercise, if it has one: before its collapsed evidence, so it stays in view. */
+/** The section with its exercise, if it has one: before its collapsed evidence (the last fold), so it stays in view. */
 export function withExercise(section: Section): Section {
   const exercise = EXERCISES[section.id];
   if (!exercise) return section;
+  // Folded: the main text stays short; the answer folds once more inside, so opening the exercise does not give it away.
   const blocks: Block[] = [
-    { kind: 'p', text: `**Try it yourself.** Run ${exercise.run}. Look for ${exercise.lookFor}.` },
-    { kind: 'details', summary: 'Answer', blocks: [{ kind: 'p', text: exercise.answer }] },
+    {
+      kind: 'details',
+      summary: 'Try it yourself',
+      blocks: [
+        { kind: 'p', text: `Run ${exercise.run}. Look for ${exercise.lookFor}.` },
+        { kind: 'details', summary: 'Answer', blocks: [{ kind: 'p', text: exercise.answer }] },
+      ],
+    },
   ];
-  const at = section.blocks.findIndex((b) => b.kind === 'details');
+  const at = section.blocks.findLastIndex((b) => b.kind === 'details');
   const before = at === -1 ? section.blocks.length : at;
   return { ...section, blocks: [...section.blocks.slice(0, before), ...blocks, ...section.blocks.slice(before)] };
 }

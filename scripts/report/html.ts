@@ -36,18 +36,12 @@ function table(head: string[], rows: (string | number | null)[][]): string {
   return `<div class="scroll"><table>${thead}<tbody>${body}</tbody></table></div>`;
 }
 
-/** A caption's first sentence stays in view; the method notes after it fold under "How it was measured". */
-function caption(text: string): string {
-  const at = text.search(/(?<=[.!?])\s+(?=[A-Z(])/);
-  if (at === -1) return prose(text);
-  return `${prose(text.slice(0, at))}<details><summary>How it was measured</summary>${prose(text.slice(at).trim())}</details>`;
-}
-
 function chart(spec: ChartSpec): string {
   return (
     `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4>` +
     `<div class="canvas"><canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div>` +
-    `<figcaption>${caption(spec.caption)}</figcaption></figure>`
+    // The title says what is drawn; what each point is and how it was measured folds under it.
+    `<figcaption><details><summary>How it was measured</summary>${prose(spec.caption)}</details></figcaption></figure>`
   );
 }
 
@@ -190,7 +184,7 @@ export function renderHtml(model: ReportModel): string {
 <body><main>
 <h1>${esc(model.title)}</h1>
 <p>${prose(model.subtitle)}</p>
-<nav><ol>${toc}</ol></nav>
+<details class="toc"><summary>Contents: ${model.sections.length} sections</summary><nav><ol>${toc}</ol></nav></details>
 ${sections}
 </main>
 <script>${CHART_JS()}</script>

@@ -1,6 +1,7 @@
 /**
- * results/report.md: the verdict table, the key figures and the load sections (the same blocks as the HTML, each chart as
- * a table of its figures), in Markdown. The README embeds the verdict table.
+ * results/report.md: the HTML report's sections in the same order with the same blocks, in Markdown: each chart as a
+ * table of its figures, each sequence diagram as its arrows in text, each fold as a <details> block; plus the verdict
+ * table with its evidence column and the key load figures after the verdicts. The README embeds the verdict table.
  */
 import type { LoadResults } from '../load/types.ts';
 import { type Block, type Cell, formatValue, type Section } from './blocks.ts';
@@ -117,9 +118,13 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
     case 'code':
       return `${block.file}:${block.line}\n\n\`\`\`\n${block.code}\n\`\`\``;
     case 'details':
-      return [`**${block.summary}**`, ...block.blocks.map((b) => blockMarkdown(b, charts))].join('\n\n');
+      if (block.htmlOnly) return `${block.summary}: in [report.html](./report.html).`;
+      // GitHub renders Markdown inside <details> when blank lines set it apart.
+      return [`<details><summary>${block.summary}</summary>`, ...block.blocks.map((b) => blockMarkdown(b, charts)), '</details>'].join(
+        '\n\n',
+      );
     case 'figure':
-      return block.caption;
+      return [block.caption, ...(block.text ? ['```', block.text, '```'] : [])].join('\n');
     case 'bytes':
       return table(
         ['offset', 'hex', 'text', 'meaning'],
@@ -128,34 +133,38 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
   }
 }
 
-/**
- * The sections the Markdown carries whole after the verdicts (the decision guide comes before them): the articles' code
- * run, the load figures, the p99 explanation and the method.
- */
-const MARKDOWN_SECTIONS = ['article-a-code', 'article-b-code', 'load-figures', 'sse-p99', 'method'];
-
 function sectionMarkdown(section: Section, charts: Map<string, ChartSpec>): string {
-  return [`<a id="${section.id}"></a>`, '', `## ${section.title}`, '', section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'), '']
-    .join('\n')
-    .replace(/\]\(#(claim-[\w-]+)\)/g, '](./report.html#$1)'); // the claims' own sections are in the HTML only
+  return [
+    `<a id="${section.id}"></a>`,
+    '',
+    `## ${section.title}`,
+    '',
+    section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'),
+    '',
+  ].join('\n');
 }
 
 export function renderMarkdown(model: ReportModel, load: LoadResults | null, runLine: string): string {
   const charts = new Map(model.charts.map((c) => [c.id, c]));
-  const sections = model.sections.filter((s) => MARKDOWN_SECTIONS.includes(s.id));
   return [
     `# ${model.title}`,
     '',
+    model.subtitle,
+    '',
     runLine,
     '',
-    ...model.sections.filter((s) => s.id === 'decision-guide').map((s) => sectionMarkdown(s, charts)),
-    '## Verdicts',
+    `<details><summary>Contents: ${model.sections.length} sections</summary>`,
     '',
-    verdictTable(model),
+    ...model.sections.map((s, i) => `${i + 1}. [${cell(s.title)}](#${s.id})`),
     '',
-    ...(load ? ['## Key figures', '', keyFigures(load), ''] : []),
-    ...sections.map((s) => sectionMarkdown(s, charts)),
-    'Every claim with its evidence, charts and the code that matters: [report.html](./report.html).',
+    '</details>',
     '',
+    ...model.sections.map((s) =>
+      s.id === 'verdicts'
+        ? // The verdict table in Markdown names each verdict's evidence too (the README embeds it); the key load figures follow.
+          sectionMarkdown({ ...s, blocks: [{ kind: 'p', text: verdictTable(model, '') }] }, charts) +
+          (load ? ['', '**Key figures**', '', keyFigures(load), ''].join('\n') : '')
+        : sectionMarkdown(s, charts),
+    ),
   ].join('\n');
 }

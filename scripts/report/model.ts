@@ -22,7 +22,7 @@ import { proxySection } from './proxy-section.ts';
 import { reliabilitySection } from './reliability.ts';
 import { runsOf } from './spread.ts';
 import { wireSections } from './wire-sections.ts';
-import { formatValue, type Block, type Cell, type Section } from './blocks.ts';
+import { formatValue, leadSentences, type Block, type Cell, type Section } from './blocks.ts';
 import { engineItems, enginesCell, enginesDiffer, evidenceLine, holdsInLine, leadOf, spoken } from './engines.ts';
 import { ENGINE_NAME, ENGINES } from '../lib/browser.ts';
 
@@ -197,6 +197,18 @@ function answerOf(result: ClaimResult): string {
   return closings.map(([e, c]) => `${ENGINE_NAME[e]}: ${c}`).join(' ');
 }
 
+/** The mechanism in a sentence or two; the rest of the "why" (more mechanism, what was measured here) folds under them. */
+function whyInBrief(why: Block[]): Block[] {
+  const [first, ...more] = why;
+  if (first?.kind !== 'p') return why;
+  const [lead, rest] = leadSentences(first.text, 15);
+  const folded: Block[] = [...(rest ? [{ kind: 'p' as const, text: rest }] : []), ...more];
+  return [
+    { kind: 'p', text: `**Why.** ${lead}` },
+    ...(folded.length ? [{ kind: 'details' as const, summary: 'More on why', blocks: folded }] : []),
+  ];
+}
+
 /**
  * A claim as a student reads it: where it comes from, the verdict and the answer, why (the mechanism), what changes
  * in production, the charts; then the evidence, collapsed: each engine's account, the figures, the matrices, the
@@ -232,7 +244,7 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
       });
   }
   const teaching = claimTeaching(claim.id, inputs);
-  blocks.push(...teaching.why);
+  blocks.push(...whyInBrief(teaching.why));
   if (teaching.production) blocks.push({ kind: 'p', text: `**In production.** ${teaching.production}` });
   // A chart is drawn in the first section that uses it; later sections link back to it.
   for (const chart of charts.filter((c) => c.claims.includes(claim.id))) {
@@ -261,28 +273,31 @@ function claimSection(claim: Claim, result: ClaimResult | null, inputs: ReportIn
       ]),
     });
     const details = records.flatMap(({ record }) => (record ? [recordDetails(record)] : []));
-    if (details.length) evidence.push({ kind: 'details', summary: 'Each record in full', blocks: details });
+    if (details.length) evidence.push({ kind: 'details', summary: 'Each record in full', blocks: details, htmlOnly: true });
   }
   evidence.push(...teaching.code);
-  if (evidence.length)
-    blocks.push({ kind: 'details', summary: 'Evidence: each engine’s account, the figures, the records and the code', blocks: evidence });
+  if (evidence.length) blocks.push({ kind: 'details', summary: 'Evidence', blocks: evidence });
   return { id: `claim-${claim.id}`, title: claim.statement, blocks };
 }
 
 /**
- * A section as a student first sees it: its opening paragraph, the paragraphs that lead with a bold word ("What it
- * means."), its charts and diagrams; the tables, lists, code and further paragraphs collapsed after them, in order.
+ * A section as a student first sees it: the first sentence or two of its opening paragraph and of each paragraph that
+ * leads with a bold word ("What it means."), its charts and diagrams; the rest collapsed after them, in order.
  */
 function collapsed(section: Section): Section {
   const visible: Block[] = [];
   const rest: Block[] = [];
   let paragraphs = 0;
   for (const block of section.blocks) {
-    const lead = block.kind === 'p' && (paragraphs++ === 0 || block.text.startsWith('**'));
-    (lead || block.kind === 'chart' || block.kind === 'figure' || block.kind === 'verdict' ? visible : rest).push(block);
+    if (block.kind === 'p' && (paragraphs++ === 0 || block.text.startsWith('**'))) {
+      // A sentence or two of each in view; the rest of the paragraph opens the details, in order.
+      const [lead, more] = leadSentences(block.text, 25);
+      visible.push({ kind: 'p', text: lead });
+      if (more) rest.push({ kind: 'p', text: more });
+    } else (block.kind === 'chart' || block.kind === 'figure' || block.kind === 'verdict' ? visible : rest).push(block);
   }
   if (rest.length === 0) return section;
-  return { ...section, blocks: [...visible, { kind: 'details', summary: 'The details: tables, code and records', blocks: rest }] };
+  return { ...section, blocks: [...visible, { kind: 'details', summary: 'Details', blocks: rest }] };
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
@@ -334,9 +349,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     title: 'SSE vs WebSocket: the claims, tested',
     subtitle:
       'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested ' +
-      `${ran.length ? `in real ${spoken(ran)} and ` : ''}with Node clients, and measured side by side with a raw-TCP floor. ` +
-      'Each claim below states where it comes from, the verdict the measurements support (confirmed, refuted, or it ' +
-      'depends) and, for a claim about browsers, the engines it holds in, the evidence, and why.',
+      `${ran.length ? `in real ${spoken(ran)} and ` : ''}with Node clients, and measured side by side with a raw-TCP floor.`,
     charts,
     sections,
     verdicts,

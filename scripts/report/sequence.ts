@@ -29,6 +29,17 @@ export function opening(messages: readonly WireMessage[]): { shown: WireMessage[
   return { shown: ordered.slice(0, Math.min(end, MAX_ARROWS)), more: Math.max(0, end - MAX_ARROWS) };
 }
 
+/** The same opening as lines of text: time, connection, direction and what the decoder read. */
+export function sequenceText(messages: readonly WireMessage[]): string {
+  const { shown, more } = opening(messages);
+  const t0 = shown[0]?.t ?? 0;
+  const lines = shown.map(
+    (m) =>
+      `${`${(m.t - t0).toFixed(0)} ms`.padStart(7)} #${m.conn}  ${m.dir === 'c2s' ? 'browser → server' : 'server → browser'}  ${m.summary}`,
+  );
+  return [...lines, ...(more ? [`… ${more} more`] : [])].join('\n');
+}
+
 /** One transport's opening as an SVG sequence diagram. */
 export function sequenceSvg(messages: readonly WireMessage[], id: string): string {
   const { shown, more } = opening(messages);
@@ -59,30 +70,53 @@ export function sequenceSvg(messages: readonly WireMessage[], id: string): strin
   );
 }
 
+const TITLE = 'How each transport opens, as recorded';
+
+/** Drawn in view: the two protocols a browser speaks natively; the others fold under them. */
+const IN_VIEW: readonly string[] = ['sse', 'ws'];
+
 export function handshakesSection(wire: WireResults | null): Section {
-  const blocks: Block[] = wire
-    ? [
-        {
-          kind: 'p',
-          text:
-            'How each transport opens, as the wire capture recorded it in Chromium (`npm run wire`: a relay between the ' +
-            'page and the server, each side’s bytes decoded): one arrow per message, from the first byte to the second ' +
-            'quote, labelled with what the decoder read and the TCP connection it rode on (`#1`, `#2` …), with the time ' +
-            'since the first. The bytes themselves are in "What is on the wire".',
-        },
-        ...Object.entries(wire.transports).map(([transport, t]): Block => {
-          const { shown, more } = opening(t.messages);
-          const quotes = shown.filter((m) => m.carries.startsWith('quote')).length;
-          const reach = quotes >= QUOTES_SHOWN ? 'up to and including the second quote' : 'the whole capture (it holds no second quote)';
-          return {
-            kind: 'figure',
-            svg: sequenceSvg(t.messages, `seq-${transport}`),
-            caption:
-              `${LABELS[transport as WireTransport]}: ${shown.length + more} messages on ` +
-              `${new Set(shown.map((m) => m.conn)).size} TCP connection(s), ${reach}${more ? ` (the first ${shown.length} drawn)` : ''}.`,
-          };
-        }),
-      ]
-    : [{ kind: 'p', text: 'No wire capture in these results: `npm run wire` records one.' }];
-  return { id: 'handshakes', title: 'How each transport opens, as recorded', blocks };
+  if (!wire)
+    return {
+      id: 'handshakes',
+      title: TITLE,
+      blocks: [{ kind: 'p', text: 'No wire capture in these results: `npm run wire` records one.' }],
+    };
+  const figures = Object.entries(wire.transports).map(
+    ([transport, t]) => [transport, figure(transport as WireTransport, t.messages)] as const,
+  );
+  const folded = figures.filter(([t]) => !IN_VIEW.includes(t));
+  const blocks: Block[] = [
+    {
+      kind: 'p',
+      text:
+        'Each arrow is one message the wire capture (`npm run wire`, Chromium) read, from the first byte to the second quote, ' +
+        'with its time and TCP connection (`#1`, `#2` …).',
+    },
+    ...figures.filter(([t]) => IN_VIEW.includes(t)).map(([, f]) => f),
+    ...(folded.length
+      ? [
+          {
+            kind: 'details' as const,
+            summary: `${folded.map(([t]) => LABELS[t as WireTransport]).join(' and ')}, opening`,
+            blocks: folded.map(([, f]) => f),
+          },
+        ]
+      : []),
+  ];
+  return { id: 'handshakes', title: TITLE, blocks };
+}
+
+function figure(transport: WireTransport, messages: readonly WireMessage[]): Block {
+  const { shown, more } = opening(messages);
+  const quotes = shown.filter((m) => m.carries.startsWith('quote')).length;
+  const reach = quotes >= QUOTES_SHOWN ? 'up to and including the second quote' : 'the whole capture (it holds no second quote)';
+  return {
+    kind: 'figure',
+    svg: sequenceSvg(messages, `seq-${transport}`),
+    text: sequenceText(messages),
+    caption:
+      `${LABELS[transport]}: ${shown.length + more} messages on ` +
+      `${new Set(shown.map((m) => m.conn)).size} TCP connection(s), ${reach}${more ? ` (the first ${shown.length} drawn)` : ''}.`,
+  };
 }

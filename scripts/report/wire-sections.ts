@@ -80,7 +80,8 @@ function transportBlocks(wire: TransportWire): Block[] {
   const pct = (share: number | null) => (share === null ? null : `${(share * 100).toFixed(0)} %`);
   const tlsColumn = wire.overhead.some((r) => r.tlsBytes !== undefined);
   const blocks: Block[] = [
-    { kind: 'p', text: `**${LABELS[wire.transport]}.** ${wire.connections.length} TCP connection(s): ${connectionWords(wire)}.` },
+    // Not bold-led: the section shows its method in view and folds each transport's account (report model's `collapsed`).
+    { kind: 'p', text: `${LABELS[wire.transport]}: ${wire.connections.length} TCP connection(s): ${connectionWords(wire)}.` },
     {
       kind: 'table',
       caption: tlsColumn

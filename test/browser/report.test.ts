@@ -2,7 +2,8 @@
  * The report generator on the committed example results: the HTML holds every claim id and its
  * verdict; Chromium and Firefox each open it from disk with no console errors, no network request, and every
  * chart canvas drawn (non-blank pixels), with the min–max whiskers of a repeated load run, and no horizontal scrolling on
- * a 390 px phone screen; report.md carries the same verdicts as claims.json and the same load sections as the HTML.
+ * a 390 px phone screen; the decision guide in the first screen and at most 5,000 words in view with every fold closed;
+ * report.md carries the same verdicts as claims.json and the same load sections as the HTML.
  */
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,32 @@ describe('report', () => {
     for (const record of abuse.records) expect(text).toContain(`\`${record.id}\``);
     for (const surface of fuzz.surfaces) expect(text).toContain(surface.name);
     expect(text).toContain(`${fuzz.totalInputs} inputs`);
+  });
+
+  it('puts the decision guide in the first screen and keeps the main text, folds closed, within 5,000 words', async () => {
+    const browser = await LabBrowser.launch('chromium');
+    try {
+      const page = await browser.newPage();
+      for (const [width, height] of [
+        [1280, 800],
+        [390, 844],
+      ] as const) {
+        await page.setViewport({ width, height });
+        await page.goto(pathToFileURL(out.html).href);
+        const view = await page.evaluate(() => ({
+          guideTop: document.querySelector('#decision-guide h2')!.getBoundingClientRect().top,
+          openFolds: document.querySelectorAll('details[open]').length,
+          // innerText leaves out what closed <details> hide: the words a student reads without opening anything.
+          words: document.body.innerText.match(/\S+/g)?.length ?? 0,
+        }));
+        expect(view.guideTop, `${width} px`).toBeLessThan(height);
+        expect(view.openFolds).toBe(0);
+        expect(view.words).toBeGreaterThan(1000);
+        expect(view.words).toBeLessThanOrEqual(5000);
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it.each(ENGINES)(
