@@ -243,6 +243,14 @@ describe('the report with two engines', () => {
       'SSE (retry: 500), native EventSource (Chromium)',
       'SSE (retry: 500), native EventSource (Firefox)',
     ]);
+    // Each page in its own lane (top to bottom in legend order), as a step line: lines never share a height.
+    const lanes = timeline.config.data.datasets.map((d) => (d.data as { y: number }[]).map((p) => p.y));
+    lanes.forEach((ys, i) => {
+      const floor = lanes.length - 1 - i;
+      expect(Math.min(...ys)).toBe(floor);
+      expect(Math.max(...ys)).toBeLessThan(floor + 1);
+    });
+    expect(timeline.config.data.datasets.every((d) => d.stepped)).toBe(true);
     const retry = model.charts.find((c) => c.id === 'sse-retry-vs-delay')!;
     expect(retry.config.data.datasets.map((d) => d.label)).toEqual([
       'retry: sent (ms)',

@@ -18,6 +18,8 @@ export interface ChartSpec {
   /** The claims whose sections show this chart. */
   claims: ClaimId[];
   config: ChartConfig;
+  /** The canvas's height in CSS pixels, where the default 320 is too small (one lane per page). */
+  height?: number;
 }
 
 export interface ChartConfig {

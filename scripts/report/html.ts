@@ -39,7 +39,8 @@ function table(head: string[], rows: (string | number | null)[][]): string {
 function chart(spec: ChartSpec): string {
   return (
     `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4>` +
-    `<div class="canvas"><canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div>` +
+    `<div class="canvas"${spec.height ? ` style="height:${spec.height}px"` : ''}>` +
+    `<canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div>` +
     // The title says what is drawn; what each point is and how it was measured folds under it.
     `<figcaption><details><summary>How it was measured</summary>${prose(spec.caption)}</details></figcaption></figure>`
   );

@@ -11,7 +11,7 @@ import type { Json, ScenarioRecord, ScenariosFile } from '../../scenarios/types.
 import type { ClaimId } from '../lib/claims.ts';
 import { TRANSPORT_NAMES, TRANSPORTS, type Transport } from '../../servers/transports.ts';
 import type { Engine } from '../lib/browser.ts';
-import { axes, LABELS, series, type ChartSpec, type Dataset } from './charts.ts';
+import { axes, LABELS, round, series, type ChartSpec, type Dataset } from './charts.ts';
 import type { Block } from './blocks.ts';
 import { barColor, byCase, caseId, clientOf, clientsOf, lineStyle, nameOf, ranIn } from './engines.ts';
 
@@ -96,18 +96,21 @@ function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[
   return points;
 }
 
-/** The timeline's lines for a transport, by its browser API: which of its records (their case), and how each line is labelled. */
-function reconnectLines(t: Transport): [string, string, Partial<Dataset>][] {
+/**
+ * The timeline's lines for a transport, by its browser API: which of its records (their case), how each line is labelled,
+ * and its lane's short name on the axis.
+ */
+function reconnectLines(t: Transport): [string, string, string, Partial<Dataset>][] {
   switch (TRANSPORTS[t].browserApi) {
     case 'EventSource':
-      return [[`reconnect/${t}/retry-500-destroy`, `${LABELS[t]} (retry: 500), native EventSource`, {}]];
+      return [[`reconnect/${t}/retry-500-destroy`, `${LABELS[t]} (retry: 500), native EventSource`, `${LABELS[t]}`, {}]];
     case 'WebSocket':
       return [
-        [`reconnect/${t}/destroy`, 'raw WebSocket, no reconnect code', { borderDash: [2, 3] }],
-        [`reconnect/${t}/hand-written-resume`, 'raw WebSocket + hand-written resume', {}],
+        [`reconnect/${t}/destroy`, 'raw WebSocket, no reconnect code', 'ws, no reconnect code', { borderDash: [2, 3] }],
+        [`reconnect/${t}/hand-written-resume`, 'raw WebSocket + hand-written resume', 'ws + hand-written resume', {}],
       ];
     case 'socket.io':
-      return [[`reconnect/${t}/destroy`, `${LABELS[t]} with state recovery`, {}]];
+      return [[`reconnect/${t}/destroy`, `${LABELS[t]} with state recovery`, `${LABELS[t]}`, {}]];
     default:
       return [];
   }
@@ -118,20 +121,39 @@ const API_ORDER = ['EventSource', 'WebSocket', 'socket.io'];
 const byApi = (a: Transport, b: Transport) =>
   API_ORDER.indexOf(TRANSPORTS[a].browserApi ?? '') - API_ORDER.indexOf(TRANSPORTS[b].browserApi ?? '');
 
+/** Of a lane's height, the part its line climbs to at the most quotes any lane received: lanes never touch. */
+const LANE_FILL = 0.8;
+
 function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
   const records = observed(scenarios, 'reconnect');
   // One line per case and engine: the same case's records in every engine, Chromium's first.
   const lines = transportsOf(records)
     .sort(byApi)
     .flatMap((t) =>
-      reconnectLines(t).flatMap(([id, label, extra]) =>
-        byCase(records.filter((r) => caseId(r) === id)).map((r) => ({ t, r, label: `${label} (${clientOf(r)})`, extra })),
+      reconnectLines(t).flatMap(([id, label, short, extra]) =>
+        byCase(records.filter((r) => caseId(r) === id)).map((r) => ({
+          t,
+          r,
+          label: `${label} (${clientOf(r)})`,
+          short: `${short} · ${clientOf(r)}`,
+          extra,
+          points: timeline(r),
+        })),
       ),
     )
-    .filter(({ r }) => timeline(r).length > 0);
-  const datasets = lines.map(({ t, r, label, extra }) =>
-    // Stepped: the count holds until the next quote arrives, so an outage is a flat line, not a slope across it.
-    series(t, timeline(r), { label, pointRadius: 2, stepped: true, ...lineStyle(r.engine), ...extra }),
+    .filter(({ points }) => points.length > 0);
+  // Each line in its own lane, top to bottom in legend order, on one scale of quotes: where engines and transports agree,
+  // their lines no longer lie on top of each other.
+  const most = Math.max(1, ...lines.map(({ points }) => points.at(-1)!.y));
+  const base = (i: number) => lines.length - 1 - i;
+  const datasets = lines.map(({ t, r, label, extra, points }, i) =>
+    // Stepped: the count holds until the next quote arrives, so an outage is a flat line, not a slope across it. The line
+    // starts at the lane's floor (no quote yet) just before its first quote.
+    series(
+      t,
+      [{ x: points[0]!.x, y: 0 }, ...points].map((p) => ({ x: p.x, y: round(base(i) + (LANE_FILL * p.y) / most, 3)! })),
+      { label, pointRadius: 1.5, stepped: true, ...lineStyle(r.engine), ...extra },
+    ),
   );
   const charts: ChartSpec[] = [];
   if (datasets.length > 0) {
@@ -140,17 +162,27 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
       title: 'Quotes received around a dropped connection',
       caption:
         `The server destroys the socket while quotes keep being published, to pages ${ranIn(lines.map((l) => l.r))}; 0 ms ` +
-        'is when the page saw the connection go (its close or error event). Read each line for a second rise: a transport ' +
-        'that came back and caught up on what it missed climbs again, one that stayed closed stays flat.',
+        'is when the page saw the connection go (its close or error event). Each page has its own lane; its line climbs one ' +
+        `step per quote received, on the same scale in every lane (the top of a lane's line is ${most} quotes). Read each ` +
+        'lane for a second rise: a transport that came back and caught up on what it missed climbs again after 0, one that ' +
+        'stayed closed stays flat.',
       claims: ['sse-auto-reconnect', 'ws-needs-library-to-reconnect', 'sse-event-ids-resume'],
+      height: 120 + 34 * lines.length,
       config: {
         type: 'line',
         data: { labels: [], datasets },
         options: {
-          ...axes('ms since the page saw the drop', 'quotes received (cumulative)'),
+          ...axes('ms since the page saw the drop', 'quotes received (cumulative), one lane per page'),
+          plugins: { legend: { display: false } },
           scales: {
             x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } },
-            y: { beginAtZero: true, title: { display: true, text: 'quotes received (cumulative)' } },
+            y: {
+              min: -0.1,
+              max: lines.length,
+              title: { display: true, text: 'quotes received (cumulative), one lane per page' },
+              // The lanes' names, at their middle (the page's script applies labTicks).
+              labTicks: lines.map(({ short }, i) => ({ value: base(i) + LANE_FILL / 2, label: short })),
+            },
           },
         },
       },
