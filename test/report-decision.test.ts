@@ -104,6 +104,10 @@ describe('the Markdown', () => {
     expect(markdown).toContain('<details><summary>Words the report uses (glossary)</summary>');
     expect(markdown).toMatch(/#1 {2}browser → server {2}GET \/ws/);
     // The records in full stay in the HTML; the Markdown says where they are.
-    expect(markdown).toContain('Each record in full: in [report.html](./report.html).');
+    expect(markdown).toMatch(/Each record in full: in \[report\.html\]\(\.\/report\.html#claim-[\w-]+\)\./);
+    // Every anchor once (a chart is drawn where it first appears, later uses link to it), and every link lands on one.
+    const anchors = [...markdown.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]);
+    expect(new Set(anchors).size).toBe(anchors.length);
+    for (const [, target] of markdown.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors, target).toContain(target);
   });
 });

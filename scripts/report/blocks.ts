@@ -34,16 +34,22 @@ export function formatValue(value: unknown): string {
   return String(value);
 }
 
+/** Whether a lead closes every code span, bold run and link it opens: a sentence may end only outside them. */
+const balanced = (text: string) =>
+  (text.match(/`/g) ?? []).length % 2 === 0 &&
+  (text.match(/\*\*/g) ?? []).length % 2 === 0 &&
+  (text.match(/\[/g) ?? []).length === (text.match(/\]/g) ?? []).length;
+
 /**
  * A paragraph's opening, whole sentences up to at least `words` words, and the rest ('' when nothing is left): what
  * stays in view and what folds. A sentence ends at . ! or ? followed by a space and a capital, a bracket, a quote or
- * markup, so `retry: 1.5` or a code span does not end one.
+ * markup, outside any code span, bold run or link.
  */
 export function leadSentences(text: string, words: number): [lead: string, rest: string] {
   const boundary = /(?<=[.!?])\s+(?=[A-Z(“"`*[])/g;
   for (let match = boundary.exec(text); match; match = boundary.exec(text)) {
     const lead = text.slice(0, match.index);
-    if ((lead.match(/\S+/g) ?? []).length >= words) return [lead, text.slice(match.index).trim()];
+    if (balanced(lead) && (lead.match(/\S+/g) ?? []).length >= words) return [lead, text.slice(match.index).trim()];
   }
   return [text, ''];
 }

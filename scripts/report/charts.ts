@@ -1,7 +1,7 @@
 /**
  * Chart specs: plain chart.js configurations (JSON only, no callbacks, animation off so a
  * screenshot shows the final drawing) built from the results. Each chart has axis titles with units
- * and a caption that says what to notice.
+ * and a caption that says what to notice (the HTML folds it under the chart; the README prints it).
  */
 import type { ClaimId } from '../lib/claims.ts';
 import { FLOOR, usesTls } from '../load/capabilities.ts';
@@ -66,14 +66,14 @@ export const LABELS = Object.fromEntries(TRANSPORT_NAMES.map((t) => [t, TRANSPOR
 /** The x axis of the client sweeps: one category per step, evenly spaced whatever the numbers. */
 export const CLIENTS_AXIS = 'concurrent clients (one category per step, not to scale)';
 
-/** A log axis's ticks, at the values the text discusses, each with its label (the page's script applies them). */
-export type LogTicks = { value: number; label: string }[];
+/** An axis's ticks, each with its label: a log axis at the values the text discusses, lanes by name (the page's script applies them). */
+export type AxisTicks = { value: number; label: string }[];
 
 /** Axis titles with units; everything else chart.js defaults. */
 export function axes(
   x: string,
   y: string,
-  extra: { logY?: boolean; stacked?: boolean; logTicks?: LogTicks } = {},
+  extra: { logY?: boolean; stacked?: boolean; logTicks?: AxisTicks } = {},
 ): Record<string, unknown> {
   return {
     animation: false,

@@ -177,6 +177,10 @@ export function clusterSection(inputs: ReportInputs): { section: Section; charts
         kind: 'figure',
         svg: topology(),
         caption: 'The cluster as the lab runs it: every box is a process the lab starts and stops by its pid.',
+        text: [
+          'clients (browsers, Node) → nginx (upstream lab_nodes: round robin, or sticky) → node 0, node 1 … (same transport)',
+          'publisher (seeded feed) → XADD → Redis stream lab:quotes → XREAD → every node',
+        ].join('\n'),
       },
       {
         kind: 'details',

@@ -85,7 +85,7 @@ const EXERCISES: Record<string, Exercise> = {
   },
 };
 
-/** The section with its exercise, if it has one: before its collapsed evidence (the last fold), so it stays in view. */
+/** The section with its exercise, if it has one: before its collapsed evidence ('Evidence' or 'Details'), else at its end. */
 export function withExercise(section: Section): Section {
   const exercise = EXERCISES[section.id];
   if (!exercise) return section;
@@ -100,7 +100,7 @@ export function withExercise(section: Section): Section {
       ],
     },
   ];
-  const at = section.blocks.findLastIndex((b) => b.kind === 'details');
+  const at = section.blocks.findIndex((b) => b.kind === 'details' && (b.summary === 'Evidence' || b.summary === 'Details'));
   const before = at === -1 ? section.blocks.length : at;
   return { ...section, blocks: [...section.blocks.slice(0, before), ...blocks, ...section.blocks.slice(before)] };
 }

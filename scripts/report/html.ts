@@ -41,8 +41,8 @@ function chart(spec: ChartSpec): string {
     `<figure class="chart" id="fig-${esc(spec.id)}"><h4>${esc(spec.title)}</h4>` +
     `<div class="canvas"${spec.height ? ` style="height:${spec.height}px"` : ''}>` +
     `<canvas id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"></canvas></div>` +
-    // The title says what is drawn; what each point is and how it was measured folds under it.
-    `<figcaption><details><summary>How it was measured</summary>${prose(spec.caption)}</details></figcaption></figure>`
+    // The title says what is drawn; what to notice, what each point is and how it was measured fold under it.
+    `<figcaption><details><summary>What it shows, how it was measured</summary>${prose(spec.caption)}</details></figcaption></figure>`
   );
 }
 
@@ -194,7 +194,7 @@ ${MARKS_PLUGIN}
 const configs = ${configs};
 Chart.register(labMarks);
 for (const [id, config] of Object.entries(configs)) {
-  // A log axis with ticks named by the report (labTicks): those ticks only, with their labels.
+  // An axis with ticks named by the report (labTicks: a log axis's values, a lane chart's lanes): those ticks only, with their labels.
   for (const scale of Object.values(config.options?.scales ?? {})) {
     const ticks = scale.labTicks;
     if (!ticks) continue;

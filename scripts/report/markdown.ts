@@ -100,8 +100,26 @@ function chartTable(spec: ChartSpec): string {
   ].join('\n');
 }
 
+/**
+ * What rendering one report needs: the charts by id, those drawn so far (a chart is drawn where it first appears, as in
+ * the HTML; later uses link to it), and the section being rendered (for links into the HTML).
+ */
+interface Context {
+  charts: Map<string, ChartSpec>;
+  drawn: Set<string>;
+  section: string;
+}
+
+/** A fold's label: GitHub renders no Markdown inside <summary>, so code and bold become HTML. */
+const summary = (text: string) =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>');
+
 /** One block of the model in Markdown: the same content as the HTML, charts as tables of their figures. */
-function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
+function blockMarkdown(block: Block, context: Context): string {
   switch (block.kind) {
     case 'p':
       return block.text;
@@ -112,17 +130,22 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
     case 'table':
       return [...(block.caption ? [block.caption, ''] : []), table(block.head, block.rows)].join('\n');
     case 'chart': {
-      const spec = charts.get(block.id);
-      return spec ? chartTable(spec) : `Chart ${block.id}: no data in this run.`;
+      const spec = context.charts.get(block.id);
+      if (!spec) return `Chart ${block.id}: no data in this run.`;
+      if (context.drawn.has(spec.id)) return `Chart: [${spec.title}](#fig-${spec.id}).`;
+      context.drawn.add(spec.id);
+      return chartTable(spec);
     }
     case 'code':
       return `${block.file}:${block.line}\n\n\`\`\`\n${block.code}\n\`\`\``;
     case 'details':
-      if (block.htmlOnly) return `${block.summary}: in [report.html](./report.html).`;
+      if (block.htmlOnly) return `${block.summary}: in [report.html](./report.html#${context.section}).`;
       // GitHub renders Markdown inside <details> when blank lines set it apart.
-      return [`<details><summary>${block.summary}</summary>`, ...block.blocks.map((b) => blockMarkdown(b, charts)), '</details>'].join(
-        '\n\n',
-      );
+      return [
+        `<details><summary>${summary(block.summary)}</summary>`,
+        ...block.blocks.map((b) => blockMarkdown(b, context)),
+        '</details>',
+      ].join('\n\n');
     case 'figure':
       return [block.caption, ...(block.text ? ['```', block.text, '```'] : [])].join('\n');
     case 'bytes':
@@ -133,19 +156,19 @@ function blockMarkdown(block: Block, charts: Map<string, ChartSpec>): string {
   }
 }
 
-function sectionMarkdown(section: Section, charts: Map<string, ChartSpec>): string {
+function sectionMarkdown(section: Section, context: Omit<Context, 'section'>): string {
   return [
     `<a id="${section.id}"></a>`,
     '',
     `## ${section.title}`,
     '',
-    section.blocks.map((b) => blockMarkdown(b, charts)).join('\n\n'),
+    section.blocks.map((b) => blockMarkdown(b, { ...context, section: section.id })).join('\n\n'),
     '',
   ].join('\n');
 }
 
 export function renderMarkdown(model: ReportModel, load: LoadResults | null, runLine: string): string {
-  const charts = new Map(model.charts.map((c) => [c.id, c]));
+  const context = { charts: new Map(model.charts.map((c) => [c.id, c])), drawn: new Set<string>() };
   return [
     `# ${model.title}`,
     '',
@@ -162,9 +185,9 @@ export function renderMarkdown(model: ReportModel, load: LoadResults | null, run
     ...model.sections.map((s) =>
       s.id === 'verdicts'
         ? // The verdict table in Markdown names each verdict's evidence too (the README embeds it); the key load figures follow.
-          sectionMarkdown({ ...s, blocks: [{ kind: 'p', text: verdictTable(model, '') }] }, charts) +
+          sectionMarkdown({ ...s, blocks: [{ kind: 'p', text: verdictTable(model, '') }] }, context) +
           (load ? ['', '**Key figures**', '', keyFigures(load), ''].join('\n') : '')
-        : sectionMarkdown(s, charts),
+        : sectionMarkdown(s, context),
     ),
   ].join('\n');
 }

@@ -87,12 +87,16 @@ function runSection(inputs: ReportInputs, charts: ChartSpec[]): Section {
     ['wire', inputs.wire?.meta, inputs.wire ? `${Object.keys(inputs.wire.transports).length} transports` : ''],
   ];
   for (const [name, m, what] of sources) rows.push([`${name} run`, m ? `${m.date}, commit ${m.commit}: ${what}` : 'not run']);
-  const blocks: Block[] = [{ kind: 'table', head: ['', ''], rows }];
+  const blocks: Block[] = [
+    {
+      kind: 'p',
+      text:
+        `${charts.length} charts. Every figure in this report was measured on this machine by the runs listed here; ` +
+        'nothing is typed in.',
+    },
+    { kind: 'table', head: ['', ''], rows },
+  ];
   if (inputs.missing.length > 0) blocks.push({ kind: 'p', text: 'Missing from this report:' }, { kind: 'list', items: inputs.missing });
-  blocks.push({
-    kind: 'p',
-    text: `${charts.length} charts. Every figure below was measured by the runs above on this machine; nothing is typed in.`,
-  });
   return { id: 'run', title: 'What was run', blocks };
 }
 
@@ -289,7 +293,9 @@ function collapsed(section: Section): Section {
   const rest: Block[] = [];
   let paragraphs = 0;
   for (const block of section.blocks) {
-    if (block.kind === 'p' && (paragraphs++ === 0 || block.text.startsWith('**'))) {
+    // A paragraph that ends in a colon introduces the block after it: both fold.
+    const introduces = block.kind === 'p' && block.text.trimEnd().endsWith(':');
+    if (block.kind === 'p' && !introduces && (paragraphs++ === 0 || block.text.startsWith('**'))) {
       // A sentence or two of each in view; the rest of the paragraph opens the details, in order.
       const [lead, more] = leadSentences(block.text, 25);
       visible.push({ kind: 'p', text: lead });
@@ -344,6 +350,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     handshakesSection(inputs.wire),
     ...rest.map((s) => (s.id.startsWith('claim-') || s.id === 'verdicts' ? s : collapsed(s))),
   ].map(withExercise);
+  const linked = withoutDeadLinks(sections, new Set([...sections.map((s) => s.id), ...charts.map((c) => `fig-${c.id}`)]));
   const ran = (inputs.scenarios?.browsers ?? []).filter((b) => b.found).map((b) => ENGINE_NAME[b.engine]);
   return {
     title: 'SSE vs WebSocket: the claims, tested',
@@ -351,7 +358,16 @@ export function buildModel(inputs: ReportInputs): ReportModel {
       'Server-Sent Events, raw WebSocket and socket.io pushing the same deterministic quote feed, tested ' +
       `${ran.length ? `in real ${spoken(ran)} and ` : ''}with Node clients, and measured side by side with a raw-TCP floor.`,
     charts,
-    sections,
+    sections: linked,
     verdicts,
   };
+}
+
+/**
+ * The sections with every link to a section or chart these results lack turned into its plain text: the teaching text
+ * links to "Load figures" or "Scaling out" whether or not this run has them.
+ */
+function withoutDeadLinks(sections: Section[], ids: ReadonlySet<string>): Section[] {
+  const text = JSON.stringify(sections).replace(/\[([^\]]*)\]\(#([\w-]+)\)/g, (link, words, id) => (ids.has(id) ? link : words));
+  return JSON.parse(text) as Section[];
 }

@@ -29,6 +29,8 @@ export async function renderPngs(
     page.on('request', (request) => void (/^(file|data):/.test(request.url()) ? request.continue() : request.abort()));
     await page.goto(pathToFileURL(htmlPath).href);
     await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
+    // A PNG is the title and the chart: its caption is a fold a picture cannot open (the README prints captions itself).
+    await page.addStyleTag({ content: 'figure.chart figcaption{display:none}' });
     const written: string[] = [];
     for (const id of ids) {
       const figure = await page.$(`#fig-${id}`);

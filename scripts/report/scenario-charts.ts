@@ -103,14 +103,14 @@ function timeline(record: ScenarioRecord | undefined): { x: number; y: number }[
 function reconnectLines(t: Transport): [string, string, string, Partial<Dataset>][] {
   switch (TRANSPORTS[t].browserApi) {
     case 'EventSource':
-      return [[`reconnect/${t}/retry-500-destroy`, `${LABELS[t]} (retry: 500), native EventSource`, `${LABELS[t]}`, {}]];
+      return [[`reconnect/${t}/retry-500-destroy`, `${LABELS[t]} (retry: 500), native EventSource`, LABELS[t], {}]];
     case 'WebSocket':
       return [
-        [`reconnect/${t}/destroy`, 'raw WebSocket, no reconnect code', 'ws, no reconnect code', { borderDash: [2, 3] }],
-        [`reconnect/${t}/hand-written-resume`, 'raw WebSocket + hand-written resume', 'ws + hand-written resume', {}],
+        [`reconnect/${t}/destroy`, 'raw WebSocket, no reconnect code', 'ws, no reconnect', { borderDash: [2, 3] }],
+        [`reconnect/${t}/hand-written-resume`, 'raw WebSocket + hand-written resume', 'ws + resume', {}],
       ];
     case 'socket.io':
-      return [[`reconnect/${t}/destroy`, `${LABELS[t]} with state recovery`, `${LABELS[t]}`, {}]];
+      return [[`reconnect/${t}/destroy`, `${LABELS[t]} with state recovery`, LABELS[t], {}]];
     default:
       return [];
   }
@@ -172,14 +172,15 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
         type: 'line',
         data: { labels: [], datasets },
         options: {
-          ...axes('ms since the page saw the drop', 'quotes received (cumulative), one lane per page'),
-          plugins: { legend: { display: false } },
+          ...axes('ms since the page saw the drop', ''),
+          // The lanes are named on the axis (no legend, no axis title: room for the names on a phone); a point's height is a
+          // lane position, not a count, so no tooltip either.
+          plugins: { legend: { display: false }, tooltip: { enabled: false } },
           scales: {
             x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } },
             y: {
               min: -0.1,
               max: lines.length,
-              title: { display: true, text: 'quotes received (cumulative), one lane per page' },
               // The lanes' names, at their middle (the page's script applies labTicks).
               labTicks: lines.map(({ short }, i) => ({ value: base(i) + LANE_FILL / 2, label: short })),
             },

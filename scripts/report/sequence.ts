@@ -5,6 +5,7 @@
  * on. Inline SVG (no request, no library), so the report stays one offline file.
  */
 import { LABELS } from './charts.ts';
+import { spoken } from './engines.ts';
 import type { Block, Section } from './blocks.ts';
 import type { WireMessage, WireResults, WireTransport } from '../wire/types.ts';
 
@@ -91,14 +92,14 @@ export function handshakesSection(wire: WireResults | null): Section {
       kind: 'p',
       text:
         'Each arrow is one message the wire capture (`npm run wire`, Chromium) read, from the first byte to the second quote, ' +
-        'with its time and TCP connection (`#1`, `#2` …).',
+        'with its time and TCP connection (`#1`, `#2` …); the bytes themselves are in "What is on the wire".',
     },
     ...figures.filter(([t]) => IN_VIEW.includes(t)).map(([, f]) => f),
     ...(folded.length
       ? [
           {
             kind: 'details' as const,
-            summary: `${folded.map(([t]) => LABELS[t as WireTransport]).join(' and ')}, opening`,
+            summary: `${spoken(folded.map(([t]) => LABELS[t as WireTransport]))}, opening`,
             blocks: folded.map(([, f]) => f),
           },
         ]

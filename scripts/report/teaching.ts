@@ -385,6 +385,10 @@ export function extraSections(inputs: ReportInputs): Section[] {
       id: 'method',
       title: 'Method and limitations',
       blocks: [
+        p(
+          'How the runs were made and what they cannot show: single samples per engine, shortened timeouts, one machine on ' +
+            'loopback, and the checks the load runner applies to its own figures.',
+        ),
         ...loadMethodBlocks(inputs),
         {
           kind: 'list',
