@@ -6,14 +6,19 @@
  * The page's origin is on every server's allowlist; everything else is refused as usual. SSE over
  * HTTP/2 is always https with the lab's self-signed certificate, so even a plain-http page talks
  * to one https origin: the command prints how to make Chromium trust it.
+ *
+ * The page's controls (servers/demo/controls.ts) put nginx in front and start a cluster to kill a node of. The same
+ * page is also served on a second port whose origin is on no allowlist: what a foreign page gets (every panel refused).
  */
 import { readFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { demoControls, type DemoControls } from './demo/controls.ts';
 import { LabError } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import type { RunningServer } from './listen.ts';
-import { BROWSER_TRANSPORTS, startServer, TRANSPORTS } from './transports.ts';
-import { hostForUrl, listen } from './listen.ts';
+import { BROWSER_TRANSPORTS, startServer } from './transports.ts';
+import { hostForUrl, listen, listenOn } from './listen.ts';
 import { DEMO_PORT, numberFlag, resolveOptions, type ServerOptions } from './options.ts';
 import { ServerStats } from './stats.ts';
 
@@ -24,25 +29,33 @@ export interface Demo {
   /** The page: open this. */
   url: string;
   servers: RunningServer[];
+  /** The same page on an origin no server allows: every panel shows its refusal. */
+  foreignUrl: string;
+  controls: DemoControls;
   spki?: string;
   close(): Promise<void>;
 }
+
+const sendJson = (res: ServerResponse, body: unknown) =>
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 
 export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?: string[] } = {}): Promise<Demo> {
   const options = resolveOptions({ port: DEMO_PORT, rate: 5, ...input, extraOrigins: undefined } as Partial<ServerOptions>);
   const feed = new QuoteFeed(options);
   const page = await readFile(PAGE, 'utf8');
-  let config = '{}';
+  let controls: DemoControls | undefined;
+  let foreignUrl = '';
   const servers: RunningServer[] = [];
   const demo = await listen(
     (req, res) => {
       const path = req.url?.split('?')[0];
       if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
-      if (path === '/config.json') return res.writeHead(200, { 'Content-Type': 'application/json' }).end(config);
+      if (path === '/config.json') return sendJson(res, { foreign: false, foreignUrl, panels: controls?.panels() });
       if (path === '/drop' && req.method === 'POST') {
         for (const server of servers) server.drop('destroy');
         return res.writeHead(204).end();
       }
+      if (controls?.handle(req, res)) return;
       res.writeHead(404).end();
     },
     options,
@@ -55,23 +68,29 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   for (const transport of BROWSER_TRANSPORTS) {
     servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
   }
-  // The page draws one panel per entry, with the code for its browser API.
-  config = JSON.stringify(
-    servers.map((s) => ({
-      transport: s.transport,
-      label: TRANSPORTS[s.transport].label,
-      browserApi: TRANSPORTS[s.transport].browserApi,
-      url: s.url,
-    })),
-  );
+  controls = demoControls({ servers, feed, options, allowOrigins });
+  // The foreign page: the same page and the direct panels, from an origin on nobody's allowlist, and no controls.
+  const direct = controls.panels();
+  const foreignServer = createServer((req, res) => {
+    const path = req.url?.split('?')[0];
+    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+    if (path === '/config.json') return sendJson(res, { foreign: true, allowedUrl: `${demo.origin}/`, panels: direct });
+    res.writeHead(404).end();
+  });
+  foreignUrl = `http://${hostForUrl(options.host)}:${await listenOn(foreignServer, { ...options, port: 0 })}/`;
   feed.start();
   return {
     url: `${demo.origin}/`,
     servers,
+    foreignUrl,
+    controls,
     // One lab certificate for every TLS server: the page's with --tls, and always sse-h2's.
     spki: demo.spki ?? servers.find((s) => s.spki)?.spki,
     async close() {
       feed.stop();
+      await controls!.close();
+      foreignServer.closeAllConnections();
+      await new Promise((resolve) => foreignServer.close(resolve));
       await Promise.all(servers.map((s) => s.close()));
       demo.server.closeAllConnections();
       await new Promise((resolve) => demo.server.close(resolve));
@@ -99,6 +118,7 @@ async function main(): Promise<void> {
     extraOrigins: values['allow-origin'],
   });
   console.log(`demo page:  ${demo.url}`);
+  console.log(`foreign:    ${demo.foreignUrl}   (the same page from an origin no server allows)`);
   for (const s of demo.servers) console.log(`${s.transport.padEnd(10)}  ${s.url}   (stats: ${s.statsUrl})`);
   if (demo.spki) {
     const https = demo.servers.filter((s) => s.spki).map((s) => s.transport);

@@ -1,0 +1,237 @@
+/**
+ * The demo page's live controls (servers/serve.ts mounts them): nginx in front of every proxiable server, a 2-node
+ * cluster per transport that has one, one node of each killed and started again. Each is a small POST answered with
+ * the panels the page should show now; the page reconnects a panel whose url changed, resuming from its last seq.
+ * Every process started here (nginx, Redis, nodes) is stopped by close(), by its pid, and its temp dir removed.
+ *
+ *   POST /nginx?profile=stock|tuned|off   POST /cluster   POST /cluster/kill   GET /config.json
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type RunningCluster, startCluster } from '../cluster/cluster.ts';
+import { errorBody, LabError } from '../errors.ts';
+import type { QuoteFeed } from '../feed.ts';
+import type { RunningServer } from '../listen.ts';
+import type { ServerOptions } from '../options.ts';
+import { type RunningProxy, startProxy } from '../proxy/nginx.ts';
+import { proxiable, type ProxyProfile, whyNotProxiable } from '../proxy/profiles.ts';
+import { type BrowserTransport, startServer, type Transport, TRANSPORTS } from '../transports.ts';
+
+/** The nginx profiles the page offers: what people write first, and what nginx's documentation recommends. */
+const DEMO_PROFILES = ['stock', 'tuned'] as const satisfies readonly ProxyProfile[];
+type DemoProfile = (typeof DEMO_PROFILES)[number];
+/** The transports a cluster runs (servers/cluster/: SSE over HTTP/1.1, ws, socket.io). */
+const CLUSTERED = ['sse', 'ws', 'socketio'] as const satisfies readonly BrowserTransport[];
+/** A killed node comes back after this long, ms: long enough to see its clients move to the other node. */
+export const NODE_RESTART_MS = 3000;
+/** nginx the page has moved off stops this long after, ms (make before break: see setNginx). */
+const RETIRE_MS = 5000;
+
+/** One panel on the page. */
+export interface PanelConfig {
+  /** Stable for the panel's life: a new url on the same id is a switch, resumed from the panel's last seq. */
+  id: string;
+  transport: BrowserTransport;
+  label: string;
+  browserApi: string;
+  url: string;
+  /** How the page reaches it: `direct`, `nginx stock`, `nginx tuned`, `cluster`. */
+  via: string;
+  /** One line under the title: what is different about this panel. */
+  note?: string;
+  /** socket.io: WebSocket only (a cluster balances round robin, which breaks long-polling's session). */
+  websocketOnly?: boolean;
+}
+
+export interface DemoControls {
+  panels(): PanelConfig[];
+  /** Answers the control routes; false when the request is not one of them. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** What runs now, for tests and the console: nginx pids, cluster processes. */
+  running(): { nginx: RunningProxy[]; clusters: RunningCluster[] };
+  close(): Promise<void>;
+}
+
+/** nginx in front of each proxiable server, and of an SSE server without `X-Accel-Buffering: no`. */
+interface NginxSet {
+  profile: DemoProfile;
+  proxies: Map<RunningServer, RunningProxy>;
+  bare: RunningServer;
+}
+
+interface ControlsInput {
+  servers: RunningServer[];
+  feed: QuoteFeed;
+  options: ServerOptions;
+  /** The page's origins: the cluster nodes allow them too. */
+  allowOrigins: string[];
+}
+
+const panelOf = (transport: Transport, id: string, url: string, via: string, note?: string): PanelConfig => ({
+  id,
+  transport: transport as BrowserTransport,
+  label: TRANSPORTS[transport].label,
+  browserApi: TRANSPORTS[transport].browserApi ?? '',
+  url,
+  via,
+  ...(note ? { note } : {}),
+});
+
+export function demoControls({ servers, feed, options, allowOrigins }: ControlsInput): DemoControls {
+  // Every nginx, Redis and node process hooks this process's exit (it dies with it): up to about 25 here at once.
+  process.setMaxListeners(process.getMaxListeners() + 32);
+  let nginx: NginxSet | undefined;
+  /** Sets the page has left, stopped RETIRE_MS later. */
+  const retiring = new Set<NginxSet>();
+  let clusters: RunningCluster[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+  // One control at a time: a second press waits for the first (two toggles of nginx racing could leave one set behind).
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  function panels(): PanelConfig[] {
+    const list = servers.map((s) => {
+      const proxy = nginx?.proxies.get(s);
+      if (proxy) return panelOf(s.transport, s.transport, proxy.url, `nginx ${nginx!.profile}`);
+      return panelOf(s.transport, s.transport, s.url, 'direct', nginx ? `not behind nginx: ${whyNotProxiable(s.transport)}` : undefined);
+    });
+    if (nginx) {
+      const note = 'the same feed from an SSE server that never heard of nginx: no `X-Accel-Buffering: no` header';
+      const bare = nginx.proxies.get(nginx.bare)!;
+      list.push({ ...panelOf('sse', 'sse-bare', bare.url, `nginx ${nginx.profile}`, note), label: 'SSE, no X-Accel-Buffering' });
+    }
+    for (const cluster of clusters) {
+      const note = `2 nodes behind nginx, fed by the cluster's own publisher through Redis (not this page's feed: its own seq)`;
+      const panel = panelOf(cluster.transport, `cluster-${cluster.transport}`, cluster.url, 'cluster', note);
+      list.push({ ...panel, label: `${panel.label}, cluster`, ...(cluster.transport === 'socketio' ? { websocketOnly: true } : {}) });
+    }
+    return list;
+  }
+
+  /** nginx and the header-less SSE server behind it, stopped by their close() (nginx by its pid). */
+  async function stopSet(set: NginxSet): Promise<void> {
+    retiring.delete(set);
+    await Promise.all([...set.proxies.values()].map((p) => p.close()));
+    await set.bare.close();
+  }
+
+  /**
+   * Make before break: the new nginx starts, the page is told its URLs, and the old one stops RETIRE_MS later. A
+   * socket.io panel cannot resume on a new connection, so it switches while its old one still delivers.
+   */
+  async function setNginx(profile: DemoProfile | 'off'): Promise<void> {
+    const old = nginx;
+    nginx = profile === 'off' ? undefined : await startSet(profile);
+    if (!old) return;
+    retiring.add(old);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void serial(() => stopSet(old));
+    }, RETIRE_MS);
+    timers.add(timer);
+  }
+
+  async function startSet(profile: DemoProfile): Promise<NginxSet> {
+    // The report's finding needs a server without the header: stock nginx buffers its stream, the lab's own it passes.
+    const bare = await startServer('sse', { ...options, port: 0, feed, allowOrigins, accelBufferingHeader: false });
+    const proxies = new Map<RunningServer, RunningProxy>();
+    try {
+      for (const server of [...servers.filter((s) => proxiable(s.transport)), bare])
+        proxies.set(server, await startProxy(server, { profile }));
+    } catch (error) {
+      await stopSet({ profile, proxies, bare });
+      throw error;
+    }
+    return { profile, proxies, bare };
+  }
+
+  async function startClusters(): Promise<void> {
+    if (clusters.length) return;
+    const nodeArgs = allowOrigins.flatMap((origin) => ['--allow-origin', origin]);
+    const started = await Promise.allSettled(
+      CLUSTERED.map((transport) => startCluster({ transport, nodes: 2, seed: options.seed, rate: options.rate, nodeArgs })),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (failed || closed) {
+      await Promise.all(ok.map((c) => c.close()));
+      if (failed) throw failed.reason;
+      return;
+    }
+    clusters = ok;
+  }
+
+  /** Kills, in each cluster, the node holding the page's connection (node 0 if none does), and starts it again later. */
+  async function killNodes(): Promise<{ transport: string; node: number; pid: number }[]> {
+    return Promise.all(
+      clusters.map(async (cluster) => {
+        const connections = await Promise.all(
+          cluster.nodes.map((n) => (n.alive ? fetch(n.stats).then((r) => r.json() as Promise<{ connections: number }>) : null)),
+        );
+        const index = Math.max(
+          0,
+          connections.findIndex((s) => (s?.connections ?? 0) > 0),
+        );
+        const node = cluster.nodes[index]!;
+        const pid = node.pid;
+        if (node.alive) await cluster.killNode(index);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!closed) cluster.startNode(index).catch((e: Error) => process.stderr.write(`lab: demo: restarting a node: ${e.message}\n`));
+        }, NODE_RESTART_MS);
+        timers.add(timer);
+        return { transport: cluster.transport, node: index, pid };
+      }),
+    );
+  }
+
+  const send = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+
+  /** nginx or redis-server missing: the one-line install hint, for the page to show; the demo keeps running. */
+  function answer(res: ServerResponse, run: () => Promise<unknown>): void {
+    serial(run).then(
+      (extra) => send(res, 200, { panels: panels(), ...(extra ?? {}) }),
+      (error: Error) => {
+        const missing = error instanceof LabError && (error.code === 'LAB_NO_NGINX' || error.code === 'LAB_NO_REDIS');
+        send(res, missing ? 503 : 500, errorBody(missing ? (error as LabError).code : 'LAB_BAD_REQUEST', error.message));
+      },
+    );
+  }
+
+  return {
+    panels,
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://demo');
+      const route = `${req.method} ${url.pathname}`;
+      if (route === 'POST /nginx') {
+        const profile = url.searchParams.get('profile') ?? '';
+        if (profile !== 'off' && !(DEMO_PROFILES as readonly string[]).includes(profile)) {
+          send(res, 400, errorBody('LAB_BAD_REQUEST', `profile is ${JSON.stringify(profile)}: use stock, tuned or off`));
+        } else answer(res, () => setNginx(profile as DemoProfile | 'off'));
+      } else if (route === 'POST /cluster') {
+        answer(res, startClusters);
+      } else if (route === 'POST /cluster/kill') {
+        if (!clusters.length) send(res, 409, errorBody('LAB_BAD_REQUEST', 'no cluster yet: POST /cluster first'));
+        else answer(res, async () => ({ killed: await killNodes(), restartMs: NODE_RESTART_MS }));
+      } else if (['/nginx', '/cluster', '/cluster/kill'].includes(url.pathname)) {
+        send(res, 400, errorBody('LAB_BAD_REQUEST', `${url.pathname} takes POST`));
+      } else return false;
+      return true;
+    },
+    running: () => ({ nginx: [...(nginx?.proxies.values() ?? [])], clusters }),
+    async close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      await queue;
+      const sets = [...retiring, ...(nginx ? [nginx] : [])];
+      nginx = undefined;
+      await Promise.all(sets.map(stopSet));
+      await Promise.all(clusters.splice(0).map((c) => c.close()));
+    },
+  };
+}
