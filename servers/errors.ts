@@ -14,7 +14,9 @@ export type LabErrorCode =
   | 'LAB_UNSUPPORTED_ENCODING'
   | 'LAB_NOT_FOUND'
   | 'LAB_NO_NGINX'
-  | 'LAB_NO_REDIS';
+  | 'LAB_NO_REDIS'
+  /** A demo control that failed for another reason than a missing program (servers/demo/controls.ts). */
+  | 'LAB_CONTROL_FAILED';
 
 export class LabError extends Error {
   constructor(

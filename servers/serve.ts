@@ -13,12 +13,12 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { demoControls, type DemoControls } from './demo/controls.ts';
+import { demoControls, type DemoControls, fromDemoPage } from './demo/controls.ts';
 import { LabError } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import type { RunningServer } from './listen.ts';
 import { BROWSER_TRANSPORTS, startServer } from './transports.ts';
-import { hostForUrl, listen, listenOn } from './listen.ts';
+import { HEADERS_TIMEOUT_MS, hostForUrl, listen, listenOn, REQUEST_TIMEOUT_MS } from './listen.ts';
 import { DEMO_PORT, numberFlag, resolveOptions, type ServerOptions } from './options.ts';
 import { ServerStats } from './stats.ts';
 
@@ -45,13 +45,27 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   const page = await readFile(PAGE, 'utf8');
   let controls: DemoControls | undefined;
   let foreignUrl = '';
+  let allowOrigins: string[] = [];
   const servers: RunningServer[] = [];
   const demo = await listen(
     (req, res) => {
       const path = req.url?.split('?')[0];
       if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
-      if (path === '/config.json') return sendJson(res, { foreign: false, foreignUrl, panels: controls?.panels() });
+      if (path === '/config.json') {
+        // What runs now, so a reloaded page shows its controls as they are.
+        const running = controls?.running();
+        const nginx = running?.nginx[0]?.profile ?? null;
+        return sendJson(res, {
+          foreign: false,
+          foreignUrl,
+          panels: controls?.panels(),
+          nginx,
+          clusters: Boolean(running?.clusters.length),
+        });
+      }
       if (path === '/drop' && req.method === 'POST') {
+        // Like the controls: only the demo page (or no page: curl) may drop everyone's connections.
+        if (!fromDemoPage(req, allowOrigins)) return res.writeHead(403).end();
         for (const server of servers) server.drop('destroy');
         return res.writeHead(204).end();
       }
@@ -64,14 +78,14 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   // The page may be opened by IP or by name: allow both spellings of its origin.
   const scheme = options.tls ? 'https' : 'http';
   const pageOrigins = [demo.origin, `${scheme}://localhost:${demo.port}`, `${scheme}://${hostForUrl(options.host)}:${demo.port}`];
-  const allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
+  allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
   for (const transport of BROWSER_TRANSPORTS) {
     servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
   }
   controls = demoControls({ servers, feed, options, allowOrigins });
   // The foreign page: the same page and the direct panels, from an origin on nobody's allowlist, and no controls.
   const direct = controls.panels();
-  const foreignServer = createServer((req, res) => {
+  const foreignServer = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
     if (path === '/config.json') return sendJson(res, { foreign: true, allowedUrl: `${demo.origin}/`, panels: direct });
@@ -87,13 +101,14 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
     // One lab certificate for every TLS server: the page's with --tls, and always sse-h2's.
     spki: demo.spki ?? servers.find((s) => s.spki)?.spki,
     async close() {
+      // No new request (a control pressed now would start what close() has already stopped), then everything started.
+      const closing = [demo.server, foreignServer].map((server) => new Promise((resolve) => server.close(resolve)));
       feed.stop();
       await controls!.close();
       foreignServer.closeAllConnections();
-      await new Promise((resolve) => foreignServer.close(resolve));
       await Promise.all(servers.map((s) => s.close()));
       demo.server.closeAllConnections();
-      await new Promise((resolve) => demo.server.close(resolve));
+      await Promise.all(closing);
     },
   };
 }

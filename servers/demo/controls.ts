@@ -4,7 +4,10 @@
  * the panels the page should show now; the page reconnects a panel whose url changed, resuming from its last seq.
  * Every process started here (nginx, Redis, nodes) is stopped by close(), by its pid, and its temp dir removed.
  *
- *   POST /nginx?profile=stock|tuned|off   POST /cluster   POST /cluster/kill   GET /config.json
+ *   POST /nginx?profile=stock|tuned|off   POST /cluster   POST /cluster/kill
+ *
+ * A POST needs no preflight, so any page the user visits could press these: a request whose Origin is not the demo
+ * page's is refused (403), as the lab's servers refuse a foreign WebSocket upgrade. No Origin (curl) is let through.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RunningCluster, startCluster } from '../cluster/cluster.ts';
@@ -46,7 +49,7 @@ export interface DemoControls {
   panels(): PanelConfig[];
   /** Answers the control routes; false when the request is not one of them. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  /** What runs now, for tests and the console: nginx pids, cluster processes. */
+  /** What runs now, for tests and the console: the page's current nginx (not those retiring), the clusters. */
   running(): { nginx: RunningProxy[]; clusters: RunningCluster[] };
   close(): Promise<void>;
 }
@@ -76,21 +79,44 @@ const panelOf = (transport: Transport, id: string, url: string, via: string, not
   ...(note ? { note } : {}),
 });
 
+/** Whether a request may press a control: from the demo page's own origin, or from no page at all (curl). */
+export function fromDemoPage(req: IncomingMessage, allowOrigins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  return origin === undefined || allowOrigins.includes(origin);
+}
+
 export function demoControls({ servers, feed, options, allowOrigins }: ControlsInput): DemoControls {
-  // Every nginx, Redis and node process hooks this process's exit (it dies with it): up to about 25 here at once.
-  process.setMaxListeners(process.getMaxListeners() + 32);
+  // Every nginx, Redis and node process hooks this process's exit (it dies with it): dozens while nginx sets retire and
+  // three clusters run. Given back on close.
+  const LISTENERS = 64;
+  process.setMaxListeners(process.getMaxListeners() + LISTENERS);
   let nginx: NginxSet | undefined;
   /** Sets the page has left, stopped RETIRE_MS later. */
   const retiring = new Set<NginxSet>();
   let clusters: RunningCluster[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
+  /** Kills whose node has not been started again yet, by cluster and node index: a second press does not kill it twice. */
+  const restarting = new Set<string>();
   // One control at a time: a second press waits for the first (two toggles of nginx racing could leave one set behind).
+  // Once closing, nothing more starts.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(run: () => Promise<T>): Promise<T> => {
-    const next = queue.then(run);
+    const next = queue.then(() => {
+      if (closed) throw new LabError('LAB_BAD_REQUEST', 'the demo is stopping');
+      return run();
+    });
     queue = next.catch(() => undefined);
     return next;
+  };
+  /** A timer close() clears; none is set once closing, and none keeps the process alive. */
+  const later = (ms: number, run: () => void) => {
+    if (closed) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms).unref();
+    timers.add(timer);
   };
 
   function panels(): PanelConfig[] {
@@ -128,11 +154,9 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
     nginx = profile === 'off' ? undefined : await startSet(profile);
     if (!old) return;
     retiring.add(old);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      void serial(() => stopSet(old));
-    }, RETIRE_MS);
-    timers.add(timer);
+    later(RETIRE_MS, () =>
+      serial(() => stopSet(old)).catch((e: Error) => process.stderr.write(`lab: demo: stopping nginx: ${e.message}\n`)),
+    );
   }
 
   async function startSet(profile: DemoProfile): Promise<NginxSet> {
@@ -165,26 +189,41 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
     clusters = ok;
   }
 
-  /** Kills, in each cluster, the node holding the page's connection (node 0 if none does), and starts it again later. */
-  async function killNodes(): Promise<{ transport: string; node: number; pid: number }[]> {
+  /** A live node's connections, 0 when it does not answer within 2 s (a stuck node must not stall every control). */
+  const connectionsOf = (stats: string) =>
+    fetch(stats, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.json() as Promise<{ connections: number }>)
+      .then((s) => s.connections)
+      .catch(() => 0);
+
+  /**
+   * Kills, in each cluster, the live node holding the page's connection (else the first live one) and starts it again
+   * later; a cluster whose every node is down or already coming back is left alone (`killed: false`).
+   */
+  async function killNodes(): Promise<{ transport: string; node: number; pid: number; killed: boolean }[]> {
     return Promise.all(
       clusters.map(async (cluster) => {
-        const connections = await Promise.all(
-          cluster.nodes.map((n) => (n.alive ? fetch(n.stats).then((r) => r.json() as Promise<{ connections: number }>) : null)),
+        const live = cluster.nodes.filter((n) => n.alive && !restarting.has(`${cluster.transport}/${n.index}`));
+        const connections = await Promise.all(live.map((n) => connectionsOf(n.stats)));
+        const node =
+          live[
+            Math.max(
+              0,
+              connections.findIndex((c) => c > 0),
+            )
+          ];
+        if (!node) return { transport: cluster.transport, node: -1, pid: 0, killed: false };
+        const { index, pid } = node;
+        await cluster.killNode(index);
+        const key = `${cluster.transport}/${index}`;
+        restarting.add(key);
+        later(NODE_RESTART_MS, () =>
+          cluster
+            .startNode(index)
+            .catch((e: Error) => process.stderr.write(`lab: demo: restarting a node: ${e.message}\n`))
+            .finally(() => restarting.delete(key)),
         );
-        const index = Math.max(
-          0,
-          connections.findIndex((s) => (s?.connections ?? 0) > 0),
-        );
-        const node = cluster.nodes[index]!;
-        const pid = node.pid;
-        if (node.alive) await cluster.killNode(index);
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!closed) cluster.startNode(index).catch((e: Error) => process.stderr.write(`lab: demo: restarting a node: ${e.message}\n`));
-        }, NODE_RESTART_MS);
-        timers.add(timer);
-        return { transport: cluster.transport, node: index, pid };
+        return { transport: cluster.transport, node: index, pid, killed: true };
       }),
     );
   }
@@ -198,7 +237,7 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
       (extra) => send(res, 200, { panels: panels(), ...(extra ?? {}) }),
       (error: Error) => {
         const missing = error instanceof LabError && (error.code === 'LAB_NO_NGINX' || error.code === 'LAB_NO_REDIS');
-        send(res, missing ? 503 : 500, errorBody(missing ? (error as LabError).code : 'LAB_BAD_REQUEST', error.message));
+        send(res, missing ? 503 : 500, errorBody(missing ? (error as LabError).code : 'LAB_CONTROL_FAILED', error.message));
       },
     );
   }
@@ -208,7 +247,10 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
     handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://demo');
       const route = `${req.method} ${url.pathname}`;
-      if (route === 'POST /nginx') {
+      const ours = ['/nginx', '/cluster', '/cluster/kill'].includes(url.pathname);
+      if (ours && !fromDemoPage(req, allowOrigins)) {
+        send(res, 403, errorBody('LAB_ORIGIN_REFUSED', `${req.headers.origin} may not use the demo's controls`));
+      } else if (route === 'POST /nginx') {
         const profile = url.searchParams.get('profile') ?? '';
         if (profile !== 'off' && !(DEMO_PROFILES as readonly string[]).includes(profile)) {
           send(res, 400, errorBody('LAB_BAD_REQUEST', `profile is ${JSON.stringify(profile)}: use stock, tuned or off`));
@@ -218,16 +260,18 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
       } else if (route === 'POST /cluster/kill') {
         if (!clusters.length) send(res, 409, errorBody('LAB_BAD_REQUEST', 'no cluster yet: POST /cluster first'));
         else answer(res, async () => ({ killed: await killNodes(), restartMs: NODE_RESTART_MS }));
-      } else if (['/nginx', '/cluster', '/cluster/kill'].includes(url.pathname)) {
-        send(res, 400, errorBody('LAB_BAD_REQUEST', `${url.pathname} takes POST`));
+      } else if (ours) {
+        res.setHeader('Allow', 'POST');
+        send(res, 405, errorBody('LAB_BAD_REQUEST', `${url.pathname} takes POST`));
       } else return false;
       return true;
     },
     running: () => ({ nginx: [...(nginx?.proxies.values() ?? [])], clusters }),
     async close() {
       closed = true;
-      for (const timer of timers) clearTimeout(timer);
+      process.setMaxListeners(Math.max(10, process.getMaxListeners() - LISTENERS));
       await queue;
+      for (const timer of timers) clearTimeout(timer);
       const sets = [...retiring, ...(nginx ? [nginx] : [])];
       nginx = undefined;
       await Promise.all(sets.map(stopSet));

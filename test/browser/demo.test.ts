@@ -6,12 +6,14 @@
  * state recovery), and each panel draws its latency line and logs the frames it received. The page asks nothing of any
  * host but the lab's own, and throws no error.
  *
- * Then the guided tour's controls, in both engines, asserted on counts, states and bytes, not timing: the binary
+ * Then the guided tour's controls, in both engines, asserted on counts, states and bytes (the one figure read from
+ * arrival times is stock nginx's burst, dozens of quotes at once against a threshold of 5): the binary
  * switch (and back) keeps every panel counting with no gap, ws sending 32 bytes a quote; the foreign page gets nothing
  * and every server counts its refusal; nginx missing shows its install hint; nginx tuned carries every HTTP/1.1 panel
  * with no gap, stock refuses the WebSocket upgrade and buffers the header-less SSE server's stream into bursts, and
  * its processes are gone once toggled off; in a 2-node cluster per transport a killed node costs SSE and ws nothing and
- * socket.io its session (recovery fails, quotes lost); after close() no nginx, Redis or node process is left.
+ * socket.io its session (recovery fails, quotes lost); a page from another origin cannot press the controls; after
+ * close() no nginx, Redis or node process is left.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
@@ -163,17 +165,26 @@ describe.each(ENGINES)('demo page in %s', (engine) => {
   });
 
   it('nginx: tuned passes everything on, stock refuses ws and buffers SSE without the header', async () => {
-    // Bad input: 400 and what to send instead.
-    const post = (path: string, method = 'POST') =>
-      fetch(new URL(path, demo.url), { method }).then(async (r) => [r.status, await r.text()]);
+    // Bad input: 400 or 405 and what to send instead.
+    const post = (path: string, method = 'POST', headers: Record<string, string> = {}) =>
+      fetch(new URL(path, demo.url), { method, headers }).then(async (r) => [r.status, await r.text()]);
     expect(await post('/nginx?profile=h3')).toEqual([400, expect.stringMatching(/use stock, tuned or off/)]);
-    expect(await post('/nginx', 'GET')).toEqual([400, expect.stringMatching(/takes POST/)]);
+    expect(await post('/nginx', 'GET')).toEqual([405, expect.stringMatching(/takes POST/)]);
     expect(await post('/cluster/kill')).toEqual([409, expect.stringMatching(/POST \/cluster first/)]);
+    // Another origin's page cannot press the controls (a POST needs no preflight): refused, nothing started or dropped.
+    const foreign = { Origin: new URL(demo.foreignUrl).origin };
+    expect(await post('/cluster', 'POST', foreign)).toEqual([403, expect.stringMatching(/may not use the demo's controls/)]);
+    expect(await post('/nginx?profile=tuned', 'POST', foreign)).toEqual([403, expect.any(String)]);
+    expect((await post('/drop', 'POST', foreign))[0]).toBe(403);
+    expect(demo.controls.running()).toEqual({ nginx: [], clusters: [] });
     // nginx missing: the page shows the one-line install hint and the demo goes on.
     process.env.LAB_NGINX = '/nonexistent/nginx';
-    await page.select('#nginx', 'tuned');
-    await expect.poll(() => page.$eval('#status', (s) => s.textContent), { timeout: 10_000 }).toMatch(/apt-get install -y nginx/);
-    delete process.env.LAB_NGINX;
+    try {
+      await page.select('#nginx', 'tuned');
+      await expect.poll(() => page.$eval('#status', (s) => s.textContent), { timeout: 10_000 }).toMatch(/apt-get install -y nginx/);
+    } finally {
+      delete process.env.LAB_NGINX;
+    }
     expect(await page.$eval('#nginx', (s) => (s as HTMLSelectElement).value)).toBe('off');
 
     await page.select('#nginx', 'tuned');
