@@ -2,7 +2,7 @@
  * The report's programmatic API: read results -> build the model -> write report.html and
  * report.md (and chart PNGs on request).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderHtml } from './html.ts';
 import { readInputs } from './inputs.ts';
@@ -37,6 +37,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutput>
     ? `Measured on ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memoryGiB} GiB, ` +
       `Node ${meta.node}, commit ${meta.commit}, ${meta.date}.`
     : '';
+  await mkdir(options.outDir, { recursive: true }); // `npm run report -- --out DIR` may name a new folder
   await writeFile(html, renderHtml(model));
   await writeFile(markdown, renderMarkdown(model, inputs.load, runLine));
   const pngs = options.png

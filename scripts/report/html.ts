@@ -193,6 +193,8 @@ ${sections}
 ${MARKS_PLUGIN}
 const configs = ${configs};
 Chart.register(labMarks);
+// Every chart drawn at once, whatever its options: a PNG or a reader must never catch one mid-animation.
+Chart.defaults.animation = false;
 for (const [id, config] of Object.entries(configs)) {
   // An axis with ticks named by the report (labTicks: a log axis's values, a lane chart's lanes): those ticks only, with their labels.
   for (const scale of Object.values(config.options?.scales ?? {})) {

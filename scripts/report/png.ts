@@ -31,6 +31,8 @@ export async function renderPngs(
     await page.waitForFunction(() => document.documentElement.dataset.chartsDrawn !== undefined);
     // A PNG is the title and the chart: its caption is a fold a picture cannot open (the README prints captions itself).
     await page.addStyleTag({ content: 'figure.chart figcaption{display:none}' });
+    // The shorter page can drop the scrollbar, which resizes every chart: chart.js redraws on the next frames.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done)))));
     const written: string[] = [];
     for (const id of ids) {
       const figure = await page.$(`#fig-${id}`);

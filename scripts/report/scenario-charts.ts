@@ -145,6 +145,9 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
   // Each line in its own lane, top to bottom in legend order, on one scale of quotes: where engines and transports agree,
   // their lines no longer lie on top of each other.
   const most = Math.max(1, ...lines.map(({ points }) => points.at(-1)!.y));
+  // The x axis in 500-ms steps from the first quote drawn, so 0 (the drop) is always a tick, on a phone too.
+  const STEP_MS = 500;
+  const earliest = Math.floor(Math.min(0, ...lines.map(({ points }) => points[0]!.x)) / STEP_MS) * STEP_MS;
   const base = (i: number) => lines.length - 1 - i;
   const datasets = lines.map(({ t, r, label, extra, points }, i) =>
     // Stepped: the count holds until the next quote arrives, so an outage is a flat line, not a slope across it. The line
@@ -177,7 +180,12 @@ function reconnectCharts(scenarios: ScenariosFile): ChartSpec[] {
           // lane position, not a count, so no tooltip either.
           plugins: { legend: { display: false }, tooltip: { enabled: false } },
           scales: {
-            x: { type: 'linear', title: { display: true, text: 'ms since the page saw the drop' } },
+            x: {
+              type: 'linear',
+              min: earliest,
+              ticks: { stepSize: STEP_MS },
+              title: { display: true, text: 'ms since the page saw the drop' },
+            },
             y: {
               min: -0.1,
               max: lines.length,
