@@ -11,9 +11,9 @@
  * page is also served on a second port whose origin is on no allowlist: what a foreign page gets (every panel refused).
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { demoControls, type DemoControls, fromDemoPage } from './demo/controls.ts';
+import { demoControls, type DemoControls, sendJson } from './demo/controls.ts';
 import { LabError } from './errors.ts';
 import { QuoteFeed } from './feed.ts';
 import type { RunningServer } from './listen.ts';
@@ -36,8 +36,15 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-const sendJson = (res: ServerResponse, body: unknown) =>
-  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+/** The page at / and its config at /config.json; anything else goes to `more` (the controls), else 404. */
+function pageHandler(page: string, config: () => unknown, more: (req: IncomingMessage, res: ServerResponse) => boolean = () => false) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url?.split('?')[0];
+    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+    if (path === '/config.json') return sendJson(res, 200, config());
+    if (!more(req, res)) res.writeHead(404).end();
+  };
+}
 
 export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?: string[] } = {}): Promise<Demo> {
   const options = resolveOptions({ port: DEMO_PORT, rate: 5, ...input, extraOrigins: undefined } as Partial<ServerOptions>);
@@ -45,52 +52,35 @@ export async function startDemo(input: Partial<ServerOptions> & { extraOrigins?:
   const page = await readFile(PAGE, 'utf8');
   let controls: DemoControls | undefined;
   let foreignUrl = '';
-  let allowOrigins: string[] = [];
   const servers: RunningServer[] = [];
   const demo = await listen(
-    (req, res) => {
-      const path = req.url?.split('?')[0];
-      if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
-      if (path === '/config.json') {
+    pageHandler(
+      page,
+      () => {
         // What runs now, so a reloaded page shows its controls as they are.
         const running = controls?.running();
         const nginx = running?.nginx[0]?.profile ?? null;
-        return sendJson(res, {
-          foreign: false,
-          foreignUrl,
-          panels: controls?.panels(),
-          nginx,
-          clusters: Boolean(running?.clusters.length),
-        });
-      }
-      if (path === '/drop' && req.method === 'POST') {
-        // Like the controls: only the demo page (or no page: curl) may drop everyone's connections.
-        if (!fromDemoPage(req, allowOrigins)) return res.writeHead(403).end();
-        for (const server of servers) server.drop('destroy');
-        return res.writeHead(204).end();
-      }
-      if (controls?.handle(req, res)) return;
-      res.writeHead(404).end();
-    },
+        return { foreign: false, foreignUrl, panels: controls?.panels(), nginx, clusters: Boolean(running?.clusters.length) };
+      },
+      (req, res) => controls?.handle(req, res) ?? false,
+    ),
     options,
     new ServerStats('sse', () => feed.latestSeq),
   );
   // The page may be opened by IP or by name: allow both spellings of its origin.
   const scheme = options.tls ? 'https' : 'http';
   const pageOrigins = [demo.origin, `${scheme}://localhost:${demo.port}`, `${scheme}://${hostForUrl(options.host)}:${demo.port}`];
-  allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
+  const allowOrigins = [...new Set([...pageOrigins, ...(input.extraOrigins ?? [])])];
   for (const transport of BROWSER_TRANSPORTS) {
     servers.push(await startServer(transport, { ...options, port: 0, feed, allowOrigins }));
   }
   controls = demoControls({ servers, feed, options, allowOrigins });
   // The foreign page: the same page and the direct panels, from an origin on nobody's allowlist, and no controls.
   const direct = controls.panels();
-  const foreignServer = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
-    const path = req.url?.split('?')[0];
-    if (path === '/') return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
-    if (path === '/config.json') return sendJson(res, { foreign: true, allowedUrl: `${demo.origin}/`, panels: direct });
-    res.writeHead(404).end();
-  });
+  const foreignServer = createServer(
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    pageHandler(page, () => ({ foreign: true, allowedUrl: `${demo.origin}/`, panels: direct })),
+  );
   foreignUrl = `http://${hostForUrl(options.host)}:${await listenOn(foreignServer, { ...options, port: 0 })}/`;
   feed.start();
   return {

@@ -4,7 +4,7 @@
  * the panels the page should show now; the page reconnects a panel whose url changed, resuming from its last seq.
  * Every process started here (nginx, Redis, nodes) is stopped by close(), by its pid, and its temp dir removed.
  *
- *   POST /nginx?profile=stock|tuned|off   POST /cluster   POST /cluster/kill
+ *   POST /drop   POST /nginx?profile=stock|tuned|off   POST /cluster   POST /cluster/kill
  *
  * A POST needs no preflight, so any page the user visits could press these: a request whose Origin is not the demo
  * page's is refused (403), as the lab's servers refuse a foreign WebSocket upgrade. No Origin (curl) is let through.
@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RunningCluster, startCluster } from '../cluster/cluster.ts';
 import { errorBody, LabError } from '../errors.ts';
+import { refuseBadTarget, requestTarget } from '../request.ts';
 import type { QuoteFeed } from '../feed.ts';
 import type { RunningServer } from '../listen.ts';
 import type { ServerOptions } from '../options.ts';
@@ -79,8 +80,15 @@ const panelOf = (transport: Transport, id: string, url: string, via: string, not
   ...(note ? { note } : {}),
 });
 
+/** The control routes, each a POST. */
+const ROUTES = ['/drop', '/nginx', '/cluster', '/cluster/kill'];
+
+/** A JSON answer: an object, or a body already serialized (errorBody). */
+export const sendJson = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+
 /** Whether a request may press a control: from the demo page's own origin, or from no page at all (curl). */
-export function fromDemoPage(req: IncomingMessage, allowOrigins: readonly string[]): boolean {
+function fromDemoPage(req: IncomingMessage, allowOrigins: readonly string[]): boolean {
   const origin = req.headers.origin;
   return origin === undefined || allowOrigins.includes(origin);
 }
@@ -228,16 +236,13 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
     );
   }
 
-  const send = (res: ServerResponse, status: number, body: unknown) =>
-    res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
-
   /** nginx or redis-server missing: the one-line install hint, for the page to show; the demo keeps running. */
   function answer(res: ServerResponse, run: () => Promise<unknown>): void {
     serial(run).then(
-      (extra) => send(res, 200, { panels: panels(), ...(extra ?? {}) }),
+      (extra) => sendJson(res, 200, { panels: panels(), ...(extra ?? {}) }),
       (error: Error) => {
         const missing = error instanceof LabError && (error.code === 'LAB_NO_NGINX' || error.code === 'LAB_NO_REDIS');
-        send(res, missing ? 503 : 500, errorBody(missing ? (error as LabError).code : 'LAB_CONTROL_FAILED', error.message));
+        sendJson(res, missing ? 503 : 500, errorBody(missing ? (error as LabError).code : 'LAB_CONTROL_FAILED', error.message));
       },
     );
   }
@@ -245,24 +250,31 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
   return {
     panels,
     handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://demo');
+      const url = requestTarget(req);
+      if (!url) {
+        refuseBadTarget(res);
+        return true;
+      }
       const route = `${req.method} ${url.pathname}`;
-      const ours = ['/nginx', '/cluster', '/cluster/kill'].includes(url.pathname);
+      const ours = ROUTES.includes(url.pathname);
       if (ours && !fromDemoPage(req, allowOrigins)) {
-        send(res, 403, errorBody('LAB_ORIGIN_REFUSED', `${req.headers.origin} may not use the demo's controls`));
+        sendJson(res, 403, errorBody('LAB_ORIGIN_REFUSED', `${req.headers.origin} may not use the demo's controls`));
+      } else if (route === 'POST /drop') {
+        for (const server of servers) server.drop('destroy');
+        res.writeHead(204).end();
       } else if (route === 'POST /nginx') {
         const profile = url.searchParams.get('profile') ?? '';
         if (profile !== 'off' && !(DEMO_PROFILES as readonly string[]).includes(profile)) {
-          send(res, 400, errorBody('LAB_BAD_REQUEST', `profile is ${JSON.stringify(profile)}: use stock, tuned or off`));
+          sendJson(res, 400, errorBody('LAB_BAD_REQUEST', `profile is ${JSON.stringify(profile)}: use stock, tuned or off`));
         } else answer(res, () => setNginx(profile as DemoProfile | 'off'));
       } else if (route === 'POST /cluster') {
         answer(res, startClusters);
       } else if (route === 'POST /cluster/kill') {
-        if (!clusters.length) send(res, 409, errorBody('LAB_BAD_REQUEST', 'no cluster yet: POST /cluster first'));
+        if (!clusters.length) sendJson(res, 409, errorBody('LAB_BAD_REQUEST', 'no cluster yet: POST /cluster first'));
         else answer(res, async () => ({ killed: await killNodes(), restartMs: NODE_RESTART_MS }));
       } else if (ours) {
         res.setHeader('Allow', 'POST');
-        send(res, 405, errorBody('LAB_BAD_REQUEST', `${url.pathname} takes POST`));
+        sendJson(res, 405, errorBody('LAB_BAD_REQUEST', `${url.pathname} takes POST`));
       } else return false;
       return true;
     },
