@@ -1,5 +1,5 @@
 /**
- * Chart specs: plain chart.js configurations (JSON only, no callbacks, animation off so a
+ * Chart specs: plain chart.js configurations (JSON only, no callbacks; the page turns animation off for every chart, so a
  * screenshot shows the final drawing) built from the results. Each chart has axis titles with units
  * and a caption that says what to notice (the HTML folds it under the chart; the README prints it).
  */
@@ -76,7 +76,6 @@ export function axes(
   extra: { logY?: boolean; stacked?: boolean; logTicks?: AxisTicks } = {},
 ): Record<string, unknown> {
   return {
-    animation: false,
     responsive: true,
     maintainAspectRatio: false,
     plugins: { legend: { position: 'bottom' } },

@@ -14,8 +14,8 @@ export function esc(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Inline `code` and **bold** in otherwise escaped prose. */
-function prose(text: string): string {
+/** Inline `code`, **bold** and links in otherwise escaped prose (also the Markdown's fold labels: GitHub renders none there). */
+export function prose(text: string): string {
   return esc(text)
     .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')

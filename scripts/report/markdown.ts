@@ -6,6 +6,7 @@
 import type { LoadResults } from '../load/types.ts';
 import { type Block, type Cell, formatValue, type Section } from './blocks.ts';
 import { type ChartSpec, type Dataset, LABELS } from './charts.ts';
+import { prose } from './html.ts';
 import type { ReportModel } from './model.ts';
 import { cpuJudged, runsCount, spreadOf, withRange } from './spread.ts';
 
@@ -110,14 +111,6 @@ interface Context {
   section: string;
 }
 
-/** A fold's label: GitHub renders no Markdown inside <summary>, so code and bold become HTML. */
-const summary = (text: string) =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/`([^`]+)`/g, '<code>$1</code>')
-    .replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>');
-
 /** One block of the model in Markdown: the same content as the HTML, charts as tables of their figures. */
 function blockMarkdown(block: Block, context: Context): string {
   switch (block.kind) {
@@ -142,7 +135,8 @@ function blockMarkdown(block: Block, context: Context): string {
       if (block.htmlOnly) return `${block.summary}: in [report.html](./report.html#${context.section}).`;
       // GitHub renders Markdown inside <details> when blank lines set it apart.
       return [
-        `<details><summary>${summary(block.summary)}</summary>`,
+        // GitHub renders no Markdown inside <summary>: its label goes as HTML.
+        `<details><summary>${prose(block.summary)}</summary>`,
         ...block.blocks.map((b) => blockMarkdown(b, context)),
         '</details>',
       ].join('\n\n');
