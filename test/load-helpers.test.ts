@@ -22,7 +22,7 @@ import { checkFigures } from '../scripts/load/consistency.ts';
 import { allowedCpus, pinned, planPinning } from '../scripts/load/pinning.ts';
 import { medianStatus, summarizeRuns } from '../scripts/load/repeats.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
-import { resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
+import { POLL_MS, PROBE, pollInterval, probeClients, resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
 import { serverArgs, sourceAddresses, splitClients } from '../scripts/load/step.ts';
 import { DeliveryTally } from '../scripts/load/tally.ts';
@@ -71,6 +71,7 @@ function report(clients: number, quotes: number, over: Partial<ReportMessage> = 
     disconnected: 0,
     negativeLatencies: 0,
     histogram: encode(h),
+    timed: true,
     ...over,
   };
 }
@@ -86,6 +87,9 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
     durationS: 1,
     sourceAddresses: 1,
     workers: 1,
+    pollMs: 0,
+    probeClients: 0,
+    probeNice: 0,
     connected: [{ type: 'connected', connected: 100, failed: 0, errors: {}, histogram: encode(connectHistogram) }],
     serverCounted: 100,
     window: { from: 11, to: 20 },
@@ -100,7 +104,7 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
       wallMs: 2000,
     },
     probeBytes: 1000,
-    workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 300_000, wallMs: 1000 } }],
+    workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 50 }, end: { cpuMicros: 300_000, wallMs: 1000, quotes: 1050 } }],
     reports: [report(100, 10)],
     // The twin holds one client: 99 connections of difference.
     memory: {
@@ -233,6 +237,23 @@ describe('per-connection and per-delivery arithmetic', () => {
     expect(step.tls).toBe(false);
   });
 
+  it('takes latencies from the workers that read as data arrived, and counts every worker for loss and CPU', () => {
+    const late = createHistogram();
+    for (let i = 0; i < 950 * 10; i++) recordMs(late, 90);
+    const step = buildStep(
+      observation({
+        workers: 2,
+        pollMs: 100,
+        probeClients: 5,
+        reports: [report(95, 10, { timed: false, histogram: encode(late) }), report(5, 10)],
+      }),
+      OPTIONS,
+    );
+    expect(step.delivery).toMatchObject({ windowClients: 100, received: 1000, lost: 0, latencyClients: 5 });
+    expect(step.delivery.latencyMs).toMatchObject({ count: 50, max: 1 });
+    expect(step.generator).toMatchObject({ workers: 2, pollMs: 100, probeClients: 5 });
+  });
+
   it('marks a TLS step in its result and its id, so plain and TLS ids never collide', () => {
     const o = observation();
     const step = buildStep({ ...o, plan: { ...o.plan, tls: true } }, OPTIONS);
@@ -279,8 +300,10 @@ describe('saturation', () => {
 
 describe('client-bound detection', () => {
   it('measures cores between two CPU marks', () => {
-    expect(coresBetween({ cpuMicros: 1_000_000, wallMs: 0 }, { cpuMicros: 1_950_000, wallMs: 1000 })).toBeCloseTo(0.95);
-    expect(coresBetween({ cpuMicros: 0, wallMs: 5 }, { cpuMicros: 10, wallMs: 5 })).toBe(0);
+    expect(coresBetween({ cpuMicros: 1_000_000, wallMs: 0, quotes: 0 }, { cpuMicros: 1_950_000, wallMs: 1000, quotes: 0 })).toBeCloseTo(
+      0.95,
+    );
+    expect(coresBetween({ cpuMicros: 0, wallMs: 5, quotes: 0 }, { cpuMicros: 10, wallMs: 5, quotes: 0 })).toBe(0);
   });
 
   it('flags a step when any worker reaches the threshold', () => {
@@ -288,7 +311,9 @@ describe('client-bound detection', () => {
     expect(isClientBound([0.5, 0.89], 0.9)).toBe(false);
     expect(isClientBound([], 0.9)).toBe(false);
     const step = buildStep(
-      observation({ workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 920_000, wallMs: 1000 } }] }),
+      observation({
+        workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 920_000, wallMs: 1000, quotes: 1000 } }],
+      }),
       OPTIONS,
     );
     expect(step.status).toBe('client-bound');
@@ -556,6 +581,14 @@ describe('options and planning', () => {
     expect(sourceAddresses(20, 1000)).toEqual(['127.0.0.1']);
     expect(splitClients(10, 3)).toEqual([4, 3, 3]);
     expect(splitClients(2, 8)).toEqual([1, 1]);
+    // The probe: 2% of the clients within PROBE, never all of them; none when nothing is batched.
+    const batched = { pollQuotes: 4, probeShare: 0.02 };
+    expect([1, 2, 20, 100, 1000, 10_000].map((n) => probeClients(n, batched))).toEqual([0, 1, PROBE.min, PROBE.min, 20, PROBE.max]);
+    expect(probeClients(1000, { ...batched, pollQuotes: 0 })).toBe(0);
+    // Polls far enough apart for 4 quotes, within POLL_MS.
+    expect([0.5, 1, 20, 40, 1000].map((rate) => pollInterval(rate, batched))).toEqual([POLL_MS.max, POLL_MS.max, 200, 100, POLL_MS.min]);
+    expect(pollInterval(20, { pollQuotes: 0 })).toBe(0);
+    expect(() => resolveLoadOptions({ pollQuotes: -1 })).toThrow(/pollQuotes/);
     expect(serverArgs({ rate: 5, padding: 64, clients: 30_000, tls: true }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual([
       '--tls',
       '--rate',
@@ -612,14 +645,19 @@ describe('repeated runs, their summary and the checks on it', () => {
       const plan = { ...observation().plan, transport };
       return summarizeRuns(cpus.map((cpu, i) => run(i + 1, cpu, { plan, ...over })));
     };
-    const light = { workerMarks: [{ start: { cpuMicros: 0, wallMs: 0 }, end: { cpuMicros: 10_000, wallMs: 1000 } }] };
+    const light = {
+      workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 10_000, wallMs: 1000, quotes: 1000 } }],
+    };
     const cheap = checkFigures([of('ws', [20, 22, 25], light), of('tcp', [40, 45, 50], light)]);
     expect(cheap.map((c) => [c.kind, c.stepId, c.against])).toEqual([
       ['cheaper-than-floor', 'load/clients/ws/n100-r10-p0', 'load/clients/tcp/n100-r10-p0'],
     ]);
     expect(checkFigures([of('ws', [20, 42, 45], light), of('tcp', [40, 45, 50], light)])).toEqual([]);
-    // 300 µs of generator CPU per delivery against the server's 60: the generator may have set the pace.
-    expect(checkFigures([of('ws', [60])]).map((c) => c.kind)).toEqual(['generator-heavy']);
+    // 300 µs of generator CPU per delivery against the server's 60: on a ramp step the generator may have set the pace;
+    // on a client-sweep step where its worker used 0.3 cores it cannot have, and the figure is not flagged.
+    const ramp = { plan: { ...observation().plan, phase: 'ramp' as const } };
+    expect(checkFigures([summarizeRuns([run(1, 60, ramp)])]).map((c) => c.kind)).toEqual(['generator-heavy']);
+    expect(checkFigures([of('ws', [60])])).toEqual([]);
     const small = summarizeRuns([buildStep(observation(), { ...OPTIONS, cpuMinDeliveries: 5000 })]);
     expect(checkFigures([small]).map((c) => c.kind)).toEqual(['too-few-deliveries']);
   });

@@ -37,6 +37,8 @@ export interface StepPlan {
 export interface CpuMark {
   cpuMicros: number;
   wallMs: number;
+  /** Quotes the worker had read by then, any seq: the deliveries its CPU between two marks was spent on. */
+  quotes: number;
 }
 
 /** Everything a step observed; fields stay undefined when the step failed before reaching them. */
@@ -48,6 +50,12 @@ export interface StepObservation {
   durationS: number;
   sourceAddresses: number;
   workers: number;
+  /** The batched workers' poll interval, ms (0: none batched). */
+  pollMs: number;
+  /** Clients the probe worker timed (0: no probe, every worker timed its own). */
+  probeClients: number;
+  /** The probe's scheduling priority (0: normal, where raising it was not permitted). */
+  probeNice: number;
   error?: string;
   connected?: ConnectedMessage[];
   serverCounted?: number;
@@ -241,7 +249,9 @@ export function buildStep(
 
   const quotes = o.window ? o.window.to - o.window.from + 1 : 0;
   const reports = o.reports ?? [];
-  const latency = merge(reports.map((r) => r.histogram));
+  // Latencies from the workers that read as data arrived (the probe); a batched worker's are up to a poll late.
+  const timed = reports.filter((r) => r.timed);
+  const latency = merge(timed.map((r) => r.histogram));
   const windowClients = reports.reduce((sum, r) => sum + r.clients, 0);
   const received = reports.reduce((sum, r) => sum + r.received, 0);
   const expected = windowClients * quotes;
@@ -266,6 +276,8 @@ export function buildStep(
 
   const workerCores = (o.workerMarks ?? []).map((m) => round(coresBetween(m.start, m.end)));
   const workerCpuMicros = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
+  // Read at the same instants as the CPU: a batched worker's mark can come a poll late, and then holds that poll's quotes too.
+  const workerQuotes = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.quotes - m.start.quotes, 0) : 0;
   const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
   // Without a twin (a cluster) the servers' share is the nodes' alone.
   const hostCores =
@@ -319,6 +331,7 @@ export function buildStep(
       disconnected: reports.reduce((sum, r) => sum + r.disconnected, 0),
       negativeLatencies: reports.reduce((sum, r) => sum + r.negativeLatencies, 0),
       latencyMs: percentiles(latency),
+      latencyClients: timed.reduce((sum, r) => sum + r.clients, 0),
       histogram: encode(latency),
       deliveriesPerSecond: seconds ? Math.round(received / seconds) : null,
     },
@@ -342,11 +355,14 @@ export function buildStep(
     },
     generator: {
       workers: o.workers,
+      pollMs: o.pollMs,
+      probeClients: o.probeClients,
+      probeNice: o.probeNice,
       cores: workerCores,
       maxCores,
       clientBound: isClientBound(workerCores, options.clientBoundCores),
       hostCores,
-      usPerDelivery: workerCpuMicros !== null && received > 0 ? round(workerCpuMicros / received, 2) : null,
+      usPerDelivery: workerCpuMicros !== null && workerQuotes > 0 ? round(workerCpuMicros / workerQuotes, 2) : null,
     },
     proxy: proxyFigures(o, messagesSent, connectedCount),
   };

@@ -90,8 +90,23 @@ export interface LoadOptions {
   upstreamConnections: number | null;
   /** Length of each upstream test, seconds. Default `10`. */
   upstreamDuration: number;
-  /** Load-generator worker processes per step. Default `1`: on a 2-core machine the server gets the other core. */
+  /**
+   * Batched load-generator worker processes per step, beside the probe. Default `1`: on a 2-core machine the server gets
+   * the other core.
+   */
   workers: number;
+  /**
+   * While a window is armed, a batched worker sleeps between polls of its sockets long enough for about this many quotes
+   * to wait on each, so one read takes them all (worker.ts says why): pollQuotes / rate seconds, within POLL_MS. `0` makes
+   * every worker read as data arrives and time every delivery, with no probe. Default `8`.
+   */
+  pollQuotes: number;
+  /**
+   * Share of a step's clients the probe worker reads as data arrives, timing their deliveries (within PROBE, and never
+   * every client), connected one by one between the batched workers' rounds so they are spread through the server's
+   * connection order. Default `0.02`.
+   */
+  probeShare: number;
   /** Clients per 127.0.0.x source address; more clients use more addresses. Default `1000`. */
   clientsPerAddress: number;
   /** Connections each worker opens at once. Default `200`. */
@@ -141,6 +156,8 @@ export const LOAD_DEFAULTS: LoadOptions = {
   upstreamConnections: 100,
   upstreamDuration: 5,
   workers: 1,
+  pollQuotes: 8,
+  probeShare: 0.02,
   clientsPerAddress: 1000,
   connectConcurrency: 200,
   connectTimeoutMs: 10_000,
@@ -213,6 +230,32 @@ export const PROFILES: Record<Profile, Partial<LoadOptions>> = {
     drainMs: 3000,
   },
 };
+
+/**
+ * The fewest and the most clients a probe reads: enough samples for a p99 at every step, few enough that its cost stays
+ * small. Reading as data arrives, a probe client costs several times a batched one per delivery: the server's fan-out
+ * spreads its clients' quotes over the whole write loop, so each wakes the probe on its own.
+ */
+export const PROBE = { min: 5, max: 50 };
+
+/**
+ * A batched worker's sleep between polls, ms. Below 1 quote in 50 ms a read holds one quote anyway; above 1 s, the marks
+ * and the drain would wait long for little: at 1 quote/s a read costs both sides much more per delivery than at 20
+ * (caches and cores go cold between quotes), and batching a few quotes does not change that.
+ */
+export const POLL_MS = { min: 50, max: 1000 };
+
+/** The sleep between a batched worker's polls at `rate` quotes/s; 0 when no worker is batched. */
+export function pollInterval(rate: number, options: Pick<LoadOptions, 'pollQuotes'>): number {
+  if (options.pollQuotes === 0) return 0;
+  return Math.round(Math.min(POLL_MS.max, Math.max(POLL_MS.min, (options.pollQuotes / rate) * 1000)));
+}
+
+/** The probe's clients at `clients` (0 when no worker is batched). */
+export function probeClients(clients: number, options: Pick<LoadOptions, 'pollQuotes' | 'probeShare'>): number {
+  if (options.pollQuotes === 0 || clients < 2) return 0;
+  return Math.min(PROBE.max, clients - 1, Math.max(PROBE.min, Math.round(clients * options.probeShare)));
+}
 
 /** 127.0.0.1 .. 127.0.0.254: the source addresses loopback offers without setup. */
 export const MAX_SOURCE_ADDRESSES = 254;
@@ -298,6 +341,8 @@ export function resolveLoadOptions(input: Partial<LoadOptions> = {}, profile: Pr
   );
   check(isNum(o.upstreamDuration, 0.5, 3600), 'upstreamDuration', o.upstreamDuration, 'seconds, 0.5..3600');
   check(isInt(o.workers, 1, 64), 'workers', o.workers, 'a whole number 1..64');
+  check(isInt(o.pollQuotes, 0, 100), 'pollQuotes', o.pollQuotes, 'a whole number 0..100 (0: every worker reads as data arrives)');
+  check(isNum(o.probeShare, 0.001, 1), 'probeShare', o.probeShare, 'a share of the clients, 0.001..1');
   check(
     isInt(o.clientsPerAddress, 1, 28_000),
     'clientsPerAddress',

@@ -10,6 +10,7 @@ import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { connect as http2Connect, constants, type ClientHttp2Session } from 'node:http2';
 import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
+import { setPriority } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { Transport } from '../../servers/transports.ts';
@@ -74,6 +75,8 @@ export class WorkerHandle {
   readonly #waiters = new Set<() => void>();
   #stderr = '';
   #exited = false;
+  /** The scheduling priority it runs at (children.worker). */
+  nice = 0;
   /** Called for every `progress` message (they are not queued). */
   onProgress: (connected: number, failed: number) => void = () => {};
 
@@ -173,11 +176,22 @@ export class Children {
     this.#clusters.delete(cluster);
   }
 
-  /** A generator worker on the client side's cores (fork execs taskset, which execs node with the IPC channel kept). */
-  worker(): WorkerHandle {
+  /**
+   * A generator worker on the client side's cores (fork execs taskset, which execs node with the IPC channel kept). With
+   * `nice` below 0 (the probe) it asks for that scheduling priority, so the probe reads as data arrives even while a
+   * batched worker on the same core works through a poll; `handle.nice` says what it got (0 where not permitted).
+   */
+  worker(nice = 0): WorkerHandle {
     const [execPath, execArgv] = pinned(process.execPath, ['--import', 'tsx'], this.pinning.generator);
     const child = fork(WORKER_PATH, [], { cwd: ROOT, execPath, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const handle = new WorkerHandle(child);
+    if (nice !== 0 && child.pid !== undefined)
+      try {
+        setPriority(child.pid, nice);
+        handle.nice = nice;
+      } catch {
+        // not root (EACCES): the probe runs at the normal priority, and its step says so
+      }
     this.#workers.add(handle);
     child.once('exit', () => this.#workers.delete(handle));
     return handle;

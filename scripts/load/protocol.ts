@@ -1,7 +1,7 @@
 /**
  * The messages between the runner and its generator workers (child_process IPC, JSON). One
- * step's conversation: connect -> connected, window -> armed, mark -> mark (at the window's
- * start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
+ * step's conversation: (connect -> connected) once per round, window -> armed, mark -> mark (at the
+ * window's start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
  */
 import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { TallySnapshot } from './tally.ts';
@@ -12,7 +12,7 @@ export type ToWorker =
       type: 'connect';
       transport: Transport;
       url: string;
-      /** Clients this worker opens. */
+      /** Clients this worker opens in this round (added to those of earlier rounds). */
       count: number;
       /** Global index of its first client: client i connects from addresses[(offset + i) % addresses.length]. */
       offset: number;
@@ -21,6 +21,8 @@ export type ToWorker =
       addresses: string[];
       concurrency: number;
       timeoutMs: number;
+      /** 0: read as data arrives and time every delivery (the probe); else batched, polling every pollMs while a window is armed. */
+      pollMs: number;
     }
   | { type: 'window'; from: number; to: number }
   | { type: 'mark' }
@@ -38,6 +40,7 @@ export type ToWorker =
     }
   | { type: 'close' };
 
+/** Every round's connections so far. */
 export interface ConnectedMessage {
   type: 'connected';
   connected: number;
@@ -51,6 +54,8 @@ export interface ReportMessage extends TallySnapshot {
   type: 'report';
   /** Encoded latency histogram, microseconds. */
   histogram: string;
+  /** Read as data arrived (the probe): its latencies are the step's. A batched worker's are up to a poll late. */
+  timed: boolean;
 }
 
 export interface UpstreamMessage {
@@ -73,8 +78,8 @@ export type FromWorker =
   /** The window is set (step), or the measured part of the round trips starts now (upstream). */
   | { type: 'armed' }
   | { type: 'complete' }
-  /** process.cpuUsage() total in microseconds and performance.now() at the mark. */
-  | { type: 'mark'; cpuMicros: number; wallMs: number }
+  /** process.cpuUsage() total in microseconds, performance.now() and the quotes read so far (any seq) at the mark. */
+  | { type: 'mark'; cpuMicros: number; wallMs: number; quotes: number }
   | ReportMessage
   | UpstreamMessage
   | { type: 'error'; message: string };

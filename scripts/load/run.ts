@@ -87,7 +87,8 @@ export const METHOD = [
     "figure's values, min and max kept, and its status the median status. Every run is kept (runs[]).",
   'Checks: the runner flags a transport cheaper per delivery than the raw-TCP floor beyond both spreads, a window with ' +
     'fewer than cpuMinDeliveries deliveries (its CPU figures left out of CPU charts and the verdict), and a generator that ' +
-    "spent more than half the server's CPU per delivery.",
+    "spent more than half the server's CPU per delivery where it could have set the pace (a ramp step, or a worker at half " +
+    'a core or more).',
   "Per step: connect N clients (spread over 127.0.0.x source addresses), warm up (the first run's window opens no earlier " +
     'than settleS after the servers started), then count a window fixed as a range of sequence numbers on every client open at the ' +
     'window: expected, received, lost, duplicated, out of order. Clients gone before the window make the step incomplete.',
@@ -101,13 +102,19 @@ export const METHOD = [
     "the same window, per delivery beyond the twin's.",
   'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded ' +
     "from the ramps and the verdict. The generator's CPU per delivery is recorded per step, since the lean readers differ in weight.",
+  'Generator: batched workers read every client and check every quote (loss, duplicates, order), but while a window is ' +
+    'armed they sleep between polls (pollQuotes / rate seconds, 50 ms to 1 s), so one read takes several quotes: a read ' +
+    "costs about what the server's write of a delivery does, and reading each quote as it arrives would make the generator, " +
+    'not the server, the side that saturates first. Latency comes from a probe worker that reads a share of the clients ' +
+    '(probeShare, 5 to 50 clients) as data arrives, at a higher scheduling priority where the system allows it, its clients ' +
+    "connected one by one between the batched workers' rounds so they are spread through the server's connection order.",
   'No batching on any transport: the feed publishes one quote per macrotask, so each quote leaves as its own write on every ' +
     'connection. Heartbeats are set to heartbeatMs (1 h by default) for every transport, keeping liveness traffic out of the windows.',
   'Ramp: rate doubles at fixed N until a step fails (p99 over latencyLimitMs, loss, saturated, client-bound, connection ' +
-    'errors), then rampRefine steps bisect between the last pass and the first failure; the highest passing deliveries/s ' +
-    'below the lowest failure is reported, per server core too, with its ratio to the TCP floor only when both ramps ended at a ' +
-    'server limit (loss, slow or saturated) and both ran plain or both over TLS. The client sweep reports its highest ' +
-    'passing N the same way.',
+    'errors), or halves from the first rate while it fails, then rampRefine steps bisect between the last pass and the ' +
+    'first failure; the highest passing deliveries/s below the lowest failure is reported, per server core too, with its ' +
+    'ratio to the TCP floor only when both ramps ended at a server limit (loss, slow or saturated) and both ran plain or ' +
+    'both over TLS. The client sweep reports its highest passing N the same way.',
   'Upstream, at the same concurrency and duration against servers with the feed stopped (rate 0), by the upstream ' +
     'capability: autocannon drives POST /sse/ping over HTTP/1.1 keep-alive connections; over HTTP/2 (sse-h2; autocannon ' +
     'speaks HTTP/1.1 only) each connection is a node:http2 session running a closed loop of POST /sse/ping; ws ping/pong ' +
@@ -223,7 +230,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   };
   /**
    * The rate ramp at fixed N: the rate doubles until a step fails, then `rampRefine` steps bisect between the highest
-   * passing rate and the first failing one.
+   * passing rate and the first failing one. When the first rate already fails, it halves until one passes (down to 1 quote/s).
    */
   const ramp = async (transport: Transport, clients: number): Promise<void> => {
     const fails = async (rate: number) =>
@@ -236,6 +243,10 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
         break;
       }
       passed = rate;
+    }
+    for (let rate = Math.floor((failed ?? 0) / 2); passed === null && rate >= 1; rate = Math.floor(rate / 2)) {
+      if (await fails(rate)) failed = rate;
+      else passed = rate;
     }
     if (passed === null || failed === null) return;
     for (let k = 0; k < options.rampRefine; k++) {

@@ -34,7 +34,8 @@ import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './
 import { summarizeRuns } from './repeats.ts';
 import { clusterArgs, readClusterProcs, type SpawnedCluster } from './cluster-proc.ts';
 import { readNginx } from './nginx-proc.ts';
-import type { LoadOptions } from './options.ts';
+import { type LoadOptions, pollInterval, probeClients } from './options.ts';
+import type { ConnectedMessage } from './protocol.ts';
 import { AbortedError, ClusterProbe, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
 import type { StepResult } from './types.ts';
 
@@ -87,6 +88,9 @@ export function splitClients(clients: number, workers: number): number[] {
   const n = Math.max(1, Math.min(workers, clients));
   return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
 }
+
+/** The probe worker's scheduling priority (nice), where the system permits it. */
+const PROBE_NICE = -10;
 
 /** What the step reads /stats with: one server's probe, or a cluster's (its nodes summed). */
 type Probe = Pick<StatsProbe, 'read' | 'close'>;
@@ -151,7 +155,9 @@ function windowSeconds(plan: Pick<StepPlan, 'phase' | 'clients' | 'rate'>, optio
 export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): Promise<StepObservation[]> {
   const { options, children, signal } = ctx;
   const addresses = sourceAddresses(plan.clients, options.clientsPerAddress);
-  const shares = splitClients(plan.clients, options.workers);
+  // The probe worker's clients (read as data arrives, timed) and the batched workers' shares of the rest.
+  const timed = probeClients(plan.clients, options);
+  const shares = splitClients(plan.clients - timed, options.workers);
   const durationS = windowSeconds(plan, options);
   /** What every run shares (the servers, the connections); each run's window is filled in a copy. */
   const session: StepObservation = {
@@ -160,7 +166,10 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
     warmupS: options.warmup,
     durationS,
     sourceAddresses: addresses.length,
-    workers: shares.length,
+    workers: shares.length + (timed ? 1 : 0),
+    pollMs: timed ? pollInterval(plan.rate, options) : 0,
+    probeClients: timed,
+    probeNice: 0,
   };
   const observations: StepObservation[] = [];
   let o = session;
@@ -229,8 +238,10 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
     const probe = probes[0]!;
     const twinProbe = probes[1];
 
-    // Connect.
-    const progress = shares.map(() => ({ connected: 0, failed: 0 }));
+    // Connect, in rounds: each batched worker opens its share of a round, then the probe one client, so the probe's
+    // clients are spread through the server's connection order (the order its fan-out writes them in).
+    const handles: WorkerHandle[] = [];
+    const progress = [...shares, ...(timed ? [timed] : [])].map(() => ({ connected: 0, failed: 0 }));
     const showConnect = () => {
       const connected = progress.reduce((sum, p) => sum + p.connected, 0);
       const failed = progress.reduce((sum, p) => sum + p.failed, 0);
@@ -240,29 +251,35 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
         `${connected}/${plan.clients} connected${failed ? `, ${failed} failed` : ''}`,
       );
     };
-    let offset = 0;
-    for (const [i, count] of shares.entries()) {
-      const worker = children.worker();
+    for (const i of progress.keys()) {
+      const worker = children.worker(i === shares.length ? PROBE_NICE : 0);
+      if (i === shares.length) session.probeNice = worker.nice;
       workers.push(worker);
+      handles.push(worker);
       worker.onProgress = (connected, failed) => {
         progress[i] = { connected, failed };
         showConnect();
       };
-      worker.send({
-        type: 'connect',
-        transport: plan.transport,
-        url,
-        count,
-        offset,
-        ca: clientCa,
-        addresses,
-        concurrency: options.connectConcurrency,
-        timeoutMs: options.connectTimeoutMs,
-      });
-      offset += count;
     }
-    const connectBudget = options.connectTimeoutMs * Math.ceil(Math.max(...shares) / options.connectConcurrency) + 30_000;
-    o.connected = await Promise.all(workers.map((w) => w.next('connected', connectBudget, signal)));
+    const rounds = Math.max(1, timed);
+    const roundShares = shares.map((share) => splitClients(share, rounds));
+    const connect = { transport: plan.transport, url, ca: clientCa, addresses, concurrency: options.connectConcurrency };
+    const connectBudget = (count: number) => options.connectTimeoutMs * Math.ceil(count / options.connectConcurrency) + 30_000;
+    let offset = 0;
+    const latest: ConnectedMessage[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const counts = [...roundShares.map((r) => r[round] ?? 0), ...(timed ? [1] : [])];
+      const opening = counts.flatMap((count, i) => {
+        if (count === 0) return [];
+        const worker = handles[i]!;
+        const pollMs = i < shares.length ? session.pollMs : 0;
+        worker.send({ type: 'connect', ...connect, count, offset, timeoutMs: options.connectTimeoutMs, pollMs });
+        offset += count;
+        return [worker.next('connected', connectBudget(count), signal).then((c) => (latest[i] = c))];
+      });
+      await Promise.all(opening);
+    }
+    o.connected = latest;
     const connected = o.connected.reduce((sum, c) => sum + c.connected, 0);
     for (const [i, c] of o.connected.entries()) progress[i] = { connected: c.connected, failed: c.failed };
     showConnect();
@@ -334,11 +351,13 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
       o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
 
-      // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost.
-      say('draining', share(0.92), `up to ${options.drainMs} ms for the last quote${label}`);
+      // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost
+      // (counted from the batched workers' next poll).
+      const drainMs = options.drainMs + session.pollMs;
+      say('draining', share(0.92), `up to ${drainMs} ms for the last quote${label}`);
       await Promise.all(
         workers.map((w) =>
-          w.next('complete', options.drainMs, signal).catch((error: Error) => {
+          w.next('complete', drainMs, signal).catch((error: Error) => {
             if (error instanceof AbortedError) throw error;
           }),
         ),

@@ -156,8 +156,14 @@ export interface StepResult {
     disconnected: number;
     /** Samples where receive time < quote.ts (clock skew between processes), recorded as 0. */
     negativeLatencies: number;
-    /** Delivery latency = receive time - quote.ts, first receipt of each (client, seq). */
+    /**
+     * Delivery latency = receive time - quote.ts, first receipt of each (client, seq), of the `latencyClients` that read
+     * as data arrives (the probe worker's, spread through the server's connection order; every client when no worker
+     * is batched). The batched workers check every quote but receive it up to a poll late.
+     */
     latencyMs: Percentiles;
+    /** Clients whose deliveries the latencies are (open at the window). */
+    latencyClients: number;
     /** Encoded histogram of latencies, microseconds. */
     histogram: string;
     /** received / window.seconds. */
@@ -207,8 +213,14 @@ export interface StepResult {
   };
 
   generator: {
-    /** Worker processes (child_process.fork, never the server's process). */
+    /** Worker processes (child_process.fork, never the server's process), the probe among them. */
     workers: number;
+    /** A batched worker's sleep between polls while the window was armed, ms; 0 when every worker read as data arrived. */
+    pollMs: number;
+    /** Clients the probe worker read as data arrived, timing their deliveries; 0 without a probe. */
+    probeClients: number;
+    /** The probe's scheduling priority (nice): below 0 where the system permitted raising it, so it reads promptly. */
+    probeNice: number;
     /** CPU used by each worker over the window, in cores. */
     cores: number[];
     /** The busiest worker's cores. */
@@ -274,8 +286,8 @@ export interface Repeats {
  * - `cheaper-than-floor`: a transport's server CPU per delivery below the raw-TCP floor's at the same step beyond both
  *   spreads (its largest run below the floor's smallest), impossible for a protocol that writes more bytes than TCP;
  * - `too-few-deliveries`: a step whose window held too few deliveries to judge CPU (server.cpuJudged false);
- * - `generator-heavy`: the generator spent more than half the server's CPU per delivery, so it, not the server, may
- *   have set the pace.
+ * - `generator-heavy`: on a step where the generator could set the pace (a ramp step, or a worker at half a core or
+ *   more), it spent more than half the server's CPU per delivery, so it, not the server, may have set the pace.
  */
 export interface ConsistencyCheck {
   kind: 'cheaper-than-floor' | 'too-few-deliveries' | 'generator-heavy';

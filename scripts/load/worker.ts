@@ -1,9 +1,20 @@
 /**
  * A load-generator worker PROCESS (forked by the runner with `--import tsx`; never the server's
  * process). It opens its share of a step's clients with the lean readers (clients/lean/), from
- * several 127.0.0.x source addresses, with bounded concurrency and a timeout per connection;
- * counts every quote of the window in a DeliveryTally; reports its own CPU at the marks the
- * runner sends, so a step where the generator ran out of CPU can be flagged client-bound.
+ * several 127.0.0.x source addresses, with bounded concurrency and a timeout per connection, in
+ * as many `connect` rounds as the runner sends; counts every quote of the window in a DeliveryTally;
+ * reports its own CPU at the marks the runner sends, so a step where the generator ran out of CPU
+ * can be flagged client-bound.
+ *
+ * A batched worker (`pollMs` > 0) reads its sockets in polls while a window is armed: its event loop
+ * sleeps `pollMs` between them, so each poll finds every socket holding several quotes and reads
+ * them in one go. A read costs some 8-12 µs of kernel time whatever it holds (the read, the ACK it
+ * sends, the wake-up), as much as the server spends writing a delivery; reading as data arrives
+ * would make the generator cost about what the server costs, and a ramp would find the generator's
+ * limit instead of the server's. Every quote is still checked (seq, order, loss), but its receive
+ * time is up to a poll late, so a batched worker's latencies are not the step's: those come from
+ * the probe worker, which reads as data arrives (`pollMs` 0), with a few clients spread through the
+ * server's connection order.
  * For round trips it runs what the transport's upstream capability calls for (capabilities.ts):
  * autocannon (a POST over HTTP/1.1), HTTP/2 sessions posting in closed loops, or the lean readers'
  * own pings in closed loops. Over TLS its clients trust the certificate the runner sends.
@@ -28,9 +39,33 @@ interface RoundTripper extends Closable {
 }
 
 const readers = new Set<Closable>();
-let tally = new DeliveryTally();
+const tally = new DeliveryTally();
 let reportedComplete = false;
 let stopping = false;
+/** Quotes read, any seq: a mark sends it beside the CPU, so CPU per delivery pairs figures of the same instants. */
+let quotesRead = 0;
+/** The connect rounds so far, summed: `connected` reports them all. */
+const connects = { connected: 0, failed: 0, errors: {} as Record<string, number>, histogram: createHistogram() };
+/** 0: read as data arrives; otherwise the sleep between polls while a window is armed (batched). */
+let pollMs = 0;
+let polling = false;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * One poll: block the event loop for `pollMs`, then let it read everything that arrived meanwhile (libuv's poll phase
+ * runs between two `setImmediate` callbacks). Atomics.wait sleeps without CPU and without touching the sockets.
+ */
+function poll(): void {
+  if (!polling || stopping) return;
+  Atomics.wait(sleeper, 0, 0, pollMs);
+  setImmediate(poll);
+}
+
+function startPolling(): void {
+  if (pollMs === 0 || polling) return;
+  polling = true;
+  setImmediate(poll);
+}
 
 function send(message: FromWorker): void {
   if (process.connected) process.send!(message);
@@ -50,14 +85,10 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 }
 
+/** One round of connections, added to those already open (the runner interleaves the probe's with the batched workers'). */
 async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Promise<void> {
-  tally = new DeliveryTally();
-  reportedComplete = false;
-  const histogram = createHistogram();
-  const errors: Record<string, number> = {};
-  let connected = 0;
-  let failed = 0;
-  const progress = setInterval(() => send({ type: 'progress', connected, failed }), 250);
+  pollMs = message.pollMs;
+  const progress = setInterval(() => send({ type: 'progress', connected: connects.connected, failed: connects.failed }), 250);
   await pool(message.count, message.concurrency, async (i) => {
     const index = tally.add();
     try {
@@ -67,6 +98,7 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
         localAddress: message.addresses[(message.offset + i) % message.addresses.length],
         connectTimeoutMs: message.timeoutMs,
         onQuote: (seq, ts, receivedAt) => {
+          quotesRead++;
           tally.record(index, seq, ts, receivedAt);
           if (!reportedComplete && tally.allDone) {
             reportedComplete = true;
@@ -79,17 +111,18 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
         },
       });
       readers.add(reader);
-      recordMs(histogram, reader.connectMs);
-      connected++;
+      recordMs(connects.histogram, reader.connectMs);
+      connects.connected++;
     } catch (error) {
       tally.closed(index);
-      failed++;
+      connects.failed++;
       const code = errorCode(error);
-      errors[code] = (errors[code] ?? 0) + 1;
+      connects.errors[code] = (connects.errors[code] ?? 0) + 1;
     }
   });
   clearInterval(progress);
-  const done: ConnectedMessage = { type: 'connected', connected, failed, errors, histogram: encode(histogram) };
+  const { connected, failed, errors, histogram } = connects;
+  const done: ConnectedMessage = { type: 'connected', connected, failed, errors: { ...errors }, histogram: encode(histogram) };
   send(done);
 }
 
@@ -223,11 +256,14 @@ async function handle(message: ToWorker): Promise<void> {
       // A re-armed window starts over: its `complete` has not been sent yet.
       tally.window(message.from, message.to);
       reportedComplete = false;
+      startPolling();
       return send({ type: 'armed' });
     case 'mark':
-      return send({ type: 'mark', cpuMicros: cpuMicros(), wallMs: performance.now() });
+      return send({ type: 'mark', cpuMicros: cpuMicros(), wallMs: performance.now(), quotes: quotesRead });
     case 'collect':
-      return send({ type: 'report', ...tally.snapshot(), histogram: encode(tally.latency) });
+      // Reading as data arrives again: the report, the memory reading and the next window's arming need no poll's wait.
+      polling = false;
+      return send({ type: 'report', ...tally.snapshot(), histogram: encode(tally.latency), timed: pollMs === 0 });
     case 'upstream':
       return send(await upstream(message));
     case 'close':

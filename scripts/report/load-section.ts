@@ -63,7 +63,8 @@ export function loadMethodBlocks(inputs: ReportInputs): Block[] {
     p(
       'Checks of the figures: the runner flags a transport cheaper per delivery than the raw-TCP floor beyond both spreads, ' +
         "a window with too few deliveries to judge CPU (left out of CPU charts), and a generator spending more than half the server's " +
-        `CPU per delivery.${note} ${items.length ? `${items.length} flagged:` : 'None flagged.'}`,
+        'CPU per delivery where it could have set the pace (a ramp step, or a worker at half a core or more).' +
+        `${note} ${items.length ? `${items.length} flagged:` : 'None flagged.'}`,
     ),
     ...(items.length ? [{ kind: 'list', items } as Block] : []),
   ];
@@ -77,6 +78,9 @@ interface Side {
   generatorMs: number | null;
 }
 
+/** The workers that read the step's clients between them (the probe, with its few, left out). */
+const readingWorkers = (step: StepResult) => Math.max(1, step.generator.workers - (step.generator.probeClients > 0 ? 1 : 0));
+
 /** Per quote at N clients: the server's fan-out (µs per delivery × N) against one generator worker's share of the reading. */
 function sideOf(step: StepResult): Side {
   const n = step.clients;
@@ -85,7 +89,7 @@ function sideOf(step: StepResult): Side {
   return {
     step,
     serverMs: serverUs === null ? null : (serverUs * n) / 1000,
-    generatorMs: generatorUs === null ? null : (generatorUs * n) / 1000 / Math.max(1, step.generator.workers),
+    generatorMs: generatorUs === null ? null : (generatorUs * n) / 1000 / readingWorkers(step),
   };
 }
 
@@ -107,7 +111,7 @@ export function p99Section(load: LoadResults): Section | null {
   const higher = sse && other && p99(sse) !== null && p99(other) !== null && p99(sse)! > p99(other)!;
   const scaled = (step: StepResult, figure: 'cpuMsPer1kDeliveries' | 'generatorUsPerDelivery', perWorker: boolean) => {
     const spread = spreadOf(step, figure);
-    const k = step.clients / 1000 / (perWorker ? Math.max(1, step.generator.workers) : 1);
+    const k = step.clients / 1000 / (perWorker ? readingWorkers(step) : 1);
     return spread && { ...spread, median: spread.median * k, min: spread.min * k, max: spread.max * k };
   };
   const rows: Cell[][] = sides.map((s) => [
@@ -115,7 +119,7 @@ export function p99Section(load: LoadResults): Section | null {
     cpuJudged(s.step) ? withRange(s.step.server.cpuMsPer1kDeliveries, spreadOf(s.step, 'cpuMsPer1kDeliveries')) : 'not judged',
     s.serverMs === null ? null : withRange(s.serverMs, scaled(s.step, 'cpuMsPer1kDeliveries', false)),
     withRange(s.step.generator.usPerDelivery, spreadOf(s.step, 'generatorUsPerDelivery')),
-    s.step.generator.workers,
+    readingWorkers(s.step),
     s.generatorMs === null ? null : withRange(s.generatorMs, scaled(s.step, 'generatorUsPerDelivery', true)),
     slower(s),
     withRange(s.step.delivery.latencyMs.p50, spreadOf(s.step, 'p50Ms')),
@@ -132,20 +136,28 @@ export function p99Section(load: LoadResults): Section | null {
       "generator worker's share of the reading is the same on the other side. Per quote, server against generator (per " +
       `worker): ${perTransport}; a new quote comes every ${interval.toFixed(0)} ms.`,
   ];
+  // With a probe, latencies are timed by clients read as data arrives; the batched workers' reading is off their path.
+  const probe = sides.find((s) => s.step.generator.probeClients > 0)?.step.generator;
+  if (probe)
+    sentences.push(
+      `The latencies are the probe's: ${probe.probeClients} clients read as data arrives, spread through the server's ` +
+        'connection order. The batched workers read every other client in polls, off the latency path, so their time per ' +
+        "quote adds nothing to the tail here; it is shown for their weight against the server's.",
+    );
   if (sse && other && p99(sse) !== null && p99(other) !== null) {
     const [a, b] = [sse.serverMs, other.serverMs];
     const otherLabel = LABELS[other.step.transport];
     const head = `SSE's p99 (${ms(p99(sse))} ms) is ${higher ? 'higher than' : 'not higher than'} ${otherLabel}'s (${ms(p99(other))} ms)`;
     if (a === null || b === null) sentences.push(`${head}; a window too short to judge server CPU leaves the comparison open.`);
-    else if (slower(sse) === 'server' && a > b)
+    else if ((probe || slower(sse) === 'server') && a > b)
       sentences.push(
-        `${head}; SSE's server is the slower side of its own pipeline and takes ${(a / b).toFixed(2)}× as long as ` +
-          `${otherLabel}'s to fan a quote out (${ms(a)} against ${ms(b)} ms): the difference lies in the server.`,
+        `${head}; SSE's server takes ${(a / b).toFixed(2)}× as long as ${otherLabel}'s to fan a quote out ` +
+          `(${ms(a)} against ${ms(b)} ms): the difference lies in the server.`,
       );
-    else if (slower(sse) === 'server')
+    else if (probe || slower(sse) === 'server')
       sentences.push(
-        `${head}; SSE's server is the slower side of its own pipeline, but its fan-out is no slower than ${otherLabel}'s ` +
-          `(${ms(a)} against ${ms(b)} ms), so server CPU per quote does not explain the difference.`,
+        `${head}; SSE's fan-out is no slower than ${otherLabel}'s (${ms(a)} against ${ms(b)} ms), so server CPU per quote ` +
+          'does not explain the difference.',
       );
     else
       sentences.push(
@@ -154,7 +166,7 @@ export function p99Section(load: LoadResults): Section | null {
           "queue, not the server: with a lighter generator the figure would come closer to the server's own.",
       );
   }
-  const busy = sides.filter((s) => Math.max(s.serverMs ?? 0, s.generatorMs ?? 0) > interval / 2);
+  const busy = sides.filter((s) => Math.max(s.serverMs ?? 0, probe ? 0 : (s.generatorMs ?? 0)) > interval / 2);
   if (busy.length)
     sentences.push(
       `Where a side's time per quote passes half the ${interval.toFixed(0)} ms between quotes ` +
@@ -170,14 +182,15 @@ export function p99Section(load: LoadResults): Section | null {
         caption:
           `The client sweep's largest N (${n.toLocaleString('en-US')} clients, ${load.options.rate} quotes/s). ` +
           'Server fan-out per quote = ' +
-          'server CPU µs per delivery × N / 1000; generator per quote = generator µs per delivery × N / 1000 / workers. ' +
+          'server CPU µs per delivery × N / 1000; generator per quote = generator µs per delivery × N / 1000 / reading ' +
+          'workers (the probe left out). ' +
           'In brackets: min–max over the runs.',
         head: [
           'transport',
           'server µs per delivery',
           'server fan-out ms per quote',
           'generator µs per delivery',
-          'generator workers',
+          'reading workers',
           'generator ms per quote (per worker)',
           'slower per quote',
           'p50 ms',

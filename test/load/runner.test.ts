@@ -65,6 +65,16 @@ describe('load runner, tiny profile', () => {
     for (const step of results.runs) assertFigures(step, 20);
   });
 
+  it('read 15 clients in batched polls and timed the 5 of the probe, every quote of all 20 checked', () => {
+    for (const step of results.runs) {
+      // Every quote of every client was counted above (assertDelivered); the latencies are the probe's 5 clients'.
+      expect(step.generator, step.id).toMatchObject({ workers: 2, probeClients: 5 });
+      expect(step.generator.pollMs, step.id).toBeGreaterThanOrEqual(50);
+      expect(step.delivery.latencyClients, step.id).toBe(5);
+      expect(step.delivery.latencyMs.count, step.id).toBe(5 * step.window.quotes);
+    }
+  });
+
   it('ran every step twice on its servers and summarized each by the medians of its runs', () => {
     expect(results.options.repeats).toBe(2);
     expect(results.runs).toHaveLength(results.steps.length * 2);
@@ -81,7 +91,7 @@ describe('load runner, tiny profile', () => {
       const cpu = step.repeats!.spread.cpuMsPer1kDeliveries!;
       expect(cpu.values).toEqual(runs.map((r) => r.server.cpuMsPer1kDeliveries));
       expect(step.server.cpuMsPer1kDeliveries).toBe(cpu.median);
-      expect(decode(step.delivery.histogram).totalCount).toBe(runs[0]!.delivery.received + runs[1]!.delivery.received);
+      expect(decode(step.delivery.histogram).totalCount).toBe(runs[0]!.delivery.latencyMs.count + runs[1]!.delivery.latencyMs.count);
     }
     for (const u of results.upstream) expect(u.runs).toBe(2);
   });
