@@ -586,8 +586,10 @@ describe('options and planning', () => {
     expect([1, 2, 20, 100, 1000, 10_000].map((n) => probeClients(n, batched))).toEqual([0, 1, PROBE.min, PROBE.min, 20, PROBE.max]);
     expect(probeClients(1000, { ...batched, pollQuotes: 0 })).toBe(0);
     // Polls far enough apart for 4 quotes, within POLL_MS.
-    expect([0.5, 1, 20, 40, 1000].map((rate) => pollInterval(rate, batched))).toEqual([POLL_MS.max, POLL_MS.max, 200, 100, POLL_MS.min]);
-    expect(pollInterval(20, { pollQuotes: 0 })).toBe(0);
+    expect([0.5, 1, 20, 40, 1000].map((rate) => pollInterval(rate, 0, batched))).toEqual([POLL_MS.max, POLL_MS.max, 200, 100, POLL_MS.min]);
+    // Big quotes: at most POLL_BYTES wait on a connection (16 KiB at 5/s: two quotes a poll, not five).
+    expect(pollInterval(5, 16_384, batched)).toBe(396);
+    expect(pollInterval(20, 0, { pollQuotes: 0 })).toBe(0);
     expect(() => resolveLoadOptions({ pollQuotes: -1 })).toThrow(/pollQuotes/);
     expect(serverArgs({ rate: 5, padding: 64, clients: 30_000, tls: true }, { seed: 7, heartbeatMs: 3_600_000 })).toEqual([
       '--tls',

@@ -244,11 +244,20 @@ export const PROBE = { min: 5, max: 50 };
  * (caches and cores go cold between quotes), and batching a few quotes does not change that.
  */
 export const POLL_MS = { min: 50, max: 1000 };
+/**
+ * The most bytes a poll lets wait on one connection: well inside a loopback socket's receive buffer and HTTP/2's default
+ * 64 KiB stream window, so a sleeping reader never makes the server stall or queue (its figures stay the server's own).
+ */
+export const POLL_BYTES = 32 * 1024;
+/** A quote's bytes on the wire beside its padding (JSON and framing; 70-130 B by transport), rounded up. */
+const QUOTE_BYTES = 150;
 
-/** The sleep between a batched worker's polls at `rate` quotes/s; 0 when no worker is batched. */
-export function pollInterval(rate: number, options: Pick<LoadOptions, 'pollQuotes'>): number {
+/** The sleep between a batched worker's polls at `rate` quotes/s of `padding` pad bytes; 0 when no worker is batched. */
+export function pollInterval(rate: number, padding: number, options: Pick<LoadOptions, 'pollQuotes'>): number {
   if (options.pollQuotes === 0) return 0;
-  return Math.round(Math.min(POLL_MS.max, Math.max(POLL_MS.min, (options.pollQuotes / rate) * 1000)));
+  const byQuotes = (options.pollQuotes / rate) * 1000;
+  const byBytes = (POLL_BYTES / (rate * (padding + QUOTE_BYTES))) * 1000;
+  return Math.round(Math.min(POLL_MS.max, Math.max(POLL_MS.min, Math.min(byQuotes, byBytes))));
 }
 
 /** The probe's clients at `clients` (0 when no worker is batched). */

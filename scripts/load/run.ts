@@ -233,18 +233,26 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
    * passing rate and the first failing one. When the first rate already fails, it halves until one passes (down to 1 quote/s).
    */
   const ramp = async (transport: Transport, clients: number): Promise<void> => {
-    const fails = async (rate: number) =>
-      failReason(await step(plan('ramp', transport, clients, rate, 0)), options.latencyLimitMs) !== null;
+    /** The status of a failing step at `rate`; null when it passed. */
+    const failure = async (rate: number): Promise<StepResult['status'] | null> => {
+      const result = await step(plan('ramp', transport, clients, rate, 0));
+      return failReason(result, options.latencyLimitMs) === null ? null : result.status;
+    };
+    const fails = async (rate: number) => (await failure(rate)) !== null;
     let passed: number | null = null;
     let failed: number | null = null;
+    let firstFailure: StepResult['status'] | null = null;
     for (const rate of rampRates(options)) {
-      if (await fails(rate)) {
+      firstFailure = await failure(rate);
+      if (firstFailure) {
         failed = rate;
         break;
       }
       passed = rate;
     }
-    for (let rate = Math.floor((failed ?? 0) / 2); passed === null && rate >= 1; rate = Math.floor(rate / 2)) {
+    // Halving helps only where the rate was what failed (not a connection cap or an error, which a lower rate meets too).
+    const rateBound = firstFailure === 'slow' || firstFailure === 'loss' || firstFailure === 'saturated' || firstFailure === 'client-bound';
+    for (let rate = Math.floor((failed ?? 0) / 2); rateBound && passed === null && rate >= 1; rate = Math.floor(rate / 2)) {
       if (await fails(rate)) failed = rate;
       else passed = rate;
     }

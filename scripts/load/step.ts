@@ -167,7 +167,7 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
     durationS,
     sourceAddresses: addresses.length,
     workers: shares.length + (timed ? 1 : 0),
-    pollMs: timed ? pollInterval(plan.rate, options) : 0,
+    pollMs: timed ? pollInterval(plan.rate, plan.padding, options) : 0,
     probeClients: timed,
     probeNice: 0,
   };
@@ -238,9 +238,8 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
     const probe = probes[0]!;
     const twinProbe = probes[1];
 
-    // Connect, in rounds: each batched worker opens its share of a round, then the probe one client, so the probe's
+    // Connect, in rounds: the batched workers open their share of a round, then the probe one client, so the probe's
     // clients are spread through the server's connection order (the order its fan-out writes them in).
-    const handles: WorkerHandle[] = [];
     const progress = [...shares, ...(timed ? [timed] : [])].map(() => ({ connected: 0, failed: 0 }));
     const showConnect = () => {
       const connected = progress.reduce((sum, p) => sum + p.connected, 0);
@@ -255,7 +254,6 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       const worker = children.worker(i === shares.length ? PROBE_NICE : 0);
       if (i === shares.length) session.probeNice = worker.nice;
       workers.push(worker);
-      handles.push(worker);
       worker.onProgress = (connected, failed) => {
         progress[i] = { connected, failed };
         showConnect();
@@ -266,20 +264,20 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
     const connect = { transport: plan.transport, url, ca: clientCa, addresses, concurrency: options.connectConcurrency };
     const connectBudget = (count: number) => options.connectTimeoutMs * Math.ceil(count / options.connectConcurrency) + 30_000;
     let offset = 0;
-    const latest: ConnectedMessage[] = [];
+    const lastConnected: ConnectedMessage[] = [];
+    /** Worker i opens `count` more clients (its offset taken before the first await, so offsets follow the call order). */
+    const open = async (i: number, count: number) => {
+      if (count === 0) return;
+      const pollMs = i < shares.length ? session.pollMs : 0;
+      workers[i]!.send({ type: 'connect', ...connect, count, offset, timeoutMs: options.connectTimeoutMs, pollMs });
+      offset += count;
+      lastConnected[i] = await workers[i]!.next('connected', connectBudget(count), signal);
+    };
     for (let round = 0; round < rounds; round++) {
-      const counts = [...roundShares.map((r) => r[round] ?? 0), ...(timed ? [1] : [])];
-      const opening = counts.flatMap((count, i) => {
-        if (count === 0) return [];
-        const worker = handles[i]!;
-        const pollMs = i < shares.length ? session.pollMs : 0;
-        worker.send({ type: 'connect', ...connect, count, offset, timeoutMs: options.connectTimeoutMs, pollMs });
-        offset += count;
-        return [worker.next('connected', connectBudget(count), signal).then((c) => (latest[i] = c))];
-      });
-      await Promise.all(opening);
+      await Promise.all(roundShares.map((r, i) => open(i, r[round] ?? 0)));
+      if (timed) await open(shares.length, 1);
     }
-    o.connected = latest;
+    o.connected = lastConnected;
     const connected = o.connected.reduce((sum, c) => sum + c.connected, 0);
     for (const [i, c] of o.connected.entries()) progress[i] = { connected: c.connected, failed: c.failed };
     showConnect();
@@ -306,7 +304,9 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
         const latest = (await probe.read()).snapshot.latestSeq;
         // The first window opens no earlier than settleS after the servers started (past their start-up CPU).
         const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
-        const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), Math.ceil(plan.rate * 0.25 * (attempt + 1)));
+        // A re-arm reaches a worker that is already polling up to a poll late.
+        const retry = Math.ceil(plan.rate * (0.25 + session.pollMs / 1000) * (attempt + 1));
+        const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), retry);
         const from = latest + lead + 1;
         o.window = { from, to: from + quotes - 1 };
         for (const worker of workers) worker.send({ type: 'window', ...o.window });

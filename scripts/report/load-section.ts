@@ -136,25 +136,31 @@ export function p99Section(load: LoadResults): Section | null {
       "generator worker's share of the reading is the same on the other side. Per quote, server against generator (per " +
       `worker): ${perTransport}; a new quote comes every ${interval.toFixed(0)} ms.`,
   ];
-  // With a probe, latencies are timed by clients read as data arrives; the batched workers' reading is off their path.
+  // With a probe, latencies are timed by clients read as data arrives; at raised priority the batched workers' polls
+  // are off their path, at normal priority they share its core and can delay it.
   const probe = sides.find((s) => s.step.generator.probeClients > 0)?.step.generator;
+  const offPath = probe !== undefined && probe.probeNice < 0;
   if (probe)
     sentences.push(
       `The latencies are the probe's: ${probe.probeClients} clients read as data arrives, spread through the server's ` +
-        'connection order. The batched workers read every other client in polls, off the latency path, so their time per ' +
-        "quote adds nothing to the tail here; it is shown for their weight against the server's.",
+        'connection order. The batched workers read every other client in polls' +
+        (offPath
+          ? ` while the probe runs at a higher priority (nice ${probe.probeNice}), so their time per quote adds little to ` +
+            "the tail here; it is shown for their weight against the server's."
+          : '; the probe ran at normal priority (raising it was not permitted), so a poll on its core can delay it and ' +
+            'add to the tail.'),
     );
   if (sse && other && p99(sse) !== null && p99(other) !== null) {
     const [a, b] = [sse.serverMs, other.serverMs];
     const otherLabel = LABELS[other.step.transport];
     const head = `SSE's p99 (${ms(p99(sse))} ms) is ${higher ? 'higher than' : 'not higher than'} ${otherLabel}'s (${ms(p99(other))} ms)`;
     if (a === null || b === null) sentences.push(`${head}; a window too short to judge server CPU leaves the comparison open.`);
-    else if ((probe || slower(sse) === 'server') && a > b)
+    else if ((offPath || slower(sse) === 'server') && a > b)
       sentences.push(
         `${head}; SSE's server takes ${(a / b).toFixed(2)}× as long as ${otherLabel}'s to fan a quote out ` +
           `(${ms(a)} against ${ms(b)} ms): the difference lies in the server.`,
       );
-    else if (probe || slower(sse) === 'server')
+    else if (offPath || slower(sse) === 'server')
       sentences.push(
         `${head}; SSE's fan-out is no slower than ${otherLabel}'s (${ms(a)} against ${ms(b)} ms), so server CPU per quote ` +
           'does not explain the difference.',
@@ -166,7 +172,7 @@ export function p99Section(load: LoadResults): Section | null {
           "queue, not the server: with a lighter generator the figure would come closer to the server's own.",
       );
   }
-  const busy = sides.filter((s) => Math.max(s.serverMs ?? 0, probe ? 0 : (s.generatorMs ?? 0)) > interval / 2);
+  const busy = sides.filter((s) => Math.max(s.serverMs ?? 0, offPath ? 0 : (s.generatorMs ?? 0)) > interval / 2);
   if (busy.length)
     sentences.push(
       `Where a side's time per quote passes half the ${interval.toFixed(0)} ms between quotes ` +
