@@ -15,7 +15,7 @@ export const USAGE = [
   '  [--payload 64,1024,16384|none] [--payload-clients N] [--payload-rate 5]',
   '  [--ramp-clients N|none] [--ramp-start R] [--ramp-steps K] [--ramp-refine K] [--ramp-duration S]',
   '  [--latency-limit MS] [--cpu-min-deliveries D] [--upstream-connections C|none]',
-  '  [--upstream-duration S] [--workers W]',
+  '  [--upstream-duration S] [--workers W] [--poll-quotes Q] [--probe-share F]',
   '  [--clients-per-address K] [--out PATH|none] [--claims PATH|none]',
 ].join('\n');
 

@@ -11,7 +11,8 @@
  *   spend one-off bursts of CPU (V8 collecting start-up garbage) up to ~17 s after they start.
  * - CPU over the window: the server's or the nodes' from their /stats (process.cpuUsage, summed over the nodes);
  *   Redis's, the publisher's (the cluster process, the ready line's `pid`) and nginx's from /proc (utime + stime, clock
- *   ticks); the generator's from its workers. Each per delivery: µs of CPU / the quotes the servers wrote in the window.
+ *   ticks); the generator's from its workers. Each per delivery: µs of CPU / the quotes the servers wrote in the window
+ *   (the generator's: / the quotes its workers read between their marks).
  * - What the bus adds per delivery = (nodes + Redis + publisher) - the plain server, both µs per delivery: the plain
  *   server runs its feed in-process, a cluster's publisher runs it once for all nodes and Redis carries it.
  * - Samples: each step is one run, no repeats; the three steps of a transport run back to back.
@@ -38,7 +39,8 @@ export const CLUSTER_METHOD = [
     "the nodes, nginx's tuned profile balancing round robin). Every step goes through nginx, so nginx's cost is not charged to the bus.",
   "CPU over the window: the server's or the nodes' from their /stats (process.cpuUsage, summed over the nodes); Redis's, " +
     "the publisher's (the cluster process) and nginx's from /proc/<pid>/stat (utime + stime, clock ticks); the generator's " +
-    'from its workers. Per delivery = microseconds of CPU / the quotes the servers wrote in the window.',
+    "from its workers. Per delivery = microseconds of CPU / the quotes the servers wrote in the window (the generator's: / " +
+    'the quotes its workers read between their marks).',
   'What the bus adds per delivery = (nodes + Redis + publisher) - the single server, microseconds per delivery each. ' +
     'Each step runs `repeats` times (a window each on the same processes); a row is the median of its runs, the bus cost ' +
     "taken run by run against the single server's same run.",

@@ -14,25 +14,28 @@
  *   summary's figures are the runs' medians with min and max (repeats.ts), every run kept in `runs`.
  * - Steps: the client sweep (N = 100, 1k, 5k, 10k at `rate` quotes/s; --quick: 100, 1k), then a
  *   payload sweep (pad 64 B, 1 KiB, 16 KiB at fixed N), then a rate ramp at fixed N (rate doubling
- *   until a step fails, then bisecting between the last pass and the first failure), then upstream
- *   round trips. Transports are interleaved at each N.
+ *   until a step fails, or halving while the first rate fails, then bisecting between the last pass
+ *   and the first failure), then upstream round trips. Transports are interleaved at each N.
  * - Window: after connecting, a warm-up (and at least `settleS` after the servers started, past a
  *   fresh server's one-off start-up CPU), then a window fixed as a range of sequence numbers;
  *   every client open at the window counts that range: received, lost, duplicated, out of order
  *   (must all be clean); a client gone before the window makes the step incomplete.
- *   Latency = receive time - quote.ts (one host clock), first receipt only, in HDR histograms.
+ *   Latency = receive time - quote.ts (one host clock), first receipt only, in HDR histograms, of
+ *   the probe's clients (read as data arrives; the batched workers' receive times are a poll late).
  * - Server figures: memory per connection = (loaded - twin) / (N - 1), both read after a forced
  *   GC at the same moment with the clients connected (the twin's one client makes it build and
  *   keep the same per-quote encodings in its replay ring); CPU per 1,000 deliveries and bytes on
  *   the wire per delivery from /stats deltas over the window (the runner's own /stats answers
  *   taken out of the bytes; both servers are polled together, the same number of times, and the
  *   twin's CPU over the window, kept in the result, gives the delivery cost alone).
- * - Generator: each worker's CPU over the window, also per delivery (the lean readers are not of
- *   equal weight); a worker at about a full core marks the step client-bound, and such steps are
- *   kept but excluded from the ramps and the verdict.
+ * - Generator: batched workers read every client in polls (several quotes a read) and a probe
+ *   worker reads a few as data arrives (worker.ts); each worker's CPU between the window's marks,
+ *   also per quote read between them (the lean readers are not of equal weight); a worker at about
+ *   a full core marks the step client-bound, and such steps are kept but excluded from the ramps
+ *   and the verdict.
  * - Fairness: the feed publishes one quote per macrotask, so no transport coalesces quotes into
- *   one write (no batching anywhere); heartbeats are set to 1 h so liveness traffic stays out of
- *   every window alike.
+ *   one write (no server-side batching); heartbeats are set to 1 h so liveness traffic stays out
+ *   of every window alike.
  * - Limits: clients spread over 127.0.0.x source addresses (1,000 per address by default); Node
  *   raises its soft RLIMIT_NOFILE to the hard limit, which is then the ceiling; a step that cannot
  *   connect every client says which error codes stopped it, and larger N of that transport are

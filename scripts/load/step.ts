@@ -3,15 +3,17 @@
  *
  *  1. Start the server and its twin (same arguments, same moment; --tls on a TLS step) through the
  *     CLI contract, and connect one lean client to the twin (so it keeps the same per-quote encodings).
- *  2. Fork the generator workers; they open the clients from ceil(N / clientsPerAddress)
- *     127.0.0.x source addresses, `connectConcurrency` at a time, and report connect times/errors.
+ *  2. Fork the generator workers (the batched ones and the probe); they open the clients from
+ *     ceil(N / clientsPerAddress) 127.0.0.x source addresses, `connectConcurrency` at a time, in rounds (the
+ *     batched workers' share of a round, then one probe client), and report connect times/errors.
  *  3. Wait until the server counts the clients. Then, once per run (`repeats`), on the same servers and connections:
  *     fix the window as a range of sequence numbers that starts `warmup` seconds of quotes ahead (the first no earlier
  *     than `settleS` after the servers started), and arm the workers (re-armed further ahead if a quote of the window
  *     was published before every worker was armed);
  *  4. poll /stats of both servers together until the window's start and end (the same number of
  *     reads each); read the workers' CPU there;
- *  5. give clients `drainMs` to receive the last quote, collect the tallies, then read memory
+ *  5. give clients `drainMs` (and a batched worker its poll) to receive the last quote, collect the tallies, then read
+ *     memory
  *     after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
  *

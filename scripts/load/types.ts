@@ -230,7 +230,8 @@ export interface StepResult {
     /** Server + idle twin + workers, in cores, over the window: near the machine's CPU count means everything competed. */
     hostCores: number | null;
     /**
-     * The workers' CPU microseconds over the window / deliveries received: what a lean reader of this
+     * The workers' CPU microseconds between the window's two marks / the quotes they read between them (any seq; the
+     * probe's included, a mark a poll late holds that poll's quotes too): what a lean reader of this
      * transport costs per quote. The readers differ (a WebSocket frame parser vs a line splitter), so
      * this is how a reader's weight is compared, not assumed equal.
      */
@@ -544,7 +545,7 @@ export interface ClusterRow {
     publisher: ProcessCpu | null;
     /** nginx, master and workers (/proc), as the step's `proxy.cpu`. */
     nginx: ProcessCpu;
-    /** The generator workers: CPU per delivery received, and their cores. */
+    /** The generator workers: CPU per quote read (StepResult generator.usPerDelivery), and their cores. */
     generator: { cores: number | null; usPerDelivery: number | null };
   };
   /** server + redis + publisher, µs per delivery: the server side of a delivery, bus included. */
