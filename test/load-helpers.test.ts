@@ -28,6 +28,7 @@ import { serverArgs, sourceAddresses, splitClients } from '../scripts/load/step.
 import { DeliveryTally } from '../scripts/load/tally.ts';
 import type { StepResult } from '../scripts/load/types.ts';
 import { compare, wsHeavierThanSse } from '../scripts/load/verdict.ts';
+import { tlsFloorRamp } from '../scripts/load/run.ts';
 
 const OPTIONS = { clientBoundCores: 0.9, latencyLimitMs: 500, cpuMinDeliveries: 500 };
 
@@ -374,7 +375,7 @@ describe('ramp summaries', () => {
   ];
 
   it('keeps the last passing step before the first failure and gives a ratio to the TCP floor when both found a server limit', () => {
-    const summary = summarizeRamps(ramps('saturated'), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    const summary = summarizeRamps(ramps('saturated'), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100, tls: false });
     const [ws, tcp] = summary;
     expect(ws).toMatchObject({ highestRate: 10, highestDeliveriesPerSecond: 1000, limitFound: true, ratioToTcp: 0.5, highestClients: 100 });
     expect(ws).not.toHaveProperty('highestClientsRatioToTcp');
@@ -385,13 +386,13 @@ describe('ramp summaries', () => {
 
   it('writes no ratio when the floor only reached a lower bound (last step passed, client-bound or failed)', () => {
     for (const tcpEnd of [null, 'client-bound', 'failed'] as const) {
-      const summary = summarizeRamps(ramps(tcpEnd), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+      const summary = summarizeRamps(ramps(tcpEnd), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100, tls: false });
       const [ws, tcp] = summary;
       expect(tcp!.limitFound).toBe(false);
       expect(ws!.limitFound).toBe(true);
       expect([ws!.ratioToTcp, tcp!.ratioToTcp]).toEqual([null, null]);
     }
-    const [, tcp] = summarizeRamps(ramps(null), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    const [, tcp] = summarizeRamps(ramps(null), ['ws', 'tcp'], { latencyLimitMs: 500, rampClients: 100, tls: false });
     expect(tcp!.stoppedBy).toBe('the last step passed: the figure is a lower bound');
   });
 
@@ -401,9 +402,30 @@ describe('ramp summaries', () => {
       step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 10, dps: 1000 }),
       step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 20, dps: 2000, status: 'slow' }),
     ];
-    const [h2, tcp] = summarizeRamps(steps, ['sse-h2', 'tcp'], { latencyLimitMs: 500, rampClients: 100 });
+    const [h2, tcp] = summarizeRamps(steps, ['sse-h2', 'tcp'], { latencyLimitMs: 500, rampClients: 100, tls: false });
     expect([h2!.limitFound, tcp!.limitFound]).toEqual([true, true]);
     expect(h2!.ratioToTcp).toBeNull();
+  });
+
+  it("compares a TLS-only transport with the floor's ramp over TLS, and keeps the plain floor's summary plain", () => {
+    const tlsFloor = [
+      step({ phase: 'ramp', transport: 'tcp', tls: true, rate: 10, dps: 1000 }),
+      step({ phase: 'ramp', transport: 'tcp', tls: true, rate: 20, dps: 4000 }),
+      step({ phase: 'ramp', transport: 'tcp', tls: true, rate: 40, dps: 5000, status: 'saturated' }),
+    ];
+    const steps = [
+      ...ramps('saturated').filter((s) => s.transport === 'tcp'),
+      ...tlsFloor,
+      step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 10, dps: 1000 }),
+      step({ phase: 'ramp', transport: 'sse-h2', tls: true, rate: 20, dps: 2000, status: 'slow' }),
+    ];
+    const [h2, tcp] = summarizeRamps(steps, ['sse-h2', 'tcp'], { latencyLimitMs: 500, rampClients: 100, tls: false });
+    expect(h2!.ratioToTcp).toBe(0.25); // 1,000 against the TLS floor's 4,000 deliveries/s
+    expect(tcp).toMatchObject({ highestDeliveriesPerSecond: 2000, ratioToTcp: 1 });
+    expect(tcp!.steps.every((id) => !id.endsWith('-tls'))).toBe(true);
+    expect(tlsFloorRamp({ transports: ['sse-h2', 'tcp'], tls: false })).toBe(true);
+    expect(tlsFloorRamp({ transports: ['sse-h2', 'tcp'], tls: true })).toBe(false);
+    expect(tlsFloorRamp({ transports: ['ws', 'tcp'], tls: false })).toBe(false);
   });
 });
 
@@ -673,7 +695,7 @@ describe('repeated runs, their summary and the checks on it', () => {
       [70, 'slow'],
     ];
     const steps = rates.map(([rate, status]) => step({ phase: 'ramp', transport: 'ws', rate, status, dps: rate * 100 }));
-    const [ws] = summarizeRamps(steps, ['ws'], { latencyLimitMs: 500, rampClients: 100 });
+    const [ws] = summarizeRamps(steps, ['ws'], { latencyLimitMs: 500, rampClients: 100, tls: false });
     expect(ws).toMatchObject({ highestRate: 60, failedRate: 70, limitFound: true, highestDeliveriesPerSecond: 6000 });
     expect(ws!.deliveriesPerServerCore).toBe(Math.round(6000 / ws!.serverCoresAtHighest!));
   });

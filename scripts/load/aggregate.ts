@@ -7,7 +7,7 @@
 import { proxyServesTls, type ProxyProfile } from '../../servers/proxy/profiles.ts';
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
-import { FLOOR } from './capabilities.ts';
+import { FLOOR, usesTls } from './capabilities.ts';
 import { encode, merge, percentiles } from './histogram.ts';
 import type { ClusterReadyLine } from '../../servers/cluster/cluster.ts';
 import type { ClusterProcReading } from './cluster-proc.ts';
@@ -404,15 +404,16 @@ export function failReason(step: StepResult, latencyLimitMs: number): string | n
  * the lowest failing step bounds the limit from above, the highest passing step below it is the figure (the ramp doubles,
  * then bisects, so its steps are not in order). The ramp's figure is also given as a ratio to the floor's (the
  * registry's `floor`, raw TCP), but only where it compares transports: both ramps ended at a limit of their server,
- * both plain or both over TLS; otherwise the ratio is null.
+ * both plain or both over TLS (a plain run ramps the floor over TLS too when a transport requires TLS: run.ts
+ * tlsFloorRamp); otherwise the ratio is null. Each transport's summary is of its steps at its own TLS in the run.
  */
 export function summarizeRamps(
   steps: readonly StepResult[],
   transports: readonly Transport[],
-  options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients'>,
+  options: Pick<LoadOptions, 'latencyLimitMs' | 'rampClients' | 'tls'>,
 ): RampSummary[] {
-  const highest = (phase: Phase, transport: Transport) => {
-    const ordered = steps.filter((s) => s.phase === phase && s.transport === transport);
+  const highest = (phase: Phase, transport: Transport, tls = usesTls(transport, options.tls)) => {
+    const ordered = steps.filter((s) => s.phase === phase && s.transport === transport && s.tls === tls);
     const level = (s: StepResult) => (phase === 'ramp' ? s.rate : s.clients);
     const failing = ordered.filter((s) => failReason(s, options.latencyLimitMs) !== null).sort((a, b) => level(a) - level(b))[0];
     const best = ordered
@@ -430,14 +431,15 @@ export function summarizeRamps(
       ids: ordered.map((s) => s.id),
     };
   };
-  const floor = FLOOR === null ? null : highest('ramp', FLOOR);
-  const floorDps = floor?.best?.delivery.deliveriesPerSecond ?? null;
   return transports.map((transport) => {
+    const tls = usesTls(transport, options.tls);
     const ramp = highest('ramp', transport);
     const sweep = highest('clients', transport);
+    const floor = FLOOR === null ? null : highest('ramp', FLOOR, tls);
+    const floorDps = floor?.best?.delivery.deliveriesPerSecond ?? null;
     const dps = ramp.best?.delivery.deliveriesPerSecond ?? null;
     const cores = ramp.best?.server.cores ?? null;
-    const comparable = floor?.limitFound === true && ramp.limitFound && floor.best?.tls === ramp.best?.tls;
+    const comparable = floor?.limitFound === true && ramp.limitFound;
     return {
       transport,
       clients: options.rampClients,

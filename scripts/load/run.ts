@@ -65,7 +65,7 @@ import { writeClaims } from '../lib/claims.ts';
 import { writeJson } from '../lib/json.ts';
 import { runMetadata } from '../lib/metadata.ts';
 import { failReason, summarizeMemory, summarizeRamps, withDirect, type StepPlan } from './aggregate.ts';
-import { usesTls } from './capabilities.ts';
+import { FLOOR, usesTls } from './capabilities.ts';
 import { checkFigures } from './consistency.ts';
 import { ephemeralPorts, nofile, somaxconn } from './limits.ts';
 import { proxyClientCap } from './nginx-proc.ts';
@@ -117,7 +117,8 @@ export const METHOD = [
     'errors), or halves from the first rate while it fails, then rampRefine steps bisect between the last pass and the ' +
     'first failure; the highest passing deliveries/s below the lowest failure is reported, per server core too, with its ' +
     'ratio to the TCP floor only when both ramps ended at a server limit (loss, slow or saturated) and both ran plain or ' +
-    'both over TLS. The client sweep reports its highest passing N the same way.',
+    'both over TLS (a plain run whose transports include one that requires TLS also ramps the floor over TLS, as its ' +
+    'yardstick). The client sweep reports its highest passing N the same way.',
   'Upstream, at the same concurrency and duration against servers with the feed stopped (rate 0), by the upstream ' +
     'capability: autocannon drives POST /sse/ping over HTTP/1.1 keep-alive connections; over HTTP/2 (sse-h2; autocannon ' +
     'speaks HTTP/1.1 only) each connection is a node:http2 session running a closed loop of POST /sse/ping; ws ping/pong ' +
@@ -196,10 +197,17 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
   const anyTls = options.transports.some((t) => usesTls(t, options.tls));
   const proxy = options.proxy ? await proxyRun(options) : null;
   const ca = anyTls || (options.proxy && proxyServesTls(options.proxy)) ? (await labCertificate()).cert : null;
-  const plan = (phase: StepPlan['phase'], transport: Transport, clients: number, rate: number, padding: number): StepPlan => ({
+  const plan = (
+    phase: StepPlan['phase'],
+    transport: Transport,
+    clients: number,
+    rate: number,
+    padding: number,
+    tls = usesTls(transport, options.tls),
+  ): StepPlan => ({
     phase,
     transport,
-    tls: usesTls(transport, options.tls),
+    tls,
     clients,
     rate,
     padding,
@@ -235,10 +243,10 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
    * The rate ramp at fixed N: the rate doubles until a step fails, then `rampRefine` steps bisect between the highest
    * passing rate and the first failing one. When the first rate already fails, it halves until one passes (down to 1 quote/s).
    */
-  const ramp = async (transport: Transport, clients: number): Promise<void> => {
+  const ramp = async (transport: Transport, clients: number, tls?: boolean): Promise<void> => {
     /** The status of a failing step at `rate`; null when it passed. */
     const failure = async (rate: number): Promise<StepResult['status'] | null> => {
-      const result = await step(plan('ramp', transport, clients, rate, 0));
+      const result = await step(plan('ramp', transport, clients, rate, 0, tls));
       return failReason(result, options.latencyLimitMs) === null ? null : result.status;
     };
     const fails = async (rate: number) => (await failure(rate)) !== null;
@@ -288,7 +296,11 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
       for (const transport of options.transports)
         await step(plan('payload', transport, options.payloadClients, options.payloadRate, padding));
     }
-    if (options.rampClients !== null) for (const transport of options.transports) await ramp(transport, options.rampClients);
+    if (options.rampClients !== null) {
+      for (const transport of options.transports) await ramp(transport, options.rampClients);
+      // A transport that runs over TLS in a plain run (sse-h2) is compared with the floor over TLS: its ramp again.
+      if (tlsFloorRamp(options)) await ramp(FLOOR!, options.rampClients, true);
+    }
     if (options.upstreamConnections !== null) {
       for (const transport of UPSTREAM_TRANSPORTS.filter((t) => options.transports.includes(t))) {
         const label = `upstream ${transport} c=${options.upstreamConnections}${usesTls(transport, options.tls) ? ' tls' : ''}`;
@@ -357,4 +369,9 @@ export function loadEnvironment(anyTls: boolean): LoadResults['environment'] {
         'as separate browsers would. Bytes on the wire include TLS records and handshakes.'
       : null,
   };
+}
+
+/** Whether a plain run ramps the floor over TLS as well: some transport of the run requires TLS and the floor is in it. */
+export function tlsFloorRamp(options: Pick<LoadOptions, 'transports' | 'tls'>): boolean {
+  return FLOOR !== null && !options.tls && options.transports.includes(FLOOR) && options.transports.some((t) => usesTls(t, options.tls));
 }

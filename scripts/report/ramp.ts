@@ -67,7 +67,8 @@ function highestChart(load: LoadResults, ramps: RampSummary[]): ChartSpec {
       `${load.options.latencyLimitMs} ms, a quote is lost, the server falls behind, or the load generator reaches a full core. ` +
       'A solid bar is a server limit: the transport sustained that many deliveries/s, and its whisker reaches the deliveries/s ' +
       'the first failing rate asked for, so the limit lies in between. An open bar marked ≥ is a lower bound: the ramp ended ' +
-      `before the server did. ${endings(load, ramps)}. Ratio to the TCP floor where both limits were found: ` +
+      `before the server did. ${endings(load, ramps)}. Ratio to the TCP floor where both limits were found (a transport ` +
+      'over TLS against the floor over TLS): ' +
       `${found.map((r) => `${runLabel(load, r.transport)} ${r.ratioToTcp}`).join(', ') || 'none'}. ` +
       (runsCount(steps) ? `Each highest step's figures are the median of ${runsCount(steps)} runs.` : 'One run each, not repeated.'),
     claims: ['ws-heavier-than-sse'],
@@ -170,7 +171,8 @@ export function rampTable(load: LoadResults): Block | null {
     kind: 'table',
     caption:
       `The rate ramp at ${load.ramp[0]!.clients ?? '?'} clients: the limit lies between the highest passing and the first ` +
-      'failing rate when the ramp found one; a "≥" figure is a lower bound. In brackets: min–max over the runs of the highest step.',
+      'failing rate when the ramp found one; a "≥" figure is a lower bound. In brackets: min–max over the runs of the highest step. ' +
+      'The ratio to the TCP floor compares a transport over TLS with the floor over TLS.',
     head: [
       'transport',
       'clients',
