@@ -13,8 +13,7 @@
  *  4. poll /stats of both servers together until the window's start and end (the same number of
  *     reads each); read the workers' CPU there;
  *  5. give clients `drainMs` (and a batched worker its poll) to receive the last quote, collect the tallies, then read
- *     memory
- *     after a forced GC on both servers while the clients are still connected.
+ *     memory after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
  *
  * Through nginx (plan.proxy), the loaded server starts with `--proxy <profile>`: the clients connect
