@@ -5,6 +5,7 @@
  * summed). Every child is registered so it is stopped on success, on error and on Ctrl-C, and
  * killed outright if the runner exits with any still alive.
  */
+import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { connect as http2Connect, constants, type ClientHttp2Session } from 'node:http2';
@@ -146,12 +147,10 @@ export class Children {
   readonly #workers = new Set<WorkerHandle>();
   readonly #nginx = new Map<SpawnedServer, number>();
   readonly #clusters = new Set<SpawnedCluster>();
-  readonly #onExit = () => this.killNow();
+  readonly #forgetExit = onProcessExit(() => this.killNow());
 
   /** `pinning`: the server side and the client side on their cores (pinning.ts); default nothing pinned. */
-  constructor(readonly pinning: Pick<Pinning, 'server' | 'generator'> = { server: null, generator: null }) {
-    process.once('exit', this.#onExit);
-  }
+  constructor(readonly pinning: Pick<Pinning, 'server' | 'generator'> = { server: null, generator: null }) {}
 
   /** A server on the server side's cores; `twin`: the one-client twin, on the client side's. */
   async server(transport: Transport, args: string[], twin = false): Promise<SpawnedServer> {
@@ -233,7 +232,7 @@ export class Children {
   }
 
   dispose(): void {
-    process.off('exit', this.#onExit);
+    this.#forgetExit();
   }
 }
 

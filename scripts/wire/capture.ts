@@ -8,6 +8,7 @@
  * is no file; the relay's transcripts hold the same TCP payload either way. For HTTP/2 it is the
  * only way to the frames (the relay sees TLS).
  */
+import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
@@ -86,14 +87,13 @@ export async function startCapture(path: string, port: number, mode: 'auto' | 'o
   });
   const pid = child.pid;
   // Whatever ends this process, a capture must not outlive it.
-  const killOnExit = () => {
+  const forgetExit = onProcessExit(() => {
     if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  });
   const stop = async () => {
     if (pid !== undefined) await stopGroup(pid);
     await exited;
-    process.off('exit', killOnExit);
+    forgetExit();
   };
   const started = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), STARTUP_LIMIT_MS);

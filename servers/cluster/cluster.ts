@@ -10,6 +10,7 @@
  * operations the scenarios need are here: kill a node (SIGKILL, no goodbye), stop and start one on its port (a
  * redeploy), restart the publisher, restart everything with or without Redis's data.
  */
+import { onProcessExit } from '../exit-hooks.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ReadyLine, type SpawnedServer, spawnServer } from '../../scripts/lib/spawn-server.ts';
@@ -141,9 +142,10 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
       ]);
       processes[index] = spawned;
       // Should the lab exit without close(), its nodes go with it.
-      const orphan = () => spawned.child.kill('SIGKILL');
-      process.once('exit', orphan);
-      spawned.child.once('exit', () => process.off('exit', orphan));
+      spawned.child.once(
+        'exit',
+        onProcessExit(() => spawned.child.kill('SIGKILL')),
+      );
       const node = (nodes[index] ??= { index, port: 0, pid: 0, url: '', stats: '', alive: false, starts: 0 });
       Object.assign(node, nodeFrom(spawned.ready), { alive: true, starts: node.starts + 1 });
       spawned.child.once('exit', (code, signal) => {

@@ -4,6 +4,7 @@
  * process group, stopped by its pid and the directory removed when done. servers/proxy/nginx.ts
  * starts nginx the same way.
  */
+import { onProcessExit } from '../exit-hooks.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -181,11 +182,10 @@ async function launch(binary: string, port: number): Promise<RunningRedis> {
     }
   };
   // Should this process end without close(), Redis and its directory go with it.
-  const onExit = () => {
+  const forgetExit = onProcessExit(() => {
     killGroup();
     removeDir();
-  };
-  process.once('exit', onExit);
+  });
   const exited = new Promise<RedisExit>((resolve) => {
     child.once('exit', async (code, signal) => resolve({ code, signal, expected, log: tail(await log()) }));
   });
@@ -202,7 +202,7 @@ async function launch(binary: string, port: number): Promise<RunningRedis> {
         await ended;
         clearTimeout(timer);
       }
-      process.off('exit', onExit);
+      forgetExit();
       await rm(dir, { recursive: true, force: true });
     })();
     return closing;

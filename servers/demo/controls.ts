@@ -94,10 +94,6 @@ function fromDemoPage(req: IncomingMessage, allowOrigins: readonly string[]): bo
 }
 
 export function demoControls({ servers, feed, options, allowOrigins }: ControlsInput): DemoControls {
-  // Every nginx, Redis and node process hooks this process's exit (it dies with it): dozens while nginx sets retire and
-  // three clusters run. Given back on close.
-  const LISTENERS = 64;
-  process.setMaxListeners(process.getMaxListeners() + LISTENERS);
   let nginx: NginxSet | undefined;
   /** Sets the page has left, stopped RETIRE_MS later. */
   const retiring = new Set<NginxSet>();
@@ -281,7 +277,6 @@ export function demoControls({ servers, feed, options, allowOrigins }: ControlsI
     running: () => ({ nginx: [...(nginx?.proxies.values() ?? [])], clusters }),
     async close() {
       closed = true;
-      process.setMaxListeners(Math.max(10, process.getMaxListeners() - LISTENERS));
       await queue;
       for (const timer of timers) clearTimeout(timer);
       const sets = [...retiring, ...(nginx ? [nginx] : [])];

@@ -4,6 +4,7 @@
  * `daemon off`, listening on 127.0.0.1 only), in its own process group, stopped by its pid and the
  * directory removed when done.
  */
+import { onProcessExit } from '../exit-hooks.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -211,11 +212,10 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
   const running = () => child.exitCode === null && child.signalCode === null;
   const killGroup = () => child.pid !== undefined && killNginxGroup(child.pid);
   // Should this process end without close(), nginx and its directory go with it.
-  const onExit = () => {
+  const forgetExit = onProcessExit(() => {
     killGroup();
     removeDir();
-  };
-  process.once('exit', onExit);
+  });
   const exited = new Promise<NginxExit>((resolve) => {
     child.once('exit', async (code, signal) => {
       killGroup(); // a master that dies leaves its workers running
@@ -233,7 +233,7 @@ async function launch(binary: string, port: number, target: ProxyTarget, options
       await ended;
       clearTimeout(timer);
     }
-    process.off('exit', onExit);
+    forgetExit();
     await rm(dir, { recursive: true, force: true });
   };
 
