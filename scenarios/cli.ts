@@ -1,12 +1,14 @@
 /**
- * npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]
+ * npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all] [--parallel N]
  *
  * Runs the scenarios (all, or the named ones), each browser case in every engine asked for (default all: Chromium and
- * Firefox, one browser each), prints a line per scenario with its duration, writes results/scenarios.json (merged:
- * scenarios and engines not run keep their earlier records) and the verdicts it can decide into results/claims.json.
+ * Firefox, one browser each), N cases at a time (--parallel, default 4: the cases mostly wait, and each has its own
+ * servers and browser context; 1 runs them one by one, as the tests do), prints a line per scenario with its duration,
+ * writes results/scenarios.json (merged: scenarios and engines not run keep their earlier records) and the verdicts it
+ * can decide into results/claims.json.
  * An engine that is not installed is named with its install command and its browser cases are recorded as not-run.
  * Unknown names: a `lab:` error listing the valid ones, exit code 2. Ctrl-C stops after the
- * current case, cleans up (servers, children, browsers) and writes nothing: a partial run must
+ * running cases, cleans up (servers, children, browsers) and writes nothing: a partial run must
  * not replace complete results. --full runs the cases that have a size (the cluster's rolling restart)
  * at full size; without it they run small, and their records say which.
  */
@@ -17,13 +19,19 @@ import { SCENARIOS_PATH, runScenarios, writeScenarios, writeVerdicts, SCENARIOS 
 import { SCENARIO_NAMES, type ScenarioName } from './types.ts';
 import { ENGINES, type Engine } from '../scripts/lib/browser.ts';
 
-const USAGE = `usage: npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all]\n  names: ${SCENARIO_NAMES.join(', ')}`;
+const USAGE =
+  'usage: npm run scenarios [-- <name> ...] [--full] [--engine chromium|firefox|all] [--parallel N]\n' +
+  `  names: ${SCENARIO_NAMES.join(', ')}`;
 
 interface Parsed {
   names: ScenarioName[];
   engines: Engine[];
   full: boolean;
+  parallel: number;
 }
+
+/** Cases at once by default: enough to overlap the long waits (a 75 s frozen page, heartbeats) on a 2-core machine. */
+const PARALLEL = 4;
 
 function parse(argv: string[]): Parsed | string {
   if (argv.includes('--help') || argv.includes('-h')) return USAGE;
@@ -35,13 +43,19 @@ function parse(argv: string[]): Parsed | string {
       return `lab: --engine takes chromium, firefox or all (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`;
     if (value !== 'all') engines = [value as Engine];
   }
-  const rest = argv.filter((_, i) => engineAt < 0 || (i !== engineAt && i !== engineAt + 1));
+  const parallelAt = argv.indexOf('--parallel');
+  const parallel = parallelAt < 0 ? PARALLEL : Number(argv[parallelAt + 1]);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16)
+    return `lab: --parallel takes a whole number of cases at once, 1..16 (got ${JSON.stringify(argv[parallelAt + 1] ?? 'nothing')})`;
+  // The flags and their values; what is left are names (and --full).
+  const flagged = [engineAt, parallelAt].filter((i) => i >= 0).flatMap((i) => [i, i + 1]);
+  const rest = argv.filter((_, i) => !flagged.includes(i));
   const unknown = rest.filter((name) => name !== '--full' && !(SCENARIO_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0)
     return `lab: unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid names: ${SCENARIO_NAMES.join(', ')}`;
   // Run in the registry's order, each once.
   const named = SCENARIO_NAMES.filter((name) => rest.includes(name));
-  return { names: named.length === 0 ? [...SCENARIO_NAMES] : named, engines, full: rest.includes('--full') };
+  return { names: named.length === 0 ? [...SCENARIO_NAMES] : named, engines, full: rest.includes('--full'), parallel };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -54,18 +68,21 @@ async function main(): Promise<void> {
     if (!help) process.exitCode = 2;
     return;
   }
-  const { names, engines, full } = parsed;
+  const { names, engines, full, parallel } = parsed;
   let stopping = false;
   process.once('SIGINT', () => {
     stopping = true;
-    process.stderr.write('\nlab: stopping after the current case (Ctrl-C); results will not be written\n');
+    process.stderr.write('\nlab: stopping after the running cases (Ctrl-C); results will not be written\n');
   });
   const started = Date.now();
   const cases = names.reduce((sum, name) => sum + SCENARIOS[name].cases.length, 0);
-  process.stdout.write(`scenarios: ${names.join(', ')} (${cases} cases; browser cases in ${engines.join(' and ')})\n`);
+  process.stdout.write(
+    `scenarios: ${names.join(', ')} (${cases} cases; browser cases in ${engines.join(' and ')}; ${parallel} at a time)\n`,
+  );
   const run = await runScenarios(names, {
     full,
     engines,
+    parallel,
     stopped: () => stopping,
     onStart: (browsers) => {
       for (const b of browsers)

@@ -88,6 +88,23 @@ export interface ScenarioSpec {
   name: ScenarioName;
   title: string;
   cases: CaseSpec[];
+  /**
+   * Why this scenario's cases run with no other case beside them when cases run in parallel (Harness.runScenarios): one
+   * whose load would slow the cases beside it, or be slowed by them, enough to change what it observes.
+   */
+  alone?: string;
+}
+
+/**
+ * A scenario's records in case order (each browser case once per engine), when its first case started and how long until
+ * its last ended.
+ */
+export interface ScenarioRun {
+  spec: ScenarioSpec;
+  records: ScenarioRecord[];
+  /** Epoch ms. */
+  startedAt: number;
+  durationMs: number;
 }
 
 /** Resolves true once `condition` holds, false after `timeoutMs`: observations wait, they never throw on a timeout. */
@@ -401,18 +418,73 @@ export class Harness {
   }
 
   /**
-   * Runs the cases of one scenario, each browser case once per engine; browser cases become not-run records for an
-   * engine without a browser. Stops between cases once `stopped()` is true (Ctrl-C).
+   * Runs the cases of these scenarios, each browser case once per engine, `parallel` at a time: the cases mostly wait (on
+   * retry delays, heartbeats, a frozen page), each with its own servers on port 0 and its own browser context, so they
+   * can overlap; a scenario marked `alone` runs with nothing beside it. Cases start in the registry's order, and
+   * `onScenario` gets each scenario's run in that order once its last case is done. Once `stopped()` is true (Ctrl-C) no
+   * case starts; the ones running finish, and only the scenarios whose every case ran are returned.
    */
-  async runScenario(spec: ScenarioSpec, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
-    const records: ScenarioRecord[] = [];
-    for (const caseSpec of spec.cases) {
-      for (const engine of caseSpec.client === 'browser' ? this.engines : [undefined]) {
-        if (stopped()) return records;
-        records.push(await this.runCase(spec.name, caseSpec, engine, caseSpec.timeoutMs));
+  async runScenarios(
+    specs: readonly ScenarioSpec[],
+    options: { parallel?: number; stopped?: () => boolean; onScenario?: (run: ScenarioRun) => void } = {},
+  ): Promise<ScenarioRun[]> {
+    const { parallel = 1, stopped = () => false, onScenario } = options;
+    const jobs = specs.flatMap((spec, s) =>
+      spec.cases.flatMap((caseSpec) =>
+        (caseSpec.client === 'browser' ? this.engines : [undefined]).map((engine) => ({ s, caseSpec, engine })),
+      ),
+    );
+    const records: (ScenarioRecord | undefined)[] = jobs.map(() => undefined);
+    const spans = specs.map(() => ({ start: Number.POSITIVE_INFINITY, end: 0 }));
+    const runs: ScenarioRun[] = [];
+    /** Reports every scenario, in order, whose cases are all done. */
+    const report = () => {
+      while (runs.length < specs.length) {
+        const s = runs.length;
+        const mine = jobs.flatMap((job, i) => (job.s === s ? [records[i]] : []));
+        if (mine.some((r) => r === undefined)) return;
+        // A scenario without cases (none ran) starts and ends now.
+        const { start, end } = Number.isFinite(spans[s]!.start) ? spans[s]! : { start: Date.now(), end: Date.now() };
+        const run = { spec: specs[s]!, records: mine as ScenarioRecord[], startedAt: start, durationMs: end - start };
+        runs.push(run);
+        onScenario?.(run);
       }
-    }
-    return records;
+    };
+    report(); // a scenario without cases
+    await new Promise<void>((resolve) => {
+      let next = 0;
+      let running = 0;
+      let aloneRunning = false;
+      const pump = () => {
+        while (next < jobs.length && !stopped() && !aloneRunning && running < Math.max(1, parallel)) {
+          const i = next;
+          const { s, caseSpec, engine } = jobs[i]!;
+          const alone = specs[s]!.alone !== undefined;
+          if (alone && running > 0) break;
+          next++;
+          running++;
+          aloneRunning = alone;
+          spans[s]!.start = Math.min(spans[s]!.start, Date.now());
+          void this.runCase(specs[s]!.name, caseSpec, engine, caseSpec.timeoutMs).then((record) => {
+            records[i] = record;
+            spans[s]!.end = Math.max(spans[s]!.end, Date.now());
+            running--;
+            if (alone) aloneRunning = false;
+            report();
+            pump();
+          });
+        }
+        if (running === 0 && (next === jobs.length || stopped())) resolve();
+      };
+      pump();
+    });
+    return runs;
+  }
+
+  /** One scenario's cases, one at a time (the tests' way). */
+  async runScenario(spec: ScenarioSpec, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
+    const [run] = await this.runScenarios([spec], { stopped });
+    return run?.records ?? [];
   }
 
   /**

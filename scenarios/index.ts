@@ -18,7 +18,7 @@ import { clusterSticky } from './cluster/sticky.ts';
 import { connectionLimit } from './connection-limit.ts';
 import { crossOrigin } from './cross-origin.ts';
 import { direction } from './direction.ts';
-import { Harness, type ScenarioSpec } from './harness.ts';
+import { Harness, type ScenarioRun, type ScenarioSpec } from './harness.ts';
 import { idleHeartbeat } from './idle-heartbeat.ts';
 import { lifecycle } from './lifecycle.ts';
 import { polyfill } from './polyfill.ts';
@@ -80,6 +80,8 @@ export interface RunOptions {
   stopped?: () => boolean;
   /** Cases with a size knob at full size (HarnessOptions.full). */
   full?: boolean;
+  /** Cases run at once (Harness.runScenarios). Default 1. */
+  parallel?: number;
 }
 
 export interface RunResult {
@@ -99,34 +101,38 @@ export function browserRuns(h: Harness): BrowserRun[] {
   });
 }
 
-/** Runs the named scenarios in order with one harness (one browser per engine), always closing it. */
+/**
+ * Runs the named scenarios with one harness (one browser per engine), `parallel` cases at a time (Harness.runScenarios),
+ * always closing it.
+ */
 export async function runScenarios(names: readonly ScenarioName[], options: RunOptions = {}, harness?: Harness): Promise<RunResult> {
   const h = harness ?? (await Harness.start({ browser: options.browser, full: options.full, engines: options.engines }));
-  const records: ScenarioRecord[] = [];
-  const summaries: ScenarioSummary[] = [];
   const browsers = browserRuns(h);
   try {
     options.onStart?.(browsers);
-    for (const name of names) {
-      if (options.stopped?.()) break;
-      const started = Date.now();
-      const scenarioRecords = await h.runScenario(SCENARIOS[name], options.stopped);
-      records.push(...scenarioRecords);
-      const summary: ScenarioSummary = {
-        name,
-        date: new Date(started).toISOString(),
-        durationMs: Date.now() - started,
-        engines: [...h.engines],
-        observed: scenarioRecords.filter((r) => r.status === 'observed').length,
-        notRun: scenarioRecords.filter((r) => r.status === 'not-run').length,
-      };
-      summaries.push(summary);
-      options.onScenario?.(summary);
-    }
-    return { records, summaries, browsers };
+    const runs = await h.runScenarios(
+      names.map((name) => SCENARIOS[name]),
+      {
+        parallel: options.parallel,
+        stopped: options.stopped,
+        onScenario: (run) => options.onScenario?.(summaryOf(run, h.engines)),
+      },
+    );
+    return { records: runs.flatMap((r) => r.records), summaries: runs.map((r) => summaryOf(r, h.engines)), browsers };
   } finally {
     if (!harness) await h.close();
   }
+}
+
+function summaryOf(run: ScenarioRun, engines: readonly Engine[]): ScenarioSummary {
+  return {
+    name: run.spec.name,
+    date: new Date(run.startedAt).toISOString(),
+    durationMs: run.durationMs,
+    engines: [...engines],
+    observed: run.records.filter((r) => r.status === 'observed').length,
+    notRun: run.records.filter((r) => r.status === 'not-run').length,
+  };
 }
 
 /** The earlier results to merge into: none if the file is absent; a file that is not JSON is replaced, with a warning. */

@@ -107,7 +107,8 @@ async function spkiTrusted(c: CaseContext, transport: ScenarioTransport): Promis
  * The user's "Proceed" on the certificate warning. Chromium's interstitial takes the typed phrase `thisisunsafe` as
  * the click (tried up to three times: it may not have focus yet). Firefox's warning (about:certerror) is a page whose
  * "Advanced…" and then "Accept the Risk and Continue" buttons are pressed; the second is enabled only after a security
- * delay, so it is pressed until the page leaves the warning.
+ * delay, so it is pressed until the page leaves the warning. The waits are generous: with cases in parallel a busy
+ * machine draws the warning late, and a wait that ends early is a failed case, while one that succeeds ends at once.
  */
 async function clickThrough(page: LabPage, url: string): Promise<{ warning: string | null; proceeded: boolean }> {
   const warning = await page.page.goto(url).then(
@@ -120,7 +121,7 @@ async function clickThrough(page: LabPage, url: string): Promise<{ warning: stri
   for (let attempt = 0; attempt < 3; attempt++) {
     await sleep(200);
     await page.page.keyboard.type('thisisunsafe');
-    if (await until(() => page.page.url() === url, 2000)) {
+    if (await until(() => page.page.url() === url, 5000)) {
       await page.page.waitForFunction(() => document.readyState === 'complete');
       return { warning, proceeded: true };
     }
@@ -137,14 +138,14 @@ const pressWarningButton = (page: LabPage, id: string) =>
   }, id);
 
 async function acceptFirefoxRisk(page: LabPage, url: string): Promise<boolean> {
-  if (!(await until(() => pressWarningButton(page, 'advanced-button'), 3000, 100))) return false;
+  if (!(await until(() => pressWarningButton(page, 'advanced-button'), 10_000, 100))) return false;
   const left = await until(
     async () => {
       if (page.page.url() === url) return true;
       await pressWarningButton(page, 'exception-button').catch(() => false); // the page may be navigating away
       return false;
     },
-    6000,
+    15_000,
     250,
   );
   if (left) await page.page.waitForFunction(() => document.readyState === 'complete');

@@ -137,7 +137,7 @@ export interface ScenarioSummary {
   name: ScenarioName;
   /** When this scenario last ran (ISO); scenarios not run this time keep their earlier records and date. */
   date: string;
-  /** Wall time of the whole scenario, ms. */
+  /** Wall time from its first case starting to its last ending, ms (with cases in parallel, other scenarios' overlap it). */
   durationMs: number;
   /** The engines its browser cases ran in. */
   engines: Engine[];

@@ -2,7 +2,7 @@
  * npm run lab [-- --full] [--reference] [--engine chromium|firefox|all]
  *
  * The whole lab in one go: browser scenarios (nginx's and the cluster's among them) in Chromium and Firefox (--engine
- * picks one), the load sweep (quick by default, --full for 100 .. 10k clients), a TLS pass, a pass through nginx at
+ * picks one), four cases at a time, the load sweep (quick by default, --full for 100 .. 10k clients), a TLS pass, a pass through nginx at
  * 1,000 clients and one on a cluster of 1 and 2 nodes on Redis, the wire capture (Chromium), the attack suite and a
  * short fuzzing campaign, then the report. Each stage runs as its own process with its own progress output; a failed
  * stage is reported and the rest still run, so the report shows whatever was measured. A browser the run needs that

@@ -2,7 +2,8 @@
  * The scenario harness without a browser: the wire tap's request parsing and idle cut, the
  * measurements, browser cases recorded as not-run (never observed) in each engine with no browser,
  * a case that cannot run in one engine (notIn) recorded as not-run there only, Node-only cases still
- * observed, and the CLI's answer to an unknown scenario name.
+ * observed, cases run in parallel (in order, an `alone` scenario by itself, nothing started once stopped), and the CLI's
+ * answers to an unknown scenario name and a bad --parallel.
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
@@ -193,6 +194,73 @@ describe('harness without a browser', () => {
     }
   });
 
+  it('runs cases `parallel` at a time, an `alone` scenario with none beside it, and reports scenarios in order', async () => {
+    const h = await Harness.start({ browser: false });
+    try {
+      let running = 0;
+      const log: string[] = [];
+      const nodeCase = (id: string, ms: number): CaseSpec => ({
+        transport: 'sse',
+        case: id,
+        client: 'node',
+        title: `waits ${ms} ms`,
+        claims: ['sse-auto-reconnect'],
+        setup: {},
+        run: async () => {
+          running++;
+          log.push(`${id} starts beside ${running - 1}`);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          running--;
+          return { counts: { ms } };
+        },
+      });
+      const specs: ScenarioSpec[] = [
+        { name: 'reconnect', title: 'two slow cases', cases: [nodeCase('a', 150), nodeCase('b', 150)] },
+        { name: 'binary', title: 'one alone', cases: [nodeCase('c', 20)], alone: 'it needs the machine to itself' },
+        { name: 'direction', title: 'three quick cases', cases: [nodeCase('d', 10), nodeCase('e', 10), nodeCase('f', 10)] },
+      ];
+      const reported: string[] = [];
+      const runs = await h.runScenarios(specs, { parallel: 2, onScenario: (run) => reported.push(run.spec.name) });
+      expect(reported).toEqual(['reconnect', 'binary', 'direction']);
+      expect(runs.map((r) => r.records.map((x) => x.case))).toEqual([['a', 'b'], ['c'], ['d', 'e', 'f']]);
+      expect(runs.flatMap((r) => r.records.map((x) => x.status))).toEqual(Array(6).fill('observed'));
+      // a and b overlap; c waits for both and runs alone; d and e overlap, f after one of them.
+      expect(log.slice(0, 3)).toEqual(['a starts beside 0', 'b starts beside 1', 'c starts beside 0']);
+      expect(log.slice(3, 5)).toEqual(['d starts beside 0', 'e starts beside 1']);
+      expect(Math.max(...log.map((l) => Number(l.split(' ').at(-1))))).toBe(1);
+      expect(runs[0]!.durationMs).toBeGreaterThanOrEqual(150);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('once stopped, starts no case and returns only the scenarios whose every case ran', async () => {
+    const h = await Harness.start({ browser: false });
+    try {
+      let stop = false;
+      const quick = (id: string): CaseSpec => ({
+        transport: 'ws',
+        case: id,
+        client: 'node',
+        title: 'stops the run',
+        claims: ['sse-auto-reconnect'],
+        setup: {},
+        run: async () => {
+          stop = true;
+          return {};
+        },
+      });
+      const specs: ScenarioSpec[] = [
+        { name: 'reconnect', title: 'one case', cases: [quick('a')] },
+        { name: 'binary', title: 'never started', cases: [quick('b')] },
+      ];
+      const runs = await h.runScenarios(specs, { parallel: 1, stopped: () => stop });
+      expect(runs.map((r) => r.spec.name)).toEqual(['reconnect']);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('every scenario has cases with unique ids', () => {
     for (const name of SCENARIO_NAMES) {
       const ids = SCENARIOS[name].cases.map((c) => `${c.transport}/${c.case}`);
@@ -214,5 +282,17 @@ describe('npm run scenarios', () => {
     expect(error?.code).toBe(2);
     expect(error?.stderr).toContain('lab: unknown scenario "reconect"');
     for (const name of SCENARIO_NAMES) expect(error?.stderr).toContain(name);
+  });
+
+  it('rejects a --parallel that is not a whole number of cases, with exit code 2', async () => {
+    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', '--parallel', '0'], {
+      cwd: ROOT,
+      timeout: 30_000,
+    }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(error?.code).toBe(2);
+    expect(error?.stderr).toContain('lab: --parallel takes a whole number of cases at once, 1..16 (got "0")');
   });
 });
