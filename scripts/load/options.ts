@@ -38,11 +38,11 @@ export interface LoadOptions {
   /** Feed rate of the payload sweep, quotes/s. Default `5`. */
   payloadRate: number;
   /**
-   * Length of each run's measured window, seconds (the ramp's: rampDuration). A window of the client sweep is lengthened,
-   * up to maxDuration, until it holds cpuMinDeliveries deliveries (at 1/s and 1,000 clients: 10 s). Default `4`.
+   * Length of each run's measured window, seconds (the ramp's: rampDuration). A window of the client sweep is lengthened
+   * to hold cpuMinDeliveries deliveries where maxDuration allows it (at 1/s and 1,000 clients: 10 s). Default `4`.
    */
   duration: number;
-  /** The longest a client-sweep window is lengthened to. Default `10`. */
+  /** The longest a client-sweep window is lengthened to; a step that would need longer keeps `duration`. Default `10`. */
   maxDuration: number;
   /** Time between the last client connecting (or the previous run's window) and a window, seconds. Default `1`. */
   warmup: number;

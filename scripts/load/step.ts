@@ -144,9 +144,10 @@ export async function runStep(plan: StepPlan, ctx: StepContext): Promise<{ summa
 function windowSeconds(plan: Pick<StepPlan, 'phase' | 'clients' | 'rate'>, options: LoadOptions): number {
   if (plan.phase === 'ramp') return options.rampDuration;
   if (plan.phase !== 'clients') return options.duration;
-  // Long enough for cpuMinDeliveries, when maxDuration allows: at 1/s, 1,000 clients need 10 s, 5,000 the 4 s default.
+  // Long enough for cpuMinDeliveries where maxDuration allows it: at 1/s, 1,000 clients need 10 s, 5,000 the 4 s
+  // default. Where it does not (100 clients), a longer window would not make the step's CPU judged: the default it is.
   const needed = Math.ceil(options.cpuMinDeliveries / (plan.clients * plan.rate));
-  return Math.max(options.duration, Math.min(needed, options.maxDuration));
+  return needed <= options.maxDuration ? Math.max(options.duration, needed) : options.duration;
 }
 
 /**
