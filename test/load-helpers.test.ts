@@ -8,7 +8,7 @@ import type { StatsSnapshot } from '../servers/stats.ts';
 import { speaksHttp2, TRANSPORT_NAMES, UPSTREAM_TRANSPORTS } from '../servers/transports.ts';
 import {
   buildStep,
-  coresBetween,
+  coresOver,
   fitLine,
   isClientBound,
   limitedBy,
@@ -73,6 +73,7 @@ function report(clients: number, quotes: number, over: Partial<ReportMessage> = 
     negativeLatencies: 0,
     histogram: encode(h),
     timed: true,
+    marks: { start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 0, wallMs: 0, quotes: clients * quotes } },
     ...over,
   };
 }
@@ -300,11 +301,12 @@ describe('saturation', () => {
 });
 
 describe('client-bound detection', () => {
-  it('measures cores between two CPU marks', () => {
-    expect(coresBetween({ cpuMicros: 1_000_000, wallMs: 0, quotes: 0 }, { cpuMicros: 1_950_000, wallMs: 1000, quotes: 0 })).toBeCloseTo(
-      0.95,
-    );
-    expect(coresBetween({ cpuMicros: 0, wallMs: 5, quotes: 0 }, { cpuMicros: 10, wallMs: 5, quotes: 0 })).toBe(0);
+  it("measures a worker's cores between its two CPU marks over the window's seconds, not the marks' own span", () => {
+    const start = { cpuMicros: 1_000_000, wallMs: 0, quotes: 0 };
+    expect(coresOver(start, { cpuMicros: 1_950_000, wallMs: 1000, quotes: 0 }, 1)).toBeCloseTo(0.95);
+    // A batched worker that read a 10-s window in one 50-ms wake: 0.02 cores over the window, not 0.4.
+    expect(coresOver(start, { cpuMicros: 1_020_000, wallMs: 50, quotes: 10_000 }, 10)).toBeCloseTo(0.002);
+    expect(coresOver(start, { cpuMicros: 1_000_010, wallMs: 5, quotes: 0 }, 0)).toBe(0);
   });
 
   it('flags a step when any worker reaches the threshold', () => {
@@ -608,7 +610,14 @@ describe('options and planning', () => {
     expect([1, 2, 20, 100, 1000, 10_000].map((n) => probeClients(n, batched))).toEqual([0, 1, PROBE.min, PROBE.min, 20, PROBE.max]);
     expect(probeClients(1000, { ...batched, pollQuotes: 0 })).toBe(0);
     // Polls far enough apart for 4 quotes, within POLL_MS.
-    expect([0.5, 1, 20, 40, 1000].map((rate) => pollInterval(rate, 0, batched))).toEqual([POLL_MS.max, POLL_MS.max, 200, 100, POLL_MS.min]);
+    expect([0.2, 0.5, 1, 20, 40, 1000].map((rate) => pollInterval(rate, 0, batched))).toEqual([
+      POLL_MS.max,
+      8000,
+      4000,
+      200,
+      100,
+      POLL_MS.min,
+    ]);
     // Big quotes: at most POLL_BYTES wait on a connection (16 KiB at 5/s: two quotes a poll, not five).
     expect(pollInterval(5, 16_384, batched)).toBe(396);
     expect(pollInterval(20, 0, { pollQuotes: 0 })).toBe(0);

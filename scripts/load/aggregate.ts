@@ -13,7 +13,7 @@ import type { ClusterReadyLine } from '../../servers/cluster/cluster.ts';
 import type { ClusterProcReading } from './cluster-proc.ts';
 import { CLOCK_TICKS, type NginxReading } from './nginx-proc.ts';
 import type { LoadOptions } from './options.ts';
-import type { ConnectedMessage, ReportMessage } from './protocol.ts';
+import type { ConnectedMessage, CpuMark, ReportMessage } from './protocol.ts';
 import type { MemorySample, MemorySummary, Phase, RampSummary, StepProxy, StepResult, StepStatus } from './types.ts';
 
 export interface StepPlan {
@@ -31,14 +31,6 @@ export interface StepPlan {
    * instead of one server and its twin; absent or `null`: one server.
    */
   nodes?: number | null;
-}
-
-/** A CPU reading of one process: total CPU microseconds at a wall-clock ms. */
-export interface CpuMark {
-  cpuMicros: number;
-  wallMs: number;
-  /** Quotes the worker had read by then, any seq: the deliveries its CPU between two marks was spent on. */
-  quotes: number;
 }
 
 /** Everything a step observed; fields stay undefined when the step failed before reaching them. */
@@ -109,10 +101,12 @@ export function perConnection(loaded: MemorySample, idle: MemorySample): StepRes
   };
 }
 
-/** CPU used between two marks, in cores (1 = one core busy the whole time). */
-export function coresBetween(start: CpuMark, end: CpuMark): number {
-  const wallMicros = (end.wallMs - start.wallMs) * 1000;
-  return wallMicros > 0 ? (end.cpuMicros - start.cpuMicros) / wallMicros : 0;
+/**
+ * A worker's CPU between its two marks, in cores over the window's `seconds` (1 = one core busy the whole window): not
+ * over the marks' own span, which for a batched worker that reads the window in one wake is that wake alone.
+ */
+export function coresOver(start: CpuMark, end: CpuMark, seconds: number): number {
+  return seconds > 0 ? (end.cpuMicros - start.cpuMicros) / 1e6 / seconds : 0;
 }
 
 /** The generator was the bottleneck when any worker process used about a full core. */
@@ -274,9 +268,9 @@ export function buildStep(
   const per1k = (ms: number | null, deliveries: number | null) => (ms !== null && deliveries ? round((ms / deliveries) * 1000, 4) : null);
   const netDeliveries = messagesSent !== null && twinMessagesSent !== null ? messagesSent - twinMessagesSent : null;
 
-  const workerCores = (o.workerMarks ?? []).map((m) => round(coresBetween(m.start, m.end)));
+  const workerCores = (o.workerMarks ?? []).map((m) => round(coresOver(m.start, m.end, seconds ?? 0)));
   const workerCpuMicros = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
-  // Read at the same instants as the CPU: a batched worker's mark can come a poll late, and then holds that poll's quotes too.
+  // Read at the same instants as the CPU, around the worker's reads of the window (ReportMessage.marks).
   const workerQuotes = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.quotes - m.start.quotes, 0) : 0;
   const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
   // Without a twin (a cluster) the servers' share is the nodes' alone.

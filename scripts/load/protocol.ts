@@ -1,7 +1,7 @@
 /**
  * The messages between the runner and its generator workers (child_process IPC, JSON). One
- * step's conversation: (connect -> connected) once per round, window -> armed, mark -> mark (at the
- * window's start and end), [complete], collect -> report, close. Or, for round trips: upstream -> upstream.
+ * step's conversation: (connect -> connected) once per round, window -> armed, [complete], collect -> report (with the
+ * worker's CPU marks of the window), close. Or, for round trips: upstream -> upstream.
  */
 import type { Transport, UpstreamTransport } from '../../servers/transports.ts';
 import type { TallySnapshot } from './tally.ts';
@@ -24,8 +24,8 @@ export type ToWorker =
       /** 0: read as data arrives and time every delivery (the probe); else batched, polling every pollMs while a window is armed. */
       pollMs: number;
     }
-  | { type: 'window'; from: number; to: number }
-  | { type: 'mark' }
+  /** The window's seqs, and the feed's rate (quotes/s): a batched worker wakes for the window's last quote when it is due. */
+  | { type: 'window'; from: number; to: number; rate: number }
   | { type: 'collect' }
   /** Round trips: `warmupS` unmeasured, then `armed`, then `durationS` measured. */
   | {
@@ -50,8 +50,22 @@ export interface ConnectedMessage {
   histogram: string;
 }
 
+/** A CPU reading of one worker: total CPU microseconds (process.cpuUsage) at a performance.now() ms. */
+export interface CpuMark {
+  cpuMicros: number;
+  wallMs: number;
+  /** Quotes the worker had read by then, any seq: the deliveries its CPU between two marks was spent on. */
+  quotes: number;
+}
+
 export interface ReportMessage extends TallySnapshot {
   type: 'report';
+  /**
+   * The worker's marks around its reads of the window: just before it took the window's first quote, and once every
+   * client of it had the last (or at collect, when some never did). Taken by the worker, not asked for: a batched
+   * worker may read a whole window in one wake, which a mark asked for by the runner could land on either side of.
+   */
+  marks: { start: CpuMark; end: CpuMark };
   /** Encoded latency histogram, microseconds. */
   histogram: string;
   /** Read as data arrived (the probe): its latencies are the step's. A batched worker's are up to a poll late. */
@@ -78,8 +92,6 @@ export type FromWorker =
   /** The window is set (step), or the measured part of the round trips starts now (upstream). */
   | { type: 'armed' }
   | { type: 'complete' }
-  /** process.cpuUsage() total in microseconds, performance.now() and the quotes read so far (any seq) at the mark. */
-  | { type: 'mark'; cpuMicros: number; wallMs: number; quotes: number }
   | ReportMessage
   | UpstreamMessage
   | { type: 'error'; message: string };

@@ -29,7 +29,7 @@
  *   taken out of the bytes; both servers are polled together, the same number of times, and the
  *   twin's CPU over the window, kept in the result, gives the delivery cost alone).
  * - Generator: batched workers read every client in polls (several quotes a read) and a probe
- *   worker reads a few as data arrives (worker.ts); each worker's CPU between the window's marks,
+ *   worker reads a few as data arrives (worker.ts); each worker's CPU between its marks around its reads of the window,
  *   also per quote read between them (the lean readers are not of equal weight); a worker at about
  *   a full core marks the step client-bound, and such steps are kept but excluded from the ramps
  *   and the verdict.
@@ -106,7 +106,8 @@ export const METHOD = [
   'A generator worker at or above clientBoundCores over the window marks the step client-bound; such steps are excluded ' +
     "from the ramps and the verdict. The generator's CPU per delivery is recorded per step, since the lean readers differ in weight.",
   'Generator: batched workers read every client and check every quote (loss, duplicates, order), but while a window is ' +
-    'armed they sleep between polls (pollQuotes / rate seconds, 50 ms to 1 s), so one read takes several quotes: a read ' +
+    'armed they sleep between polls (pollQuotes / rate seconds, 50 ms to 16 s, waking for the last quote of the window ' +
+    'when it is due), so one read takes several quotes: a read ' +
     "costs about what the server's write of a delivery does, and reading each quote as it arrives would make the generator, " +
     'not the server, the side that saturates first. Latency comes from a probe worker that reads a share of the clients ' +
     '(probeShare, 5 to 50 clients) as data arrives, at a higher scheduling priority where the system allows it, its clients ' +

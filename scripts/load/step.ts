@@ -11,7 +11,7 @@
  *     than `settleS` after the servers started), and arm the workers (re-armed further ahead if a quote of the window
  *     was published before every worker was armed);
  *  4. poll /stats of both servers together until the window's start and end (the same number of
- *     reads each); read the workers' CPU there;
+ *     reads each); each worker marks its own CPU around its reads of the window (ReportMessage.marks);
  *  5. give clients `drainMs` (and a batched worker its poll) to receive the last quote, collect the tallies, then read
  *     memory after a forced GC on both servers while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
@@ -31,7 +31,7 @@ import { connectLean, type LeanReader } from '../../clients/lean/index.ts';
 import { proxyServesTls } from '../../servers/proxy/profiles.ts';
 import { speaksHttp2 } from '../../servers/transports.ts';
 import type { SpawnedServer } from '../lib/spawn-server.ts';
-import { buildStep, type CpuMark, type StepObservation, type StepPlan } from './aggregate.ts';
+import { buildStep, type StepObservation, type StepPlan } from './aggregate.ts';
 import { summarizeRuns } from './repeats.ts';
 import { clusterArgs, readClusterProcs, type SpawnedCluster } from './cluster-proc.ts';
 import { readNginx } from './nginx-proc.ts';
@@ -127,11 +127,6 @@ function behind(proxiedStats: string, upstream: string): { url: string; stats: s
   const stats = new URL(new URL(proxiedStats).pathname, upstream);
   stats.protocol = stats.protocol === 'wss:' ? 'https:' : stats.protocol === 'ws:' ? 'http:' : stats.protocol;
   return { url: upstream, stats: stats.href };
-}
-
-async function marks(workers: readonly WorkerHandle[], signal: AbortSignal): Promise<CpuMark[]> {
-  for (const worker of workers) worker.send({ type: 'mark' });
-  return Promise.all(workers.map((w) => w.next('mark', 10_000, signal)));
 }
 
 /** A step's runs, each a StepResult, and their summary (the runs' medians: repeats.ts). */
@@ -306,13 +301,14 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
         const latest = (await probe.read()).snapshot.latestSeq;
         // The first window opens no earlier than settleS after the servers started (past their start-up CPU).
         const settleLeft = Math.max(0, options.settleS - (performance.now() - startedAt) / 1000);
-        // A re-arm reaches a worker that is already polling up to a poll late.
-        const retry = Math.ceil(plan.rate * (0.25 + session.pollMs / 1000) * (attempt + 1));
+        // A first arm reaches a worker that reads at once (it polls from `window` to `collect`); a re-arm, one that is
+        // already polling, up to a poll late.
+        const retry = Math.ceil(plan.rate * (0.25 * (attempt + 1) + (attempt > 0 ? session.pollMs / 1000 : 0)));
         const lead = Math.max(1, Math.ceil(Math.max(options.warmup, settleLeft) * plan.rate), retry);
         const from = latest + lead + 1;
         o.window = { from, to: from + quotes - 1 };
-        for (const worker of workers) worker.send({ type: 'window', ...o.window });
-        await Promise.all(workers.map((w) => w.next('armed', 10_000, signal)));
+        for (const worker of workers) worker.send({ type: 'window', ...o.window, rate: plan.rate });
+        await Promise.all(workers.map((w) => w.next('armed', session.pollMs + 10_000, signal)));
         armedAt = (await probe.read()).snapshot.latestSeq;
         if (armedAt < from) break;
         if (attempt === 3) throw new Error('lab: could not arm the workers before the window opened');
@@ -336,7 +332,6 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       );
       if (o.nginx) o.nginx.start = readNginx(o.nginx.masterPid);
       if (o.cluster) o.cluster.start = readClusterProcs(o.cluster.ready);
-      const startMarks = await marks(workers, signal);
       o.start = { loaded: startReading!.snapshot, twin: twinStart?.snapshot, wallMs: startReading!.wallMs };
 
       const [endReading, twinEnd] = await waitForSeq(probes, to, plan.rate, (quotes / plan.rate) * 2000 + 10_000, signal, (latest) =>
@@ -348,10 +343,8 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       );
       if (o.nginx) o.nginx.end = readNginx(o.nginx.masterPid);
       if (o.cluster) o.cluster.end = readClusterProcs(o.cluster.ready);
-      const endMarks = await marks(workers, signal);
       o.end = { loaded: endReading!.snapshot, twin: twinEnd?.snapshot, wallMs: endReading!.wallMs };
       o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
-      o.workerMarks = startMarks.map((start, i) => ({ start, end: endMarks[i]! }));
 
       // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost
       // (counted from the batched workers' next poll).
@@ -368,6 +361,7 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       say('collecting', share(0.95), `${twinProbe ? 'tallies and memory after forced GC' : 'tallies'}${label}`);
       for (const worker of workers) worker.send({ type: 'collect' });
       o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
+      o.workerMarks = o.reports.map((r) => r.marks);
       // One forced GC each (a server allows one such request a second; the runs' windows are seconds apart).
       if (twinProbe) o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
       if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);

@@ -230,9 +230,9 @@ export interface StepResult {
     /** Server + idle twin + workers, in cores, over the window: near the machine's CPU count means everything competed. */
     hostCores: number | null;
     /**
-     * The workers' CPU microseconds between the window's two marks / the quotes they read between them (any seq; the
-     * probe's included, a mark a poll late holds that poll's quotes too): what a lean reader of this
-     * transport costs per quote. The readers differ (a WebSocket frame parser vs a line splitter), so
+     * The workers' CPU microseconds between their marks of the window / the quotes they read between them (any seq; the
+     * probe's included; each worker marks just before reading the window's first quote and once it has its last): what a
+     * lean reader of this transport costs per quote. The readers differ (a WebSocket frame parser vs a line splitter), so
      * this is how a reader's weight is compared, not assumed equal.
      */
     usPerDelivery: number | null;

@@ -3,8 +3,8 @@
  * process). It opens its share of a step's clients with the lean readers (clients/lean/), from
  * several 127.0.0.x source addresses, with bounded concurrency and a timeout per connection, in
  * as many `connect` rounds as the runner sends; counts every quote of the window in a DeliveryTally;
- * reports its own CPU at the marks the runner sends, so a step where the generator ran out of CPU
- * can be flagged client-bound.
+ * marks its own CPU and quotes read just before it reads the window's first quote and once every client has the last,
+ * so its cost per delivery is known and a step where the generator ran out of CPU can be flagged client-bound.
  *
  * A batched worker (`pollMs` > 0) reads its sockets in polls while a window is armed: its event loop
  * sleeps `pollMs` between them, so each poll finds every socket holding several quotes and reads
@@ -23,10 +23,11 @@
  */
 import autocannon from 'autocannon';
 import { ConnectError, connectLean, errorCode } from '../../clients/lean/index.ts';
+import { now } from '../../servers/contract.ts';
 import { POST_PATH, upstreamDriver } from './capabilities.ts';
 import { openH2Poster } from './h2-post.ts';
 import { createHistogram, encode, NO_SAMPLES, percentiles, recordMs } from './histogram.ts';
-import type { ConnectedMessage, FromWorker, ToWorker, UpstreamMessage } from './protocol.ts';
+import type { ConnectedMessage, CpuMark, FromWorker, ToWorker, UpstreamMessage } from './protocol.ts';
 import { DeliveryTally } from './tally.ts';
 
 /** An open connection of any kind (a lean reader, an HTTP/2 session), closed on `close` or when the runner goes. */
@@ -50,15 +51,33 @@ const connects = { connected: 0, failed: 0, errors: {} as Record<string, number>
 let pollMs = 0;
 let polling = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** The armed window's first and last seq and the feed's rate, and the newest quote read (its seq and send time, `now()`). */
+const due = { from: 0, to: 0, rate: 0, seq: 0, ts: 0 };
+/** The window's marks (ReportMessage.marks), taken as its first quote is read and once every client has its last. */
+let marks: { start: CpuMark | null; end: CpuMark | null } = { start: null, end: null };
+/** How long after the window's last quote is due a poll wakes for it; past it, the sleep between polls. */
+const DUE_MARGIN_MS = 20;
+const AFTER_DUE_MS = 50;
 
 /**
- * One poll: block the event loop for `pollMs`, then let it read everything that arrived meanwhile (libuv's poll phase
- * runs between two `setImmediate` callbacks). Atomics.wait sleeps without CPU and without touching the sockets.
+ * One poll: block the event loop, then let it read everything that arrived meanwhile (libuv's poll phase runs between
+ * two `setImmediate` callbacks). Atomics.wait sleeps without CPU and without touching the sockets.
  */
 function poll(): void {
   if (!polling || stopping) return;
-  Atomics.wait(sleeper, 0, 0, pollMs);
+  Atomics.wait(sleeper, 0, 0, sleepMs());
   setImmediate(poll);
+}
+
+/**
+ * `pollMs`, cut short to wake just after the window's last quote is due (from the newest quote and the rate), so the
+ * drain does not wait a long poll (at 1 quote/s, 16 s) for it; past that, no more of the window's quotes
+ * are coming to batch, and the worker answers at once.
+ */
+function sleepMs(): number {
+  if (due.rate === 0 || due.seq === 0) return pollMs;
+  const left = due.ts + ((due.to - due.seq) * 1000) / due.rate + DUE_MARGIN_MS - now();
+  return Math.max(0, Math.min(pollMs, left > 0 ? left : AFTER_DUE_MS));
 }
 
 function startPolling(): void {
@@ -74,6 +93,10 @@ function send(message: FromWorker): void {
 function cpuMicros(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
+}
+
+function mark(): CpuMark {
+  return { cpuMicros: cpuMicros(), wallMs: performance.now(), quotes: quotesRead };
 }
 
 /** Runs `task(i)` for i = 0..count-1 with at most `concurrency` running at once. */
@@ -98,10 +121,16 @@ async function connectAll(message: Extract<ToWorker, { type: 'connect' }>): Prom
         localAddress: message.addresses[(message.offset + i) % message.addresses.length],
         connectTimeoutMs: message.timeoutMs,
         onQuote: (seq, ts, receivedAt) => {
+          if (seq > due.seq) {
+            if (marks.start === null && seq >= due.from && due.from > 0) marks.start = mark();
+            due.seq = seq;
+            due.ts = ts;
+          }
           quotesRead++;
           tally.record(index, seq, ts, receivedAt);
           if (!reportedComplete && tally.allDone) {
             reportedComplete = true;
+            marks.end = mark();
             send({ type: 'complete' });
           }
         },
@@ -255,15 +284,20 @@ async function handle(message: ToWorker): Promise<void> {
     case 'window':
       // A re-armed window starts over: its `complete` has not been sent yet.
       tally.window(message.from, message.to);
+      Object.assign(due, { from: message.from, to: message.to, rate: message.rate });
+      marks = { start: null, end: null };
       reportedComplete = false;
       startPolling();
       return send({ type: 'armed' });
-    case 'mark':
-      return send({ type: 'mark', cpuMicros: cpuMicros(), wallMs: performance.now(), quotes: quotesRead });
-    case 'collect':
+    case 'collect': {
       // Reading as data arrives again: the report, the memory reading and the next window's arming need no poll's wait.
       polling = false;
-      return send({ type: 'report', ...tally.snapshot(), histogram: encode(tally.latency), timed: pollMs === 0 });
+      // A window none of whose quotes arrived starts and ends here (no deliveries); one some client never completed ends here.
+      const end = marks.end ?? mark();
+      const start = marks.start ?? end;
+      const snapshot = tally.snapshot();
+      return send({ type: 'report', ...snapshot, histogram: encode(tally.latency), timed: pollMs === 0, marks: { start, end } });
+    }
     case 'upstream':
       return send(await upstream(message));
     case 'close':
