@@ -422,7 +422,8 @@ export class Harness {
    * retry delays, heartbeats, a frozen page), each with its own servers on port 0 and its own browser context, so they
    * can overlap; a scenario marked `alone` runs with nothing beside it. Cases start in the registry's order, and
    * `onScenario` gets each scenario's run in that order once its last case is done. Once `stopped()` is true (Ctrl-C) no
-   * case starts; the ones running finish, and only the scenarios whose every case ran are returned.
+   * case starts; the ones running finish, and the scenarios returned are those reported: the complete ones up to the
+   * first that is not (a complete one after it is dropped, as a stopped run is not written anyway).
    */
   async runScenarios(
     specs: readonly ScenarioSpec[],
@@ -451,12 +452,13 @@ export class Harness {
       }
     };
     report(); // a scenario without cases
-    await new Promise<void>((resolve) => {
+    const width = Number.isInteger(parallel) && parallel >= 1 ? parallel : 1;
+    await new Promise<void>((resolve, reject) => {
       let next = 0;
       let running = 0;
       let aloneRunning = false;
       const pump = () => {
-        while (next < jobs.length && !stopped() && !aloneRunning && running < Math.max(1, parallel)) {
+        while (next < jobs.length && !stopped() && !aloneRunning && running < width) {
           const i = next;
           const { s, caseSpec, engine } = jobs[i]!;
           const alone = specs[s]!.alone !== undefined;
@@ -465,14 +467,17 @@ export class Harness {
           running++;
           aloneRunning = alone;
           spans[s]!.start = Math.min(spans[s]!.start, Date.now());
-          void this.runCase(specs[s]!.name, caseSpec, engine, caseSpec.timeoutMs).then((record) => {
-            records[i] = record;
-            spans[s]!.end = Math.max(spans[s]!.end, Date.now());
-            running--;
-            if (alone) aloneRunning = false;
-            report();
-            pump();
-          });
+          // runCase turns a case's failure into a record; what still rejects (onScenario throwing) ends the run.
+          this.runCase(specs[s]!.name, caseSpec, engine, caseSpec.timeoutMs)
+            .then((record) => {
+              records[i] = record;
+              spans[s]!.end = Math.max(spans[s]!.end, Date.now());
+              running--;
+              if (alone) aloneRunning = false;
+              report();
+              pump();
+            })
+            .catch(reject);
         }
         if (running === 0 && (next === jobs.length || stopped())) resolve();
       };
@@ -481,7 +486,7 @@ export class Harness {
     return runs;
   }
 
-  /** One scenario's cases, one at a time (the tests' way). */
+  /** One scenario's cases, one at a time (the tests' way); stopped before its last case, no records. */
   async runScenario(spec: ScenarioSpec, stopped: () => boolean = () => false): Promise<ScenarioRecord[]> {
     const [run] = await this.runScenarios([spec], { stopped });
     return run?.records ?? [];
@@ -516,7 +521,8 @@ export class Harness {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`lab: case timed out after ${timeoutMs / 1000} s`)), timeoutMs);
     });
-    const running = spec.run(c);
+    // A case that throws before its first await fails here like one that rejects later.
+    const running = Promise.resolve().then(() => spec.run(c));
     running.catch(() => undefined); // after a timeout it fails on its own once cleanup closes what it uses
     try {
       const observed = await Promise.race([running, deadline, c.failed]);
@@ -526,7 +532,7 @@ export class Harness {
         observed.server.requests = observed.server.requests.slice(0, MAX_REQUESTS);
       return { ...base, status: 'observed', observed, durationMs: c.elapsed() };
     } catch (error) {
-      const message = (error as Error).message.split('\n')[0]!;
+      const message = String(error instanceof Error ? error.message : error).split('\n')[0]!;
       return {
         ...base,
         status: 'not-run',

@@ -82,6 +82,11 @@ describe('wire tap', () => {
   });
 });
 
+/** A Node case of the reconnect claim that runs `run`. */
+function nodeCase(id: string, run: CaseSpec['run']): CaseSpec {
+  return { transport: 'sse', case: id, client: 'node', title: `case ${id}`, claims: ['sse-auto-reconnect'], setup: {}, run };
+}
+
 describe('harness without a browser', () => {
   it('records browser cases as not-run with the reason, and still observes Node cases', async () => {
     const h = await Harness.start({ browser: false });
@@ -173,18 +178,10 @@ describe('harness without a browser', () => {
     const h = await Harness.start({ browser: false });
     try {
       let cleaned = false;
-      const stuck = {
-        transport: 'sse',
-        case: 'stuck',
-        client: 'node',
-        title: 'a case that never finishes',
-        claims: ['sse-auto-reconnect'],
-        setup: {},
-        run: (c) => {
-          c.defer(() => (cleaned = true));
-          return new Promise(() => undefined);
-        },
-      } satisfies CaseSpec;
+      const stuck = nodeCase('stuck', (c) => {
+        c.defer(() => (cleaned = true));
+        return new Promise(() => undefined);
+      });
       const record = await h.runCase('reconnect', stuck, undefined, 200);
       expect(record.status).toBe('not-run');
       expect(record.reason).toBe('lab: case timed out after 0.2 s');
@@ -199,25 +196,18 @@ describe('harness without a browser', () => {
     try {
       let running = 0;
       const log: string[] = [];
-      const nodeCase = (id: string, ms: number): CaseSpec => ({
-        transport: 'sse',
-        case: id,
-        client: 'node',
-        title: `waits ${ms} ms`,
-        claims: ['sse-auto-reconnect'],
-        setup: {},
-        run: async () => {
+      const waits = (id: string, ms: number) =>
+        nodeCase(id, async () => {
           running++;
           log.push(`${id} starts beside ${running - 1}`);
           await new Promise((resolve) => setTimeout(resolve, ms));
           running--;
           return { counts: { ms } };
-        },
-      });
+        });
       const specs: ScenarioSpec[] = [
-        { name: 'reconnect', title: 'two slow cases', cases: [nodeCase('a', 150), nodeCase('b', 150)] },
-        { name: 'binary', title: 'one alone', cases: [nodeCase('c', 20)], alone: 'it needs the machine to itself' },
-        { name: 'direction', title: 'three quick cases', cases: [nodeCase('d', 10), nodeCase('e', 10), nodeCase('f', 10)] },
+        { name: 'reconnect', title: 'two slow cases', cases: [waits('a', 150), waits('b', 150)] },
+        { name: 'binary', title: 'one alone', cases: [waits('c', 20)], alone: 'it needs the machine to itself' },
+        { name: 'direction', title: 'three quick cases', cases: [waits('d', 10), waits('e', 10), waits('f', 10)] },
       ];
       const reported: string[] = [];
       const runs = await h.runScenarios(specs, { parallel: 2, onScenario: (run) => reported.push(run.spec.name) });
@@ -228,7 +218,7 @@ describe('harness without a browser', () => {
       expect(log.slice(0, 3)).toEqual(['a starts beside 0', 'b starts beside 1', 'c starts beside 0']);
       expect(log.slice(3, 5)).toEqual(['d starts beside 0', 'e starts beside 1']);
       expect(Math.max(...log.map((l) => Number(l.split(' ').at(-1))))).toBe(1);
-      expect(runs[0]!.durationMs).toBeGreaterThanOrEqual(150);
+      expect(runs[0]!.durationMs).toBeGreaterThanOrEqual(140); // a 150-ms timer, by Date.now
     } finally {
       await h.close();
     }
@@ -238,23 +228,40 @@ describe('harness without a browser', () => {
     const h = await Harness.start({ browser: false });
     try {
       let stop = false;
-      const quick = (id: string): CaseSpec => ({
-        transport: 'ws',
-        case: id,
-        client: 'node',
-        title: 'stops the run',
-        claims: ['sse-auto-reconnect'],
-        setup: {},
-        run: async () => {
+      const quick = (id: string) =>
+        nodeCase(id, async () => {
           stop = true;
           return {};
-        },
-      });
+        });
       const specs: ScenarioSpec[] = [
         { name: 'reconnect', title: 'one case', cases: [quick('a')] },
         { name: 'binary', title: 'never started', cases: [quick('b')] },
       ];
       const runs = await h.runScenarios(specs, { parallel: 1, stopped: () => stop });
+      expect(runs.map((r) => r.spec.name)).toEqual(['reconnect']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('stopped with two cases running, lets both finish and drops the scenario they left incomplete', async () => {
+    const h = await Harness.start({ browser: false });
+    try {
+      let stop = false;
+      const finished: string[] = [];
+      const slow = (id: string, ms: number) =>
+        nodeCase(id, async () => {
+          stop = true;
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          finished.push(id);
+          return {};
+        });
+      const specs: ScenarioSpec[] = [
+        { name: 'reconnect', title: 'one case', cases: [slow('a', 50)] },
+        { name: 'binary', title: 'two cases, one never started', cases: [slow('b', 100), slow('c', 10)] },
+      ];
+      const runs = await h.runScenarios(specs, { parallel: 2, stopped: () => stop });
+      expect(finished).toEqual(['a', 'b']);
       expect(runs.map((r) => r.spec.name)).toEqual(['reconnect']);
     } finally {
       await h.close();
