@@ -26,7 +26,8 @@ describe('onProcessExit', () => {
     const forgetB = onProcessExit(() => ran.push('b'));
     const forgetC = onProcessExit(() => ran.push('c'));
     forgetC();
-    const listener = process.listeners('exit').at(-1) as (code: number) => void;
+    // The registry's one listener (exit-hooks.ts runHooks), whatever else listens for 'exit'.
+    const listener = process.listeners('exit').find((l) => l.name === 'runHooks') as (code: number) => void;
     listener(0);
     expect(ran).toEqual(['a', 'b']);
     forgetA();

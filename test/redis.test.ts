@@ -109,7 +109,7 @@ describe('redis-server for the cluster', () => {
   });
 
   it('a Redis the lab never closed goes when the lab process exits', async () => {
-    // A separate node process starts Redis and exits without close(): its process.once('exit') must stop it.
+    // A separate node process starts Redis and exits without close(): its exit hook (servers/exit-hooks.ts) must stop it.
     const code = [
       "import { startRedis } from './servers/cluster/redis.ts';",
       'const r = await startRedis();',

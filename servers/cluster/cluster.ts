@@ -142,10 +142,8 @@ export async function startCluster(input: Partial<ClusterOptions> & { transport:
       ]);
       processes[index] = spawned;
       // Should the lab exit without close(), its nodes go with it.
-      spawned.child.once(
-        'exit',
-        onProcessExit(() => spawned.child.kill('SIGKILL')),
-      );
+      const forgetExit = onProcessExit(() => spawned.child.kill('SIGKILL'));
+      spawned.child.once('exit', () => forgetExit());
       const node = (nodes[index] ??= { index, port: 0, pid: 0, url: '', stats: '', alive: false, starts: 0 });
       Object.assign(node, nodeFrom(spawned.ready), { alive: true, starts: node.starts + 1 });
       spawned.child.once('exit', (code, signal) => {
