@@ -22,7 +22,7 @@ import { checkFigures } from '../scripts/load/consistency.ts';
 import { allowedCpus, pinned, planPinning } from '../scripts/load/pinning.ts';
 import { medianStatus, summarizeRuns } from '../scripts/load/repeats.ts';
 import { createHistogram, decode, encode, merge, percentiles, recordMs } from '../scripts/load/histogram.ts';
-import { POLL_MS, PROBE, pollInterval, probeClients, resolveLoadOptions, rampRates } from '../scripts/load/options.ts';
+import { DUE_WAKE, POLL_MS, PROBE, pollInterval, probeClients, resolveLoadOptions, rampRates, wakeInMs } from '../scripts/load/options.ts';
 import type { ReportMessage } from '../scripts/load/protocol.ts';
 import { serverArgs, sourceAddresses, splitClients } from '../scripts/load/step.ts';
 import { DeliveryTally } from '../scripts/load/tally.ts';
@@ -73,7 +73,8 @@ function report(clients: number, quotes: number, over: Partial<ReportMessage> = 
     negativeLatencies: 0,
     histogram: encode(h),
     timed: true,
-    marks: { start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 0, wallMs: 0, quotes: clients * quotes } },
+    // The worker's marks around the window: 300 ms of CPU for 1,000 quotes read over 1 s.
+    marks: { start: { cpuMicros: 0, wallMs: 0, quotes: 50 }, end: { cpuMicros: 300_000, wallMs: 1000, quotes: 1050 } },
     ...over,
   };
 }
@@ -106,7 +107,6 @@ function observation(over: Partial<StepObservation> = {}): StepObservation {
       wallMs: 2000,
     },
     probeBytes: 1000,
-    workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 50 }, end: { cpuMicros: 300_000, wallMs: 1000, quotes: 1050 } }],
     reports: [report(100, 10)],
     // The twin holds one client: 99 connections of difference.
     memory: {
@@ -301,12 +301,14 @@ describe('saturation', () => {
 });
 
 describe('client-bound detection', () => {
-  it("measures a worker's cores between its two CPU marks over the window's seconds, not the marks' own span", () => {
+  it("measures a worker's cores between its two CPU marks over the window or the marks' span, whichever is longer", () => {
     const start = { cpuMicros: 1_000_000, wallMs: 0, quotes: 0 };
     expect(coresOver(start, { cpuMicros: 1_950_000, wallMs: 1000, quotes: 0 }, 1)).toBeCloseTo(0.95);
     // A batched worker that read a 10-s window in one 50-ms wake: 0.02 cores over the window, not 0.4.
     expect(coresOver(start, { cpuMicros: 1_020_000, wallMs: 50, quotes: 10_000 }, 10)).toBeCloseTo(0.002);
-    expect(coresOver(start, { cpuMicros: 1_000_010, wallMs: 5, quotes: 0 }, 0)).toBe(0);
+    // One that read late, its marks 2 s apart around a 1-s window: 1 core, not 2.
+    expect(coresOver(start, { cpuMicros: 3_000_000, wallMs: 2000, quotes: 0 }, 1)).toBeCloseTo(1);
+    expect(coresOver(start, { cpuMicros: 1_000_010, wallMs: 0, quotes: 0 }, 0)).toBe(0);
   });
 
   it('flags a step when any worker reaches the threshold', () => {
@@ -315,7 +317,11 @@ describe('client-bound detection', () => {
     expect(isClientBound([], 0.9)).toBe(false);
     const step = buildStep(
       observation({
-        workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 920_000, wallMs: 1000, quotes: 1000 } }],
+        reports: [
+          report(100, 10, {
+            marks: { start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 920_000, wallMs: 1000, quotes: 1000 } },
+          }),
+        ],
       }),
       OPTIONS,
     );
@@ -618,6 +624,13 @@ describe('options and planning', () => {
       100,
       POLL_MS.min,
     ]);
+    // A batched worker wakes DUE_WAKE.marginMs after the window's last quote is due (seq 100 sent at t 5000, rate 2/s:
+    // seq 110 is due at 10000), never later than its poll; past it, every DUE_WAKE.afterMs; before any quote, a poll.
+    const due = { to: 110, rate: 2, seq: 100, ts: 5000 };
+    expect(wakeInMs(due, 16_000, 5000)).toBe(5000 + DUE_WAKE.marginMs);
+    expect(wakeInMs(due, 1000, 5000)).toBe(1000);
+    expect(wakeInMs(due, 16_000, 10_000 + DUE_WAKE.marginMs + 1)).toBe(DUE_WAKE.afterMs);
+    expect(wakeInMs({ ...due, seq: 0 }, 16_000, 5000)).toBe(16_000);
     // Big quotes: at most POLL_BYTES wait on a connection (16 KiB at 5/s: two quotes a poll, not five).
     expect(pollInterval(5, 16_384, batched)).toBe(396);
     expect(pollInterval(20, 0, { pollQuotes: 0 })).toBe(0);
@@ -679,7 +692,11 @@ describe('repeated runs, their summary and the checks on it', () => {
       return summarizeRuns(cpus.map((cpu, i) => run(i + 1, cpu, { plan, ...over })));
     };
     const light = {
-      workerMarks: [{ start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 10_000, wallMs: 1000, quotes: 1000 } }],
+      reports: [
+        report(100, 10, {
+          marks: { start: { cpuMicros: 0, wallMs: 0, quotes: 0 }, end: { cpuMicros: 10_000, wallMs: 1000, quotes: 1000 } },
+        }),
+      ],
     };
     const cheap = checkFigures([of('ws', [20, 22, 25], light), of('tcp', [40, 45, 50], light)]);
     expect(cheap.map((c) => [c.kind, c.stepId, c.against])).toEqual([

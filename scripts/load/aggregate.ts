@@ -57,7 +57,6 @@ export interface StepObservation {
   end?: { loaded: StatsSnapshot; twin?: StatsSnapshot; wallMs: number };
   /** Bytes of the runner's own /stats answers the loaded server wrote between start and end. */
   probeBytes?: number;
-  workerMarks?: { start: CpuMark; end: CpuMark }[];
   reports?: ReportMessage[];
   /** After forced GC, clients still connected. */
   memory?: { loaded: StatsSnapshot; twin: StatsSnapshot };
@@ -102,11 +101,13 @@ export function perConnection(loaded: MemorySample, idle: MemorySample): StepRes
 }
 
 /**
- * A worker's CPU between its two marks, in cores over the window's `seconds` (1 = one core busy the whole window): not
- * over the marks' own span, which for a batched worker that reads the window in one wake is that wake alone.
+ * A worker's CPU between its two marks, in cores over the window's `seconds` or the marks' own span, whichever is
+ * longer (1 = one core busy the whole time): a batched worker that reads the window in one wake marks that wake alone,
+ * and one that reads late (or ends at collect) marks past the window.
  */
 export function coresOver(start: CpuMark, end: CpuMark, seconds: number): number {
-  return seconds > 0 ? (end.cpuMicros - start.cpuMicros) / 1e6 / seconds : 0;
+  const span = Math.max(seconds, (end.wallMs - start.wallMs) / 1000);
+  return span > 0 ? (end.cpuMicros - start.cpuMicros) / 1e6 / span : 0;
 }
 
 /** The generator was the bottleneck when any worker process used about a full core. */
@@ -268,14 +269,15 @@ export function buildStep(
   const per1k = (ms: number | null, deliveries: number | null) => (ms !== null && deliveries ? round((ms / deliveries) * 1000, 4) : null);
   const netDeliveries = messagesSent !== null && twinMessagesSent !== null ? messagesSent - twinMessagesSent : null;
 
-  const workerCores = (o.workerMarks ?? []).map((m) => round(coresOver(m.start, m.end, seconds ?? 0)));
-  const workerCpuMicros = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
+  const workerMarks = o.reports?.map((r) => r.marks);
+  const workerCores = (workerMarks ?? []).map((m) => round(coresOver(m.start, m.end, seconds ?? 0)));
+  const workerCpuMicros = workerMarks ? workerMarks.reduce((sum, m) => sum + m.end.cpuMicros - m.start.cpuMicros, 0) : null;
   // Read at the same instants as the CPU, around the worker's reads of the window (ReportMessage.marks).
-  const workerQuotes = o.workerMarks ? o.workerMarks.reduce((sum, m) => sum + m.end.quotes - m.start.quotes, 0) : 0;
+  const workerQuotes = workerMarks ? workerMarks.reduce((sum, m) => sum + m.end.quotes - m.start.quotes, 0) : 0;
   const maxCores = workerCores.length > 0 ? Math.max(...workerCores) : null;
   // Without a twin (a cluster) the servers' share is the nodes' alone.
   const hostCores =
-    seconds && cpuMs !== null && (idleCpuMs !== null || o.plan.nodes) && o.workerMarks
+    seconds && cpuMs !== null && (idleCpuMs !== null || o.plan.nodes) && workerMarks
       ? round((cpuMs + (idleCpuMs ?? 0)) / 1000 / seconds + workerCores.reduce((sum, c) => sum + c, 0))
       : null;
 

@@ -255,6 +255,23 @@ export const POLL_BYTES = 32 * 1024;
 /** A quote's bytes on the wire beside its padding (JSON and framing; 70-130 B by transport), rounded up. */
 const QUOTE_BYTES = 150;
 
+/**
+ * How long after the window's last quote is due a batched worker wakes for it (`marginMs`), and its sleep between polls
+ * once that is past (`afterMs`): no more of the window's quotes are coming to batch, and the drain waits for it.
+ */
+export const DUE_WAKE = { marginMs: 20, afterMs: 50 };
+
+/**
+ * A batched worker's next sleep, ms: its poll interval, cut short to wake `DUE_WAKE.marginMs` after the window's last
+ * seq `to` is due, reckoned from the newest quote read (`seq`, sent at `ts`) and the feed's `rate`. Both `ts` and
+ * `nowMs` are `performance.timeOrigin + performance.now()` (servers/contract.ts now()) of two processes on one host.
+ */
+export function wakeInMs(due: { to: number; rate: number; seq: number; ts: number }, pollMs: number, nowMs: number): number {
+  if (due.rate === 0 || due.seq === 0) return pollMs;
+  const left = due.ts + ((due.to - due.seq) * 1000) / due.rate + DUE_WAKE.marginMs - nowMs;
+  return Math.max(0, Math.min(pollMs, left > 0 ? left : DUE_WAKE.afterMs));
+}
+
 /** The sleep between a batched worker's polls at `rate` quotes/s of `padding` pad bytes; 0 when no worker is batched. */
 export function pollInterval(rate: number, padding: number, options: Pick<LoadOptions, 'pollQuotes'>): number {
   if (options.pollQuotes === 0) return 0;

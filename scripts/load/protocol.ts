@@ -21,7 +21,7 @@ export type ToWorker =
       addresses: string[];
       concurrency: number;
       timeoutMs: number;
-      /** 0: read as data arrives and time every delivery (the probe); else batched, polling every pollMs while a window is armed. */
+      /** 0: read as data arrives and time every delivery (the probe); else batched, sleeping up to pollMs between polls while armed. */
       pollMs: number;
     }
   /** The window's seqs, and the feed's rate (quotes/s): a batched worker wakes for the window's last quote when it is due. */

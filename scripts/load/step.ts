@@ -12,8 +12,9 @@
  *     was published before every worker was armed);
  *  4. poll /stats of both servers together until the window's start and end (the same number of
  *     reads each); each worker marks its own CPU around its reads of the window (ReportMessage.marks);
- *  5. give clients `drainMs` (and a batched worker its poll) to receive the last quote, collect the tallies, then read
- *     memory after a forced GC on both servers while the clients are still connected.
+ *  5. give clients `drainMs` (and a batched worker its wake just after the last quote is due) to receive the last
+ *     quote, collect the tallies (with each worker's CPU marks), then read memory after a forced GC on both servers
+ *     while the clients are still connected.
  *  6. Stop workers and servers, also on error or abort.
  *
  * Through nginx (plan.proxy), the loaded server starts with `--proxy <profile>`: the clients connect
@@ -35,7 +36,7 @@ import { buildStep, type StepObservation, type StepPlan } from './aggregate.ts';
 import { summarizeRuns } from './repeats.ts';
 import { clusterArgs, readClusterProcs, type SpawnedCluster } from './cluster-proc.ts';
 import { readNginx } from './nginx-proc.ts';
-import { type LoadOptions, pollInterval, probeClients } from './options.ts';
+import { DUE_WAKE, type LoadOptions, pollInterval, probeClients } from './options.ts';
 import type { ConnectedMessage } from './protocol.ts';
 import { AbortedError, ClusterProbe, sleep, StatsProbe, type Children, type ProbeReading, type WorkerHandle } from './processes.ts';
 import type { StepResult } from './types.ts';
@@ -346,9 +347,9 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       o.end = { loaded: endReading!.snapshot, twin: twinEnd?.snapshot, wallMs: endReading!.wallMs };
       o.probeBytes = probeSharesPort ? endReading!.bytesBefore - startReading!.bytesBefore : 0;
 
-      // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost
-      // (counted from the batched workers' next poll).
-      const drainMs = options.drainMs + session.pollMs;
+      // Drain: each worker says `complete` once all its clients saw seq `to`; what is missing after drainMs is lost (a
+      // batched worker wakes DUE_WAKE.marginMs after `to` is due, then every DUE_WAKE.afterMs).
+      const drainMs = options.drainMs + (session.pollMs ? DUE_WAKE.marginMs + DUE_WAKE.afterMs : 0);
       say('draining', share(0.92), `up to ${drainMs} ms for the last quote${label}`);
       await Promise.all(
         workers.map((w) =>
@@ -361,7 +362,6 @@ export async function observeStep(plan: StepPlan, ctx: StepContext, runs = 1): P
       say('collecting', share(0.95), `${twinProbe ? 'tallies and memory after forced GC' : 'tallies'}${label}`);
       for (const worker of workers) worker.send({ type: 'collect' });
       o.reports = await Promise.all(workers.map((w) => w.next('report', 30_000, signal)));
-      o.workerMarks = o.reports.map((r) => r.marks);
       // One forced GC each (a server allows one such request a second; the runs' windows are seconds apart).
       if (twinProbe) o.memory = { loaded: (await probe.read(true)).snapshot, twin: (await twinProbe.read(true)).snapshot };
       if (o.nginx) o.nginx.loaded = readNginx(o.nginx.masterPid);

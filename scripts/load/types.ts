@@ -215,7 +215,10 @@ export interface StepResult {
   generator: {
     /** Worker processes (child_process.fork, never the server's process), the probe among them. */
     workers: number;
-    /** A batched worker's sleep between polls while the window was armed, ms; 0 when every worker read as data arrived. */
+    /**
+     * A batched worker's longest sleep between polls while the window was armed, ms (it wakes early for the window's last
+     * quote); 0 when every worker read as data arrived.
+     */
     pollMs: number;
     /** Clients the probe worker read as data arrived, timing their deliveries; 0 without a probe. */
     probeClients: number;

@@ -7,9 +7,10 @@
  * so its cost per delivery is known and a step where the generator ran out of CPU can be flagged client-bound.
  *
  * A batched worker (`pollMs` > 0) reads its sockets in polls while a window is armed: its event loop
- * sleeps `pollMs` between them, so each poll finds every socket holding several quotes and reads
- * them in one go. A read costs some 8-12 µs of kernel time whatever it holds (the read, the ACK it
- * sends, the wake-up), as much as the server spends writing a delivery; reading as data arrives
+ * sleeps up to `pollMs` between them (waking when the window's last quote is due), so each poll
+ * finds every socket holding several quotes and reads them in one go. A read costs some 8-12 µs of
+ * kernel time whatever it holds (the read, the ACK it sends, the wake-up), as much as the server
+ * spends writing a delivery; reading as data arrives
  * would make the generator cost about what the server costs, and a ramp would find the generator's
  * limit instead of the server's. Every quote is still checked (seq, order, loss), but its receive
  * time is up to a poll late, so a batched worker's latencies are not the step's: those come from
@@ -27,6 +28,7 @@ import { now } from '../../servers/contract.ts';
 import { POST_PATH, upstreamDriver } from './capabilities.ts';
 import { openH2Poster } from './h2-post.ts';
 import { createHistogram, encode, NO_SAMPLES, percentiles, recordMs } from './histogram.ts';
+import { wakeInMs } from './options.ts';
 import type { ConnectedMessage, CpuMark, FromWorker, ToWorker, UpstreamMessage } from './protocol.ts';
 import { DeliveryTally } from './tally.ts';
 
@@ -43,11 +45,11 @@ const readers = new Set<Closable>();
 const tally = new DeliveryTally();
 let reportedComplete = false;
 let stopping = false;
-/** Quotes read, any seq: a mark sends it beside the CPU, so CPU per delivery pairs figures of the same instants. */
+/** Quotes read, any seq: a mark holds it beside the CPU, so CPU per delivery pairs figures of the same instants. */
 let quotesRead = 0;
 /** The connect rounds so far, summed: `connected` reports them all. */
 const connects = { connected: 0, failed: 0, errors: {} as Record<string, number>, histogram: createHistogram() };
-/** 0: read as data arrives; otherwise the sleep between polls while a window is armed (batched). */
+/** 0: read as data arrives; otherwise the longest sleep between polls while a window is armed (batched). */
 let pollMs = 0;
 let polling = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -55,9 +57,6 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const due = { from: 0, to: 0, rate: 0, seq: 0, ts: 0 };
 /** The window's marks (ReportMessage.marks), taken as its first quote is read and once every client has its last. */
 let marks: { start: CpuMark | null; end: CpuMark | null } = { start: null, end: null };
-/** How long after the window's last quote is due a poll wakes for it; past it, the sleep between polls. */
-const DUE_MARGIN_MS = 20;
-const AFTER_DUE_MS = 50;
 
 /**
  * One poll: block the event loop, then let it read everything that arrived meanwhile (libuv's poll phase runs between
@@ -65,19 +64,9 @@ const AFTER_DUE_MS = 50;
  */
 function poll(): void {
   if (!polling || stopping) return;
-  Atomics.wait(sleeper, 0, 0, sleepMs());
+  // Up to pollMs, but awake just after the window's last quote is due: the drain does not wait out a 16-s poll.
+  Atomics.wait(sleeper, 0, 0, wakeInMs(due, pollMs, now()));
   setImmediate(poll);
-}
-
-/**
- * `pollMs`, cut short to wake just after the window's last quote is due (from the newest quote and the rate), so the
- * drain does not wait a long poll (at 1 quote/s, 16 s) for it; past that, no more of the window's quotes
- * are coming to batch, and the worker answers at once.
- */
-function sleepMs(): number {
-  if (due.rate === 0 || due.seq === 0) return pollMs;
-  const left = due.ts + ((due.to - due.seq) * 1000) / due.rate + DUE_MARGIN_MS - now();
-  return Math.max(0, Math.min(pollMs, left > 0 ? left : AFTER_DUE_MS));
 }
 
 function startPolling(): void {
