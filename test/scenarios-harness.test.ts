@@ -87,10 +87,19 @@ function nodeCase(id: string, run: CaseSpec['run']): CaseSpec {
   return { transport: 'sse', case: id, client: 'node', title: `case ${id}`, claims: ['sse-auto-reconnect'], setup: {}, run };
 }
 
+/** A harness without a browser for `body`, closed after it whatever happens. */
+async function withHarness(body: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await Harness.start({ browser: false });
+  try {
+    await body(h);
+  } finally {
+    await h.close();
+  }
+}
+
 describe('harness without a browser', () => {
-  it('records browser cases as not-run with the reason, and still observes Node cases', async () => {
-    const h = await Harness.start({ browser: false });
-    try {
+  it('records browser cases as not-run with the reason, and still observes Node cases', () =>
+    withHarness(async (h) => {
       const browserCase = SCENARIOS.reconnect.cases.find((c) => c.client === 'browser')!;
       const nodeCase = SCENARIOS.reconnect.cases.find((c) => c.client === 'node' && c.case === 'node-destroy' && c.transport === 'ws')!;
       const notRun = await h.runCase('reconnect', browserCase, 'firefox');
@@ -105,10 +114,7 @@ describe('harness without a browser', () => {
       expect(observed).not.toHaveProperty('engine');
       expect(observed).not.toHaveProperty('browserVersion');
       expect(observed.observed.counts).toMatchObject({ quotes: 15, lost: 0, duplicated: 0, reconnects: 1 });
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
   it('runs a browser case once per engine, and a case that cannot run in Firefox is not-run there only, with the reason', async () => {
     const h = await Harness.start({ browser: false });
@@ -174,9 +180,8 @@ describe('harness without a browser', () => {
     }
   });
 
-  it('a case that outlives its time limit becomes a not-run record, and its cleanups run', async () => {
-    const h = await Harness.start({ browser: false });
-    try {
+  it('a case that outlives its time limit becomes a not-run record, and its cleanups run', () =>
+    withHarness(async (h) => {
       let cleaned = false;
       const stuck = nodeCase('stuck', (c) => {
         c.defer(() => (cleaned = true));
@@ -186,14 +191,10 @@ describe('harness without a browser', () => {
       expect(record.status).toBe('not-run');
       expect(record.reason).toBe('lab: case timed out after 0.2 s');
       expect(cleaned).toBe(true);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  it('runs cases `parallel` at a time, an `alone` scenario with none beside it, and reports scenarios in order', async () => {
-    const h = await Harness.start({ browser: false });
-    try {
+  it('runs cases `parallel` at a time, an `alone` scenario with none beside it, and reports scenarios in order', () =>
+    withHarness(async (h) => {
       let running = 0;
       const log: string[] = [];
       const waits = (id: string, ms: number) =>
@@ -219,14 +220,10 @@ describe('harness without a browser', () => {
       expect(log.slice(3, 5)).toEqual(['d starts beside 0', 'e starts beside 1']);
       expect(Math.max(...log.map((l) => Number(l.split(' ').at(-1))))).toBe(1);
       expect(runs[0]!.durationMs).toBeGreaterThanOrEqual(140); // a 150-ms timer, by Date.now
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  it('once stopped, starts no case and returns only the scenarios whose every case ran', async () => {
-    const h = await Harness.start({ browser: false });
-    try {
+  it('once stopped, starts no case and returns only the scenarios whose every case ran', () =>
+    withHarness(async (h) => {
       let stop = false;
       const quick = (id: string) =>
         nodeCase(id, async () => {
@@ -239,14 +236,10 @@ describe('harness without a browser', () => {
       ];
       const runs = await h.runScenarios(specs, { parallel: 1, stopped: () => stop });
       expect(runs.map((r) => r.spec.name)).toEqual(['reconnect']);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  it('stopped with two cases running, lets both finish and drops the scenario they left incomplete', async () => {
-    const h = await Harness.start({ browser: false });
-    try {
+  it('stopped with two cases running, lets both finish and drops the scenario they left incomplete', () =>
+    withHarness(async (h) => {
       let stop = false;
       const finished: string[] = [];
       const slow = (id: string, ms: number) =>
@@ -263,10 +256,7 @@ describe('harness without a browser', () => {
       const runs = await h.runScenarios(specs, { parallel: 2, stopped: () => stop });
       expect(finished).toEqual(['a', 'b']);
       expect(runs.map((r) => r.spec.name)).toEqual(['reconnect']);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
   it('every scenario has cases with unique ids', () => {
     for (const name of SCENARIO_NAMES) {
@@ -277,28 +267,24 @@ describe('harness without a browser', () => {
   });
 });
 
+/** `npm run scenarios -- <args>` expected to fail: its exit code and stderr. */
+function scenariosFailing(...args: string[]): Promise<{ code: number; stderr: string } | undefined> {
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], { cwd: ROOT, timeout: 30_000 }).then(
+    () => undefined,
+    (e: { code: number; stderr: string }) => e,
+  );
+}
+
 describe('npm run scenarios', () => {
   it('rejects an unknown scenario name with the valid names and exit code 2', async () => {
-    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', 'reconect'], {
-      cwd: ROOT,
-      timeout: 30_000,
-    }).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const error = await scenariosFailing('reconect');
     expect(error?.code).toBe(2);
     expect(error?.stderr).toContain('lab: unknown scenario "reconect"');
     for (const name of SCENARIO_NAMES) expect(error?.stderr).toContain(name);
   });
 
   it('rejects a --parallel that is not a whole number of cases, with exit code 2', async () => {
-    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', '--parallel', '0'], {
-      cwd: ROOT,
-      timeout: 30_000,
-    }).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const error = await scenariosFailing('--parallel', '0');
     expect(error?.code).toBe(2);
     expect(error?.stderr).toContain('lab: --parallel takes a whole number of cases at once, 1..16 (got "0")');
   });
