@@ -70,6 +70,8 @@ function highestChart(load: LoadResults, ramps: RampSummary[]): ChartSpec {
       `before the server did. ${endings(load, ramps)}. Ratio to the TCP floor where both limits were found (a transport ` +
       'over TLS against the floor over TLS): ' +
       `${found.map((r) => `${runLabel(load, r.transport)} ${r.ratioToTcp}`).join(', ') || 'none'}. ` +
+      'These are limits for clients that read every few quotes: on loopback a write that wakes a waiting reader costs ' +
+      'the writing server too, so the limits move with how often the readers wake; compare transports within one run. ' +
       (runsCount(steps) ? `Each highest step's figures are the median of ${runsCount(steps)} runs.` : 'One run each, not repeated.'),
     claims: ['ws-heavier-than-sse'],
     config: {
