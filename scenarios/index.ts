@@ -110,15 +110,21 @@ export async function runScenarios(names: readonly ScenarioName[], options: RunO
   const browsers = browserRuns(h);
   try {
     options.onStart?.(browsers);
+    const summaries: ScenarioSummary[] = [];
     const runs = await h.runScenarios(
       names.map((name) => SCENARIOS[name]),
       {
         parallel: options.parallel,
         stopped: options.stopped,
-        onScenario: (run) => options.onScenario?.(summaryOf(run, h.engines)),
+        // Called for exactly the runs returned, in their order.
+        onScenario: (run) => {
+          const summary = summaryOf(run, h.engines);
+          summaries.push(summary);
+          options.onScenario?.(summary);
+        },
       },
     );
-    return { records: runs.flatMap((r) => r.records), summaries: runs.map((r) => summaryOf(r, h.engines)), browsers };
+    return { records: runs.flatMap((r) => r.records), summaries, browsers };
   } finally {
     if (!harness) await h.close();
   }

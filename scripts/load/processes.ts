@@ -5,7 +5,6 @@
  * summed). Every child is registered so it is stopped on success, on error and on Ctrl-C, and
  * killed outright if the runner exits with any still alive.
  */
-import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { connect as http2Connect, constants, type ClientHttp2Session } from 'node:http2';
@@ -16,6 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { Transport } from '../../servers/transports.ts';
 import type { StatsSnapshot } from '../../servers/stats.ts';
+import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { spawnServer, type SpawnedServer } from '../lib/spawn-server.ts';
 import { ROOT } from '../lib/paths.ts';
 import { killNginxGroup } from '../../servers/proxy/nginx.ts';

@@ -10,12 +10,11 @@
  * sleeps up to `pollMs` between them (waking when the window's last quote is due), so each poll
  * finds every socket holding several quotes and reads them in one go. A read costs some 8-12 µs of
  * kernel time whatever it holds (the read, the ACK it sends, the wake-up), as much as the server
- * spends writing a delivery; reading as data arrives
- * would make the generator cost about what the server costs, and a ramp would find the generator's
- * limit instead of the server's. Every quote is still checked (seq, order, loss), but its receive
- * time is up to a poll late, so a batched worker's latencies are not the step's: those come from
- * the probe worker, which reads as data arrives (`pollMs` 0), with a few clients spread through the
- * server's connection order.
+ * spends writing a delivery; reading as data arrives would make the generator cost about what the
+ * server costs, and a ramp would find the generator's limit instead of the server's. Every quote
+ * is still checked (seq, order, loss), but its receive time is up to a poll late, so a batched
+ * worker's latencies are not the step's: those come from the probe worker, which reads as data
+ * arrives (`pollMs` 0), with a few clients spread through the server's connection order.
  * For round trips it runs what the transport's upstream capability calls for (capabilities.ts):
  * autocannon (a POST over HTTP/1.1), HTTP/2 sessions posting in closed loops, or the lean readers'
  * own pings in closed loops. Over TLS its clients trust the certificate the runner sends.
@@ -284,8 +283,8 @@ async function handle(message: ToWorker): Promise<void> {
       // A window none of whose quotes arrived starts and ends here (no deliveries); one some client never completed ends here.
       const end = marks.end ?? mark();
       const start = marks.start ?? end;
-      const snapshot = tally.snapshot();
-      return send({ type: 'report', ...snapshot, histogram: encode(tally.latency), timed: pollMs === 0, marks: { start, end } });
+      const timed = pollMs === 0;
+      return send({ type: 'report', ...tally.snapshot(), histogram: encode(tally.latency), timed, marks: { start, end } });
     }
     case 'upstream':
       return send(await upstream(message));

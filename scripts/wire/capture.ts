@@ -8,11 +8,11 @@
  * is no file; the relay's transcripts hold the same TCP payload either way. For HTTP/2 it is the
  * only way to the frames (the relay sees TLS).
  */
-import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
+import { onProcessExit } from '../../servers/exit-hooks.ts';
 import { ROOT } from '../lib/paths.ts';
 import { capturedBytes, tsharkPath } from './tshark.ts';
 import type { ConnectionTranscript, PcapInfo } from './types.ts';

@@ -10,7 +10,6 @@
  * operations the scenarios need are here: kill a node (SIGKILL, no goodbye), stop and start one on its port (a
  * redeploy), restart the publisher, restart everything with or without Redis's data.
  */
-import { onProcessExit } from '../exit-hooks.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ReadyLine, type SpawnedServer, spawnServer } from '../../scripts/lib/spawn-server.ts';
@@ -19,6 +18,7 @@ import { type RunningProxy, startProxy } from '../proxy/nginx.ts';
 import type { Balance } from '../proxy/profiles.ts';
 import type { StatsSnapshot } from '../stats.ts';
 import { errorBody } from '../errors.ts';
+import { onProcessExit } from '../exit-hooks.ts';
 import type { Transport } from '../transports.ts';
 import { type RunningPublisher, startPublisher } from './publisher.ts';
 import { type RunningRedis, startRedis } from './redis.ts';

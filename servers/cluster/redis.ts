@@ -4,7 +4,6 @@
  * process group, stopped by its pid and the directory removed when done. servers/proxy/nginx.ts
  * starts nginx the same way.
  */
-import { onProcessExit } from '../exit-hooks.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.ts';
+import { onProcessExit } from '../exit-hooks.ts';
 import { findProgram, freePort, hardFileLimit } from '../daemons.ts';
 
 export const REDIS_INSTALL_HINT = 'apt-get update && apt-get install -y redis-server';

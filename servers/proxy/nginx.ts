@@ -4,7 +4,6 @@
  * `daemon off`, listening on 127.0.0.1 only), in its own process group, stopped by its pid and the
  * directory removed when done.
  */
-import { onProcessExit } from '../exit-hooks.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProgram, freePort } from '../daemons.ts';
 import { LabError } from '../errors.ts';
+import { onProcessExit } from '../exit-hooks.ts';
 import { labCertificate } from '../tls.ts';
 import type { Transport } from '../transports.ts';
 import {
