@@ -195,9 +195,6 @@
     handles.set(name, socket);
     socket.on('connect', () => {
       mark(name, 'open', { recovered: socket.recovered, transport: socket.io.engine.transport.name });
-      socket.io.engine.once('upgrade', (transport) => {
-        mark(name, 'upgrade', { transport: transport.name });
-      });
     });
     socket.on('disconnect', (reason) => {
       mark(name, 'close', { reason: reason });
@@ -209,11 +206,15 @@
       mark(name, 'reconnect_attempt', { attempt: attempt });
     });
     // Each engine.io connection probes for an upgrade right after it opens (the manager's `open` comes first):
-    // `upgrading` when the probe got its pong, `upgrade-error` when it failed (a proxy that drops Upgrade).
+    // `upgrading` when the probe got its pong, `upgrade` once switched, `upgrade-error` when it failed (a proxy
+    // that drops Upgrade). Listened for here, not on `connect`: the upgrade can finish before socket.io's CONNECT.
     socket.io.on('open', () => {
       var engine = socket.io.engine;
       engine.on('upgrading', (transport) => {
         mark(name, 'upgrading', { transport: transport.name });
+      });
+      engine.on('upgrade', (transport) => {
+        mark(name, 'upgrade', { transport: transport.name });
       });
       engine.on('upgradeError', (error) => {
         mark(name, 'upgrade-error', { message: String(error?.message), transport: String(error?.transport) });
