@@ -29,7 +29,7 @@ export type SseFormat = 'json' | 'base64';
  * Http2ServerResponse are both one, so neither server wraps its response.
  */
 export interface SseSink {
-  write(text: string): unknown;
+  write(chunk: string | Buffer): unknown;
   /**
    * Bytes accepted but not yet sent (the response's, or on HTTP/2 the stream's, queue): what maxBufferedBytes bounds.
    * On HTTP/2, bytes inside the client's flow-control window (which the client sets, up to 2 GiB) have already left
@@ -76,11 +76,14 @@ export function sendError(res: SseResponse, status: number, code: LabErrorCode, 
   res.end(errorBody(code, message));
 }
 
-/** One quote as an SSE event, made once per quote per format and shared by every client. */
-function sseEvent(frame: Frame, format: SseFormat): string {
+/**
+ * One quote as an SSE event, its bytes made once per quote per format and shared by every client: write(string)
+ * would encode the UTF-8 again for every client.
+ */
+function sseEvent(frame: Frame, format: SseFormat): Buffer {
   return frame.memo(`sse-${format}`, (f) => {
     const data = format === 'json' ? f.json : f.binary.toString('base64');
-    return `id: ${f.quote.seq}\nevent: quote\ndata: ${data}\n\n`;
+    return Buffer.from(`id: ${f.quote.seq}\nevent: quote\ndata: ${data}\n\n`);
   });
 }
 
@@ -233,8 +236,8 @@ export class SseStreams {
   }
 
   /** Writes to one client; a client that lets too much pile up is dropped, not waited for. */
-  #send(client: SseClient, text: string): void {
-    client.sink.write(text);
+  #send(client: SseClient, chunk: string | Buffer): void {
+    client.sink.write(chunk);
     if (client.sink.writableLength > this.options.maxBufferedBytes && this.#clients.delete(client)) {
       this.stats.dropped++;
       client.sink.destroy();
