@@ -259,6 +259,12 @@ describe('quote-json: seq and ts without JSON.parse', () => {
     expect(quotes).toEqual([{ seq: quote.seq, ts: quote.ts, receivedAt: 7 }]);
   });
 
+  it('counts a pad holding a raw control character, the one text it reads that JSON.parse refuses', () => {
+    const text = `${json({ seq: 28, symbol: 'A', price: 1, ts: 2, pad: 'x' }).slice(0, -3)}x\u0001x"}`;
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+    expect(read(text)).toMatchObject({ quotes: [{ seq: 28, ts: 2, receivedAt: 7 }], parses: 0 });
+  });
+
   it('returns any other JSON message parsed, without calling onQuote', () => {
     for (const text of [
       '{"type":"pong","t":1,"serverTs":2}',
