@@ -5,6 +5,8 @@
  * needs little of HTTP/1.1 (RFC 9112): the status line, the head's Transfer-Encoding and
  * Content-Length, and the three ways a body is delimited: chunked (chunk extensions and trailer
  * fields read and dropped), a length, or the connection's close. Anything else is malformed.
+ * The lean WebSocket reader reads its 101 with it too: a 101 has neither field, so what follows
+ * its head (the frames) goes to onBody as a body delimited by the close.
  */
 
 /** A response HTTP/1.1 does not allow (the connect counts it under `code`). */
@@ -39,6 +41,8 @@ const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/;
 export class ResponseReader {
   /** The status once the head is read, else 0. */
   status = 0;
+  /** The head's fields once it is read, by lower-case name (repeats joined with `, `). */
+  readonly headers = new Map<string, string>();
   #state: State = 'head';
   /** An unfinished line (latin1), and the head's lines so far. */
   #partial = '';
@@ -142,15 +146,15 @@ export class ResponseReader {
     const [statusLine = '', ...fields] = this.#head;
     const status = STATUS_LINE.exec(statusLine);
     if (!status) throw new MalformedResponse(`status line ${JSON.stringify(statusLine.slice(0, 40))}`);
-    let transferEncoding: string | null = null;
     let contentLength: string | null = null;
     for (const field of fields) {
       const colon = field.indexOf(':');
       if (colon <= 0) throw new MalformedResponse(`header line ${JSON.stringify(field.slice(0, 40))}`);
       const name = field.slice(0, colon).toLowerCase();
       const value = field.slice(colon + 1).trim();
-      if (name === 'transfer-encoding') transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
-      else if (name === 'content-length') {
+      const earlier = this.headers.get(name);
+      this.headers.set(name, earlier === undefined ? value : `${earlier}, ${value}`);
+      if (name === 'content-length') {
         if (!/^\d{1,15}$/.test(value) || (contentLength !== null && contentLength !== value))
           throw new MalformedResponse(`Content-Length ${JSON.stringify(value)}`);
         contentLength = value;
@@ -158,7 +162,8 @@ export class ResponseReader {
     }
     this.#head = [];
     this.status = Number(status[1]);
-    if (transferEncoding !== null) {
+    const transferEncoding = this.headers.get('transfer-encoding');
+    if (transferEncoding !== undefined) {
       const codings = transferEncoding.toLowerCase().split(',');
       // A body whose last coding is not chunked ends with the connection.
       this.#state = codings.at(-1)!.trim() === 'chunked' ? 'size' : 'close';

@@ -6,19 +6,14 @@
  * other events are dropped, since a lean reader neither resumes nor reconnects. SSE has no
  * upstream channel, so there is no ping here: the load runner drives POST /sse/ping with autocannon.
  *
- * The GET runs on a raw socket read through `onread` into the shared READ_BUFFER, its response read
- * by http1-response.ts: node:http's client cost the generator more per delivery than the quote's
- * framing and reading did (parser callbacks, a Readable stream and its ticks per chunk).
+ * The GET runs on a raw socket (raw-get.ts): node:http's client cost the generator more per delivery
+ * than the quote's framing and reading did (parser callbacks, a Readable stream and its ticks per chunk).
  */
-import { connect as netConnect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { connect as tlsConnect } from 'node:tls';
 import { createParser } from 'eventsource-parser';
-import { now } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS } from '../constants.ts';
-import { ResponseReader } from './http1-response.ts';
 import { readQuote, type OnQuote } from './quote-json.ts';
-import { ConnectError, deadline, READ_BUFFER, type LeanOptions, type LeanReader, trusting } from './types.ts';
+import { RawGet } from './raw-get.ts';
+import { ConnectError, type LeanOptions, type LeanReader } from './types.ts';
 
 /**
  * An event stream's decoded text, piece by piece, framed by eventsource-parser: each `quote` event's seq and ts go to
@@ -46,72 +41,15 @@ export function eventStream(onQuote: OnQuote): (text: string, receivedAt: number
 }
 
 export function connect(options: LeanOptions): Promise<LeanReader> {
-  const started = performance.now();
-  const url = new URL(options.url);
-  const secure = url.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    let open = false;
-    let closed = false;
-    let receivedAt = 0;
-    const feed = eventStream(options.onQuote);
-    const decoder = new StringDecoder('utf8'); // a character split across reads is decoded whole
-    const response = new ResponseReader((piece) => {
-      if (response.status === 200) feed(decoder.write(piece), receivedAt);
-    });
-    const onread = {
-      buffer: READ_BUFFER,
-      /** `buffer` is READ_BUFFER; false pauses the socket (it is being destroyed). */
-      callback(nread: number, buffer: Buffer): boolean {
-        receivedAt = now();
-        try {
-          response.push(buffer.subarray(0, nread));
-        } catch (error) {
-          socket.destroy(new ConnectError((error as { code?: string }).code ?? 'UNKNOWN', (error as Error).message));
-          return false;
-        }
-        if (!open && response.status !== 0) {
-          disarm();
-          if (response.status !== 200) {
-            socket.destroy();
-            reject(new ConnectError(`HTTP_${response.status}`, `GET ${options.url} answered ${response.status}`));
-            return false;
-          }
-          open = true;
-          resolve({
-            connectMs: performance.now() - started,
-            close() {
-              closed = true;
-              socket.destroy();
-            },
-          });
-        }
-        if (!response.done) return true;
-        socket.destroy(); // the body ended by its framing: the stream is over
-        return false;
-      },
-    };
-    const target = { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), localAddress: options.localAddress, onread };
-    const socket: Socket = secure ? tlsConnect({ ...target, ...trusting(options.ca) }) : netConnect(target);
-    const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
-      socket.destroy(new ConnectError('ETIMEDOUT', 'no response headers in time')),
-    );
-    const ended = (reason: string) => {
-      if (closed) return;
-      closed = true;
-      options.onClose?.(reason);
-    };
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      disarm();
-      if (!open) reject(error instanceof ConnectError ? error : new ConnectError(error.code ?? 'UNKNOWN', error.message));
-      else ended(error.message);
-    });
-    socket.on('close', () => {
-      disarm();
-      if (!open) reject(new ConnectError('ECONNRESET', 'connection closed before the response head'));
-      else ended('stream closed');
-    });
-    socket.write(
-      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`,
-    );
-  });
+  const feed = eventStream(options.onQuote);
+  const decoder = new StringDecoder('utf8'); // a character split across reads is decoded whole
+  return new RawGet(options, {
+    fields: 'Accept: text/event-stream\r\nConnection: close\r\n',
+    accept({ status }) {
+      if (status !== 200) throw new ConnectError(`HTTP_${status}`, `GET ${options.url} answered ${status}`);
+    },
+    onBody: (piece, receivedAt) => feed(decoder.write(piece), receivedAt),
+    waitingFor: 'response headers',
+    closedReason: 'stream closed',
+  }).opened;
 }

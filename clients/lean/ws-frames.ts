@@ -1,0 +1,127 @@
+/**
+ * WebSocket frames (RFC 6455 section 5) read and written by hand, for the lean ws reader: the `ws`
+ * library's receiver put every frame through a Writable stream, a list of buffers and an event,
+ * which cost the generator more per delivery than the quote's reading did. A client needs little of
+ * it: a server's frames are never masked, carry no RSV bits (no extension was negotiated), and a
+ * message may come in fragments with control frames between them; a client's frames are masked.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** A frame stream RFC 6455 does not allow from a server (the reader closes the connection on it). */
+export class MalformedFrames extends Error {
+  readonly code = 'WS_MALFORMED';
+  constructor(message: string) {
+    super(`lab: malformed WebSocket frames: ${message}`);
+    this.name = 'MalformedFrames';
+  }
+}
+
+export interface FrameHandlers {
+  /** A whole text message (fragments joined). Binary messages are dropped: the lean readers read JSON only. */
+  text(text: string): void;
+  /** A ping: answer with a pong carrying its payload. */
+  ping(payload: Buffer): void;
+  /** A close frame, with its status code (1005 when it has none). */
+  close(code: number): void;
+}
+
+export const OPCODE = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
+/** A message (or a frame) beyond this is refused, so a peer cannot grow the reader's memory without bound. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export class FrameReader {
+  /** The bytes of a frame not yet whole, copied out of the caller's buffer. */
+  #pending: Buffer | null = null;
+  /** The fragments of a message not yet finished, and its opcode (-1: none under way). */
+  #fragments: Buffer[] = [];
+  #fragmentBytes = 0;
+  #fragmentOpcode = -1;
+
+  constructor(readonly handlers: FrameHandlers) {}
+
+  /** Reads the next bytes (a view of the caller's buffer, not kept); throws MalformedFrames at the first violation. */
+  push(bytes: Buffer): void {
+    const data = this.#pending ? Buffer.concat([this.#pending, bytes]) : bytes;
+    this.#pending = null;
+    let i = 0;
+    for (let next = this.#frameAt(data, i); next !== -1; next = this.#frameAt(data, i)) i = next;
+    if (i < data.length) this.#pending = Buffer.from(data.subarray(i));
+  }
+
+  /** Handles the frame whole at data[i]: the index after it, or -1 when it is not whole yet. */
+  #frameAt(data: Buffer, i: number): number {
+    if (data.length - i < 2) return -1;
+    const first = data[i]!;
+    const second = data[i + 1]!;
+    if (second & 0x80) throw new MalformedFrames('a masked frame from the server');
+    if (first & 0x70) throw new MalformedFrames('RSV bits set with no extension negotiated');
+    let length = second & 0x7f;
+    let start = i + 2;
+    if (length === 126) {
+      if (data.length - i < 4) return -1;
+      length = data.readUInt16BE(i + 2);
+      start = i + 4;
+    } else if (length === 127) {
+      if (data.length - i < 10) return -1;
+      if (data.readUInt32BE(i + 2) !== 0) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
+      length = data.readUInt32BE(i + 6);
+      start = i + 10;
+    }
+    if (length > MAX_MESSAGE_BYTES) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
+    if (data.length - start < length) return -1;
+    this.#frame((first & 0x80) !== 0, first & 0x0f, data.subarray(start, start + length));
+    return start + length;
+  }
+
+  #frame(fin: boolean, opcode: number, payload: Buffer): void {
+    if (opcode >= OPCODE.close) {
+      if (!fin || payload.length > 125) throw new MalformedFrames('a fragmented or long control frame');
+      if (opcode === OPCODE.ping) this.handlers.ping(payload);
+      else if (opcode === OPCODE.close) this.handlers.close(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
+      else if (opcode !== OPCODE.pong) throw new MalformedFrames(`opcode ${opcode}`);
+      return;
+    }
+    if (opcode === OPCODE.continuation) {
+      if (this.#fragmentOpcode === -1) throw new MalformedFrames('a continuation with no message under way');
+      this.#fragmentBytes += payload.length;
+      if (this.#fragmentBytes > MAX_MESSAGE_BYTES) throw new MalformedFrames(`a message of over ${MAX_MESSAGE_BYTES} bytes`);
+      this.#fragments.push(Buffer.from(payload));
+      if (!fin) return;
+      const whole = Buffer.concat(this.#fragments);
+      if (this.#fragmentOpcode === OPCODE.text) this.handlers.text(whole.toString('utf8'));
+      this.#fragments = [];
+      this.#fragmentBytes = 0;
+      this.#fragmentOpcode = -1;
+      return;
+    }
+    if (opcode !== OPCODE.text && opcode !== OPCODE.binary) throw new MalformedFrames(`opcode ${opcode}`);
+    if (this.#fragmentOpcode !== -1) throw new MalformedFrames('a new message before the last one finished');
+    if (fin) {
+      if (opcode === OPCODE.text) this.handlers.text(payload.toString('utf8'));
+      return;
+    }
+    this.#fragmentOpcode = opcode;
+    this.#fragmentBytes = payload.length;
+    this.#fragments = [Buffer.from(payload)];
+  }
+}
+
+/** A client's frame: FIN set, its payload masked with a fresh key (section 5.3). */
+export function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const length = payload.length;
+  const head = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + 4 + length);
+  frame[0] = 0x80 | opcode;
+  if (head === 2) frame[1] = 0x80 | length;
+  else if (head === 4) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  const key = randomBytes(4);
+  key.copy(frame, head);
+  for (let i = 0; i < length; i++) frame[head + 4 + i] = payload[i]! ^ key[i & 3]!;
+  return frame;
+}
