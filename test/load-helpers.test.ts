@@ -625,12 +625,13 @@ describe('options and planning', () => {
       POLL_MS.min,
     ]);
     // A batched worker wakes DUE_WAKE.marginMs after the window's last quote is due (seq 100 sent at t 5000, rate 2/s:
-    // seq 110 is due at 10000), never later than its poll; past it, every DUE_WAKE.afterMs; before any quote, a poll.
+    // seq 110 is due at 10000), never later than its poll; past it, and before any quote is read, every DUE_WAKE.afterMs.
     const due = { to: 110, rate: 2, seq: 100, ts: 5000 };
     expect(wakeInMs(due, 16_000, 5000)).toBe(5000 + DUE_WAKE.marginMs);
     expect(wakeInMs(due, 1000, 5000)).toBe(1000);
     expect(wakeInMs(due, 16_000, 10_000 + DUE_WAKE.marginMs + 1)).toBe(DUE_WAKE.afterMs);
-    expect(wakeInMs({ ...due, seq: 0 }, 16_000, 5000)).toBe(16_000);
+    expect(wakeInMs({ ...due, seq: 0 }, 16_000, 5000)).toBe(DUE_WAKE.afterMs);
+    expect(wakeInMs({ ...due, rate: 0 }, 16_000, 5000)).toBe(16_000);
     // Big quotes: at most POLL_BYTES wait on a connection (16 KiB at 5/s: two quotes a poll, not five).
     expect(pollInterval(5, 16_384, batched)).toBe(396);
     expect(pollInterval(20, 0, { pollQuotes: 0 })).toBe(0);

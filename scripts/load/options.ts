@@ -265,9 +265,12 @@ export const DUE_WAKE = { marginMs: 20, afterMs: 50 };
  * A batched worker's next sleep, ms: its poll interval, cut short to wake `DUE_WAKE.marginMs` after the window's last
  * seq `to` is due, reckoned from the newest quote read (`seq`, sent at `ts`) and the feed's `rate`. Both `ts` and
  * `nowMs` are `performance.timeOrigin + performance.now()` (servers/contract.ts now()) of two processes on one host.
+ * Before any quote is read there is nothing to reckon from, so it wakes every `DUE_WAKE.afterMs` until one arrives: a
+ * window armed just after its clients connected would otherwise sleep a whole poll (16 s at 1/s), past the drain.
  */
 export function wakeInMs(due: { to: number; rate: number; seq: number; ts: number }, pollMs: number, nowMs: number): number {
-  if (due.rate === 0 || due.seq === 0) return pollMs;
+  if (due.rate === 0) return pollMs;
+  if (due.seq === 0) return Math.min(pollMs, DUE_WAKE.afterMs);
   const left = due.ts + ((due.to - due.seq) * 1000) / due.rate + DUE_WAKE.marginMs - nowMs;
   return Math.max(0, Math.min(pollMs, left > 0 ? left : DUE_WAKE.afterMs));
 }
