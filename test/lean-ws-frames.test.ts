@@ -76,8 +76,8 @@ describe('ws-frames: a server’s frames read by hand', () => {
     expect(readIn(stream, size)).toEqual(expected);
   });
 
-  it('reads a close frame without a code as 1005', () => {
-    expect(readIn(frame(OPCODE.close, ''))).toEqual(['close 1005']);
+  it('reads a close frame without a code as 1005, and nothing after a close frame', () => {
+    expect(readIn(Buffer.concat([frame(OPCODE.close, ''), frame(OPCODE.text, 'late')]))).toEqual(['close 1005']);
   });
 
   it.each([

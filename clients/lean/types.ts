@@ -69,9 +69,9 @@ export function deadline(ms: number, onTimeout: () => void): () => void {
 }
 
 /**
- * The buffer the raw-socket readers (tcp.ts, sse.ts) read into, through net's `onread`: Node hands each read to its
- * callback before it starts the next, on any socket, so one buffer serves them all as long as a callback copies out
- * what it keeps past its return.
+ * The buffer the raw-socket readers (tcp.ts, and raw-get.ts under sse.ts, ws.ts and socketio.ts) read into, through
+ * net's `onread`: Node hands each read to its callback before it starts the next, on any socket, so one buffer serves
+ * them all as long as a callback copies out what it keeps past its return.
  */
 export const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 

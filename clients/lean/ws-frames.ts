@@ -36,16 +36,19 @@ export class FrameReader {
   #fragments: Buffer[] = [];
   #fragmentBytes = 0;
   #fragmentOpcode = -1;
+  /** A close frame was read: nothing after it is a message (section 5.5.1). */
+  #closed = false;
 
   constructor(readonly handlers: FrameHandlers) {}
 
   /** Reads the next bytes (a view of the caller's buffer, not kept); throws MalformedFrames at the first violation. */
   push(bytes: Buffer): void {
+    if (this.#closed) return;
     const data = this.#pending ? Buffer.concat([this.#pending, bytes]) : bytes;
     this.#pending = null;
     let i = 0;
-    for (let next = this.#frameAt(data, i); next !== -1; next = this.#frameAt(data, i)) i = next;
-    if (i < data.length) this.#pending = Buffer.from(data.subarray(i));
+    for (let next = this.#frameAt(data, i); next !== -1 && !this.#closed; next = this.#frameAt(data, i)) i = next;
+    if (i < data.length && !this.#closed) this.#pending = Buffer.from(data.subarray(i));
   }
 
   /** Handles the frame whole at data[i]: the index after it, or -1 when it is not whole yet. */
@@ -77,8 +80,10 @@ export class FrameReader {
     if (opcode >= OPCODE.close) {
       if (!fin || payload.length > 125) throw new MalformedFrames('a fragmented or long control frame');
       if (opcode === OPCODE.ping) this.handlers.ping(payload);
-      else if (opcode === OPCODE.close) this.handlers.close(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
-      else if (opcode !== OPCODE.pong) throw new MalformedFrames(`opcode ${opcode}`);
+      else if (opcode === OPCODE.close) {
+        this.#closed = true;
+        this.handlers.close(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
+      } else if (opcode !== OPCODE.pong) throw new MalformedFrames(`opcode ${opcode}`);
       return;
     }
     if (opcode === OPCODE.continuation) {
