@@ -4,6 +4,7 @@
  * forms, the violations it refuses; a client frame as the `ws` library's own receiver reads it; and
  * the reader's handshake and pongs against a `ws` server and a raw one that answers wrongly.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as ws from 'ws';
 import { connectLean } from '../clients/lean/index.ts';
 import { clientFrame, FrameReader, MalformedFrames, OPCODE } from '../clients/lean/ws-frames.ts';
+import { waitFor } from './helpers.ts';
 
 const { WebSocketServer } = ws;
 /** The `ws` library's frame receiver (exported, not in its type definitions): a server's reading of client frames. */
@@ -89,6 +91,7 @@ describe('ws-frames: a server’s frames read by hand', () => {
     ['a continuation with no message under way', frame(OPCODE.continuation, 'x')],
     ['a new message inside a fragmented one', Buffer.concat([frame(OPCODE.text, 'a', false), frame(OPCODE.text, 'b')])],
     ['a frame over 1 MiB', frame(OPCODE.text, 'x'.repeat(1024 * 1024 + 1))],
+    ['a close frame of 1 byte', frame(OPCODE.close, Buffer.from([3]))],
   ])('refuses %s', (_name, bytes) => {
     expect(() => readIn(bytes)).toThrow(MalformedFrames);
   });
@@ -133,7 +136,31 @@ describe('lean ws reader: handshake and protocol pings', () => {
     reader.close();
   });
 
+  /** A raw server that answers the upgrade properly (its accept key), then writes `after` in the same write. */
+  function upgradeThen(after: Buffer): Server {
+    return createServer((socket) =>
+      socket.once('data', (request: Buffer) => {
+        const key = /sec-websocket-key: (\S+)/i.exec(request.toString('latin1'))?.[1] ?? '';
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+        socket.end(Buffer.concat([Buffer.from(head), after]));
+      }),
+    );
+  }
+
+  it('opens on a 101 that comes with a quote and a close frame in one read, and calls onClose only after', async () => {
+    const quote = JSON.stringify({ seq: 1, symbol: 'A', price: 1, ts: 2 });
+    const url = await listening(upgradeThen(Buffer.concat([frame(OPCODE.text, quote), frame(OPCODE.close, Buffer.from([0x03, 0xf5]))])));
+    const seqs: number[] = [];
+    const closes: string[] = [];
+    await connectLean('ws', { url, onQuote: (seq) => void seqs.push(seq), onClose: (reason) => void closes.push(reason) });
+    expect(closes).toEqual([]); // the caller holds the reader before its end is told
+    await waitFor(() => closes.length > 0, 'the close');
+    expect({ seqs, closes }).toEqual({ seqs: [1], closes: ['close 1013'] });
+  });
+
   it.each([
+    ['a 101 without Upgrade: websocket', 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n', 'WS_HANDSHAKE'],
     [
       'a 101 with the wrong accept key',
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n',

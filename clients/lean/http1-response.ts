@@ -1,5 +1,5 @@
 /**
- * An HTTP/1.1 response read by hand, for the lean SSE reader's GET on a raw socket: node:http's
+ * An HTTP/1.1 response read by hand, for the lean readers' GET on a raw socket (raw-get.ts): node:http's
  * client put every body chunk through parser callbacks and a Readable stream, which cost the
  * generator more per delivery than framing and reading the quote did. A GET of one event stream
  * needs little of HTTP/1.1 (RFC 9112): the status line, the head's Transfer-Encoding and

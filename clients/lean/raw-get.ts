@@ -1,10 +1,11 @@
 /**
- * One GET on a raw socket, for the lean readers that speak HTTP/1.1 by hand (sse.ts, ws.ts): the
- * socket reads through `onread` into the shared READ_BUFFER and its response is read by
- * http1-response.ts, because node:http's client (and the `ws` library's, on top of it) put every
- * chunk through a stream and its events, which cost the generator more per delivery than reading
- * the quote did. The connect ends here once for both: an error, a close or the deadline before the
- * reader opened fails it; after the open, onClose is called once; an https: or wss: url speaks TLS.
+ * One GET on a raw socket, for the lean readers that speak HTTP/1.1 by hand (sse.ts, and ws.ts and
+ * socketio.ts through websocket.ts): the socket reads through `onread` into the shared READ_BUFFER
+ * and its response is read by http1-response.ts, because node:http's client (and the `ws`
+ * library's, on top of it) put every chunk through a stream and its events, which cost the
+ * generator more per delivery than reading the quote did. The connect ends here once for all: an
+ * error, a close or the deadline before the reader opened fails it; after the open, onClose is
+ * called once, never before the caller has the reader; an https: or wss: url speaks TLS.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -20,7 +21,7 @@ export interface RawGetHooks {
   accept(response: ResponseReader): void;
   /** Each piece of the body (a view of READ_BUFFER: copy what you keep), with its read's receive time. */
   onBody(piece: Buffer, receivedAt: number): void;
-  /** What the connect waits for, for its ETIMEDOUT message ('response headers', 'a 101'). */
+  /** What the connect waits for, for its ETIMEDOUT message ('response headers', '101'). */
   waitingFor: string;
   /** onClose's reason when the socket closes after the open with nothing said. */
   closedReason: string;
@@ -31,7 +32,10 @@ export class RawGet {
   /** The reader once the head is accepted: its connect time, and close() (no onClose follows). */
   readonly opened: Promise<LeanReader>;
   #open = false;
+  /** Ended or closed: nothing more is handed on. */
   #closed = false;
+  /** Closed by the caller (close()): no onClose follows, even one already on its way. */
+  #closedByCaller = false;
 
   constructor(
     readonly options: LeanOptions,
@@ -49,7 +53,7 @@ export class RawGet {
     });
     const response = new ResponseReader((piece) => {
       open();
-      hooks.onBody(piece, receivedAt);
+      if (!this.#closed) hooks.onBody(piece, receivedAt); // nothing is handed on once the reader is closed
     });
     const open = () => {
       if (this.#open) return;
@@ -76,7 +80,13 @@ export class RawGet {
         return false;
       },
     };
-    const target = { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), localAddress: options.localAddress, onread };
+    const target = {
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 literal without its brackets
+      port: Number(url.port || (secure ? 443 : 80)),
+      localAddress: options.localAddress,
+      noDelay: true, // client pings and pongs leave at once, as the `ws` library sends them
+      onread,
+    };
     const socket: Socket = secure ? tlsConnect({ ...target, ...trusting(options.ca) }) : netConnect(target);
     this.socket = socket;
     const disarm = deadline(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
@@ -95,16 +105,23 @@ export class RawGet {
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${hooks.fields}\r\n`);
   }
 
-  /** The connection is over after the open, for `reason`: onClose, once, unless close() came first. */
+  /**
+   * The connection is over after the open, for `reason`: onClose, once, unless close() came first. It is called on the
+   * next turn of the event loop: the open and the end can come in one read (a 101 and a close frame), and the caller
+   * must hold the reader first.
+   */
   ended(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.options.onClose?.(reason);
+    setImmediate(() => {
+      if (!this.#closedByCaller) this.options.onClose?.(reason);
+    });
   }
 
   /** Closes now, without a closing handshake; no onClose call follows. */
   close(): void {
     this.#closed = true;
+    this.#closedByCaller = true;
     this.socket.destroy();
   }
 }

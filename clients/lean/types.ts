@@ -26,7 +26,7 @@ export interface LeanOptions {
   connectTimeoutMs?: number;
   /** Every quote: its seq, its send time `ts` and `receivedAt` = now() when the bytes arrived. */
   onQuote(seq: number, ts: number, receivedAt: number): void;
-  /** The connection ended after it had opened (server closed it, network error). Called at most once. */
+  /** The connection ended after it had opened (server closed it, network error). At most once, never before connect() resolves. */
   onClose?(reason: string): void;
 }
 
@@ -42,7 +42,8 @@ export interface LeanReader {
 /**
  * A failed connect with a short stable code, so a load step can say what stopped it: a system
  * error code (EMFILE, EADDRNOTAVAIL, ECONNREFUSED, ECONNRESET, ETIMEDOUT ...), `HTTP_<status>`,
- * `WS_<close code>` or the server's `LAB_*` code.
+ * `HTTP_MALFORMED`, `WS_HANDSHAKE`, `WS_MALFORMED`, `WS_<close code>` (socket.io closed before its
+ * CONNECT ack) or the server's `LAB_*` code.
  */
 export class ConnectError extends Error {
   constructor(

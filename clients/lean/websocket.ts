@@ -28,9 +28,14 @@ export function openWebSocket(options: LeanOptions, onText: (text: string, recei
     .update(key + HANDSHAKE_GUID)
     .digest('base64');
   let receivedAt = 0;
+  // A handler may close the socket mid-read (socket.io's refusal): the frames after that are not handed on.
   const frames = new FrameReader({
-    text: (text) => onText(text, receivedAt),
-    ping: (payload) => get.socket.write(clientFrame(OPCODE.pong, payload)),
+    text: (text) => {
+      if (!get.socket.destroyed) onText(text, receivedAt);
+    },
+    ping: (payload) => {
+      if (!get.socket.destroyed) get.socket.write(clientFrame(OPCODE.pong, payload));
+    },
     close(code) {
       get.socket.destroy(); // no closing handshake: the reader is done either way
       get.ended(`close ${code}`);
@@ -40,7 +45,10 @@ export function openWebSocket(options: LeanOptions, onText: (text: string, recei
     fields: `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`,
     accept({ status, headers }) {
       if (status !== 101) throw new ConnectError(`HTTP_${status}`, `upgrade answered ${status}`);
-      if (headers.get('sec-websocket-accept') !== accept) throw new ConnectError('WS_HANDSHAKE', 'a 101 without the right accept key');
+      // Section 4.1: a 101 that does not upgrade to websocket, or does not answer this key, fails the connection.
+      const upgraded = headers.get('upgrade')?.toLowerCase() === 'websocket' && /\bupgrade\b/i.test(headers.get('connection') ?? '');
+      if (!upgraded || headers.get('sec-websocket-accept') !== accept)
+        throw new ConnectError('WS_HANDSHAKE', 'a 101 without Upgrade: websocket or the right accept key');
     },
     onBody(piece, at) {
       receivedAt = at;

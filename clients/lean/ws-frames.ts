@@ -1,9 +1,10 @@
 /**
- * WebSocket frames (RFC 6455 section 5) read and written by hand, for the lean ws reader: the `ws`
- * library's receiver put every frame through a Writable stream, a list of buffers and an event,
- * which cost the generator more per delivery than the quote's reading did. A client needs little of
- * it: a server's frames are never masked, carry no RSV bits (no extension was negotiated), and a
- * message may come in fragments with control frames between them; a client's frames are masked.
+ * WebSocket frames (RFC 6455 section 5) read and written by hand, for the WebSocket under the lean
+ * ws and socket.io readers (websocket.ts): the `ws` library's receiver put every frame through a
+ * Writable stream, a list of buffers and an event, which cost the generator more per delivery than
+ * the quote's reading did. A client needs little of it: a server's frames are never masked, carry
+ * no RSV bits (no extension was negotiated), and a message may come in fragments with control
+ * frames between them; a client's frames are masked.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -29,6 +30,32 @@ export const OPCODE = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, p
 /** A message (or a frame) beyond this is refused, so a peer cannot grow the reader's memory without bound. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/**
+ * The whole size (head and payload) of the frame starting at data[i], or -1 while its head is not whole; throws
+ * MalformedFrames on a head a server may not send.
+ */
+function frameSize(data: Buffer, i = 0): number {
+  if (data.length - i < 2) return -1;
+  const first = data[i]!;
+  const second = data[i + 1]!;
+  if (second & 0x80) throw new MalformedFrames('a masked frame from the server');
+  if (first & 0x70) throw new MalformedFrames('RSV bits set with no extension negotiated');
+  let length = second & 0x7f;
+  let head = 2;
+  if (length === 126) {
+    if (data.length - i < 4) return -1;
+    length = data.readUInt16BE(i + 2);
+    head = 4;
+  } else if (length === 127) {
+    if (data.length - i < 10) return -1;
+    if (data.readUInt32BE(i + 2) !== 0) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
+    length = data.readUInt32BE(i + 6);
+    head = 10;
+  }
+  if (length > MAX_MESSAGE_BYTES) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
+  return head + length;
+}
+
 export class FrameReader {
   /** The bytes of a frame not yet whole, copied out of the caller's buffer. */
   #pending: Buffer | null = null;
@@ -44,36 +71,39 @@ export class FrameReader {
   /** Reads the next bytes (a view of the caller's buffer, not kept); throws MalformedFrames at the first violation. */
   push(bytes: Buffer): void {
     if (this.#closed) return;
-    const data = this.#pending ? Buffer.concat([this.#pending, bytes]) : bytes;
-    this.#pending = null;
+    let data = bytes;
     let i = 0;
+    const pending = this.#pending;
+    this.#pending = null;
+    if (pending) {
+      const size = frameSize(pending);
+      if (size === -1) {
+        data = Buffer.concat([pending, bytes]); // its head is not whole yet (rare): read from the joined bytes
+      } else {
+        // Only the bytes the unfinished frame still needs are copied; the rest is read where it lies.
+        const joined = Buffer.concat([pending, bytes.subarray(0, size - pending.length)]);
+        if (joined.length < size) {
+          this.#pending = joined;
+          return;
+        }
+        this.#frameAt(joined, 0);
+        i = size - pending.length;
+      }
+    }
     for (let next = this.#frameAt(data, i); next !== -1 && !this.#closed; next = this.#frameAt(data, i)) i = next;
     if (i < data.length && !this.#closed) this.#pending = Buffer.from(data.subarray(i));
   }
 
-  /** Handles the frame whole at data[i]: the index after it, or -1 when it is not whole yet. */
+  /** Handles the frame whole at data[i]: the index after it, or -1 when it is not whole yet (or a close came before). */
   #frameAt(data: Buffer, i: number): number {
-    if (data.length - i < 2) return -1;
+    if (this.#closed) return -1;
+    const end = frameSize(data, i);
+    if (end === -1 || data.length < i + end) return -1;
     const first = data[i]!;
-    const second = data[i + 1]!;
-    if (second & 0x80) throw new MalformedFrames('a masked frame from the server');
-    if (first & 0x70) throw new MalformedFrames('RSV bits set with no extension negotiated');
-    let length = second & 0x7f;
-    let start = i + 2;
-    if (length === 126) {
-      if (data.length - i < 4) return -1;
-      length = data.readUInt16BE(i + 2);
-      start = i + 4;
-    } else if (length === 127) {
-      if (data.length - i < 10) return -1;
-      if (data.readUInt32BE(i + 2) !== 0) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
-      length = data.readUInt32BE(i + 6);
-      start = i + 10;
-    }
-    if (length > MAX_MESSAGE_BYTES) throw new MalformedFrames(`a frame of over ${MAX_MESSAGE_BYTES} bytes`);
-    if (data.length - start < length) return -1;
-    this.#frame((first & 0x80) !== 0, first & 0x0f, data.subarray(start, start + length));
-    return start + length;
+    const length = data[i + 1]! & 0x7f;
+    const start = i + (length === 126 ? 4 : length === 127 ? 10 : 2);
+    this.#frame((first & 0x80) !== 0, first & 0x0f, data.subarray(start, i + end));
+    return i + end;
   }
 
   #frame(fin: boolean, opcode: number, payload: Buffer): void {
@@ -81,6 +111,7 @@ export class FrameReader {
       if (!fin || payload.length > 125) throw new MalformedFrames('a fragmented or long control frame');
       if (opcode === OPCODE.ping) this.handlers.ping(payload);
       else if (opcode === OPCODE.close) {
+        if (payload.length === 1) throw new MalformedFrames('a close frame with a 1-byte payload');
         this.#closed = true;
         this.handlers.close(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
       } else if (opcode !== OPCODE.pong) throw new MalformedFrames(`opcode ${opcode}`);
