@@ -2,9 +2,8 @@
  * The lean ws reader's hand-written frames (clients/lean/ws-frames.ts): a server's frame stream
  * read whole and split at every byte, fragments with control frames between them, the three length
  * forms, the violations it refuses; a client frame as the `ws` library's own receiver reads it; and
- * the reader's handshake and pongs against a `ws` server and a raw one that answers wrongly.
+ * the reader's handshake and pongs against a `ws` server and raw ones (the accept key from the wire decoder).
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -12,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as ws from 'ws';
 import { connectLean } from '../clients/lean/index.ts';
 import { clientFrame, FrameReader, MalformedFrames, OPCODE } from '../clients/lean/ws-frames.ts';
+import { acceptFor } from '../scripts/wire/decode/websocket.ts';
 import { waitFor } from './helpers.ts';
 
 const { WebSocketServer } = ws;
@@ -141,8 +141,9 @@ describe('lean ws reader: handshake and protocol pings', () => {
     return createServer((socket) =>
       socket.once('data', (request: Buffer) => {
         const key = /sec-websocket-key: (\S+)/i.exec(request.toString('latin1'))?.[1] ?? '';
-        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-        const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+        const head =
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`;
         socket.end(Buffer.concat([Buffer.from(head), after]));
       }),
     );
