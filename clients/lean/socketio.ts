@@ -10,9 +10,9 @@
  *   client -> `42<id>["ping",{"t"}]`, server -> `43<id>[{"type":"pong",...}]`  an ack round trip
  */
 import { now } from '../../servers/contract.ts';
-import { CONNECT_TIMEOUT_MS, PING_TIMEOUT_MS } from '../constants.ts';
+import { CONNECT_TIMEOUT_MS } from '../constants.ts';
 import { fieldsOf, PLAIN, quoteAt } from './quote-json.ts';
-import { ConnectError, deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { ConnectError, deadline, type LeanOptions, type LeanReader, roundTrip } from './types.ts';
 import { openWebSocket } from './websocket.ts';
 
 /** http(s)://host:port (the ready line's url) -> the engine.io WebSocket endpoint, ws(s)://host:port/socket.io/. */
@@ -96,18 +96,7 @@ export function connect(options: LeanOptions): Promise<LeanReader> {
       ping() {
         const id = nextAck++;
         const t = now();
-        return new Promise((resolvePing, rejectPing) => {
-          const disarmPing = deadline(PING_TIMEOUT_MS, () => {
-            acks.delete(id);
-            rejectPing(new Error(`lab: no ack within ${PING_TIMEOUT_MS / 1000} s`));
-          });
-          acks.set(id, (rttMs) => {
-            disarmPing();
-            acks.delete(id);
-            resolvePing(rttMs);
-          });
-          socket.send(`42${id}${JSON.stringify(['ping', { t }])}`);
-        });
+        return roundTrip(acks, id, 'ack', () => socket.send(`42${id}${JSON.stringify(['ping', { t }])}`));
       },
       close: () => socket.get.close(),
     };

@@ -11,6 +11,7 @@
  * quotes instead of hiding it.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { PING_TIMEOUT_MS } from '../constants.ts';
 
 export interface LeanOptions {
   /**
@@ -60,6 +61,25 @@ export function errorCode(error: unknown): string {
   if (error instanceof ConnectError) return error.code;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.length > 0 ? code : 'UNKNOWN';
+}
+
+/**
+ * One round trip (a ws ping message, a socket.io ack): `send()`, then the answer registered in `waiting` under `key`
+ * resolves its round-trip time in ms; none within PING_TIMEOUT_MS rejects, naming the `answer` it waited for.
+ */
+export function roundTrip<K>(waiting: Map<K, (rttMs: number) => void>, key: K, answer: string, send: () => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const disarm = deadline(PING_TIMEOUT_MS, () => {
+      waiting.delete(key);
+      reject(new Error(`lab: no ${answer} within ${PING_TIMEOUT_MS / 1000} s`));
+    });
+    waiting.set(key, (rttMs) => {
+      disarm();
+      waiting.delete(key);
+      resolve(rttMs);
+    });
+    send();
+  });
 }
 
 /** Runs `onTimeout` unless disarmed within `ms`; the timer never holds the process open. */

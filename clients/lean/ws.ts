@@ -4,9 +4,8 @@
  * server's protocol pings are answered by websocket.ts. A wss: url puts the same bytes inside TLS.
  */
 import { now, type ControlMessage } from '../../servers/contract.ts';
-import { PING_TIMEOUT_MS } from '../constants.ts';
 import { readQuote } from './quote-json.ts';
-import { deadline, type LeanOptions, type LeanReader } from './types.ts';
+import { type LeanOptions, type LeanReader, roundTrip } from './types.ts';
 import { openWebSocket } from './websocket.ts';
 
 export async function connect(options: LeanOptions): Promise<LeanReader> {
@@ -20,18 +19,7 @@ export async function connect(options: LeanOptions): Promise<LeanReader> {
     ...reader,
     ping() {
       const t = now();
-      return new Promise((resolvePing, rejectPing) => {
-        const disarm = deadline(PING_TIMEOUT_MS, () => {
-          pings.delete(t);
-          rejectPing(new Error(`lab: no pong within ${PING_TIMEOUT_MS / 1000} s`));
-        });
-        pings.set(t, (rttMs) => {
-          disarm();
-          pings.delete(t);
-          resolvePing(rttMs);
-        });
-        socket.send(JSON.stringify({ type: 'ping', t }));
-      });
+      return roundTrip(pings, t, 'pong', () => socket.send(JSON.stringify({ type: 'ping', t })));
     },
   };
 }
