@@ -2,7 +2,7 @@
  * The lean ws reader's hand-written frames (clients/lean/ws-frames.ts): a server's frame stream
  * read whole and split at every byte, fragments with control frames between them, the three length
  * forms, the violations it refuses; a client frame as the `ws` library's own receiver reads it; and
- * the reader's handshake and pongs against a `ws` server and raw ones (the accept key from the wire decoder).
+ * the reader's handshake and pongs against a `ws` server and raw ones.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -10,8 +10,7 @@ import type { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as ws from 'ws';
 import { connectLean } from '../clients/lean/index.ts';
-import { clientFrame, FrameReader, MalformedFrames, OPCODE } from '../clients/lean/ws-frames.ts';
-import { acceptFor } from '../scripts/wire/decode/websocket.ts';
+import { acceptFor, clientFrame, FrameReader, MalformedFrames, OPCODE } from '../clients/lean/ws-frames.ts';
 import { waitFor } from './helpers.ts';
 
 const { WebSocketServer } = ws;

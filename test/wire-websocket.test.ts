@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
 import { decodeHttpConnection, header } from '../scripts/wire/decode/http.ts';
-import { acceptFor, decodeFrames } from '../scripts/wire/decode/websocket.ts';
+import { acceptFor } from '../clients/lean/ws-frames.ts';
+import { decodeFrames } from '../scripts/wire/decode/websocket.ts';
 import type { TranscriptFile } from '../scripts/wire/types.ts';
 
 interface FrameOptions {

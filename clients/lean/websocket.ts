@@ -6,13 +6,10 @@
  * servers offer none. Text messages go to the caller; the server's pings are answered with pongs;
  * a close frame ends the connection (onClose `close <code>`, or `close 1006` without one).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { RawGet } from './raw-get.ts';
 import { ConnectError, type LeanOptions } from './types.ts';
-import { clientFrame, FrameReader, OPCODE } from './ws-frames.ts';
-
-/** The GUID a server appends to the client's key to show it read the handshake (section 1.3). */
-const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+import { acceptFor, clientFrame, FrameReader, OPCODE } from './ws-frames.ts';
 
 export interface LeanWebSocket {
   /** The GET under it: `opened` resolves at the 101, `close()` ends it without a closing handshake. */
@@ -24,9 +21,7 @@ export interface LeanWebSocket {
 /** Opens `options.url` (ws: or wss:); each text message goes to onText with the receive time of the read it completed. */
 export function openWebSocket(options: LeanOptions, onText: (text: string, receivedAt: number) => void): LeanWebSocket {
   const key = randomBytes(16).toString('base64');
-  const accept = createHash('sha1')
-    .update(key + HANDSHAKE_GUID)
-    .digest('base64');
+  const accept = acceptFor(key);
   let receivedAt = 0;
   // A handler may close the socket mid-read (socket.io's refusal): the frames after that are not handed on.
   const frames = new FrameReader({

@@ -6,7 +6,17 @@
  * no RSV bits (no extension was negotiated), and a message may come in fragments with control
  * frames between them; a client's frames are masked.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+
+/** The GUID of RFC 6455 §1.3 that the server appends to Sec-WebSocket-Key before hashing. */
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** The Sec-WebSocket-Accept a server must answer to `key`: base64(sha1(key + GUID)) (§4.2.2). */
+export function acceptFor(key: string): string {
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
+}
 
 /** A frame stream RFC 6455 does not allow from a server (the reader closes the connection on it). */
 export class MalformedFrames extends Error {

@@ -10,7 +10,7 @@
  * the payload decoder (the lab's /ws messages or engine.io packets).
  */
 import { decodeHttpConnection, header, type HttpExchange } from '../decode/http.ts';
-import { acceptFor } from '../decode/websocket.ts';
+import { acceptFor } from '../../../clients/lean/ws-frames.ts';
 import type { Carries, ConnectionTranscript, ConnectionWire, Direction, WireMessage } from '../types.ts';
 import { type ConnectionFacts, type Context, emptyFacts, push, Stream, undecoded } from './context.ts';
 import { bodyKind, exchangeCarries, headRows, otherChunkedBody, plainBody, requestSummary, responseSummary } from './http.ts';

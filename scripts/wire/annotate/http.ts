@@ -5,7 +5,7 @@
  * and the request target pick the body describer: engine.io polling, JSON, or plain bytes.
  */
 import { header, type HttpExchange, type HttpHead, type HttpMessage } from '../decode/http.ts';
-import { acceptFor } from '../decode/websocket.ts';
+import { acceptFor } from '../../../clients/lean/ws-frames.ts';
 import { type Content, describeJsonBody, describePollingBody, headerMeaning, utf8 } from '../describe.ts';
 import type { ByteRow, Carries, Direction, WireMessage } from '../types.ts';
 import { type Context, push } from './context.ts';

@@ -1,20 +1,10 @@
 /**
- * RFC 6455 on a recorded byte stream: the opening handshake's accept check (§4.2.2) and the base
- * framing (§5.2) — FIN, RSV1-3, opcode, MASK, the payload length in its 7-, 16- or 64-bit form,
- * the masking key, the unmasked payload, and a close frame's code and reason. Pure functions over
- * the whole stream; a frame cut off by the end of the bytes is returned marked incomplete.
+ * RFC 6455 on a recorded byte stream: the base framing (§5.2) — FIN, RSV1-3, opcode, MASK, the
+ * payload length in its 7-, 16- or 64-bit form, the masking key, the unmasked payload, and a close
+ * frame's code and reason. Pure functions over the whole stream; a frame cut off by the end of the
+ * bytes is returned marked incomplete. The handshake's accept check (§4.2.2) uses `acceptFor`, which
+ * the lean WebSocket client shares (clients/lean/ws-frames.ts).
  */
-import { createHash } from 'node:crypto';
-
-/** The GUID of RFC 6455 §1.3 that the server appends to Sec-WebSocket-Key before hashing. */
-export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** The Sec-WebSocket-Accept a server must answer to `key`: base64(sha1(key + GUID)). */
-export function acceptFor(key: string): string {
-  return createHash('sha1')
-    .update(key + WS_GUID)
-    .digest('base64');
-}
 
 export const OPCODES: Record<number, string> = {
   0: 'continuation',
